@@ -1,0 +1,113 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
+import { LoggerModule } from 'nestjs-pino';
+import { AuditModule } from '@vecgate/audit';
+import { MetricsModule, SqlModule } from '@vecgate/core';
+import { IsolationModule } from '@vecgate/isolation';
+import { SearchModule } from '@vecgate/search';
+import { AuthGuard, TenancyModule, TenantGuard } from '@vecgate/tenancy';
+import { join } from 'node:path';
+import { GATEWAY_CONFIG } from './config/config.tokens';
+import { GatewayConfig } from './config/gateway.config';
+import { AdminSearchController } from './controllers/admin-search.controller';
+import { AdminTenantsController } from './controllers/admin-tenants.controller';
+import { AdminTokensController } from './controllers/admin-tokens.controller';
+import { AuditController } from './controllers/audit.controller';
+import { SearchController } from './controllers/search.controller';
+import { VectorsController } from './controllers/vectors.controller';
+import { HealthController } from './health/health.controller';
+import { HttpPipeline } from './http/http-pipeline';
+import { ProblemFilter } from './http/problem.filter';
+import { ResultCountInterceptor } from './http/result-count.interceptor';
+import { createValidationPipe } from './http/validation.pipe';
+import { MetricsServer } from './metrics/metrics.server';
+
+/**
+ * The gateway's root module. Every global piece of the request pipeline is registered here,
+ * so a test that imports this module runs exactly the production pipeline.
+ */
+@Module({})
+export class AppModule {
+  static forRoot(config: GatewayConfig): DynamicModule {
+    const fromConfig = { inject: [GATEWAY_CONFIG] };
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot({
+          isGlobal: true,
+          ignoreEnvFile: true,
+          skipProcessEnv: true,
+          load: [() => ({ ...config })],
+        }),
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.logLevel,
+            autoLogging: false,
+            quietReqLogger: true,
+            redact: {
+              paths: [
+                'req.headers.authorization',
+                'req.headers.cookie',
+                '*.authorization',
+                '*.token',
+                'token',
+              ],
+              censor: '[redacted]',
+            },
+          },
+          forRoutes: [],
+        }),
+        ConfigHolder.forRoot(config),
+        MetricsModule,
+        SqlModule.forRootAsync({
+          ...fromConfig,
+          useFactory: (c: GatewayConfig) => ({
+            databaseUrl: c.databaseUrl,
+            sqliteFile: join(c.dataDir, 'vecgate.db'),
+          }),
+        }),
+        IsolationModule.forRootAsync({
+          ...fromConfig,
+          useFactory: (c: GatewayConfig) => c.isolation,
+        }),
+        TenancyModule.forRootAsync({ ...fromConfig, useFactory: (c: GatewayConfig) => c.tenancy }),
+        AuditModule.forRootAsync({ ...fromConfig, useFactory: (c: GatewayConfig) => c.audit }),
+        SearchModule,
+        TerminusModule,
+      ],
+      controllers: [
+        VectorsController,
+        SearchController,
+        AuditController,
+        AdminTenantsController,
+        AdminTokensController,
+        AdminSearchController,
+        HealthController,
+      ],
+      providers: [
+        { provide: APP_GUARD, useExisting: AuthGuard },
+        { provide: APP_GUARD, useExisting: TenantGuard },
+        { provide: APP_FILTER, useClass: ProblemFilter },
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+        { provide: APP_INTERCEPTOR, useClass: ResultCountInterceptor },
+        HttpPipeline,
+        MetricsServer,
+      ],
+    };
+  }
+}
+
+/** Makes the validated configuration injectable everywhere under GATEWAY_CONFIG. */
+@Module({})
+class ConfigHolder {
+  static forRoot(config: GatewayConfig): DynamicModule {
+    return {
+      module: ConfigHolder,
+      global: true,
+      providers: [{ provide: GATEWAY_CONFIG, useValue: config }],
+      exports: [GATEWAY_CONFIG],
+    };
+  }
+}

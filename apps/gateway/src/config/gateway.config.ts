@@ -1,0 +1,167 @@
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { AuditOptions } from '@vecgate/audit';
+import type { IsolationOptions } from '@vecgate/isolation';
+import type { HmacKey, TenancyOptions } from '@vecgate/tenancy';
+import { GatewayEnv } from './gateway.env';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** The validated configuration, shaped for the modules that use it. */
+export interface GatewayConfig {
+  readonly env: GatewayEnv;
+  readonly development: boolean;
+  readonly dataDir: string;
+  readonly http: {
+    readonly port: number;
+    readonly host: string;
+    readonly bodyLimit: number;
+    readonly requestTimeoutMs: number;
+    readonly trustProxy: boolean;
+  };
+  readonly metrics: { readonly port: number | null; readonly host: string };
+  readonly databaseUrl?: string;
+  readonly tenancy: TenancyOptions;
+  readonly isolation: IsolationOptions;
+  readonly audit: AuditOptions;
+  /** Set when a development secret was generated or reused from the data directory. */
+  readonly devSecretFile?: string;
+  readonly logLevel: string;
+}
+
+const DEV_SECRET_FILE = '.dev-jwt-secret';
+
+/**
+ * Reads and validates the environment once. Throws a ConfigError naming every bad key.
+ * Only in development (NODE_ENV=development, set explicitly) is a missing JWT secret
+ * replaced by one generated and kept under DATA_DIR.
+ */
+export function loadGatewayConfig(source: NodeJS.ProcessEnv): GatewayConfig {
+  const keys = Object.keys(new GatewayEnv()).concat(optionalKeys);
+  const picked: Record<string, string> = {};
+  for (const key of new Set(keys)) {
+    const value = source[key];
+    if (value !== undefined && value !== '') picked[key] = value;
+  }
+  const env = plainToInstance(GatewayEnv, picked, { exposeDefaultValues: true });
+  const problems = validateSync(env, { whitelist: false }).flatMap((error) =>
+    Object.values(error.constraints ?? { invalid: 'is invalid' }).map((message) =>
+      message.startsWith(error.property) ? message : `${error.property}: ${message}`,
+    ),
+  );
+  const development = env.NODE_ENV === 'development';
+  if (env.JWT_SECRET && env.JWT_SECRETS)
+    problems.push('JWT_SECRETS: set either JWT_SECRET or JWT_SECRETS, not both');
+  if (!env.JWT_SECRET && !env.JWT_SECRETS && !development) {
+    problems.push('JWT_SECRET: required outside development (or set JWT_SECRETS)');
+  }
+  if (env.JWT_JWKS_URL && !env.JWT_JWKS_ISSUER) {
+    problems.push('JWT_JWKS_ISSUER: required when JWT_JWKS_URL is set');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const dataDir = resolve(env.DATA_DIR);
+  let devSecretFile: string | undefined;
+  let hmacKeys: HmacKey[];
+  if (env.JWT_SECRETS) {
+    hmacKeys = env.JWT_SECRETS.split(',').map((entry) => {
+      const at = entry.indexOf(':');
+      return { kid: entry.slice(0, at), secret: entry.slice(at + 1) };
+    });
+  } else if (env.JWT_SECRET) {
+    hmacKeys = [{ kid: 'default', secret: env.JWT_SECRET }];
+  } else {
+    devSecretFile = join(dataDir, DEV_SECRET_FILE);
+    hmacKeys = [{ kid: 'dev', secret: developmentSecret(dataDir) }];
+  }
+  const metricsPort = env.METRICS_PORT === 'off' ? null : Number(env.METRICS_PORT);
+
+  return {
+    env,
+    development,
+    dataDir,
+    http: {
+      port: env.PORT,
+      host: env.HOST,
+      bodyLimit: env.MAX_BODY_BYTES,
+      requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
+      trustProxy: env.TRUST_PROXY,
+    },
+    metrics: { port: metricsPort, host: env.METRICS_HOST },
+    databaseUrl: env.DATABASE_URL,
+    tenancy: {
+      hmacKeys,
+      issuer: env.JWT_ISSUER,
+      audience: env.JWT_AUDIENCE,
+      tenantClaim: env.JWT_TENANT_CLAIM,
+      rolesClaim: env.JWT_ROLES_CLAIM,
+      external: env.JWT_JWKS_URL
+        ? {
+            jwksUrl: env.JWT_JWKS_URL,
+            issuer: env.JWT_JWKS_ISSUER as string,
+            audience: env.JWT_JWKS_AUDIENCE ?? env.JWT_AUDIENCE,
+            tenantClaim: env.JWT_JWKS_TENANT_CLAIM ?? env.JWT_TENANT_CLAIM,
+            rolesClaim: env.JWT_JWKS_ROLES_CLAIM ?? env.JWT_ROLES_CLAIM,
+          }
+        : undefined,
+      clockToleranceSeconds: env.JWT_CLOCK_TOLERANCE_SECONDS,
+      maxTokenTtlSeconds: env.MAX_TOKEN_TTL,
+      cacheTtlMs: env.TENANT_CACHE_TTL_MS,
+      rateLimitPerSecond: env.RATE_LIMIT_RPS,
+      rateLimitBurst: env.RATE_LIMIT_BURST,
+    },
+    isolation: {
+      embedded: {
+        directory: join(dataDir, 'embedded'),
+        cacheMb: env.EMBEDDED_CACHE_MB,
+        maxOpenFiles: env.EMBEDDED_MAX_OPEN_FILES,
+      },
+      placementPolicy: env.PLACEMENT_POLICY,
+      defaultTier: env.DEFAULT_TIER,
+    },
+    audit: {
+      mode: env.AUDIT_MODE,
+      queueMax: env.AUDIT_QUEUE_MAX,
+      batchMax: env.AUDIT_BATCH_MAX,
+      commitTimeoutMs: env.AUDIT_COMMIT_TIMEOUT_MS,
+      unauthenticatedPerSecond: env.AUDIT_UNAUTHENTICATED_PER_SECOND,
+      alertWebhookUrl: env.ALERT_WEBHOOK_URL,
+      alertRetries: env.ALERT_WEBHOOK_RETRIES,
+      log: env.AUDIT_LOG,
+    },
+    devSecretFile,
+    logLevel: env.LOG_LEVEL,
+  };
+}
+
+/** Keys without a default, which `new GatewayEnv()` does not list. */
+const optionalKeys = [
+  'NODE_ENV',
+  'JWT_SECRET',
+  'JWT_SECRETS',
+  'JWT_JWKS_URL',
+  'JWT_JWKS_ISSUER',
+  'JWT_JWKS_AUDIENCE',
+  'JWT_JWKS_TENANT_CLAIM',
+  'JWT_JWKS_ROLES_CLAIM',
+  'DATABASE_URL',
+  'ALERT_WEBHOOK_URL',
+];
+
+/** Reuses the development secret kept in the data directory, or makes one (mode 0600). */
+function developmentSecret(dataDir: string): string {
+  const file = join(dataDir, DEV_SECRET_FILE);
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return secret;
+}

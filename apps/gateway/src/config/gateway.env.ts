@@ -1,0 +1,196 @@
+import { Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+} from 'class-validator';
+
+const toInt = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+const toBool = ({ value }: { value: unknown }): unknown =>
+  value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
+
+/**
+ * Every environment variable vecgate reads, with its default. Validated once at start-up;
+ * the process refuses to start and names each bad key. The README's configuration table
+ * mirrors this class.
+ */
+export class GatewayEnv {
+  @IsOptional()
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV?: string;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 8080;
+
+  @IsString()
+  HOST = '0.0.0.0';
+
+  @IsString()
+  @MinLength(1)
+  DATA_DIR = './data';
+
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
+  JWT_SECRET?: string;
+
+  @IsOptional()
+  @Matches(/^([A-Za-z0-9._-]{1,64}:[^,]{32,})(,[A-Za-z0-9._-]{1,64}:[^,]{32,})*$/, {
+    message:
+      'JWT_SECRETS must be kid:secret[,kid:secret...] with secrets of at least 32 characters',
+  })
+  JWT_SECRETS?: string;
+
+  @IsString()
+  JWT_ISSUER = 'vecgate';
+
+  @IsString()
+  JWT_AUDIENCE = 'vecgate';
+
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
+  JWT_JWKS_URL?: string;
+
+  @IsOptional()
+  @IsString()
+  JWT_JWKS_ISSUER?: string;
+
+  @IsOptional()
+  @IsString()
+  JWT_JWKS_AUDIENCE?: string;
+
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_:./-]{1,128}$/)
+  JWT_JWKS_TENANT_CLAIM?: string;
+
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_:./-]{1,128}$/)
+  JWT_JWKS_ROLES_CLAIM?: string;
+
+  @Matches(/^[A-Za-z0-9_:./-]{1,128}$/)
+  JWT_TENANT_CLAIM = 'tenant_id';
+
+  @Matches(/^[A-Za-z0-9_:./-]{1,128}$/)
+  JWT_ROLES_CLAIM = 'roles';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(300)
+  JWT_CLOCK_TOLERANCE_SECONDS = 5;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(60)
+  MAX_TOKEN_TTL = 2_592_000;
+
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\//, {
+    message: 'DATABASE_URL must start with postgres:// or postgresql://',
+  })
+  DATABASE_URL?: string;
+
+  @IsString()
+  PLACEMENT_POLICY =
+    'enterprise=embedded:database,premium=embedded:collection,standard=embedded:partition_key';
+
+  @Matches(/^[a-z][a-z0-9_-]{0,31}$/)
+  DEFAULT_TIER = 'standard';
+
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
+  ALERT_WEBHOOK_URL?: string;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(10)
+  ALERT_WEBHOOK_RETRIES = 5;
+
+  @IsIn(['durable', 'async'])
+  AUDIT_MODE: 'durable' | 'async' = 'durable';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  AUDIT_QUEUE_MAX = 10_000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(5000)
+  AUDIT_BATCH_MAX = 500;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  AUDIT_COMMIT_TIMEOUT_MS = 5000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  AUDIT_UNAUTHENTICATED_PER_SECOND = 50;
+
+  @Transform(toBool)
+  @IsBoolean()
+  AUDIT_LOG = true;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  EMBEDDED_CACHE_MB = 512;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  EMBEDDED_MAX_OPEN_FILES = 256;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  TENANT_CACHE_TTL_MS = 5000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  REQUEST_TIMEOUT_MS = 30_000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  RATE_LIMIT_RPS = 0;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_BURST = 100;
+
+  @Matches(/^(off|\d{1,5})$/, { message: 'METRICS_PORT must be a port number or "off"' })
+  METRICS_PORT = '9464';
+
+  @IsString()
+  METRICS_HOST = '127.0.0.1';
+
+  @Transform(toBool)
+  @IsBoolean()
+  TRUST_PROXY = false;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+}

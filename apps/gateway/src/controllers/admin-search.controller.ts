@@ -1,0 +1,43 @@
+import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { RequestState } from '@vecgate/core';
+import { RequestTrace, VectorService } from '@vecgate/search';
+import { CrossTenant, Roles, TargetTenant, TenantService } from '@vecgate/tenancy';
+import { ApiProblems } from '../dto/problem.dto';
+import { SearchRequest, SearchResponse } from '../dto/vectors.dto';
+import { RequestStateParam, Trace } from '../http/request.decorators';
+import { Audited } from '../http/route.decorators';
+
+@ApiTags('admin: cross-tenant')
+@ApiBearerAuth()
+@TargetTenant('id')
+@Controller('v1/admin/tenants/:id/search')
+export class AdminSearchController {
+  constructor(
+    private readonly tenants: TenantService,
+    private readonly vectors: VectorService,
+  ) {}
+
+  @Post()
+  @HttpCode(200)
+  @Roles('cross_tenant_admin')
+  @CrossTenant()
+  @Audited('admin.cross_tenant.search')
+  @ApiOperation({
+    summary: 'Search inside another tenant',
+    description:
+      'Role: cross_tenant_admin. Every call is audited at alert level and sent to the alert sink.',
+  })
+  @ApiOkResponse({ type: SearchResponse })
+  @ApiProblems(400, 401, 403, 404, 409, 422, 503)
+  async search(
+    @Param('id') id: string,
+    @Body() body: SearchRequest,
+    @Trace() trace: RequestTrace,
+    @RequestStateParam() state: RequestState,
+  ): Promise<SearchResponse> {
+    const tenant = await this.tenants.getLive(id);
+    state.targetTenantUid = tenant.uid;
+    return this.vectors.search(this.tenants.scopeOf(tenant), body, trace);
+  }
+}

@@ -1,0 +1,132 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Query,
+  Res,
+} from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import type { RequestState } from '@vecgate/core';
+import { Principal, Roles, TargetTenant, TenantService } from '@vecgate/tenancy';
+import { ApiProblems } from '../dto/problem.dto';
+import {
+  CreateTenantRequest,
+  ListTenantsQuery,
+  TenantDto,
+  TenantPageDto,
+  UpdateTenantRequest,
+} from '../dto/tenants.dto';
+import { CurrentPrincipal, RequestStateParam } from '../http/request.decorators';
+import { Audited } from '../http/route.decorators';
+
+@ApiTags('admin: tenants')
+@ApiBearerAuth()
+@TargetTenant('id')
+@Controller('v1/admin/tenants')
+export class AdminTenantsController {
+  constructor(private readonly tenants: TenantService) {}
+
+  @Post()
+  @Roles('platform_admin')
+  @Audited('admin.tenant.create')
+  @ApiOperation({
+    summary: 'Create a tenant (idempotent)',
+    description:
+      'Role: platform_admin. 201 when created; 200 for an identical repeat; 409 for a different body under an existing id ' +
+      'or an id being deleted; 507 when a backend limit is reached.',
+  })
+  @ApiCreatedResponse({ type: TenantDto })
+  @ApiOkResponse({ type: TenantDto, description: 'Identical repeat of an earlier creation' })
+  @ApiProblems(400, 401, 403, 409, 422, 503, 507)
+  async create(
+    @Body() body: CreateTenantRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @RequestStateParam() state: RequestState,
+  ): Promise<TenantDto> {
+    state.targetTenant = body.id;
+    const { tenant, created } = await this.tenants.create(body);
+    state.targetTenantUid = tenant.uid;
+    void reply.status(created ? 201 : 200);
+    return TenantDto.of(tenant);
+  }
+
+  @Get()
+  @Roles('platform_admin')
+  @Audited('admin.tenant.list')
+  @ApiOperation({
+    summary: 'List tenants',
+    description: 'Role: platform_admin. 100 per page by default.',
+  })
+  @ApiOkResponse({ type: TenantPageDto })
+  @ApiProblems(400, 401, 403, 503)
+  async list(@Query() query: ListTenantsQuery): Promise<TenantPageDto> {
+    const page = await this.tenants.list(query.limit ?? 100, query.cursor);
+    return { items: page.items.map((t) => TenantDto.of(t)), nextCursor: page.nextCursor };
+  }
+
+  @Get(':id')
+  @Roles('platform_admin')
+  @Audited('admin.tenant.get')
+  @ApiOperation({ summary: 'A tenant with its placement', description: 'Role: platform_admin.' })
+  @ApiOkResponse({ type: TenantDto })
+  @ApiProblems(401, 403, 404, 503)
+  async get(@Param('id') id: string, @RequestStateParam() state: RequestState): Promise<TenantDto> {
+    const tenant = await this.tenants.get(id);
+    state.targetTenantUid = tenant.uid;
+    return TenantDto.of(tenant);
+  }
+
+  @Patch(':id')
+  @Roles('platform_admin')
+  @Audited('admin.tenant.update')
+  @ApiOperation({
+    summary: 'Suspend, resume or re-tier a tenant',
+    description: 'Role: platform_admin. Placement never moves.',
+  })
+  @ApiOkResponse({ type: TenantDto })
+  @ApiProblems(400, 401, 403, 404, 409, 503)
+  async update(
+    @Param('id') id: string,
+    @Body() body: UpdateTenantRequest,
+    @RequestStateParam() state: RequestState,
+  ): Promise<TenantDto> {
+    const tenant = await this.tenants.update(id, body);
+    state.targetTenantUid = tenant.uid;
+    return TenantDto.of(tenant);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @Roles('platform_admin')
+  @Audited('admin.tenant.delete')
+  @ApiOperation({
+    summary: 'Delete a tenant and erase every record of it',
+    description:
+      'Role: platform_admin. Answers 204 once every place of the tenant is erased and verified; the id is then ' +
+      'tombstoned, so tokens issued before the deletion are refused even if the id is reused.',
+  })
+  @ApiNoContentResponse()
+  @ApiProblems(401, 403, 404, 503)
+  async delete(
+    @Param('id') id: string,
+    @CurrentPrincipal() principal: Principal,
+    @RequestStateParam() state: RequestState,
+  ): Promise<void> {
+    const tenant = await this.tenants.get(id);
+    state.targetTenantUid = tenant.uid;
+    await this.tenants.delete(id, principal.subject);
+  }
+}

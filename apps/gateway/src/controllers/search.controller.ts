@@ -1,0 +1,47 @@
+import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { TenantScope } from '@vecgate/isolation';
+import { RequestTrace, VectorService } from '@vecgate/search';
+import { Roles } from '@vecgate/tenancy';
+import { ApiProblems } from '../dto/problem.dto';
+import { SearchRequest, SearchResponse, StatsResponse } from '../dto/vectors.dto';
+import { Scope, Trace } from '../http/request.decorators';
+import { Audited } from '../http/route.decorators';
+
+@ApiTags('search')
+@ApiBearerAuth()
+@Controller('v1')
+export class SearchController {
+  constructor(private readonly vectors: VectorService) {}
+
+  @Post('search')
+  @HttpCode(200)
+  @Roles('reader')
+  @Audited('vectors.search')
+  @ApiOperation({
+    summary: 'Nearest neighbours within the caller’s tenant',
+    description: 'Role: reader. Matches are sorted by score, descending; higher is more similar.',
+  })
+  @ApiOkResponse({ type: SearchResponse })
+  @ApiProblems(400, 401, 403, 409, 413, 415, 422, 429, 503)
+  search(
+    @Scope() scope: TenantScope,
+    @Body() body: SearchRequest,
+    @Trace() trace: RequestTrace,
+  ): Promise<SearchResponse> {
+    return this.vectors.search(scope, body, trace);
+  }
+
+  @Get('stats')
+  @Roles('tenant_admin')
+  @Audited('tenant.stats')
+  @ApiOperation({
+    summary: 'The caller’s tenant: vector count, dimension, metric, strategy',
+    description: 'Role: tenant_admin.',
+  })
+  @ApiOkResponse({ type: StatsResponse })
+  @ApiProblems(401, 403, 429, 503)
+  stats(@Scope() scope: TenantScope): Promise<StatsResponse> {
+    return this.vectors.stats(scope);
+  }
+}

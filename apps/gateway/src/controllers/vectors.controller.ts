@@ -1,0 +1,69 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { TenantScope } from '@vecgate/isolation';
+import { RequestTrace, VectorService } from '@vecgate/search';
+import { Roles } from '@vecgate/tenancy';
+import { ApiProblems } from '../dto/problem.dto';
+import {
+  DeleteVectorsRequest,
+  DeleteVectorsResponse,
+  UpsertVectorsRequest,
+  UpsertVectorsResponse,
+  VectorDto,
+} from '../dto/vectors.dto';
+import { Scope, Trace } from '../http/request.decorators';
+import { Audited } from '../http/route.decorators';
+
+@ApiTags('vectors')
+@ApiBearerAuth()
+@Controller('v1/vectors')
+export class VectorsController {
+  constructor(private readonly vectors: VectorService) {}
+
+  @Put()
+  @Roles('writer')
+  @Audited('vectors.upsert')
+  @ApiOperation({ summary: 'Upsert vectors of the caller’s tenant', description: 'Role: writer.' })
+  @ApiOkResponse({ type: UpsertVectorsResponse })
+  @ApiProblems(400, 401, 403, 409, 413, 415, 422, 429, 503)
+  upsert(
+    @Scope() scope: TenantScope,
+    @Body() body: UpsertVectorsRequest,
+  ): Promise<UpsertVectorsResponse> {
+    return this.vectors.upsert(scope, body.vectors);
+  }
+
+  @Get(':id')
+  @Roles('reader')
+  @Audited('vectors.fetch')
+  @ApiOperation({
+    summary: 'Fetch one vector of the caller’s tenant',
+    description: 'Role: reader.',
+  })
+  @ApiOkResponse({ type: VectorDto })
+  @ApiProblems(400, 401, 403, 404, 429, 503)
+  fetch(
+    @Scope() scope: TenantScope,
+    @Param('id') id: string,
+    @Trace() trace: RequestTrace,
+  ): Promise<VectorDto> {
+    return this.vectors.fetch(scope, id, trace);
+  }
+
+  @Post('delete')
+  @HttpCode(200)
+  @Roles('writer')
+  @Audited('vectors.delete')
+  @ApiOperation({
+    summary: 'Delete vectors by ids or by filter',
+    description: 'Role: writer. An empty filter is refused unless `deleteAll: true`.',
+  })
+  @ApiOkResponse({ type: DeleteVectorsResponse })
+  @ApiProblems(400, 401, 403, 409, 413, 415, 429, 503)
+  delete(
+    @Scope() scope: TenantScope,
+    @Body() body: DeleteVectorsRequest,
+  ): Promise<DeleteVectorsResponse> {
+    return this.vectors.delete(scope, body);
+  }
+}

@@ -1,0 +1,113 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsISO8601, IsOptional, Matches, Max, MaxLength, Min } from 'class-validator';
+import type { AuditFilter, AuditOutcome, AuditSeverity } from '@vecgate/audit';
+
+export class AuditEventDto {
+  @ApiProperty() seq!: number;
+  @ApiProperty() id!: string;
+  @ApiProperty({ description: 'Epoch milliseconds' }) at!: number;
+  @ApiProperty() requestId!: string;
+  @ApiPropertyOptional() subject?: string;
+  @ApiPropertyOptional() tenantUid?: string;
+  @ApiPropertyOptional() tenantId?: string;
+  @ApiPropertyOptional({
+    description: 'Tenant claimed by an unverified token (platform view only)',
+  })
+  claimedTenant?: string;
+  @ApiPropertyOptional() targetTenant?: string;
+  @ApiPropertyOptional() targetTenantUid?: string;
+  @ApiProperty({ example: 'vectors.search' }) action!: string;
+  @ApiProperty({ example: 'POST /v1/search' }) resource!: string;
+  @ApiProperty({ enum: ['allowed', 'denied', 'error'] }) outcome!: string;
+  @ApiProperty({ example: 200 }) status!: number;
+  @ApiPropertyOptional() reason?: string;
+  @ApiPropertyOptional() resultCount?: number;
+  @ApiProperty() latencyMs!: number;
+  @ApiProperty() ip!: string;
+  @ApiProperty({ enum: ['info', 'alert'] }) severity!: string;
+}
+
+export class AuditPageDto {
+  @ApiProperty({ type: [AuditEventDto] }) items!: AuditEventDto[];
+  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
+}
+
+export class AuditQuery {
+  @ApiPropertyOptional({ example: 100, minimum: 1, maximum: 1000 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @IsOptional()
+  @Matches(/^\d{1,18}$/)
+  cursor?: string;
+
+  @ApiPropertyOptional({ example: 'vectors.search' })
+  @IsOptional()
+  @Matches(/^[a-z_.]{1,64}$/)
+  action?: string;
+
+  @ApiPropertyOptional({ enum: ['allowed', 'denied', 'error'] })
+  @IsOptional()
+  @IsIn(['allowed', 'denied', 'error'])
+  outcome?: AuditOutcome;
+
+  @ApiPropertyOptional({ enum: ['info', 'alert'] })
+  @IsOptional()
+  @IsIn(['info', 'alert'])
+  severity?: AuditSeverity;
+
+  @ApiPropertyOptional({ example: '2026-11-01T00:00:00Z' })
+  @IsOptional()
+  @IsISO8601()
+  since?: string;
+
+  @ApiPropertyOptional({ example: '2026-12-01T00:00:00Z' })
+  @IsOptional()
+  @IsISO8601()
+  until?: string;
+
+  toFilter(): AuditFilter {
+    return {
+      action: this.action,
+      outcome: this.outcome,
+      severity: this.severity,
+      since: this.since ? Date.parse(this.since) : undefined,
+      until: this.until ? Date.parse(this.until) : undefined,
+    };
+  }
+}
+
+export class AdminAuditQuery extends AuditQuery {
+  @ApiPropertyOptional({
+    example: 'acme',
+    description: 'Events of this tenant id, as actor or target',
+  })
+  @IsOptional()
+  @Matches(/^[a-z0-9-]{1,63}$/)
+  forTenant?: string;
+
+  @ApiPropertyOptional({ example: 'search-service' })
+  @IsOptional()
+  @MaxLength(256)
+  subject?: string;
+
+  @ApiPropertyOptional({ description: 'Events of one tenant incarnation (uid)' })
+  @IsOptional()
+  @Matches(/^[0-9a-f]{32}$/)
+  forTenantUid?: string;
+
+  override toFilter(): AuditFilter {
+    return {
+      ...super.toFilter(),
+      tenantId: this.forTenant,
+      tenantUid: this.forTenantUid,
+      subject: this.subject,
+    };
+  }
+}

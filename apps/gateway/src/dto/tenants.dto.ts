@@ -1,0 +1,140 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { BACKENDS, METRICS, STRATEGIES } from '@vecgate/isolation';
+import type { BackendName, MetricName, StrategyName } from '@vecgate/isolation';
+import type { Tenant } from '@vecgate/tenancy';
+
+export class CreateTenantRequest {
+  @ApiProperty({ example: 'acme', pattern: '^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$' })
+  @IsString()
+  @MaxLength(63)
+  id!: string;
+
+  @ApiPropertyOptional({ example: 'standard', description: 'Defaults to DEFAULT_TIER' })
+  @IsOptional()
+  @IsString()
+  tier?: string;
+
+  @ApiPropertyOptional({
+    enum: BACKENDS,
+    description: 'Overrides the tier placement (with strategy)',
+  })
+  @IsOptional()
+  @IsIn(BACKENDS)
+  backend?: BackendName;
+
+  @ApiPropertyOptional({ enum: STRATEGIES })
+  @IsOptional()
+  @IsIn(STRATEGIES)
+  strategy?: StrategyName;
+
+  @ApiProperty({ example: 3, minimum: 1, maximum: 4096 })
+  @IsInt()
+  dimension!: number;
+
+  @ApiProperty({ enum: METRICS, example: 'cosine' })
+  @IsIn(METRICS)
+  metric!: MetricName;
+}
+
+export class UpdateTenantRequest {
+  @ApiPropertyOptional({ enum: ['active', 'suspended'] })
+  @IsOptional()
+  @IsIn(['active', 'suspended'])
+  status?: 'active' | 'suspended';
+
+  @ApiPropertyOptional({ example: 'premium', description: 'A label only: placement does not move' })
+  @IsOptional()
+  @IsString()
+  tier?: string;
+}
+
+export class TenantDto {
+  @ApiProperty({ example: 'acme' }) id!: string;
+  @ApiProperty({
+    example: '9f2c4e1a0b7d4c3e8a6f5b2d1c0e9a8b',
+    description: 'Immutable, never reused',
+  })
+  uid!: string;
+  @ApiProperty({ enum: ['active', 'suspended', 'deleting'] }) status!: string;
+  @ApiProperty({ example: 'standard' }) tier!: string;
+  @ApiProperty({ enum: BACKENDS }) backend!: string;
+  @ApiProperty({ enum: STRATEGIES }) strategy!: string;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: { file: 'embedded.db', table: 'vg_shared_3_cosine' },
+  })
+  location!: Record<string, string>;
+  @ApiProperty({ example: 3 }) dimension!: number;
+  @ApiProperty({ enum: METRICS }) metric!: string;
+  @ApiProperty({ example: '2026-11-27T10:00:00.000Z' }) createdAt!: string;
+  @ApiProperty({ example: '2026-11-27T10:00:00.000Z' }) updatedAt!: string;
+
+  static of(tenant: Tenant): TenantDto {
+    return {
+      id: tenant.id,
+      uid: tenant.uid,
+      status: tenant.status,
+      tier: tenant.tier,
+      backend: tenant.placement.backend,
+      strategy: tenant.placement.strategy,
+      location: { ...tenant.placement.location },
+      dimension: tenant.dimension,
+      metric: tenant.metric,
+      createdAt: new Date(tenant.createdAt).toISOString(),
+      updatedAt: new Date(tenant.updatedAt).toISOString(),
+    };
+  }
+}
+
+export class TenantPageDto {
+  @ApiProperty({ type: [TenantDto] }) items!: TenantDto[];
+  @ApiProperty({ type: String, nullable: true, example: null }) nextCursor!: string | null;
+}
+
+export class ListTenantsQuery {
+  @ApiPropertyOptional({ example: 100, minimum: 1, maximum: 1000 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @IsOptional()
+  @Matches(/^[a-z0-9-]{1,63}$/)
+  cursor?: string;
+}
+
+export class MintTokenRequest {
+  @ApiProperty({ example: 'search-service' })
+  @IsString()
+  @MaxLength(256)
+  @Matches(/^\S.*$/, { message: 'subject must not be empty' })
+  subject!: string;
+
+  @ApiProperty({
+    type: [String],
+    example: ['reader', 'writer'],
+    description: 'Tenant roles: reader, writer, tenant_admin',
+  })
+  @IsString({ each: true })
+  roles!: string[];
+
+  @ApiProperty({
+    example: 3600,
+    description: 'At most MAX_TOKEN_TTL and the minter’s own remaining lifetime',
+  })
+  @IsInt()
+  @Min(1)
+  ttlSeconds!: number;
+}
+
+export class MintTokenResponse {
+  @ApiProperty({ example: 'eyJhbGciOiJIUzI1NiIsImtpZCI6ImRlZmF1bHQifQ...' }) token!: string;
+  @ApiProperty({ example: '2026-11-27T11:00:00.000Z' }) expiresAt!: string;
+  @ApiProperty({ example: '0b8e2f0c-7d0e-4a58-9f52-6f7d4f0f8a11' }) jti!: string;
+}

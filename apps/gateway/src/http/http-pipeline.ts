@@ -1,0 +1,144 @@
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { AuditService } from '@vecgate/audit';
+import { MetricsService, UnavailableError } from '@vecgate/core';
+import { Authenticator } from '@vecgate/tenancy';
+import { GatewayRequest } from './fastify-request';
+import { toProblem } from './problem';
+import { RouteMeta } from './route.decorators';
+
+/** Routes served by Fastify plugins rather than controllers, open like `@Public()` ones. */
+const PUBLIC_PREFIXES = ['/docs'];
+
+/**
+ * The request hooks that frame Nest's pipeline:
+ * - onRequest: request state, then authentication before the body is read, so a request
+ *   without a valid token is refused without parsing what it sent;
+ * - onSend: the single audit point every answer passes (success, guard refusal, framework
+ *   error); in durable mode the event is committed before the answer leaves, and a failed
+ *   commit turns the answer into a 503;
+ * - onResponse: request metrics, labelled by route template (never by tenant).
+ */
+@Injectable()
+export class HttpPipeline implements OnModuleInit {
+  private readonly logger = new Logger(HttpPipeline.name);
+  private readonly requests;
+  private readonly latency;
+
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly authenticator: Authenticator,
+    private readonly audit: AuditService,
+    metrics: MetricsService,
+  ) {
+    this.requests = metrics.counter(
+      'vecgate_http_requests_total',
+      'HTTP requests by route and status',
+      ['method', 'route', 'status'],
+    );
+    this.latency = metrics.histogram(
+      'vecgate_http_request_duration_seconds',
+      'HTTP request latency by route',
+      ['method', 'route'],
+      [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    );
+  }
+
+  onModuleInit(): void {
+    const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
+    fastify.decorateRequest('vg', null);
+    fastify.decorateRequest('principal', null);
+    fastify.decorateRequest('tenant', null);
+    fastify.decorateRequest('scope', null);
+    fastify.addHook('onRequest', (request, _reply) => this.onRequest(request as GatewayRequest));
+    fastify.addHook('onSend', (request, reply, payload) =>
+      this.onSend(request as GatewayRequest, reply, payload),
+    );
+    fastify.addHook('onResponse', (request, reply, done) => {
+      this.onResponse(request as GatewayRequest, reply);
+      done();
+    });
+  }
+
+  private async onRequest(request: GatewayRequest): Promise<void> {
+    const meta = (request.routeOptions.config ?? {}) as RouteMeta;
+    const template = request.routeOptions.url;
+    const isPublic =
+      meta.vgPublic === true ||
+      PUBLIC_PREFIXES.some((p) => template !== undefined && template.startsWith(p));
+    request.vg = {
+      requestId: String(request.id),
+      startedAt: process.hrtime.bigint(),
+      ip: request.ip,
+      action: meta.vgAction ?? 'http.unmatched',
+      resource: template ? `${request.method} ${template}` : `${request.method} (no route)`,
+      isPublic,
+    };
+    if (isPublic) return;
+    try {
+      const principal = await this.authenticator.authenticate(request.raw);
+      request.principal = principal;
+      request.vg.subject = principal.subject;
+      request.vg.tenantId = principal.tenantId;
+    } catch (err) {
+      request.vg.claimedTenant = this.authenticator.claimedTenant(request.raw);
+      throw err;
+    }
+  }
+
+  private async onSend(
+    request: GatewayRequest,
+    reply: FastifyReply,
+    payload: unknown,
+  ): Promise<unknown> {
+    void reply.header('x-request-id', request.id);
+    const state = request.vg;
+    if (!state || state.isPublic) return payload;
+    const status = reply.statusCode;
+    const committed = this.audit.record(
+      {
+        requestId: state.requestId,
+        subject: state.subject,
+        tenantUid: state.tenantUid,
+        tenantId: state.tenantId,
+        claimedTenant: state.claimedTenant,
+        targetTenant: state.targetTenant,
+        targetTenantUid: state.targetTenantUid,
+        action: state.action,
+        resource: state.resource,
+        outcome: status < 400 ? 'allowed' : status >= 500 ? 'error' : 'denied',
+        status,
+        reason: state.reason,
+        resultCount: status < 400 ? state.resultCount : undefined,
+        latencyMs: Number(process.hrtime.bigint() - state.startedAt) / 1e6,
+        ip: state.ip,
+        severity: state.alert ? 'alert' : 'info',
+      },
+      { unauthenticated: status === 401 && state.subject === undefined },
+    );
+    try {
+      await committed;
+      return payload;
+    } catch (err) {
+      this.logger.error(`answer to ${state.requestId} replaced by 503: ${(err as Error).message}`);
+      const error =
+        err instanceof UnavailableError
+          ? err
+          : new UnavailableError('the audit store is unavailable');
+      const problem = toProblem(error, (request.url ?? '').split('?')[0] ?? '', state.requestId);
+      void reply
+        .code(503)
+        .header('content-type', 'application/problem+json; charset=utf-8')
+        .header('retry-after', '1');
+      return JSON.stringify(problem.body);
+    }
+  }
+
+  private onResponse(request: GatewayRequest, reply: FastifyReply): void {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const labels = { method: request.method, route };
+    this.requests.inc({ ...labels, status: String(reply.statusCode) });
+    this.latency.observe(labels, reply.elapsedTime / 1000);
+  }
+}

@@ -1,0 +1,35 @@
+import { createParamDecorator, ExecutionContext } from '@nestjs/common';
+import type { TenantScope } from '@vecgate/isolation';
+import type { RequestTrace } from '@vecgate/search';
+import type { Principal } from '@vecgate/tenancy';
+import { GatewayRequest } from './fastify-request';
+
+function request(context: ExecutionContext): GatewayRequest {
+  return context.switchToHttp().getRequest<GatewayRequest>();
+}
+
+/** The caller's tenant scope, resolved by TenantGuard from the token. Never from input. */
+export const Scope = createParamDecorator((_: unknown, context: ExecutionContext): TenantScope => {
+  const scope = request(context).scope;
+  if (!scope) throw new Error('tenant-plane route reached without a tenant scope');
+  return scope;
+});
+
+export const CurrentPrincipal = createParamDecorator(
+  (_: unknown, context: ExecutionContext): Principal => {
+    const principal = request(context).principal;
+    if (!principal) throw new Error('authenticated route reached without a principal');
+    return principal;
+  },
+);
+
+/** Request id, subject and address, for audit events raised inside a use case. */
+export const Trace = createParamDecorator((_: unknown, context: ExecutionContext): RequestTrace => {
+  const vg = request(context).vg;
+  return { requestId: vg.requestId, subject: vg.subject, ip: vg.ip };
+});
+
+/** The request state, for admin routes that record the tenant they resolved. */
+export const RequestStateParam = createParamDecorator(
+  (_: unknown, context: ExecutionContext) => request(context).vg,
+);

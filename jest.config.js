@@ -1,0 +1,26 @@
+/** @type {import('jest').Config} */
+const swc = [
+  '@swc/jest',
+  {
+    jsc: {
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true },
+      target: 'es2022',
+      keepClassNames: true,
+    },
+    module: { type: 'commonjs' },
+  },
+];
+
+module.exports = {
+  testEnvironment: 'node',
+  rootDir: '.',
+  transform: { '^.+\\.ts$': swc },
+  moduleNameMapper: {
+    '^@vecgate/(core|tenancy|isolation|search|audit)$': '<rootDir>/libs/$1/src',
+    '^@vecgate/(core|tenancy|isolation|search|audit)/(.*)$': '<rootDir>/libs/$1/src/$2',
+  },
+  testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
+  testTimeout: 30000,
+  maxWorkers: 2,
+};

@@ -1,0 +1,129 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { MetricsService } from '@vecgate/core';
+import { AlertSink } from './alerts/alert-sink';
+import { AUDIT_OPTIONS, AuditEvent, AuditFilter, AuditOptions, AuditPage } from './audit.types';
+import { AuditStore } from './store/audit.store';
+import { AuditWriter } from './store/audit.writer';
+
+export type AuditInput = Omit<AuditEvent, 'id' | 'at'>;
+
+const SUMMARY_INTERVAL_MS = 10_000;
+
+/**
+ * The audit module's front: records request events (durably or not, per mode), samples
+ * unauthenticated floods, sends alerts, and answers audit queries.
+ */
+@Injectable()
+export class AuditService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('audit');
+  private windowStart = 0;
+  private windowCount = 0;
+  private sampledOut = 0;
+  private summaryTimer?: NodeJS.Timeout;
+  private readonly events;
+  private readonly sampled;
+  private readonly alerts;
+
+  constructor(
+    private readonly writer: AuditWriter,
+    private readonly store: AuditStore,
+    private readonly sink: AlertSink,
+    @Inject(AUDIT_OPTIONS) private readonly options: AuditOptions,
+    metrics: MetricsService,
+  ) {
+    this.events = metrics.counter(
+      'vecgate_audit_events_total',
+      'Audit events recorded, by outcome',
+      ['outcome'],
+    );
+    this.sampled = metrics.counter(
+      'vecgate_audit_unauthenticated_sampled_out_total',
+      'Unauthenticated requests counted but not stored one by one',
+    );
+    this.alerts = metrics.counter(
+      'vecgate_security_alerts_total',
+      'Alert-level audit events, by action',
+      ['action'],
+    );
+  }
+
+  get mode(): AuditOptions['mode'] {
+    return this.options.mode;
+  }
+
+  onModuleInit(): void {
+    this.summaryTimer = setInterval(() => void this.summarise(), SUMMARY_INTERVAL_MS);
+    this.summaryTimer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.summaryTimer) clearInterval(this.summaryTimer);
+    await this.summarise();
+  }
+
+  /**
+   * Records an event. In durable mode the promise resolves when the event is committed (the
+   * caller answers only then); in async mode as soon as it is queued. Returns undefined when
+   * an unauthenticated event was sampled out (it is counted and summarised instead).
+   */
+  record(
+    input: AuditInput,
+    options: { unauthenticated?: boolean } = {},
+  ): Promise<void> | undefined {
+    if (options.unauthenticated && !this.admitUnauthenticated()) {
+      this.sampled.inc();
+      this.sampledOut++;
+      return undefined;
+    }
+    const event: AuditEvent = { ...input, id: randomUUID(), at: Date.now() };
+    this.events.inc({ outcome: event.outcome });
+    if (this.options.log) this.logger.log({ audit: event });
+    if (event.severity === 'alert') {
+      this.alerts.inc({ action: event.action });
+      this.sink.send(event);
+    }
+    return this.writer.write(event, this.options.mode === 'durable');
+  }
+
+  query(filter: AuditFilter, limit: number, cursor?: number): Promise<AuditPage> {
+    return this.store.query(filter, limit, cursor);
+  }
+
+  /** Waits until every queued event is committed and alerts are sent (tests, shutdown). */
+  async flush(): Promise<void> {
+    await this.writer.drain();
+    await this.sink.idle();
+  }
+
+  private admitUnauthenticated(now = Date.now()): boolean {
+    if (now - this.windowStart >= 1000) {
+      this.windowStart = now;
+      this.windowCount = 0;
+    }
+    return ++this.windowCount <= this.options.unauthenticatedPerSecond;
+  }
+
+  /** Stores one event that counts the unauthenticated requests not stored one by one. */
+  private async summarise(): Promise<void> {
+    if (this.sampledOut === 0) return;
+    const count = this.sampledOut;
+    this.sampledOut = 0;
+    await this.writer
+      .write({
+        id: randomUUID(),
+        at: Date.now(),
+        requestId: 'summary',
+        action: 'audit.unauthenticated_summary',
+        resource: '*',
+        outcome: 'denied',
+        status: 401,
+        reason: `${count} unauthenticated requests beyond ${this.options.unauthenticatedPerSecond}/s were counted, not stored one by one`,
+        resultCount: count,
+        latencyMs: 0,
+        ip: '-',
+        severity: 'info',
+      })
+      .catch((err: Error) => this.logger.error(`audit summary not committed: ${err.message}`));
+  }
+}

@@ -1,0 +1,67 @@
+export type AuditOutcome = 'allowed' | 'denied' | 'error';
+export type AuditSeverity = 'info' | 'alert';
+
+/** One event per request and outcome (DESIGN section 8), plus isolation-violation events. */
+export interface AuditEvent {
+  readonly id: string;
+  /** Epoch milliseconds. */
+  readonly at: number;
+  readonly requestId: string;
+  readonly subject?: string;
+  readonly tenantUid?: string;
+  readonly tenantId?: string;
+  /** Tenant claimed by a token that failed verification; never shown in a tenant's view. */
+  readonly claimedTenant?: string;
+  readonly targetTenant?: string;
+  readonly targetTenantUid?: string;
+  readonly action: string;
+  readonly resource: string;
+  readonly outcome: AuditOutcome;
+  readonly status: number;
+  readonly reason?: string;
+  readonly resultCount?: number;
+  readonly latencyMs: number;
+  readonly ip: string;
+  readonly severity: AuditSeverity;
+}
+
+export interface StoredAuditEvent extends AuditEvent {
+  readonly seq: number;
+}
+
+export interface AuditFilter {
+  /** Events of this tenant uid, as actor or as resolved target. */
+  readonly tenantUid?: string;
+  /** Events naming this tenant id as actor or target (platform view). */
+  readonly tenantId?: string;
+  readonly subject?: string;
+  readonly action?: string;
+  readonly outcome?: AuditOutcome;
+  readonly severity?: AuditSeverity;
+  readonly since?: number;
+  readonly until?: number;
+}
+
+export interface AuditPage {
+  readonly items: StoredAuditEvent[];
+  readonly nextCursor: string | null;
+}
+
+export type AuditMode = 'durable' | 'async';
+
+export interface AuditOptions {
+  /** durable: an event is committed before its answer is sent; async: right after. */
+  readonly mode: AuditMode;
+  readonly queueMax: number;
+  readonly batchMax: number;
+  /** How long a durable answer waits for its commit before it becomes a 503. */
+  readonly commitTimeoutMs: number;
+  /** Unauthenticated (401) events stored individually per second; the rest are counted. */
+  readonly unauthenticatedPerSecond: number;
+  readonly alertWebhookUrl?: string;
+  readonly alertRetries: number;
+  /** Log each event as a JSON line as well. */
+  readonly log: boolean;
+}
+
+export const AUDIT_OPTIONS = Symbol('AUDIT_OPTIONS');

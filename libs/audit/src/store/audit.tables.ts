@@ -1,0 +1,78 @@
+import { Generated, Kysely, Migration, Selectable } from 'kysely';
+import { SqlDialectName } from '@vecgate/core';
+
+export interface AuditTable {
+  seq: Generated<number>;
+  id: string;
+  at: number;
+  request_id: string;
+  subject: string | null;
+  tenant_uid: string | null;
+  tenant_id: string | null;
+  claimed_tenant: string | null;
+  target_tenant: string | null;
+  target_tenant_uid: string | null;
+  action: string;
+  resource: string;
+  outcome: string;
+  status: number;
+  reason: string | null;
+  result_count: number | null;
+  latency_ms: number;
+  ip: string;
+  severity: string;
+}
+
+export interface AuditTables {
+  vg_audit_events: AuditTable;
+}
+
+export type AuditRow = Selectable<AuditTable>;
+
+export function auditMigrations(dialect: SqlDialectName): Record<string, Migration> {
+  return {
+    '0001_audit_events': {
+      async up(db: Kysely<unknown>): Promise<void> {
+        await db.schema
+          .createTable('vg_audit_events')
+          .addColumn('seq', dialect === 'postgres' ? 'bigserial' : 'integer', (c) =>
+            dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
+          )
+          .addColumn('id', 'varchar(36)', (c) => c.notNull())
+          .addColumn('at', 'bigint', (c) => c.notNull())
+          .addColumn('request_id', 'varchar(64)', (c) => c.notNull())
+          .addColumn('subject', 'varchar(256)')
+          .addColumn('tenant_uid', 'varchar(32)')
+          .addColumn('tenant_id', 'varchar(63)')
+          .addColumn('claimed_tenant', 'varchar(63)')
+          .addColumn('target_tenant', 'varchar(256)')
+          .addColumn('target_tenant_uid', 'varchar(32)')
+          .addColumn('action', 'varchar(64)', (c) => c.notNull())
+          .addColumn('resource', 'varchar(256)', (c) => c.notNull())
+          .addColumn('outcome', 'varchar(8)', (c) => c.notNull())
+          .addColumn('status', 'integer', (c) => c.notNull())
+          .addColumn('reason', 'varchar(512)')
+          .addColumn('result_count', 'integer')
+          .addColumn('latency_ms', 'double precision', (c) => c.notNull())
+          .addColumn('ip', 'varchar(64)', (c) => c.notNull())
+          .addColumn('severity', 'varchar(8)', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex('vg_audit_tenant')
+          .on('vg_audit_events')
+          .columns(['tenant_uid', 'seq'])
+          .execute();
+        await db.schema
+          .createIndex('vg_audit_target')
+          .on('vg_audit_events')
+          .columns(['target_tenant_uid', 'seq'])
+          .execute();
+        await db.schema
+          .createIndex('vg_audit_request')
+          .on('vg_audit_events')
+          .column('request_id')
+          .execute();
+      },
+    },
+  };
+}

@@ -1,0 +1,27 @@
+import Database from 'better-sqlite3';
+
+export interface SqliteFileOptions {
+  /** Refuse to create the file when it does not exist yet. */
+  mustExist?: boolean;
+}
+
+/**
+ * Opens a SQLite file with the durability settings every vecgate file uses:
+ * WAL (readers never block the writer), `synchronous=FULL` (a commit is on disk before it
+ * returns, so an acknowledged write survives a crash or power loss) and `secure_delete`
+ * (deleted content is overwritten with zeros, so erased tenants leave no bytes behind).
+ */
+export function openSqliteFile(path: string, options: SqliteFileOptions = {}): Database.Database {
+  const db = new Database(path, { fileMustExist: options.mustExist ?? false });
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('secure_delete = ON');
+  db.pragma('busy_timeout = 5000');
+  db.pragma('foreign_keys = ON');
+  return db;
+}
+
+/** Copies WAL content into the main file and truncates the WAL to zero bytes. */
+export function truncateWal(db: Database.Database): void {
+  db.pragma('wal_checkpoint(TRUNCATE)');
+}

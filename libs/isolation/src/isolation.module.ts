@@ -1,0 +1,88 @@
+import { DynamicModule, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import { EmbeddedBackend } from './backends/embedded/embedded.backend';
+import { ISOLATION_OPTIONS, IsolationOptions } from './isolation.options';
+import { PlacementPolicy } from './placement/placement-policy';
+import { BackendAdmin } from './ports/backend-admin';
+import { TenantVectorStore } from './ports/tenant-vector-store';
+import { VectorBackendDriver } from './ports/vector-backend.driver';
+import { BackendDrivers } from './routing/backend-drivers';
+import { RoutingBackendAdmin } from './routing/routing-backend-admin';
+import { RoutingVectorStore } from './routing/routing-vector-store';
+import { ScopeFence } from './routing/scope-fence';
+
+export interface IsolationModuleAsyncOptions {
+  imports?: DynamicModule['imports'];
+  inject?: (string | symbol | (abstract new (...args: never[]) => unknown))[];
+  useFactory: (...args: never[]) => IsolationOptions | Promise<IsolationOptions>;
+}
+
+@Injectable()
+class DriversLifecycle implements OnApplicationShutdown {
+  constructor(private readonly drivers: BackendDrivers) {}
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all(this.drivers.all().map((d) => d.close()));
+  }
+}
+
+/** Builds the enabled backend drivers (chosen here, from validated options, never at import). */
+function buildDrivers(options: IsolationOptions): VectorBackendDriver[] {
+  return [new EmbeddedBackend(options.embedded)];
+}
+
+function buildPolicy(options: IsolationOptions, drivers: BackendDrivers): PlacementPolicy {
+  let rules;
+  try {
+    rules = PlacementPolicy.parse(options.placementPolicy);
+  } catch (err) {
+    throw new Error(`PLACEMENT_POLICY: ${(err as Error).message}`, { cause: err });
+  }
+  for (const [tier, rule] of rules) {
+    if (!drivers.has(rule.backend)) {
+      throw new Error(
+        `PLACEMENT_POLICY: tier "${tier}" uses backend ${rule.backend}, which is not enabled`,
+      );
+    }
+    if (!drivers.get(rule.backend).supports(rule.strategy)) {
+      throw new Error(
+        `PLACEMENT_POLICY: backend ${rule.backend} has no ${rule.strategy} strategy (tier "${tier}")`,
+      );
+    }
+  }
+  if (!rules.has(options.defaultTier)) {
+    throw new Error(`DEFAULT_TIER: tier "${options.defaultTier}" has no entry in PLACEMENT_POLICY`);
+  }
+  return new PlacementPolicy(rules, options.defaultTier);
+}
+
+@Module({})
+export class IsolationModule {
+  static forRootAsync(options: IsolationModuleAsyncOptions): DynamicModule {
+    return {
+      module: IsolationModule,
+      global: true,
+      imports: options.imports ?? [],
+      providers: [
+        {
+          provide: ISOLATION_OPTIONS,
+          inject: options.inject ?? [],
+          useFactory: options.useFactory,
+        },
+        {
+          provide: BackendDrivers,
+          inject: [ISOLATION_OPTIONS],
+          useFactory: (o: IsolationOptions) => new BackendDrivers(buildDrivers(o)),
+        },
+        {
+          provide: PlacementPolicy,
+          inject: [ISOLATION_OPTIONS, BackendDrivers],
+          useFactory: buildPolicy,
+        },
+        ScopeFence,
+        { provide: TenantVectorStore, useClass: RoutingVectorStore },
+        { provide: BackendAdmin, useClass: RoutingBackendAdmin },
+        DriversLifecycle,
+      ],
+      exports: [TenantVectorStore, BackendAdmin, PlacementPolicy, BackendDrivers],
+    };
+  }
+}

@@ -1,0 +1,29 @@
+import {
+  DeleteSelector,
+  ReadOptions,
+  ScoredRecord,
+  SearchQuery,
+  StoredRecord,
+  TenantScope,
+  VectorWrite,
+} from './vector.types';
+
+/**
+ * The data plane of a backend. Every method takes the tenant scope first; an implementation
+ * adds the tenant condition to every statement and returns the tenant uid it read back.
+ */
+export abstract class TenantVectorStore {
+  /** All or nothing where the backend can promise it (see the README's guarantees table). */
+  abstract upsert(
+    scope: TenantScope,
+    records: readonly VectorWrite[],
+  ): Promise<{ upserted: number }>;
+  abstract fetch(
+    scope: TenantScope,
+    ids: readonly string[],
+    options: ReadOptions,
+  ): Promise<StoredRecord[]>;
+  abstract delete(scope: TenantScope, selector: DeleteSelector): Promise<{ deleted: number }>;
+  abstract search(scope: TenantScope, query: SearchQuery): Promise<ScoredRecord[]>;
+  abstract count(scope: TenantScope): Promise<number>;
+}

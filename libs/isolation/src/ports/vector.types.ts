@@ -1,0 +1,100 @@
+export const BACKENDS = ['embedded', 'milvus', 'qdrant', 'pinecone'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+
+export const STRATEGIES = [
+  'database',
+  'collection',
+  'partition',
+  'partition_key',
+  'namespace',
+  'dedicated_index',
+] as const;
+export type StrategyName = (typeof STRATEGIES)[number];
+
+export const METRICS = ['cosine', 'euclidean', 'dot'] as const;
+export type MetricName = (typeof METRICS)[number];
+
+export const MAX_DIMENSION = 4096;
+
+/** A tenant's physical place: which backend, which strategy, and the physical names. */
+export interface Placement {
+  readonly backend: BackendName;
+  readonly strategy: StrategyName;
+  readonly location: Readonly<Record<string, string>>;
+}
+
+/** The vector space a tenant chose at creation. */
+export interface VectorSpace {
+  readonly dimension: number;
+  readonly metric: MetricName;
+}
+
+declare const scopeBrand: unique symbol;
+
+/**
+ * Everything a store needs to act for exactly one tenant. Only the tenancy module makes
+ * scopes (see `TenantScopes`), so a store call without a resolved tenant does not compile.
+ */
+export interface TenantScope {
+  readonly tenantId: string;
+  readonly tenantUid: string;
+  readonly placement: Placement;
+  readonly space: VectorSpace;
+  readonly [scopeBrand]: true;
+}
+
+/** Builds a scope. Exported for the tenancy module and for tests; services never call it. */
+export function makeTenantScope(fields: Omit<TenantScope, typeof scopeBrand>): TenantScope {
+  if (!fields.tenantUid || !fields.tenantId)
+    throw new Error('a tenant scope needs a tenant id and uid');
+  return Object.freeze({ ...fields }) as TenantScope;
+}
+
+export type MetadataValue =
+  string | number | boolean | null | MetadataValue[] | { [key: string]: MetadataValue };
+export type Metadata = Record<string, MetadataValue>;
+
+export interface VectorWrite {
+  readonly id: string;
+  readonly values: Float32Array;
+  readonly metadata?: Metadata;
+}
+
+/** A record as read back from storage. `tenantUid` is the stored value, never the scope's. */
+export interface StoredRecord {
+  readonly id: string;
+  readonly tenantUid: string;
+  readonly values?: Float32Array;
+  readonly metadata?: Metadata;
+}
+
+export interface ScoredRecord extends StoredRecord {
+  /** Higher is more similar, for every metric. */
+  readonly score: number;
+}
+
+export interface ReadOptions {
+  readonly includeValues: boolean;
+  readonly includeMetadata: boolean;
+}
+
+export interface SearchQuery extends ReadOptions {
+  readonly vector: Float32Array;
+  readonly topK: number;
+  readonly filter?: FilterNode;
+}
+
+export type DeleteSelector =
+  | { readonly kind: 'ids'; readonly ids: readonly string[] }
+  | { readonly kind: 'filter'; readonly filter: FilterNode }
+  | { readonly kind: 'all' };
+
+export type Scalar = string | number | boolean;
+export type ComparisonOperator = '$eq' | '$ne' | '$gt' | '$gte' | '$lt' | '$lte';
+export type SetOperator = '$in' | '$nin';
+
+/** A validated user filter. Fields always address metadata, never storage columns. */
+export type FilterNode =
+  | { readonly op: '$and' | '$or'; readonly nodes: readonly FilterNode[] }
+  | { readonly op: ComparisonOperator; readonly field: string; readonly value: Scalar }
+  | { readonly op: SetOperator; readonly field: string; readonly values: readonly Scalar[] };

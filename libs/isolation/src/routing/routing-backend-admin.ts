@@ -1,0 +1,75 @@
+import { Injectable } from '@nestjs/common';
+import { UnprocessableError } from '@vecgate/core';
+import {
+  BackendAdmin,
+  BackendHealth,
+  ErasureReport,
+  PlacementRequest,
+  StrategyCapability,
+} from '../ports/backend-admin';
+import { BackendName, Placement, TenantScope, VectorSpace } from '../ports/vector.types';
+import { BackendDrivers } from './backend-drivers';
+import { ScopeFence } from './scope-fence';
+
+@Injectable()
+export class RoutingBackendAdmin extends BackendAdmin {
+  constructor(
+    private readonly drivers: BackendDrivers,
+    private readonly fence: ScopeFence,
+  ) {
+    super();
+  }
+
+  backends(): readonly BackendName[] {
+    return this.drivers.all().map((d) => d.name);
+  }
+
+  capabilities(backend: BackendName): readonly StrategyCapability[] {
+    return this.drivers.get(backend).capabilities;
+  }
+
+  plan(backend: BackendName, request: PlacementRequest): Placement {
+    const driver = this.drivers.get(backend);
+    if (!driver.supports(request.strategy)) {
+      throw new UnprocessableError(
+        `backend ${backend} has no ${request.strategy} strategy`,
+        'strategy',
+      );
+    }
+    return driver.plan(request);
+  }
+
+  checkCapacity(placement: Placement, space: VectorSpace): Promise<void> {
+    return this.drivers.get(placement.backend).checkCapacity(placement, space);
+  }
+
+  provision(scope: TenantScope): Promise<void> {
+    this.fence.assertOpen(scope.tenantUid);
+    return this.drivers.get(scope.placement.backend).provision(scope);
+  }
+
+  async erase(scope: TenantScope): Promise<ErasureReport> {
+    this.fence.close(scope.tenantUid);
+    const report = await this.drivers.get(scope.placement.backend).erase(scope);
+    const left = report.places.filter((p) => p.remaining > 0);
+    if (left.length > 0) {
+      throw new Error(
+        `erasure left records in ${left.map((p) => `${p.place} (${p.remaining})`).join(', ')}`,
+      );
+    }
+    return report;
+  }
+
+  async health(): Promise<Record<string, BackendHealth>> {
+    const entries = await Promise.all(
+      this.drivers.all().map(async (d) => {
+        try {
+          return [d.name, await d.health()] as const;
+        } catch (err) {
+          return [d.name, { ok: false, detail: (err as Error).message }] as const;
+        }
+      }),
+    );
+    return Object.fromEntries(entries);
+  }
+}

@@ -1,0 +1,138 @@
+import { Injectable } from '@nestjs/common';
+import { BadRequestError, TenantBypassError } from '@vecgate/core';
+import { ComparisonOperator, FilterNode, Scalar, SetOperator } from '@vecgate/isolation';
+import { ReservedKeys } from '@vecgate/tenancy';
+import { FIELD_NAME, LIMITS } from '../limits';
+
+const COMPARISONS: readonly ComparisonOperator[] = ['$eq', '$ne', '$gt', '$gte', '$lt', '$lte'];
+const SETS: readonly SetOperator[] = ['$in', '$nin'];
+const RANGES = new Set(['$gt', '$gte', '$lt', '$lte']);
+
+/**
+ * Parses the JSON filter language (a subset of the MongoDB-style language Pinecone and others
+ * use) into a validated tree: `{field: value}`, `{field: {$op: value}}`, `$and`, `$or`.
+ * Anything else is a 400 naming the path at fault. The tree never contains user text other
+ * than field names that match FIELD_NAME and scalar values that backends bind as parameters.
+ */
+@Injectable()
+export class FilterParser {
+  constructor(private readonly reserved: ReservedKeys) {}
+
+  /** Returns undefined for an absent or empty filter. */
+  parse(input: unknown, path = 'filter'): FilterNode | undefined {
+    if (input === undefined || input === null) return undefined;
+    const counter = { clauses: 0 };
+    if (!isPlainObject(input)) throw new BadRequestError('filter must be an object', path);
+    if (Object.keys(input).length === 0) return undefined;
+    return this.object(input, path, 1, counter);
+  }
+
+  private object(
+    input: Record<string, unknown>,
+    path: string,
+    depth: number,
+    counter: { clauses: number },
+  ): FilterNode {
+    if (depth > LIMITS.maxFilterDepth) {
+      throw new BadRequestError(
+        `filter is nested deeper than ${LIMITS.maxFilterDepth} levels`,
+        path,
+      );
+    }
+    const keys = Object.keys(input);
+    if (keys.length === 0) throw new BadRequestError('empty filter object', path);
+    const nodes = keys.map((key) => this.entry(key, input[key], `${path}.${key}`, depth, counter));
+    return nodes.length === 1 ? (nodes[0] as FilterNode) : { op: '$and', nodes };
+  }
+
+  private entry(
+    key: string,
+    value: unknown,
+    path: string,
+    depth: number,
+    counter: { clauses: number },
+  ): FilterNode {
+    if (key === '$and' || key === '$or') {
+      if (!Array.isArray(value) || value.length === 0) {
+        throw new BadRequestError(`${key} takes a non-empty array of filters`, path);
+      }
+      const nodes = value.map((child, i) => {
+        if (!isPlainObject(child))
+          throw new BadRequestError(`${key} items must be objects`, `${path}[${i}]`);
+        return this.object(child, `${path}[${i}]`, depth + 1, counter);
+      });
+      return { op: key, nodes };
+    }
+    if (key.startsWith('$')) throw new BadRequestError(`unknown operator ${key}`, path);
+    this.field(key, path);
+    if (!isPlainObject(value)) return this.clause(key, '$eq', value, path, counter);
+    const ops = Object.keys(value);
+    if (ops.length === 0) throw new BadRequestError('empty operator object', path);
+    const nodes = ops.map((op) => this.clause(key, op, value[op], `${path}.${op}`, counter));
+    return nodes.length === 1 ? (nodes[0] as FilterNode) : { op: '$and', nodes };
+  }
+
+  private field(key: string, path: string): void {
+    if (this.reserved.isReserved(key)) {
+      throw new TenantBypassError(
+        `filter field "${key}" is reserved: the tenant comes from the token`,
+        path,
+      );
+    }
+    if (!FIELD_NAME.test(key))
+      throw new BadRequestError(`filter field must match ${FIELD_NAME.source}`, path);
+  }
+
+  private clause(
+    field: string,
+    op: string,
+    value: unknown,
+    path: string,
+    counter: { clauses: number },
+  ): FilterNode {
+    if (++counter.clauses > LIMITS.maxFilterClauses) {
+      throw new BadRequestError(`filter has more than ${LIMITS.maxFilterClauses} clauses`, path);
+    }
+    if ((COMPARISONS as readonly string[]).includes(op)) {
+      const scalar = this.scalar(value, path);
+      if (RANGES.has(op) && typeof scalar !== 'number')
+        throw new BadRequestError(`${op} takes a number`, path);
+      return { op: op as ComparisonOperator, field, value: scalar };
+    }
+    if ((SETS as readonly string[]).includes(op)) {
+      if (!Array.isArray(value) || value.length === 0)
+        throw new BadRequestError(`${op} takes a non-empty array`, path);
+      if (value.length > LIMITS.maxFilterValues) {
+        throw new BadRequestError(`${op} takes at most ${LIMITS.maxFilterValues} values`, path);
+      }
+      return {
+        op: op as SetOperator,
+        field,
+        values: value.map((v, i) => this.scalar(v, `${path}[${i}]`)),
+      };
+    }
+    throw new BadRequestError(`unknown operator ${op}`, path);
+  }
+
+  private scalar(value: unknown, path: string): Scalar {
+    if (typeof value === 'string') {
+      if (value.length > LIMITS.maxFilterString) {
+        throw new BadRequestError(
+          `filter strings are at most ${LIMITS.maxFilterString} characters`,
+          path,
+        );
+      }
+      return value;
+    }
+    if (typeof value === 'boolean') return value;
+    if (typeof value === 'number') {
+      if (!Number.isFinite(value)) throw new BadRequestError('filter numbers must be finite', path);
+      return value;
+    }
+    throw new BadRequestError('filter values must be strings, finite numbers or booleans', path);
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,161 @@
+import { Injectable } from '@nestjs/common';
+import {
+  BadRequestError,
+  PayloadTooLargeError,
+  TenantBypassError,
+  UnprocessableError,
+} from '@vecgate/core';
+import { Metadata, MetadataValue, VectorSpace, VectorWrite } from '@vecgate/isolation';
+import { ReservedKeys } from '@vecgate/tenancy';
+import { FIELD_NAME, LIMITS } from '../limits';
+
+const FLOAT32_MAX = 3.4028234663852886e38;
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+/** Rejects lone surrogates, which are not valid UTF-8 and would be altered in storage. */
+const WELL_FORMED = /^(?:[^\ud800-\udfff]|[\ud800-\udbff][\udc00-\udfff])*$/;
+
+/**
+ * Checks and converts tenant-plane input: vectors (right dimension, finite float32 values,
+ * converted straight into a Float32Array rather than validated element by element through
+ * decorators), record ids and metadata (bounded keys, depth, sizes; no reserved keys).
+ */
+@Injectable()
+export class RecordInput {
+  constructor(private readonly reserved: ReservedKeys) {}
+
+  vector(values: unknown, space: VectorSpace, field: string): Float32Array {
+    if (!Array.isArray(values)) throw new BadRequestError('must be an array of numbers', field);
+    if (values.length !== space.dimension) {
+      throw new UnprocessableError(
+        `has ${values.length} values; this tenant's dimension is ${space.dimension}`,
+        field,
+      );
+    }
+    const out = new Float32Array(values.length);
+    let norm = 0;
+    for (let i = 0; i < values.length; i++) {
+      const v: unknown = values[i];
+      if (typeof v !== 'number' || !Number.isFinite(v) || Math.abs(v) > FLOAT32_MAX) {
+        throw new BadRequestError('values must be finite 32-bit floats', `${field}[${i}]`);
+      }
+      out[i] = v;
+      norm += v * v;
+    }
+    if (space.metric === 'cosine' && norm === 0) {
+      throw new UnprocessableError('a zero vector has no direction under the cosine metric', field);
+    }
+    return out;
+  }
+
+  id(value: unknown, field: string): string {
+    if (typeof value !== 'string' || value.length === 0)
+      throw new BadRequestError('must be a non-empty string', field);
+    if (value.length > LIMITS.maxIdLength) {
+      throw new BadRequestError(`must be at most ${LIMITS.maxIdLength} characters`, field);
+    }
+    if (CONTROL_CHARS.test(value))
+      throw new BadRequestError('must not contain control characters', field);
+    if (!WELL_FORMED.test(value)) throw new BadRequestError('must be well-formed unicode', field);
+    return value;
+  }
+
+  ids(values: unknown, field: string): string[] {
+    if (!Array.isArray(values) || values.length === 0)
+      throw new BadRequestError('must be a non-empty array', field);
+    if (values.length > LIMITS.maxDeleteIds) {
+      throw new PayloadTooLargeError(`at most ${LIMITS.maxDeleteIds} ids per call`, field);
+    }
+    return values.map((v, i) => this.id(v, `${field}[${i}]`));
+  }
+
+  metadata(value: unknown, field: string): Metadata | undefined {
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'object' || Array.isArray(value))
+      throw new BadRequestError('must be an object', field);
+    if (Object.keys(value).length > LIMITS.maxMetadataKeys) {
+      throw new BadRequestError(`has more than ${LIMITS.maxMetadataKeys} keys`, field);
+    }
+    this.checkValue(value as MetadataValue, field, 1);
+    const size = Buffer.byteLength(JSON.stringify(value));
+    if (size > LIMITS.maxMetadataBytes) {
+      throw new BadRequestError(
+        `is ${size} bytes as JSON; the limit is ${LIMITS.maxMetadataBytes}`,
+        field,
+      );
+    }
+    return value as Metadata;
+  }
+
+  records(input: unknown, space: VectorSpace): VectorWrite[] {
+    if (!Array.isArray(input) || input.length === 0)
+      throw new BadRequestError('must be a non-empty array', 'vectors');
+    if (input.length > LIMITS.maxBatch) {
+      throw new PayloadTooLargeError(
+        `at most ${LIMITS.maxBatch} vectors per call; got ${input.length}`,
+        'vectors',
+      );
+    }
+    const seen = new Set<string>();
+    return input.map((item: unknown, i) => {
+      const at = `vectors[${i}]`;
+      if (typeof item !== 'object' || item === null || Array.isArray(item))
+        throw new BadRequestError('must be an object', at);
+      const record = item as Record<string, unknown>;
+      const unknown = Object.keys(record).find(
+        (key) => key !== 'id' && key !== 'values' && key !== 'metadata',
+      );
+      if (unknown !== undefined)
+        throw new BadRequestError(`unknown property "${unknown}"`, `${at}.${unknown}`);
+      const id = this.id(record.id, `${at}.id`);
+      if (seen.has(id))
+        throw new BadRequestError(`id "${id}" appears twice in this batch`, `${at}.id`);
+      seen.add(id);
+      const values = this.vector(record.values, space, `${at}.values`);
+      const metadata = this.metadata(record.metadata, `${at}.metadata`);
+      return metadata === undefined ? { id, values } : { id, values, metadata };
+    });
+  }
+
+  private checkValue(value: MetadataValue, field: string, depth: number): void {
+    if (value === null || typeof value === 'boolean') return;
+    if (typeof value === 'number') {
+      if (!Number.isFinite(value)) throw new BadRequestError('numbers must be finite', field);
+      return;
+    }
+    if (typeof value === 'string') {
+      if (value.length > LIMITS.maxMetadataString) {
+        throw new BadRequestError(
+          `strings are at most ${LIMITS.maxMetadataString} characters`,
+          field,
+        );
+      }
+      if (!WELL_FORMED.test(value))
+        throw new BadRequestError('strings must be well-formed unicode', field);
+      return;
+    }
+    if (depth > LIMITS.maxMetadataDepth) {
+      throw new BadRequestError(
+        `metadata is nested deeper than ${LIMITS.maxMetadataDepth} levels`,
+        field,
+      );
+    }
+    if (Array.isArray(value)) {
+      if (value.length > LIMITS.maxMetadataArray) {
+        throw new BadRequestError(`arrays hold at most ${LIMITS.maxMetadataArray} items`, field);
+      }
+      value.forEach((item, i) => this.checkValue(item, `${field}[${i}]`, depth + 1));
+      return;
+    }
+    if (typeof value !== 'object') throw new BadRequestError('unsupported metadata value', field);
+    for (const [key, item] of Object.entries(value)) {
+      const at = `${field}.${key}`;
+      if (this.reserved.isReserved(key)) {
+        throw new TenantBypassError(`metadata key "${key}" is reserved`, at);
+      }
+      if (!FIELD_NAME.test(key))
+        throw new BadRequestError(`metadata keys must match ${FIELD_NAME.source}`, at);
+      this.checkValue(item, at, depth + 1);
+    }
+  }
+}

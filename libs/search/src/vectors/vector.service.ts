@@ -1,0 +1,143 @@
+import { Injectable } from '@nestjs/common';
+import { BadRequestError, NotFoundError } from '@vecgate/core';
+import { DeleteSelector, Metadata, TenantScope, TenantVectorStore } from '@vecgate/isolation';
+import { FilterParser } from '../filter/filter.parser';
+import { LIMITS } from '../limits';
+import { RecordInput } from '../validation/record-input';
+import { RequestTrace, ResultValidator } from './result-validator';
+
+export interface SearchInput {
+  readonly vector: unknown;
+  readonly topK: unknown;
+  readonly filter?: unknown;
+  readonly includeMetadata?: boolean;
+  readonly includeValues?: boolean;
+}
+
+export interface DeleteInput {
+  readonly ids?: unknown;
+  readonly filter?: unknown;
+  readonly deleteAll?: boolean;
+}
+
+export interface MatchView {
+  id: string;
+  score: number;
+  metadata?: Metadata;
+  values?: number[];
+}
+
+export interface VectorView {
+  id: string;
+  values: number[];
+  metadata: Metadata;
+}
+
+export interface TenantStats {
+  vectorCount: number;
+  dimension: number;
+  metric: string;
+  backend: string;
+  strategy: string;
+}
+
+/**
+ * Tenant-plane use cases. Each takes the tenant scope explicitly; whatever a backend returns
+ * passes result validation before it is answered.
+ */
+@Injectable()
+export class VectorService {
+  constructor(
+    private readonly store: TenantVectorStore,
+    private readonly input: RecordInput,
+    private readonly filters: FilterParser,
+    private readonly results: ResultValidator,
+  ) {}
+
+  async upsert(scope: TenantScope, vectors: unknown): Promise<{ upserted: number }> {
+    const records = this.input.records(vectors, scope.space);
+    return this.store.upsert(scope, records);
+  }
+
+  async fetch(scope: TenantScope, id: string, trace: RequestTrace): Promise<VectorView> {
+    const checkedId = this.input.id(id, 'id');
+    const found = await this.store.fetch(scope, [checkedId], {
+      includeValues: true,
+      includeMetadata: true,
+    });
+    const own = this.results.keepOwn(scope, found, trace);
+    const record = own.find((r) => r.id === checkedId);
+    if (!record) throw new NotFoundError(`no vector with id "${checkedId}"`);
+    return {
+      id: record.id,
+      values: Array.from(record.values ?? []),
+      metadata: record.metadata ?? {},
+    };
+  }
+
+  async delete(scope: TenantScope, request: DeleteInput): Promise<{ deleted: number }> {
+    return this.store.delete(scope, this.selector(request));
+  }
+
+  async search(
+    scope: TenantScope,
+    request: SearchInput,
+    trace: RequestTrace,
+  ): Promise<{ matches: MatchView[] }> {
+    const vector = this.input.vector(request.vector, scope.space, 'vector');
+    const topK = request.topK;
+    if (typeof topK !== 'number' || !Number.isInteger(topK) || topK < 1 || topK > LIMITS.maxTopK) {
+      throw new BadRequestError(`topK must be an integer from 1 to ${LIMITS.maxTopK}`, 'topK');
+    }
+    const filter = this.filters.parse(request.filter);
+    const includeMetadata = request.includeMetadata ?? false;
+    const includeValues = request.includeValues ?? false;
+    const found = await this.store.search(scope, {
+      vector,
+      topK,
+      filter,
+      includeMetadata,
+      includeValues,
+    });
+    const own = this.results.keepOwn(scope, found, trace);
+    return {
+      matches: own.map((r) => {
+        const match: MatchView = { id: r.id, score: r.score };
+        if (includeMetadata) match.metadata = r.metadata ?? {};
+        if (includeValues) match.values = Array.from(r.values ?? []);
+        return match;
+      }),
+    };
+  }
+
+  async stats(scope: TenantScope): Promise<TenantStats> {
+    return {
+      vectorCount: await this.store.count(scope),
+      dimension: scope.space.dimension,
+      metric: scope.space.metric,
+      backend: scope.placement.backend,
+      strategy: scope.placement.strategy,
+    };
+  }
+
+  private selector(request: DeleteInput): DeleteSelector {
+    const given = [request.ids !== undefined, request.filter !== undefined].filter(Boolean).length;
+    if (given > 1) throw new BadRequestError('give either ids or filter, not both', 'ids');
+    if (request.ids !== undefined) {
+      if (request.deleteAll)
+        throw new BadRequestError('deleteAll cannot be combined with ids', 'deleteAll');
+      return { kind: 'ids', ids: this.input.ids(request.ids, 'ids') };
+    }
+    const filter = this.filters.parse(request.filter);
+    if (filter) {
+      if (request.deleteAll)
+        throw new BadRequestError('deleteAll cannot be combined with a filter', 'deleteAll');
+      return { kind: 'filter', filter };
+    }
+    if (request.deleteAll === true) return { kind: 'all' };
+    throw new BadRequestError(
+      'an empty filter deletes everything; send deleteAll: true to mean it',
+      'filter',
+    );
+  }
+}

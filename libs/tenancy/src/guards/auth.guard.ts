@@ -1,0 +1,68 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { ForbiddenError, UnauthorizedError } from '@vecgate/core';
+import { Role } from '../tenancy.types';
+import {
+  CROSS_TENANT_KEY,
+  IS_PUBLIC_KEY,
+  ROLES_KEY,
+  TARGET_TENANT_PARAM_KEY,
+  TENANT_ADMIN_PARAM_KEY,
+} from './access.decorators';
+import { TenantRequest } from './tenant-request';
+
+/**
+ * Global, deny by default: every route needs a verified principal holding one of the route's
+ * roles unless it is explicitly public, and a route that declares no roles admits nobody.
+ * Rights over a target tenant are checked from the token alone, before any lookup.
+ */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(private readonly reflector: Reflector) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) return true;
+    const request = context.switchToHttp().getRequest<TenantRequest>();
+    const principal = request.principal;
+    if (!principal) throw new UnauthorizedError('missing bearer token', 'token_missing');
+
+    const adminOfParam = this.reflector.get<string | undefined>(
+      TENANT_ADMIN_PARAM_KEY,
+      context.getHandler(),
+    );
+    const targetParam =
+      adminOfParam ??
+      this.reflector.getAllAndOverride<string | undefined>(TARGET_TENANT_PARAM_KEY, targets);
+    const target = targetParam === undefined ? undefined : request.params?.[targetParam];
+    if (target !== undefined) {
+      request.vg.targetTenant = target;
+      // A tenant's token aimed at another tenant's admin route is a cross-tenant attempt.
+      if (principal.kind === 'tenant' && principal.tenantId !== target) request.vg.alert = true;
+    }
+
+    const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets) ?? [];
+    if (!roles.some((role) => principal.roles.includes(role))) {
+      throw new ForbiddenError(
+        roles.length === 0
+          ? 'this route admits no role'
+          : `requires one of the roles: ${roles.join(', ')}`,
+        'role_missing',
+      );
+    }
+
+    if (adminOfParam !== undefined) {
+      const isPlatformAdmin = principal.roles.includes('platform_admin');
+      const isOwnTenantAdmin =
+        principal.kind === 'tenant' &&
+        principal.roles.includes('tenant_admin') &&
+        principal.tenantId === target;
+      if (!isPlatformAdmin && !isOwnTenantAdmin) {
+        throw new ForbiddenError('no rights over this tenant', 'cross_tenant_attempt');
+      }
+    }
+    if (this.reflector.get<boolean>(CROSS_TENANT_KEY, context.getHandler()))
+      request.vg.alert = true;
+    return true;
+  }
+}

@@ -1,0 +1,69 @@
+import { BadRequestError, TenantBypassError } from '@vecgate/core';
+
+export const TENANT_HEADERS = ['x-tenant-id', 'tenant-id', 'x-tenant'] as const;
+const MAX_DEPTH = 32;
+
+function canonical(name: string): string {
+  return name
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '');
+}
+
+/**
+ * Key names a caller may never use, anywhere in its input: `tenant_id`, `tenantId`, `tenant`,
+ * the configured tenant claims, and anything starting with `_vg`. Names are compared after
+ * NFKC normalisation, case-insensitively and ignoring separators, so `Tenant-ID` or a
+ * full-width `ｔｅｎａｎｔ` are caught too. Values are never inspected.
+ */
+export class ReservedKeys {
+  private readonly names: ReadonlySet<string>;
+
+  constructor(tenantClaims: readonly string[]) {
+    this.names = new Set(['tenantid', 'tenant', 'tenantuid', ...tenantClaims.map(canonical)]);
+  }
+
+  isReserved(name: string): boolean {
+    const normalized = name.normalize('NFKC').toLowerCase();
+    return normalized.startsWith('_vg') || this.names.has(canonical(name));
+  }
+
+  /** Throws for the first reserved key in `value`, naming its path (`body.vectors[2].metadata.tenant`). */
+  assertNone(value: unknown, path: string): void {
+    this.walk(value, path, 0);
+  }
+
+  assertNoTenantHeaders(headers: Record<string, unknown>): void {
+    for (const name of TENANT_HEADERS) {
+      if (headers[name] !== undefined) {
+        throw new TenantBypassError(
+          `header ${name} is not accepted: the tenant comes from the token`,
+          `headers.${name}`,
+        );
+      }
+    }
+  }
+
+  private walk(value: unknown, path: string, depth: number): void {
+    if (typeof value !== 'object' || value === null) return;
+    if (depth > MAX_DEPTH)
+      throw new BadRequestError(`input is nested deeper than ${MAX_DEPTH} levels`, path);
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        const item: unknown = value[i];
+        if (typeof item === 'object' && item !== null) this.walk(item, `${path}[${i}]`, depth + 1);
+      }
+      return;
+    }
+    for (const key of Object.keys(value)) {
+      const at = `${path}.${key}`;
+      if (this.isReserved(key)) {
+        throw new TenantBypassError(
+          `key "${key}" is reserved: the tenant comes from the token`,
+          at,
+        );
+      }
+      this.walk((value as Record<string, unknown>)[key], at, depth + 1);
+    }
+  }
+}

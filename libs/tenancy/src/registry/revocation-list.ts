@@ -1,0 +1,70 @@
+import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { SqlDatabase } from '@vecgate/core';
+import { TENANCY_OPTIONS, TenancyOptions } from '../tenancy.options';
+import { TenantRegistryRepository } from './tenant-registry.repository';
+
+const CHANNEL = 'vecgate_revocations';
+
+/**
+ * Revoked, unexpired token ids, in memory. A revocation is effective at once on the replica
+ * that made it, on the others through NOTIFY, and at the latest after `cacheTtlMs` (the
+ * periodic reload), which is the documented staleness of revocation.
+ */
+@Injectable()
+export class RevocationList implements OnModuleInit, OnApplicationShutdown {
+  private revoked = new Set<string>();
+  private timer?: NodeJS.Timeout;
+  private unlisten?: () => Promise<void>;
+  private addedDuringReload?: Set<string>;
+
+  constructor(
+    private readonly repository: TenantRegistryRepository,
+    private readonly sql: SqlDatabase,
+    @Inject(TENANCY_OPTIONS) private readonly options: TenancyOptions,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.reload();
+    this.unlisten = await this.sql.listen(
+      CHANNEL,
+      (jti) => this.remember(jti),
+      () => void this.reload(),
+    );
+    // Reloading also forgets expired revocations, so the set stays small.
+    this.timer = setInterval(
+      () => void this.reload().catch(() => undefined),
+      this.options.cacheTtlMs,
+    );
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.unlisten?.();
+  }
+
+  isRevoked(jti: string): boolean {
+    return this.revoked.has(jti);
+  }
+
+  async add(jti: string): Promise<void> {
+    this.remember(jti);
+    await this.sql.notify(CHANNEL, jti);
+  }
+
+  private remember(jti: string): void {
+    this.revoked.add(jti);
+    this.addedDuringReload?.add(jti);
+  }
+
+  private async reload(): Promise<void> {
+    const added = new Set<string>();
+    this.addedDuringReload = added;
+    try {
+      const fresh = await this.repository.revokedJtis(Math.floor(Date.now() / 1000));
+      this.revoked = new Set([...fresh, ...added]);
+    } finally {
+      if (this.addedDuringReload === added) this.addedDuringReload = undefined;
+    }
+  }
+}

@@ -1,0 +1,98 @@
+import { Kysely, Migration, sql } from 'kysely';
+
+export interface TenantRow {
+  uid: string;
+  id: string;
+  status: string;
+  tier: string;
+  backend: string;
+  strategy: string;
+  location: string;
+  dimension: number;
+  metric: string;
+  supersedes_deleted_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface TombstoneRow {
+  uid: string;
+  id: string;
+  deleted_at: number;
+  deleted_by: string;
+}
+
+export interface TokenRow {
+  jti: string;
+  tenant_uid: string;
+  tenant_id: string;
+  subject: string;
+  roles: string;
+  minted_by: string;
+  issued_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+}
+
+export interface TenancyTables {
+  vg_tenants: TenantRow;
+  vg_tenant_tombstones: TombstoneRow;
+  vg_tokens: TokenRow;
+}
+
+export const tenancyMigrations: Record<string, Migration> = {
+  '0001_registry': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('vg_tenants')
+        .addColumn('uid', 'varchar(32)', (c) => c.primaryKey())
+        .addColumn('id', 'varchar(63)', (c) => c.notNull().unique())
+        .addColumn('status', 'varchar(16)', (c) => c.notNull())
+        .addColumn('tier', 'varchar(32)', (c) => c.notNull())
+        .addColumn('backend', 'varchar(16)', (c) => c.notNull())
+        .addColumn('strategy', 'varchar(32)', (c) => c.notNull())
+        .addColumn('location', 'text', (c) => c.notNull())
+        .addColumn('dimension', 'integer', (c) => c.notNull())
+        .addColumn('metric', 'varchar(16)', (c) => c.notNull())
+        .addColumn('supersedes_deleted_at', 'bigint')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('vg_tenant_tombstones')
+        .addColumn('uid', 'varchar(32)', (c) => c.primaryKey())
+        .addColumn('id', 'varchar(63)', (c) => c.notNull())
+        .addColumn('deleted_at', 'bigint', (c) => c.notNull())
+        .addColumn('deleted_by', 'varchar(256)', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('vg_tenant_tombstones_id')
+        .on('vg_tenant_tombstones')
+        .column('id')
+        .execute();
+      await db.schema
+        .createTable('vg_tokens')
+        .addColumn('jti', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('tenant_uid', 'varchar(32)', (c) => c.notNull())
+        .addColumn('tenant_id', 'varchar(63)', (c) => c.notNull())
+        .addColumn('subject', 'varchar(256)', (c) => c.notNull())
+        .addColumn('roles', 'text', (c) => c.notNull())
+        .addColumn('minted_by', 'varchar(256)', (c) => c.notNull())
+        .addColumn('issued_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('revoked_at', 'bigint')
+        .execute();
+      await db.schema
+        .createIndex('vg_tokens_tenant')
+        .on('vg_tokens')
+        .column('tenant_uid')
+        .execute();
+      await db.schema
+        .createIndex('vg_tokens_revoked')
+        .on('vg_tokens')
+        .columns(['revoked_at', 'expires_at'])
+        .where(sql.ref('revoked_at'), 'is not', null)
+        .execute();
+    },
+  },
+};

@@ -1,0 +1,222 @@
+import { Kysely } from 'kysely';
+import { SqlDatabase } from '@vecgate/core';
+import { BackendName, MetricName, StrategyName } from '@vecgate/isolation';
+import { Tenant, TenantStatus } from '../tenancy.types';
+import { TenancyTables, TenantRow, TokenRow, tenancyMigrations } from './tenancy.tables';
+
+export interface ListPage {
+  readonly items: Tenant[];
+  readonly nextCursor: string | null;
+}
+
+export interface MintedTokenRecord {
+  readonly jti: string;
+  readonly tenantUid: string;
+  readonly tenantId: string;
+  readonly subject: string;
+  readonly roles: readonly string[];
+  readonly mintedBy: string;
+  readonly issuedAt: number;
+  readonly expiresAt: number;
+  readonly revokedAt: number | null;
+}
+
+/**
+ * Tenant registry, tombstones and minted tokens in SQL (SQLite or PostgreSQL). Built through
+ * `open`, which migrates first, so nothing can query the tables before they exist.
+ */
+export class TenantRegistryRepository {
+  private readonly db: Kysely<TenancyTables>;
+
+  private constructor(sql: SqlDatabase) {
+    this.db = sql.kysely<TenancyTables>();
+  }
+
+  static async open(sql: SqlDatabase): Promise<TenantRegistryRepository> {
+    await sql.migrate('tenancy', tenancyMigrations);
+    return new TenantRegistryRepository(sql);
+  }
+
+  async findById(id: string): Promise<Tenant | undefined> {
+    const row = await this.db
+      .selectFrom('vg_tenants')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row ? toTenant(row) : undefined;
+  }
+
+  async findByStatus(status: TenantStatus, updatedBefore: number): Promise<Tenant[]> {
+    const rows = await this.db
+      .selectFrom('vg_tenants')
+      .selectAll()
+      .where('status', '=', status)
+      .where('updated_at', '<=', updatedBefore)
+      .execute();
+    return rows.map(toTenant);
+  }
+
+  async list(limit: number, after?: string): Promise<ListPage> {
+    let query = this.db
+      .selectFrom('vg_tenants')
+      .selectAll()
+      .orderBy('id', 'asc')
+      .limit(limit + 1);
+    if (after !== undefined) query = query.where('id', '>', after);
+    const rows = await query.execute();
+    const items = rows.slice(0, limit).map(toTenant);
+    const last = items[items.length - 1];
+    return { items, nextCursor: rows.length > limit && last ? last.id : null };
+  }
+
+  async latestDeletion(id: string): Promise<number | null> {
+    const row = await this.db
+      .selectFrom('vg_tenant_tombstones')
+      .select((eb) => eb.fn.max('deleted_at').as('at'))
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row?.at === null || row?.at === undefined ? null : Number(row.at);
+  }
+
+  /** Inserts a new tenant; returns false when the id is already taken (by any status). */
+  async insert(tenant: Tenant): Promise<boolean> {
+    const result = await this.db
+      .insertInto('vg_tenants')
+      .values(toRow(tenant))
+      .onConflict((oc) => oc.column('id').doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+  }
+
+  async update(
+    uid: string,
+    changes: { status?: TenantStatus; tier?: string },
+    now: number,
+  ): Promise<Tenant | undefined> {
+    await this.db
+      .updateTable('vg_tenants')
+      .set({ ...changes, updated_at: now })
+      .where('uid', '=', uid)
+      .execute();
+    const row = await this.db
+      .selectFrom('vg_tenants')
+      .selectAll()
+      .where('uid', '=', uid)
+      .executeTakeFirst();
+    return row ? toTenant(row) : undefined;
+  }
+
+  async remove(uid: string): Promise<void> {
+    await this.db.deleteFrom('vg_tenants').where('uid', '=', uid).execute();
+  }
+
+  /** Replaces a tenant by its tombstone and forgets its minted tokens, in one transaction. */
+  async tombstone(tenant: Tenant, deletedAt: number, deletedBy: string): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('vg_tenant_tombstones')
+        .values({ uid: tenant.uid, id: tenant.id, deleted_at: deletedAt, deleted_by: deletedBy })
+        .onConflict((oc) => oc.column('uid').doNothing())
+        .execute();
+      await trx.deleteFrom('vg_tokens').where('tenant_uid', '=', tenant.uid).execute();
+      await trx.deleteFrom('vg_tenants').where('uid', '=', tenant.uid).execute();
+    });
+  }
+
+  async insertToken(token: MintedTokenRecord): Promise<void> {
+    await this.db
+      .insertInto('vg_tokens')
+      .values({
+        jti: token.jti,
+        tenant_uid: token.tenantUid,
+        tenant_id: token.tenantId,
+        subject: token.subject,
+        roles: JSON.stringify(token.roles),
+        minted_by: token.mintedBy,
+        issued_at: token.issuedAt,
+        expires_at: token.expiresAt,
+        revoked_at: null,
+      })
+      .execute();
+  }
+
+  async findToken(jti: string): Promise<MintedTokenRecord | undefined> {
+    const row = await this.db
+      .selectFrom('vg_tokens')
+      .selectAll()
+      .where('jti', '=', jti)
+      .executeTakeFirst();
+    return row ? toToken(row) : undefined;
+  }
+
+  async revokeToken(jti: string, at: number): Promise<void> {
+    await this.db
+      .updateTable('vg_tokens')
+      .set({ revoked_at: at })
+      .where('jti', '=', jti)
+      .where('revoked_at', 'is', null)
+      .execute();
+  }
+
+  /** Revoked tokens that have not expired yet: the only ones a revocation check needs. */
+  async revokedJtis(now: number): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('vg_tokens')
+      .select('jti')
+      .where('revoked_at', 'is not', null)
+      .where('expires_at', '>', now)
+      .execute();
+    return rows.map((r) => r.jti);
+  }
+}
+
+function toTenant(row: TenantRow): Tenant {
+  return {
+    id: row.id,
+    uid: row.uid,
+    status: row.status as TenantStatus,
+    tier: row.tier,
+    placement: {
+      backend: row.backend as BackendName,
+      strategy: row.strategy as StrategyName,
+      location: JSON.parse(row.location) as Record<string, string>,
+    },
+    dimension: Number(row.dimension),
+    metric: row.metric as MetricName,
+    supersedesDeletedAt:
+      row.supersedes_deleted_at === null ? null : Number(row.supersedes_deleted_at),
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  };
+}
+
+function toRow(t: Tenant): TenantRow {
+  return {
+    uid: t.uid,
+    id: t.id,
+    status: t.status,
+    tier: t.tier,
+    backend: t.placement.backend,
+    strategy: t.placement.strategy,
+    location: JSON.stringify(t.placement.location),
+    dimension: t.dimension,
+    metric: t.metric,
+    supersedes_deleted_at: t.supersedesDeletedAt,
+    created_at: t.createdAt,
+    updated_at: t.updatedAt,
+  };
+}
+
+function toToken(row: TokenRow): MintedTokenRecord {
+  return {
+    jti: row.jti,
+    tenantUid: row.tenant_uid,
+    tenantId: row.tenant_id,
+    subject: row.subject,
+    roles: JSON.parse(row.roles) as string[],
+    mintedBy: row.minted_by,
+    issuedAt: Number(row.issued_at),
+    expiresAt: Number(row.expires_at),
+    revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
+  };
+}

@@ -1,0 +1,69 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { PassportModule } from '@nestjs/passport';
+import { SqlDatabase } from '@vecgate/core';
+import { Authenticator } from './auth/authenticator';
+import { JwtKeys } from './auth/jwt-keys';
+import { JwtStrategy } from './auth/jwt.strategy';
+import { PrincipalFactory } from './auth/principal.factory';
+import { AuthGuard } from './guards/auth.guard';
+import { ReservedKeys } from './guards/reserved-keys';
+import { TenantGuard } from './guards/tenant.guard';
+import { RevocationList } from './registry/revocation-list';
+import { TenantRegistry } from './registry/tenant-registry';
+import { TenantRegistryRepository } from './registry/tenant-registry.repository';
+import { TENANCY_OPTIONS, TenancyOptions } from './tenancy.options';
+import { TenantService } from './tenant.service';
+import { TokenSigner } from './tokens/token-signer';
+import { TokenService } from './tokens/token.service';
+
+export interface TenancyModuleAsyncOptions {
+  imports?: DynamicModule['imports'];
+  inject?: (string | symbol | (abstract new (...args: never[]) => unknown))[];
+  useFactory: (...args: never[]) => TenancyOptions | Promise<TenancyOptions>;
+}
+
+@Module({})
+export class TenancyModule {
+  static forRootAsync(options: TenancyModuleAsyncOptions): DynamicModule {
+    return {
+      module: TenancyModule,
+      global: true,
+      imports: [...(options.imports ?? []), PassportModule.register({ session: false })],
+      providers: [
+        { provide: TENANCY_OPTIONS, inject: options.inject ?? [], useFactory: options.useFactory },
+        {
+          provide: ReservedKeys,
+          inject: [TENANCY_OPTIONS],
+          useFactory: (o: TenancyOptions) =>
+            new ReservedKeys([o.tenantClaim, ...(o.external ? [o.external.tenantClaim] : [])]),
+        },
+        {
+          provide: TenantRegistryRepository,
+          inject: [SqlDatabase],
+          useFactory: TenantRegistryRepository.open,
+        },
+        TenantRegistry,
+        RevocationList,
+        JwtKeys,
+        PrincipalFactory,
+        JwtStrategy,
+        Authenticator,
+        TokenSigner,
+        TokenService,
+        TenantService,
+        AuthGuard,
+        TenantGuard,
+      ],
+      exports: [
+        ReservedKeys,
+        TenantService,
+        TokenService,
+        TokenSigner,
+        Authenticator,
+        AuthGuard,
+        TenantGuard,
+        TenantRegistry,
+      ],
+    };
+  }
+}

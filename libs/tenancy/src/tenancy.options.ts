@@ -1,0 +1,31 @@
+export interface HmacKey {
+  readonly kid: string;
+  readonly secret: string;
+}
+
+export interface ExternalIssuerOptions {
+  readonly jwksUrl: string;
+  readonly issuer: string;
+  readonly audience: string;
+  readonly tenantClaim: string;
+  readonly rolesClaim: string;
+}
+
+export interface TenancyOptions {
+  /** HS256 keys of the built-in issuer; the first one signs minted tokens. */
+  readonly hmacKeys: readonly HmacKey[];
+  readonly issuer: string;
+  readonly audience: string;
+  readonly tenantClaim: string;
+  readonly rolesClaim: string;
+  readonly external?: ExternalIssuerOptions;
+  readonly clockToleranceSeconds: number;
+  readonly maxTokenTtlSeconds: number;
+  /** Bound on how stale a replica's view of a tenant or revocation can be. */
+  readonly cacheTtlMs: number;
+  /** Requests per second per tenant; 0 disables the limit. */
+  readonly rateLimitPerSecond: number;
+  readonly rateLimitBurst: number;
+}
+
+export const TENANCY_OPTIONS = Symbol('TENANCY_OPTIONS');

@@ -1,0 +1,62 @@
+import { BackendName, MetricName, Placement, StrategyName } from '@vecgate/isolation';
+
+export const TENANT_ID_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+export const TENANT_ROLES = ['reader', 'writer', 'tenant_admin'] as const;
+export const PLATFORM_ROLES = ['platform_admin', 'auditor', 'cross_tenant_admin'] as const;
+export type TenantRole = (typeof TENANT_ROLES)[number];
+export type PlatformRole = (typeof PLATFORM_ROLES)[number];
+export type Role = TenantRole | PlatformRole;
+
+export function isTenantRole(role: string): role is TenantRole {
+  return (TENANT_ROLES as readonly string[]).includes(role);
+}
+
+export function isPlatformRole(role: string): role is PlatformRole {
+  return (PLATFORM_ROLES as readonly string[]).includes(role);
+}
+
+/** `provisioning` and `deleting` are transient states that start-up recovery completes. */
+export type TenantStatus = 'provisioning' | 'active' | 'suspended' | 'deleting';
+
+export interface Tenant {
+  readonly id: string;
+  /** Random, immutable, never reused: physical names, stored records and audit use it. */
+  readonly uid: string;
+  readonly status: TenantStatus;
+  readonly tier: string;
+  readonly placement: Placement;
+  readonly dimension: number;
+  readonly metric: MetricName;
+  /** When the previous tenant with this id was deleted (epoch ms); older tokens are refused. */
+  readonly supersedesDeletedAt: number | null;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export interface TenantSpec {
+  readonly id: string;
+  readonly tier?: string;
+  readonly backend?: BackendName;
+  readonly strategy?: StrategyName;
+  readonly dimension: number;
+  readonly metric: MetricName;
+}
+
+export type PrincipalKind = 'tenant' | 'platform';
+
+/** Who calls, built only from a verified token. */
+export interface Principal {
+  readonly kind: PrincipalKind;
+  readonly subject: string;
+  /** Set for tenant principals only. */
+  readonly tenantId?: string;
+  /** Set when the token was minted by vecgate for one tenant incarnation. */
+  readonly tenantUid?: string;
+  readonly roles: readonly Role[];
+  readonly tokenId?: string;
+  /** Seconds since the epoch. */
+  readonly issuedAt: number;
+  readonly expiresAt: number;
+  readonly issuer: 'builtin' | 'external';
+}

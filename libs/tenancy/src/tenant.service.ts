@@ -1,0 +1,245 @@
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  BadRequestError,
+  ConflictError,
+  NotFoundError,
+  SqlDatabase,
+  UnprocessableError,
+} from '@vecgate/core';
+import {
+  BackendAdmin,
+  MAX_DIMENSION,
+  METRICS,
+  PlacementPolicy,
+  TIER_PATTERN,
+  makeTenantScope,
+  TenantScope,
+} from '@vecgate/isolation';
+import { KeyedMutex } from './keyed-mutex';
+import { TenantRegistry } from './registry/tenant-registry';
+import { ListPage, TenantRegistryRepository } from './registry/tenant-registry.repository';
+import { Tenant, TENANT_ID_PATTERN, TenantSpec, TenantStatus } from './tenancy.types';
+
+export type CreateOutcome = { readonly tenant: Tenant; readonly created: boolean };
+
+/** Rows left in a transient state longer than this by another replica are taken over. */
+const RECOVERY_GRACE_MS = 60_000;
+const WAIT_FOR_PEER_CREATE_MS = 10_000;
+
+/**
+ * Tenant lifecycle: create (idempotent), read, list, suspend/resume, re-tier, delete with
+ * verified erasure and a tombstone. A tenant is visible only once fully provisioned, and
+ * start-up recovery finishes or rolls back anything a crash interrupted.
+ */
+@Injectable()
+export class TenantService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(TenantService.name);
+  private readonly locks = new KeyedMutex();
+
+  constructor(
+    private readonly repository: TenantRegistryRepository,
+    private readonly registry: TenantRegistry,
+    private readonly backends: BackendAdmin,
+    private readonly policy: PlacementPolicy,
+    private readonly sql: SqlDatabase,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.recover();
+  }
+
+  scopeOf(tenant: Tenant): TenantScope {
+    return makeTenantScope({
+      tenantId: tenant.id,
+      tenantUid: tenant.uid,
+      placement: tenant.placement,
+      space: { dimension: tenant.dimension, metric: tenant.metric },
+    });
+  }
+
+  async create(spec: TenantSpec): Promise<CreateOutcome> {
+    validateSpec(spec);
+    const choice = this.policy.resolve(spec);
+    return this.locks.run(spec.id, async () => {
+      const existing = await this.repository.findById(spec.id);
+      if (existing) return this.repeat(existing, spec, choice);
+
+      const uid = randomBytes(16).toString('hex');
+      const space = { dimension: spec.dimension, metric: spec.metric };
+      const placement = this.backends.plan(choice.backend, {
+        tenantId: spec.id,
+        tenantUid: uid,
+        strategy: choice.strategy,
+        space,
+      });
+      await this.backends.checkCapacity(placement, space);
+      const now = Date.now();
+      const tenant: Tenant = {
+        id: spec.id,
+        uid,
+        status: 'provisioning',
+        tier: choice.tier,
+        placement,
+        dimension: spec.dimension,
+        metric: spec.metric,
+        supersedesDeletedAt: await this.repository.latestDeletion(spec.id),
+        createdAt: now,
+        updatedAt: now,
+      };
+      if (!(await this.repository.insert(tenant))) {
+        const raced = await this.repository.findById(spec.id);
+        if (!raced) throw new ConflictError(`tenant ${spec.id} changed concurrently; retry`);
+        return this.repeat(raced, spec, choice);
+      }
+      try {
+        await this.backends.provision(this.scopeOf(tenant));
+      } catch (err) {
+        await this.rollBack(tenant);
+        throw err;
+      }
+      const active = await this.repository.update(uid, { status: 'active' }, Date.now());
+      await this.registry.changed(spec.id);
+      return { tenant: active ?? { ...tenant, status: 'active' }, created: true };
+    });
+  }
+
+  /** A tenant for the admin plane: any status but transient ones; 404 otherwise. */
+  async get(id: string): Promise<Tenant> {
+    const tenant = TENANT_ID_PATTERN.test(id) ? await this.repository.findById(id) : undefined;
+    if (!tenant || tenant.status === 'provisioning')
+      throw new NotFoundError(`tenant ${id} does not exist`);
+    return tenant;
+  }
+
+  /** A tenant that exists and is not being deleted. */
+  async getLive(id: string): Promise<Tenant> {
+    const tenant = await this.get(id);
+    if (tenant.status === 'deleting') throw new ConflictError(`tenant ${id} is being deleted`);
+    return tenant;
+  }
+
+  list(limit: number, cursor?: string): Promise<ListPage> {
+    return this.repository.list(limit, cursor);
+  }
+
+  async update(
+    id: string,
+    changes: { status?: 'active' | 'suspended'; tier?: string },
+  ): Promise<Tenant> {
+    if (changes.tier !== undefined && !TIER_PATTERN.test(changes.tier)) {
+      throw new BadRequestError(`tier must match ${TIER_PATTERN.source}`, 'tier');
+    }
+    return this.locks.run(id, async () => {
+      const tenant = await this.getLive(id);
+      const updated = await this.repository.update(tenant.uid, changes, Date.now());
+      await this.registry.changed(id);
+      if (!updated) throw new NotFoundError(`tenant ${id} does not exist`);
+      return updated;
+    });
+  }
+
+  /**
+   * Deletes a tenant: marks it deleting (every replica stops serving it within the staleness
+   * bound, which this waits out), erases and verifies every place, then tombstones the id.
+   */
+  async delete(id: string, deletedBy: string): Promise<void> {
+    await this.locks.run(id, async () => {
+      const tenant = await this.get(id);
+      const marked = await this.repository.update(tenant.uid, { status: 'deleting' }, Date.now());
+      await this.registry.changed(id);
+      if (this.registry.stalenessBoundMs > 0) await sleep(this.registry.stalenessBoundMs);
+      await this.finishDeletion(marked ?? tenant, deletedBy);
+    });
+  }
+
+  private async finishDeletion(tenant: Tenant, deletedBy: string): Promise<void> {
+    await this.backends.erase(this.scopeOf(tenant));
+    await this.repository.tombstone(tenant, Date.now(), deletedBy);
+    await this.registry.changed(tenant.id);
+  }
+
+  private async repeat(
+    existing: Tenant,
+    spec: TenantSpec,
+    choice: { tier: string; backend: string; strategy: string },
+  ): Promise<CreateOutcome> {
+    if (existing.status === 'deleting')
+      throw new ConflictError(`tenant ${spec.id} is being deleted`);
+    const same =
+      existing.tier === choice.tier &&
+      existing.placement.backend === choice.backend &&
+      existing.placement.strategy === choice.strategy &&
+      existing.dimension === spec.dimension &&
+      existing.metric === spec.metric;
+    if (!same)
+      throw new ConflictError(`tenant ${spec.id} already exists with a different definition`);
+    if (existing.status === 'provisioning') return this.awaitPeer(existing);
+    return { tenant: existing, created: false };
+  }
+
+  /** Another replica is creating the same tenant: wait for it to finish, briefly. */
+  private async awaitPeer(tenant: Tenant): Promise<CreateOutcome> {
+    const deadline = Date.now() + WAIT_FOR_PEER_CREATE_MS;
+    while (Date.now() < deadline) {
+      await sleep(100);
+      const now = await this.repository.findById(tenant.id);
+      if (now && now.uid === tenant.uid && now.status !== 'provisioning')
+        return { tenant: now, created: false };
+      if (!now || now.uid !== tenant.uid) break;
+    }
+    throw new ConflictError(`tenant ${tenant.id} is being created; retry`);
+  }
+
+  private async rollBack(tenant: Tenant): Promise<void> {
+    try {
+      await this.backends.erase(this.scopeOf(tenant));
+      await this.repository.remove(tenant.uid);
+    } catch (err) {
+      this.logger.error(
+        `rolling back tenant ${tenant.id} failed; start-up recovery will retry: ${(err as Error).message}`,
+      );
+    }
+  }
+
+  /**
+   * Finishes what a crash interrupted: a tenant still provisioning was never acknowledged, so
+   * it is rolled back; a tenant still deleting is erased and tombstoned.
+   */
+  async recover(): Promise<void> {
+    const before = Date.now() - (this.sql.dialect === 'postgres' ? RECOVERY_GRACE_MS : 0);
+    for (const status of ['provisioning', 'deleting'] as TenantStatus[]) {
+      for (const tenant of await this.repository.findByStatus(status, before)) {
+        await this.locks.run(tenant.id, async () => {
+          this.logger.warn(`recovering tenant ${tenant.id} left ${status}`);
+          if (status === 'provisioning') {
+            await this.backends.erase(this.scopeOf(tenant));
+            await this.repository.remove(tenant.uid);
+          } else {
+            await this.finishDeletion(tenant, 'recovery');
+          }
+          await this.registry.changed(tenant.id);
+        });
+      }
+    }
+  }
+}
+
+function validateSpec(spec: TenantSpec): void {
+  if (!TENANT_ID_PATTERN.test(spec.id)) {
+    throw new BadRequestError(`id must match ${TENANT_ID_PATTERN.source}`, 'id');
+  }
+  if (spec.tier !== undefined && !TIER_PATTERN.test(spec.tier)) {
+    throw new BadRequestError(`tier must match ${TIER_PATTERN.source}`, 'tier');
+  }
+  if (!Number.isInteger(spec.dimension) || spec.dimension < 1 || spec.dimension > MAX_DIMENSION) {
+    throw new UnprocessableError(
+      `dimension must be an integer from 1 to ${MAX_DIMENSION}`,
+      'dimension',
+    );
+  }
+  if (!(METRICS as readonly string[]).includes(spec.metric)) {
+    throw new BadRequestError(`metric must be one of ${METRICS.join(', ')}`, 'metric');
+  }
+}
