@@ -9,21 +9,9 @@ import { setupSwagger } from './docs/swagger';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
-export interface CreateAppOptions {
-  /** Use Nest's console logger at this level instead of pino (tests). */
-  readonly quiet?: boolean;
-}
-
-/**
- * Builds the gateway: Fastify with the body limit and timeouts from configuration, JSON as
- * the only accepted body type, Swagger, and the root module. main.ts and the tests both
- * start the application through this function.
- */
-export async function createApp(
-  config: GatewayConfig,
-  options: CreateAppOptions = {},
-): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({
+/** Fastify with the body limit and timeouts from configuration and safe JSON parsing. */
+export function createAdapter(config: GatewayConfig): FastifyAdapter {
+  return new FastifyAdapter({
     bodyLimit: config.http.bodyLimit,
     trustProxy: config.http.trustProxy,
     requestTimeout: config.http.requestTimeoutMs,
@@ -36,16 +24,29 @@ export async function createApp(
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
-    bodyParser: false,
-    bufferLogs: !options.quiet,
-    logger: options.quiet ? ['error'] : undefined,
-    abortOnError: false,
-  });
-  if (!options.quiet) app.useLogger(app.get(Logger));
+}
+
+/** Options every way of building the app shares: JSON is the only body type Fastify accepts. */
+export const APPLICATION_OPTIONS = { bodyParser: false, abortOnError: false } as const;
+
+/** Swagger, then init: the same finishing steps for main.ts and for tests. */
+export async function finishApp(app: NestFastifyApplication): Promise<NestFastifyApplication> {
   app.enableShutdownHooks();
   setupSwagger(app);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   return app;
+}
+
+export async function createApp(config: GatewayConfig): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config),
+    createAdapter(config),
+    {
+      ...APPLICATION_OPTIONS,
+      bufferLogs: true,
+    },
+  );
+  app.useLogger(app.get(Logger));
+  return finishApp(app);
 }

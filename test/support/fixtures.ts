@@ -1,0 +1,28 @@
+import type TestAgent from 'supertest/lib/agent';
+import { bearer, Tokens } from './tokens';
+
+export const ADMIN_ROLES = ['platform_admin'];
+
+/** Creates a tenant through the admin API and returns its body; fails the test otherwise. */
+export async function createTenant(
+  http: TestAgent,
+  tokens: Tokens,
+  body: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  const response = await http.post('/v1/admin/tenants').set(bearer(tokens.platform())).send(body);
+  if (response.status !== 201) {
+    throw new Error(
+      `creating ${JSON.stringify(body)} answered ${response.status}: ${JSON.stringify(response.body)}`,
+    );
+  }
+  return response.body as Record<string, unknown>;
+}
+
+/** Deterministic unit-ish vectors for a dimension, distinct per index. */
+export function vectorFor(index: number, dimension: number): number[] {
+  const values = new Array<number>(dimension).fill(0.01);
+  values[index % dimension] = 1;
+  const second = (index * 7 + 3) % dimension;
+  values[second] = (values[second] ?? 0) + 0.5 + (index % 5) * 0.1;
+  return values;
+}

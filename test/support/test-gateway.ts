@@ -1,0 +1,73 @@
+import { Test, TestingModuleBuilder } from '@nestjs/testing';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
+import type TestAgent from 'supertest/lib/agent';
+import { AuditService } from '@vecgate/audit';
+import { APPLICATION_OPTIONS, createAdapter, finishApp } from '../../apps/gateway/src/app.factory';
+import { AppModule } from '../../apps/gateway/src/app.module';
+import { GatewayConfig, loadGatewayConfig } from '../../apps/gateway/src/config/gateway.config';
+import { TEST_SECRET, Tokens } from './tokens';
+
+export interface TestGateway {
+  readonly app: NestFastifyApplication;
+  readonly http: TestAgent;
+  readonly config: GatewayConfig;
+  readonly dataDir: string;
+  readonly tokens: Tokens;
+  /** Waits until every audit event so far is committed. */
+  flushAudit(): Promise<void>;
+  /** Stops the app; the data directory stays unless `removeData`. */
+  close(removeData?: boolean): Promise<void>;
+}
+
+export interface StartOptions {
+  readonly env?: Record<string, string>;
+  /** Reuse a data directory (restart tests). */
+  readonly dataDir?: string;
+  /** Replace providers, e.g. wrap the vector store in a faulty adapter. */
+  readonly override?: (builder: TestingModuleBuilder) => TestingModuleBuilder;
+}
+
+export function tempDataDir(): string {
+  return mkdtempSync(join(tmpdir(), 'vecgate-test-'));
+}
+
+/** Starts the whole gateway (production module, pipeline and Swagger) on a temp data dir. */
+export async function startGateway(options: StartOptions = {}): Promise<TestGateway> {
+  const dataDir = options.dataDir ?? tempDataDir();
+  const config = loadGatewayConfig({
+    NODE_ENV: 'test',
+    JWT_SECRET: TEST_SECRET,
+    DATA_DIR: dataDir,
+    METRICS_PORT: 'off',
+    AUDIT_LOG: 'false',
+    LOG_LEVEL: 'silent',
+    ...options.env,
+  });
+  let builder = Test.createTestingModule({ imports: [AppModule.forRoot(config)] });
+  if (options.override) builder = options.override(builder);
+  const moduleRef = await builder.compile();
+  moduleRef.useLogger(['error']);
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(
+    createAdapter(config),
+    APPLICATION_OPTIONS,
+  );
+  app.useLogger(['error']);
+  await finishApp(app);
+  const audit = app.get(AuditService);
+  return {
+    app,
+    http: request(app.getHttpServer()),
+    config,
+    dataDir,
+    tokens: new Tokens(config),
+    flushAudit: () => audit.flush(),
+    async close(removeData = false) {
+      await app.close();
+      if (removeData) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,70 @@
+import { createHmac, generateKeyPairSync, randomUUID } from 'node:crypto';
+import { sign, SignOptions } from 'jsonwebtoken';
+import type { GatewayConfig } from '../../apps/gateway/src/config/gateway.config';
+
+export const TEST_SECRET = 'test-secret-of-at-least-thirty-two-characters';
+
+type Claims = Record<string, unknown>;
+
+function b64url(value: object | string): string {
+  return Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString(
+    'base64url',
+  );
+}
+
+/** Signs test tokens the way the built-in issuer does, plus every kind of forgery. */
+export class Tokens {
+  constructor(private readonly config: GatewayConfig) {}
+
+  private base(claims: Claims): Claims {
+    const now = Math.floor(Date.now() / 1000);
+    return {
+      iss: this.config.tenancy.issuer,
+      aud: this.config.tenancy.audience,
+      sub: 'test-subject',
+      iat: now - 1,
+      exp: now + 3600,
+      ...claims,
+    };
+  }
+
+  signed(claims: Claims, options: SignOptions = {}, secret = TEST_SECRET): string {
+    return sign(this.base(claims), secret, { algorithm: 'HS256', ...options });
+  }
+
+  platform(roles: string[] = ['platform_admin'], claims: Claims = {}): string {
+    return this.signed({ sub: 'platform-operator', roles, ...claims });
+  }
+
+  tenant(tenantId: string, roles: string[], claims: Claims = {}): string {
+    return this.signed({
+      sub: `${tenantId}-service`,
+      tenant_id: tenantId,
+      roles,
+      jti: randomUUID(),
+      ...claims,
+    });
+  }
+
+  /** Any header and payload, signed with HMAC over the test secret (or unsigned for alg none). */
+  raw(header: Claims, payload: Claims, secret: string | Buffer | null = TEST_SECRET): string {
+    const head = b64url(header);
+    const body = b64url(this.base(payload));
+    if (secret === null) return `${head}.${body}.`;
+    const signature = createHmac('sha256', secret).update(`${head}.${body}`).digest('base64url');
+    return `${head}.${body}.${signature}`;
+  }
+
+  /** An RS256 key pair whose public half an attacker would try as an HMAC secret. */
+  static rsaPair(): { privateKey: string; publicKey: string } {
+    return generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    });
+  }
+}
+
+export const bearer = (token: string): Record<string, string> => ({
+  authorization: `Bearer ${token}`,
+});
