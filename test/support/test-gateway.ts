@@ -1,3 +1,4 @@
+import { ModuleMetadata } from '@nestjs/common';
 import { Test, TestingModuleBuilder } from '@nestjs/testing';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -27,6 +28,8 @@ export interface StartOptions {
   readonly env?: Record<string, string>;
   /** Reuse a data directory (restart tests). */
   readonly dataDir?: string;
+  /** Modules the test needs beside the app (e.g. DiscoveryModule to inspect routes). */
+  readonly imports?: ModuleMetadata['imports'];
   /** Replace providers, e.g. wrap the vector store in a faulty adapter. */
   readonly override?: (builder: TestingModuleBuilder) => TestingModuleBuilder;
 }
@@ -47,7 +50,9 @@ export async function startGateway(options: StartOptions = {}): Promise<TestGate
     LOG_LEVEL: 'silent',
     ...options.env,
   });
-  let builder = Test.createTestingModule({ imports: [AppModule.forRoot(config)] });
+  let builder = Test.createTestingModule({
+    imports: [AppModule.forRoot(config), ...(options.imports ?? [])],
+  });
   if (options.override) builder = options.override(builder);
   const moduleRef = await builder.compile();
   moduleRef.useLogger(['error']);

@@ -11,7 +11,7 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** Fastify with the body limit and timeouts from configuration and safe JSON parsing. */
 export function createAdapter(config: GatewayConfig): FastifyAdapter {
-  return new FastifyAdapter({
+  const adapter = new FastifyAdapter({
     bodyLimit: config.http.bodyLimit,
     trustProxy: config.http.trustProxy,
     requestTimeout: config.http.requestTimeoutMs,
@@ -24,6 +24,9 @@ export function createAdapter(config: GatewayConfig): FastifyAdapter {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
   });
+  // JSON only: any other body type is 415 rather than a string reaching the validators.
+  adapter.getInstance().removeContentTypeParser(['text/plain']);
+  return adapter;
 }
 
 /** Options every way of building the app shares: JSON is the only body type Fastify accepts. */

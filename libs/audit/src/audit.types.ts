@@ -35,6 +35,7 @@ export interface AuditFilter {
   /** Events naming this tenant id as actor or target (platform view). */
   readonly tenantId?: string;
   readonly subject?: string;
+  readonly requestId?: string;
   readonly action?: string;
   readonly outcome?: AuditOutcome;
   readonly severity?: AuditSeverity;

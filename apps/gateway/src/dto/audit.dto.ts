@@ -97,6 +97,11 @@ export class AdminAuditQuery extends AuditQuery {
   @MaxLength(256)
   subject?: string;
 
+  @ApiPropertyOptional({ description: 'Events of one request (the x-request-id of its answer)' })
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9._-]{1,64}$/)
+  requestId?: string;
+
   @ApiPropertyOptional({ description: 'Events of one tenant incarnation (uid)' })
   @IsOptional()
   @Matches(/^[0-9a-f]{32}$/)
@@ -108,6 +113,7 @@ export class AdminAuditQuery extends AuditQuery {
       tenantId: this.forTenant,
       tenantUid: this.forTenantUid,
       subject: this.subject,
+      requestId: this.requestId,
     };
   }
 }

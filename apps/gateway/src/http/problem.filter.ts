@@ -20,7 +20,7 @@ export class ProblemFilter implements ExceptionFilter {
     const problem = toProblem(exception, instance, String(request.id ?? ''));
     const { body } = problem;
     if (request.vg) {
-      request.vg.reason = body.reason ? `${body.reason}: ${body.detail}` : body.detail;
+      request.vg.reason = auditReason(body);
       if (body.reason === 'tenant_bypass_attempt') request.vg.alert = true;
     }
     if (problem.internal) {
@@ -44,4 +44,25 @@ export class ProblemFilter implements ExceptionFilter {
     if (body.status === 401) void reply.header('www-authenticate', 'Bearer');
     void reply.send(JSON.stringify(body));
   }
+}
+
+/**
+ * The reason kept in the audit trail. Details of client errors can echo input (record ids,
+ * metadata), which must not outlive a tenant's erasure, so only the reason code and the field
+ * are kept for them; refusals of access (401, 403, 429) and server errors carry only our text.
+ */
+function auditReason(body: {
+  status: number;
+  title: string;
+  detail: string;
+  reason?: string;
+  field?: string;
+}): string {
+  const code = body.reason ?? body.title.toLowerCase().replace(/\s+/g, '_');
+  const ownText =
+    body.status === 401 || body.status === 403 || body.status === 429 || body.status >= 500;
+  if (ownText) return `${code}: ${body.detail}`;
+  // Paths below metadata or a filter name the caller's own keys: keep only where they start.
+  const field = body.field?.replace(/(metadata|filter)[.[].*$/, '$1…');
+  return field ? `${code} (${field})` : code;
 }

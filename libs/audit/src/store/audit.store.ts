@@ -49,6 +49,7 @@ export class AuditStore {
       q = q.where((eb) => eb.or([eb('tenant_id', '=', id), eb('target_tenant', '=', id)]));
     }
     if (filter.subject !== undefined) q = q.where('subject', '=', filter.subject);
+    if (filter.requestId !== undefined) q = q.where('request_id', '=', filter.requestId);
     if (filter.action !== undefined) q = q.where('action', '=', filter.action);
     if (filter.outcome !== undefined) q = q.where('outcome', '=', filter.outcome);
     if (filter.severity !== undefined) q = q.where('severity', '=', filter.severity);

@@ -1,0 +1,90 @@
+import { ConfigError, loadGatewayConfig } from './gateway.config';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const SECRET = 'a-secret-of-at-least-thirty-two-characters!';
+
+function problemsOf(env: NodeJS.ProcessEnv): string[] {
+  try {
+    loadGatewayConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+describe('configuration', () => {
+  it('applies the documented defaults', () => {
+    const config = loadGatewayConfig({
+      JWT_SECRET: SECRET,
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'cfg-')),
+    });
+    expect(config.http).toMatchObject({ port: 8080, host: '0.0.0.0', bodyLimit: 16 * 1024 * 1024 });
+    expect(config.tenancy).toMatchObject({
+      issuer: 'vecgate',
+      audience: 'vecgate',
+      tenantClaim: 'tenant_id',
+      rolesClaim: 'roles',
+    });
+    expect(config.isolation).toMatchObject({
+      placementPolicy:
+        'enterprise=embedded:database,premium=embedded:collection,standard=embedded:partition_key',
+      defaultTier: 'standard',
+    });
+    expect(config.audit.mode).toBe('durable');
+    expect(config.metrics).toEqual({ port: 9464, host: '127.0.0.1' });
+    expect(config.databaseUrl).toBeUndefined();
+  });
+
+  it('refuses to start naming every bad key at once', () => {
+    const problems = problemsOf({
+      JWT_SECRET: SECRET,
+      PORT: 'eighty',
+      AUDIT_MODE: 'fast',
+      METRICS_PORT: 'maybe',
+      DATABASE_URL: 'mysql://x',
+      EMBEDDED_CACHE_MB: '0',
+      JWT_JWKS_URL: 'not a url',
+    });
+    for (const key of [
+      'PORT',
+      'AUDIT_MODE',
+      'METRICS_PORT',
+      'DATABASE_URL',
+      'EMBEDDED_CACHE_MB',
+      'JWT_JWKS_URL',
+    ]) {
+      expect(problems.some((p) => p.startsWith(key))).toBe(true);
+    }
+  });
+
+  it('requires JWT_SECRET outside development and refuses a short one', () => {
+    expect(problemsOf({ NODE_ENV: 'production' })).toEqual([
+      expect.stringMatching(/^JWT_SECRET: required/),
+    ]);
+    expect(problemsOf({})).toEqual([expect.stringMatching(/^JWT_SECRET: required/)]);
+    expect(problemsOf({ JWT_SECRET: 'short' })).toEqual([expect.stringMatching(/^JWT_SECRET/)]);
+    expect(problemsOf({ JWT_SECRET: SECRET, JWT_SECRETS: `a:${SECRET}` })).toEqual([
+      expect.stringMatching(/^JWT_SECRETS/),
+    ]);
+  });
+
+  it('in explicit development only, generates a secret kept under DATA_DIR with mode 0600', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const config = loadGatewayConfig({ NODE_ENV: 'development', DATA_DIR: dataDir });
+    expect(config.devSecretFile).toBe(join(dataDir, '.dev-jwt-secret'));
+    expect(statSync(config.devSecretFile as string).mode & 0o777).toBe(0o600);
+    const again = loadGatewayConfig({ NODE_ENV: 'development', DATA_DIR: dataDir });
+    expect(again.tenancy.hmacKeys).toEqual(config.tenancy.hmacKeys);
+    expect(readFileSync(config.devSecretFile as string, 'utf8').trim()).toBe(
+      config.tenancy.hmacKeys[0]?.secret,
+    );
+  });
+
+  it('reads rotating keys from JWT_SECRETS, the first one signing', () => {
+    const config = loadGatewayConfig({ JWT_SECRETS: `new:${SECRET}1,old:${SECRET}2` });
+    expect(config.tenancy.hmacKeys.map((k) => k.kid)).toEqual(['new', 'old']);
+  });
+});

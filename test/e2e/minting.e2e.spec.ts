@@ -1,0 +1,209 @@
+import { decode } from 'jsonwebtoken';
+import { expectAudited, newRequestId } from '../support/audit-trail';
+import { createTenant } from '../support/fixtures';
+import { startGateway, TestGateway } from '../support/test-gateway';
+import { bearer } from '../support/tokens';
+
+describe('token minting cannot escalate', () => {
+  let gw: TestGateway;
+  let acmeAdmin: string;
+
+  const mint = (
+    token: string,
+    tenant: string,
+    body: Record<string, unknown>,
+    requestId = newRequestId(),
+  ) =>
+    gw.http
+      .post(`/v1/admin/tenants/${tenant}/tokens`)
+      .set({ ...bearer(token), 'x-request-id': requestId })
+      .send(body);
+
+  beforeAll(async () => {
+    gw = await startGateway({ env: { MAX_TOKEN_TTL: '7200' } });
+    for (const id of ['acme', 'globex'])
+      await createTenant(gw.http, gw.tokens, { id, dimension: 3, metric: 'cosine' });
+    const res = await mint(gw.tokens.platform(), 'acme', {
+      subject: 'acme-ops',
+      roles: ['tenant_admin', 'reader'],
+      ttlSeconds: 3000,
+    });
+    expect(res.status).toBe(201);
+    acmeAdmin = (res.body as { token: string }).token;
+  });
+  afterAll(() => gw.close(true));
+
+  it('mints a role the tenant_admin holds, for its own tenant, with the tenant from the path', async () => {
+    const res = await mint(acmeAdmin, 'acme', {
+      subject: 'search-svc',
+      roles: ['reader'],
+      ttlSeconds: 600,
+    });
+    expect(res.status).toBe(201);
+    const body = res.body as { token: string; jti: string; expiresAt: string };
+    const claims = decode(body.token, { complete: true });
+    expect(claims?.header).toMatchObject({ alg: 'HS256', kid: 'default' });
+    expect(claims?.payload).toMatchObject({
+      tenant_id: 'acme',
+      roles: ['reader'],
+      jti: body.jti,
+      mintedBy: 'acme-ops',
+      sub: 'search-svc',
+    });
+    const search = await gw.http
+      .post('/v1/search')
+      .set(bearer(body.token))
+      .send({ vector: [1, 0, 0], topK: 1 });
+    expect(search.status).toBe(200);
+  });
+
+  it.each([['platform_admin'], ['auditor'], ['cross_tenant_admin']])(
+    'refuses a tenant_admin minting the platform role %s (403)',
+    async (role) => {
+      const requestId = newRequestId();
+      const res = await mint(
+        acmeAdmin,
+        'acme',
+        { subject: 'x', roles: [role], ttlSeconds: 60 },
+        requestId,
+      );
+      expect(res.status).toBe(403);
+      expect(res.body).not.toHaveProperty('token');
+      await expectAudited(gw, requestId, 403);
+    },
+  );
+
+  it('refuses a platform admin minting a platform role too (403)', async () => {
+    const res = await mint(gw.tokens.platform(), 'acme', {
+      subject: 'x',
+      roles: ['platform_admin'],
+      ttlSeconds: 60,
+    });
+    expect(res.status).toBe(403);
+  });
+
+  it('refuses a tenant_admin minting a role it lacks (403)', async () => {
+    const requestId = newRequestId();
+    const res = await mint(
+      acmeAdmin,
+      'acme',
+      { subject: 'x', roles: ['writer'], ttlSeconds: 60 },
+      requestId,
+    );
+    expect(res.status).toBe(403);
+    expect(res.body).toMatchObject({ reason: 'mint_role' });
+    await expectAudited(gw, requestId, 403);
+  });
+
+  it('refuses a TTL beyond MAX_TOKEN_TTL (400 naming ttlSeconds)', async () => {
+    const res = await mint(
+      gw.tokens.platform(['platform_admin'], { exp: Math.floor(Date.now() / 1000) + 86400 }),
+      'acme',
+      {
+        subject: 'x',
+        roles: ['reader'],
+        ttlSeconds: 7201,
+      },
+    );
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ field: 'ttlSeconds' });
+  });
+
+  it("refuses a TTL beyond the minter's own remaining lifetime (400)", async () => {
+    const res = await mint(acmeAdmin, 'acme', {
+      subject: 'x',
+      roles: ['reader'],
+      ttlSeconds: 3600,
+    });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ field: 'ttlSeconds' });
+  });
+
+  it('refuses a tenant_admin minting for another tenant (403, alert) whether or not it exists', async () => {
+    for (const target of ['globex', 'does-not-exist']) {
+      const requestId = newRequestId();
+      const res = await mint(
+        acmeAdmin,
+        target,
+        { subject: 'x', roles: ['reader'], ttlSeconds: 60 },
+        requestId,
+      );
+      expect(res.status).toBe(403);
+      expect(res.body).not.toHaveProperty('token');
+      const event = await expectAudited(gw, requestId, 403);
+      expect(event).toMatchObject({ severity: 'alert', targetTenant: target, tenantId: 'acme' });
+    }
+  });
+
+  it('answers 404 to a platform admin minting for an unknown tenant', async () => {
+    const res = await mint(gw.tokens.platform(), 'nobody', {
+      subject: 'x',
+      roles: ['reader'],
+      ttlSeconds: 60,
+    });
+    expect(res.status).toBe(404);
+  });
+
+  it('refuses a revoked token (401) and only the owning tenant can revoke it', async () => {
+    const minted = await mint(acmeAdmin, 'acme', {
+      subject: 'temp',
+      roles: ['reader'],
+      ttlSeconds: 600,
+    });
+    const { token, jti } = minted.body as { token: string; jti: string };
+    expect(
+      (
+        await gw.http
+          .post('/v1/search')
+          .set(bearer(token))
+          .send({ vector: [1, 0, 0], topK: 1 })
+      ).status,
+    ).toBe(200);
+
+    const globexAdmin = gw.tokens.tenant('globex', ['tenant_admin']);
+    expect(
+      (await gw.http.delete(`/v1/admin/tenants/acme/tokens/${jti}`).set(bearer(globexAdmin)))
+        .status,
+    ).toBe(403);
+    expect(
+      (await gw.http.delete(`/v1/admin/tenants/globex/tokens/${jti}`).set(bearer(globexAdmin)))
+        .status,
+    ).toBe(404);
+    expect(
+      (
+        await gw.http
+          .post('/v1/search')
+          .set(bearer(token))
+          .send({ vector: [1, 0, 0], topK: 1 })
+      ).status,
+    ).toBe(200);
+
+    expect(
+      (await gw.http.delete(`/v1/admin/tenants/acme/tokens/${jti}`).set(bearer(acmeAdmin))).status,
+    ).toBe(204);
+    const requestId = newRequestId();
+    const refused = await gw.http
+      .post('/v1/search')
+      .set({ ...bearer(token), 'x-request-id': requestId })
+      .send({ vector: [1, 0, 0], topK: 1 });
+    expect(refused.status).toBe(401);
+    expect(refused.body).toMatchObject({ reason: 'token_revoked' });
+    await expectAudited(gw, requestId, 401);
+  });
+
+  it('refuses tokens that mix tenant and platform principals (401)', async () => {
+    for (const claims of [
+      { tenant_id: 'acme', roles: ['reader', 'platform_admin'] },
+      { roles: ['reader'] },
+      { tenant_id: 'acme', roles: 'reader' },
+      { tenant_id: 'acme', roles: [] },
+      { tenant_id: 'ACME', roles: ['reader'] },
+    ]) {
+      const res = await gw.http
+        .post('/v1/search')
+        .set(bearer(gw.tokens.signed(claims)))
+        .send({ vector: [1, 0, 0], topK: 1 });
+      expect(res.status).toBe(401);
+    }
+  });
+});
