@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
 import { AuditModule } from '@vecgate/audit';
@@ -20,7 +20,6 @@ import { VectorsController } from './controllers/vectors.controller';
 import { HealthController } from './health/health.controller';
 import { HttpPipeline } from './http/http-pipeline';
 import { ProblemFilter } from './http/problem.filter';
-import { ResultCountInterceptor } from './http/result-count.interceptor';
 import { createValidationPipe } from './http/validation.pipe';
 import { MetricsServer } from './metrics/metrics.server';
 
@@ -91,7 +90,6 @@ export class AppModule {
         { provide: APP_GUARD, useExisting: TenantGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },
-        { provide: APP_INTERCEPTOR, useClass: ResultCountInterceptor },
         HttpPipeline,
         MetricsServer,
       ],

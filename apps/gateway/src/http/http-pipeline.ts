@@ -15,6 +15,7 @@ const PUBLIC_PREFIXES = ['/docs'];
  * The request hooks that frame Nest's pipeline:
  * - onRequest: request state, then authentication before the body is read, so a request
  *   without a valid token is refused without parsing what it sent;
+ * - preSerialization: how many records the answer carries, for the audit event;
  * - onSend: the single audit point every answer passes (success, guard refusal, framework
  *   error); in durable mode the event is committed before the answer leaves, and a failed
  *   commit turns the answer into a 503;
@@ -52,6 +53,11 @@ export class HttpPipeline implements OnModuleInit {
     fastify.decorateRequest('tenant', null);
     fastify.decorateRequest('scope', null);
     fastify.addHook('onRequest', (request, _reply) => this.onRequest(request as GatewayRequest));
+    fastify.addHook('preSerialization', (request, _reply, payload, done) => {
+      const state = (request as GatewayRequest).vg;
+      if (state) state.resultCount = countOf(payload);
+      done(null, payload);
+    });
     fastify.addHook('onSend', (request, reply, payload) =>
       this.onSend(request as GatewayRequest, reply, payload),
     );
@@ -141,4 +147,16 @@ export class HttpPipeline implements OnModuleInit {
     this.requests.inc({ ...labels, status: String(reply.statusCode) });
     this.latency.observe(labels, reply.elapsedTime / 1000);
   }
+}
+
+/** How many records an answer carries: matches, items, upserted or deleted, else one. */
+function countOf(result: unknown): number {
+  if (result === undefined || result === null) return 0;
+  if (typeof result !== 'object') return 1;
+  const r = result as Record<string, unknown>;
+  if (Array.isArray(r.matches)) return r.matches.length;
+  if (Array.isArray(r.items)) return r.items.length;
+  if (typeof r.upserted === 'number') return r.upserted;
+  if (typeof r.deleted === 'number') return r.deleted;
+  return 1;
 }

@@ -10,7 +10,7 @@ import { AuditRow, AuditTables, auditMigrations } from './audit.tables';
 export class AuditStore {
   private readonly db: Kysely<AuditTables>;
 
-  private constructor(sql: SqlDatabase) {
+  private constructor(private readonly sql: SqlDatabase) {
     this.db = sql.kysely<AuditTables>();
   }
 
@@ -23,14 +23,16 @@ export class AuditStore {
   async insert(events: readonly AuditEvent[]): Promise<void> {
     if (events.length === 0) return;
     const rows = events.map(toRow);
-    await this.db.transaction().execute(async (trx) => {
-      for (let i = 0; i < rows.length; i += 200) {
-        await trx
+    const queries = [];
+    for (let i = 0; i < rows.length; i += 200) {
+      queries.push(
+        this.db
           .insertInto('vg_audit_events')
           .values(rows.slice(i, i + 200))
-          .execute();
-      }
-    });
+          .compile(),
+      );
+    }
+    await this.sql.writeBatch(queries);
   }
 
   async query(filter: AuditFilter, limit: number, cursor?: number): Promise<AuditPage> {
@@ -71,29 +73,42 @@ export class AuditStore {
   }
 }
 
+/**
+ * Makes any text storable in every SQL dialect: no NUL (PostgreSQL refuses it), no lone
+ * surrogate, and at most `max` characters without cutting a surrogate pair in two.
+ */
+export function storable(value: string, max: number): string {
+  const clean = value
+    .replaceAll('\u0000', '\ufffd')
+    .replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
+  if (clean.length <= max) return clean;
+  const cut = /[\ud800-\udbff]/.test(clean.charAt(max - 1)) ? max - 1 : max;
+  return clean.slice(0, cut);
+}
+
 function clip(value: string | undefined, max: number): string | null {
-  return value === undefined ? null : value.slice(0, max);
+  return value === undefined ? null : storable(value, max);
 }
 
 function toRow(e: AuditEvent): Omit<AuditRow, 'seq'> {
   return {
     id: e.id,
     at: e.at,
-    request_id: e.requestId.slice(0, 64),
+    request_id: storable(e.requestId, 64),
     subject: clip(e.subject, 256),
     tenant_uid: e.tenantUid ?? null,
     tenant_id: e.tenantId ?? null,
     claimed_tenant: clip(e.claimedTenant, 63),
     target_tenant: clip(e.targetTenant, 256),
     target_tenant_uid: e.targetTenantUid ?? null,
-    action: e.action.slice(0, 64),
-    resource: e.resource.slice(0, 256),
+    action: storable(e.action, 64),
+    resource: storable(e.resource, 256),
     outcome: e.outcome,
     status: e.status,
     reason: clip(e.reason, 512),
     result_count: e.resultCount ?? null,
     latency_ms: e.latencyMs,
-    ip: e.ip.slice(0, 64),
+    ip: storable(e.ip, 64),
     severity: e.severity,
   };
 }

@@ -7,7 +7,11 @@ import { AuditStore } from './audit.store';
 interface Pending {
   readonly event: AuditEvent;
   readonly committed: () => void;
+  attempts: number;
 }
+
+/** After this many failed commits an event alone in its batch is logged in full and set aside. */
+const MAX_ATTEMPTS_ALONE = 5;
 
 /**
  * Group commit for audit events. Events queue in memory and are written in batches, one
@@ -26,6 +30,7 @@ export class AuditWriter implements OnApplicationShutdown {
   private readonly depth;
   private readonly written;
   private readonly commitFailures;
+  private readonly unstorable;
 
   constructor(
     private readonly store: AuditStore,
@@ -41,6 +46,10 @@ export class AuditWriter implements OnApplicationShutdown {
       'vecgate_audit_commit_failures_total',
       'Failed audit batch commits',
     );
+    this.unstorable = metrics.counter(
+      'vecgate_audit_events_unstorable_total',
+      'Audit events the store refused repeatedly, kept in the log only',
+    );
   }
 
   get pending(): number {
@@ -48,35 +57,54 @@ export class AuditWriter implements OnApplicationShutdown {
   }
 
   /**
-   * Queues an event, waiting for room when the queue is full. With `waitForCommit` it resolves
-   * once the event is committed, and rejects with 503 when that does not happen within
-   * `commitTimeoutMs` (the event stays queued and is written when the store recovers).
+   * Queues an event and, with `waitForCommit`, resolves once it is committed. The wait, for
+   * room in a full queue and then for the commit, is bounded by `commitTimeoutMs`: past it the
+   * call rejects with 503, and the event is still queued and written when the store recovers.
    */
   async write(event: AuditEvent, waitForCommit = true): Promise<void> {
-    while (this.queue.length >= this.options.queueMax) {
-      await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+    const deadline = Date.now() + this.options.commitTimeoutMs;
+    let timedOut = false;
+    while (this.queue.length >= this.options.queueMax && !timedOut) {
+      timedOut = !(await this.roomBefore(deadline));
     }
-    let timer: NodeJS.Timeout | undefined;
     const committed = new Promise<void>((resolve) => {
-      this.queue.push({ event, committed: resolve });
+      this.queue.push({ event, committed: resolve, attempts: 0 });
     });
     this.depth.set(this.queue.length);
     this.schedule();
+    if (timedOut) throw this.unavailable();
     if (!waitForCommit) return;
+    let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new UnavailableError('the audit store did not commit in time', 1, 'audit_unavailable'),
-          ),
-        this.options.commitTimeoutMs,
-      );
+      timer = setTimeout(() => reject(this.unavailable()), Math.max(0, deadline - Date.now()));
     });
     try {
       await Promise.race([committed, timeout]);
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  private unavailable(): UnavailableError {
+    return new UnavailableError('the audit store did not commit in time', 1, 'audit_unavailable');
+  }
+
+  /** Waits for room in the queue; false when the deadline passed first. */
+  private roomBefore(deadline: number): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
+      const waiter = (): void => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(
+        () => {
+          this.roomWaiters = this.roomWaiters.filter((w) => w !== waiter);
+          resolve(false);
+        },
+        Math.max(0, deadline - Date.now()),
+      );
+      this.roomWaiters.push(waiter);
+    });
   }
 
   /** Resolves when everything queued so far is committed (tests, shutdown). */
@@ -109,7 +137,8 @@ export class AuditWriter implements OnApplicationShutdown {
   private async flush(): Promise<void> {
     if (this.flushing || this.queue.length === 0) return;
     this.flushing = true;
-    const batch = this.queue.slice(0, this.options.batchMax);
+    // After a failure, commit one event at a time so one bad event cannot hold back the rest.
+    const batch = this.queue.slice(0, this.failures > 0 ? 1 : this.options.batchMax);
     try {
       await this.store.insert(batch.map((p) => p.event));
       this.queue = this.queue.slice(batch.length);
@@ -119,16 +148,35 @@ export class AuditWriter implements OnApplicationShutdown {
     } catch (err) {
       this.failures++;
       this.commitFailures.inc();
+      for (const p of batch) p.attempts++;
+      const head = batch[0] as Pending;
       this.logger.error(
-        `audit commit of ${batch.length} events failed (attempt ${this.failures}): ${(err as Error).message}`,
+        `audit commit of ${batch.length} events failed (attempt ${head.attempts}): ${(err as Error).message}`,
       );
-      await sleep(Math.min(5000, 50 * 2 ** Math.min(this.failures, 7)));
+      if (batch.length === 1 && head.attempts >= MAX_ATTEMPTS_ALONE)
+        this.setAside(head, err as Error);
+      else await sleep(Math.min(5000, 50 * 2 ** Math.min(this.failures, 7)));
     } finally {
       this.flushing = false;
       this.depth.set(this.queue.length);
       this.releaseRoom();
       if (this.queue.length > 0) this.schedule();
     }
+  }
+
+  /**
+   * An event the store refuses again and again (while others commit) is written to the log in
+   * full, counted, and taken off the queue, rather than blocking every later event.
+   */
+  private setAside(pending: Pending, err: Error): void {
+    this.queue = this.queue.filter((p) => p !== pending);
+    this.unstorable.inc();
+    this.logger.error(
+      { auditEvent: pending.event, err: err.message },
+      'audit event refused by the store; kept in this log only',
+    );
+    this.failures = 0;
+    pending.committed();
   }
 
   private releaseRoom(): void {

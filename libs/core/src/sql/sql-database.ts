@@ -1,7 +1,16 @@
 import { Logger } from '@nestjs/common';
-import { Kysely, Migration, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import {
+  CompiledQuery,
+  Kysely,
+  Migration,
+  Migrator,
+  PostgresDialect,
+  SqliteDialect,
+  sql,
+} from 'kysely';
 import { Client, Pool, types as pgTypes } from 'pg';
 import { SqlDialectName, SqlOptions } from './sql.options';
+import { SqliteCommitWorker } from './sqlite-commit-worker';
 import { openSqliteFile } from './sqlite-file';
 
 type Unsubscribe = () => Promise<void>;
@@ -26,6 +35,7 @@ export class SqlDatabase {
     private readonly raw: Kysely<object>,
     readonly dialect: SqlDialectName,
     private readonly databaseUrl: string | undefined,
+    private readonly committer?: SqliteCommitWorker,
   ) {}
 
   static open(options: SqlOptions): SqlDatabase {
@@ -44,6 +54,7 @@ export class SqlDatabase {
       new Kysely({ dialect: new SqliteDialect({ database }) }),
       'sqlite',
       undefined,
+      new SqliteCommitWorker(options.sqliteFile),
     );
   }
 
@@ -54,11 +65,19 @@ export class SqlDatabase {
 
   /** Runs a library's migrations, tracked in a table of its own so libraries stay independent. */
   async migrate(owner: string, migrations: Record<string, Migration>): Promise<void> {
+    // Pin the bookkeeping tables to the current schema: left to itself the migrator can find
+    // another schema's tables of the same name on PostgreSQL.
+    const schema =
+      this.dialect === 'postgres'
+        ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(this.raw))
+            .rows[0]?.schema
+        : undefined;
     const migrator = new Migrator({
       db: this.raw,
       provider: { getMigrations: () => Promise.resolve(migrations) },
       migrationTableName: `vg_migrations_${owner}`,
       migrationLockTableName: `vg_migrations_${owner}_lock`,
+      ...(schema ? { migrationTableSchema: schema } : {}),
     });
     const { error, results } = await migrator.migrateToLatest();
     for (const result of results ?? []) {
@@ -66,6 +85,21 @@ export class SqlDatabase {
         this.logger.error(`migration ${owner}/${result.migrationName} failed`);
     }
     if (error) throw error instanceof Error ? error : new Error(`migration ${owner} failed`);
+  }
+
+  /**
+   * Commits a batch of compiled writes in one transaction, off the event loop: on SQLite in a
+   * worker thread with its own connection (the fsync of a durable commit never stalls
+   * requests), on PostgreSQL through the pool.
+   */
+  async writeBatch(queries: readonly CompiledQuery[]): Promise<void> {
+    if (this.committer) {
+      await this.committer.execute(queries.map((q) => ({ sql: q.sql, parameters: q.parameters })));
+      return;
+    }
+    await this.raw.transaction().execute(async (trx) => {
+      for (const query of queries) await trx.executeQuery(query);
+    });
   }
 
   async ping(): Promise<void> {
@@ -129,6 +163,7 @@ export class SqlDatabase {
   async close(): Promise<void> {
     for (const client of this.listeners) await client.end().catch(() => undefined);
     this.listeners.clear();
+    await this.committer?.close();
     await this.raw.destroy();
   }
 }

@@ -1,5 +1,13 @@
 import Database from 'better-sqlite3';
 
+export const SQLITE_PRAGMAS: readonly string[] = [
+  'journal_mode = WAL',
+  'synchronous = FULL',
+  'secure_delete = ON',
+  'busy_timeout = 5000',
+  'foreign_keys = ON',
+];
+
 export interface SqliteFileOptions {
   /** Refuse to create the file when it does not exist yet. */
   mustExist?: boolean;
@@ -13,11 +21,7 @@ export interface SqliteFileOptions {
  */
 export function openSqliteFile(path: string, options: SqliteFileOptions = {}): Database.Database {
   const db = new Database(path, { fileMustExist: options.mustExist ?? false });
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  db.pragma('secure_delete = ON');
-  db.pragma('busy_timeout = 5000');
-  db.pragma('foreign_keys = ON');
+  for (const pragma of SQLITE_PRAGMAS) db.pragma(pragma);
   return db;
 }
 

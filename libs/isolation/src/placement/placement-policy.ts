@@ -34,9 +34,10 @@ export class PlacementPolicy {
       .filter(Boolean)) {
       const match = /^([^=]+)=([^:]+):(.+)$/.exec(entry);
       if (!match) throw new Error(`entry "${entry}" is not tier=backend:strategy`);
-      const [, tier = '', backend = '', strategy = ''] = match;
-      if (!TIER_PATTERN.test(tier))
-        throw new Error(`tier "${tier}" must match ${TIER_PATTERN.source}`);
+      const [tier = '', backend = '', strategy = ''] = match.slice(1).map((part) => part.trim());
+      if (!TIER_PATTERN.test(tier)) {
+        throw new Error(`entry "${entry}": tier "${tier}" must match ${TIER_PATTERN.source}`);
+      }
       if (!(BACKENDS as readonly string[]).includes(backend)) {
         throw new Error(
           `entry "${entry}": unknown backend "${backend}" (one of ${BACKENDS.join(', ')})`,
@@ -47,7 +48,7 @@ export class PlacementPolicy {
           `entry "${entry}": unknown strategy "${strategy}" (one of ${STRATEGIES.join(', ')})`,
         );
       }
-      if (rules.has(tier)) throw new Error(`tier "${tier}" appears twice`);
+      if (rules.has(tier)) throw new Error(`entry "${entry}": tier "${tier}" appears twice`);
       rules.set(tier, { backend: backend as BackendName, strategy: strategy as StrategyName });
     }
     if (rules.size === 0) throw new Error('the policy has no entries');

@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ForbiddenError, UnauthorizedError } from '@vecgate/core';
-import { Role } from '../tenancy.types';
+import { Role, TENANT_ID_PATTERN } from '../tenancy.types';
 import {
   CROSS_TENANT_KEY,
   IS_PUBLIC_KEY,
@@ -35,8 +35,9 @@ export class AuthGuard implements CanActivate {
       adminOfParam ??
       this.reflector.getAllAndOverride<string | undefined>(TARGET_TENANT_PARAM_KEY, targets);
     const target = targetParam === undefined ? undefined : request.params?.[targetParam];
+    // Only a well-formed id is recorded as such; anything else is recorded as invalid.
     if (target !== undefined) {
-      request.vg.targetTenant = target;
+      request.vg.targetTenant = TENANT_ID_PATTERN.test(target) ? target : '(invalid tenant id)';
       // A tenant's token aimed at another tenant's admin route is a cross-tenant attempt.
       if (principal.kind === 'tenant' && principal.tenantId !== target) request.vg.alert = true;
     }

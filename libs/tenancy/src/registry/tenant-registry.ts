@@ -21,6 +21,9 @@ export class TenantRegistry implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(TenantRegistry.name);
   private readonly entries = new Map<string, Entry>();
   private readonly loading = new Map<string, Promise<Tenant | undefined>>();
+  /** Bumped by every invalidation, so a read that raced a change is not cached. */
+  private readonly generations = new Map<string, number>();
+  private epoch = 0;
   private unlisten?: () => Promise<void>;
 
   constructor(
@@ -32,10 +35,10 @@ export class TenantRegistry implements OnModuleInit, OnApplicationShutdown {
   async onModuleInit(): Promise<void> {
     this.unlisten = await this.sql.listen(
       CHANNEL,
-      (id) => this.entries.delete(id),
+      (id) => this.invalidate(id),
       () => {
         this.logger.warn('tenant notifications reconnected; dropping the tenant cache');
-        this.entries.clear();
+        this.invalidateAll();
       },
     );
   }
@@ -52,27 +55,47 @@ export class TenantRegistry implements OnModuleInit, OnApplicationShutdown {
   async get(id: string): Promise<Tenant | undefined> {
     const entry = this.entries.get(id);
     if (entry && Date.now() - entry.at < this.options.cacheTtlMs) return entry.tenant;
-    let pending = this.loading.get(id);
-    if (!pending) {
-      pending = this.repository.findById(id).finally(() => this.loading.delete(id));
-      this.loading.set(id, pending);
-      const tenant = await pending;
-      this.entries.set(id, { tenant, at: Date.now() });
+    const pending = this.loading.get(id);
+    if (pending) return pending;
+    const startedAt = Date.now();
+    const epoch = this.epoch;
+    const generation = this.generations.get(id) ?? 0;
+    const load = this.repository.findById(id).finally(() => {
+      if (this.loading.get(id) === load) this.loading.delete(id);
+    });
+    this.loading.set(id, load);
+    const tenant = await load;
+    // A change that happened while this read was in flight makes its result unfit to cache.
+    if (this.epoch === epoch && (this.generations.get(id) ?? 0) === generation) {
+      this.entries.set(id, { tenant, at: startedAt });
       this.trim();
-      return tenant;
     }
-    return pending;
+    return tenant;
   }
 
   /** Called after every change: drops the entry here and tells the other replicas. */
   async changed(id: string): Promise<void> {
-    this.entries.delete(id);
+    this.invalidate(id);
     await this.sql.notify(CHANNEL, id);
+  }
+
+  private invalidate(id: string): void {
+    this.entries.delete(id);
+    this.loading.delete(id);
+    this.generations.set(id, (this.generations.get(id) ?? 0) + 1);
+  }
+
+  private invalidateAll(): void {
+    this.entries.clear();
+    this.loading.clear();
+    this.generations.clear();
+    this.epoch++;
   }
 
   private trim(): void {
     if (this.entries.size <= 100_000) return;
     const oldest = this.entries.keys().next();
     if (!oldest.done) this.entries.delete(oldest.value);
+    if (this.generations.size > 100_000) this.invalidateAll();
   }
 }

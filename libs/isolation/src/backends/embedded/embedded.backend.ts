@@ -1,3 +1,6 @@
+/* eslint-disable @typescript-eslint/require-await --
+   The engine is synchronous; declaring its methods async turns any throw into a rejected
+   promise, as the store port promises its callers. */
 import type Database from 'better-sqlite3';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -89,18 +92,15 @@ export class EmbeddedBackend extends VectorBackendDriver {
     return { backend: 'embedded', strategy: request.strategy, location: { ...location } };
   }
 
-  checkCapacity(): Promise<void> {
-    return Promise.resolve();
-  }
+  async checkCapacity(): Promise<void> {}
 
-  provision(scope: TenantScope): Promise<void> {
+  async provision(scope: TenantScope): Promise<void> {
     const { file, table } = this.location(scope);
     const db = this.pool.acquire(file, true);
     db.exec(RecordTable.schema(table));
-    return Promise.resolve();
   }
 
-  erase(scope: TenantScope): Promise<ErasureReport> {
+  async erase(scope: TenantScope): Promise<ErasureReport> {
     const { file, table } = this.location(scope);
     this.cache.delete(scope.tenantUid);
     switch (scope.placement.strategy) {
@@ -110,7 +110,7 @@ export class EmbeddedBackend extends VectorBackendDriver {
         for (const suffix of ['', '-wal', '-shm', '-journal'])
           rmSync(path + suffix, { force: true });
         fsyncDirectory(dirname(path));
-        return Promise.resolve({ places: [{ place: file, remaining: existsSync(path) ? 1 : 0 }] });
+        return { places: [{ place: file, remaining: existsSync(path) ? 1 : 0 }] };
       }
       case 'collection': {
         const db = this.pool.acquire(file);
@@ -121,19 +121,18 @@ export class EmbeddedBackend extends VectorBackendDriver {
           .prepare(`SELECT count(*) FROM sqlite_master WHERE name = ?`)
           .pluck()
           .get(table);
-        return Promise.resolve({
+        return {
           places: [{ place: `${file}:${table}`, remaining: Number(left) }],
-        });
+        };
       }
       case 'partition_key': {
         const db = this.pool.acquire(file);
         const records = this.tableOf(db, table);
-        if (!records)
-          return Promise.resolve({ places: [{ place: `${file}:${table}`, remaining: 0 }] });
+        if (!records) return { places: [{ place: `${file}:${table}`, remaining: 0 }] };
         records.deleteAll(scope.tenantUid);
         this.compact(db);
         const remaining = records.count(scope.tenantUid);
-        return Promise.resolve({ places: [{ place: `${file}:${table}`, remaining }] });
+        return { places: [{ place: `${file}:${table}`, remaining }] };
       }
       case 'partition':
       case 'namespace':
@@ -142,22 +141,21 @@ export class EmbeddedBackend extends VectorBackendDriver {
     }
   }
 
-  health(): Promise<BackendHealth> {
+  async health(): Promise<BackendHealth> {
     try {
       this.pool.acquire(SHARED_FILE).prepare('SELECT 1').get();
-      return Promise.resolve({ ok: true });
+      return { ok: true };
     } catch (err) {
-      return Promise.resolve({ ok: false, detail: (err as Error).message });
+      return { ok: false, detail: (err as Error).message };
     }
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
     this.pool.closeAll();
     this.cache.clear();
-    return Promise.resolve();
   }
 
-  upsert(scope: TenantScope, records: readonly VectorWrite[]): Promise<{ upserted: number }> {
+  async upsert(scope: TenantScope, records: readonly VectorWrite[]): Promise<{ upserted: number }> {
     const table = this.records(scope);
     const rows = records.map((r) => ({
       id: r.id,
@@ -171,16 +169,20 @@ export class EmbeddedBackend extends VectorBackendDriver {
       for (const r of records) matrix.put(r.id, scope.tenantUid, r.values);
       this.cache.resized(scope.tenantUid, before);
     }
-    return Promise.resolve({ upserted: records.length });
+    return { upserted: records.length };
   }
 
-  fetch(scope: TenantScope, ids: readonly string[], options: ReadOptions): Promise<StoredRecord[]> {
-    if (ids.length === 0) return Promise.resolve([]);
+  async fetch(
+    scope: TenantScope,
+    ids: readonly string[],
+    options: ReadOptions,
+  ): Promise<StoredRecord[]> {
+    if (ids.length === 0) return [];
     const rows = this.records(scope).fetch(scope.tenantUid, ids);
-    return Promise.resolve(rows.map((row) => this.toRecord(row, options)));
+    return rows.map((row) => this.toRecord(row, options));
   }
 
-  delete(scope: TenantScope, selector: DeleteSelector): Promise<{ deleted: number }> {
+  async delete(scope: TenantScope, selector: DeleteSelector): Promise<{ deleted: number }> {
     const table = this.records(scope);
     let deletedIds: string[] | undefined;
     let deleted: number;
@@ -206,10 +208,10 @@ export class EmbeddedBackend extends VectorBackendDriver {
       this.cache.delete(scope.tenantUid);
     }
     if (deleted > 0) truncateWal(this.pool.acquire(this.location(scope).file));
-    return Promise.resolve({ deleted });
+    return { deleted };
   }
 
-  search(scope: TenantScope, query: SearchQuery): Promise<ScoredRecord[]> {
+  async search(scope: TenantScope, query: SearchQuery): Promise<ScoredRecord[]> {
     const table = this.records(scope);
     const matrix = this.matrix(scope, table);
     let rows: number[] | undefined;
@@ -223,7 +225,7 @@ export class EmbeddedBackend extends VectorBackendDriver {
     }
     const candidates = rows ? rows.length : matrix.count;
     const k = Math.min(query.topK, candidates);
-    if (k === 0) return Promise.resolve([]);
+    if (k === 0) return [];
     const dataset = rows ? matrix.gather(rows) : matrix.matrix();
     const dim = scope.space.dimension;
     const threads = dataset.length < SINGLE_THREAD_FLOATS ? 1 : 0;
@@ -250,22 +252,20 @@ export class EmbeddedBackend extends VectorBackendDriver {
           hits.map((h) => matrix.idAt(h.row)),
         )
       : undefined;
-    return Promise.resolve(
-      hits.map(({ row, score }) => {
-        const id = matrix.idAt(row);
-        return {
-          id,
-          tenantUid: matrix.storedUidAt(row),
-          score,
-          ...(query.includeValues ? { values: matrix.valuesAt(row) } : {}),
-          ...(metadata ? { metadata: metadata.get(id) ?? {} } : {}),
-        };
-      }),
-    );
+    return hits.map(({ row, score }) => {
+      const id = matrix.idAt(row);
+      return {
+        id,
+        tenantUid: matrix.storedUidAt(row),
+        score,
+        ...(query.includeValues ? { values: matrix.valuesAt(row) } : {}),
+        ...(metadata ? { metadata: metadata.get(id) ?? {} } : {}),
+      };
+    });
   }
 
-  count(scope: TenantScope): Promise<number> {
-    return Promise.resolve(this.records(scope).count(scope.tenantUid));
+  async count(scope: TenantScope): Promise<number> {
+    return this.records(scope).count(scope.tenantUid);
   }
 
   /** True while the tenant's matrix is held in memory (used by erasure checks). */

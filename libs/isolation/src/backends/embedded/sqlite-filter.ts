@@ -5,12 +5,17 @@ export interface CompiledFilter {
   readonly params: readonly (string | number)[];
 }
 
-const SCALAR_TYPES = `('text','integer','real','true','false')`;
+/** JSON types a comparison can look at: scalars, and arrays of scalars (element by element). */
+const COMPARABLE = `('text','integer','real','true','false','array')`;
 
 /**
  * Translates a validated filter into a SQL condition over the JSON `metadata` column. Every
  * field path and value is a bound parameter; nothing from the filter is spliced into the SQL.
- * A field missing from a record makes every comparison false, `$ne` and `$nin` included.
+ *
+ * Semantics, the same on every backend: values compare within their own JSON type ("5" is
+ * not 5); a field missing from a record makes every comparison false, `$ne` and `$nin`
+ * included; on an array field a comparison holds when it holds for any element, and `$ne` /
+ * `$nin` hold when no element equals.
  */
 export function compileSqliteFilter(node: FilterNode): CompiledFilter {
   const params: (string | number)[] = [];
@@ -26,18 +31,18 @@ function compile(node: FilterNode, params: (string | number)[]): string {
       return `(${node.nodes.map((child) => compile(child, params)).join(joiner)})`;
     }
     case '$eq':
-      return equals(node.field, [node.value], params);
-    case '$ne':
-      return `(${exists(node.field, params)} AND NOT ${equals(node.field, [node.value], params)})`;
+      return anyElement(node.field, equalsCondition([node.value], params), params);
     case '$in':
-      return equals(node.field, node.values, params);
+      return anyElement(node.field, equalsCondition(node.values, params), params);
+    case '$ne':
+      return noElement(node.field, equalsCondition([node.value], params), params);
     case '$nin':
-      return `(${exists(node.field, params)} AND NOT ${equals(node.field, node.values, params)})`;
+      return noElement(node.field, equalsCondition(node.values, params), params);
     case '$gt':
     case '$gte':
     case '$lt':
     case '$lte':
-      return range(node.op, node.field, node.value, params);
+      return anyElement(node.field, rangeCondition(node.op, node.value, params), params);
   }
 }
 
@@ -45,47 +50,56 @@ function path(field: string): string {
   return `$.${field}`;
 }
 
-function exists(field: string, params: (string | number)[]): string {
-  params.push(path(field));
-  return `json_type(metadata, ?) IN ${SCALAR_TYPES}`;
+/**
+ * The condition holds for the field's value, or for one element when it is an array. The
+ * condition's own parameters were pushed before the path ones, so they are bound in order.
+ */
+function anyElement(field: string, condition: Condition, params: (string | number)[]): string {
+  params.push(path(field), ...condition.params, path(field));
+  return `(EXISTS (SELECT 1 FROM json_each(metadata, ?) AS e WHERE ${condition.sql}) AND json_type(metadata, ?) IN ${COMPARABLE})`;
 }
 
-/** True when the field holds one of `values`, compared within the value's own JSON type. */
-function equals(field: string, values: readonly Scalar[], params: (string | number)[]): string {
+function noElement(field: string, condition: Condition, params: (string | number)[]): string {
+  params.push(path(field), path(field), ...condition.params);
+  return `(json_type(metadata, ?) IN ${COMPARABLE} AND NOT EXISTS (SELECT 1 FROM json_each(metadata, ?) AS e WHERE ${condition.sql}))`;
+}
+
+interface Condition {
+  readonly sql: string;
+  readonly params: readonly (string | number)[];
+}
+
+/** An element equals one of `values`, compared within the value's own JSON type. */
+function equalsCondition(values: readonly Scalar[], _params: (string | number)[]): Condition {
   const strings = values.filter((v): v is string => typeof v === 'string');
   const numbers = values.filter((v): v is number => typeof v === 'number');
-  const booleans = values.filter((v): v is boolean => typeof v === 'boolean');
+  const booleans = [...new Set(values.filter((v): v is boolean => typeof v === 'boolean'))];
   const parts: string[] = [];
-  if (strings.length > 0) parts.push(typed(field, `= 'text'`, strings, params));
-  if (numbers.length > 0) parts.push(typed(field, `IN ('integer','real')`, numbers, params));
-  if (booleans.length > 0) {
-    params.push(path(field));
-    const names = [...new Set(booleans.map((b) => (b ? 'true' : 'false')))];
-    parts.push(`json_type(metadata, ?) IN (${names.map(() => '?').join(',')})`);
-    params.push(...names);
+  const params: (string | number)[] = [];
+  if (strings.length > 0) {
+    parts.push(`(e.type = 'text' AND e.value IN (${strings.map(() => '?').join(',')}))`);
+    params.push(...strings);
   }
-  return parts.length === 0 ? '(0)' : `(${parts.join(' OR ')})`;
-}
-
-function typed(
-  field: string,
-  typeTest: string,
-  values: readonly (string | number)[],
-  params: (string | number)[],
-): string {
-  params.push(path(field), path(field), ...values);
-  return `(json_type(metadata, ?) ${typeTest} AND json_extract(metadata, ?) IN (${values.map(() => '?').join(',')}))`;
+  if (numbers.length > 0) {
+    parts.push(
+      `(e.type IN ('integer','real') AND e.value IN (${numbers.map(() => '?').join(',')}))`,
+    );
+    params.push(...numbers);
+  }
+  if (booleans.length > 0) {
+    parts.push(`e.type IN (${booleans.map(() => '?').join(',')})`);
+    params.push(...booleans.map((b) => (b ? 'true' : 'false')));
+  }
+  return { sql: parts.length === 0 ? '0' : `(${parts.join(' OR ')})`, params };
 }
 
 const RANGE_SQL = { $gt: '>', $gte: '>=', $lt: '<', $lte: '<=' } as const;
 
-function range(
+function rangeCondition(
   op: keyof typeof RANGE_SQL,
-  field: string,
   value: Scalar,
-  params: (string | number)[],
-): string {
-  if (typeof value !== 'number') return '(0)';
-  params.push(path(field), path(field), value);
-  return `(json_type(metadata, ?) IN ('integer','real') AND json_extract(metadata, ?) ${RANGE_SQL[op]} ?)`;
+  _params: (string | number)[],
+): Condition {
+  if (typeof value !== 'number') return { sql: '0', params: [] };
+  return { sql: `(e.type IN ('integer','real') AND e.value ${RANGE_SQL[op]} ?)`, params: [value] };
 }

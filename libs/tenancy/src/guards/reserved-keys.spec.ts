@@ -1,0 +1,152 @@
+import { BadRequestError, TenantBypassError, VecgateError } from '@vecgate/core';
+import { ReservedKeys, TENANT_HEADERS } from './reserved-keys';
+
+function errorOf(fn: () => void): VecgateError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof VecgateError) return err;
+    throw err;
+  }
+  throw new Error('expected the call to throw');
+}
+
+describe('ReservedKeys', () => {
+  const keys = new ReservedKeys(['tenant_id', 'https://idp.example.com/org']);
+
+  describe('isReserved', () => {
+    it.each([
+      'tenant_id',
+      'tenantId',
+      'TenantId',
+      'tenant',
+      'TENANT',
+      'Tenant-ID',
+      'tenant.id',
+      'tenant id',
+      'tenant_uid',
+      'tenantUid',
+      'ｔｅｎａｎｔ',
+      'ｔｅｎａｎｔＩＤ',
+      'tenant\u200bid',
+      'TENANTİD',
+      '_vg',
+      '_vg_tenant',
+      '_VG_anything',
+      '＿ｖｇ_x',
+      'https://idp.example.com/org',
+      'httpsIdpExampleComOrg',
+    ])('reserves %j', (name) => {
+      expect(keys.isReserved(name)).toBe(true);
+    });
+
+    it.each([
+      'tenants',
+      'tenant_name',
+      'subtenant',
+      'vg_x',
+      'x_vg',
+      'org',
+      'name',
+      'id',
+      'uid',
+      '',
+      '__vg',
+    ])('does not reserve %j', (name) => {
+      expect(keys.isReserved(name)).toBe(false);
+    });
+
+    it('reserves the configured tenant claim names, in any spelling', () => {
+      const custom = new ReservedKeys(['org_key']);
+      expect(custom.isReserved('org_key')).toBe(true);
+      expect(custom.isReserved('OrgKey')).toBe(true);
+      expect(custom.isReserved('org-key')).toBe(true);
+      expect(custom.isReserved('org')).toBe(false);
+      expect(new ReservedKeys([]).isReserved('org_key')).toBe(false);
+    });
+  });
+
+  describe('assertNone', () => {
+    it('accepts input without reserved key names, whatever the values say', () => {
+      expect(() =>
+        keys.assertNone(
+          {
+            vectors: [{ id: 'tenant_id', metadata: { note: 'tenant', tags: ['_vg', 'tenantId'] } }],
+            filter: { kind: { $in: ['tenant_id'] } },
+          },
+          'body',
+        ),
+      ).not.toThrow();
+      for (const value of [null, undefined, 'tenant_id', 42, true, [], {}, ['tenant']]) {
+        expect(() => keys.assertNone(value, 'body')).not.toThrow();
+      }
+    });
+
+    it('refuses a reserved key at any depth and names its path', () => {
+      const err = errorOf(() =>
+        keys.assertNone(
+          { vectors: [{ id: 'a' }, { id: 'b' }, { id: 'c', metadata: { deep: { tenant: 'x' } } }] },
+          'body',
+        ),
+      );
+      expect(err).toBeInstanceOf(TenantBypassError);
+      expect(err.status).toBe(400);
+      expect(err.extras.field).toBe('body.vectors[2].metadata.deep.tenant');
+      expect(err.extras.reason).toBe('tenant_bypass_attempt');
+    });
+
+    it('refuses a reserved key inside nested arrays', () => {
+      const err = errorOf(() => keys.assertNone({ a: [[{ ok: 1 }, { _vg_owner: 1 }]] }, 'query'));
+      expect(err).toBeInstanceOf(TenantBypassError);
+      expect(err.extras.field).toBe('query.a[0][1]._vg_owner');
+    });
+
+    it('refuses a reserved key at the top level', () => {
+      const err = errorOf(() => keys.assertNone({ tenantId: 'acme', topK: 3 }, 'body'));
+      expect(err).toBeInstanceOf(TenantBypassError);
+      expect(err.extras.field).toBe('body.tenantId');
+    });
+
+    it('refuses a reserved key that JSON.parse made an own property (no prototype tricks)', () => {
+      const input: unknown = JSON.parse('{"__proto__": {"tenant_id": "victim"}}');
+      const err = errorOf(() => keys.assertNone(input, 'body'));
+      expect(err).toBeInstanceOf(TenantBypassError);
+      expect(err.extras.field).toBe('body.__proto__.tenant_id');
+    });
+
+    it('refuses input nested deeper than 32 levels with a 400 naming the path', () => {
+      let deep: Record<string, unknown> = { leaf: 1 };
+      for (let i = 0; i < 40; i++) deep = { a: deep };
+      const err = errorOf(() => keys.assertNone(deep, 'body'));
+      expect(err).toBeInstanceOf(BadRequestError);
+      expect(err).not.toBeInstanceOf(TenantBypassError);
+      expect(err.status).toBe(400);
+      expect(err.extras.field).toBe(`body${'.a'.repeat(33)}`);
+
+      let ok: Record<string, unknown> = { leaf: 1 };
+      for (let i = 0; i < 31; i++) ok = { a: ok };
+      expect(() => keys.assertNone(ok, 'body')).not.toThrow();
+    });
+  });
+
+  describe('assertNoTenantHeaders', () => {
+    it.each([...TENANT_HEADERS])('refuses the %s header, whatever its value', (name) => {
+      for (const value of ['acme', '', ['a', 'b']]) {
+        const err = errorOf(() => keys.assertNoTenantHeaders({ [name]: value, accept: '*/*' }));
+        expect(err).toBeInstanceOf(TenantBypassError);
+        expect(err.status).toBe(400);
+        expect(err.extras.field).toBe(`headers.${name}`);
+      }
+    });
+
+    it('accepts requests without tenant headers', () => {
+      expect(() =>
+        keys.assertNoTenantHeaders({
+          authorization: 'Bearer tenant_id',
+          'x-request-id': 'tenant',
+          'x-tenants': 'not-a-tenant-header',
+        }),
+      ).not.toThrow();
+    });
+  });
+});

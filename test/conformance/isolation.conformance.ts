@@ -1,0 +1,502 @@
+import { randomBytes } from 'node:crypto';
+import {
+  makeTenantScope,
+  Metadata,
+  StoredRecord,
+  STRATEGIES,
+  StrategyName,
+  TenantScope,
+  VectorBackendDriver,
+  VectorSpace,
+  VectorWrite,
+} from '@vecgate/isolation';
+
+/**
+ * The isolation suite, written once and run against every backend (DESIGN section 9). A
+ * backend's spec file calls `describeIsolationConformance` with a setup that either gives a
+ * ready driver or says why the backend cannot be tested here (no container runtime...).
+ */
+export interface ConformanceTarget {
+  readonly driver: VectorBackendDriver;
+  /** The strategies of this backend to run the suite for. */
+  readonly strategies: readonly StrategyName[];
+  /** Releases everything setup made (files, containers, clients). */
+  cleanup(): Promise<void>;
+  /**
+   * Vector spaces to use; a remote backend's partition_key needs both mapped to shared places.
+   * `primary` is used by the two tenants under test, `other` differs from it in dimension.
+   */
+  readonly spaces?: { readonly primary: VectorSpace; readonly other: VectorSpace };
+  /** Waits until writes and deletes are visible to reads, for eventually consistent backends. */
+  settle?(): Promise<void>;
+}
+
+export type ConformanceSetup = () => Promise<ConformanceTarget | { skip: string }>;
+
+const IDS = ['r0', 'r1', 'r2', 'r3', 'r4', 'r5'] as const;
+const ALL = { includeValues: true, includeMetadata: true } as const;
+const DEFAULT_SPACES = {
+  primary: { dimension: 8, metric: 'cosine' },
+  other: { dimension: 12, metric: 'cosine' },
+} as const satisfies { primary: VectorSpace; other: VectorSpace };
+
+/** Deterministic PRNG (mulberry32). */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function vectors(seed: number, count: number, dimension: number): Float32Array[] {
+  const next = rng(seed);
+  return Array.from({ length: count }, () =>
+    Float32Array.from({ length: dimension }, () => next() * 2 - 1),
+  );
+}
+
+/** The call's answer, or `fallback` when it failed (synchronously or not). */
+function failClosed<T>(call: () => Promise<T>, fallback: T): Promise<T> {
+  return Promise.resolve()
+    .then(call)
+    .catch(() => fallback);
+}
+
+interface Tenant {
+  readonly scope: TenantScope;
+  readonly owner: string;
+  readonly records: readonly VectorWrite[];
+}
+
+// --- reporting a suite as skipped -------------------------------------------------------------
+// Jest registers tests synchronously, but whether a backend can run is only known once its
+// asynchronous setup has run. When it cannot, the suite's tests are switched to skipped (with
+// the reason in their names) before they run, through the test runner's state, so the report
+// says "skipped" rather than "passed".
+
+interface CircusTest {
+  readonly type: 'test';
+  name: string;
+  mode?: string;
+}
+interface CircusBlock {
+  readonly type: 'describeBlock';
+  name: string;
+  mode?: string;
+  readonly children: (CircusBlock | CircusTest)[];
+}
+
+function currentCircusBlock(): CircusBlock | undefined {
+  const symbol = Object.getOwnPropertySymbols(globalThis).find(
+    (s) => s.description === 'JEST_STATE_SYMBOL',
+  );
+  if (!symbol) return undefined;
+  const state = (globalThis as unknown as Record<symbol, { currentDescribeBlock?: CircusBlock }>)[
+    symbol
+  ];
+  return state?.currentDescribeBlock;
+}
+
+function markSkipped(block: CircusBlock, reason: string): boolean {
+  let marked = false;
+  for (const child of block.children) {
+    if (child.type === 'describeBlock') {
+      marked = markSkipped(child, reason) || marked;
+      child.mode = 'skip';
+    } else {
+      child.mode = 'skip';
+      child.name = `${child.name} [skipped: ${reason}]`;
+      marked = true;
+    }
+  }
+  return marked;
+}
+
+// --- the suite --------------------------------------------------------------------------------
+
+export function describeIsolationConformance(name: string, setup: ConformanceSetup): void {
+  describe(`isolation conformance: ${name}`, () => {
+    const block = currentCircusBlock();
+    let target: ConformanceTarget | undefined;
+    let skipped: string | undefined;
+
+    beforeAll(async () => {
+      const result = await setup();
+      if ('skip' in result) {
+        skipped = result.skip;
+        console.warn(`isolation conformance for ${name} is skipped: ${result.skip}`);
+        skipBlock(block, result.skip);
+        return;
+      }
+      target = result;
+    });
+
+    afterAll(async () => {
+      await target?.cleanup();
+    });
+
+    /** The target, or undefined when the suite was skipped (the tests are marked skipped then). */
+    function ready(): ConformanceTarget | undefined {
+      if (skipped !== undefined) return undefined;
+      if (!target) throw new Error(`conformance setup for ${name} did not run`);
+      return target;
+    }
+
+    async function settle(t: ConformanceTarget): Promise<void> {
+      await t.settle?.();
+    }
+
+    async function createTenant(
+      t: ConformanceTarget,
+      strategy: StrategyName,
+      space: VectorSpace,
+      owner: string,
+    ): Promise<TenantScope> {
+      const tenantUid = randomBytes(16).toString('hex');
+      const tenantId = `conf-${owner}-${tenantUid.slice(0, 8)}`;
+      const placement = t.driver.plan({ tenantId, tenantUid, strategy, space });
+      await t.driver.checkCapacity(placement, space);
+      const scope = makeTenantScope({ tenantId, tenantUid, placement, space });
+      await t.driver.provision(scope);
+      return scope;
+    }
+
+    /** A tenant holding IDS, each with metadata naming its owner. */
+    async function seeded(
+      t: ConformanceTarget,
+      strategy: StrategyName,
+      space: VectorSpace,
+      owner: string,
+      seed: number,
+      extra: (i: number) => Metadata = () => ({}),
+    ): Promise<Tenant> {
+      const scope = await createTenant(t, strategy, space, owner);
+      const values = vectors(seed, IDS.length, space.dimension);
+      const records = IDS.map((id, i) => ({
+        id,
+        values: values[i]!,
+        metadata: { owner, n: i, color: i % 2 === 0 ? 'red' : 'blue', ...extra(i) },
+      }));
+      await expect(t.driver.upsert(scope, records)).resolves.toEqual({ upserted: IDS.length });
+      return { scope, owner, records };
+    }
+
+    function expectOwn(tenant: Tenant, found: readonly StoredRecord[]): void {
+      for (const record of found) {
+        expect(record.tenantUid).toBe(tenant.scope.tenantUid);
+        expect(IDS as readonly string[]).toContain(record.id);
+        if (record.metadata) expect(record.metadata.owner).toBe(tenant.owner);
+        if (record.values) {
+          const own = tenant.records.find((r) => r.id === record.id)!;
+          expect(Array.from(record.values)).toEqual(Array.from(own.values));
+        }
+      }
+    }
+
+    async function idsOf(t: ConformanceTarget, tenant: Tenant): Promise<string[]> {
+      const found = await t.driver.fetch(tenant.scope, IDS, ALL);
+      expectOwn(tenant, found);
+      return found.map((r) => r.id).sort();
+    }
+
+    /**
+     * Marks the tests of `block` skipped with `reason`; when the runner's state is not
+     * reachable, they end without running (the reason was printed already).
+     */
+    function skipBlock(block: CircusBlock | undefined, reason: string): void {
+      if (!block || !markSkipped(block, reason)) {
+        console.warn(`could not mark tests as skipped (${reason}); they end without running`);
+      }
+    }
+
+    describe.each([...STRATEGIES])('strategy %s', (strategy) => {
+      const strategyBlock = currentCircusBlock();
+      let a: Tenant;
+      let b: Tenant;
+      let active: ConformanceTarget | undefined;
+
+      beforeAll(() => {
+        const t = ready();
+        if (!t) return;
+        if (!t.strategies.includes(strategy)) {
+          skipBlock(strategyBlock, `${name} does not run the ${strategy} strategy`);
+          return;
+        }
+        active = t;
+      });
+
+      beforeEach(async () => {
+        if (!active) return;
+        const space = (active.spaces ?? DEFAULT_SPACES).primary;
+        a = await seeded(active, strategy, space, 'a', 1);
+        b = await seeded(active, strategy, space, 'b', 2, (i) => ({ onlyB: `b${i}` }));
+        await settle(active);
+      });
+
+      afterEach(async () => {
+        if (!active) return;
+        for (const tenant of [a, b]) await active.driver.erase(tenant.scope);
+      });
+
+      /** Runs the body when this strategy is under test (otherwise the test is marked skipped). */
+      function run(body: (t: ConformanceTarget) => Promise<void>): () => Promise<void> {
+        return async () => {
+          if (active) await body(active);
+        };
+      }
+
+      it(
+        "fetch returns only the caller's records, with its tenant uid read back",
+        run(async (t) => {
+          expect(await idsOf(t, a)).toEqual([...IDS]);
+          expect(await idsOf(t, b)).toEqual([...IDS]);
+          const fromA = await t.driver.fetch(a.scope, ['r0'], ALL);
+          expect(fromA).toHaveLength(1);
+          expect(fromA[0]!.tenantUid).toBe(a.scope.tenantUid);
+          expect(fromA[0]!.metadata).toMatchObject({ owner: 'a', n: 0 });
+          expect(Array.from(fromA[0]!.values!)).toEqual(Array.from(a.records[0]!.values));
+        }),
+      );
+
+      it(
+        "search without a filter returns only the caller's records",
+        run(async (t) => {
+          for (const [self, other] of [
+            [a, b],
+            [b, a],
+          ] as const) {
+            const hits = await t.driver.search(self.scope, {
+              vector: other.records[0]!.values,
+              topK: 100,
+              ...ALL,
+            });
+            expect(hits.map((h) => h.id).sort()).toEqual([...IDS]);
+            expectOwn(self, hits);
+            for (let i = 1; i < hits.length; i++)
+              expect(hits[i - 1]!.score).toBeGreaterThanOrEqual(hits[i]!.score);
+          }
+        }),
+      );
+
+      it(
+        "search with a filter returns only the caller's matching records",
+        run(async (t) => {
+          const hits = await t.driver.search(a.scope, {
+            vector: b.records[1]!.values,
+            topK: 100,
+            filter: { op: '$eq', field: 'color', value: 'red' },
+            ...ALL,
+          });
+          expect(hits.map((h) => h.id).sort()).toEqual(['r0', 'r2', 'r4']);
+          expectOwn(a, hits);
+          for (const hit of hits) expect(hit.metadata!.color).toBe('red');
+        }),
+      );
+
+      it(
+        "a filter on a field only the other tenant's records have matches nothing",
+        run(async (t) => {
+          for (const filter of [
+            { op: '$eq', field: 'onlyB', value: 'b0' },
+            { op: '$ne', field: 'onlyB', value: 'zzz' },
+            { op: '$nin', field: 'onlyB', values: ['zzz'] },
+            { op: '$in', field: 'onlyB', values: ['b0', 'b1', 'b2', 'b3', 'b4', 'b5'] },
+          ] as const) {
+            const hits = await t.driver.search(a.scope, {
+              vector: b.records[0]!.values,
+              topK: 100,
+              filter,
+              ...ALL,
+            });
+            expect(hits).toEqual([]);
+          }
+          const own = await t.driver.search(b.scope, {
+            vector: b.records[0]!.values,
+            topK: 100,
+            filter: { op: '$eq', field: 'onlyB', value: 'b0' },
+            ...ALL,
+          });
+          expect(own.map((h) => h.id)).toEqual(['r0']);
+          expectOwn(b, own);
+          await expect(
+            t.driver.delete(a.scope, {
+              kind: 'filter',
+              filter: { op: '$ne', field: 'onlyB', value: 'zzz' },
+            }),
+          ).resolves.toEqual({ deleted: 0 });
+          await settle(t);
+          expect(await t.driver.count(a.scope)).toBe(IDS.length);
+          expect(await t.driver.count(b.scope)).toBe(IDS.length);
+        }),
+      );
+
+      it(
+        "count counts only the caller's records",
+        run(async (t) => {
+          expect(await t.driver.count(a.scope)).toBe(IDS.length);
+          expect(await t.driver.count(b.scope)).toBe(IDS.length);
+          const more = vectors(3, 4, b.scope.space.dimension).map((values, i) => ({
+            id: `extra${i}`,
+            values,
+            metadata: { owner: 'b' },
+          }));
+          await t.driver.upsert(b.scope, more);
+          await settle(t);
+          expect(await t.driver.count(a.scope)).toBe(IDS.length);
+          expect(await t.driver.count(b.scope)).toBe(IDS.length + 4);
+        }),
+      );
+
+      it(
+        "an upsert with the other tenant's ids never overwrites its records",
+        run(async (t) => {
+          const replaced = vectors(4, IDS.length, a.scope.space.dimension);
+          await t.driver.upsert(
+            a.scope,
+            IDS.map((id, i) => ({ id, values: replaced[i]!, metadata: { owner: 'a', v: 2 } })),
+          );
+          await settle(t);
+          expect(await idsOf(t, b)).toEqual([...IDS]);
+          const fromB = await t.driver.fetch(b.scope, IDS, ALL);
+          for (const record of fromB) expect(record.metadata!.v).toBeUndefined();
+          const fromA = await t.driver.fetch(a.scope, ['r3'], ALL);
+          expect(fromA[0]!.metadata).toEqual({ owner: 'a', v: 2 });
+          expect(Array.from(fromA[0]!.values!)).toEqual(Array.from(replaced[3]!));
+        }),
+      );
+
+      it(
+        "a delete by ids never touches the other tenant's records",
+        run(async (t) => {
+          await expect(
+            t.driver.delete(a.scope, { kind: 'ids', ids: ['r0', 'r1'] }),
+          ).resolves.toEqual({ deleted: 2 });
+          await settle(t);
+          expect(await t.driver.count(a.scope)).toBe(IDS.length - 2);
+          expect(await idsOf(t, a)).toEqual(['r2', 'r3', 'r4', 'r5']);
+          expect(await t.driver.count(b.scope)).toBe(IDS.length);
+          expect(await idsOf(t, b)).toEqual([...IDS]);
+        }),
+      );
+
+      it(
+        "a delete by filter never touches the other tenant's records",
+        run(async (t) => {
+          await expect(
+            t.driver.delete(a.scope, {
+              kind: 'filter',
+              filter: { op: '$eq', field: 'color', value: 'red' },
+            }),
+          ).resolves.toEqual({ deleted: 3 });
+          await settle(t);
+          expect(await idsOf(t, a)).toEqual(['r1', 'r3', 'r5']);
+          expect(await idsOf(t, b)).toEqual([...IDS]);
+          const redB = await t.driver.search(b.scope, {
+            vector: b.records[0]!.values,
+            topK: 100,
+            filter: { op: '$eq', field: 'color', value: 'red' },
+            ...ALL,
+          });
+          expect(redB.map((h) => h.id).sort()).toEqual(['r0', 'r2', 'r4']);
+          expectOwn(b, redB);
+        }),
+      );
+
+      it(
+        "a delete of everything never touches the other tenant's records",
+        run(async (t) => {
+          await expect(t.driver.delete(a.scope, { kind: 'all' })).resolves.toEqual({
+            deleted: IDS.length,
+          });
+          await settle(t);
+          expect(await t.driver.count(a.scope)).toBe(0);
+          expect(await t.driver.fetch(a.scope, IDS, ALL)).toEqual([]);
+          expect(
+            await t.driver.search(a.scope, { vector: b.records[0]!.values, topK: 10, ...ALL }),
+          ).toEqual([]);
+          expect(await t.driver.count(b.scope)).toBe(IDS.length);
+          expect(await idsOf(t, b)).toEqual([...IDS]);
+        }),
+      );
+
+      it(
+        "erasing a tenant leaves none of its records and the other tenant's intact",
+        run(async (t) => {
+          const report = await t.driver.erase(a.scope);
+          expect(report.places.length).toBeGreaterThan(0);
+          for (const place of report.places) expect(place.remaining).toBe(0);
+          await settle(t);
+          // An erased tenant's place may be gone: reads then fail closed, never answer more.
+          expect(await failClosed(() => t.driver.count(a.scope), 0)).toBe(0);
+          expect(await failClosed(() => t.driver.fetch(a.scope, IDS, ALL), [])).toEqual([]);
+          expect(
+            await failClosed(
+              () => t.driver.search(a.scope, { vector: a.records[0]!.values, topK: 10, ...ALL }),
+              [],
+            ),
+          ).toEqual([]);
+          expect(await t.driver.count(b.scope)).toBe(IDS.length);
+          expect(await idsOf(t, b)).toEqual([...IDS]);
+          const hits = await t.driver.search(b.scope, {
+            vector: a.records[0]!.values,
+            topK: 100,
+            ...ALL,
+          });
+          expect(hits.map((h) => h.id).sort()).toEqual([...IDS]);
+          expectOwn(b, hits);
+        }),
+      );
+    });
+
+    describe('vector spaces', () => {
+      const spacesBlock = currentCircusBlock();
+      let active: ConformanceTarget | undefined;
+
+      beforeAll(() => {
+        const t = ready();
+        if (!t) return;
+        if (!t.strategies.includes('partition_key')) {
+          skipBlock(spacesBlock, `${name} does not run the partition_key strategy`);
+          return;
+        }
+        active = t;
+      });
+
+      it('tenants of different dimensions both work on partition_key', async () => {
+        const t = active;
+        if (!t) return;
+        const spaces = t.spaces ?? DEFAULT_SPACES;
+        expect(spaces.other.dimension).not.toBe(spaces.primary.dimension);
+        const c = await seeded(t, 'partition_key', spaces.primary, 'c', 5);
+        const d = await seeded(t, 'partition_key', spaces.other, 'd', 6);
+        try {
+          await settle(t);
+          for (const [self, other] of [
+            [c, d],
+            [d, c],
+          ] as const) {
+            expect(await t.driver.count(self.scope)).toBe(IDS.length);
+            expect(await idsOf(t, self)).toEqual([...IDS]);
+            const hits = await t.driver.search(self.scope, {
+              vector: self.records[2]!.values,
+              topK: 100,
+              ...ALL,
+            });
+            expect(hits.map((h) => h.id).sort()).toEqual([...IDS]);
+            expect(hits[0]!.id).toBe('r2');
+            expectOwn(self, hits);
+            expect(hits[0]!.values).toHaveLength(self.scope.space.dimension);
+            expect(other.scope.space.dimension).not.toBe(self.scope.space.dimension);
+          }
+        } finally {
+          await t.driver.erase(c.scope);
+          await t.driver.erase(d.scope);
+        }
+      });
+    });
+  });
+}
