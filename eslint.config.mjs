@@ -39,7 +39,10 @@ export default tseslint.config(
   {
     files: ['scripts/**/*.js'],
     ...tseslint.configs.disableTypeChecked,
-    rules: { '@typescript-eslint/no-require-imports': 'off' },
+    rules: {
+      ...tseslint.configs.disableTypeChecked.rules,
+      '@typescript-eslint/no-require-imports': 'off',
+    },
   },
   {
     files: ['**/*.spec.ts', 'test/**/*.ts', 'bench/**/*.ts'],

@@ -68,6 +68,7 @@ export function loadGatewayConfig(source: NodeJS.ProcessEnv): GatewayConfig {
   if (problems.length > 0) throw new ConfigError(problems);
 
   const dataDir = resolve(env.DATA_DIR);
+  mkdirSync(dataDir, { recursive: true });
   let devSecretFile: string | undefined;
   let hmacKeys: HmacKey[];
   if (env.JWT_SECRETS) {
