@@ -12,18 +12,10 @@ const swc = [
   },
 ];
 
-/** Some dependencies ship ESM only; Node 20.19 loads them natively, Jest needs them compiled. */
-const esmOnly = ['content-disposition'];
-const swcJs = [
-  '@swc/jest',
-  { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } },
-];
-
 module.exports = {
   testEnvironment: 'node',
   rootDir: '.',
-  transform: { '^.+\\.ts$': swc, [`node_modules/(${esmOnly.join('|')})/.+\\.js$`]: swcJs },
-  transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
+  transform: { '^.+\\.ts$': swc },
   moduleNameMapper: {
     '^@vecgate/(core|tenancy|isolation|search|audit)$': '<rootDir>/libs/$1/src',
     '^@vecgate/(core|tenancy|isolation|search|audit)/(.*)$': '<rootDir>/libs/$1/src/$2',
