@@ -1,24 +1,33 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory';
-import { ConfigError, loadGatewayConfig } from './config/gateway.config';
 import { announceDevelopmentAccess } from './config/development';
+import { ConfigError, GatewayConfig, loadGatewayConfig } from './config/gateway.config';
+
+/** Start-up failures name what is wrong and exit 1, without a stack trace for the operator. */
+function refuse(message: string): never {
+  process.stderr.write(`vecgate refuses to start: ${message}\n`);
+  process.exit(1);
+}
 
 async function bootstrap(): Promise<void> {
-  let config;
+  let config: GatewayConfig;
   try {
     config = loadGatewayConfig(process.env);
   } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`vecgate refuses to start, ${err.message}\n`);
-      process.exit(1);
-    }
+    if (err instanceof ConfigError) refuse(err.message);
     throw err;
   }
-  const app = await createApp(config);
-  await app.listen(config.http.port, config.http.host);
-  const logger = new Logger('vecgate');
-  logger.log(`listening on http://${config.http.host}:${config.http.port} (docs at /docs)`);
+  let app;
+  try {
+    app = await createApp(config);
+    await app.listen(config.http.port, config.http.host);
+  } catch (err) {
+    refuse((err as Error).message);
+  }
+  new Logger('vecgate').log(
+    `listening on http://${config.http.host}:${config.http.port} (docs at /docs)`,
+  );
   if (config.development) announceDevelopmentAccess(app, config);
 }
 
