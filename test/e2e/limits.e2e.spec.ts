@@ -229,3 +229,27 @@ describe('open per-tenant files are bounded', () => {
     }
   });
 });
+
+describe('body-less requests', () => {
+  it('accepts a DELETE that sends a JSON content type without a body, and still refuses an empty POST', async () => {
+    const gw = await startGateway();
+    try {
+      await createTenant(gw.http, gw.tokens, { id: 'empty-body', dimension: 2, metric: 'dot' });
+      const admin = bearer(gw.tokens.platform());
+      const search = await gw.http
+        .post('/v1/search')
+        .set({
+          ...bearer(gw.tokens.tenant('empty-body', ['reader'])),
+          'content-type': 'application/json',
+        })
+        .send('');
+      expect(search.status).toBe(400);
+      const deleted = await gw.http
+        .delete('/v1/admin/tenants/empty-body')
+        .set({ ...admin, 'content-type': 'application/json' });
+      expect(deleted.status).toBe(204);
+    } finally {
+      await gw.close(true);
+    }
+  });
+});

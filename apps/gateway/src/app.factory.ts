@@ -14,8 +14,17 @@ export function createAdapter(config: GatewayConfig): FastifyAdapter {
   const adapter = new FastifyAdapter({
     bodyLimit: config.http.bodyLimit,
     trustProxy: config.http.trustProxy,
+    // A request must arrive whole within requestTimeout (slow bodies get 408); an idle
+    // keep-alive socket is closed a little later, so the 408 can still be written.
     requestTimeout: config.http.requestTimeoutMs,
-    connectionTimeout: config.http.requestTimeoutMs,
+    connectionTimeout: config.http.requestTimeoutMs + 5000,
+    // Node checks request timeouts every connectionsCheckingInterval (30 s by default), which
+    // would let a slow body hold its connection far past REQUEST_TIMEOUT_MS.
+    // Node reads requestTimeout when the server is constructed, so it goes here too.
+    http: {
+      requestTimeout: config.http.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, config.http.requestTimeoutMs / 2),
+    },
     routerOptions: { maxParamLength: 8192 },
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
@@ -24,8 +33,19 @@ export function createAdapter(config: GatewayConfig): FastifyAdapter {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
   });
+  const fastify = adapter.getInstance();
   // JSON only: any other body type is 415 rather than a string reaching the validators.
-  adapter.getInstance().removeContentTypeParser(['text/plain']);
+  fastify.removeContentTypeParser(['text/plain', 'application/json']);
+  // Fastify's own JSON parser (prototype poisoning refused), except that a body-less DELETE
+  // or GET sent with a JSON content type, as many HTTP clients do, is not an error.
+  const json = fastify.getDefaultJsonParser('error', 'error');
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '' && (request.method === 'DELETE' || request.method === 'GET')) {
+      done(null, undefined);
+      return;
+    }
+    void json(request, body as string, done);
+  });
   return adapter;
 }
 

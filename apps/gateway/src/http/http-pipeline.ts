@@ -1,9 +1,11 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { AuditService } from '@vecgate/audit';
 import { MetricsService, UnavailableError } from '@vecgate/core';
 import { Authenticator } from '@vecgate/tenancy';
+import { GATEWAY_CONFIG } from '../config/config.tokens';
+import type { GatewayConfig } from '../config/gateway.config';
 import { GatewayRequest } from './fastify-request';
 import { toProblem } from './problem';
 import { RouteMeta } from './route.decorators';
@@ -31,6 +33,7 @@ export class HttpPipeline implements OnModuleInit {
     private readonly adapterHost: HttpAdapterHost,
     private readonly authenticator: Authenticator,
     private readonly audit: AuditService,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     metrics: MetricsService,
   ) {
     this.requests = metrics.counter(
@@ -61,6 +64,12 @@ export class HttpPipeline implements OnModuleInit {
     fastify.addHook('onSend', (request, reply, payload) =>
       this.onSend(request as GatewayRequest, reply, payload),
     );
+    // A request that never completes (client gone, body not received in time) gets no answer
+    // through onSend; its event is recorded here so the attempt is still in the trail.
+    fastify.addHook('onRequestAbort', (request, done) => {
+      this.onAbort(request as GatewayRequest);
+      done();
+    });
     fastify.addHook('onResponse', (request, reply, done) => {
       this.onResponse(request as GatewayRequest, reply);
       done();
@@ -139,6 +148,38 @@ export class HttpPipeline implements OnModuleInit {
         .header('retry-after', '1');
       return JSON.stringify(problem.body);
     }
+  }
+
+  private onAbort(request: GatewayRequest): void {
+    const state = request.vg;
+    if (!state || state.isPublic) return;
+    const elapsedMs = Number(process.hrtime.bigint() - state.startedAt) / 1e6;
+    const timedOut = elapsedMs >= this.config.http.requestTimeoutMs - 50;
+    void this.audit
+      .record(
+        {
+          requestId: state.requestId,
+          subject: state.subject,
+          tenantUid: state.tenantUid,
+          tenantId: state.tenantId,
+          claimedTenant: state.claimedTenant,
+          targetTenant: state.targetTenant,
+          action: state.action,
+          resource: state.resource,
+          outcome: 'denied',
+          status: timedOut ? 408 : 499,
+          reason: timedOut
+            ? 'request_timeout: the request was not received in time'
+            : 'client_closed_request',
+          latencyMs: elapsedMs,
+          ip: state.ip,
+          severity: state.alert ? 'alert' : 'info',
+        },
+        { unauthenticated: state.subject === undefined },
+      )
+      ?.catch((err: Error) =>
+        this.logger.error(`abort event of ${state.requestId} not committed: ${err.message}`),
+      );
   }
 
   private onResponse(request: GatewayRequest, reply: FastifyReply): void {

@@ -23,7 +23,7 @@ export class ProblemFilter implements ExceptionFilter {
       request.vg.reason = auditReason(body);
       if (body.reason === 'tenant_bypass_attempt') request.vg.alert = true;
     }
-    if (problem.internal) {
+    if (problem.internal && !reply.raw.destroyed) {
       this.logger.error(
         {
           requestId: body.requestId,
@@ -35,7 +35,9 @@ export class ProblemFilter implements ExceptionFilter {
         'unhandled error',
       );
     }
-    if (reply.sent) return;
+    // The client is gone (a body cut off by the request timeout, a dropped connection): there
+    // is no one to answer, and the abort hook has recorded the attempt.
+    if (reply.sent || reply.raw.destroyed) return;
     void reply
       .status(body.status)
       .header('content-type', 'application/problem+json; charset=utf-8');

@@ -26,6 +26,7 @@ export class AuditWriter implements OnApplicationShutdown {
   private flushing = false;
   private scheduled = false;
   private failures = 0;
+  private stopped = false;
   private roomWaiters: (() => void)[] = [];
   private readonly depth;
   private readonly written;
@@ -121,12 +122,16 @@ export class AuditWriter implements OnApplicationShutdown {
       this.schedule();
       await sleep(10);
     }
-    if (this.queue.length > 0)
+    this.stopped = true;
+    if (this.queue.length > 0) {
       this.logger.error(`${this.queue.length} audit events were not committed at shutdown`);
+      for (const pending of this.queue)
+        this.logger.error({ auditEvent: pending.event }, 'audit event not committed');
+    }
   }
 
   private schedule(): void {
-    if (this.scheduled || this.flushing) return;
+    if (this.scheduled || this.flushing || this.stopped) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;

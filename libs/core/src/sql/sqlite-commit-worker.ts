@@ -43,6 +43,7 @@ parentPort.on('message', (message) => {
  */
 export class SqliteCommitWorker {
   private worker?: Worker;
+  private closed = false;
   private nextId = 1;
   private readonly pending = new Map<
     number,
@@ -52,6 +53,7 @@ export class SqliteCommitWorker {
   constructor(private readonly file: string) {}
 
   execute(batch: readonly SqlStatement[]): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('the SQLite commit worker is closed'));
     const worker = this.start();
     const id = this.nextId++;
     return new Promise<void>((resolve, reject) => {
@@ -61,6 +63,7 @@ export class SqliteCommitWorker {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     const worker = this.worker;
     if (!worker) return;
     const id = this.nextId++;

@@ -1,0 +1,643 @@
+import { createHmac, generateKeyPairSync } from 'node:crypto';
+import { connect } from 'node:net';
+import type { Test } from 'supertest';
+import { expectAudited, newRequestId } from '../support/audit-trail';
+import { createTenant } from '../support/fixtures';
+import { startGateway, TestGateway } from '../support/test-gateway';
+import { bearer, TEST_SECRET } from '../support/tokens';
+
+/**
+ * The attack catalogue. Every case is a request an attacker (the tenant `mallory`, or
+ * someone without a valid token) sends to reach the data of `victim` (same shared table)
+ * or `vault` (its own file). Each case asserts the documented status, that no byte of the
+ * victims' records came back, and that the attempt left an audit event.
+ */
+const MARK = 'VICTIMSECRET';
+const DIM = 4;
+const now = (): number => Math.floor(Date.now() / 1000);
+
+interface Attack {
+  readonly name: string;
+  readonly status: number;
+  readonly send: (ctx: Context, requestId: string) => Test | Promise<Test>;
+}
+
+interface Context {
+  readonly gw: TestGateway;
+  readonly mallory: { reader: string; writer: string; admin: string };
+  readonly query: { vector: number[]; topK: number; includeMetadata: boolean };
+}
+
+const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const rsaPem = rsa.publicKey.export({ type: 'spki', format: 'pem' });
+
+function hs256(header: object, payload: object, secret: string | Buffer = TEST_SECRET): string {
+  const head = Buffer.from(JSON.stringify(header)).toString('base64url');
+  const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
+  return `${head}.${body}.${createHmac('sha256', secret).update(`${head}.${body}`).digest('base64url')}`;
+}
+
+const claims = (extra: object = {}): object => ({
+  iss: 'vecgate',
+  aud: 'vecgate',
+  sub: 'mallory-svc',
+  iat: now() - 5,
+  exp: now() + 600,
+  tenant_id: 'victim',
+  roles: ['reader'],
+  ...extra,
+});
+
+const searchWith = (token: string, body?: object) => (ctx: Context, id: string) =>
+  ctx.gw.http
+    .post('/v1/search')
+    .set({ authorization: `Bearer ${token}`, 'x-request-id': id })
+    .send(body ?? ctx.query);
+
+const asMallory =
+  (
+    role: 'reader' | 'writer' | 'admin',
+    method: 'get' | 'post' | 'put' | 'delete',
+    path: string,
+    body?: object,
+    headers: Record<string, string> = {},
+  ) =>
+  (ctx: Context, id: string) => {
+    let req = ctx.gw.http[method](path).set({
+      ...bearer(ctx.mallory[role]),
+      'x-request-id': id,
+      ...headers,
+    });
+    if (body) req = req.send(body);
+    return req;
+  };
+
+const search =
+  (filter: unknown, extra: object = {}) =>
+  (ctx: Context, id: string) =>
+    asMallory('reader', 'post', '/v1/search', { ...ctx.query, filter, ...extra })(ctx, id);
+
+const ATTACKS: Attack[] = [
+  // tokens
+  {
+    name: 'alg none, unsigned, claiming the victim',
+    status: 401,
+    send: (c, id) =>
+      searchWith(
+        `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify(claims())).toString('base64url')}.`,
+      )(c, id),
+  },
+  {
+    name: 'alg "NONE" in another case',
+    status: 401,
+    send: (c, id) =>
+      searchWith(
+        `${Buffer.from('{"alg":"NONE"}').toString('base64url')}.${Buffer.from(JSON.stringify(claims())).toString('base64url')}.`,
+      )(c, id),
+  },
+  {
+    name: 'HS256 signed with an RSA public key as the HMAC secret',
+    status: 401,
+    send: (c, id) => searchWith(hs256({ alg: 'HS256', typ: 'JWT' }, claims(), rsaPem))(c, id),
+  },
+  {
+    name: 'RS256 token when no RSA key is trusted',
+    status: 401,
+    send: (c, id) =>
+      searchWith(
+        c.gw.tokens.signed(
+          claims() as Record<string, unknown>,
+          { algorithm: 'RS256' },
+          rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+        ),
+      )(c, id),
+  },
+  {
+    name: 'a valid token of mallory with its tenant claim swapped for the victim (signature kept)',
+    status: 401,
+    send: (c, id) => {
+      const [head, body, sig] = c.mallory.reader.split('.') as [string, string, string];
+      const payload = JSON.parse(Buffer.from(body, 'base64url').toString()) as Record<
+        string,
+        unknown
+      >;
+      payload.tenant_id = 'victim';
+      return searchWith(
+        `${head}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.${sig}`,
+      )(c, id);
+    },
+  },
+  {
+    name: 'a signature made with another secret',
+    status: 401,
+    send: (c, id) =>
+      searchWith(hs256({ alg: 'HS256' }, claims(), 'another-secret-of-thirty-two-characters'))(
+        c,
+        id,
+      ),
+  },
+  {
+    name: 'an expired token',
+    status: 401,
+    send: (c, id) =>
+      searchWith(
+        hs256(
+          { alg: 'HS256' },
+          claims({ iat: now() - 7200, exp: now() - 3600, tenant_id: 'mallory' }),
+        ),
+      )(c, id),
+  },
+  {
+    name: 'nbf in the future',
+    status: 401,
+    send: (c, id) =>
+      searchWith(hs256({ alg: 'HS256' }, claims({ nbf: now() + 3600, tenant_id: 'mallory' })))(
+        c,
+        id,
+      ),
+  },
+  {
+    name: 'no exp claim',
+    status: 401,
+    send: (c, id) =>
+      searchWith(hs256({ alg: 'HS256' }, claims({ exp: undefined, tenant_id: 'mallory' })))(c, id),
+  },
+  {
+    name: 'a wrong issuer',
+    status: 401,
+    send: (c, id) =>
+      searchWith(
+        hs256({ alg: 'HS256' }, claims({ iss: 'https://evil.example', tenant_id: 'mallory' })),
+      )(c, id),
+  },
+  {
+    name: 'a wrong audience',
+    status: 401,
+    send: (c, id) =>
+      searchWith(hs256({ alg: 'HS256' }, claims({ aud: 'another-service', tenant_id: 'mallory' })))(
+        c,
+        id,
+      ),
+  },
+  {
+    name: 'tenant roles without a tenant claim',
+    status: 401,
+    send: (c, id) => searchWith(hs256({ alg: 'HS256' }, claims({ tenant_id: undefined })))(c, id),
+  },
+  {
+    name: 'a roles claim of the wrong type',
+    status: 401,
+    send: (c, id) =>
+      searchWith(hs256({ alg: 'HS256' }, claims({ roles: 'reader', tenant_id: 'mallory' })))(c, id),
+  },
+  {
+    name: 'a role that does not exist',
+    status: 401,
+    send: (c, id) =>
+      searchWith(hs256({ alg: 'HS256' }, claims({ roles: ['superuser'], tenant_id: 'mallory' })))(
+        c,
+        id,
+      ),
+  },
+  {
+    name: 'tenant and platform roles mixed in one token',
+    status: 401,
+    send: (c, id) =>
+      searchWith(hs256({ alg: 'HS256' }, claims({ roles: ['reader', 'platform_admin'] })))(c, id),
+  },
+  {
+    name: 'a kid pointing at a file',
+    status: 401,
+    send: (c, id) =>
+      searchWith(
+        hs256({ alg: 'HS256', kid: '../../../../dev/null' }, claims({ tenant_id: 'mallory' }), ''),
+      )(c, id),
+  },
+  {
+    name: 'a jku header pointing at an attacker key set',
+    status: 401,
+    send: (c, id) =>
+      searchWith(
+        hs256(
+          { alg: 'HS256', jku: 'https://evil.example/jwks.json' },
+          claims({ tenant_id: 'mallory' }),
+        ),
+      )(c, id),
+  },
+  {
+    name: 'an x5u header pointing at an attacker certificate',
+    status: 401,
+    send: (c, id) =>
+      searchWith(
+        hs256(
+          { alg: 'HS256', x5u: 'https://evil.example/cert.pem' },
+          claims({ tenant_id: 'mallory' }),
+        ),
+      )(c, id),
+  },
+  {
+    name: 'an embedded jwk header',
+    status: 401,
+    send: (c, id) =>
+      searchWith(
+        hs256(
+          { alg: 'HS256', jwk: { kty: 'oct', k: Buffer.from('x').toString('base64url') } },
+          claims({ tenant_id: 'mallory' }),
+          'x',
+        ),
+      )(c, id),
+  },
+  {
+    name: 'an oversized token',
+    status: 401,
+    send: (c, id) =>
+      searchWith(
+        hs256({ alg: 'HS256' }, claims({ tenant_id: 'mallory', pad: 'x'.repeat(10_000) })),
+      )(c, id),
+  },
+  {
+    name: 'a token that is not a JWT',
+    status: 401,
+    send: (c, id) => searchWith('not.a.token.at.all')(c, id),
+  },
+  {
+    name: 'a token of the victim issued before its id was deleted and re-created',
+    status: 401,
+    send: (c, id) =>
+      searchWith(hs256({ alg: 'HS256' }, claims({ tenant_id: 'phoenix', iat: now() - 60 })))(c, id),
+  },
+  {
+    name: "mallory's tenant_admin reading the victim's tenant on the admin plane",
+    status: 403,
+    send: asMallory('admin', 'get', '/v1/admin/tenants/victim'),
+  },
+  {
+    name: "mallory's tenant_admin minting a token for the victim",
+    status: 403,
+    send: asMallory('admin', 'post', '/v1/admin/tenants/victim/tokens', {
+      subject: 'x',
+      roles: ['reader'],
+      ttlSeconds: 60,
+    }),
+  },
+  {
+    name: "mallory's tenant_admin revoking a token of the victim",
+    status: 403,
+    send: asMallory(
+      'admin',
+      'delete',
+      '/v1/admin/tenants/victim/tokens/00000000-0000-0000-0000-000000000000',
+    ),
+  },
+  {
+    name: "mallory's tenant_admin searching inside the victim",
+    status: 403,
+    send: asMallory('admin', 'post', '/v1/admin/tenants/victim/search', {
+      vector: [1, 1, 1, 1],
+      topK: 5,
+    }),
+  },
+  {
+    name: "mallory's tenant_admin reading the platform audit trail",
+    status: 403,
+    send: asMallory('admin', 'get', '/v1/admin/audit?forTenant=victim'),
+  },
+  // tenant input
+  {
+    name: 'tenant_id in the body',
+    status: 400,
+    send: (c, id) =>
+      asMallory('reader', 'post', '/v1/search', { ...c.query, tenant_id: 'victim' })(c, id),
+  },
+  {
+    name: 'tenantId in the body',
+    status: 400,
+    send: (c, id) =>
+      asMallory('reader', 'post', '/v1/search', { ...c.query, tenantId: 'victim' })(c, id),
+  },
+  {
+    name: 'tenant in the query string',
+    status: 400,
+    send: (c, id) => asMallory('reader', 'post', '/v1/search?tenant=victim', c.query)(c, id),
+  },
+  {
+    name: 'the x-tenant-id header',
+    status: 400,
+    send: (c, id) =>
+      asMallory('reader', 'post', '/v1/search', c.query, { 'x-tenant-id': 'victim' })(c, id),
+  },
+  {
+    name: 'the tenant-id header',
+    status: 400,
+    send: (c, id) =>
+      asMallory('reader', 'post', '/v1/search', c.query, { 'tenant-id': 'victim' })(c, id),
+  },
+  {
+    name: 'the x-tenant header',
+    status: 400,
+    send: (c, id) =>
+      asMallory('reader', 'post', '/v1/search', c.query, { 'x-tenant': 'victim' })(c, id),
+  },
+  {
+    name: 'a tenant key nested inside upserted metadata',
+    status: 400,
+    send: asMallory('writer', 'put', '/v1/vectors', {
+      vectors: [{ id: 'm1', values: [1, 1, 1, 1], metadata: { deep: { tenant: 'victim' } } }],
+    }),
+  },
+  {
+    name: 'a reserved _vg key in metadata',
+    status: 400,
+    send: asMallory('writer', 'put', '/v1/vectors', {
+      vectors: [{ id: 'm1', values: [1, 1, 1, 1], metadata: { _vg_tenant: 'victim' } }],
+    }),
+  },
+  {
+    name: 'a Tenant-ID key in another case',
+    status: 400,
+    send: (c, id) =>
+      asMallory('reader', 'post', '/v1/search', { ...c.query, 'Tenant-ID': 'victim' })(c, id),
+  },
+  {
+    name: 'a full-width ｔｅｎａｎｔ key',
+    status: 400,
+    send: (c, id) =>
+      asMallory('reader', 'post', '/v1/search', { ...c.query, ｔｅｎａｎｔ: 'victim' })(c, id),
+  },
+  {
+    name: 'a record id carrying quotes and OR 1=1',
+    status: 404,
+    send: asMallory('reader', 'get', `/v1/vectors/${encodeURIComponent("victim-1' OR '1'='1")}`),
+  },
+  {
+    name: 'a record id carrying a SQL comment',
+    status: 404,
+    send: asMallory('reader', 'get', `/v1/vectors/${encodeURIComponent("victim-1'--")}`),
+  },
+  {
+    name: 'a record id carrying a backslash',
+    status: 404,
+    send: asMallory('reader', 'get', `/v1/vectors/${encodeURIComponent('victim-1\\')}`),
+  },
+  {
+    name: 'a NUL byte in an upserted id',
+    status: 400,
+    send: asMallory('writer', 'put', '/v1/vectors', {
+      vectors: [{ id: 'victim-1\u0000', values: [1, 1, 1, 1] }],
+    }),
+  },
+  {
+    name: "a unicode look-alike of the victim's record id",
+    status: 404,
+    send: asMallory('reader', 'get', `/v1/vectors/${encodeURIComponent('vіctim-1')}`),
+  },
+  {
+    name: 'a path traversal record id',
+    status: 404,
+    send: asMallory(
+      'reader',
+      'get',
+      `/v1/vectors/${encodeURIComponent('../../embedded/embedded.db')}`,
+    ),
+  },
+  {
+    name: "the victim's exact record id",
+    status: 404,
+    send: asMallory('reader', 'get', '/v1/vectors/victim-1'),
+  },
+  // filters
+  {
+    name: 'a filter value closing a quote with OR 1=1',
+    status: 200,
+    send: search({ owner: "x' OR '1'='1" }),
+  },
+  {
+    name: 'a filter value modelled on Milvus expression injection',
+    status: 200,
+    send: search({ owner: '" || _vg_tenant != "' }),
+  },
+  {
+    name: 'a filter value modelled on SQL comment injection',
+    status: 200,
+    send: search({ owner: "mallory') OR 1=1 --" }),
+  },
+  {
+    name: "a filter naming the victim's owner value",
+    status: 200,
+    send: search({ owner: 'victim' }),
+  },
+  {
+    name: 'a $ne filter that would match every other tenant',
+    status: 200,
+    send: search({ owner: { $ne: 'mallory' } }),
+  },
+  {
+    name: 'a filter on a storage column name',
+    status: 200,
+    send: search({ tenant_uid_x: { $ne: '' }, id: { $ne: 'x' } }),
+  },
+  {
+    name: 'a filter on the reserved _vg_tenant field',
+    status: 400,
+    send: search({ _vg_tenant: { $ne: 'x' } }),
+  },
+  { name: 'a $where operator', status: 400, send: search({ $where: 'this.owner == "victim"' }) },
+  { name: 'a $regex operator', status: 400, send: search({ owner: { $regex: '.*' } }) },
+  { name: 'an unknown $exists operator', status: 400, send: search({ owner: { $exists: true } }) },
+  {
+    name: 'a filter nested 40 levels deep',
+    status: 400,
+    send: search(
+      Array.from({ length: 40 }).reduce<object>((inner) => ({ $and: [inner] }), { owner: 'x' }),
+    ),
+  },
+  {
+    name: 'a filter with 500 clauses',
+    status: 400,
+    send: search({ $or: Array.from({ length: 500 }, (_, i) => ({ n: i })) }),
+  },
+  {
+    name: 'a non-finite number in a filter',
+    status: 400,
+    send: (c, id) =>
+      c.gw.http
+        .post('/v1/search')
+        .set({
+          ...bearer(c.mallory.reader),
+          'x-request-id': id,
+          'content-type': 'application/json',
+        })
+        .send('{"vector":[1,1,1,1],"topK":5,"filter":{"n":{"$gt":1e999}}}'),
+  },
+  // vectors and sizes
+  {
+    name: 'a vector of the wrong dimension',
+    status: 422,
+    send: (c, id) =>
+      asMallory('reader', 'post', '/v1/search', { ...c.query, vector: [1, 2, 3] })(c, id),
+  },
+  {
+    name: 'an infinite value in a vector',
+    status: 400,
+    send: (c, id) =>
+      c.gw.http
+        .post('/v1/search')
+        .set({
+          ...bearer(c.mallory.reader),
+          'x-request-id': id,
+          'content-type': 'application/json',
+        })
+        .send('{"vector":[1,1,1,1e999],"topK":5}'),
+  },
+  {
+    name: 'topK beyond the cap',
+    status: 400,
+    send: (c, id) =>
+      asMallory('reader', 'post', '/v1/search', { ...c.query, topK: 100_000 })(c, id),
+  },
+  {
+    name: 'a batch beyond the cap',
+    status: 413,
+    send: asMallory('writer', 'put', '/v1/vectors', {
+      vectors: Array.from({ length: 1001 }, (_, i) => ({ id: `b${i}`, values: [1, 1, 1, 1] })),
+    }),
+  },
+  {
+    name: 'a body beyond the size limit',
+    status: 413,
+    send: asMallory('writer', 'put', '/v1/vectors', {
+      vectors: [{ id: 'big', values: [1, 1, 1, 1], metadata: { pad: 'x'.repeat(300_000) } }],
+    }),
+  },
+  {
+    name: 'a body nested 5,000 levels deep',
+    status: 400,
+    send: (c, id) =>
+      c.gw.http
+        .post('/v1/search')
+        .set({
+          ...bearer(c.mallory.reader),
+          'x-request-id': id,
+          'content-type': 'application/json',
+        })
+        .send(`{"vector":[1,1,1,1],"topK":5,"x":${'['.repeat(5000)}${']'.repeat(5000)}}`),
+  },
+  {
+    name: 'a __proto__ key (prototype pollution)',
+    status: 400,
+    send: (c, id) =>
+      c.gw.http
+        .post('/v1/search')
+        .set({
+          ...bearer(c.mallory.reader),
+          'x-request-id': id,
+          'content-type': 'application/json',
+        })
+        .send('{"vector":[1,1,1,1],"topK":5,"__proto__":{"admin":true}}'),
+  },
+];
+
+describe('attack catalogue', () => {
+  let ctx: Context;
+
+  beforeAll(async () => {
+    const gw = await startGateway({
+      env: {
+        MAX_BODY_BYTES: String(256 * 1024),
+        AUDIT_UNAUTHENTICATED_PER_SECOND: '100000',
+        REQUEST_TIMEOUT_MS: '1500',
+      },
+    });
+    for (const [id, tier] of [
+      ['victim', 'standard'],
+      ['vault', 'enterprise'],
+      ['mallory', 'standard'],
+      ['phoenix', 'standard'],
+    ] as const) {
+      await createTenant(gw.http, gw.tokens, { id, tier, dimension: DIM, metric: 'cosine' });
+    }
+    for (const victim of ['victim', 'vault']) {
+      const res = await gw.http
+        .put('/v1/vectors')
+        .set(bearer(gw.tokens.tenant(victim, ['writer'])))
+        .send({
+          vectors: [1, 2, 3].map((n) => ({
+            id: `victim-${n}`,
+            values: [1, n, 1, 1],
+            metadata: { owner: victim, secret: `${MARK}-${n}`, n },
+          })),
+        });
+      expect(res.status).toBe(200);
+    }
+    await gw.http
+      .put('/v1/vectors')
+      .set(bearer(gw.tokens.tenant('mallory', ['writer'])))
+      .send({
+        vectors: [{ id: 'mallory-1', values: [1, 1, 1, 1], metadata: { owner: 'mallory', n: 1 } }],
+      });
+    expect(
+      (await gw.http.delete('/v1/admin/tenants/phoenix').set(bearer(gw.tokens.platform()))).status,
+    ).toBe(204);
+    await createTenant(gw.http, gw.tokens, { id: 'phoenix', dimension: DIM, metric: 'cosine' });
+    ctx = {
+      gw,
+      mallory: {
+        reader: gw.tokens.tenant('mallory', ['reader']),
+        writer: gw.tokens.tenant('mallory', ['writer']),
+        admin: gw.tokens.tenant('mallory', ['tenant_admin', 'reader']),
+      },
+      query: { vector: [1, 1, 1, 1], topK: 50, includeMetadata: true },
+    };
+  });
+
+  afterAll(() => ctx.gw.close(true));
+
+  it('holds at least 40 cases', () => {
+    expect(ATTACKS.length).toBeGreaterThanOrEqual(40);
+  });
+
+  it.each(ATTACKS.map((a) => [a.name, a] as const))('%s', async (_name, attack) => {
+    const requestId = newRequestId();
+    const res = (await attack.send(ctx, requestId)) as unknown as {
+      status: number;
+      text: string;
+      body: unknown;
+    };
+    expect(res.status).toBe(attack.status);
+    expect(res.text ?? JSON.stringify(res.body)).not.toContain(MARK);
+    if (attack.status === 200) {
+      const matches = (res.body as { matches: { metadata?: { owner?: string } }[] }).matches;
+      expect(matches.every((m) => m.metadata?.owner === 'mallory')).toBe(true);
+    }
+    await expectAudited(ctx.gw, requestId, attack.status);
+  });
+
+  it('a body that arrives too slowly is cut off (408) and audited', async () => {
+    const requestId = newRequestId();
+    const address = ctx.gw.app.getHttpServer().address() as { port: number } | null;
+    const port =
+      address?.port ??
+      (await new Promise<number>((resolve) => {
+        ctx.gw.app
+          .getHttpServer()
+          .listen(0, '127.0.0.1', () =>
+            resolve((ctx.gw.app.getHttpServer().address() as { port: number }).port),
+          );
+      }));
+    const answer = await new Promise<string>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.write(
+          `POST /v1/search HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ctx.mallory.reader}\r\n` +
+            `x-request-id: ${requestId}\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"vector":`,
+        );
+      });
+      let data = '';
+      socket.on('data', (chunk: Buffer) => (data += chunk.toString()));
+      socket.on('close', () => resolve(data));
+      socket.setTimeout(10_000, () => socket.destroy());
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    const event = await expectAudited(ctx.gw, requestId, 408);
+    expect(event.tenantId).toBe('mallory');
+  });
+});
