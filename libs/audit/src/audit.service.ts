@@ -57,9 +57,11 @@ export class AuditService implements OnModuleInit, OnApplicationShutdown {
     this.summaryTimer.unref();
   }
 
+  /** Last summary, then every queued event committed, before the connection closes. */
   async onApplicationShutdown(): Promise<void> {
     if (this.summaryTimer) clearInterval(this.summaryTimer);
-    await this.summarise();
+    await this.summarise(false);
+    await this.writer.shutdown();
   }
 
   /**
@@ -105,25 +107,28 @@ export class AuditService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** Stores one event that counts the unauthenticated requests not stored one by one. */
-  private async summarise(): Promise<void> {
+  private async summarise(waitForCommit = true): Promise<void> {
     if (this.sampledOut === 0) return;
     const count = this.sampledOut;
     this.sampledOut = 0;
     await this.writer
-      .write({
-        id: randomUUID(),
-        at: Date.now(),
-        requestId: 'summary',
-        action: 'audit.unauthenticated_summary',
-        resource: '*',
-        outcome: 'denied',
-        status: 401,
-        reason: `${count} unauthenticated requests beyond ${this.options.unauthenticatedPerSecond}/s were counted, not stored one by one`,
-        resultCount: count,
-        latencyMs: 0,
-        ip: '-',
-        severity: 'info',
-      })
+      .write(
+        {
+          id: randomUUID(),
+          at: Date.now(),
+          requestId: 'summary',
+          action: 'audit.unauthenticated_summary',
+          resource: '*',
+          outcome: 'denied',
+          status: 401,
+          reason: `${count} unauthenticated requests beyond ${this.options.unauthenticatedPerSecond}/s were counted, not stored one by one`,
+          resultCount: count,
+          latencyMs: 0,
+          ip: '-',
+          severity: 'info',
+        },
+        waitForCommit,
+      )
       .catch((err: Error) => this.logger.error(`audit summary not committed: ${err.message}`));
   }
 }

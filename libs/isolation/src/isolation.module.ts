@@ -1,5 +1,8 @@
 import { DynamicModule, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { EmbeddedBackend } from './backends/embedded/embedded.backend';
+import { MilvusBackend } from './backends/milvus/milvus.backend';
+import { PineconeBackend } from './backends/pinecone/pinecone.backend';
+import { QdrantBackend, QdrantTokenService } from './backends/qdrant';
 import { ISOLATION_OPTIONS, IsolationOptions } from './isolation.options';
 import { PlacementPolicy } from './placement/placement-policy';
 import { BackendAdmin } from './ports/backend-admin';
@@ -26,7 +29,11 @@ class DriversLifecycle implements OnApplicationShutdown {
 
 /** Builds the enabled backend drivers (chosen here, from validated options, never at import). */
 function buildDrivers(options: IsolationOptions): VectorBackendDriver[] {
-  return [new EmbeddedBackend(options.embedded)];
+  const drivers: VectorBackendDriver[] = [new EmbeddedBackend(options.embedded)];
+  if (options.milvus) drivers.push(new MilvusBackend(options.milvus));
+  if (options.qdrant) drivers.push(new QdrantBackend(options.qdrant));
+  if (options.pinecone) drivers.push(new PineconeBackend(options.pinecone));
+  return drivers;
 }
 
 function buildPolicy(options: IsolationOptions, drivers: BackendDrivers): PlacementPolicy {
@@ -78,11 +85,18 @@ export class IsolationModule {
           useFactory: buildPolicy,
         },
         ScopeFence,
+        QdrantTokenService,
         { provide: TenantVectorStore, useClass: RoutingVectorStore },
         { provide: BackendAdmin, useClass: RoutingBackendAdmin },
         DriversLifecycle,
       ],
-      exports: [TenantVectorStore, BackendAdmin, PlacementPolicy, BackendDrivers],
+      exports: [
+        TenantVectorStore,
+        BackendAdmin,
+        PlacementPolicy,
+        BackendDrivers,
+        QdrantTokenService,
+      ],
     };
   }
 }

@@ -6,6 +6,9 @@ import { join, resolve } from 'node:path';
 import type { AuditOptions } from '@vecgate/audit';
 import type { IsolationOptions } from '@vecgate/isolation';
 import type { HmacKey, TenancyOptions } from '@vecgate/tenancy';
+import { loadMilvusOptions } from './backends/milvus.env';
+import { loadPineconeOptions } from './backends/pinecone.env';
+import { loadQdrantOptions } from './backends/qdrant.env';
 import { GatewayEnv } from './gateway.env';
 
 export class ConfigError extends Error {
@@ -65,6 +68,10 @@ export function loadGatewayConfig(source: NodeJS.ProcessEnv): GatewayConfig {
   if (env.JWT_JWKS_URL && !env.JWT_JWKS_ISSUER) {
     problems.push('JWT_JWKS_ISSUER: required when JWT_JWKS_URL is set');
   }
+  const milvus = loadMilvusOptions(source);
+  const qdrant = loadQdrantOptions(source);
+  const pinecone = loadPineconeOptions(source);
+  problems.push(...milvus.problems, ...qdrant.problems, ...pinecone.problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   const dataDir = resolve(env.DATA_DIR);
@@ -124,6 +131,9 @@ export function loadGatewayConfig(source: NodeJS.ProcessEnv): GatewayConfig {
         cacheMb: env.EMBEDDED_CACHE_MB,
         maxOpenFiles: env.EMBEDDED_MAX_OPEN_FILES,
       },
+      milvus: milvus.options,
+      qdrant: qdrant.options,
+      pinecone: pinecone.options,
       placementPolicy: env.PLACEMENT_POLICY,
       defaultTier: env.DEFAULT_TIER,
     },

@@ -23,6 +23,7 @@ const DESCRIPTIONS: Record<number, string> = {
   415: 'Content type is not application/json',
   422: 'Well-formed but unacceptable (wrong dimension, unmapped vector space)',
   429: 'Tenant rate limit exceeded (Retry-After)',
+  502: 'The backend refused or failed the call',
   503: 'Audit store or backend unavailable (Retry-After)',
   507: 'A backend limit would be exceeded',
 };

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MetricsService, UnavailableError } from '@vecgate/core';
 import { AUDIT_OPTIONS, AuditEvent, AuditOptions } from '../audit.types';
@@ -20,7 +20,7 @@ const MAX_ATTEMPTS_ALONE = 5;
  * dropping. A failed batch stays at the head of the queue and is retried with back-off.
  */
 @Injectable()
-export class AuditWriter implements OnApplicationShutdown {
+export class AuditWriter {
   private readonly logger = new Logger(AuditWriter.name);
   private queue: Pending[] = [];
   private flushing = false;
@@ -116,7 +116,8 @@ export class AuditWriter implements OnApplicationShutdown {
     }
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Commits what is queued (for at most 10 s), then stops; called by AuditService at shutdown. */
+  async shutdown(): Promise<void> {
     const deadline = Date.now() + 10_000;
     while ((this.queue.length > 0 || this.flushing) && Date.now() < deadline) {
       this.schedule();

@@ -1,0 +1,248 @@
+import {
+  MAX_DIMENSION,
+  MetricName,
+  PINECONE_INDEX_NAME as INDEX_NAME,
+  pineconeIndexPrefixProblem as indexPrefixProblem,
+} from '@vecgate/isolation';
+import type {
+  PineconeCredentials,
+  PineconeDedicatedOptions,
+  PineconeIndexSpec,
+  PineconeOptions,
+  PineconeSharedIndex,
+} from '@vecgate/isolation';
+
+/** Every variable the Pinecone backend reads; the docs' configuration table mirrors it. */
+export const PINECONE_ENV_KEYS = [
+  'PINECONE_API_KEY',
+  'PINECONE_CONTROLLER_HOST',
+  'PINECONE_SHARED_INDEXES',
+  'PINECONE_MAX_NAMESPACES',
+  'PINECONE_DEDICATED_SPEC',
+  'PINECONE_DEDICATED_INDEX_PREFIX',
+  'PINECONE_DEDICATED_KEYS',
+  'PINECONE_MAX_DEDICATED_INDEXES',
+  'PINECONE_INDEX_READY_TIMEOUT_MS',
+  'PINECONE_TENANT_KEYS_DIR',
+  'PINECONE_TENANT_KEYS_CACHE_MS',
+  'PINECONE_REQUEST_TIMEOUT_MS',
+  'PINECONE_MAX_RETRIES',
+  'PINECONE_API_VERSION',
+  'PINECONE_ERASE_TIMEOUT_MS',
+] as const;
+
+export const PINECONE_DEFAULTS = {
+  maxNamespaces: 100_000,
+  indexPrefix: 'vg-',
+  credentials: 'project' as PineconeCredentials,
+  maxDedicatedIndexes: 20,
+  indexReadyTimeoutMs: 300_000,
+  tenantKeysCacheMs: 60_000,
+  requestTimeoutMs: 30_000,
+  maxRetries: 3,
+  eraseTimeoutMs: 120_000,
+  pollIntervalMs: 1_000,
+} as const;
+
+const METRIC_ALIASES: Readonly<Record<string, MetricName>> = {
+  cosine: 'cosine',
+  euclidean: 'euclidean',
+  dot: 'dot',
+  dotproduct: 'dot',
+};
+
+/**
+ * Reads the Pinecone backend's configuration. No options when `PINECONE_API_KEY` is unset
+ * (the backend is off); every bad key is named in `problems`, and so is a Pinecone setting
+ * given without the key (it would be silently ignored otherwise).
+ */
+export function loadPineconeOptions(env: NodeJS.ProcessEnv): {
+  options?: PineconeOptions;
+  problems: string[];
+} {
+  const problems: string[] = [];
+  const value = (key: (typeof PINECONE_ENV_KEYS)[number]): string | undefined => {
+    const raw = env[key]?.trim();
+    return raw ? raw : undefined;
+  };
+  const apiKey = value('PINECONE_API_KEY');
+  if (!apiKey) {
+    for (const key of PINECONE_ENV_KEYS) {
+      if (key !== 'PINECONE_API_KEY' && value(key) !== undefined)
+        problems.push(`${key}: set, but PINECONE_API_KEY is not (the Pinecone backend is off)`);
+    }
+    return { problems };
+  }
+  const int = (
+    key: (typeof PINECONE_ENV_KEYS)[number],
+    fallback: number,
+    min: number,
+    max = Number.MAX_SAFE_INTEGER,
+  ): number => {
+    const raw = value(key);
+    if (raw === undefined) return fallback;
+    if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+      problems.push(`${key}: must be an integer from ${min} to ${max}`);
+      return fallback;
+    }
+    return Number(raw);
+  };
+
+  const controllerHost = value('PINECONE_CONTROLLER_HOST');
+  if (controllerHost !== undefined && !hostUrl(controllerHost))
+    problems.push('PINECONE_CONTROLLER_HOST: must be an http(s) URL');
+
+  const sharedIndexes = parseSharedIndexes(value('PINECONE_SHARED_INDEXES'), problems);
+  const dedicated = parseDedicated(value, int, problems);
+  if (
+    value('PINECONE_SHARED_INDEXES') === undefined &&
+    value('PINECONE_DEDICATED_SPEC') === undefined
+  ) {
+    problems.push(
+      'PINECONE_SHARED_INDEXES: set it (namespace strategy) or PINECONE_DEDICATED_SPEC ' +
+        '(dedicated_index strategy); with neither, no tenant can be placed on Pinecone',
+    );
+  }
+
+  const apiVersion = value('PINECONE_API_VERSION');
+  if (apiVersion !== undefined && !/^\d{4}-\d{2}(\.alpha)?$/.test(apiVersion))
+    problems.push('PINECONE_API_VERSION: must look like 2025-01');
+
+  const options: PineconeOptions = {
+    apiKey,
+    ...(controllerHost ? { controllerHost: hostUrl(controllerHost) ?? controllerHost } : {}),
+    sharedIndexes,
+    ...(dedicated ? { dedicated } : {}),
+    tenantKeys: {
+      ...(value('PINECONE_TENANT_KEYS_DIR')
+        ? { directory: value('PINECONE_TENANT_KEYS_DIR') }
+        : {}),
+      cacheTtlMs: int('PINECONE_TENANT_KEYS_CACHE_MS', PINECONE_DEFAULTS.tenantKeysCacheMs, 0),
+    },
+    maxNamespacesPerIndex: int('PINECONE_MAX_NAMESPACES', PINECONE_DEFAULTS.maxNamespaces, 1),
+    requestTimeoutMs: int('PINECONE_REQUEST_TIMEOUT_MS', PINECONE_DEFAULTS.requestTimeoutMs, 100),
+    maxRetries: int('PINECONE_MAX_RETRIES', PINECONE_DEFAULTS.maxRetries, 0, 10),
+    ...(apiVersion ? { apiVersion } : {}),
+    eraseTimeoutMs: int('PINECONE_ERASE_TIMEOUT_MS', PINECONE_DEFAULTS.eraseTimeoutMs, 0),
+    pollIntervalMs: PINECONE_DEFAULTS.pollIntervalMs,
+  };
+  return problems.length > 0 ? { problems } : { options, problems };
+}
+
+/** `dimension:metric=name@host`, comma-separated; one index per (dimension, metric). */
+function parseSharedIndexes(raw: string | undefined, problems: string[]): PineconeSharedIndex[] {
+  if (raw === undefined) return [];
+  const out: PineconeSharedIndex[] = [];
+  const key = 'PINECONE_SHARED_INDEXES';
+  raw.split(',').forEach((entry, i) => {
+    const text = entry.trim();
+    const match = /^(\d+):([a-z]+)=([^@\s]+)@(\S+)$/.exec(text);
+    if (!match) {
+      problems.push(`${key}: entry ${i + 1} ("${text}") must be dimension:metric=index@host`);
+      return;
+    }
+    const [, dim, metricText, name, host] = match as unknown as [
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
+    const dimension = Number(dim);
+    const metric = METRIC_ALIASES[metricText];
+    const url = hostUrl(host);
+    if (dimension < 1 || dimension > MAX_DIMENSION)
+      problems.push(`${key}: entry ${i + 1} has dimension ${dim}; allowed 1 to ${MAX_DIMENSION}`);
+    if (!metric)
+      problems.push(
+        `${key}: entry ${i + 1} has metric "${metricText}"; use cosine, euclidean or dot`,
+      );
+    if (!INDEX_NAME.test(name))
+      problems.push(`${key}: entry ${i + 1} has index name "${name}", not a Pinecone index name`);
+    if (!url) problems.push(`${key}: entry ${i + 1} has host "${host}", not an http(s) host`);
+    if (!metric || !url) return;
+    if (out.some((o) => o.dimension === dimension && o.metric === metric))
+      problems.push(`${key}: ${dimension}:${metric} is mapped twice`);
+    if (out.some((o) => o.name === name))
+      problems.push(`${key}: index ${name} is mapped to two vector spaces`);
+    out.push({ dimension, metric, name, host: url });
+  });
+  return out;
+}
+
+function parseDedicated(
+  value: (key: (typeof PINECONE_ENV_KEYS)[number]) => string | undefined,
+  int: (key: (typeof PINECONE_ENV_KEYS)[number], fallback: number, min: number) => number,
+  problems: string[],
+): PineconeDedicatedOptions | undefined {
+  const specText = value('PINECONE_DEDICATED_SPEC');
+  if (specText === undefined) {
+    for (const key of [
+      'PINECONE_DEDICATED_INDEX_PREFIX',
+      'PINECONE_DEDICATED_KEYS',
+      'PINECONE_MAX_DEDICATED_INDEXES',
+    ] as const) {
+      if (value(key) !== undefined)
+        problems.push(`${key}: set, but PINECONE_DEDICATED_SPEC is not (dedicated_index is off)`);
+    }
+    return undefined;
+  }
+  const spec = parseSpec(specText);
+  if (!spec) {
+    problems.push(
+      'PINECONE_DEDICATED_SPEC: must be serverless:<cloud>:<region> or ' +
+        'pod:<environment>:<podType>[:<pods>]',
+    );
+  }
+  const indexPrefix = value('PINECONE_DEDICATED_INDEX_PREFIX') ?? PINECONE_DEFAULTS.indexPrefix;
+  const prefixProblem = indexPrefixProblem(indexPrefix);
+  if (prefixProblem) problems.push(`PINECONE_DEDICATED_INDEX_PREFIX: ${prefixProblem}`);
+  const credentials = value('PINECONE_DEDICATED_KEYS') ?? PINECONE_DEFAULTS.credentials;
+  if (credentials !== 'project' && credentials !== 'tenant')
+    problems.push('PINECONE_DEDICATED_KEYS: must be project or tenant');
+  const maxIndexes = int(
+    'PINECONE_MAX_DEDICATED_INDEXES',
+    PINECONE_DEFAULTS.maxDedicatedIndexes,
+    1,
+  );
+  const readyTimeoutMs = int(
+    'PINECONE_INDEX_READY_TIMEOUT_MS',
+    PINECONE_DEFAULTS.indexReadyTimeoutMs,
+    1000,
+  );
+  if (!spec) return undefined;
+  return {
+    spec,
+    indexPrefix,
+    credentials: credentials === 'tenant' ? 'tenant' : 'project',
+    maxIndexes,
+    readyTimeoutMs,
+  };
+}
+
+function parseSpec(text: string): PineconeIndexSpec | undefined {
+  const serverless = /^serverless:(aws|gcp|azure):([a-z0-9-]+)$/.exec(text);
+  if (serverless) return { serverless: { cloud: serverless[1]!, region: serverless[2]! } };
+  const pod = /^pod:([a-z0-9-]+):([a-z0-9]+\.x[1-8]):?(\d+)?$/.exec(text);
+  if (pod) {
+    const pods = pod[3] === undefined ? 1 : Number(pod[3]);
+    if (pods < 1) return undefined;
+    return { pod: { environment: pod[1]!, podType: pod[2]!, pods } };
+  }
+  return undefined;
+}
+
+/** An http(s) URL without path, query or credentials; a bare host means https. */
+function hostUrl(text: string): string | undefined {
+  const withScheme = /^[a-z]+:\/\//i.test(text) ? text : `https://${text}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
+  if (url.username || url.password || url.search || url.hash) return undefined;
+  if (url.pathname !== '/' && url.pathname !== '') return undefined;
+  return `${url.protocol}//${url.host}`;
+}

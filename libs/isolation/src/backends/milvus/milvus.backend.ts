@@ -1,0 +1,158 @@
+import { UnprocessableError } from '@vecgate/core';
+import type { MilvusClient } from '@zilliz/milvus2-sdk-node';
+import {
+  BackendHealth,
+  ErasureReport,
+  PlacementRequest,
+  StrategyCapability,
+} from '../../ports/backend-admin';
+import { VectorBackendDriver } from '../../ports/vector-backend.driver';
+import {
+  DeleteSelector,
+  Placement,
+  ReadOptions,
+  ScoredRecord,
+  SearchQuery,
+  StoredRecord,
+  TenantScope,
+  VectorSpace,
+  VectorWrite,
+} from '../../ports/vector.types';
+import { createMilvusClient } from './milvus.client';
+import { milvusCapabilities } from './milvus.limits';
+import {
+  assertUid,
+  isMilvusStrategy,
+  locate,
+  locationOf,
+  locationOfPlacement,
+  MilvusLocation,
+  MilvusStrategy,
+} from './milvus.naming';
+import { MilvusOptions } from './milvus.options';
+import { MilvusPlaces } from './milvus.places';
+import { MilvusProvisioner } from './milvus.provisioner';
+import { MilvusRecords } from './milvus.records';
+import { checkStatus, MilvusStatus, thrownError } from './milvus.status';
+
+/** `CheckHealthResponse` as it arrives: the SDK's type leaves out the status. */
+interface HealthAnswer {
+  readonly status?: MilvusStatus;
+  readonly isHealthy?: boolean;
+  readonly reasons?: readonly string[];
+}
+
+/**
+ * The Milvus backend: `database` (a database per tenant), `collection` (a collection per
+ * tenant), `partition` (a partition per tenant in a shared collection per vector space) and
+ * `partition_key` (a partition-key field in a shared collection per vector space). One
+ * client per process; every call names its `db_name`; every read and delete carries the
+ * tenant condition as a filter template, in every strategy.
+ */
+export class MilvusBackend extends VectorBackendDriver {
+  readonly name = 'milvus' as const;
+  readonly capabilities: readonly StrategyCapability[];
+
+  private readonly client: MilvusClient;
+  private readonly records: MilvusRecords;
+  private readonly provisioner: MilvusProvisioner;
+
+  constructor(private readonly options: MilvusOptions) {
+    super();
+    this.capabilities = milvusCapabilities(options.limits);
+    this.client = createMilvusClient(options);
+    this.records = new MilvusRecords(this.client);
+    this.provisioner = new MilvusProvisioner(
+      new MilvusPlaces(this.client, options),
+      this.records,
+      options,
+    );
+  }
+
+  plan(request: PlacementRequest): Placement {
+    assertUid(request.tenantUid);
+    if (!isMilvusStrategy(request.strategy)) {
+      throw new UnprocessableError(
+        `backend milvus has no ${request.strategy} strategy`,
+        'strategy',
+      );
+    }
+    const location = locate(this.options, request.strategy, request.tenantUid, request.space);
+    return { backend: 'milvus', strategy: request.strategy, location: { ...location } };
+  }
+
+  async checkCapacity(placement: Placement, space: VectorSpace): Promise<void> {
+    const location = locationOfPlacement(this.options, placement, space);
+    await this.provisioner.checkCapacity(this.strategyOf(placement), location);
+  }
+
+  async provision(scope: TenantScope): Promise<void> {
+    const location = locationOf(this.options, scope);
+    await this.provisioner.provision(this.strategyOf(scope.placement), location, scope.space);
+  }
+
+  async erase(scope: TenantScope): Promise<ErasureReport> {
+    const location = locationOf(this.options, scope);
+    return this.provisioner.erase(this.strategyOf(scope.placement), scope.tenantUid, location);
+  }
+
+  async health(): Promise<BackendHealth> {
+    try {
+      const res = (await this.client.checkHealth()) as HealthAnswer;
+      checkStatus('health check', res.status);
+      if (res.isHealthy !== true) {
+        return { ok: false, detail: `Milvus is not healthy: ${(res.reasons ?? []).join('; ')}` };
+      }
+      return { ok: true };
+    } catch (err) {
+      return { ok: false, detail: thrownError('health check', err).message };
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.client.closeConnection();
+  }
+
+  async upsert(scope: TenantScope, records: readonly VectorWrite[]): Promise<{ upserted: number }> {
+    const upserted = await this.records.upsert(scope.tenantUid, this.at(scope), records);
+    return { upserted };
+  }
+
+  async fetch(
+    scope: TenantScope,
+    ids: readonly string[],
+    options: ReadOptions,
+  ): Promise<StoredRecord[]> {
+    const location = this.at(scope);
+    if (ids.length === 0) return [];
+    return this.records.fetch(scope.tenantUid, location, ids, options);
+  }
+
+  async delete(scope: TenantScope, selector: DeleteSelector): Promise<{ deleted: number }> {
+    const location = this.at(scope);
+    if (selector.kind === 'ids' && selector.ids.length === 0) return { deleted: 0 };
+    return { deleted: await this.records.delete(scope.tenantUid, location, selector) };
+  }
+
+  async search(scope: TenantScope, query: SearchQuery): Promise<ScoredRecord[]> {
+    return this.records.search(scope.tenantUid, this.at(scope), scope.space, query);
+  }
+
+  async count(scope: TenantScope): Promise<number> {
+    return this.records.count(scope.tenantUid, this.at(scope));
+  }
+
+  private at(scope: TenantScope): MilvusLocation {
+    return locationOf(this.options, scope);
+  }
+
+  private strategyOf(placement: Placement): MilvusStrategy {
+    if (!isMilvusStrategy(placement.strategy)) {
+      throw new UnprocessableError(
+        `backend milvus has no ${placement.strategy} strategy`,
+        'strategy',
+      );
+    }
+    return placement.strategy;
+  }
+}

@@ -1,0 +1,451 @@
+import Database from 'better-sqlite3';
+import { FilterNode, Metadata, Scalar } from '../../ports/vector.types';
+import { compileSqliteFilter } from '../embedded/sqlite-filter';
+import {
+  compileFilter,
+  primaryKeysFilter,
+  TemplateValue,
+  TemplateValues,
+  tenantScoped,
+  userFilter,
+} from './milvus.filter';
+import { filterIndexOf, FilterIndex } from './milvus.schema';
+
+const UID = '0123456789abcdef0123456789abcdef';
+
+// --- a model of how Milvus evaluates the expressions vecgate emits ---------------------------
+// The rules are those of segcore as read in the Milvus sources: `json_contains` reads the
+// array at the path and compares elements of the template value's type (an int64 value only
+// matches integer elements, a double value any number); a comparison reads the number at the
+// path (an int64 value falls back to a double read); a missing path is false.
+
+type Token = { kind: 'op' | 'ident' | 'string' | 'placeholder'; text: string };
+
+function tokenize(expr: string): Token[] {
+  const tokens: Token[] = [];
+  const pattern =
+    /\s*(?:(&&|\|\||==|>=|<=|[()[\],!<>])|([A-Za-z_][A-Za-z0-9_]*)|"((?:[^"\\]|\\.)*)"|\{([A-Za-z_][A-Za-z0-9_]*)\})/y;
+  let at = 0;
+  while (at < expr.length) {
+    pattern.lastIndex = at;
+    const m = pattern.exec(expr);
+    if (!m) throw new Error(`cannot tokenize at ${at}: ${expr.slice(at)}`);
+    if (m[1] !== undefined) tokens.push({ kind: 'op', text: m[1] });
+    else if (m[2] !== undefined) tokens.push({ kind: 'ident', text: m[2] });
+    else if (m[3] !== undefined) tokens.push({ kind: 'string', text: m[3] });
+    else if (m[4] !== undefined) tokens.push({ kind: 'placeholder', text: m[4] });
+    at = pattern.lastIndex;
+  }
+  return tokens;
+}
+
+type Row = Record<string, unknown>;
+type Predicate = (row: Row) => boolean;
+
+function isNumber(v: unknown): v is number {
+  return typeof v === 'number';
+}
+
+function typedEquals(element: unknown, value: unknown): boolean {
+  if (typeof value === 'number') {
+    return Number.isInteger(value)
+      ? isNumber(element) && Number.isInteger(element) && element === value
+      : isNumber(element) && element === value;
+  }
+  return typeof element === typeof value && element === value;
+}
+
+function parse(expr: string, values: Readonly<Record<string, TemplateValue>>): Predicate {
+  const tokens = tokenize(expr);
+  let i = 0;
+  const peek = () => tokens[i];
+  const take = (text?: string): Token => {
+    const t = tokens[i++];
+    if (!t || (text !== undefined && t.text !== text)) throw new Error(`expected ${text} at ${i}`);
+    return t;
+  };
+  const value = (): unknown => {
+    const t = take();
+    if (t.kind !== 'placeholder') throw new Error('values must be placeholders');
+    if (!(t.text in values)) throw new Error(`unbound placeholder ${t.text}`);
+    return values[t.text];
+  };
+  const path = (): ((row: Row) => unknown) => {
+    const field = take();
+    if (field.kind !== 'ident') throw new Error('expected a field');
+    const keys: string[] = [];
+    while (peek()?.text === '[') {
+      take('[');
+      const key = take();
+      if (key.kind !== 'string') throw new Error('expected a JSON key');
+      keys.push(key.text);
+      take(']');
+    }
+    return (row) =>
+      keys.reduce<unknown>(
+        (node, key) =>
+          node !== null && typeof node === 'object' && Object.hasOwn(node, key)
+            ? (node as Record<string, unknown>)[key]
+            : undefined,
+        row[field.text],
+      );
+  };
+  const atom = (): Predicate => {
+    const t = peek();
+    if (t?.text === '(') {
+      take('(');
+      const inner = or();
+      take(')');
+      return inner;
+    }
+    if (t?.text === 'json_contains' || t?.text === 'json_contains_any') {
+      take();
+      take('(');
+      const at = path();
+      take(',');
+      const v = value();
+      take(')');
+      const wanted = t.text === 'json_contains' ? [v] : (v as unknown[]);
+      return (row) => {
+        const list = at(row);
+        return Array.isArray(list) && list.some((e) => wanted.some((w) => typedEquals(e, w)));
+      };
+    }
+    const at = path();
+    const op = take().text;
+    if (op === 'in') {
+      const v = value() as unknown[];
+      return (row) => v.includes(at(row));
+    }
+    const v = value();
+    return (row) => {
+      const x = at(row);
+      if (op === '==') return typedEquals(x, v);
+      if (!isNumber(x) || !isNumber(v)) return false;
+      return op === '>' ? x > v : op === '>=' ? x >= v : op === '<' ? x < v : x <= v;
+    };
+  };
+  const not = (): Predicate => {
+    if (peek()?.text === '!') {
+      take('!');
+      const inner = not();
+      return (row) => !inner(row);
+    }
+    return atom();
+  };
+  const and = (): Predicate => {
+    const parts = [not()];
+    while (peek()?.text === '&&') {
+      take('&&');
+      parts.push(not());
+    }
+    return (row) => parts.every((p) => p(row));
+  };
+  const or = (): Predicate => {
+    const parts = [and()];
+    while (peek()?.text === '||') {
+      take('||');
+      parts.push(and());
+    }
+    return (row) => parts.some((p) => p(row));
+  };
+  const predicate = or();
+  if (i !== tokens.length) throw new Error(`trailing tokens in ${expr}`);
+  return predicate;
+}
+
+// --- records both backends see ---------------------------------------------------------------
+
+const RECORDS: Record<string, Metadata> = {
+  int5: { v: 5, kind: 'a' },
+  str5: { v: '5', kind: 'a' },
+  frac: { v: 5.5, kind: 'b' },
+  true: { v: true },
+  false: { v: false },
+  one: { v: 1 },
+  zero: { v: 0 },
+  neg: { v: -2.5 },
+  big: { v: 100, kind: 'b' },
+  strA: { v: 'a' },
+  jsonNull: { v: null },
+  object: { v: { x: 5 } },
+  empty: {},
+  otherField: { w: 5 },
+  arrMixed: { v: ['a', 5, true, 2.5], kind: 'c' },
+  arrNested: { v: [[5], { x: 5 }, null, 'z'] },
+  arrEmpty: { v: [] },
+  arrNums: { v: [-3, 7, 10], w: 'x' },
+  quotes: { v: `" || true || "`, kind: `it's` },
+};
+
+const FIELDS = ['v', 'kind', 'w', 'missing'];
+const VALUES: Scalar[] = [
+  5,
+  '5',
+  5.5,
+  2.5,
+  true,
+  false,
+  0,
+  1,
+  -2.5,
+  100,
+  7,
+  'a',
+  'b',
+  'z',
+  `" || true || "`,
+  `it's`,
+  -3,
+  10,
+];
+
+/** Deterministic PRNG (mulberry32). */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function randomFilter(next: () => number, depth: number): FilterNode {
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)]!;
+  const roll = next();
+  if (depth > 0 && roll < 0.25) {
+    const nodes = Array.from({ length: 1 + Math.floor(next() * 3) }, () =>
+      randomFilter(next, depth - 1),
+    );
+    return { op: next() < 0.5 ? '$and' : '$or', nodes };
+  }
+  const field = pick(FIELDS);
+  if (roll < 0.45) {
+    const values = Array.from({ length: 1 + Math.floor(next() * 4) }, () => pick(VALUES));
+    return { op: next() < 0.5 ? '$in' : '$nin', field, values };
+  }
+  const op = pick(['$eq', '$ne', '$gt', '$gte', '$lt', '$lte'] as const);
+  return { op, field, value: pick(VALUES) };
+}
+
+describe('Milvus filter templates', () => {
+  describe('shape', () => {
+    it('puts the tenant condition first, as a template value, and nothing else without a filter', () => {
+      expect(tenantScoped(UID)).toEqual({
+        expr: '(_vg_tenant == {vg_tenant})',
+        values: { vg_tenant: UID },
+      });
+    });
+
+    it('refuses an empty or malformed tenant uid before building anything', () => {
+      for (const uid of ['', 'abc', 'A'.repeat(32), `${UID}x`, `${UID.slice(0, 31)}"`]) {
+        expect(() => tenantScoped(uid)).toThrow(/32 hex/);
+      }
+    });
+
+    it('looks records up by primary key only inside the tenant condition', () => {
+      expect(primaryKeysFilter(UID, [`${UID}:a`, `${UID}:b"c`])).toEqual({
+        expr: '(_vg_tenant == {vg_tenant}) && (_vg_pk in {vg_pks})',
+        values: { vg_tenant: UID, vg_pks: [`${UID}:a`, `${UID}:b"c`] },
+      });
+      expect(() => primaryKeysFilter(UID, [])).toThrow(/empty/);
+    });
+
+    it('translates each operator to a template over the _vg_filter index', () => {
+      const cases: [FilterNode, string, Record<string, TemplateValue>][] = [
+        [
+          { op: '$eq', field: 'color', value: 'red' },
+          'json_contains(_vg_filter["str"]["color"], {p0})',
+          { p0: 'red' },
+        ],
+        [
+          { op: '$eq', field: 'n', value: 5 },
+          'json_contains(_vg_filter["num"]["n"], {p0})',
+          { p0: 5 },
+        ],
+        [
+          { op: '$eq', field: 'b', value: false },
+          'json_contains(_vg_filter["bool"]["b"], {p0})',
+          { p0: false },
+        ],
+        [
+          { op: '$ne', field: 'color', value: 'red' },
+          '(json_contains(_vg_filter["keys"], {p0}) && !json_contains(_vg_filter["str"]["color"], {p1}))',
+          { p0: 'color', p1: 'red' },
+        ],
+        [
+          { op: '$in', field: 'x', values: ['a', 1, 2.5, true, 'a', 3] },
+          '(json_contains_any(_vg_filter["str"]["x"], {p0}) || json_contains_any(_vg_filter["num"]["x"], {p1}) || json_contains_any(_vg_filter["num"]["x"], {p2}) || json_contains_any(_vg_filter["bool"]["x"], {p3}))',
+          { p0: ['a'], p1: [1, 3], p2: [2.5], p3: [true] },
+        ],
+        [
+          { op: '$nin', field: 'x', values: ['a'] },
+          '(json_contains(_vg_filter["keys"], {p0}) && !(json_contains_any(_vg_filter["str"]["x"], {p1})))',
+          { p0: 'x', p1: ['a'] },
+        ],
+        [{ op: '$gt', field: 'n', value: 1 }, '_vg_filter["max"]["n"] > {p0}', { p0: 1 }],
+        [{ op: '$gte', field: 'n', value: 1.5 }, '_vg_filter["max"]["n"] >= {p0}', { p0: 1.5 }],
+        [{ op: '$lt', field: 'n', value: -1 }, '_vg_filter["min"]["n"] < {p0}', { p0: -1 }],
+        [{ op: '$lte', field: 'n', value: 0 }, '_vg_filter["min"]["n"] <= {p0}', { p0: 0 }],
+        [
+          { op: '$gt', field: 'n', value: 'a' },
+          'json_contains(_vg_filter["keys"], {p0})',
+          { p0: '' },
+        ],
+        [
+          {
+            op: '$or',
+            nodes: [
+              { op: '$eq', field: 'a', value: 1 },
+              { op: '$eq', field: 'b', value: 'x' },
+            ],
+          },
+          '(json_contains(_vg_filter["num"]["a"], {p0}) || json_contains(_vg_filter["str"]["b"], {p1}))',
+          { p0: 1, p1: 'x' },
+        ],
+      ];
+      for (const [node, expr, values] of cases) {
+        const bound = new TemplateValues();
+        expect(compileFilter(node, bound)).toBe(expr);
+        expect(bound.all()).toEqual(values);
+      }
+    });
+
+    it('wraps a user filter so that it can only narrow the tenant condition', () => {
+      const filter = userFilter(UID, {
+        op: '$or',
+        nodes: [
+          { op: '$eq', field: 'a', value: 'x' },
+          { op: '$eq', field: 'a', value: 'y' },
+        ],
+      });
+      expect(filter.expr).toBe(
+        '(_vg_tenant == {vg_tenant}) && ((json_contains(_vg_filter["str"]["a"], {p0}) || json_contains(_vg_filter["str"]["a"], {p1})))',
+      );
+      expect(filter.values).toEqual({ p0: 'x', p1: 'y', vg_tenant: UID });
+    });
+
+    it('refuses integers Milvus cannot carry exactly, empty lists and invalid field names', () => {
+      const bound = new TemplateValues();
+      expect(() => compileFilter({ op: '$eq', field: 'n', value: 2 ** 53 }, bound)).toThrow(
+        /9007199254740991/,
+      );
+      expect(() => compileFilter({ op: '$in', field: 'n', values: [] }, bound)).toThrow(/empty/);
+      expect(() => compileFilter({ op: '$and', nodes: [] }, bound)).toThrow(/without/);
+      for (const field of ['a"]', 'a b', '', 'x'.repeat(65), 'a)||(b']) {
+        expect(() => compileFilter({ op: '$eq', field, value: 1 }, bound)).toThrow(/field/);
+        expect(() => compileFilter({ op: '$gt', field, value: 'x' }, bound)).toThrow(/field/);
+      }
+    });
+
+    it('never puts a value into the expression, whatever it contains', () => {
+      const hostile = [
+        `" || true || "`,
+        `') or 1=1 --`,
+        '\\',
+        '\\"',
+        'a\u0000b',
+        '{vg_tenant}',
+        '})) || ((',
+        '𝕋énant 🦄',
+        `_vg_tenant != ""`,
+      ];
+      for (const value of hostile) {
+        const filter = userFilter(UID, {
+          op: '$and',
+          nodes: [
+            { op: '$eq', field: 's', value },
+            { op: '$nin', field: 's', values: [value, 'x'] },
+          ],
+        });
+        expect(filter.expr).toBe(
+          '(_vg_tenant == {vg_tenant}) && ((json_contains(_vg_filter["str"]["s"], {p0}) && (json_contains(_vg_filter["keys"], {p1}) && !(json_contains_any(_vg_filter["str"]["s"], {p2})))))',
+        );
+        expect(filter.values).toEqual({ p0: value, p1: 's', p2: [value, 'x'], vg_tenant: UID });
+      }
+    });
+  });
+
+  describe('semantics, against the embedded backend on the same records', () => {
+    let db: Database.Database;
+    const rows = Object.entries(RECORDS).map(([label, metadata]) => ({
+      label,
+      row: {
+        _vg_tenant: UID,
+        _vg_filter: JSON.parse(JSON.stringify(filterIndexOf(metadata))) as FilterIndex,
+      },
+    }));
+
+    beforeAll(() => {
+      db = new Database(':memory:');
+      db.exec('CREATE TABLE t (label TEXT NOT NULL, metadata TEXT)');
+      const insert = db.prepare('INSERT INTO t (label, metadata) VALUES (?, ?)');
+      for (const [label, metadata] of Object.entries(RECORDS)) {
+        insert.run(label, JSON.stringify(metadata));
+      }
+    });
+
+    afterAll(() => db.close());
+
+    function embedded(filter: FilterNode): string[] {
+      const compiled = compileSqliteFilter(filter);
+      return (
+        db
+          .prepare(`SELECT label FROM t WHERE ${compiled.sql}`)
+          .pluck()
+          .all(...compiled.params) as string[]
+      ).sort();
+    }
+
+    function milvus(filter: FilterNode): string[] {
+      const { expr, values } = userFilter(UID, filter);
+      const predicate = parse(expr, values);
+      return rows
+        .filter(({ row }) => predicate(row))
+        .map(({ label }) => label)
+        .sort();
+    }
+
+    it.each([
+      ['a missing field matches no $ne', { op: '$ne', field: 'v', value: 'zzz' }],
+      ['a missing field matches no $nin', { op: '$nin', field: 'v', values: ['zzz'] }],
+      ['"5" is not 5', { op: '$eq', field: 'v', value: 5 }],
+      ['true is not 1', { op: '$eq', field: 'v', value: 1 }],
+      ['an array matches when one element does', { op: '$eq', field: 'v', value: 'a' }],
+      ['$ne holds on an array when no element equals', { op: '$ne', field: 'v', value: 5 }],
+      ['a range holds when one element does', { op: '$gt', field: 'v', value: 8 }],
+      ['ranges take numbers only', { op: '$lt', field: 'v', value: 'z' }],
+      ['fractions compare as numbers', { op: '$in', field: 'v', values: [2.5, 5.5] }],
+    ] as [string, FilterNode][])('%s', (_name, filter) => {
+      expect(milvus(filter)).toEqual(embedded(filter));
+    });
+
+    it('matches the embedded backend on 600 random filters', () => {
+      const next = rng(20260501);
+      let nonTrivial = 0;
+      for (let n = 0; n < 600; n++) {
+        const filter = randomFilter(next, 3);
+        const expected = embedded(filter);
+        expect({ filter, matched: milvus(filter) }).toEqual({ filter, matched: expected });
+        if (expected.length > 0 && expected.length < rows.length) nonTrivial++;
+      }
+      expect(nonTrivial).toBeGreaterThan(200);
+    });
+
+    it('keeps another tenant out whatever the user filter says', () => {
+      const other = { _vg_tenant: 'f'.repeat(32), _vg_filter: rows[0]!.row._vg_filter };
+      const { expr, values } = userFilter(UID, {
+        op: '$or',
+        nodes: [
+          { op: '$ne', field: 'v', value: 'zzz' },
+          { op: '$eq', field: 'v', value: 5 },
+        ],
+      });
+      const predicate = parse(expr, values);
+      expect(predicate(rows[0]!.row)).toBe(true);
+      expect(predicate(other)).toBe(false);
+    });
+  });
+});

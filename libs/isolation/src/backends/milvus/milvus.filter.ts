@@ -1,0 +1,182 @@
+import { UnprocessableError } from '@vecgate/core';
+import { FilterNode, Scalar } from '../../ports/vector.types';
+import { assertUid } from './milvus.naming';
+import { FIELD } from './milvus.schema';
+
+/** Values a Milvus filter template carries (`expr_template_values`). */
+export type TemplateValue = string | number | boolean | string[] | number[] | boolean[];
+
+/** A filter template and its values: no value is ever part of `expr`. */
+export interface MilvusFilter {
+  readonly expr: string;
+  readonly values: Readonly<Record<string, TemplateValue>>;
+}
+
+export const TENANT_PLACEHOLDER = 'vg_tenant';
+export const PKS_PLACEHOLDER = 'vg_pks';
+
+/** The first clause of every filter vecgate sends, whatever the strategy. */
+export const TENANT_CLAUSE = `(${FIELD.tenant} == {${TENANT_PLACEHOLDER}})`;
+
+/** Same pattern the filter parser enforces; checked again because it is spliced as a JSON key. */
+const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+/** Binds values to numbered placeholders `{p0}`, `{p1}`... */
+export class TemplateValues {
+  private readonly bound: Record<string, TemplateValue> = {};
+  private next = 0;
+
+  bind(value: TemplateValue): string {
+    const name = `p${this.next++}`;
+    this.bound[name] = value;
+    return `{${name}}`;
+  }
+
+  all(): Record<string, TemplateValue> {
+    return { ...this.bound };
+  }
+}
+
+/**
+ * `(tenant condition) && (condition)`: the tenant uid is a template value too, and the
+ * condition (user filter, id list) can only narrow it. Fails closed on a bad uid.
+ */
+export function tenantScoped(
+  tenantUid: string,
+  condition?: (values: TemplateValues) => string,
+  extra: Readonly<Record<string, TemplateValue>> = {},
+): MilvusFilter {
+  assertUid(tenantUid);
+  const values = new TemplateValues();
+  const narrowed = condition ? condition(values) : undefined;
+  return {
+    expr: narrowed === undefined ? TENANT_CLAUSE : `${TENANT_CLAUSE} && (${narrowed})`,
+    values: { ...values.all(), ...extra, [TENANT_PLACEHOLDER]: tenantUid },
+  };
+}
+
+/** The tenant's records among the given primary keys. */
+export function primaryKeysFilter(tenantUid: string, primaryKeys: readonly string[]): MilvusFilter {
+  if (primaryKeys.length === 0) throw new Error('a primary key list cannot be empty');
+  return tenantScoped(tenantUid, () => `${FIELD.pk} in {${PKS_PLACEHOLDER}}`, {
+    [PKS_PLACEHOLDER]: [...primaryKeys],
+  });
+}
+
+/** The tenant's records that satisfy a user filter. */
+export function userFilter(tenantUid: string, node: FilterNode): MilvusFilter {
+  return tenantScoped(tenantUid, (values) => compileFilter(node, values));
+}
+
+/**
+ * Translates a validated filter over the `_vg_filter` index (see `filterIndexOf`), with the
+ * semantics of the embedded backend: type-strict equality, any element of an array, `$ne`
+ * and `$nin` false for a missing field, ranges on numbers only.
+ */
+export function compileFilter(node: FilterNode, values: TemplateValues): string {
+  switch (node.op) {
+    case '$and':
+    case '$or': {
+      if (node.nodes.length === 0) throw new UnprocessableError(`${node.op} without filters`);
+      const parts = node.nodes.map((child) => compileFilter(child, values));
+      return `(${parts.join(node.op === '$and' ? ' && ' : ' || ')})`;
+    }
+    case '$eq':
+      return equals(node.field, node.value, values);
+    case '$ne':
+      return `(${present(node.field, values)} && !${equals(node.field, node.value, values)})`;
+    case '$in':
+      return anyOf(node.field, node.values, values);
+    case '$nin':
+      return `(${present(node.field, values)} && !${anyOf(node.field, node.values, values)})`;
+    case '$gt':
+    case '$gte':
+    case '$lt':
+    case '$lte':
+      return range(node.op, node.field, node.value, values);
+  }
+}
+
+function checkField(field: string): void {
+  if (!FIELD_NAME.test(field)) throw new UnprocessableError('invalid filter field', 'filter');
+}
+
+function path(group: 'str' | 'num' | 'bool' | 'min' | 'max', field: string): string {
+  checkField(field);
+  return `${FIELD.filter}["${group}"]["${field}"]`;
+}
+
+/** The field exists with a comparable value (a scalar or an array). */
+function present(field: string, values: TemplateValues): string {
+  checkField(field);
+  return `json_contains(${FIELD.filter}["keys"], ${values.bind(field)})`;
+}
+
+/** Always false: no comparable key is the empty string. */
+function nothing(values: TemplateValues): string {
+  return `json_contains(${FIELD.filter}["keys"], ${values.bind('')})`;
+}
+
+function groupOf(value: Scalar): 'str' | 'num' | 'bool' {
+  return typeof value === 'string' ? 'str' : typeof value === 'number' ? 'num' : 'bool';
+}
+
+/** Milvus carries integers as int64 and compares JSON numbers exactly only within ±2^53. */
+function checkNumber(value: Scalar): void {
+  if (typeof value === 'number' && Number.isInteger(value) && !Number.isSafeInteger(value)) {
+    throw new UnprocessableError(
+      'filter integers beyond ±9007199254740991 are not supported on Milvus',
+      'filter',
+    );
+  }
+}
+
+function equals(field: string, value: Scalar, values: TemplateValues): string {
+  checkNumber(value);
+  return `json_contains(${path(groupOf(value), field)}, ${values.bind(value)})`;
+}
+
+/**
+ * One `json_contains_any` per value kind: a template array must hold one type (the SDK types
+ * an array by its first element), and integers and fractions travel as int64 and double.
+ */
+function anyOf(field: string, list: readonly Scalar[], values: TemplateValues): string {
+  if (list.length === 0) throw new UnprocessableError('an empty value list', 'filter');
+  list.forEach(checkNumber);
+  const strings = [...new Set(list.filter((v): v is string => typeof v === 'string'))];
+  const numbers = [...new Set(list.filter((v): v is number => typeof v === 'number'))];
+  const booleans = [...new Set(list.filter((v): v is boolean => typeof v === 'boolean'))];
+  const integers = numbers.filter((n) => Number.isInteger(n));
+  const fractions = numbers.filter((n) => !Number.isInteger(n));
+  const parts: string[] = [];
+  if (strings.length > 0)
+    parts.push(`json_contains_any(${path('str', field)}, ${values.bind(strings)})`);
+  if (integers.length > 0)
+    parts.push(`json_contains_any(${path('num', field)}, ${values.bind(integers)})`);
+  if (fractions.length > 0)
+    parts.push(`json_contains_any(${path('num', field)}, ${values.bind(fractions)})`);
+  if (booleans.length > 0)
+    parts.push(`json_contains_any(${path('bool', field)}, ${values.bind(booleans)})`);
+  return `(${parts.join(' || ')})`;
+}
+
+const RANGE = {
+  $gt: { bound: 'max', op: '>' },
+  $gte: { bound: 'max', op: '>=' },
+  $lt: { bound: 'min', op: '<' },
+  $lte: { bound: 'min', op: '<=' },
+} as const;
+
+/** Some numeric element satisfies the bound exactly when the greatest (or least) one does. */
+function range(
+  op: keyof typeof RANGE,
+  field: string,
+  value: Scalar,
+  values: TemplateValues,
+): string {
+  checkField(field);
+  if (typeof value !== 'number') return nothing(values);
+  checkNumber(value);
+  const { bound, op: symbol } = RANGE[op];
+  return `${path(bound, field)} ${symbol} ${values.bind(value)}`;
+}

@@ -1,0 +1,114 @@
+import { decodePrimaryKey } from './milvus.naming';
+import { collectionFields, filterIndexOf, MAX_ID_BYTES, scoreOf, toRow } from './milvus.schema';
+
+const UID = '0123456789abcdef0123456789abcdef';
+
+describe('Milvus records schema', () => {
+  it('declares the tenant field as partition key only for partition_key collections', () => {
+    expect(collectionFields(8, true)).toEqual([
+      { name: '_vg_pk', data_type: 'VarChar', is_primary_key: true, max_length: 2081 },
+      { name: '_vg_tenant', data_type: 'VarChar', max_length: 32, is_partition_key: true },
+      { name: '_vg_id', data_type: 'VarChar', max_length: 2048 },
+      { name: '_vg_vector', data_type: 'FloatVector', dim: 8 },
+      { name: '_vg_meta', data_type: 'JSON' },
+      { name: '_vg_filter', data_type: 'JSON' },
+    ]);
+    expect(collectionFields(8, false)[1]).toEqual({
+      name: '_vg_tenant',
+      data_type: 'VarChar',
+      max_length: 32,
+    });
+  });
+
+  it('stores the tenant uid, the id, the vector, the metadata and a uid-prefixed key', () => {
+    const row = toRow(UID, {
+      id: 'doc:1',
+      values: Float32Array.from([0.5, -1]),
+      metadata: { tag: ['a', 1] },
+    });
+    expect(row).toEqual({
+      _vg_pk: `${UID}:doc:1`,
+      _vg_tenant: UID,
+      _vg_id: 'doc:1',
+      _vg_vector: [0.5, -1],
+      _vg_meta: { tag: ['a', 1] },
+      _vg_filter: {
+        keys: ['tag'],
+        str: { tag: ['a'] },
+        num: { tag: [1] },
+        min: { tag: 1 },
+        max: { tag: 1 },
+      },
+    });
+    expect(toRow(UID, { id: 'x', values: Float32Array.from([1]) })._vg_meta).toEqual({});
+  });
+
+  it('refuses an id longer than the VarChar field, naming the input field', () => {
+    const id = 'é'.repeat(MAX_ID_BYTES / 2 + 1);
+    expect(() => toRow(UID, { id, values: Float32Array.from([1]) }, 'vectors[3].id')).toThrow(
+      expect.objectContaining({ status: 422, extras: { field: 'vectors[3].id' } }),
+    );
+    expect(
+      toRow(UID, { id: 'é'.repeat(MAX_ID_BYTES / 2), values: Float32Array.from([1]) })._vg_id,
+    ).toHaveLength(MAX_ID_BYTES / 2);
+  });
+
+  it('gives equal ids of two tenants different keys, and decodes every key back exactly', () => {
+    const other = 'f'.repeat(32);
+    const ids = ['a', 'a:b', ':', '', `${other}:a`, '"\u0000🦄'];
+    const keys = new Set<string>();
+    for (const uid of [UID, other]) {
+      for (const id of ids) {
+        const key = toRow(uid, { id, values: Float32Array.from([1]) })._vg_pk as string;
+        expect(decodePrimaryKey(key)).toEqual({ uid, id });
+        keys.add(key);
+      }
+    }
+    expect(keys.size).toBe(ids.length * 2);
+    expect(() => decodePrimaryKey('short:a')).toThrow(/primary key/);
+  });
+
+  describe('filter index', () => {
+    it('indexes comparable values by type, with least and greatest number', () => {
+      expect(
+        filterIndexOf({
+          s: 'x',
+          n: 5,
+          f: false,
+          arr: ['x', 'x', 3, -1.5, true, true, [9], { a: 1 }, null],
+          empty: [],
+          nil: null,
+          obj: { a: 1 },
+        }),
+      ).toEqual({
+        keys: ['s', 'n', 'f', 'arr', 'empty'],
+        str: { s: ['x'], arr: ['x'] },
+        num: { n: [5], arr: [3, -1.5] },
+        bool: { f: [false], arr: [true] },
+        min: { n: 5, arr: -1.5 },
+        max: { n: 5, arr: 3 },
+      });
+    });
+
+    it('keeps a __proto__ key as data, never as a prototype', () => {
+      const metadata = JSON.parse('{"__proto__": "x", "constructor": 1}') as Record<string, string>;
+      const index = filterIndexOf(metadata);
+      expect(Object.keys(index.str!)).toEqual(['__proto__']);
+      expect(JSON.stringify(index)).toBe(
+        '{"keys":["__proto__","constructor"],"str":{"__proto__":["x"]},"num":{"constructor":[1]},"min":{"constructor":1},"max":{"constructor":1}}',
+      );
+    });
+
+    it('is only the key list for a record without metadata', () => {
+      expect(filterIndexOf(undefined)).toEqual({ keys: [] });
+      expect(filterIndexOf({})).toEqual({ keys: [] });
+    });
+  });
+
+  it('turns Milvus scores into higher-is-more-similar scores', () => {
+    expect(scoreOf('cosine', 0.25)).toBe(0.25);
+    expect(scoreOf('dot', -3)).toBe(-3);
+    expect(scoreOf('euclidean', 9)).toBe(-3);
+    expect(scoreOf('euclidean', -1e-9)).toBe(-0);
+  });
+});

@@ -1,0 +1,152 @@
+import { UnprocessableError } from '@vecgate/core';
+import { Metadata, MetricName, VectorWrite } from '../../ports/vector.types';
+import { encodePrimaryKey } from './milvus.naming';
+
+/**
+ * Storage fields of every vecgate collection. User metadata keys cannot start with `_vg`
+ * (reserved), so no metadata key can collide with them; the filter index below is the only
+ * place user keys appear, always as JSON keys inside `_vg_filter`.
+ */
+export const FIELD = {
+  pk: '_vg_pk',
+  tenant: '_vg_tenant',
+  id: '_vg_id',
+  vector: '_vg_vector',
+  metadata: '_vg_meta',
+  filter: '_vg_filter',
+} as const;
+
+export const VECTOR_INDEX_NAME = '_vg_vector_index';
+
+/** Byte bounds of the VarChar fields (Milvus counts `max_length` in bytes). */
+export const MAX_ID_BYTES = 2048;
+const UID_BYTES = 32;
+export const MAX_PK_BYTES = UID_BYTES + 1 + MAX_ID_BYTES;
+
+export const MILVUS_METRIC: Record<MetricName, 'COSINE' | 'L2' | 'IP'> = {
+  cosine: 'COSINE',
+  euclidean: 'L2',
+  dot: 'IP',
+};
+
+/** The field definitions of a vecgate collection, in the shape `createCollection` takes. */
+export interface MilvusFieldDefinition {
+  readonly name: string;
+  readonly data_type: 'VarChar' | 'FloatVector' | 'JSON';
+  readonly is_primary_key?: boolean;
+  readonly is_partition_key?: boolean;
+  readonly max_length?: number;
+  readonly dim?: number;
+}
+
+/**
+ * `_vg_tenant` is the partition-key field of a partition_key collection, so Milvus hashes
+ * each tenant's rows into a few physical partitions and prunes the others at search time.
+ */
+export function collectionFields(
+  dimension: number,
+  partitionKey: boolean,
+): MilvusFieldDefinition[] {
+  return [
+    { name: FIELD.pk, data_type: 'VarChar', is_primary_key: true, max_length: MAX_PK_BYTES },
+    {
+      name: FIELD.tenant,
+      data_type: 'VarChar',
+      max_length: UID_BYTES,
+      ...(partitionKey ? { is_partition_key: true } : {}),
+    },
+    { name: FIELD.id, data_type: 'VarChar', max_length: MAX_ID_BYTES },
+    { name: FIELD.vector, data_type: 'FloatVector', dim: dimension },
+    { name: FIELD.metadata, data_type: 'JSON' },
+    { name: FIELD.filter, data_type: 'JSON' },
+  ];
+}
+
+/**
+ * A derived, typed view of the metadata that filters run against, so that the filter
+ * semantics of the design hold on Milvus without relying on how Milvus compares mixed JSON
+ * types: for each top-level key whose value is a string, number, boolean or array, its
+ * scalar values by type (array elements count one by one; nested arrays, objects and nulls
+ * are not comparable) and the least and greatest number (a range holds for some element
+ * exactly when it holds for the greatest or the least one). `keys` lists the comparable
+ * keys, which `$ne` and `$nin` require: a missing field matches no comparison.
+ */
+export interface FilterIndex {
+  keys: string[];
+  str?: Record<string, string[]>;
+  num?: Record<string, number[]>;
+  bool?: Record<string, boolean[]>;
+  min?: Record<string, number>;
+  max?: Record<string, number>;
+}
+
+const KEY = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+export function filterIndexOf(metadata: Metadata | undefined): FilterIndex {
+  // Maps, then Object.fromEntries: a key such as `__proto__` stays an own property.
+  const keys: string[] = [];
+  const str = new Map<string, string[]>();
+  const num = new Map<string, number[]>();
+  const bool = new Map<string, boolean[]>();
+  for (const [key, value] of Object.entries(metadata ?? {})) {
+    // Filter fields match the same pattern, so a key outside it could never be addressed.
+    if (!KEY.test(key)) continue;
+    if (value === null || (typeof value === 'object' && !Array.isArray(value))) continue;
+    keys.push(key);
+    for (const element of Array.isArray(value) ? value : [value]) {
+      if (typeof element === 'string') append(str, key, element);
+      else if (typeof element === 'number') append(num, key, element);
+      else if (typeof element === 'boolean') append(bool, key, element);
+    }
+  }
+  const index: FilterIndex = { keys };
+  if (str.size > 0) index.str = Object.fromEntries(str);
+  if (bool.size > 0) index.bool = Object.fromEntries(bool);
+  if (num.size > 0) {
+    index.num = Object.fromEntries(num);
+    index.min = Object.fromEntries([...num].map(([key, list]) => [key, Math.min(...list)]));
+    index.max = Object.fromEntries([...num].map(([key, list]) => [key, Math.max(...list)]));
+  }
+  return index;
+}
+
+/** Adds a value once: repeats change no comparison and only cost bytes. */
+function append<T>(groups: Map<string, T[]>, key: string, value: T): void {
+  const list = groups.get(key);
+  if (!list) groups.set(key, [value]);
+  else if (!list.includes(value)) list.push(value);
+}
+
+/** One record as the row Milvus stores: tenant uid, caller's id, vector, metadata. */
+export interface MilvusRow {
+  [field: string]: string | number[] | Metadata | FilterIndex;
+}
+
+export function toRow(uid: string, record: VectorWrite, field = 'vectors'): MilvusRow {
+  if (Buffer.byteLength(record.id, 'utf8') > MAX_ID_BYTES) {
+    throw new UnprocessableError(`a record id is at most ${MAX_ID_BYTES} bytes on Milvus`, field);
+  }
+  const metadata = record.metadata ?? {};
+  return {
+    [FIELD.pk]: encodePrimaryKey(uid, record.id),
+    [FIELD.tenant]: uid,
+    [FIELD.id]: record.id,
+    [FIELD.vector]: Array.from(record.values),
+    [FIELD.metadata]: metadata,
+    [FIELD.filter]: filterIndexOf(metadata),
+  };
+}
+
+/**
+ * Milvus scores: COSINE is the cosine similarity and IP the dot product (higher is more
+ * similar already); L2 is the squared euclidean distance, so the score is its negated root.
+ */
+export function scoreOf(metric: MetricName, raw: number): number {
+  switch (metric) {
+    case 'cosine':
+    case 'dot':
+      return raw;
+    case 'euclidean':
+      return -Math.sqrt(Math.max(0, raw));
+  }
+}

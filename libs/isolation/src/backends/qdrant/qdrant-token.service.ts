@@ -1,0 +1,29 @@
+import { Injectable } from '@nestjs/common';
+import { ConflictError } from '@vecgate/core';
+import { TenantScope } from '../../ports/vector.types';
+import { BackendDrivers } from '../../routing/backend-drivers';
+import { MintedQdrantToken, QdrantBackend, QdrantTokenRequest } from './qdrant.backend';
+
+/**
+ * Mints Qdrant-native tokens for tenants on the Qdrant `collection` strategy. Calls made with
+ * such a token go straight to Qdrant: the gateway neither sees nor audits them, so the token
+ * is bounded in scope (one collection), in time (QDRANT_TOKEN_MAX_TTL) and in life (erasing
+ * the tenant revokes it).
+ */
+@Injectable()
+export class QdrantTokenService {
+  constructor(private readonly drivers: BackendDrivers) {}
+
+  async mint(scope: TenantScope, request: QdrantTokenRequest): Promise<MintedQdrantToken> {
+    if (scope.placement.backend !== 'qdrant') {
+      throw new ConflictError(
+        `tenant ${scope.tenantId} is on the ${scope.placement.backend} backend: Qdrant tokens exist only for tenants on Qdrant`,
+      );
+    }
+    const driver = this.drivers.has('qdrant') ? this.drivers.get('qdrant') : undefined;
+    if (!(driver instanceof QdrantBackend)) {
+      throw new ConflictError('the Qdrant backend is not enabled (QDRANT_URL)');
+    }
+    return driver.mintToken(scope, request);
+  }
+}

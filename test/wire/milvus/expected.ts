@@ -1,0 +1,222 @@
+import { MilvusStrategy } from '@vecgate/isolation/backends/milvus/milvus.naming';
+import { tv } from './fixtures';
+import { Message } from './stub-server';
+
+// Literal expectations of the wire tests for tenant A (`0123...cdef`), kept out of the spec.
+
+/** Where each strategy puts tenant A. */
+export const PLACES: Record<
+  MilvusStrategy,
+  { database: string; collection: string; partition?: string }
+> = {
+  database: { database: 'vg_t_0123456789abcdef0123456789abcdef', collection: 'vg_records' },
+  collection: { database: 'default', collection: 'vg_t_0123456789abcdef0123456789abcdef' },
+  partition: {
+    database: 'default',
+    collection: 'vg_shared_4_cosine_part',
+    partition: 'vg_t_0123456789abcdef0123456789abcdef',
+  },
+  partition_key: { database: 'default', collection: 'vg_shared_4_cosine' },
+};
+
+/** The RPCs of a first provisioning, in order: capacity plan and census, then creation. */
+export const PROVISION_CALLS: Record<MilvusStrategy, string[]> = {
+  database: [
+    'ListDatabases',
+    'ListDatabases',
+    'ShowCollections',
+    'ListDatabases',
+    'CreateDatabase',
+    'DescribeCollection',
+    'CreateCollection',
+    'DescribeIndex',
+    'CreateIndex',
+    'LoadCollection',
+    'GetLoadState',
+  ],
+  collection: [
+    'ListDatabases',
+    'ShowCollections',
+    'ListDatabases',
+    'ShowCollections',
+    'ListDatabases',
+    'DescribeCollection',
+    'CreateCollection',
+    'DescribeIndex',
+    'CreateIndex',
+    'LoadCollection',
+    'GetLoadState',
+  ],
+  partition: [
+    'ListDatabases',
+    'ShowCollections',
+    'ListDatabases',
+    'ShowCollections',
+    'ListDatabases',
+    'DescribeCollection',
+    'CreateCollection',
+    'DescribeIndex',
+    'CreateIndex',
+    'LoadCollection',
+    'GetLoadState',
+    'HasPartition',
+    'CreatePartition',
+    'LoadPartitions',
+    'GetLoadState',
+  ],
+  partition_key: [
+    'ListDatabases',
+    'ShowCollections',
+    'ListDatabases',
+    'ShowCollections',
+    'ListDatabases',
+    'DescribeCollection',
+    'CreateCollection',
+    'DescribeIndex',
+    'CreateIndex',
+    'LoadCollection',
+    'GetLoadState',
+  ],
+};
+
+/** The fields of the collection a strategy creates, as CreateCollection's schema carries them. */
+export function expectedSchema(strategy: MilvusStrategy): Message[] {
+  return [
+    {
+      name: '_vg_pk',
+      data_type: 'VarChar',
+      is_primary_key: true,
+      is_partition_key: false,
+      type_params: [{ key: 'max_length', value: '2081' }],
+    },
+    {
+      name: '_vg_tenant',
+      data_type: 'VarChar',
+      is_primary_key: false,
+      is_partition_key: strategy === 'partition_key',
+      type_params: [{ key: 'max_length', value: '32' }],
+    },
+    {
+      name: '_vg_id',
+      data_type: 'VarChar',
+      is_primary_key: false,
+      is_partition_key: false,
+      type_params: [{ key: 'max_length', value: '2048' }],
+    },
+    {
+      name: '_vg_vector',
+      data_type: 'FloatVector',
+      is_primary_key: false,
+      is_partition_key: false,
+      type_params: [{ key: 'dim', value: '4' }],
+    },
+    {
+      name: '_vg_meta',
+      data_type: 'JSON',
+      is_primary_key: false,
+      is_partition_key: false,
+      type_params: [],
+    },
+    {
+      name: '_vg_filter',
+      data_type: 'JSON',
+      is_primary_key: false,
+      is_partition_key: false,
+      type_params: [],
+    },
+  ];
+}
+
+/** What erasing the tenant `uid` sends, in order, and the place its report names. */
+export function expectedErasure(
+  strategy: MilvusStrategy,
+  uid: string,
+): { report: string; calls: [string, Message][] } {
+  const own = {
+    database: { database: `vg_t_${uid}`, collection: 'vg_records' },
+    collection: { database: 'default', collection: `vg_t_${uid}` },
+    partition: {
+      database: 'default',
+      collection: 'vg_shared_4_cosine_part',
+      partition: `vg_t_${uid}`,
+    },
+    partition_key: { database: 'default', collection: 'vg_shared_4_cosine' },
+  }[strategy];
+  const expected: Record<MilvusStrategy, { report: string; calls: [string, Message][] }> = {
+    database: {
+      report: `milvus:vg_t_${uid}`,
+      calls: [
+        ['ShowCollections', { db_name: own.database }],
+        ['DropCollection', { db_name: own.database, collection_name: 'vg_records' }],
+        ['DropDatabase', { db_name: own.database }],
+        ['ListDatabases', {}],
+      ],
+    },
+    collection: {
+      report: `milvus:default/vg_t_${uid}`,
+      calls: [
+        ['DropCollection', { db_name: 'default', collection_name: own.collection }],
+        ['DescribeCollection', { db_name: 'default', collection_name: own.collection }],
+      ],
+    },
+    partition: {
+      report: `milvus:default/vg_shared_4_cosine_part/vg_t_${uid}`,
+      calls: [
+        ['DescribeCollection', { db_name: 'default', collection_name: own.collection }],
+        [
+          'ReleasePartitions',
+          {
+            db_name: 'default',
+            collection_name: own.collection,
+            partition_names: [`vg_t_${uid}`],
+          },
+        ],
+        [
+          'DropPartition',
+          { db_name: 'default', collection_name: own.collection, partition_name: `vg_t_${uid}` },
+        ],
+        [
+          'HasPartition',
+          { db_name: 'default', collection_name: own.collection, partition_name: `vg_t_${uid}` },
+        ],
+        [
+          'Query',
+          {
+            db_name: 'default',
+            collection_name: own.collection,
+            partition_names: [],
+            expr: '(_vg_tenant == {vg_tenant})',
+            expr_template_values: { vg_tenant: tv.str(uid) },
+          },
+        ],
+      ],
+    },
+    partition_key: {
+      report: 'milvus:default/vg_shared_4_cosine',
+      calls: [
+        ['DescribeCollection', { db_name: 'default', collection_name: own.collection }],
+        [
+          'Delete',
+          {
+            db_name: 'default',
+            collection_name: own.collection,
+            partition_name: '',
+            expr: '(_vg_tenant == {vg_tenant})',
+            expr_template_values: { vg_tenant: tv.str(uid) },
+          },
+        ],
+        [
+          'Query',
+          {
+            db_name: 'default',
+            collection_name: own.collection,
+            partition_names: [],
+            expr: '(_vg_tenant == {vg_tenant})',
+            expr_template_values: { vg_tenant: tv.str(uid) },
+          },
+        ],
+      ],
+    },
+  };
+  return expected[strategy];
+}

@@ -1,0 +1,185 @@
+import Database from 'better-sqlite3';
+import { FilterNode, Metadata, Scalar } from '@vecgate/isolation';
+import { compileSqliteFilter } from '../../../libs/isolation/src/backends/embedded/sqlite-filter';
+import { translateFilter } from '../../../libs/isolation/src/backends/qdrant/qdrant-filter';
+import { toPoint } from '../../../libs/isolation/src/backends/qdrant/qdrant-payload';
+import { compileFilter, Payload, PointView } from './qdrant-filter-model';
+
+/**
+ * The Qdrant translation must keep the embedded backend's filter semantics. Every filter below
+ * runs twice over the same records: as SQL through the embedded compiler on SQLite, and as the
+ * translated Qdrant condition through the model of Qdrant's condition checker
+ * (qdrant-filter-model.ts, ported from Qdrant's sources). The matching records must be equal.
+ */
+
+const HOSTILE = [
+  `' OR 1=1 --`,
+  `"}], "should": [{"key": "_vg_tenant"`,
+  `metadata.x`,
+  `_vg_tenant`,
+  `a\\b`,
+  `nul\u0000byte`,
+  `𝕋énant 🦄`,
+  `e\u0301`,
+  '',
+];
+
+/** Records covering every JSON shape a field can have, including the awkward ones. */
+const RECORDS: Record<string, Metadata | undefined> = {
+  none: undefined,
+  empty: {},
+  str5: { v: '5', kind: 'a' },
+  int5: { v: 5, kind: 'a' },
+  real5: { v: 5.5, kind: 'b' },
+  neg: { v: -2, kind: 'b' },
+  zero: { v: 0 },
+  big: { v: 1e15 },
+  true: { v: true },
+  false: { v: false },
+  nullv: { v: null },
+  obj: { v: { v: 5, a: 'x' } },
+  emptyArr: { v: [] },
+  nullArr: { v: [null] },
+  objArr: { v: [{ v: 5 }] },
+  nestedArr: { v: [[5], ['x']] },
+  strArr: { v: ['x', 'y', '5'] },
+  numArr: { v: [1, 5, 9.5] },
+  mixedArr: { v: ['5', 5, true, null] },
+  boolArr: { v: [false] },
+  other: { w: 5 },
+  ...Object.fromEntries(HOSTILE.map((s, i) => [`hostile${i}`, { v: s, s: [s, `${s}!`] }])),
+};
+
+const VALUES: Scalar[] = ['5', 5, 5.5, -2, 0, 1e15, 9.5, true, false, 'x', 'y', 'zzz', ...HOSTILE];
+const FIELDS = ['v', 's', 'w', 'kind', 'missing'];
+const COMPARISONS = ['$eq', '$ne', '$gt', '$gte', '$lt', '$lte'] as const;
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function pick<T>(next: () => number, items: readonly T[]): T {
+  return items[Math.floor(next() * items.length)] as T;
+}
+
+function leaf(next: () => number): FilterNode {
+  const field = pick(next, FIELDS);
+  if (next() < 0.3) {
+    const values = Array.from({ length: 1 + Math.floor(next() * 4) }, () => pick(next, VALUES));
+    return { op: next() < 0.5 ? '$in' : '$nin', field, values };
+  }
+  const op = pick(next, COMPARISONS);
+  const numbers = VALUES.filter((v): v is number => typeof v === 'number');
+  const value = op === '$eq' || op === '$ne' ? pick(next, VALUES) : pick(next, numbers);
+  return { op, field, value };
+}
+
+function tree(next: () => number, depth: number): FilterNode {
+  if (depth === 0 || next() < 0.4) return leaf(next);
+  const nodes = Array.from({ length: 1 + Math.floor(next() * 3) }, () => tree(next, depth - 1));
+  return { op: next() < 0.5 ? '$and' : '$or', nodes };
+}
+
+describe('Qdrant filter translation keeps the embedded semantics', () => {
+  let db: Database.Database;
+  let points: PointView[];
+
+  beforeAll(() => {
+    db = new Database(':memory:');
+    db.exec('CREATE TABLE h (label TEXT NOT NULL, metadata TEXT)');
+    const insert = db.prepare('INSERT INTO h (label, metadata) VALUES (?, ?)');
+    points = Object.entries(RECORDS).map(([label, metadata]) => {
+      insert.run(label, metadata === undefined ? null : JSON.stringify(metadata));
+      const point = toPoint('0'.repeat(32), 'dot', label, label, {
+        id: label,
+        values: new Float32Array([1]),
+        ...(metadata ? { metadata } : {}),
+      });
+      // The payload as Qdrant stores it: JSON on the wire.
+      return { id: label, payload: JSON.parse(JSON.stringify(point.payload)) as Payload };
+    });
+  });
+
+  afterAll(() => db.close());
+
+  function viaSqlite(filter: FilterNode): string[] {
+    const compiled = compileSqliteFilter(filter);
+    return (
+      db
+        .prepare(`SELECT label FROM h WHERE ${compiled.sql}`)
+        .pluck()
+        .all(...compiled.params) as string[]
+    ).sort();
+  }
+
+  function viaQdrant(filter: FilterNode): string[] {
+    const condition = translateFilter(filter);
+    if (condition === null) return [];
+    const matches = compileFilter({ must: [condition] });
+    return points
+      .filter((p) => matches(p))
+      .map((p) => String(p.id))
+      .sort();
+  }
+
+  it.each(
+    FIELDS.flatMap((field) =>
+      [...COMPARISONS, '$in', '$nin'].flatMap((op) =>
+        VALUES.map((value) => [op, field, value] as const),
+      ),
+    ).map(([op, field, value]) => [`${field} ${op} ${JSON.stringify(value)}`, op, field, value]),
+  )('%s matches the same records', (_label, op, field, value) => {
+    const filter: FilterNode =
+      op === '$in' || op === '$nin'
+        ? { op, field, values: [value] }
+        : { op: op as (typeof COMPARISONS)[number], field, value };
+    expect(viaQdrant(filter)).toEqual(viaSqlite(filter));
+  });
+
+  it('a missing, null or object field matches no comparison, $ne and $nin included', () => {
+    for (const op of ['$ne', '$nin'] as const) {
+      const filter: FilterNode =
+        op === '$ne' ? { op, field: 'v', value: 'zzz' } : { op, field: 'v', values: ['zzz'] };
+      const matched = viaQdrant(filter);
+      for (const label of ['none', 'empty', 'nullv', 'obj', 'other']) {
+        expect(matched).not.toContain(label);
+      }
+      // An array is comparable even when empty or without scalars: no element equals.
+      for (const label of ['emptyArr', 'nullArr', 'objArr', 'nestedArr']) {
+        expect(matched).toContain(label);
+      }
+    }
+  });
+
+  it('equality is type-strict and holds for one element of an array', () => {
+    expect(viaQdrant({ op: '$eq', field: 'v', value: '5' })).toEqual(
+      ['mixedArr', 'str5', 'strArr'].sort(),
+    );
+    expect(viaQdrant({ op: '$eq', field: 'v', value: 5 })).toEqual(['int5', 'mixedArr', 'numArr']);
+    expect(viaQdrant({ op: '$eq', field: 'v', value: true })).toEqual(['mixedArr', 'true']);
+    expect(viaQdrant({ op: '$gt', field: 'v', value: 4 })).toEqual(
+      ['big', 'int5', 'mixedArr', 'numArr', 'real5'].sort(),
+    );
+  });
+
+  it('1,500 random nested filters match the same records on both', () => {
+    const next = rng(20260427);
+    for (let i = 0; i < 1500; i++) {
+      const filter = tree(next, 4);
+      const sqlite = viaSqlite(filter);
+      const qdrant = viaQdrant(filter);
+      if (JSON.stringify(sqlite) !== JSON.stringify(qdrant)) {
+        throw new Error(
+          `filter ${JSON.stringify(filter)}: sqlite ${JSON.stringify(sqlite)}, qdrant ${JSON.stringify(qdrant)}`,
+        );
+      }
+    }
+  });
+});

@@ -1,0 +1,23 @@
+import { QdrantBackend } from '@vecgate/isolation/backends/qdrant';
+import { describeIsolationConformance } from '../../conformance/isolation.conformance';
+import { QdrantStub } from './qdrant-stub';
+import { stubOptions } from './wire-fixtures';
+
+/**
+ * The shared isolation suite, run through the real Qdrant client against the wire model of
+ * Qdrant (every strategy, shard keys included). It proves the adapter's own logic end to end
+ * (id mapping, tenant conditions, erasure); it is not evidence about a real server, which
+ * test/conformance/qdrant.conformance.spec.ts provides where a container runtime exists.
+ */
+describeIsolationConformance('qdrant (wire model)', async () => {
+  const stub = await QdrantStub.start({ distributed: true, apiKey: 'wire-api-key' });
+  const driver = new QdrantBackend(stubOptions(stub.url, { apiKey: 'wire-api-key' }));
+  return {
+    driver,
+    strategies: ['collection', 'partition_key', 'partition'],
+    cleanup: async () => {
+      await driver.close();
+      await stub.close();
+    },
+  };
+});
