@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsISO8601, IsOptional, Matches, MaxLength } from 'class-validator';
+import { PageQuery } from './page.dto';
 import type { AuditFilter, AuditOutcome, AuditSeverity } from '@vecgate/audit';
 
 export class AuditEventDto {
@@ -33,15 +33,7 @@ export class AuditPageDto {
   @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
 }
 
-export class AuditQuery {
-  @ApiPropertyOptional({ example: 100, minimum: 1, maximum: 1000 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
-  limit?: number;
-
+export class AuditQuery extends PageQuery {
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
   @IsOptional()
   @Matches(/^\d{1,18}$/)

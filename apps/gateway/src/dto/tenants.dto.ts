@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, MaxLength, Min } from 'class-validator';
+import { PageQuery } from './page.dto';
 import { BACKENDS, METRICS, STRATEGIES } from '@vecgate/isolation';
 import type { BackendName, MetricName, StrategyName } from '@vecgate/isolation';
 import type { Tenant } from '@vecgate/tenancy';
@@ -94,15 +94,7 @@ export class TenantPageDto {
   @ApiProperty({ type: String, nullable: true, example: null }) nextCursor!: string | null;
 }
 
-export class ListTenantsQuery {
-  @ApiPropertyOptional({ example: 100, minimum: 1, maximum: 1000 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
-  limit?: number;
-
+export class ListTenantsQuery extends PageQuery {
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
   @IsOptional()
   @Matches(/^[a-z0-9-]{1,63}$/)

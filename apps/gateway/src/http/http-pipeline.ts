@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { AuditService } from '@vecgate/audit';
-import { MetricsService, UnavailableError } from '@vecgate/core';
+import { AuditInput, AuditService } from '@vecgate/audit';
+import { MetricsService, RequestState, UnavailableError } from '@vecgate/core';
 import { Authenticator } from '@vecgate/tenancy';
 import { GATEWAY_CONFIG } from '../config/config.tokens';
 import type { GatewayConfig } from '../config/gateway.config';
@@ -111,27 +111,9 @@ export class HttpPipeline implements OnModuleInit {
     const state = request.vg;
     if (!state || state.isPublic) return payload;
     const status = reply.statusCode;
-    const committed = this.audit.record(
-      {
-        requestId: state.requestId,
-        subject: state.subject,
-        tenantUid: state.tenantUid,
-        tenantId: state.tenantId,
-        claimedTenant: state.claimedTenant,
-        targetTenant: state.targetTenant,
-        targetTenantUid: state.targetTenantUid,
-        action: state.action,
-        resource: state.resource,
-        outcome: status < 400 ? 'allowed' : status >= 500 ? 'error' : 'denied',
-        status,
-        reason: state.reason,
-        resultCount: status < 400 ? state.resultCount : undefined,
-        latencyMs: Number(process.hrtime.bigint() - state.startedAt) / 1e6,
-        ip: state.ip,
-        severity: state.alert ? 'alert' : 'info',
-      },
-      { unauthenticated: status === 401 && state.subject === undefined },
-    );
+    const committed = this.audit.record(eventOf(state, status, state.reason), {
+      unauthenticated: status === 401 && state.subject === undefined,
+    });
     try {
       await committed;
       return payload;
@@ -155,28 +137,13 @@ export class HttpPipeline implements OnModuleInit {
     if (!state || state.isPublic) return;
     const elapsedMs = Number(process.hrtime.bigint() - state.startedAt) / 1e6;
     const timedOut = elapsedMs >= this.config.http.requestTimeoutMs - 50;
+    const reason = timedOut
+      ? 'request_timeout: the request was not received in time'
+      : 'client_closed_request';
     void this.audit
-      .record(
-        {
-          requestId: state.requestId,
-          subject: state.subject,
-          tenantUid: state.tenantUid,
-          tenantId: state.tenantId,
-          claimedTenant: state.claimedTenant,
-          targetTenant: state.targetTenant,
-          action: state.action,
-          resource: state.resource,
-          outcome: 'denied',
-          status: timedOut ? 408 : 499,
-          reason: timedOut
-            ? 'request_timeout: the request was not received in time'
-            : 'client_closed_request',
-          latencyMs: elapsedMs,
-          ip: state.ip,
-          severity: state.alert ? 'alert' : 'info',
-        },
-        { unauthenticated: state.subject === undefined },
-      )
+      .record(eventOf(state, timedOut ? 408 : 499, reason), {
+        unauthenticated: state.subject === undefined,
+      })
       ?.catch((err: Error) =>
         this.logger.error(`abort event of ${state.requestId} not committed: ${err.message}`),
       );
@@ -188,6 +155,28 @@ export class HttpPipeline implements OnModuleInit {
     this.requests.inc({ ...labels, status: String(reply.statusCode) });
     this.latency.observe(labels, reply.elapsedTime / 1000);
   }
+}
+
+/** The audit event of a request, from what the pipeline learned about it. */
+function eventOf(state: RequestState, status: number, reason: string | undefined): AuditInput {
+  return {
+    requestId: state.requestId,
+    subject: state.subject,
+    tenantUid: state.tenantUid,
+    tenantId: state.tenantId,
+    claimedTenant: state.claimedTenant,
+    targetTenant: state.targetTenant,
+    targetTenantUid: state.targetTenantUid,
+    action: state.action,
+    resource: state.resource,
+    outcome: status < 400 ? 'allowed' : status >= 500 ? 'error' : 'denied',
+    status,
+    reason,
+    resultCount: status < 400 ? state.resultCount : undefined,
+    latencyMs: Number(process.hrtime.bigint() - state.startedAt) / 1e6,
+    ip: state.ip,
+    severity: state.alert ? 'alert' : 'info',
+  };
 }
 
 /** How many records an answer carries: matches, items, upserted or deleted, else one. */

@@ -1,5 +1,5 @@
 import { accessSync, constants } from 'node:fs';
-import { MAX_DIMENSION, METRICS } from '@vecgate/isolation';
+import { parseSpaceMap } from './space-map';
 import {
   MILVUS_DEFAULT_LIMITS,
   MILVUS_DEFAULTS,
@@ -42,7 +42,6 @@ const ADDRESS = /^(https?:\/\/)?([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):(\d{1,5})$/;
 const DATABASE = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 /** Room is left for the `_part` suffix within Milvus's 255 characters. */
 const COLLECTION = /^[A-Za-z_][A-Za-z0-9_]{0,249}$/;
-const ENTRY = /^(\d+):([a-z]+)=(.+)$/;
 const RESERVED_PREFIX = 'vg_t_';
 const PARTITION_SUFFIX = '_part';
 
@@ -94,27 +93,14 @@ function sharedCollections(text: string, problems: string[]): Record<string, str
   const key = 'MILVUS_SHARED_COLLECTIONS';
   const map: Record<string, string> = {};
   const owners = new Map<string, string>();
-  for (const entry of text
-    .split(',')
-    .map((e) => e.trim())
-    .filter(Boolean)) {
-    const match = ENTRY.exec(entry);
-    if (!match) {
-      problems.push(`${key}: entry "${entry}" is not dimension:metric=collection`);
-      continue;
-    }
-    const [, dimensionText = '', metric = '', name = ''] = match;
-    const dimension = Number(dimensionText);
+  for (const { dimension, metric, value: name, entry } of parseSpaceMap(key, text, problems, {
+    what: 'collection',
+  })) {
     const pair = `${dimension}:${metric}`;
     const wrong: string[] = [];
-    if (!Number.isInteger(dimension) || dimension < 1 || dimension > MAX_DIMENSION)
-      wrong.push(`dimension must be 1 to ${MAX_DIMENSION}`);
-    if (!(METRICS as readonly string[]).includes(metric))
-      wrong.push(`metric must be one of ${METRICS.join(', ')}`);
     if (!COLLECTION.test(name)) wrong.push(`collection must match ${COLLECTION.source}`);
     if (name.startsWith(RESERVED_PREFIX))
       wrong.push(`collection cannot start with ${RESERVED_PREFIX}`);
-    if (pair in map) wrong.push(`${pair} is mapped twice`);
     for (const physical of [name, `${name}${PARTITION_SUFFIX}`]) {
       const owner = owners.get(physical);
       if (owner !== undefined) wrong.push(`collection ${physical} is also used by ${owner}`);

@@ -99,7 +99,7 @@ describe('Pinecone configuration', () => {
       PINECONE_API_KEY: 'k',
       PINECONE_CONTROLLER_HOST: 'ftp://x',
       PINECONE_SHARED_INDEXES:
-        '8:cosine=a@http://h:1,8:cosine=b@http://h:2,0:cosine=c@http://h,9:manhattan=d@http://h,9:dot=Bad_Name@http://h,9:dot=e@http://h/path,nonsense',
+        '8:cosine=a@http://h:1,8:cosine=b@http://h:2,0:cosine=c@http://h,9:manhattan=d@http://h,9:dot=Bad_Name@http://h,10:dot=e@http://h/path,nonsense',
       PINECONE_DEDICATED_SPEC: 'serverless:ibm:x',
       PINECONE_DEDICATED_INDEX_PREFIX: 'Way-Too-Long-Prefix-For-Pinecone',
       PINECONE_DEDICATED_KEYS: 'both',
@@ -110,12 +110,12 @@ describe('Pinecone configuration', () => {
     expect(options).toBeUndefined();
     expect(problems).toEqual([
       'PINECONE_CONTROLLER_HOST: must be an http(s) URL',
-      'PINECONE_SHARED_INDEXES: 8:cosine is mapped twice',
-      'PINECONE_SHARED_INDEXES: entry 3 has dimension 0; allowed 1 to 4096',
-      'PINECONE_SHARED_INDEXES: entry 4 has metric "manhattan"; use cosine, euclidean or dot',
-      'PINECONE_SHARED_INDEXES: entry 5 has index name "Bad_Name", not a Pinecone index name',
-      'PINECONE_SHARED_INDEXES: entry 6 has host "http://h/path", not an http(s) host',
-      'PINECONE_SHARED_INDEXES: entry 7 ("nonsense") must be dimension:metric=index@host',
+      'PINECONE_SHARED_INDEXES: entry "8:cosine=b@http://h:2": 8:cosine is mapped twice',
+      'PINECONE_SHARED_INDEXES: entry "0:cosine=c@http://h": dimension must be 1 to 4096',
+      'PINECONE_SHARED_INDEXES: entry "9:manhattan=d@http://h": metric must be one of cosine, euclidean, dot',
+      'PINECONE_SHARED_INDEXES: entry "nonsense" is not dimension:metric=index@host',
+      'PINECONE_SHARED_INDEXES: entry "9:dot=Bad_Name@http://h": index name "Bad_Name" is not a Pinecone index name',
+      'PINECONE_SHARED_INDEXES: entry "10:dot=e@http://h/path": the host must be an http(s) host (index@host)',
       'PINECONE_DEDICATED_SPEC: must be serverless:<cloud>:<region> or pod:<environment>:<podType>[:<pods>]',
       'PINECONE_DEDICATED_INDEX_PREFIX: must be at most 21 characters',
       'PINECONE_DEDICATED_KEYS: must be project or tenant',

@@ -1,5 +1,5 @@
+import { parseSpaceMap } from './space-map';
 import {
-  MAX_DIMENSION,
   MetricName,
   PINECONE_INDEX_NAME as INDEX_NAME,
   pineconeIndexPrefixProblem as indexPrefixProblem,
@@ -131,42 +131,26 @@ export function loadPineconeOptions(env: NodeJS.ProcessEnv): {
 
 /** `dimension:metric=name@host`, comma-separated; one index per (dimension, metric). */
 function parseSharedIndexes(raw: string | undefined, problems: string[]): PineconeSharedIndex[] {
-  if (raw === undefined) return [];
-  const out: PineconeSharedIndex[] = [];
   const key = 'PINECONE_SHARED_INDEXES';
-  raw.split(',').forEach((entry, i) => {
-    const text = entry.trim();
-    const match = /^(\d+):([a-z]+)=([^@\s]+)@(\S+)$/.exec(text);
-    if (!match) {
-      problems.push(`${key}: entry ${i + 1} ("${text}") must be dimension:metric=index@host`);
-      return;
-    }
-    const [, dim, metricText, name, host] = match as unknown as [
-      string,
-      string,
-      string,
-      string,
-      string,
-    ];
-    const dimension = Number(dim);
-    const metric = METRIC_ALIASES[metricText];
-    const url = hostUrl(host);
-    if (dimension < 1 || dimension > MAX_DIMENSION)
-      problems.push(`${key}: entry ${i + 1} has dimension ${dim}; allowed 1 to ${MAX_DIMENSION}`);
-    if (!metric)
-      problems.push(
-        `${key}: entry ${i + 1} has metric "${metricText}"; use cosine, euclidean or dot`,
-      );
-    if (!INDEX_NAME.test(name))
-      problems.push(`${key}: entry ${i + 1} has index name "${name}", not a Pinecone index name`);
-    if (!url) problems.push(`${key}: entry ${i + 1} has host "${host}", not an http(s) host`);
-    if (!metric || !url) return;
-    if (out.some((o) => o.dimension === dimension && o.metric === metric))
-      problems.push(`${key}: ${dimension}:${metric} is mapped twice`);
+  const out: PineconeSharedIndex[] = [];
+  for (const { dimension, metric, value, entry } of parseSpaceMap(key, raw, problems, {
+    what: 'index@host',
+    aliases: METRIC_ALIASES,
+  })) {
+    const match = /^([^@\s]+)@(\S+)$/.exec(value);
+    const name = match?.[1] ?? '';
+    const url = match ? hostUrl(match[2] ?? '') : undefined;
+    const wrong: string[] = [];
+    if (!INDEX_NAME.test(name)) wrong.push(`index name "${name}" is not a Pinecone index name`);
+    if (!url) wrong.push('the host must be an http(s) host (index@host)');
     if (out.some((o) => o.name === name))
-      problems.push(`${key}: index ${name} is mapped to two vector spaces`);
+      wrong.push(`index ${name} is mapped to two vector spaces`);
+    if (wrong.length > 0 || !url) {
+      problems.push(`${key}: entry "${entry}": ${wrong.join('; ')}`);
+      continue;
+    }
     out.push({ dimension, metric, name, host: url });
-  });
+  }
   return out;
 }
 

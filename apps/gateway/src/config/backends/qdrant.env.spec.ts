@@ -77,7 +77,8 @@ describe('loadQdrantOptions', () => {
       }),
     ).toEqual({
       problems: [
-        'QDRANT_SHARED_COLLECTIONS: entry "9999:cosine=c": dimension must be from 1 to 4096',
+        'QDRANT_SHARED_COLLECTIONS: entry "1536:cosine=b": 1536:cosine is mapped twice',
+        'QDRANT_SHARED_COLLECTIONS: entry "9999:cosine=c": dimension must be 1 to 4096',
         'QDRANT_SHARED_COLLECTIONS: entry "3:l2=d": metric must be one of cosine, euclidean, dot',
         'QDRANT_SHARED_COLLECTIONS: entry "oops" is not dimension:metric=collection',
         'QDRANT_TIMEOUT_MS: must be an integer of at least 100, not "soon"',
@@ -85,7 +86,6 @@ describe('loadQdrantOptions', () => {
         'QDRANT_TOKEN_MAX_TTL: must be an integer of at least 60, not "30"',
         'QDRANT_PUBLIC_URL: "qdrant.example.com" must be an http:// or https:// URL',
         'QDRANT_URL: must start with http:// or https://',
-        'QDRANT_SHARED_COLLECTIONS: 1536:cosine is mapped twice',
         'QDRANT_SHARED_COLLECTIONS: 4:dot: collection "vg_t_x" is reserved (per-tenant collections start with vg_t_; vg_token_grants holds token grants)',
         'QDRANT_SHARDED_COLLECTIONS: 8:dot: collection "a" is already used by QDRANT_SHARED_COLLECTIONS 1536:cosine',
       ],

@@ -1,4 +1,4 @@
-import { MAX_DIMENSION, METRICS, MetricName } from '@vecgate/isolation';
+import { parseSpaceMap } from './space-map';
 import {
   QDRANT_DEFAULTS,
   qdrantOptionProblems,
@@ -35,7 +35,6 @@ const ENV_NAME: Readonly<Record<string, QdrantEnvKey>> = {
 const OPTION_NAMES = new RegExp(`\\b(${Object.keys(ENV_NAME).join('|')})\\b`, 'g');
 
 /** Settings of the shape `1536:cosine=vg_shared_1536_cosine,768:dot=vg_shared_768_dot`. */
-const ENTRY = /^(\d{1,5}):([a-z0-9_]+)=(.+)$/;
 
 /**
  * Reads the Qdrant backend's configuration. No options when `QDRANT_URL` is unset (the
@@ -100,28 +99,9 @@ function parseSpaceCollections(
   text: string | undefined,
   problems: string[],
 ): QdrantSpaceCollection[] {
-  if (text === undefined) return [];
-  const out: QdrantSpaceCollection[] = [];
-  for (const entry of text
-    .split(',')
-    .map((e) => e.trim())
-    .filter(Boolean)) {
-    const match = ENTRY.exec(entry);
-    if (!match) {
-      problems.push(`${key}: entry "${entry}" is not dimension:metric=collection`);
-      continue;
-    }
-    const [, dim = '', metric = '', collection = ''] = match;
-    const dimension = Number(dim);
-    if (dimension < 1 || dimension > MAX_DIMENSION) {
-      problems.push(`${key}: entry "${entry}": dimension must be from 1 to ${MAX_DIMENSION}`);
-      continue;
-    }
-    if (!(METRICS as readonly string[]).includes(metric)) {
-      problems.push(`${key}: entry "${entry}": metric must be one of ${METRICS.join(', ')}`);
-      continue;
-    }
-    out.push({ dimension, metric: metric as MetricName, collection: collection.trim() });
-  }
-  return out;
+  return parseSpaceMap(key, text, problems, { what: 'collection' }).map((e) => ({
+    dimension: e.dimension,
+    metric: e.metric,
+    collection: e.value,
+  }));
 }
