@@ -59,6 +59,8 @@ export interface AuditOptions {
   readonly commitTimeoutMs: number;
   /** Unauthenticated (401) events stored individually per second; the rest are counted. */
   readonly unauthenticatedPerSecond: number;
+  /** Async mode: how long events gather before a commit (durable mode commits at once). */
+  readonly flushIntervalMs: number;
   readonly alertWebhookUrl?: string;
   readonly alertRetries: number;
   /** Log each event as a JSON line as well. */

@@ -143,6 +143,7 @@ export function loadGatewayConfig(source: NodeJS.ProcessEnv): GatewayConfig {
       batchMax: env.AUDIT_BATCH_MAX,
       commitTimeoutMs: env.AUDIT_COMMIT_TIMEOUT_MS,
       unauthenticatedPerSecond: env.AUDIT_UNAUTHENTICATED_PER_SECOND,
+      flushIntervalMs: env.AUDIT_FLUSH_INTERVAL_MS,
       alertWebhookUrl: env.ALERT_WEBHOOK_URL,
       alertRetries: env.ALERT_WEBHOOK_RETRIES,
       log: env.AUDIT_LOG,

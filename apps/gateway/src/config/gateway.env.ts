@@ -142,6 +142,12 @@ export class GatewayEnv {
   @Min(0)
   AUDIT_UNAUTHENTICATED_PER_SECOND = 50;
 
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(1000)
+  AUDIT_FLUSH_INTERVAL_MS = 10;
+
   @Transform(toBool)
   @IsBoolean()
   AUDIT_LOG = true;

@@ -69,6 +69,7 @@ function options(overrides: Partial<AuditOptions> = {}): AuditOptions {
     batchMax: 100,
     commitTimeoutMs: 10_000,
     unauthenticatedPerSecond: 10,
+    flushIntervalMs: 0,
     alertRetries: 0,
     log: false,
     ...overrides,
@@ -321,5 +322,21 @@ describe('AuditWriter', () => {
     expect(w.pending).toBe(0);
     expect(store.committed).toHaveLength(50);
     expect(store.batches.every((n) => n <= 7)).toBe(true);
+  });
+});
+
+describe('AuditWriter in async mode', () => {
+  it('lets events gather for flushIntervalMs and commits them together, each once', async () => {
+    const store = new FakeStore();
+    const w = new AuditWriter(store.asStore(), options({ mode: 'async', flushIntervalMs: 30 }), new MetricsService());
+    for (let i = 0; i < 10; i++) {
+      await w.write(event(i), false);
+      await sleep(1);
+    }
+    expect(store.attempts).toHaveLength(0);
+    await sleep(60);
+    await w.drain();
+    expect(store.batches).toEqual([10]);
+    expect(ids(store.committed)).toEqual(ids(Array.from({ length: 10 }, (_, i) => event(i))));
   });
 });

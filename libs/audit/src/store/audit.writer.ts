@@ -131,13 +131,21 @@ export class AuditWriter {
     }
   }
 
+  /**
+   * Durable mode commits at once (someone waits for each event). Async mode lets events
+   * gather for `flushIntervalMs` first: every commit costs an fsync, and at low concurrency
+   * committing each event alone spent more CPU than the request it records.
+   */
   private schedule(): void {
     if (this.scheduled || this.flushing || this.stopped) return;
     this.scheduled = true;
-    setImmediate(() => {
+    const run = (): void => {
       this.scheduled = false;
       void this.flush();
-    });
+    };
+    const gather = this.options.mode === 'async' && this.queue.length < this.options.batchMax;
+    if (gather && this.options.flushIntervalMs > 0) setTimeout(run, this.options.flushIntervalMs).unref();
+    else setImmediate(run);
   }
 
   private async flush(): Promise<void> {
