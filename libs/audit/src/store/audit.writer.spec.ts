@@ -328,7 +328,11 @@ describe('AuditWriter', () => {
 describe('AuditWriter in async mode', () => {
   it('lets events gather for flushIntervalMs and commits them together, each once', async () => {
     const store = new FakeStore();
-    const w = new AuditWriter(store.asStore(), options({ mode: 'async', flushIntervalMs: 30 }), new MetricsService());
+    const w = new AuditWriter(
+      store.asStore(),
+      options({ mode: 'async', flushIntervalMs: 30 }),
+      new MetricsService(),
+    );
     for (let i = 0; i < 10; i++) {
       await w.write(event(i), false);
       await sleep(1);

@@ -144,7 +144,8 @@ export class AuditWriter {
       void this.flush();
     };
     const gather = this.options.mode === 'async' && this.queue.length < this.options.batchMax;
-    if (gather && this.options.flushIntervalMs > 0) setTimeout(run, this.options.flushIntervalMs).unref();
+    if (gather && this.options.flushIntervalMs > 0)
+      setTimeout(run, this.options.flushIntervalMs).unref();
     else setImmediate(run);
   }
 
