@@ -128,6 +128,9 @@ export function describeIsolationConformance(name: string, setup: ConformanceSet
       const result = await setup();
       if ('skip' in result) {
         skipped = result.skip;
+        // Straight to stderr as well: Jest's reporter drops the console output of a file
+        // whose tests were all skipped, and the reason must reach the CI log.
+        process.stderr.write(`\nSKIPPED isolation conformance for ${name}: ${result.skip}\n`);
         console.warn(`isolation conformance for ${name} is skipped: ${result.skip}`);
         skipBlock(block, result.skip);
         return;
