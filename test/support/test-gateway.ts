@@ -48,6 +48,10 @@ export async function startGateway(options: StartOptions = {}): Promise<TestGate
     METRICS_PORT: 'off',
     AUDIT_LOG: 'false',
     LOG_LEVEL: 'silent',
+    // Runs a suite against PostgreSQL instead of SQLite for the registry and audit store.
+    ...(process.env.VECGATE_E2E_DATABASE_URL
+      ? { DATABASE_URL: process.env.VECGATE_E2E_DATABASE_URL }
+      : {}),
     ...options.env,
   });
   let builder = Test.createTestingModule({
