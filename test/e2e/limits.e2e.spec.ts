@@ -253,3 +253,24 @@ describe('body-less requests', () => {
     }
   });
 });
+
+describe('requests Fastify refuses before routing', () => {
+  it.each([
+    ['a malformed percent-encoding', '/v1/vectors/%zz', 400],
+    ['a path parameter beyond the router limit', `/v1/vectors/${'x'.repeat(9000)}`, 414],
+  ])('answers %s as problem+json, with its audit event', async (_name, path, status) => {
+    const gw = await startGateway({ env: { AUDIT_UNAUTHENTICATED_PER_SECOND: '1000' } });
+    try {
+      const requestId = newRequestId();
+      const res = await gw.http
+        .get(path)
+        .set({ ...bearer(gw.tokens.platform()), 'x-request-id': requestId });
+      expect(res.status).toBe(status);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(res.headers['x-request-id']).toBe(requestId);
+      await expectAudited(gw, requestId, status);
+    } finally {
+      await gw.close(true);
+    }
+  });
+});

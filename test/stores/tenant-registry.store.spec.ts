@@ -19,6 +19,9 @@ const T0 = 1_767_225_600_123;
 /** Epoch seconds, for tokens. */
 const NOW_S = Math.floor(Date.now() / 1000);
 
+/** Every status: these tests change rows regardless of what they are. */
+const ANY_STATUS = ['provisioning', 'active', 'suspended', 'deleting'] as const;
+
 const PROPAGATION_POLL_MS = 20;
 const PROPAGATION_LIMIT_MS = 2_000;
 const REPLICA_CACHE_TTL_MS = 60_000;
@@ -33,6 +36,7 @@ function options(cacheTtlMs: number): TenancyOptions {
     clockToleranceSeconds: 5,
     maxTokenTtlSeconds: 3600,
     cacheTtlMs,
+    deleteGraceMs: 0,
     rateLimitPerSecond: 0,
     rateLimitBurst: 0,
   };
@@ -212,7 +216,7 @@ describe.each(sqlTargets())('tenant registry store on $name', (target: SqlTarget
 
       expect(await repository.findById('dup')).toStrictEqual(first);
       // Whatever the status of the holder of the id, it stays taken.
-      await repository.update(first.uid, { status: 'deleting' }, T0 + 1);
+      await repository.update(first.uid, ANY_STATUS, { status: 'deleting' }, T0 + 1);
       expect(await repository.insert(second)).toBe(false);
       expect((await repository.findById('dup'))?.uid).toBe(first.uid);
     });
@@ -221,10 +225,15 @@ describe.each(sqlTargets())('tenant registry store on $name', (target: SqlTarget
       const original = tenant('upd');
       await repository.insert(original);
 
-      const suspended = await repository.update(original.uid, { status: 'suspended' }, T0 + 10);
+      const suspended = await repository.update(
+        original.uid,
+        ANY_STATUS,
+        { status: 'suspended' },
+        T0 + 10,
+      );
       expect(suspended).toStrictEqual({ ...original, status: 'suspended', updatedAt: T0 + 10 });
 
-      const retiered = await repository.update(original.uid, { tier: 'gold' }, T0 + 20);
+      const retiered = await repository.update(original.uid, ANY_STATUS, { tier: 'gold' }, T0 + 20);
       expect(retiered).toStrictEqual({
         ...original,
         status: 'suspended',
@@ -234,13 +243,30 @@ describe.each(sqlTargets())('tenant registry store on $name', (target: SqlTarget
 
       const both = await repository.update(
         original.uid,
+        ANY_STATUS,
         { status: 'active', tier: 'bronze' },
         T0 + 30,
       );
       expect(both).toStrictEqual({ ...original, tier: 'bronze', updatedAt: T0 + 30 });
       expect(await repository.findById('upd')).toStrictEqual(both);
 
-      expect(await repository.update(newUid(), { status: 'suspended' }, T0)).toBeUndefined();
+      expect(
+        await repository.update(newUid(), ANY_STATUS, { status: 'suspended' }, T0),
+      ).toBeUndefined();
+    });
+
+    it('changes a tenant only from the statuses given (compare-and-set across replicas)', async () => {
+      const deleting = tenant('cas', { status: 'deleting' });
+      expect(await repository.insert(deleting)).toBe(true);
+      expect(
+        await repository.update(
+          deleting.uid,
+          ['active', 'suspended'],
+          { status: 'active' },
+          T0 + 1,
+        ),
+      ).toBeUndefined();
+      expect((await repository.findById('cas'))?.status).toBe('deleting');
     });
 
     it('lists 250 tenants in pages of 100: ordered by id, no duplicates, null cursor at the end', async () => {
@@ -456,7 +482,7 @@ describe.each(sqlTargets())('tenant registry store on $name', (target: SqlTarget
 
       expect(await registry.get('cached')).toStrictEqual(cached);
       // Changed behind the cache's back: still the cached copy, without a query.
-      await repository.update(cached.uid, { status: 'suspended' }, T0 + 1);
+      await repository.update(cached.uid, ANY_STATUS, { status: 'suspended' }, T0 + 1);
       expect(await registry.get('cached')).toStrictEqual(cached);
       expect(await registry.get('cached')).toStrictEqual(cached);
       expect(findById).toHaveBeenCalledTimes(1);
@@ -495,7 +521,7 @@ describe.each(sqlTargets())('tenant registry store on $name', (target: SqlTarget
       const aging = tenant('aging');
       await repository.insert(aging);
       expect((await registry.get('aging'))?.tier).toBe('standard');
-      await repository.update(aging.uid, { tier: 'gold' }, T0 + 1);
+      await repository.update(aging.uid, ANY_STATUS, { tier: 'gold' }, T0 + 1);
       expect((await registry.get('aging'))?.tier).toBe('standard');
       await sleep(150);
       expect((await registry.get('aging'))?.tier).toBe('gold');
@@ -586,14 +612,14 @@ describe.each(sqlTargets())('tenant registry store on $name', (target: SqlTarget
       expect(await registryB.get('shared')).toStrictEqual(shared);
 
       // Control: without a notification B keeps serving its cached copy.
-      await repoA.update(shared.uid, { tier: 'unannounced' }, T0 + 1);
+      await repoA.update(shared.uid, ANY_STATUS, { tier: 'unannounced' }, T0 + 1);
       await sleep(300);
       expect((await registryB.get('shared'))?.tier).toBe('standard');
 
       const samples: number[] = [];
       const statuses: TenantStatus[] = ['suspended', 'active', 'suspended', 'active', 'suspended'];
       for (const [round, status] of statuses.entries()) {
-        await repoA.update(shared.uid, { status }, T0 + 10 + round);
+        await repoA.update(shared.uid, ANY_STATUS, { status }, T0 + 10 + round);
         await registryA.changed('shared');
         const notified = performance.now();
         expect((await registryA.get('shared'))?.status).toBe(status);

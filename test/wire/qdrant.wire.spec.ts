@@ -1,3 +1,4 @@
+import { ScopeFence } from '../../libs/isolation/src/routing/scope-fence';
 import { QdrantClient } from '@qdrant/js-client-rest';
 import { createServer } from 'node:net';
 import { verify } from 'jsonwebtoken';
@@ -748,7 +749,7 @@ async function closedPort(): Promise<number> {
 }
 
 describe('scoped Qdrant tokens', () => {
-  const service = () => new QdrantTokenService(new BackendDrivers([backend]));
+  const service = () => new QdrantTokenService(new BackendDrivers([backend]), new ScopeFence());
 
   it('mints a token whose claims name only the tenant’s collection, with the access asked for, the list form, value_exists and a bounded exp', async () => {
     const scope = await provisioned('collection');

@@ -1,3 +1,4 @@
+import { HttpException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
@@ -6,6 +7,9 @@ import type { IncomingMessage } from 'node:http';
 import { AppModule } from './app.module';
 import { GatewayConfig } from './config/gateway.config';
 import { setupSwagger } from './docs/swagger';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { RefusalRecorder } from './http/http-pipeline';
+import { toProblem } from './http/problem';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -28,6 +32,20 @@ export function createAdapter(config: GatewayConfig): FastifyAdapter {
     routerOptions: { maxParamLength: 8192 },
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
+    // Requests Fastify refuses before routing (a malformed URL, an over-long path parameter)
+    // still get problem+json, and their events, through the onSend hook.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      const status = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400;
+      const detail = status === 414 ? 'the path is too long' : 'the path is not a valid URL';
+      const problem = toProblem(new HttpException(detail, status), '', String(request.id));
+      // No hook runs for these answers: the pipeline records their event itself.
+      (request.server as Partial<RefusalRecorder>).vgRecordRefused?.(request, status, detail);
+      void reply
+        .code(status)
+        .header('x-request-id', String(request.id))
+        .header('content-type', 'application/problem+json; charset=utf-8')
+        .send(JSON.stringify(problem.body));
+    },
     genReqId: (req: IncomingMessage) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();

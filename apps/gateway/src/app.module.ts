@@ -21,7 +21,7 @@ import { VectorsController } from './controllers/vectors.controller';
 import { HealthController } from './health/health.controller';
 import { HttpPipeline } from './http/http-pipeline';
 import { ProblemFilter } from './http/problem.filter';
-import { createValidationPipe } from './http/validation.pipe';
+import { GatewayValidationPipe } from './http/validation.pipe';
 import { MetricsServer } from './metrics/metrics.server';
 
 /**
@@ -91,7 +91,7 @@ export class AppModule {
         { provide: APP_GUARD, useExisting: AuthGuard },
         { provide: APP_GUARD, useExisting: TenantGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
-        { provide: APP_PIPE, useFactory: createValidationPipe },
+        { provide: APP_PIPE, useClass: GatewayValidationPipe },
         HttpPipeline,
         MetricsServer,
       ],

@@ -23,6 +23,11 @@ export interface TenancyOptions {
   readonly maxTokenTtlSeconds: number;
   /** Bound on how stale a replica's view of a tenant or revocation can be. */
   readonly cacheTtlMs: number;
+  /**
+   * With several replicas (PostgreSQL), how long a deletion also waits for requests other
+   * replicas admitted before they stopped serving the tenant; longer than any backend call.
+   */
+  readonly deleteGraceMs: number;
   /** Requests per second per tenant; 0 disables the limit. */
   readonly rateLimitPerSecond: number;
   readonly rateLimitBurst: number;

@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -20,12 +20,16 @@ import {
 import { KeyedMutex } from './keyed-mutex';
 import { TenantRegistry } from './registry/tenant-registry';
 import { ListPage, TenantRegistryRepository } from './registry/tenant-registry.repository';
+import { TENANCY_OPTIONS, TenancyOptions } from './tenancy.options';
 import { Tenant, TENANT_ID_PATTERN, TenantSpec, TenantStatus } from './tenancy.types';
 
 export type CreateOutcome = { readonly tenant: Tenant; readonly created: boolean };
 
 /** Rows left in a transient state longer than this by another replica are taken over. */
 const RECOVERY_GRACE_MS = 60_000;
+/** How often a creation in progress refreshes its row (well under the recovery grace). */
+const HEARTBEAT_MS = 15_000;
+const LIVE: readonly TenantStatus[] = ['active', 'suspended'];
 const WAIT_FOR_PEER_CREATE_MS = 10_000;
 
 /**
@@ -44,6 +48,7 @@ export class TenantService implements OnApplicationBootstrap {
     private readonly backends: BackendAdmin,
     private readonly policy: PlacementPolicy,
     private readonly sql: SqlDatabase,
+    @Inject(TENANCY_OPTIONS) private readonly options: TenancyOptions,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -93,16 +98,42 @@ export class TenantService implements OnApplicationBootstrap {
         if (!raced) throw new ConflictError(`tenant ${spec.id} changed concurrently; retry`);
         return this.repeat(raced, spec, choice);
       }
+      // A heartbeat while provisioning runs (a dedicated index can take minutes), so another
+      // replica's start-up recovery never mistakes this creation for an abandoned one.
+      const heartbeat = setInterval(() => {
+        this.repository.touch(uid, Date.now()).catch(() => undefined);
+      }, HEARTBEAT_MS);
       try {
         await this.backends.provision(this.scopeOf(tenant));
       } catch (err) {
         await this.rollBack(tenant);
         throw err;
+      } finally {
+        clearInterval(heartbeat);
       }
-      const active = await this.repository.update(uid, { status: 'active' }, Date.now());
+      const active = await this.repository.update(
+        uid,
+        ['provisioning'],
+        { status: 'active' },
+        Date.now(),
+      );
       await this.registry.changed(spec.id);
-      return { tenant: active ?? { ...tenant, status: 'active' }, created: true };
+      if (!active) {
+        // The row was taken over (rolled back by a recovery): never answer for a tenant that
+        // does not exist.
+        await this.rollBack(tenant);
+        throw new ConflictError(`creating tenant ${spec.id} was interrupted; retry`);
+      }
+      return { tenant: active, created: true };
     });
+  }
+
+  /**
+   * Runs work on a tenant while no creation or deletion of that id runs in this process
+   * (token minting uses it, so no token row is written after the tenant's tombstone).
+   */
+  exclusive<T>(id: string, work: () => Promise<T>): Promise<T> {
+    return this.locks.run(id, work);
   }
 
   /** A tenant for the admin plane: any status but transient ones; 404 otherwise. */
@@ -133,9 +164,10 @@ export class TenantService implements OnApplicationBootstrap {
     }
     return this.locks.run(id, async () => {
       const tenant = await this.getLive(id);
-      const updated = await this.repository.update(tenant.uid, changes, Date.now());
+      const updated = await this.repository.update(tenant.uid, LIVE, changes, Date.now());
       await this.registry.changed(id);
-      if (!updated) throw new NotFoundError(`tenant ${id} does not exist`);
+      // Another replica began deleting it between the read and the write.
+      if (!updated) throw new ConflictError(`tenant ${id} is being deleted`);
       return updated;
     });
   }
@@ -147,10 +179,20 @@ export class TenantService implements OnApplicationBootstrap {
   async delete(id: string, deletedBy: string): Promise<void> {
     await this.locks.run(id, async () => {
       const tenant = await this.get(id);
-      const marked = await this.repository.update(tenant.uid, { status: 'deleting' }, Date.now());
+      const marked = await this.repository.update(
+        tenant.uid,
+        [...LIVE, 'deleting'],
+        { status: 'deleting' },
+        Date.now(),
+      );
+      if (!marked) throw new NotFoundError(`tenant ${id} does not exist`);
       await this.registry.changed(id);
-      if (this.registry.stalenessBoundMs > 0) await sleep(this.registry.stalenessBoundMs);
-      await this.finishDeletion(marked ?? tenant, deletedBy);
+      // With several replicas: until the staleness bound has passed, another replica may still
+      // admit requests for this tenant, and a request it admitted may run for the grace after.
+      if (this.registry.stalenessBoundMs > 0) {
+        await sleep(this.registry.stalenessBoundMs + this.options.deleteGraceMs);
+      }
+      await this.finishDeletion(marked, deletedBy);
     });
   }
 

@@ -122,6 +122,7 @@ export function loadGatewayConfig(source: NodeJS.ProcessEnv): GatewayConfig {
       clockToleranceSeconds: env.JWT_CLOCK_TOLERANCE_SECONDS,
       maxTokenTtlSeconds: env.MAX_TOKEN_TTL,
       cacheTtlMs: env.TENANT_CACHE_TTL_MS,
+      deleteGraceMs: env.TENANT_DELETE_GRACE_MS,
       rateLimitPerSecond: env.RATE_LIMIT_RPS,
       rateLimitBurst: env.RATE_LIMIT_BURST,
     },

@@ -169,6 +169,11 @@ export class GatewayEnv {
 
   @Transform(toInt)
   @IsInt()
+  @Min(0)
+  TENANT_DELETE_GRACE_MS = 30_000;
+
+  @Transform(toInt)
+  @IsInt()
   @Min(1024)
   MAX_BODY_BYTES = 16 * 1024 * 1024;
 

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AuditInput, AuditService } from '@vecgate/audit';
 import { MetricsService, RequestState, UnavailableError } from '@vecgate/core';
 import { Authenticator } from '@vecgate/tenancy';
@@ -9,6 +9,11 @@ import type { GatewayConfig } from '../config/gateway.config';
 import { GatewayRequest } from './fastify-request';
 import { toProblem } from './problem';
 import { RouteMeta } from './route.decorators';
+
+/** Decorates the Fastify instance, so answers given before routing are audited too. */
+export interface RefusalRecorder {
+  vgRecordRefused(request: FastifyRequest, status: number, reason: string): void;
+}
 
 /** Routes served by Fastify plugins rather than controllers, open like `@Public()` ones. */
 const PUBLIC_PREFIXES = ['/docs'];
@@ -51,6 +56,9 @@ export class HttpPipeline implements OnModuleInit {
 
   onModuleInit(): void {
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
+    const recorder: RefusalRecorder['vgRecordRefused'] = (request, status, reason) =>
+      this.recordRefused(request as GatewayRequest, status, reason);
+    fastify.decorate('vgRecordRefused', recorder);
     fastify.decorateRequest('vg', null);
     fastify.decorateRequest('principal', null);
     fastify.decorateRequest('tenant', null);
@@ -146,6 +154,22 @@ export class HttpPipeline implements OnModuleInit {
       })
       ?.catch((err: Error) =>
         this.logger.error(`abort event of ${state.requestId} not committed: ${err.message}`),
+      );
+  }
+
+  /** The event of a request Fastify refused before routing (no hook runs for it). */
+  private recordRefused(request: GatewayRequest, status: number, reason: string): void {
+    const state: RequestState = {
+      requestId: String(request.id),
+      startedAt: process.hrtime.bigint(),
+      ip: request.ip,
+      action: 'http.invalid_request',
+      resource: `${request.method} (unroutable)`,
+    };
+    void this.audit
+      .record(eventOf(state, status, reason), { unauthenticated: true })
+      ?.catch((err: Error) =>
+        this.logger.error(`event of ${state.requestId} not committed: ${err.message}`),
       );
   }
 

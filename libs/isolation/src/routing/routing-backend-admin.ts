@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { UnprocessableError } from '@vecgate/core';
+import { UnavailableError, UnprocessableError } from '@vecgate/core';
 import {
   BackendAdmin,
   BackendHealth,
@@ -10,6 +10,9 @@ import {
 import { BackendName, Placement, TenantScope, VectorSpace } from '../ports/vector.types';
 import { BackendDrivers } from './backend-drivers';
 import { ScopeFence } from './scope-fence';
+
+/** Longer than any backend call's own timeout, so every admitted call has ended by then. */
+const DRAIN_TIMEOUT_MS = 60_000;
 
 @Injectable()
 export class RoutingBackendAdmin extends BackendAdmin {
@@ -49,7 +52,13 @@ export class RoutingBackendAdmin extends BackendAdmin {
   }
 
   async erase(scope: TenantScope): Promise<ErasureReport> {
-    this.fence.close(scope.tenantUid);
+    if (!(await this.fence.close(scope.tenantUid, DRAIN_TIMEOUT_MS))) {
+      throw new UnavailableError(
+        'calls of the tenant are still running; retry the deletion',
+        5,
+        'erasure_busy',
+      );
+    }
     const report = await this.drivers.get(scope.placement.backend).erase(scope);
     const left = report.places.filter((p) => p.remaining > 0);
     if (left.length > 0) {

@@ -12,7 +12,7 @@ import {
 import { BackendDrivers } from './backend-drivers';
 import { ScopeFence } from './scope-fence';
 
-/** Sends each call to the backend of the scope's placement, after the erasure fence. */
+/** Sends each call to the backend of the scope's placement, through the erasure fence. */
 @Injectable()
 export class RoutingVectorStore extends TenantVectorStore {
   constructor(
@@ -23,27 +23,32 @@ export class RoutingVectorStore extends TenantVectorStore {
   }
 
   upsert(scope: TenantScope, records: readonly VectorWrite[]): Promise<{ upserted: number }> {
-    this.fence.assertOpen(scope.tenantUid);
-    return this.drivers.get(scope.placement.backend).upsert(scope, records);
+    return this.fence.admit(scope.tenantUid, () =>
+      this.drivers.get(scope.placement.backend).upsert(scope, records),
+    );
   }
 
   fetch(scope: TenantScope, ids: readonly string[], options: ReadOptions): Promise<StoredRecord[]> {
-    this.fence.assertOpen(scope.tenantUid);
-    return this.drivers.get(scope.placement.backend).fetch(scope, ids, options);
+    return this.fence.admit(scope.tenantUid, () =>
+      this.drivers.get(scope.placement.backend).fetch(scope, ids, options),
+    );
   }
 
   delete(scope: TenantScope, selector: DeleteSelector): Promise<{ deleted: number }> {
-    this.fence.assertOpen(scope.tenantUid);
-    return this.drivers.get(scope.placement.backend).delete(scope, selector);
+    return this.fence.admit(scope.tenantUid, () =>
+      this.drivers.get(scope.placement.backend).delete(scope, selector),
+    );
   }
 
   search(scope: TenantScope, query: SearchQuery): Promise<ScoredRecord[]> {
-    this.fence.assertOpen(scope.tenantUid);
-    return this.drivers.get(scope.placement.backend).search(scope, query);
+    return this.fence.admit(scope.tenantUid, () =>
+      this.drivers.get(scope.placement.backend).search(scope, query),
+    );
   }
 
   count(scope: TenantScope): Promise<number> {
-    this.fence.assertOpen(scope.tenantUid);
-    return this.drivers.get(scope.placement.backend).count(scope);
+    return this.fence.admit(scope.tenantUid, () =>
+      this.drivers.get(scope.placement.backend).count(scope),
+    );
   }
 }

@@ -40,7 +40,8 @@ export class RecordInput {
         throw new BadRequestError('values must be finite 32-bit floats', `${field}[${i}]`);
       }
       out[i] = v;
-      norm += v * v;
+      // The stored float32 value: an input that rounds to zero must count as zero.
+      norm += (out[i] as number) * (out[i] as number);
     }
     if (space.metric === 'cosine' && norm === 0) {
       throw new UnprocessableError('a zero vector has no direction under the cosine metric', field);

@@ -88,22 +88,40 @@ export class TenantRegistryRepository {
     return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
   }
 
+  /**
+   * Changes a tenant only while it is in one of `from` (a compare-and-set: another replica may
+   * have changed it since it was read). Returns the tenant after the change, or undefined when
+   * no row matched.
+   */
   async update(
     uid: string,
+    from: readonly TenantStatus[],
     changes: { status?: TenantStatus; tier?: string },
     now: number,
   ): Promise<Tenant | undefined> {
-    await this.db
+    const result = await this.db
       .updateTable('vg_tenants')
       .set({ ...changes, updated_at: now })
       .where('uid', '=', uid)
-      .execute();
+      .where('status', 'in', [...from])
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0) return undefined;
     const row = await this.db
       .selectFrom('vg_tenants')
       .selectAll()
       .where('uid', '=', uid)
       .executeTakeFirst();
     return row ? toTenant(row) : undefined;
+  }
+
+  /** Marks a provisioning tenant as still being worked on, so no recovery takes it over. */
+  async touch(uid: string, now: number): Promise<void> {
+    await this.db
+      .updateTable('vg_tenants')
+      .set({ updated_at: now })
+      .where('uid', '=', uid)
+      .where('status', '=', 'provisioning')
+      .execute();
   }
 
   async remove(uid: string): Promise<void> {

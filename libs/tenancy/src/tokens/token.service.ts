@@ -66,12 +66,24 @@ export class TokenService {
         'ttlSeconds',
       );
     }
+    return this.tenants.exclusive(tenantId, () =>
+      this.issue(minter, tenantId, roles as TenantRole[], request, now),
+    );
+  }
+
+  private async issue(
+    minter: Principal,
+    tenantId: string,
+    roles: TenantRole[],
+    request: MintRequest,
+    now: number,
+  ): Promise<MintedToken> {
     const tenant = await this.tenants.getLive(tenantId);
     const jti = TokenSigner.newTokenId();
     const signed = this.signer.sign(
       {
         subject: request.subject,
-        roles: roles as TenantRole[],
+        roles,
         ttlSeconds: request.ttlSeconds,
         tenantId: tenant.id,
         tenantUid: tenant.uid,

@@ -1,3 +1,4 @@
+import { ScopeFence } from '../../routing/scope-fence';
 import { BadRequestError, ConflictError } from '@vecgate/core';
 import { decode, verify } from 'jsonwebtoken';
 import { EmbeddedBackend } from '../embedded/embedded.backend';
@@ -63,7 +64,7 @@ describe('Qdrant token claims', () => {
 
 describe('QdrantTokenService refusals', () => {
   const driver = qdrant(KEY);
-  const service = new QdrantTokenService(new BackendDrivers([driver]));
+  const service = new QdrantTokenService(new BackendDrivers([driver]), new ScopeFence());
 
   it.each(['partition_key', 'partition'] as const)(
     'refuses a %s tenant with a 409: a token cannot be restricted to one tenant of a shared collection',
@@ -75,6 +76,15 @@ describe('QdrantTokenService refusals', () => {
       ).rejects.toThrow(new RegExp(`${strategy} strategy, in a collection shared`));
     },
   );
+
+  it('refuses to mint for a tenant whose erasure has begun (it would re-create a revoked grant)', async () => {
+    const fence = new ScopeFence();
+    const fenced = new QdrantTokenService(new BackendDrivers([driver]), fence);
+    await fence.close(UID, 10);
+    await expect(
+      fenced.mint(scopeOn(driver, 'collection'), { access: 'r', ttlSeconds: 60 }),
+    ).rejects.toMatchObject({ status: 409, message: 'the tenant is being deleted' });
+  });
 
   it('refuses a tenant on another backend with a 409', async () => {
     const embedded = makeTenantScope({
@@ -90,6 +100,7 @@ describe('QdrantTokenService refusals', () => {
       new BackendDrivers([
         new EmbeddedBackend({ directory: '/tmp/vg-unused', cacheMb: 1, maxOpenFiles: 1 }),
       ]),
+      new ScopeFence(),
     );
     await expect(
       noQdrant.mint(scopeOn(driver, 'collection'), { access: 'r', ttlSeconds: 60 }),
@@ -113,10 +124,13 @@ describe('QdrantTokenService refusals', () => {
   it('refuses to mint without the API key Qdrant verifies tokens with', async () => {
     const keyless = qdrant(undefined);
     await expect(
-      new QdrantTokenService(new BackendDrivers([keyless])).mint(scopeOn(keyless, 'collection'), {
-        access: 'r',
-        ttlSeconds: 60,
-      }),
+      new QdrantTokenService(new BackendDrivers([keyless]), new ScopeFence()).mint(
+        scopeOn(keyless, 'collection'),
+        {
+          access: 'r',
+          ttlSeconds: 60,
+        },
+      ),
     ).rejects.toThrow(/QDRANT_API_KEY/);
   });
 });

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ConflictError } from '@vecgate/core';
 import { TenantScope } from '../../ports/vector.types';
 import { BackendDrivers } from '../../routing/backend-drivers';
+import { ScopeFence } from '../../routing/scope-fence';
 import { MintedQdrantToken, QdrantBackend, QdrantTokenRequest } from './qdrant.backend';
 
 /**
@@ -12,7 +13,10 @@ import { MintedQdrantToken, QdrantBackend, QdrantTokenRequest } from './qdrant.b
  */
 @Injectable()
 export class QdrantTokenService {
-  constructor(private readonly drivers: BackendDrivers) {}
+  constructor(
+    private readonly drivers: BackendDrivers,
+    private readonly fence: ScopeFence,
+  ) {}
 
   async mint(scope: TenantScope, request: QdrantTokenRequest): Promise<MintedQdrantToken> {
     if (scope.placement.backend !== 'qdrant') {
@@ -24,6 +28,8 @@ export class QdrantTokenService {
     if (!(driver instanceof QdrantBackend)) {
       throw new ConflictError('the Qdrant backend is not enabled (QDRANT_URL)');
     }
-    return driver.mintToken(scope, request);
+    // Through the erasure fence: a mint that races a deletion either finishes before the
+    // erasure starts (which then removes its grant) or is refused.
+    return this.fence.admit(scope.tenantUid, () => driver.mintToken(scope, request));
   }
 }
