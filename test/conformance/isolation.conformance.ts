@@ -10,6 +10,7 @@ import {
   VectorSpace,
   VectorWrite,
 } from '@vecgate/isolation';
+import { rng } from '../support/rng';
 
 /**
  * The isolation suite, written once and run against every backend (DESIGN section 9). A
@@ -39,18 +40,6 @@ const DEFAULT_SPACES = {
   primary: { dimension: 8, metric: 'cosine' },
   other: { dimension: 12, metric: 'cosine' },
 } as const satisfies { primary: VectorSpace; other: VectorSpace };
-
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function vectors(seed: number, count: number, dimension: number): Float32Array[] {
   const next = rng(seed);

@@ -22,13 +22,13 @@ import {
   hostileValue,
   milvusOptions,
   pick,
-  rng,
   scopeOf,
   SPACE,
   TOKEN,
   tv,
   withLocation,
 } from './milvus/fixtures';
+import { rng } from '../support/rng';
 import { CA_CERT, CLIENT_CERT, CLIENT_KEY, SERVER_CERT, SERVER_KEY } from './milvus/test-pki';
 import { expectedErasure, expectedSchema, PLACES, PROVISION_CALLS } from './milvus/expected';
 import { failure, Message, MilvusStub, OK, queryAnswer, searchAnswer } from './milvus/stub-server';

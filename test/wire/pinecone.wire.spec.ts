@@ -9,7 +9,8 @@ import { EmbeddedBackend } from '@vecgate/isolation';
 import { PineconeBackend } from '@vecgate/isolation/backends/pinecone/pinecone.backend';
 import { describeIsolationConformance } from '../conformance/isolation.conformance';
 import { error, PineconeStub } from './pinecone/pinecone-stub';
-import { randomFilter, randomMetadata, rng } from './pinecone/random-input';
+import { rng } from '../support/rng';
+import { randomFilter, randomMetadata } from './pinecone/random-input';
 import {
   Backends,
   createTenant,

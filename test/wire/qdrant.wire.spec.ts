@@ -11,6 +11,7 @@ import {
 import { pointId } from '@vecgate/isolation/backends/qdrant/point-id';
 import { QdrantStub, RecordedRequest } from './qdrant/qdrant-stub';
 import { scopeOn, stubOptions } from './qdrant/wire-fixtures';
+import { rng } from '../support/rng';
 
 /**
  * The adapter, through the real @qdrant/js-client-rest client, against a local HTTP stub that
@@ -538,17 +539,6 @@ describe('partition strategy (custom shard keys)', () => {
 });
 
 describe('user filters on the wire', () => {
-  /** Seeded, so a failure reproduces. */
-  function rng(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
   const ALPHABET = [
     ...`"'\\{}[]:,.$ \n\t\u0000\u2028`,
     '_vg_tenant',

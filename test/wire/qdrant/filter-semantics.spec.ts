@@ -4,6 +4,7 @@ import { compileSqliteFilter } from '../../../libs/isolation/src/backends/embedd
 import { translateFilter } from '../../../libs/isolation/src/backends/qdrant/qdrant-filter';
 import { toPoint } from '../../../libs/isolation/src/backends/qdrant/qdrant-payload';
 import { compileFilter, Payload, PointView } from './qdrant-filter-model';
+import { rng } from '../../support/rng';
 
 /**
  * The Qdrant translation must keep the embedded backend's filter semantics. Every filter below
@@ -53,17 +54,6 @@ const RECORDS: Record<string, Metadata | undefined> = {
 const VALUES: Scalar[] = ['5', 5, 5.5, -2, 0, 1e15, 9.5, true, false, 'x', 'y', 'zzz', ...HOSTILE];
 const FIELDS = ['v', 's', 'w', 'kind', 'missing'];
 const COMPARISONS = ['$eq', '$ne', '$gt', '$gte', '$lt', '$lte'] as const;
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function pick<T>(next: () => number, items: readonly T[]): T {
   return items[Math.floor(next() * items.length)] as T;

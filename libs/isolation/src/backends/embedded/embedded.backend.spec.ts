@@ -15,6 +15,7 @@ import {
 } from '../../ports/vector.types';
 import { EmbeddedBackend } from './embedded.backend';
 import { EmbeddedOptions } from './embedded.options';
+import { rng } from '../../../../../test/support/rng';
 
 /**
  * The message of a rejection. better-sqlite3's errors come from another realm once a second
@@ -34,18 +35,6 @@ const STRATEGIES = ['database', 'collection', 'partition_key'] as const;
 const METRICS: readonly MetricName[] = ['cosine', 'euclidean', 'dot'];
 const ALL = { includeValues: true, includeMetadata: true } as const;
 const NONE = { includeValues: false, includeMetadata: false } as const;
-
-/** Deterministic PRNG (mulberry32), so every run scans the same vectors. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function vector(next: () => number, dimension: number): Float32Array {
   return Float32Array.from({ length: dimension }, () => next() * 2 - 1);

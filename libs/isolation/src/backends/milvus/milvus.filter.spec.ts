@@ -10,6 +10,7 @@ import {
   userFilter,
 } from './milvus.filter';
 import { filterIndexOf, FilterIndex } from './milvus.schema';
+import { rng } from '../../../../../test/support/rng';
 
 const UID = '0123456789abcdef0123456789abcdef';
 
@@ -199,18 +200,6 @@ const VALUES: Scalar[] = [
   -3,
   10,
 ];
-
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomFilter(next: () => number, depth: number): FilterNode {
   const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)]!;
