@@ -456,40 +456,23 @@ const us = (v) => `${v >= 0 ? '+' : ''}${Math.round(v * 1000)}`;
 const ratio = (a, b) => `${(a / b).toFixed(2)}×`;
 const rps = (v) => Math.round(v).toLocaleString('en-US');
 
+/** A reference (baseline or direct call): its own figures, no comparison columns. */
+function referenceRow(target, conns, summary) {
+  const row = { target, conns, p50: ms(summary.p50), p99: ms(summary.p99), rps: rps(summary.rps) };
+  for (const [key] of COLUMNS) if (!(key in row)) row[key] = '';
+  return row;
+}
+
 function rows(results) {
   const out = [];
   for (const conns of CONFIG.connections) {
     const base = results.baseline[conns];
-    out.push({
-      target: 'plain Fastify (HTTP only)',
-      conns,
-      p50: ms(base.p50),
-      p99: ms(base.p99),
-      rps: rps(base.rps),
-      vsDirect50: '',
-      vsDirect99: '',
-      vsBase50: '',
-      vsBase99: '',
-      pipeline50: '',
-      server50: '',
-      serverOver50: '',
-    });
+    out.push(referenceRow('plain Fastify (HTTP only)', conns, base));
   }
   for (const g of results.gateways) {
-    out.push({
-      target: `direct EmbeddedBackend.search (${g.mode} data)`,
-      conns: 'in-process',
-      p50: ms(g.direct.p50),
-      p99: ms(g.direct.p99),
-      rps: rps(g.direct.rps),
-      vsDirect50: '',
-      vsDirect99: '',
-      vsBase50: '',
-      vsBase99: '',
-      pipeline50: '',
-      server50: '',
-      serverOver50: '',
-    });
+    out.push(
+      referenceRow(`direct EmbeddedBackend.search (${g.mode} data)`, 'in-process', g.direct),
+    );
     for (const conns of CONFIG.connections) {
       const r = g.runs[conns];
       const base = results.baseline[conns];
