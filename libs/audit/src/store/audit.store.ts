@@ -62,15 +62,6 @@ export class AuditStore {
     const last = items[items.length - 1];
     return { items, nextCursor: rows.length > limit && last ? String(last.seq) : null };
   }
-
-  async countByRequest(requestId: string): Promise<number> {
-    const row = await this.db
-      .selectFrom('vg_audit_events')
-      .select((eb) => eb.fn.countAll().as('n'))
-      .where('request_id', '=', requestId)
-      .executeTakeFirst();
-    return Number(row?.n ?? 0);
-  }
 }
 
 /**
