@@ -1,4 +1,11 @@
-import { BackendName, MetricName, Placement, StrategyName } from '@vecgate/isolation';
+import {
+  BackendName,
+  makeTenantScope,
+  MetricName,
+  Placement,
+  StrategyName,
+  TenantScope,
+} from '@vecgate/isolation';
 
 export const TENANT_ID_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
@@ -32,6 +39,16 @@ export interface Tenant {
   readonly supersedesDeletedAt: number | null;
   readonly createdAt: number;
   readonly updatedAt: number;
+}
+
+/** The scope every store call for this tenant carries. */
+export function scopeOfTenant(tenant: Tenant): TenantScope {
+  return makeTenantScope({
+    tenantId: tenant.id,
+    tenantUid: tenant.uid,
+    placement: tenant.placement,
+    space: { dimension: tenant.dimension, metric: tenant.metric },
+  });
 }
 
 export interface TenantSpec {

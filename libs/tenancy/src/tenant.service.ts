@@ -14,14 +14,19 @@ import {
   METRICS,
   PlacementPolicy,
   TIER_PATTERN,
-  makeTenantScope,
   TenantScope,
 } from '@vecgate/isolation';
 import { KeyedMutex } from './keyed-mutex';
 import { TenantRegistry } from './registry/tenant-registry';
 import { ListPage, TenantRegistryRepository } from './registry/tenant-registry.repository';
 import { TENANCY_OPTIONS, TenancyOptions } from './tenancy.options';
-import { Tenant, TENANT_ID_PATTERN, TenantSpec, TenantStatus } from './tenancy.types';
+import {
+  scopeOfTenant,
+  Tenant,
+  TENANT_ID_PATTERN,
+  TenantSpec,
+  TenantStatus,
+} from './tenancy.types';
 
 export type CreateOutcome = { readonly tenant: Tenant; readonly created: boolean };
 
@@ -56,12 +61,7 @@ export class TenantService implements OnApplicationBootstrap {
   }
 
   scopeOf(tenant: Tenant): TenantScope {
-    return makeTenantScope({
-      tenantId: tenant.id,
-      tenantUid: tenant.uid,
-      placement: tenant.placement,
-      space: { dimension: tenant.dimension, metric: tenant.metric },
-    });
+    return scopeOfTenant(tenant);
   }
 
   async create(spec: TenantSpec): Promise<CreateOutcome> {

@@ -1,10 +1,9 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ForbiddenError, TooManyRequestsError, UnauthorizedError } from '@vecgate/core';
-import { makeTenantScope } from '@vecgate/isolation';
 import { TenantRegistry } from '../registry/tenant-registry';
 import { TENANCY_OPTIONS, TenancyOptions } from '../tenancy.options';
-import { Principal, Tenant } from '../tenancy.types';
+import { Principal, scopeOfTenant, Tenant } from '../tenancy.types';
 import { IS_PUBLIC_KEY } from './access.decorators';
 import { RateLimiter } from './rate-limiter';
 import { ReservedKeys } from './reserved-keys';
@@ -40,12 +39,7 @@ export class TenantGuard implements CanActivate {
       );
       request.tenant = tenant;
       request.vg.tenantUid = tenant.uid;
-      request.scope = makeTenantScope({
-        tenantId: tenant.id,
-        tenantUid: tenant.uid,
-        placement: tenant.placement,
-        space: { dimension: tenant.dimension, metric: tenant.metric },
-      });
+      request.scope = scopeOfTenant(tenant);
     }
     // After resolution, so the refusal lands in the caller's own tenant audit view.
     this.reserved.assertNoTenantHeaders(request.headers);
