@@ -41,7 +41,7 @@ export class SearchController {
   })
   @ApiOkResponse({ type: StatsResponse })
   @ApiProblems(401, 403, 429, 503)
-  stats(@Scope() scope: TenantScope): Promise<StatsResponse> {
-    return this.vectors.stats(scope);
+  stats(@Scope() scope: TenantScope, @Trace() trace: RequestTrace): Promise<StatsResponse> {
+    return this.vectors.stats(scope, trace);
   }
 }

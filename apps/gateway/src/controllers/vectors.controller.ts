@@ -29,8 +29,9 @@ export class VectorsController {
   upsert(
     @Scope() scope: TenantScope,
     @Body() body: UpsertVectorsRequest,
+    @Trace() trace: RequestTrace,
   ): Promise<UpsertVectorsResponse> {
-    return this.vectors.upsert(scope, body.vectors);
+    return this.vectors.upsert(scope, body.vectors, trace);
   }
 
   @Get(':id')
@@ -63,7 +64,8 @@ export class VectorsController {
   delete(
     @Scope() scope: TenantScope,
     @Body() body: DeleteVectorsRequest,
+    @Trace() trace: RequestTrace,
   ): Promise<DeleteVectorsResponse> {
-    return this.vectors.delete(scope, body);
+    return this.vectors.delete(scope, body, trace);
   }
 }

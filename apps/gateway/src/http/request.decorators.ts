@@ -23,10 +23,10 @@ export const CurrentPrincipal = createParamDecorator(
   },
 );
 
-/** Request id, subject and address, for audit events raised inside a use case. */
+/** Request id, subject, address and deadline signal, for the use case and its audit events. */
 export const Trace = createParamDecorator((_: unknown, context: ExecutionContext): RequestTrace => {
   const vg = request(context).vg;
-  return { requestId: vg.requestId, subject: vg.subject, ip: vg.ip };
+  return { requestId: vg.requestId, subject: vg.subject, ip: vg.ip, signal: vg.signal };
 });
 
 /** The request state, for admin routes that record the tenant they resolved. */

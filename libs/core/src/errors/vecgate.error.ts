@@ -106,6 +106,18 @@ export class UnavailableError extends VecgateError {
   }
 }
 
+/**
+ * The request's deadline (`REQUEST_DEADLINE_MS`) passed before its work finished; the work was
+ * stopped. A write that had already committed is answered as committed instead.
+ */
+export class DeadlineExceededError extends VecgateError {
+  readonly status = 504;
+  readonly title = 'Gateway Timeout';
+  constructor(message = 'the request did not finish within its deadline') {
+    super(message, { reason: 'deadline_exceeded' });
+  }
+}
+
 /** A backend limit (databases, collections, partitions...) would be exceeded. */
 export class CapacityError extends VecgateError {
   readonly status = 507;

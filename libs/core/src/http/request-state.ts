@@ -25,6 +25,11 @@ export interface RequestState {
   resultCount?: number;
   /** Cross-tenant attempt or access: audited at alert level and sent to the alert sink. */
   alert?: boolean;
+  /**
+   * Aborted when the request's deadline passes or its client goes away; the use cases hand it
+   * to the backend call so the work stops too.
+   */
+  signal?: AbortSignal;
   /** True for routes that are neither authenticated nor audited (health, docs). */
   isPublic?: boolean;
 }

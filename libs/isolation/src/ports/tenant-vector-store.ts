@@ -1,4 +1,5 @@
 import {
+  CallOptions,
   DeleteSelector,
   ReadOptions,
   ScoredRecord,
@@ -17,13 +18,23 @@ export abstract class TenantVectorStore {
   abstract upsert(
     scope: TenantScope,
     records: readonly VectorWrite[],
+    call?: CallOptions,
   ): Promise<{ upserted: number }>;
   abstract fetch(
     scope: TenantScope,
     ids: readonly string[],
     options: ReadOptions,
+    call?: CallOptions,
   ): Promise<StoredRecord[]>;
-  abstract delete(scope: TenantScope, selector: DeleteSelector): Promise<{ deleted: number }>;
-  abstract search(scope: TenantScope, query: SearchQuery): Promise<ScoredRecord[]>;
-  abstract count(scope: TenantScope): Promise<number>;
+  abstract delete(
+    scope: TenantScope,
+    selector: DeleteSelector,
+    call?: CallOptions,
+  ): Promise<{ deleted: number }>;
+  abstract search(
+    scope: TenantScope,
+    query: SearchQuery,
+    call?: CallOptions,
+  ): Promise<ScoredRecord[]>;
+  abstract count(scope: TenantScope, call?: CallOptions): Promise<number>;
 }

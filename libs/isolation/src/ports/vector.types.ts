@@ -78,6 +78,15 @@ export interface ReadOptions {
   readonly includeMetadata: boolean;
 }
 
+/**
+ * What a call carries from its request besides the scope: the signal that aborts it when the
+ * request's deadline passes or its client goes away. A backend stops its work (between slices,
+ * or through the SDK) once the signal is aborted; a write that already committed stays committed.
+ */
+export interface CallOptions {
+  readonly signal?: AbortSignal;
+}
+
 export interface SearchQuery extends ReadOptions {
   readonly vector: Float32Array;
   readonly topK: number;

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { TenantVectorStore } from '../ports/tenant-vector-store';
 import {
+  CallOptions,
   DeleteSelector,
   ReadOptions,
   ScoredRecord,
@@ -22,33 +23,46 @@ export class RoutingVectorStore extends TenantVectorStore {
     super();
   }
 
-  upsert(scope: TenantScope, records: readonly VectorWrite[]): Promise<{ upserted: number }> {
+  upsert(
+    scope: TenantScope,
+    records: readonly VectorWrite[],
+    call?: CallOptions,
+  ): Promise<{ upserted: number }> {
     return this.fence.admit(scope.tenantUid, () =>
-      this.drivers.get(scope.placement.backend).upsert(scope, records),
+      this.drivers.get(scope.placement.backend).upsert(scope, records, call),
     );
   }
 
-  fetch(scope: TenantScope, ids: readonly string[], options: ReadOptions): Promise<StoredRecord[]> {
+  fetch(
+    scope: TenantScope,
+    ids: readonly string[],
+    options: ReadOptions,
+    call?: CallOptions,
+  ): Promise<StoredRecord[]> {
     return this.fence.admit(scope.tenantUid, () =>
-      this.drivers.get(scope.placement.backend).fetch(scope, ids, options),
+      this.drivers.get(scope.placement.backend).fetch(scope, ids, options, call),
     );
   }
 
-  delete(scope: TenantScope, selector: DeleteSelector): Promise<{ deleted: number }> {
+  delete(
+    scope: TenantScope,
+    selector: DeleteSelector,
+    call?: CallOptions,
+  ): Promise<{ deleted: number }> {
     return this.fence.admit(scope.tenantUid, () =>
-      this.drivers.get(scope.placement.backend).delete(scope, selector),
+      this.drivers.get(scope.placement.backend).delete(scope, selector, call),
     );
   }
 
-  search(scope: TenantScope, query: SearchQuery): Promise<ScoredRecord[]> {
+  search(scope: TenantScope, query: SearchQuery, call?: CallOptions): Promise<ScoredRecord[]> {
     return this.fence.admit(scope.tenantUid, () =>
-      this.drivers.get(scope.placement.backend).search(scope, query),
+      this.drivers.get(scope.placement.backend).search(scope, query, call),
     );
   }
 
-  count(scope: TenantScope): Promise<number> {
+  count(scope: TenantScope, call?: CallOptions): Promise<number> {
     return this.fence.admit(scope.tenantUid, () =>
-      this.drivers.get(scope.placement.backend).count(scope),
+      this.drivers.get(scope.placement.backend).count(scope, call),
     );
   }
 }

@@ -8,6 +8,8 @@ export interface RequestTrace {
   readonly requestId: string;
   readonly subject?: string;
   readonly ip: string;
+  /** The request's deadline and disconnect signal, passed on to the backend call. */
+  readonly signal?: AbortSignal;
 }
 
 /**

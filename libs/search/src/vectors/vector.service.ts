@@ -54,17 +54,23 @@ export class VectorService {
     private readonly results: ResultValidator,
   ) {}
 
-  async upsert(scope: TenantScope, vectors: unknown): Promise<{ upserted: number }> {
+  async upsert(
+    scope: TenantScope,
+    vectors: unknown,
+    trace: RequestTrace,
+  ): Promise<{ upserted: number }> {
     const records = this.input.records(vectors, scope.space);
-    return this.store.upsert(scope, records);
+    return this.store.upsert(scope, records, { signal: trace.signal });
   }
 
   async fetch(scope: TenantScope, id: string, trace: RequestTrace): Promise<VectorView> {
     const checkedId = this.input.id(id, 'id');
-    const found = await this.store.fetch(scope, [checkedId], {
-      includeValues: true,
-      includeMetadata: true,
-    });
+    const found = await this.store.fetch(
+      scope,
+      [checkedId],
+      { includeValues: true, includeMetadata: true },
+      { signal: trace.signal },
+    );
     const own = this.results.keepOwn(scope, found, trace);
     const record = own.find((r) => r.id === checkedId);
     if (!record) throw new NotFoundError(`no vector with id "${checkedId}"`);
@@ -75,8 +81,12 @@ export class VectorService {
     };
   }
 
-  async delete(scope: TenantScope, request: DeleteInput): Promise<{ deleted: number }> {
-    return this.store.delete(scope, this.selector(request));
+  async delete(
+    scope: TenantScope,
+    request: DeleteInput,
+    trace: RequestTrace,
+  ): Promise<{ deleted: number }> {
+    return this.store.delete(scope, this.selector(request), { signal: trace.signal });
   }
 
   async search(
@@ -92,13 +102,11 @@ export class VectorService {
     const filter = this.filters.parse(request.filter);
     const includeMetadata = request.includeMetadata ?? false;
     const includeValues = request.includeValues ?? false;
-    const found = await this.store.search(scope, {
-      vector,
-      topK,
-      filter,
-      includeMetadata,
-      includeValues,
-    });
+    const found = await this.store.search(
+      scope,
+      { vector, topK, filter, includeMetadata, includeValues },
+      { signal: trace.signal },
+    );
     const own = this.results.keepOwn(scope, found, trace);
     return {
       matches: own.map((r) => {
@@ -110,9 +118,9 @@ export class VectorService {
     };
   }
 
-  async stats(scope: TenantScope): Promise<TenantStats> {
+  async stats(scope: TenantScope, trace: RequestTrace): Promise<TenantStats> {
     return {
-      vectorCount: await this.store.count(scope),
+      vectorCount: await this.store.count(scope, { signal: trace.signal }),
       dimension: scope.space.dimension,
       metric: scope.space.metric,
       backend: scope.placement.backend,
