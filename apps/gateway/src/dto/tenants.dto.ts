@@ -1,8 +1,20 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsOptional, IsString, Matches, MaxLength, Min } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayNotEmpty,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  Min,
+} from 'class-validator';
 import { PageQuery } from './page.dto';
 import { BACKENDS, METRICS, STRATEGIES } from '@vecgate/isolation';
 import type { BackendName, MetricName, StrategyName } from '@vecgate/isolation';
+import { TENANT_ROLES } from '@vecgate/tenancy';
 import type { Tenant } from '@vecgate/tenancy';
 
 export class CreateTenantRequest {
@@ -113,6 +125,10 @@ export class MintTokenRequest {
     example: ['reader', 'writer'],
     description: 'Tenant roles: reader, writer, tenant_admin',
   })
+  // IsArray first: `each: true` alone accepts a string and validates its characters.
+  @IsArray()
+  @ArrayNotEmpty()
+  @ArrayMaxSize(TENANT_ROLES.length)
   @IsString({ each: true })
   roles!: string[];
 
