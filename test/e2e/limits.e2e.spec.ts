@@ -61,7 +61,7 @@ describe('limits', () => {
     [
       'an overflowing float',
       { id: 'a', values: [...vec().slice(1), 1e39] },
-      400,
+      422,
       'vectors[1].values[7]',
     ],
     [
