@@ -5,11 +5,19 @@ import * as audit from './audit.dto';
 import * as page from './page.dto';
 import * as qdrant from './qdrant-tokens.dto';
 import * as tenants from './tenants.dto';
+import * as tokens from './tokens.dto';
 import * as vectors from './vectors.dto';
 
 type Dto = abstract new (...args: never[]) => unknown;
 
-const DTOS = Object.entries<unknown>({ ...audit, ...page, ...qdrant, ...tenants, ...vectors })
+const DTOS = Object.entries<unknown>({
+  ...audit,
+  ...page,
+  ...qdrant,
+  ...tenants,
+  ...tokens,
+  ...vectors,
+})
   .filter(([, value]) => typeof value === 'function')
   .map(([name, value]) => [name, value as Dto] as const);
 
@@ -56,7 +64,7 @@ describe('DTO array fields', () => {
     const error = await pipe
       .transform(
         { subject: 'svc', roles: 'tenant_admin', ttlSeconds: 60 },
-        { type: 'body', metatype: tenants.MintTokenRequest },
+        { type: 'body', metatype: tokens.MintTokenRequest },
       )
       .then(
         () => undefined,
