@@ -1,6 +1,6 @@
 import { expectAudited, newRequestId } from '../support/audit-trail';
-import { createTenant } from '../support/fixtures';
-import { startGateway, TestGateway } from '../support/test-gateway';
+import { startWithTwoTenants } from '../support/fixtures';
+import type { TestGateway } from '../support/test-gateway';
 import { bearer } from '../support/tokens';
 
 interface Minted {
@@ -23,9 +23,7 @@ describe('minted token lineage', () => {
   let gw: TestGateway;
 
   beforeAll(async () => {
-    gw = await startGateway();
-    for (const id of ['acme', 'globex'])
-      await createTenant(gw.http, gw.tokens, { id, dimension: 3, metric: 'cosine' });
+    gw = await startWithTwoTenants();
   });
   afterAll(() => gw.close(true));
 
