@@ -2,7 +2,7 @@ import type { Response } from 'supertest';
 import type { AuditRecord } from '../support/audit-trail';
 import { startWithTwoTenants } from '../support/fixtures';
 import type { TestGateway } from '../support/test-gateway';
-import { bearer } from '../support/tokens';
+import { bearer, ttlFrom } from '../support/tokens';
 
 /**
  * Who did what, without the client's word for it: the gateway's own request id keys the trail,
@@ -113,7 +113,11 @@ describe('audit attribution', () => {
     const child = await gw.http
       .post('/v1/admin/tenants/acme/tokens')
       .set(bearer((minter.body as { token: string }).token))
-      .send({ subject: 'platform-operator', roles: ['reader'], ttlSeconds: 600 });
+      .send({
+        subject: 'platform-operator',
+        roles: ['reader'],
+        ttlSeconds: ttlFrom((minter.body as { token: string }).token),
+      });
     expect(child.status).toBe(201);
     // The subject imitates the platform's, but the trail says a tenant admin minted it.
     const res = await search((child.body as { token: string }).token);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { createTenant } from '../support/fixtures';
 import { startGateway, TestGateway } from '../support/test-gateway';
-import { bearer } from '../support/tokens';
+import { bearer, ttlFrom } from '../support/tokens';
 import { POSTGRES_ADMIN_URL, sqlTargets } from '../stores/sql-targets';
 
 const postgres = sqlTargets().find((t) => t.name === 'postgres');
@@ -129,7 +129,7 @@ describeOnPostgres('replicas on PostgreSQL', () => {
       const res = await gw.http
         .post('/v1/admin/tenants/lineage-elsewhere/tokens')
         .set(bearer(by))
-        .send({ subject, roles: ['tenant_admin'], ttlSeconds: 600 });
+        .send({ subject, roles: ['tenant_admin'], ttlSeconds: ttlFrom(by) });
       expect(res.status).toBe(201);
       return res.body as { token: string; jti: string };
     };

@@ -1,7 +1,8 @@
 import { expectAudited, newRequestId } from '../support/audit-trail';
+import { MAX_MINT_DEPTH } from '@vecgate/tenancy';
 import { startWithTwoTenants } from '../support/fixtures';
 import type { TestGateway } from '../support/test-gateway';
-import { bearer } from '../support/tokens';
+import { bearer, ttlFrom } from '../support/tokens';
 
 interface Minted {
   token: string;
@@ -36,7 +37,7 @@ describe('minted token lineage', () => {
     const res = await gw.http
       .post(`/v1/admin/tenants/${tenant}/tokens`)
       .set(bearer(by))
-      .send({ subject, roles, ttlSeconds: 600 });
+      .send({ subject, roles, ttlSeconds: ttlFrom(by) });
     expect(res.status).toBe(201);
     return res.body as Minted;
   };
@@ -90,6 +91,26 @@ describe('minted token lineage', () => {
     expect((await revoke(gw.tokens.platform(), 'acme', t1.jti)).status).toBe(204);
     for (const t of [t1, t2b]) expect(await reads(t.token)).toBe(401);
     expect(await reads(sibling.token)).toBe(200);
+  });
+
+  it('bounds a lineage at 16 minted tokens: the next mint is 403 mint_depth', async () => {
+    let minter = gw.tokens.platform();
+    const chain: Minted[] = [];
+    for (let depth = 0; depth <= MAX_MINT_DEPTH; depth++) {
+      chain.push(await mint(minter, 'globex', `depth-${depth}`));
+      minter = chain[chain.length - 1]!.token;
+    }
+    // chain[16] descends from 16 minted tokens: it works, but cannot mint further.
+    expect(await reads(minter)).toBe(200);
+    const res = await gw.http
+      .post('/v1/admin/tenants/globex/tokens')
+      .set(bearer(minter))
+      .send({ subject: 'too-deep', roles: ['reader'], ttlSeconds: 60 });
+    expect(res.status).toBe(403);
+    expect(res.body).toMatchObject({ reason: 'mint_depth' });
+    // Revoking the root still reaches the deepest one.
+    expect((await revoke(gw.tokens.platform(), 'globex', chain[0]!.jti)).status).toBe(204);
+    expect(await reads(minter)).toBe(401);
   });
 
   it('lists the live tokens of a tenant with who minted each, and no token secrets', async () => {

@@ -4,7 +4,7 @@ import { expectAudited, newRequestId } from '../support/audit-trail';
 import { rawRequest } from '../support/raw-http';
 import { createTenant } from '../support/fixtures';
 import { startGateway, TestGateway } from '../support/test-gateway';
-import { bearer, TEST_SECRET } from '../support/tokens';
+import { bearer, TEST_SECRET, ttlFrom } from '../support/tokens';
 
 /**
  * The attack catalogue. Every case is a request an attacker (the tenant `mallory`, or
@@ -562,7 +562,7 @@ const ATTACKS: Attack[] = [
           await c.gw.http
             .post('/v1/admin/tenants/mallory/tokens')
             .set(bearer(by))
-            .send({ subject: 'mallory-kept', roles, ttlSeconds: 600 })
+            .send({ subject: 'mallory-kept', roles, ttlSeconds: ttlFrom(by) })
         ).body as { token: string; jti: string };
       const first = await mint(c.mallory.admin, ['tenant_admin', 'reader']);
       const second = await mint(first.token, ['tenant_admin', 'reader']);
@@ -586,7 +586,11 @@ const ATTACKS: Attack[] = [
         await c.gw.http
           .post('/v1/admin/tenants/mallory/tokens')
           .set(bearer(root.token))
-          .send({ subject: 'mallory-child', roles: ['tenant_admin'], ttlSeconds: 600 })
+          .send({
+            subject: 'mallory-child',
+            roles: ['tenant_admin'],
+            ttlSeconds: ttlFrom(root.token),
+          })
       ).body as { token: string };
       await c.gw.http
         .delete(`/v1/admin/tenants/mallory/tokens/${root.jti}`)

@@ -407,9 +407,15 @@ describe.each(sqlTargets())('tenant registry store on $name', (target: SqlTarget
       const grandchild = token(owner, { lineage: [root.jti, child.jti] });
       const sibling = token(owner, { lineage: [root.jti] });
       const unrelated = token(owner);
+      // Expired already: refused anyway, so neither revoked nor announced.
+      const expiredChild = token(owner, {
+        lineage: [root.jti],
+        issuedAt: NOW_S - 7200,
+        expiresAt: NOW_S - 1,
+      });
       // Another tenant's row that names the same ancestor: the cascade stays inside the tenant.
       const foreign = token(other, { lineage: [root.jti] });
-      for (const t of [root, child, grandchild, sibling, unrelated, foreign])
+      for (const t of [root, child, grandchild, sibling, unrelated, expiredChild, foreign])
         await repository.tokens.insert(t);
 
       expect((await repository.tokens.revoke(child, NOW_S)).sort()).toEqual(
@@ -429,6 +435,7 @@ describe.each(sqlTargets())('tenant registry store on $name', (target: SqlTarget
       expect((await repository.tokens.find(grandchild.jti))?.revokedAt).toBe(NOW_S);
       expect((await repository.tokens.find(sibling.jti))?.revokedAt).toBe(NOW_S + 5);
       expect((await repository.tokens.find(unrelated.jti))?.revokedAt).toBeNull();
+      expect((await repository.tokens.find(expiredChild.jti))?.revokedAt).toBeNull();
       expect((await repository.tokens.find(foreign.jti))?.revokedAt).toBeNull();
       expect(await repository.tokens.find(grandchild.jti)).toStrictEqual({
         ...grandchild,

@@ -77,18 +77,26 @@ export class TokenRows {
       .execute();
     // Lineages hold registry jtis (UUIDs), so the quoted id cannot act as a LIKE wildcard.
     const pattern = `%${JSON.stringify(jti)}%`;
+    // A descendant never outlives its ancestor (a TTL is bounded by the minter's), and an
+    // expired one is refused anyway: only live descendants need revoking and announcing.
     await this.db
       .updateTable('vg_tokens')
       .set({ revoked_at: at })
       .where('tenant_uid', '=', tenantUid)
       .where('lineage', 'like', pattern)
       .where('revoked_at', 'is', null)
+      .where('expires_at', '>', at)
       .execute();
     const rows = await this.db
       .selectFrom('vg_tokens')
       .select('jti')
       .where('tenant_uid', '=', tenantUid)
-      .where((eb) => eb.or([eb('jti', '=', jti), eb('lineage', 'like', pattern)]))
+      .where((eb) =>
+        eb.or([
+          eb('jti', '=', jti),
+          eb.and([eb('lineage', 'like', pattern), eb('expires_at', '>', at)]),
+        ]),
+      )
       .execute();
     return rows.map((r) => r.jti);
   }
