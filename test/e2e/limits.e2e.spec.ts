@@ -61,7 +61,7 @@ describe('limits', () => {
     [
       'an overflowing float',
       { id: 'a', values: [...vec().slice(1), 1e39] },
-      400,
+      422,
       'vectors[1].values[7]',
     ],
     [
@@ -267,8 +267,10 @@ describe('requests Fastify refuses before routing', () => {
         .set({ ...bearer(gw.tokens.platform()), 'x-request-id': requestId });
       expect(res.status).toBe(status);
       expect(res.headers['content-type']).toContain('application/problem+json');
-      expect(res.headers['x-request-id']).toBe(requestId);
-      await expectAudited(gw, requestId, status);
+      const event = await expectAudited(gw, requestId, status);
+      // The answer names the gateway's own id, which is the event's key; the client's is kept.
+      expect(res.headers['x-request-id']).toBe(event.requestId);
+      expect(event.clientRequestId).toBe(requestId);
     } finally {
       await gw.close(true);
     }

@@ -191,6 +191,59 @@ describe('token minting cannot escalate', () => {
     await expectAudited(gw, requestId, 401);
   });
 
+  it.each([
+    ['a NUL', 'svc\u0000admin'],
+    ['an ANSI escape', 'svc\u001b[2K\u001b[1Gplatform-operator'],
+    ['a bell', 'svc\u0007'],
+    ['a right-to-left override', 'nimda-mroftalp\u202e'],
+    ['a zero-width space', 'platform\u200b-operator'],
+    ['a line separator', 'svc\u2028platform-operator'],
+    ['a leading space', ' platform-operator'],
+    ['more than 256 characters', 's'.repeat(257)],
+  ])('refuses a subject with %s (400 naming subject)', async (_what, subject) => {
+    const requestId = newRequestId();
+    const res = await mint(
+      acmeAdmin,
+      'acme',
+      { subject, roles: ['reader'], ttlSeconds: 60 },
+      requestId,
+    );
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ field: 'subject' });
+    expect(res.body).not.toHaveProperty('token');
+    await expectAudited(gw, requestId, 400);
+  });
+
+  it('mints printable subjects in any script, and a string of roles is 400 naming roles', async () => {
+    const ok = await mint(acmeAdmin, 'acme', {
+      subject: 'svc:ingest/01 ünïcode 名前 😀',
+      roles: ['reader'],
+      ttlSeconds: 60,
+    });
+    expect(ok.status).toBe(201);
+    const res = await mint(acmeAdmin, 'acme', {
+      subject: 'x',
+      roles: 'tenant_admin',
+      ttlSeconds: 60,
+    });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ field: 'roles' });
+  });
+
+  it('refuses a token whose sub or mintedBy is not printable (401)', async () => {
+    for (const claims of [
+      { sub: 'svc\u001b[31m', tenant_id: 'acme', roles: ['reader'] },
+      { tenant_id: 'acme', roles: ['reader'], mintedBy: 'ops\u0000' },
+    ]) {
+      const res = await gw.http
+        .post('/v1/search')
+        .set(bearer(gw.tokens.signed(claims)))
+        .send({ vector: [1, 0, 0], topK: 1 });
+      expect(res.status).toBe(401);
+      expect(res.body).toMatchObject({ reason: 'token_subject' });
+    }
+  });
+
   it('refuses tokens that mix tenant and platform principals (401)', async () => {
     for (const claims of [
       { tenant_id: 'acme', roles: ['reader', 'platform_admin'] },

@@ -116,7 +116,8 @@ describe('result validation', () => {
     expect(answered).toMatchObject({ status: 200, resultCount: 1 });
 
     const alert = sink.received.find(
-      (body) => (body as { event: { requestId: string } }).event.requestId === requestId,
+      (body) =>
+        (body as { event: { clientRequestId?: string } }).event.clientRequestId === requestId,
     ) as { type: string; event: { action: string; severity: string } } | undefined;
     expect(alert).toMatchObject({
       type: 'vecgate.alert',

@@ -1,10 +1,10 @@
 import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { connect } from 'node:net';
-import type { Test } from 'supertest';
 import { expectAudited, newRequestId } from '../support/audit-trail';
+import { rawRequest } from '../support/raw-http';
 import { createTenant } from '../support/fixtures';
 import { startGateway, TestGateway } from '../support/test-gateway';
-import { bearer, TEST_SECRET } from '../support/tokens';
+import { bearer, TEST_SECRET, ttlFrom } from '../support/tokens';
 
 /**
  * The attack catalogue. Every case is a request an attacker (the tenant `mallory`, or
@@ -19,7 +19,8 @@ const now = (): number => Math.floor(Date.now() / 1000);
 interface Attack {
   readonly name: string;
   readonly status: number;
-  readonly send: (ctx: Context, requestId: string) => Test | Promise<Test>;
+  /** The attack's request, or its setup followed by the request (then awaited). */
+  readonly send: (ctx: Context, requestId: string) => PromiseLike<unknown>;
 }
 
 interface Context {
@@ -535,6 +536,108 @@ const ATTACKS: Attack[] = [
         })
         .send('{"vector":[1,1,1,1],"topK":5,"__proto__":{"admin":true}}'),
   },
+  {
+    name: 'values of 3e38 in a query, to overflow every score to null',
+    status: 422,
+    send: (c, id) =>
+      asMallory('reader', 'post', '/v1/search', { ...c.query, vector: [3e38, 3e38, 3e38, 3e38] })(
+        c,
+        id,
+      ),
+  },
+  {
+    name: 'values of -3e38 written, to overflow the scores of later searches',
+    status: 422,
+    send: asMallory('writer', 'put', '/v1/vectors', {
+      vectors: [{ id: 'overflow', values: [-3e38, 3e38, -3e38, 3e38] }],
+    }),
+  },
+  // minting, revocation and attribution
+  {
+    name: 'a token minted from a revoked token, at the second generation',
+    status: 401,
+    send: async (c, id) => {
+      const mint = async (by: string, roles: string[]) =>
+        (
+          await c.gw.http
+            .post('/v1/admin/tenants/mallory/tokens')
+            .set(bearer(by))
+            .send({ subject: 'mallory-kept', roles, ttlSeconds: ttlFrom(by) })
+        ).body as { token: string; jti: string };
+      const first = await mint(c.mallory.admin, ['tenant_admin', 'reader']);
+      const second = await mint(first.token, ['tenant_admin', 'reader']);
+      const third = await mint(second.token, ['reader']);
+      await c.gw.http
+        .delete(`/v1/admin/tenants/mallory/tokens/${first.jti}`)
+        .set(bearer(c.mallory.admin));
+      return searchWith(third.token)(c, id);
+    },
+  },
+  {
+    name: 'minting from a descendant of a revoked token',
+    status: 401,
+    send: async (c, id) => {
+      const minted = await c.gw.http
+        .post('/v1/admin/tenants/mallory/tokens')
+        .set(bearer(c.mallory.admin))
+        .send({ subject: 'mallory-root', roles: ['tenant_admin'], ttlSeconds: 600 });
+      const root = minted.body as { token: string; jti: string };
+      const child = (
+        await c.gw.http
+          .post('/v1/admin/tenants/mallory/tokens')
+          .set(bearer(root.token))
+          .send({
+            subject: 'mallory-child',
+            roles: ['tenant_admin'],
+            ttlSeconds: ttlFrom(root.token),
+          })
+      ).body as { token: string };
+      await c.gw.http
+        .delete(`/v1/admin/tenants/mallory/tokens/${root.jti}`)
+        .set(bearer(c.mallory.admin));
+      return c.gw.http
+        .post('/v1/admin/tenants/mallory/tokens')
+        .set({ ...bearer(child.token), 'x-request-id': id })
+        .send({ subject: 'mallory-late', roles: ['tenant_admin'], ttlSeconds: 60 });
+    },
+  },
+  {
+    name: "listing the victim's minted tokens",
+    status: 403,
+    send: asMallory('admin', 'get', '/v1/admin/tenants/victim/tokens'),
+  },
+  {
+    name: "revoking a token of the victim's by jti",
+    status: 403,
+    send: asMallory('admin', 'delete', `/v1/admin/tenants/victim/tokens/${'0'.repeat(36)}`),
+  },
+  {
+    name: 'roles given as a string, spelling tenant_admin',
+    status: 400,
+    send: asMallory('admin', 'post', '/v1/admin/tenants/mallory/tokens', {
+      subject: 'x',
+      roles: 'tenant_admin',
+      ttlSeconds: 60,
+    }),
+  },
+  {
+    name: 'a minted subject with ANSI escapes that repaint it as a platform operator',
+    status: 400,
+    send: asMallory('admin', 'post', '/v1/admin/tenants/mallory/tokens', {
+      subject: 'mallory\u001b[2K\u001b[1Gplatform-operator',
+      roles: ['reader'],
+      ttlSeconds: 60,
+    }),
+  },
+  {
+    name: 'a minted subject with a NUL and a bell',
+    status: 400,
+    send: asMallory('admin', 'post', '/v1/admin/tenants/mallory/tokens', {
+      subject: 'mallory\u0000\u0007',
+      roles: ['reader'],
+      ttlSeconds: 60,
+    }),
+  },
 ];
 
 describe('attack catalogue', () => {
@@ -598,7 +701,7 @@ describe('attack catalogue', () => {
 
   it.each(ATTACKS.map((a) => [a.name, a] as const))('%s', async (_name, attack) => {
     const requestId = newRequestId();
-    const res = (await attack.send(ctx, requestId)) as unknown as {
+    const res = (await attack.send(ctx, requestId)) as {
       status: number;
       text: string;
       body: unknown;
@@ -610,6 +713,38 @@ describe('attack catalogue', () => {
       expect(matches.every((m) => m.metadata?.owner === 'mallory')).toBe(true);
     }
     await expectAudited(ctx.gw, requestId, attack.status);
+  });
+
+  it.each([
+    ['GET', '/docs/../../../../etc/passwd'],
+    ['HEAD', '/docs/../x'],
+    ['GET', '/docs/%2e%2e/%2e%2e/%2e%2e/etc/passwd'],
+    ['GET', '/docs/..%2f..%2f..%2fdata/vecgate.db'],
+  ])('%s %s (path sent as is) is a 4xx problem, never a 500 or a file', async (method, path) => {
+    const answer = await rawRequest(ctx.gw, method, path);
+    expect(answer.status).toBeGreaterThanOrEqual(400);
+    expect(answer.status).toBeLessThan(500);
+    expect(answer.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(answer.body).not.toContain('root:');
+    expect(answer.body).not.toContain('SQLite');
+  });
+
+  it("an x-request-id copied from another request never files mallory's request under it", async () => {
+    const victim = await ctx.gw.http
+      .post('/v1/search')
+      .set(bearer(ctx.gw.tokens.tenant('victim', ['reader'])))
+      .send(ctx.query);
+    const victimId = victim.headers['x-request-id'] as string;
+    const res = await searchWith(ctx.mallory.reader)(ctx, victimId);
+    expect(res.status).toBe(200);
+    await ctx.gw.flushAudit();
+    const filed = await ctx.gw.http
+      .get('/v1/admin/audit')
+      .query({ requestId: victimId })
+      .set(bearer(ctx.gw.tokens.platform(['auditor'])));
+    expect((filed.body as { items: { tenantId?: string }[] }).items.map((e) => e.tenantId)).toEqual(
+      ['victim'],
+    );
   });
 
   it('a body that arrives too slowly is cut off (408) and audited', async () => {

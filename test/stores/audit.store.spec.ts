@@ -262,7 +262,9 @@ describe.each(sqlTargets())('audit store on $name', (target: SqlTarget) => {
           id: randomUUID(),
           at: T0 + 1,
           requestId: 'req-full',
+          clientRequestId: 'client-trace-1',
           subject: 'platform-admin',
+          mintedBy: 'acme-ops',
           tenantUid: UID_A,
           tenantId: 'tenant-a',
           claimedTenant: 'tenant-x',
@@ -296,7 +298,9 @@ describe.each(sqlTargets())('audit store on $name', (target: SqlTarget) => {
 
         const [storedZero, , storedMinimal] = items;
         for (const key of [
+          'clientRequestId',
           'subject',
+          'mintedBy',
           'tenantUid',
           'tenantId',
           'claimedTenant',
@@ -369,6 +373,20 @@ describe.each(sqlTargets())('audit store on $name', (target: SqlTarget) => {
         await audit.insert(twice);
         expect((await audit.query({ requestId: 'req-twice' }, 10)).items).toHaveLength(2);
         expect((await audit.query({ requestId: 'req-never' }, 10)).items).toHaveLength(0);
+      });
+
+      it("filters by the gateway's request id and by the client's one separately", async () => {
+        const events = [
+          { ...minimal, id: randomUUID(), requestId: 'gw-1', clientRequestId: 'gw-2' },
+          { ...minimal, id: randomUUID(), requestId: 'gw-2' },
+          { ...minimal, id: randomUUID(), requestId: 'gw-3', clientRequestId: 'gw-2' },
+        ];
+        await audit.insert(events);
+        const ids = async (filter: AuditFilter) =>
+          (await audit.query(filter, 10)).items.map((e) => e.requestId).sort();
+        expect(await ids({ requestId: 'gw-2' })).toEqual(['gw-2']);
+        expect(await ids({ clientRequestId: 'gw-2' })).toEqual(['gw-1', 'gw-3']);
+        expect(await ids({ clientRequestId: 'gw-1' })).toEqual([]);
       });
     });
   });

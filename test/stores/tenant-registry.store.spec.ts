@@ -75,6 +75,7 @@ function token(owner: Tenant, overrides: Partial<MintedTokenRecord> = {}): Minte
     subject: 'alice@example.com',
     roles: ['reader', 'writer'],
     mintedBy: 'platform-admin',
+    lineage: [],
     issuedAt: NOW_S - 60,
     expiresAt: NOW_S + 3600,
     revokedAt: null,
@@ -311,15 +312,15 @@ describe.each(sqlTargets())('tenant registry store on $name', (target: SqlTarget
       await repository.insert(bystander);
       const doomedTokens = [token(doomed), token(doomed, { revokedAt: NOW_S })];
       const bystanderToken = token(bystander);
-      for (const t of [...doomedTokens, bystanderToken]) await repository.insertToken(t);
+      for (const t of [...doomedTokens, bystanderToken]) await repository.tokens.insert(t);
 
       expect(await repository.latestDeletion('doomed')).toBeNull();
       await repository.tombstone(doomed, T0 + 1_000, 'platform-admin');
 
       expect(await repository.findById('doomed')).toBeUndefined();
-      for (const t of doomedTokens) expect(await repository.findToken(t.jti)).toBeUndefined();
-      expect(await repository.revokedJtis(NOW_S)).toEqual([]);
-      expect(await repository.findToken(bystanderToken.jti)).toStrictEqual(bystanderToken);
+      for (const t of doomedTokens) expect(await repository.tokens.find(t.jti)).toBeUndefined();
+      expect(await repository.tokens.revokedJtis(NOW_S)).toEqual([]);
+      expect(await repository.tokens.find(bystanderToken.jti)).toStrictEqual(bystanderToken);
       expect(await repository.findById('bystander')).toStrictEqual(bystander);
       expect(await repository.latestDeletion('doomed')).toBe(T0 + 1_000);
       expect(await repository.latestDeletion('bystander')).toBeNull();
@@ -339,7 +340,7 @@ describe.each(sqlTargets())('tenant registry store on $name', (target: SqlTarget
       const stuck = tenant('stuck');
       await repository.insert(stuck);
       const stuckToken = token(stuck);
-      await repository.insertToken(stuckToken);
+      await repository.tokens.insert(stuckToken);
 
       const unblock = await blockTenantDeletion(database, 'stuck');
       try {
@@ -352,7 +353,7 @@ describe.each(sqlTargets())('tenant registry store on $name', (target: SqlTarget
       }
 
       expect(await repository.latestDeletion('stuck')).toBeNull();
-      expect(await repository.findToken(stuckToken.jti)).toStrictEqual(stuckToken);
+      expect(await repository.tokens.find(stuckToken.jti)).toStrictEqual(stuckToken);
       expect(await repository.findById('stuck')).toStrictEqual(stuck);
 
       // Once the obstacle is gone the same call goes through.
@@ -374,24 +375,92 @@ describe.each(sqlTargets())('tenant registry store on $name', (target: SqlTarget
       const owner = tenant('token-owner');
       await repository.insert(owner);
       const minted = token(owner, { roles: ['tenant_admin'], subject: 'svc:ingest/01' });
-      await repository.insertToken(minted);
+      await repository.tokens.insert(minted);
 
-      expect(await repository.findToken(minted.jti)).toStrictEqual(minted);
-      expect(await repository.findToken('no-such-jti')).toBeUndefined();
-      expect(await rejectionOf(repository.insertToken({ ...minted, subject: 'mallory' }))).toMatch(
-        /unique/i,
-      );
-      expect((await repository.findToken(minted.jti))?.subject).toBe('svc:ingest/01');
+      expect(await repository.tokens.find(minted.jti)).toStrictEqual(minted);
+      expect(await repository.tokens.find('no-such-jti')).toBeUndefined();
+      expect(
+        await rejectionOf(repository.tokens.insert({ ...minted, subject: 'mallory' })),
+      ).toMatch(/unique/i);
+      expect((await repository.tokens.find(minted.jti))?.subject).toBe('svc:ingest/01');
 
-      await repository.revokeToken(minted.jti, NOW_S);
-      expect(await repository.findToken(minted.jti)).toStrictEqual({
+      await repository.tokens.revoke(minted, NOW_S);
+      expect(await repository.tokens.find(minted.jti)).toStrictEqual({
         ...minted,
         revokedAt: NOW_S,
       });
 
-      await repository.revokeToken(minted.jti, NOW_S + 500);
-      expect((await repository.findToken(minted.jti))?.revokedAt).toBe(NOW_S);
-      await expect(repository.revokeToken('no-such-jti', NOW_S)).resolves.toBeUndefined();
+      await repository.tokens.revoke(minted, NOW_S + 500);
+      expect((await repository.tokens.find(minted.jti))?.revokedAt).toBe(NOW_S);
+      await expect(
+        repository.tokens.revoke({ jti: 'no-such-jti', tenantUid: owner.uid }, NOW_S),
+      ).resolves.toEqual([]);
+    });
+
+    it('revoking a token revokes every token minted from it, at any depth, and nothing else', async () => {
+      const owner = tenant('lineage-owner');
+      const other = tenant('lineage-other');
+      await repository.insert(owner);
+      await repository.insert(other);
+      const root = token(owner);
+      const child = token(owner, { lineage: [root.jti] });
+      const grandchild = token(owner, { lineage: [root.jti, child.jti] });
+      const sibling = token(owner, { lineage: [root.jti] });
+      const unrelated = token(owner);
+      // Expired already: refused anyway, so neither revoked nor announced.
+      const expiredChild = token(owner, {
+        lineage: [root.jti],
+        issuedAt: NOW_S - 7200,
+        expiresAt: NOW_S - 1,
+      });
+      // Another tenant's row that names the same ancestor: the cascade stays inside the tenant.
+      const foreign = token(other, { lineage: [root.jti] });
+      for (const t of [root, child, grandchild, sibling, unrelated, expiredChild, foreign])
+        await repository.tokens.insert(t);
+
+      expect((await repository.tokens.revoke(child, NOW_S)).sort()).toEqual(
+        [child.jti, grandchild.jti].sort(),
+      );
+      expect((await repository.tokens.revokedJtis(NOW_S)).sort()).toEqual(
+        [child.jti, grandchild.jti].sort(),
+      );
+      expect(await repository.tokens.anyRevoked([root.jti, child.jti])).toBe(true);
+      expect(await repository.tokens.anyRevoked([root.jti])).toBe(false);
+      expect(await repository.tokens.anyRevoked([])).toBe(false);
+
+      expect((await repository.tokens.revoke(root, NOW_S + 5)).sort()).toEqual(
+        [root.jti, child.jti, grandchild.jti, sibling.jti].sort(),
+      );
+      // The first revocation time is kept for tokens revoked earlier.
+      expect((await repository.tokens.find(grandchild.jti))?.revokedAt).toBe(NOW_S);
+      expect((await repository.tokens.find(sibling.jti))?.revokedAt).toBe(NOW_S + 5);
+      expect((await repository.tokens.find(unrelated.jti))?.revokedAt).toBeNull();
+      expect((await repository.tokens.find(expiredChild.jti))?.revokedAt).toBeNull();
+      expect((await repository.tokens.find(foreign.jti))?.revokedAt).toBeNull();
+      expect(await repository.tokens.find(grandchild.jti)).toStrictEqual({
+        ...grandchild,
+        revokedAt: NOW_S,
+      });
+    });
+
+    it("lists a tenant's live tokens page by page, without revoked, expired or other tenants' ones", async () => {
+      const owner = tenant('listing-owner');
+      const other = tenant('listing-other');
+      await repository.insert(owner);
+      await repository.insert(other);
+      const live = Array.from({ length: 5 }, () => token(owner));
+      const revoked = token(owner);
+      const expired = token(owner, { issuedAt: NOW_S - 7200, expiresAt: NOW_S - 1 });
+      for (const t of [...live, revoked, expired, token(other)]) await repository.tokens.insert(t);
+      await repository.tokens.revoke(revoked, NOW_S);
+
+      const first = await repository.tokens.listLive(owner.uid, NOW_S, 3);
+      expect(first.nextCursor).not.toBeNull();
+      const second = await repository.tokens.listLive(owner.uid, NOW_S, 3, first.nextCursor!);
+      expect(second.nextCursor).toBeNull();
+      const expected = live.map((t) => t.jti).sort(byCodeUnit);
+      expect([...first.items, ...second.items].map((t) => t.jti)).toEqual(expected);
+      expect(first.items[0]).toStrictEqual(live.find((t) => t.jti === expected[0]));
     });
 
     it('lists revoked jtis that have not expired yet, and only those', async () => {
@@ -401,14 +470,14 @@ describe.each(sqlTargets())('tenant registry store on $name', (target: SqlTarget
       const expired = token(owner, { issuedAt: NOW_S - 7200, expiresAt: NOW_S - 3600 });
       const expiringNow = token(owner, { expiresAt: NOW_S });
       const notRevoked = token(owner);
-      for (const t of [live, expired, expiringNow, notRevoked]) await repository.insertToken(t);
-      for (const t of [live, expired, expiringNow]) await repository.revokeToken(t.jti, NOW_S - 10);
+      for (const t of [live, expired, expiringNow, notRevoked]) await repository.tokens.insert(t);
+      for (const t of [live, expired, expiringNow]) await repository.tokens.revoke(t, NOW_S - 10);
 
-      expect(await repository.revokedJtis(NOW_S)).toEqual([live.jti]);
-      expect((await repository.revokedJtis(NOW_S - 3600)).sort()).toEqual(
+      expect(await repository.tokens.revokedJtis(NOW_S)).toEqual([live.jti]);
+      expect((await repository.tokens.revokedJtis(NOW_S - 3600)).sort()).toEqual(
         [live.jti, expiringNow.jti].sort(),
       );
-      expect(await repository.revokedJtis(NOW_S + 3600)).toEqual([]);
+      expect(await repository.tokens.revokedJtis(NOW_S + 3600)).toEqual([]);
     });
 
     it('finds tenants by status, updated at or before a time', async () => {
@@ -548,17 +617,17 @@ describe.each(sqlTargets())('tenant registry store on $name', (target: SqlTarget
       const revokedBefore = token(owner);
       const expiredBefore = token(owner, { issuedAt: NOW_S - 7200, expiresAt: NOW_S - 3600 });
       const later = token(owner);
-      for (const t of [revokedBefore, expiredBefore, later]) await repository.insertToken(t);
-      await repository.revokeToken(revokedBefore.jti, NOW_S);
-      await repository.revokeToken(expiredBefore.jti, NOW_S - 3000);
+      for (const t of [revokedBefore, expiredBefore, later]) await repository.tokens.insert(t);
+      await repository.tokens.revoke(revokedBefore, NOW_S);
+      await repository.tokens.revoke(expiredBefore, NOW_S - 3000);
 
       const list = await startRevocations(60_000);
       expect(list.isRevoked(revokedBefore.jti)).toBe(true);
       expect(list.isRevoked(expiredBefore.jti)).toBe(false);
       expect(list.isRevoked(later.jti)).toBe(false);
 
-      await repository.revokeToken(later.jti, NOW_S);
-      await list.add(later.jti);
+      await repository.tokens.revoke(later, NOW_S);
+      await list.add([later.jti]);
       expect(list.isRevoked(later.jti)).toBe(true);
     });
 
@@ -566,10 +635,10 @@ describe.each(sqlTargets())('tenant registry store on $name', (target: SqlTarget
       const owner = tenant('rl-periodic');
       await repository.insert(owner);
       const quiet = token(owner);
-      await repository.insertToken(quiet);
+      await repository.tokens.insert(quiet);
       const list = await startRevocations(100);
       expect(list.isRevoked(quiet.jti)).toBe(false);
-      await repository.revokeToken(quiet.jti, NOW_S);
+      await repository.tokens.revoke(quiet, NOW_S);
       expect(await pollUntil(() => list.isRevoked(quiet.jti), 1_000)).toBeDefined();
     });
   });
@@ -664,11 +733,11 @@ describe.each(sqlTargets())('tenant registry store on $name', (target: SqlTarget
       const samples: number[] = [];
       for (let round = 0; round < 5; round++) {
         const minted = token(owner);
-        await repoA.insertToken(minted);
+        await repoA.tokens.insert(minted);
         expect(revocationsB.isRevoked(minted.jti)).toBe(false);
 
-        await repoA.revokeToken(minted.jti, NOW_S);
-        await revocationsA.add(minted.jti);
+        await repoA.tokens.revoke(minted, NOW_S);
+        await revocationsA.add([minted.jti]);
         const notified = performance.now();
         expect(revocationsA.isRevoked(minted.jti)).toBe(true);
         const elapsed = await pollUntil(() => revocationsB.isRevoked(minted.jti));
@@ -678,7 +747,7 @@ describe.each(sqlTargets())('tenant registry store on $name', (target: SqlTarget
       console.log(summary('revocation A -> B on PostgreSQL', samples));
       expect(Math.max(...samples)).toBeLessThan(PROPAGATION_LIMIT_MS);
       // B's own store agrees, so a restart of B keeps the revocations.
-      expect((await repoB.revokedJtis(NOW_S)).length).toBe(5);
+      expect((await repoB.tokens.revokedJtis(NOW_S)).length).toBe(5);
     });
   });
 });

@@ -4,6 +4,7 @@ import { bearer } from './tokens';
 
 export interface AuditRecord {
   requestId: string;
+  clientRequestId?: string;
   status: number;
   outcome: string;
   severity: string;
@@ -14,17 +15,21 @@ export interface AuditRecord {
   claimedTenant?: string;
   targetTenant?: string;
   subject?: string;
+  mintedBy?: string;
   resultCount?: number;
 }
 
 export const newRequestId = (): string => randomUUID();
 
-/** The audit events of one request, read through the platform audit API. */
+/**
+ * The audit events of the requests that sent this `x-request-id` (tests send a fresh UUID per
+ * request), read through the platform audit API.
+ */
 export async function auditOf(gw: TestGateway, requestId: string): Promise<AuditRecord[]> {
   await gw.flushAudit();
   const response = await gw.http
     .get('/v1/admin/audit')
-    .query({ requestId })
+    .query({ clientRequestId: requestId })
     .set(bearer(gw.tokens.platform(['auditor'])));
   if (response.status !== 200) throw new Error(`audit query answered ${response.status}`);
   return (response.body as { items: AuditRecord[] }).items;

@@ -1,4 +1,5 @@
 import type TestAgent from 'supertest/lib/agent';
+import { startGateway, TestGateway } from './test-gateway';
 import { bearer, Tokens } from './tokens';
 
 export const ADMIN_ROLES = ['platform_admin'];
@@ -25,4 +26,12 @@ export function vectorFor(index: number, dimension: number): number[] {
   const second = (index * 7 + 3) % dimension;
   values[second] = (values[second] ?? 0) + 0.5 + (index % 5) * 0.1;
   return values;
+}
+
+/** A gateway with two 3-dimensional cosine tenants, `acme` and `globex`: a tenant and its twin. */
+export async function startWithTwoTenants(): Promise<TestGateway> {
+  const gw = await startGateway();
+  for (const id of ['acme', 'globex'])
+    await createTenant(gw.http, gw.tokens, { id, dimension: 3, metric: 'cosine' });
+  return gw;
 }

@@ -1,5 +1,5 @@
 import { createHmac, generateKeyPairSync, randomUUID } from 'node:crypto';
-import { sign, SignOptions } from 'jsonwebtoken';
+import { decode, sign, SignOptions } from 'jsonwebtoken';
 import type { GatewayConfig } from '../../apps/gateway/src/config/gateway.config';
 
 export const TEST_SECRET = 'test-secret-of-at-least-thirty-two-characters';
@@ -68,3 +68,12 @@ export class Tokens {
 export const bearer = (token: string): Record<string, string> => ({
   authorization: `Bearer ${token}`,
 });
+
+/**
+ * A TTL a token can mint with: `wanted` seconds, or a little less than the minter's own
+ * remaining lifetime, so a chain of mints never asks a child to outlive its parent.
+ */
+export function ttlFrom(minter: string, wanted = 600): number {
+  const exp = (decode(minter) as { exp: number }).exp;
+  return Math.min(wanted, exp - Math.floor(Date.now() / 1000) - 5);
+}

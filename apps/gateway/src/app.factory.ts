@@ -3,15 +3,12 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import { AppModule } from './app.module';
 import { GatewayConfig } from './config/gateway.config';
 import { setupSwagger } from './docs/swagger';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { RefusalRecorder } from './http/http-pipeline';
 import { toProblem } from './http/problem';
-
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** Fastify with the body limit and timeouts from configuration and safe JSON parsing. */
 export function createAdapter(config: GatewayConfig): FastifyAdapter {
@@ -46,10 +43,9 @@ export function createAdapter(config: GatewayConfig): FastifyAdapter {
         .header('content-type', 'application/problem+json; charset=utf-8')
         .send(JSON.stringify(problem.body));
     },
-    genReqId: (req: IncomingMessage) => {
-      const given = req.headers['x-request-id'];
-      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-    },
+    // The gateway's own id, the audit key: a client's x-request-id is kept apart
+    // (clientRequestId), since clients can repeat or imitate ids.
+    genReqId: () => randomUUID(),
   });
   const fastify = adapter.getInstance();
   // JSON only: any other body type is 415 rather than a string reaching the validators.

@@ -20,6 +20,7 @@ import { SearchController } from './controllers/search.controller';
 import { VectorsController } from './controllers/vectors.controller';
 import { HealthController } from './health/health.controller';
 import { HttpPipeline } from './http/http-pipeline';
+import { DataDirCheck } from './config/data-dir-check';
 import { ProblemFilter } from './http/problem.filter';
 import { GatewayValidationPipe } from './http/validation.pipe';
 import { MetricsServer } from './metrics/metrics.server';
@@ -93,6 +94,7 @@ export class AppModule {
         { provide: APP_FILTER, useClass: ProblemFilter },
         { provide: APP_PIPE, useClass: GatewayValidationPipe },
         HttpPipeline,
+        DataDirCheck,
         MetricsServer,
       ],
     };

@@ -6,8 +6,13 @@ export interface AuditEvent {
   readonly id: string;
   /** Epoch milliseconds. */
   readonly at: number;
+  /** The gateway's own id for the request (unique per request). */
   readonly requestId: string;
+  /** The client's own `x-request-id`: chosen by the client, so neither unique nor trusted. */
+  readonly clientRequestId?: string;
   readonly subject?: string;
+  /** Who minted the subject's token, for minted tokens: a tenant admin's subject, or a platform one. */
+  readonly mintedBy?: string;
   readonly tenantUid?: string;
   readonly tenantId?: string;
   /** Tenant claimed by a token that failed verification; never shown in a tenant's view. */
@@ -35,7 +40,10 @@ export interface AuditFilter {
   /** Events naming this tenant id as actor or target (platform view). */
   readonly tenantId?: string;
   readonly subject?: string;
+  /** The gateway's id of a request: only that request's events. */
   readonly requestId?: string;
+  /** A client's id: the events of every request that sent it, whoever sent them. */
+  readonly clientRequestId?: string;
   readonly action?: string;
   readonly outcome?: AuditOutcome;
   readonly severity?: AuditSeverity;

@@ -1,5 +1,6 @@
 export * from './errors/vecgate.error';
 export * from './fs/fsync';
+export * from './fs/private-files';
 export * from './http/request-state';
 export * from './metrics/metrics.module';
 export * from './metrics/metrics.service';

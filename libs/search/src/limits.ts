@@ -4,6 +4,13 @@ export const LIMITS = {
   maxDeleteIds: 1000,
   maxTopK: 1000,
   maxIdLength: 512,
+  /**
+   * Bound on every vector value, written or queried. usearch and the remote engines compute
+   * in float32 (max 3.4e38): at the largest dimension, 4,096, a squared euclidean distance is
+   * at most 4 × 4,096 × (1e15)² ≈ 1.6e34 and a dot product or norm 4,096 × (1e15)² ≈ 4.1e33,
+   * so no metric can overflow to an infinite score.
+   */
+  maxVectorValue: 1e15,
   maxMetadataBytes: 16_384,
   maxMetadataKeys: 64,
   maxMetadataDepth: 4,

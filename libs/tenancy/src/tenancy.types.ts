@@ -72,6 +72,8 @@ export interface Principal {
   readonly tenantUid?: string;
   readonly roles: readonly Role[];
   readonly tokenId?: string;
+  /** Subject of the principal that minted this token (minted tokens only). */
+  readonly mintedBy?: string;
   /** Seconds since the epoch. */
   readonly issuedAt: number;
   readonly expiresAt: number;

@@ -1,14 +1,16 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { AuditOptions } from '@vecgate/audit';
+import { makePrivateDirectory } from '@vecgate/core';
 import type { IsolationOptions } from '@vecgate/isolation';
 import type { HmacKey, TenancyOptions } from '@vecgate/tenancy';
 import { loadMilvusOptions } from './backends/milvus.env';
 import { loadPineconeOptions } from './backends/pinecone.env';
 import { loadQdrantOptions } from './backends/qdrant.env';
+import { dataDirExposure } from './data-dir-check';
 import { GatewayEnv } from './gateway.env';
 
 export class ConfigError extends Error {
@@ -22,6 +24,8 @@ export interface GatewayConfig {
   readonly env: GatewayEnv;
   readonly development: boolean;
   readonly dataDir: string;
+  /** Entries of the data directory others can access, found at start-up (a warning). */
+  readonly dataDirExposure?: string;
   readonly http: {
     readonly port: number;
     readonly host: string;
@@ -75,7 +79,12 @@ export function loadGatewayConfig(source: NodeJS.ProcessEnv): GatewayConfig {
   if (problems.length > 0) throw new ConfigError(problems);
 
   const dataDir = resolve(env.DATA_DIR);
-  mkdirSync(dataDir, { recursive: true });
+  makePrivateDirectory(dataDir);
+  // Checked before anything opens a file there; the DataDirCheck provider logs a warning.
+  const exposure = dataDirExposure(dataDir);
+  if (exposure !== undefined && env.DATA_DIR_PERMISSIONS === 'refuse') {
+    throw new ConfigError([`DATA_DIR_PERMISSIONS is refuse and ${exposure}`]);
+  }
   let devSecretFile: string | undefined;
   let hmacKeys: HmacKey[];
   if (env.JWT_SECRETS) {
@@ -95,6 +104,7 @@ export function loadGatewayConfig(source: NodeJS.ProcessEnv): GatewayConfig {
     env,
     development,
     dataDir,
+    dataDirExposure: exposure,
     http: {
       port: env.PORT,
       host: env.HOST,
@@ -172,7 +182,7 @@ const optionalKeys = [
 function developmentSecret(dataDir: string): string {
   const file = join(dataDir, DEV_SECRET_FILE);
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(dataDir, { recursive: true });
+  makePrivateDirectory(dataDir);
   const secret = randomBytes(32).toString('base64url');
   writeFileSync(file, `${secret}\n`, { mode: 0o600 });
   chmodSync(file, 0o600);

@@ -40,6 +40,10 @@ export class GatewayEnv {
   @MinLength(1)
   DATA_DIR = './data';
 
+  /** What start-up does about data files or directories others may read: log, or not start. */
+  @IsIn(['warn', 'refuse'])
+  DATA_DIR_PERMISSIONS: 'warn' | 'refuse' = 'warn';
+
   @IsOptional()
   @IsString()
   @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsISO8601, IsOptional, Matches, MaxLength } from 'class-validator';
+import { CLIENT_REQUEST_ID } from '../http/request-id';
 import { PageQuery } from './page.dto';
 import type { AuditFilter, AuditOutcome, AuditSeverity } from '@vecgate/audit';
 
@@ -7,8 +8,18 @@ export class AuditEventDto {
   @ApiProperty() seq!: number;
   @ApiProperty() id!: string;
   @ApiProperty({ description: 'Epoch milliseconds' }) at!: number;
-  @ApiProperty() requestId!: string;
+  @ApiProperty({ description: 'The gateway’s own id of the request (its answer’s x-request-id)' })
+  requestId!: string;
+  @ApiPropertyOptional({
+    description: 'The x-request-id the client sent, if valid: chosen by the client, not unique',
+  })
+  clientRequestId?: string;
   @ApiPropertyOptional() subject?: string;
+  @ApiPropertyOptional({
+    description: 'Who minted the subject’s token (minted tokens only)',
+    example: 'acme-ops',
+  })
+  mintedBy?: string;
   @ApiPropertyOptional() tenantUid?: string;
   @ApiPropertyOptional() tenantId?: string;
   @ApiPropertyOptional({
@@ -54,6 +65,14 @@ export class AuditQuery extends PageQuery {
   @IsIn(['info', 'alert'])
   severity?: AuditSeverity;
 
+  @ApiPropertyOptional({
+    description:
+      'Events of every request that sent this x-request-id: clients choose it, so it may match several requests',
+  })
+  @IsOptional()
+  @Matches(CLIENT_REQUEST_ID)
+  clientRequestId?: string;
+
   @ApiPropertyOptional({ example: '2026-11-01T00:00:00Z' })
   @IsOptional()
   @IsISO8601()
@@ -67,6 +86,7 @@ export class AuditQuery extends PageQuery {
   toFilter(): AuditFilter {
     return {
       action: this.action,
+      clientRequestId: this.clientRequestId,
       outcome: this.outcome,
       severity: this.severity,
       since: this.since ? Date.parse(this.since) : undefined,
@@ -89,7 +109,10 @@ export class AdminAuditQuery extends AuditQuery {
   @MaxLength(256)
   subject?: string;
 
-  @ApiPropertyOptional({ description: 'Events of one request (the x-request-id of its answer)' })
+  @ApiPropertyOptional({
+    description:
+      'Events of one request: the gateway’s own id (the x-request-id of its answer), never a client’s',
+  })
   @IsOptional()
   @Matches(/^[A-Za-z0-9._-]{1,64}$/)
   requestId?: string;

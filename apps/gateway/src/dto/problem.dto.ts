@@ -5,7 +5,7 @@ export class ProblemDto {
   @ApiProperty({ example: 'about:blank' }) type!: string;
   @ApiProperty({ example: 'Bad Request' }) title!: string;
   @ApiProperty({ example: 400 }) status!: number;
-  @ApiProperty({ example: 'values must be finite 32-bit floats' }) detail!: string;
+  @ApiProperty({ example: 'values must be finite numbers' }) detail!: string;
   @ApiProperty({ example: '/v1/search' }) instance!: string;
   @ApiProperty({ example: '3f1c2a9e-8d1b-4f47-9a55-1c0e2b7d6a10' }) requestId!: string;
   @ApiPropertyOptional({ example: 'vector[3]', description: 'The input field at fault' })

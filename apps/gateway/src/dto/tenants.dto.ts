@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsOptional, IsString, Matches, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { PageQuery } from './page.dto';
 import { BACKENDS, METRICS, STRATEGIES } from '@vecgate/isolation';
 import type { BackendName, MetricName, StrategyName } from '@vecgate/isolation';
@@ -99,34 +99,4 @@ export class ListTenantsQuery extends PageQuery {
   @IsOptional()
   @Matches(/^[a-z0-9-]{1,63}$/)
   cursor?: string;
-}
-
-export class MintTokenRequest {
-  @ApiProperty({ example: 'search-service' })
-  @IsString()
-  @MaxLength(256)
-  @Matches(/^\S.*$/, { message: 'subject must not be empty' })
-  subject!: string;
-
-  @ApiProperty({
-    type: [String],
-    example: ['reader', 'writer'],
-    description: 'Tenant roles: reader, writer, tenant_admin',
-  })
-  @IsString({ each: true })
-  roles!: string[];
-
-  @ApiProperty({
-    example: 3600,
-    description: 'At most MAX_TOKEN_TTL and the minter’s own remaining lifetime',
-  })
-  @IsInt()
-  @Min(1)
-  ttlSeconds!: number;
-}
-
-export class MintTokenResponse {
-  @ApiProperty({ example: 'eyJhbGciOiJIUzI1NiIsImtpZCI6ImRlZmF1bHQifQ...' }) token!: string;
-  @ApiProperty({ example: '2026-11-27T11:00:00.000Z' }) expiresAt!: string;
-  @ApiProperty({ example: '0b8e2f0c-7d0e-4a58-9f52-6f7d4f0f8a11' }) jti!: string;
 }

@@ -8,6 +8,7 @@ import { GATEWAY_CONFIG } from '../config/config.tokens';
 import type { GatewayConfig } from '../config/gateway.config';
 import { GatewayRequest } from './fastify-request';
 import { toProblem } from './problem';
+import { clientRequestIdOf } from './request-id';
 import { RouteMeta } from './route.decorators';
 
 /** Decorates the Fastify instance, so answers given before routing are audited too. */
@@ -92,6 +93,7 @@ export class HttpPipeline implements OnModuleInit {
       PUBLIC_PREFIXES.some((p) => template !== undefined && template.startsWith(p));
     request.vg = {
       requestId: String(request.id),
+      clientRequestId: clientRequestIdOf(request.headers),
       startedAt: process.hrtime.bigint(),
       ip: request.ip,
       action: meta.vgAction ?? 'http.unmatched',
@@ -103,6 +105,7 @@ export class HttpPipeline implements OnModuleInit {
       const principal = await this.authenticator.authenticate(request.raw);
       request.principal = principal;
       request.vg.subject = principal.subject;
+      request.vg.mintedBy = principal.mintedBy;
       request.vg.tenantId = principal.tenantId;
     } catch (err) {
       request.vg.claimedTenant = this.authenticator.claimedTenant(request.raw);
@@ -161,6 +164,7 @@ export class HttpPipeline implements OnModuleInit {
   private recordRefused(request: GatewayRequest, status: number, reason: string): void {
     const state: RequestState = {
       requestId: String(request.id),
+      clientRequestId: clientRequestIdOf(request.headers),
       startedAt: process.hrtime.bigint(),
       ip: request.ip,
       action: 'http.invalid_request',
@@ -185,7 +189,9 @@ export class HttpPipeline implements OnModuleInit {
 function eventOf(state: RequestState, status: number, reason: string | undefined): AuditInput {
   return {
     requestId: state.requestId,
+    clientRequestId: state.clientRequestId,
     subject: state.subject,
+    mintedBy: state.mintedBy,
     tenantUid: state.tenantUid,
     tenantId: state.tenantId,
     claimedTenant: state.claimedTenant,

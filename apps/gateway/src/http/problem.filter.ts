@@ -34,6 +34,10 @@ export class ProblemFilter implements ExceptionFilter {
         },
         'unhandled error',
       );
+    } else if (!problem.internal && request.vg?.isPublic) {
+      // Public routes (/docs) leave no audit event: a refusal there is logged, as a client's
+      // fault, and counted in the request metrics.
+      this.logger.debug({ requestId: body.requestId, status: body.status }, 'refused');
     }
     // The client is gone (a body cut off by the request timeout, a dropped connection): there
     // is no one to answer, and the abort hook has recorded the attempt.

@@ -58,17 +58,9 @@ export function toProblem(error: unknown, instance: string, requestId: string): 
       internal: false,
     };
   }
-  if (error instanceof HttpException) {
-    const status = error.getStatus();
-    const response = error.getResponse();
-    const message =
-      typeof response === 'string' ? response : (response as { message?: unknown }).message;
-    const detail =
-      typeof message === 'string'
-        ? message
-        : Array.isArray(message)
-          ? message.map(String).join('; ')
-          : error.message;
+  const framework = frameworkStatus(error);
+  if (framework) {
+    const { status, detail } = framework;
     return {
       body: {
         ...base,
@@ -88,6 +80,36 @@ export function toProblem(error: unknown, instance: string, requestId: string): 
     },
     internal: true,
   };
+}
+
+/**
+ * The status of an error raised by the framework rather than by vecgate: Nest's
+ * HttpExceptions, and errors that carry it in `statusCode`: Fastify's own, and the
+ * http-errors of the static file handler behind /docs (403 for a path that climbs out of its
+ * root, 404 for a missing file). `status` alone is not trusted: SDK errors use it for a
+ * backend's answer to vecgate, which is not the client's fault. Anything else stays a 500.
+ */
+function frameworkStatus(error: unknown): { status: number; detail: string } | undefined {
+  if (error instanceof HttpException) {
+    const response = error.getResponse();
+    const message =
+      typeof response === 'string' ? response : (response as { message?: unknown }).message;
+    const detail =
+      typeof message === 'string'
+        ? message
+        : Array.isArray(message)
+          ? message.map(String).join('; ')
+          : error.message;
+    return { status: error.getStatus(), detail };
+  }
+  if (!(error instanceof Error)) return undefined;
+  const { statusCode } = error as { statusCode?: unknown };
+  const carried =
+    typeof statusCode === 'number' &&
+    Number.isInteger(statusCode) &&
+    statusCode >= 400 &&
+    statusCode <= 599;
+  return carried ? { status: statusCode, detail: error.message } : undefined;
 }
 
 /** Framework 5xx messages can carry internals; client errors are safe to echo. */

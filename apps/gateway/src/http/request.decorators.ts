@@ -26,7 +26,14 @@ export const CurrentPrincipal = createParamDecorator(
 /** Request id, subject, address and deadline signal, for the use case and its audit events. */
 export const Trace = createParamDecorator((_: unknown, context: ExecutionContext): RequestTrace => {
   const vg = request(context).vg;
-  return { requestId: vg.requestId, subject: vg.subject, ip: vg.ip, signal: vg.signal };
+  return {
+    requestId: vg.requestId,
+    clientRequestId: vg.clientRequestId,
+    subject: vg.subject,
+    mintedBy: vg.mintedBy,
+    ip: vg.ip,
+    signal: vg.signal,
+  };
 });
 
 /** The request state, for admin routes that record the tenant they resolved. */

@@ -52,6 +52,8 @@ export class AuditStore {
     }
     if (filter.subject !== undefined) q = q.where('subject', '=', filter.subject);
     if (filter.requestId !== undefined) q = q.where('request_id', '=', filter.requestId);
+    if (filter.clientRequestId !== undefined)
+      q = q.where('client_request_id', '=', filter.clientRequestId);
     if (filter.action !== undefined) q = q.where('action', '=', filter.action);
     if (filter.outcome !== undefined) q = q.where('outcome', '=', filter.outcome);
     if (filter.severity !== undefined) q = q.where('severity', '=', filter.severity);
@@ -86,7 +88,9 @@ function toRow(e: AuditEvent): Omit<AuditRow, 'seq'> {
     id: e.id,
     at: e.at,
     request_id: storable(e.requestId, 64),
+    client_request_id: clip(e.clientRequestId, 64),
     subject: clip(e.subject, 256),
+    minted_by: clip(e.mintedBy, 256),
     tenant_uid: e.tenantUid ?? null,
     tenant_id: e.tenantId ?? null,
     claimed_tenant: clip(e.claimedTenant, 63),
@@ -119,7 +123,9 @@ function fromRow(r: AuditRow): StoredAuditEvent {
     severity: r.severity,
   };
   const optional: [string, unknown][] = [
+    ['clientRequestId', r.client_request_id],
     ['subject', r.subject],
+    ['mintedBy', r.minted_by],
     ['tenantUid', r.tenant_uid],
     ['tenantId', r.tenant_id],
     ['claimedTenant', r.claimed_tenant],

@@ -6,7 +6,9 @@ export interface AuditTable {
   id: string;
   at: number;
   request_id: string;
+  client_request_id: string | null;
   subject: string | null;
+  minted_by: string | null;
   tenant_uid: string | null;
   tenant_id: string | null;
   claimed_tenant: string | null;
@@ -71,6 +73,25 @@ export function auditMigrations(dialect: SqlDialectName): Record<string, Migrati
           .createIndex('vg_audit_request')
           .on('vg_audit_events')
           .column('request_id')
+          .execute();
+      },
+    },
+    '0120_audit_attribution': {
+      // The client's own request id is kept apart from the gateway's (the audit key), and a
+      // minted token's subject is shown with who minted it.
+      async up(db: Kysely<unknown>): Promise<void> {
+        await db.schema
+          .alterTable('vg_audit_events')
+          .addColumn('client_request_id', 'varchar(64)')
+          .execute();
+        await db.schema
+          .alterTable('vg_audit_events')
+          .addColumn('minted_by', 'varchar(256)')
+          .execute();
+        await db.schema
+          .createIndex('vg_audit_client_request')
+          .on('vg_audit_events')
+          .column('client_request_id')
           .execute();
       },
     },

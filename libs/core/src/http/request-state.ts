@@ -3,7 +3,10 @@
  * on the request so that the single audit point, which every outcome passes, can record it.
  */
 export interface RequestState {
+  /** The gateway's own id for the request: the audit key, sent back as `x-request-id`. */
   readonly requestId: string;
+  /** The client's `x-request-id`, when valid: recorded, never trusted as unique. */
+  readonly clientRequestId?: string;
   /** process.hrtime.bigint() when the request arrived. */
   readonly startedAt: bigint;
   readonly ip: string;
@@ -13,6 +16,8 @@ export interface RequestState {
   resource: string;
   /** Verified subject of the token. */
   subject?: string;
+  /** Who minted the token (minted tokens only), shown beside the subject in the audit trail. */
+  mintedBy?: string;
   /** Tenant of a verified tenant principal. */
   tenantId?: string;
   tenantUid?: string;

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { createPrivateFile } from '../fs/private-files';
 
 export const SQLITE_PRAGMAS: readonly string[] = [
   'journal_mode = WAL',
@@ -20,6 +21,8 @@ export interface SqliteFileOptions {
  * (deleted content is overwritten with zeros, so erased tenants leave no bytes behind).
  */
 export function openSqliteFile(path: string, options: SqliteFileOptions = {}): Database.Database {
+  // Data files are the owner's only, whatever the umask: SQLite copies the mode to -wal/-shm.
+  if (!options.mustExist) createPrivateFile(path);
   const db = new Database(path, { fileMustExist: options.mustExist ?? false });
   for (const pragma of SQLITE_PRAGMAS) db.pragma(pragma);
   return db;

@@ -9,14 +9,13 @@ import { Metadata, MetadataValue, VectorSpace, VectorWrite } from '@vecgate/isol
 import { ReservedKeys } from '@vecgate/tenancy';
 import { FIELD_NAME, LIMITS } from '../limits';
 
-const FLOAT32_MAX = 3.4028234663852886e38;
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 /** Rejects lone surrogates, which are not valid UTF-8 and would be altered in storage. */
 const WELL_FORMED = /^(?:[^\ud800-\udfff]|[\ud800-\udbff][\udc00-\udfff])*$/;
 
 /**
- * Checks and converts tenant-plane input: vectors (right dimension, finite float32 values,
+ * Checks and converts tenant-plane input: vectors (right dimension, finite bounded values,
  * converted straight into a Float32Array rather than validated element by element through
  * decorators), record ids and metadata (bounded keys, depth, sizes; no reserved keys).
  */
@@ -36,8 +35,14 @@ export class RecordInput {
     let norm = 0;
     for (let i = 0; i < values.length; i++) {
       const v: unknown = values[i];
-      if (typeof v !== 'number' || !Number.isFinite(v) || Math.abs(v) > FLOAT32_MAX) {
-        throw new BadRequestError('values must be finite 32-bit floats', `${field}[${i}]`);
+      if (typeof v !== 'number' || !Number.isFinite(v)) {
+        throw new BadRequestError('values must be finite numbers', `${field}[${i}]`);
+      }
+      if (Math.abs(v) > LIMITS.maxVectorValue) {
+        throw new UnprocessableError(
+          `|value| must be at most ${LIMITS.maxVectorValue} (scores are computed in float32)`,
+          `${field}[${i}]`,
+        );
       }
       out[i] = v;
       // The stored float32 value: an input that rounds to zero must count as zero.

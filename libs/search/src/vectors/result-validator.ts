@@ -6,7 +6,9 @@ import { StoredRecord, TenantScope } from '@vecgate/isolation';
 /** Who asked, for the audit events a violation produces. */
 export interface RequestTrace {
   readonly requestId: string;
+  readonly clientRequestId?: string;
   readonly subject?: string;
+  readonly mintedBy?: string;
   readonly ip: string;
   /** The request's deadline and disconnect signal, passed on to the backend call. */
   readonly signal?: AbortSignal;
@@ -55,7 +57,9 @@ export class ResultValidator {
     );
     const committed = this.audit.record({
       requestId: trace.requestId,
+      clientRequestId: trace.clientRequestId,
       subject: trace.subject,
+      mintedBy: trace.mintedBy,
       tenantUid: scope.tenantUid,
       tenantId: scope.tenantId,
       action: 'isolation.violation',

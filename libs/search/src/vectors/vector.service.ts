@@ -4,6 +4,7 @@ import { DeleteSelector, Metadata, TenantScope, TenantVectorStore } from '@vecga
 import { FilterParser } from '../filter/filter.parser';
 import { LIMITS } from '../limits';
 import { RecordInput } from '../validation/record-input';
+import { ranked } from './ranked';
 import { RequestTrace, ResultValidator } from './result-validator';
 
 export interface SearchInput {
@@ -107,7 +108,7 @@ export class VectorService {
       { vector, topK, filter, includeMetadata, includeValues },
       { signal: trace.signal },
     );
-    const own = this.results.keepOwn(scope, found, trace);
+    const own = ranked(this.results.keepOwn(scope, found, trace));
     return {
       matches: own.map((r) => {
         const match: MatchView = { id: r.id, score: r.score };

@@ -3,9 +3,8 @@ import { UnauthorizedError } from '@vecgate/core';
 import { RevocationList } from '../registry/revocation-list';
 import { TENANCY_OPTIONS, TenancyOptions } from '../tenancy.options';
 import { isPlatformRole, isTenantRole, Principal, Role, TENANT_ID_PATTERN } from '../tenancy.types';
+import { subjectProblem } from '../tokens/subject';
 import { TokenIssuer } from './jwt-keys';
-
-const SUBJECT_MAX = 256;
 
 /**
  * Turns verified claims into a principal, refusing anything ambiguous: a tenant principal has
@@ -42,8 +41,13 @@ export class PrincipalFactory {
       throw new UnauthorizedError('token has no iat claim', 'token_no_iat');
     }
     const subject = claims.sub;
-    if (typeof subject !== 'string' || subject.length === 0 || subject.length > SUBJECT_MAX) {
+    // A subject that is not printable could forge or hide lines of the audit trail and logs.
+    if (typeof subject !== 'string' || subjectProblem(subject) !== undefined) {
       throw new UnauthorizedError('token has no valid sub claim', 'token_subject');
+    }
+    const mintedBy = issuer === 'builtin' ? claims.mintedBy : undefined;
+    if (mintedBy !== undefined && subjectProblem(mintedBy) !== undefined) {
+      throw new UnauthorizedError('invalid mintedBy claim', 'token_subject');
     }
     const names = this.claimNames(issuer);
     const rawRoles = claims[names.roles];
@@ -75,6 +79,7 @@ export class PrincipalFactory {
       subject,
       roles: roles as Role[],
       tokenId: jti,
+      ...(typeof mintedBy === 'string' ? { mintedBy } : {}),
       issuedAt: claims.iat,
       expiresAt: claims.exp,
       issuer,

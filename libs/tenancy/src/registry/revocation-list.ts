@@ -4,6 +4,8 @@ import { TENANCY_OPTIONS, TenancyOptions } from '../tenancy.options';
 import { TenantRegistryRepository } from './tenant-registry.repository';
 
 const CHANNEL = 'vecgate_revocations';
+/** Token ids per notification: PostgreSQL caps a payload at 8,000 bytes, a jti is 36. */
+const IDS_PER_NOTIFY = 100;
 
 /**
  * Revoked, unexpired token ids, in memory. A revocation is effective at once on the replica
@@ -27,7 +29,7 @@ export class RevocationList implements OnModuleInit, OnApplicationShutdown {
     await this.reload();
     this.unlisten = await this.sql.listen(
       CHANNEL,
-      (jti) => this.remember(jti),
+      (payload) => payload.split(',').forEach((jti) => jti && this.remember(jti)),
       () => void this.reload(),
     );
     // Reloading also forgets expired revocations, so the set stays small.
@@ -47,9 +49,12 @@ export class RevocationList implements OnModuleInit, OnApplicationShutdown {
     return this.revoked.has(jti);
   }
 
-  async add(jti: string): Promise<void> {
-    this.remember(jti);
-    await this.sql.notify(CHANNEL, jti);
+  /** Applies revocations here at once and announces them to the other replicas. */
+  async add(jtis: readonly string[]): Promise<void> {
+    for (const jti of jtis) this.remember(jti);
+    for (let i = 0; i < jtis.length; i += IDS_PER_NOTIFY) {
+      await this.sql.notify(CHANNEL, jtis.slice(i, i + IDS_PER_NOTIFY).join(','));
+    }
   }
 
   private remember(jti: string): void {
@@ -61,7 +66,7 @@ export class RevocationList implements OnModuleInit, OnApplicationShutdown {
     const added = new Set<string>();
     this.addedDuringReload = added;
     try {
-      const fresh = await this.repository.revokedJtis(Math.floor(Date.now() / 1000));
+      const fresh = await this.repository.tokens.revokedJtis(Math.floor(Date.now() / 1000));
       this.revoked = new Set([...fresh, ...added]);
     } finally {
       if (this.addedDuringReload === added) this.addedDuringReload = undefined;

@@ -29,6 +29,8 @@ export interface TokenRow {
   subject: string;
   roles: string;
   minted_by: string;
+  /** JSON array of the minted tokens this one descends from, oldest first. */
+  lineage: string;
   issued_at: number;
   expires_at: number;
   revoked_at: number | null;
@@ -92,6 +94,16 @@ export const tenancyMigrations: Record<string, Migration> = {
         .on('vg_tokens')
         .columns(['revoked_at', 'expires_at'])
         .where(sql.ref('revoked_at'), 'is not', null)
+        .execute();
+    },
+  },
+  '0120_token_lineage': {
+    // Revoking a token revokes what was minted from it: each token records its ancestors.
+    // Tokens minted before this migration have none recorded and revoke alone.
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .alterTable('vg_tokens')
+        .addColumn('lineage', 'text', (c) => c.notNull().defaultTo('[]'))
         .execute();
     },
   },

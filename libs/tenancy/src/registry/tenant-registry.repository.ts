@@ -2,23 +2,12 @@ import { Kysely } from 'kysely';
 import { SqlDatabase } from '@vecgate/core';
 import { BackendName, MetricName, StrategyName } from '@vecgate/isolation';
 import { Tenant, TenantStatus } from '../tenancy.types';
-import { TenancyTables, TenantRow, TokenRow, tenancyMigrations } from './tenancy.tables';
+import { TenancyTables, TenantRow, tenancyMigrations } from './tenancy.tables';
+import { TokenRows } from './token-rows';
 
 export interface ListPage {
   readonly items: Tenant[];
   readonly nextCursor: string | null;
-}
-
-export interface MintedTokenRecord {
-  readonly jti: string;
-  readonly tenantUid: string;
-  readonly tenantId: string;
-  readonly subject: string;
-  readonly roles: readonly string[];
-  readonly mintedBy: string;
-  readonly issuedAt: number;
-  readonly expiresAt: number;
-  readonly revokedAt: number | null;
 }
 
 /**
@@ -27,9 +16,12 @@ export interface MintedTokenRecord {
  */
 export class TenantRegistryRepository {
   private readonly db: Kysely<TenancyTables>;
+  /** Minted tokens; tombstoning a tenant forgets them here too. */
+  readonly tokens: TokenRows;
 
   private constructor(sql: SqlDatabase) {
     this.db = sql.kysely<TenancyTables>();
+    this.tokens = new TokenRows(this.db);
   }
 
   static async open(sql: SqlDatabase): Promise<TenantRegistryRepository> {
@@ -140,52 +132,6 @@ export class TenantRegistryRepository {
       await trx.deleteFrom('vg_tenants').where('uid', '=', tenant.uid).execute();
     });
   }
-
-  async insertToken(token: MintedTokenRecord): Promise<void> {
-    await this.db
-      .insertInto('vg_tokens')
-      .values({
-        jti: token.jti,
-        tenant_uid: token.tenantUid,
-        tenant_id: token.tenantId,
-        subject: token.subject,
-        roles: JSON.stringify(token.roles),
-        minted_by: token.mintedBy,
-        issued_at: token.issuedAt,
-        expires_at: token.expiresAt,
-        revoked_at: null,
-      })
-      .execute();
-  }
-
-  async findToken(jti: string): Promise<MintedTokenRecord | undefined> {
-    const row = await this.db
-      .selectFrom('vg_tokens')
-      .selectAll()
-      .where('jti', '=', jti)
-      .executeTakeFirst();
-    return row ? toToken(row) : undefined;
-  }
-
-  async revokeToken(jti: string, at: number): Promise<void> {
-    await this.db
-      .updateTable('vg_tokens')
-      .set({ revoked_at: at })
-      .where('jti', '=', jti)
-      .where('revoked_at', 'is', null)
-      .execute();
-  }
-
-  /** Revoked tokens that have not expired yet: the only ones a revocation check needs. */
-  async revokedJtis(now: number): Promise<string[]> {
-    const rows = await this.db
-      .selectFrom('vg_tokens')
-      .select('jti')
-      .where('revoked_at', 'is not', null)
-      .where('expires_at', '>', now)
-      .execute();
-    return rows.map((r) => r.jti);
-  }
 }
 
 function toTenant(row: TenantRow): Tenant {
@@ -222,19 +168,5 @@ function toRow(t: Tenant): TenantRow {
     supersedes_deleted_at: t.supersedesDeletedAt,
     created_at: t.createdAt,
     updated_at: t.updatedAt,
-  };
-}
-
-function toToken(row: TokenRow): MintedTokenRecord {
-  return {
-    jti: row.jti,
-    tenantUid: row.tenant_uid,
-    tenantId: row.tenant_id,
-    subject: row.subject,
-    roles: JSON.parse(row.roles) as string[],
-    mintedBy: row.minted_by,
-    issuedAt: Number(row.issued_at),
-    expiresAt: Number(row.expires_at),
-    revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
   };
 }

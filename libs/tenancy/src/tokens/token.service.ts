@@ -1,10 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { BadRequestError, ForbiddenError, NotFoundError } from '@vecgate/core';
+import { BadRequestError, ForbiddenError, NotFoundError, UnauthorizedError } from '@vecgate/core';
 import { RevocationList } from '../registry/revocation-list';
 import { TenantRegistryRepository } from '../registry/tenant-registry.repository';
+import { MintedTokenRecord, TokenPage } from '../registry/token-rows';
 import { TENANCY_OPTIONS, TenancyOptions } from '../tenancy.options';
-import { isTenantRole, Principal, TenantRole } from '../tenancy.types';
+import { isTenantRole, Principal, Tenant, TenantRole } from '../tenancy.types';
 import { TenantService } from '../tenant.service';
+import { subjectProblem } from './subject';
 import { TokenSigner } from './token-signer';
 
 export interface MintRequest {
@@ -19,10 +21,13 @@ export interface MintedToken {
   readonly expiresAt: string;
 }
 
+/** How many minted tokens a token may descend from: each mint from a minted token adds one. */
+export const MAX_MINT_DEPTH = 16;
+
 /**
- * Mints and revokes tenant tokens. The tenant comes from the route, never the body; a
- * tenant_admin mints only roles it holds; a TTL never exceeds MAX_TOKEN_TTL nor the
- * minter's own remaining lifetime.
+ * Mints, lists and revokes tenant tokens. The tenant comes from the route, never the body; a
+ * tenant_admin mints only roles it holds; a TTL never exceeds MAX_TOKEN_TTL nor the minter's
+ * own remaining lifetime; revoking a token revokes everything minted from it.
  */
 @Injectable()
 export class TokenService {
@@ -35,6 +40,8 @@ export class TokenService {
   ) {}
 
   async mint(minter: Principal, tenantId: string, request: MintRequest): Promise<MintedToken> {
+    const problem = subjectProblem(request.subject);
+    if (problem !== undefined) throw new BadRequestError(`subject ${problem}`, 'subject');
     const roles = [...new Set(request.roles)];
     const notTenantRoles = roles.filter((r) => !isTenantRole(r));
     if (roles.length === 0) throw new BadRequestError('roles must not be empty', 'roles');
@@ -79,6 +86,7 @@ export class TokenService {
     now: number,
   ): Promise<MintedToken> {
     const tenant = await this.tenants.getLive(tenantId);
+    const lineage = await this.lineageOf(minter, tenant);
     const jti = TokenSigner.newTokenId();
     const signed = this.signer.sign(
       {
@@ -92,27 +100,61 @@ export class TokenService {
       },
       now,
     );
-    await this.repository.insertToken({
+    const record: MintedTokenRecord = {
       jti,
       tenantUid: tenant.uid,
       tenantId: tenant.id,
       subject: request.subject,
       roles,
       mintedBy: minter.subject,
+      lineage,
       issuedAt: signed.issuedAt,
       expiresAt: signed.expiresAt,
       revokedAt: null,
-    });
+    };
+    await this.repository.tokens.insert(record);
+    // An ancestor revoked while this token was being written (possibly on another replica)
+    // either caught it in its cascade or is visible now: never hand out an orphan.
+    if (await this.repository.tokens.anyRevoked(lineage)) {
+      await this.revokeCascade(record, now);
+      throw new UnauthorizedError('the minting token has been revoked', 'token_revoked');
+    }
     return { token: signed.token, jti, expiresAt: new Date(signed.expiresAt * 1000).toISOString() };
+  }
+
+  /** The ancestors a new token records: the minter's own lineage and the minter, if minted. */
+  private async lineageOf(minter: Principal, tenant: Tenant): Promise<string[]> {
+    if (minter.kind !== 'tenant' || minter.tokenId === undefined) return [];
+    const own = await this.repository.tokens.find(minter.tokenId);
+    if (!own || own.tenantUid !== tenant.uid) return [];
+    // The revocation list of this replica may not have heard of it yet; the registry has.
+    if (own.revokedAt !== null || (await this.repository.tokens.anyRevoked(own.lineage))) {
+      throw new UnauthorizedError('the minting token has been revoked', 'token_revoked');
+    }
+    if (own.lineage.length + 1 > MAX_MINT_DEPTH) {
+      throw new ForbiddenError(
+        `a token can descend from at most ${MAX_MINT_DEPTH} minted tokens; mint from an earlier one`,
+        'mint_depth',
+      );
+    }
+    return [...own.lineage, own.jti];
+  }
+
+  async list(tenantId: string, limit: number, after?: string): Promise<TokenPage> {
+    const tenant = await this.tenants.getLive(tenantId);
+    return this.repository.tokens.listLive(tenant.uid, Math.floor(Date.now() / 1000), limit, after);
   }
 
   async revoke(tenantId: string, jti: string): Promise<void> {
     const tenant = await this.tenants.getLive(tenantId);
-    const record = await this.repository.findToken(jti);
+    const record = await this.repository.tokens.find(jti);
     if (!record || record.tenantUid !== tenant.uid) {
       throw new NotFoundError(`tenant ${tenantId} has no token ${jti}`);
     }
-    await this.repository.revokeToken(jti, Math.floor(Date.now() / 1000));
-    await this.revocations.add(jti);
+    await this.revokeCascade(record, Math.floor(Date.now() / 1000));
+  }
+
+  private async revokeCascade(record: MintedTokenRecord, now: number): Promise<void> {
+    await this.revocations.add(await this.repository.tokens.revoke(record, now));
   }
 }

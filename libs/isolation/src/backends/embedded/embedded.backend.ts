@@ -2,10 +2,10 @@
    The engine is synchronous; declaring its methods async turns any throw into a rejected
    promise, as the store port promises its callers. */
 import type Database from 'better-sqlite3';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { exactSearch, MetricKind } from 'usearch';
-import { fsyncDirectory, truncateWal } from '@vecgate/core';
+import { fsyncDirectory, makePrivateDirectory, truncateWal } from '@vecgate/core';
 import {
   BackendHealth,
   ErasureReport,
@@ -71,7 +71,7 @@ export class EmbeddedBackend extends VectorBackendDriver {
 
   constructor(private readonly options: EmbeddedOptions) {
     super();
-    mkdirSync(join(options.directory, 'tenants'), { recursive: true });
+    makePrivateDirectory(join(options.directory, 'tenants'));
     this.pool = new SqliteHandlePool(
       options.directory,
       options.maxOpenFiles,

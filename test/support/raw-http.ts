@@ -1,0 +1,49 @@
+import { connect } from 'node:net';
+import type { TestGateway } from './test-gateway';
+
+export interface RawAnswer {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+/** The port the gateway listens on, listening on a loopback port first if it does not yet. */
+export async function portOf(gw: TestGateway): Promise<number> {
+  const server = gw.app.getHttpServer();
+  const address = server.address() as { port: number } | null;
+  if (address) return address.port;
+  return new Promise<number>((resolve) => {
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port));
+  });
+}
+
+/**
+ * Sends one request over a plain socket with the request line exactly as given: HTTP client
+ * libraries (supertest included) normalise `..` segments away before sending.
+ */
+export async function rawRequest(
+  gw: TestGateway,
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<RawAnswer> {
+  const port = await portOf(gw);
+  const lines = [`${method} ${path} HTTP/1.1`, 'Host: 127.0.0.1', 'Connection: close'];
+  for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
+  const text = await new Promise<string>((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(`${lines.join('\r\n')}\r\n\r\n`));
+    let data = '';
+    socket.on('data', (chunk: Buffer) => (data += chunk.toString()));
+    socket.on('close', () => resolve(data));
+    socket.on('error', reject);
+    socket.setTimeout(10_000, () => socket.destroy());
+  });
+  const [head = '', body = ''] = text.split('\r\n\r\n', 2);
+  const [statusLine = '', ...headerLines] = head.split('\r\n');
+  const parsed: Record<string, string> = {};
+  for (const line of headerLines) {
+    const at = line.indexOf(':');
+    if (at > 0) parsed[line.slice(0, at).toLowerCase()] = line.slice(at + 1).trim();
+  }
+  return { status: Number(statusLine.split(' ')[1]), headers: parsed, body };
+}
