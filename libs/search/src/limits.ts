@@ -12,6 +12,12 @@ export const LIMITS = {
   maxFilterDepth: 6,
   maxFilterClauses: 64,
   maxFilterValues: 256,
+  /**
+   * A filter's cost: the values its clauses compare with, summed over the whole tree (a `$in`
+   * of 50 values costs 50, any other clause 1). With arrays bounded by maxMetadataArray, one
+   * record is tested with at most maxFilterCost × maxMetadataArray comparisons.
+   */
+  maxFilterCost: 1024,
   maxFilterString: 1024,
 } as const;
 

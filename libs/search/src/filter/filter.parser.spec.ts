@@ -228,6 +228,24 @@ describe('FilterParser', () => {
       expectBadRequest({ a: { $nin: 'x' } }, 'filter.a.$nin');
     });
 
+    it(`refuses a filter whose values add up to more than ${LIMITS.maxFilterCost}, however they are spread`, () => {
+      const values = Array.from({ length: LIMITS.maxFilterValues }, (_, i) => i);
+      const sets = LIMITS.maxFilterCost / LIMITS.maxFilterValues;
+      const atLimit = Object.fromEntries(
+        Array.from({ length: sets }, (_, i) => [`f${i}`, { $nin: values }]),
+      );
+      expect(parse(atLimit)?.op).toBe('$and');
+      const over = { $and: [atLimit, { extra: 1 }] };
+      const err = expectBadRequest(over, 'filter.$and[1].extra');
+      expect(err.message).toContain(String(LIMITS.maxFilterCost));
+      expect(err.extras.reason).toBe('limit:filter_cost');
+      // The attack that froze the engine: 64 clauses of 256 values each.
+      const attack = {
+        $and: Array.from({ length: 64 }, (_, i) => ({ [`t${i % 8}`]: { $nin: values } })),
+      };
+      expect(errorOf(() => parse(attack)).extras.reason).toBe('limit:filter_cost');
+    });
+
     it('refuses non-finite numbers wherever a value appears', () => {
       expectBadRequest({ a: Infinity }, 'filter.a');
       expectBadRequest({ a: { $eq: -Infinity } }, 'filter.a.$eq');

@@ -21,7 +21,7 @@ export class FilterParser {
   /** Returns undefined for an absent or empty filter. */
   parse(input: unknown, path = 'filter'): FilterNode | undefined {
     if (input === undefined || input === null) return undefined;
-    const counter = { clauses: 0 };
+    const counter = { clauses: 0, cost: 0 };
     if (!isPlainObject(input)) throw new BadRequestError('filter must be an object', path);
     if (Object.keys(input).length === 0) return undefined;
     return this.object(input, path, 1, counter);
@@ -31,7 +31,7 @@ export class FilterParser {
     input: Record<string, unknown>,
     path: string,
     depth: number,
-    counter: { clauses: number },
+    counter: FilterCounter,
   ): FilterNode {
     if (depth > LIMITS.maxFilterDepth) {
       throw new BadRequestError(
@@ -50,7 +50,7 @@ export class FilterParser {
     value: unknown,
     path: string,
     depth: number,
-    counter: { clauses: number },
+    counter: FilterCounter,
   ): FilterNode {
     if (key === '$and' || key === '$or') {
       if (!Array.isArray(value) || value.length === 0) {
@@ -88,12 +88,13 @@ export class FilterParser {
     op: string,
     value: unknown,
     path: string,
-    counter: { clauses: number },
+    counter: FilterCounter,
   ): FilterNode {
     if (++counter.clauses > LIMITS.maxFilterClauses) {
       throw new BadRequestError(`filter has more than ${LIMITS.maxFilterClauses} clauses`, path);
     }
     if ((COMPARISONS as readonly string[]).includes(op)) {
+      this.charge(counter, 1, path);
       const scalar = this.scalar(value, path);
       if (RANGES.has(op) && typeof scalar !== 'number')
         throw new BadRequestError(`${op} takes a number`, path);
@@ -105,6 +106,7 @@ export class FilterParser {
       if (value.length > LIMITS.maxFilterValues) {
         throw new BadRequestError(`${op} takes at most ${LIMITS.maxFilterValues} values`, path);
       }
+      this.charge(counter, value.length, path);
       return {
         op: op as SetOperator,
         field,
@@ -112,6 +114,18 @@ export class FilterParser {
       };
     }
     throw new BadRequestError(`unknown operator ${op}`, path);
+  }
+
+  /** Adds a clause's values to the filter's cost and refuses a filter that costs too much. */
+  private charge(counter: FilterCounter, values: number, path: string): void {
+    counter.cost += values;
+    if (counter.cost > LIMITS.maxFilterCost) {
+      throw new BadRequestError(
+        `filter compares with more than ${LIMITS.maxFilterCost} values in all (filter cost limit)`,
+        path,
+        'limit:filter_cost',
+      );
+    }
   }
 
   private scalar(value: unknown, path: string): Scalar {
@@ -131,6 +145,12 @@ export class FilterParser {
     }
     throw new BadRequestError('filter values must be strings, finite numbers or booleans', path);
   }
+}
+
+interface FilterCounter {
+  clauses: number;
+  /** Values compared with so far, summed over clauses (see LIMITS.maxFilterCost). */
+  cost: number;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
