@@ -1,12 +1,16 @@
 import type Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fsyncDirectory, openSqliteFile } from '@vecgate/core';
+// Relative imports only: this file runs inside the engine workers, where path aliases do not
+// resolve.
+import { fsyncDirectory } from '../../../../core/src/fs/fsync';
+import { openSqliteFile } from '../../../../core/src/sql/sqlite-file';
 
 /**
  * Open SQLite files, bounded: per-tenant files beyond `maxOpen` are closed least recently used
- * first, so thousands of `database` tenants do not exhaust file descriptors. Every embedded
- * operation is synchronous, so a handle is never closed while a statement runs on it.
+ * first, so thousands of `database` tenants do not exhaust file descriptors. Statements run
+ * to completion within a slice and no iterator stays open across one, so a handle is never
+ * closed while a statement runs on it.
  */
 export class SqliteHandlePool {
   private readonly handles = new Map<string, Database.Database>();
