@@ -21,6 +21,7 @@ import {
 } from '../../ports/vector.types';
 import { EngineStats, EngineTarget } from './engine-protocol';
 import { EnginePool } from './engine-pool';
+import { ensureIncrementalVacuum } from './incremental-vacuum';
 import { EMBEDDED_DEFAULTS, EmbeddedOptions } from './embedded.options';
 import { assertEmbeddedFile, locate, SHARED_FILE, UID } from './embedded.naming';
 
@@ -47,7 +48,15 @@ export class EmbeddedBackend extends VectorBackendDriver {
   constructor(options: EmbeddedOptions) {
     super();
     mkdirSync(join(options.directory, 'tenants'), { recursive: true });
-    openSqliteFile(join(options.directory, SHARED_FILE)).close();
+    const shared = openSqliteFile(join(options.directory, SHARED_FILE), {
+      incrementalVacuum: true,
+    });
+    try {
+      // Once per data directory made before erasure reclaimed space in bounded steps.
+      ensureIncrementalVacuum(shared);
+    } finally {
+      shared.close();
+    }
     const workers = options.workers ?? EMBEDDED_DEFAULTS.workers;
     this.engine = new EnginePool({
       directory: options.directory,

@@ -20,5 +20,5 @@ export const EMBEDDED_DEFAULTS = {
   workers: 2,
   tenantQueue: 16,
   queue: 1024,
-  sliceMs: 4,
+  sliceMs: 2,
 } as const;

@@ -1,13 +1,12 @@
-import type Database from 'better-sqlite3';
 import { existsSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fsyncDirectory } from '../../../../core/src/fs/fsync';
-import { truncateWal } from '../../../../core/src/sql/sqlite-file';
 import type { ErasureReport } from '../../ports/backend-admin';
 import type { EngineFiles } from './engine-files';
 import type { EngineTarget } from './engine-protocol';
 import type { Job, SliceClock } from './engine-scheduler';
 import { deleteEverything } from './embedded.records';
+import { releaseFreePages } from './incremental-vacuum';
 import { RecordTable } from './record-table';
 
 /* eslint-disable-next-line require-yield -- creating a table is one bounded step */
@@ -59,13 +58,9 @@ export function* eraseJob(
 }
 
 /**
- * Leaves no page or stale B-tree key of an erased tenant in a shared file or its WAL.
- * secure_delete has already zeroed the freed content.
+ * Leaves no page of an erased tenant in a shared file or its WAL, in bounded steps: the file
+ * never gets rewritten whole while tenants are being served.
  */
-// eslint-disable-next-line require-yield -- replaced by bounded incremental steps
-function* compact(files: EngineFiles, file: string, _clock: SliceClock): Job<void> {
-  const db: Database.Database = files.pool.acquire(file);
-  files.forgetTables(db);
-  db.exec('VACUUM');
-  truncateWal(db);
+function compact(files: EngineFiles, file: string, clock: SliceClock): Job<void> {
+  return releaseFreePages(() => files.pool.acquire(file), clock);
 }

@@ -28,13 +28,16 @@ interface Entry {
 
 /**
  * Runs jobs in slices: one FIFO queue per tenant, one job at a time per tenant (so a tenant's
- * writes apply in the order they were sent), tenants served round-robin. A tenant's backlog
- * therefore delays another tenant's job by at most one slice per tenant ahead of it. Between
+ * writes apply in the order they were sent), tenants served round-robin, a newly active tenant
+ * first. A tenant's backlog therefore delays another tenant's job by at most the slice that
+ * was running when that job arrived. Between
  * slices the thread returns to its event loop, where new jobs and cancellations arrive.
  */
 export class EngineScheduler {
   private readonly queues = new Map<string, Entry[]>();
   private readonly ring: string[] = [];
+  /** Tenants that became active since the last turn, at the head of the ring. */
+  private fresh = 0;
   private readonly byId = new Map<number, Entry>();
   private scheduled = false;
   private sliceEnd = 0;
@@ -62,7 +65,9 @@ export class EngineScheduler {
     if (!queue) {
       queue = [];
       this.queues.set(tenant, queue);
-      this.ring.push(tenant);
+      // A tenant that was idle goes before those that already had a slice, so it waits at
+      // most for the slice running when it arrived.
+      this.ring.splice(this.fresh++, 0, tenant);
     }
     queue.push(entry);
     this.wake();
@@ -94,6 +99,7 @@ export class EngineScheduler {
   /** One slice of time, shared round-robin: small jobs finish and leave it to the next tenant. */
   private turn(): void {
     this.scheduled = false;
+    this.fresh = 0;
     this.sliceEnd = performance.now() + this.sliceMs;
     do {
       const tenant = this.ring.shift();

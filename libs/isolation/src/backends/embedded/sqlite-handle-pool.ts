@@ -47,7 +47,7 @@ export class SqliteHandlePool {
     }
     const path = this.absolute(file);
     if (create) mkdirSync(dirname(path), { recursive: true });
-    const handle = openSqliteFile(path, { mustExist: !create });
+    const handle = openSqliteFile(path, { mustExist: !create, incrementalVacuum: true });
     if (create) fsyncDirectory(dirname(path));
     this.handles.set(file, handle);
     this.trim();
