@@ -104,11 +104,7 @@ export class EmbeddedBackend extends VectorBackendDriver {
     records: readonly VectorWrite[],
     call?: CallOptions,
   ): Promise<{ upserted: number }> {
-    const writes = records.map((r) => ({ ...r }));
-    return this.engine.call(
-      { op: 'upsert', target: this.target(scope), records: writes },
-      call?.signal,
-    );
+    return this.engine.call({ op: 'upsert', target: this.target(scope), records }, call?.signal);
   }
 
   fetch(

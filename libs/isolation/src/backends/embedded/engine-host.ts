@@ -7,6 +7,7 @@ import type {
   EngineWorkerData,
 } from './engine-protocol';
 import { EngineFiles } from './engine-files';
+import { SHARED_FILE } from './embedded.naming';
 import { EngineScheduler, Job, Outcome } from './engine-scheduler';
 import { eraseJob, provisionJob } from './embedded.places';
 import { countJob, deleteJob, fetchJob, searchJob, upsertJob } from './embedded.records';
@@ -85,7 +86,7 @@ export class EngineHost {
       case 'cached':
         return this.files.cache.has(control.tenantUid);
       case 'health':
-        this.files.pool.acquire('embedded.db').prepare('SELECT 1').get();
+        this.files.pool.acquire(SHARED_FILE).prepare('SELECT 1').get();
         return null;
       case 'close':
         this.files.pool.closeAll();

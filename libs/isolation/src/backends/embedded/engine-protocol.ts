@@ -29,7 +29,11 @@ export interface EngineWrite {
 /** Tenant work, queued in the tenant's FIFO inside its worker. */
 export type EngineCall =
   | { readonly op: 'provision'; readonly target: EngineTarget }
-  | { readonly op: 'upsert'; readonly target: EngineTarget; readonly records: EngineWrite[] }
+  | {
+      readonly op: 'upsert';
+      readonly target: EngineTarget;
+      readonly records: readonly EngineWrite[];
+    }
   | {
       readonly op: 'fetch';
       readonly target: EngineTarget;
