@@ -10,14 +10,11 @@ import type { EngineFiles } from './engine-files';
 import type { EngineTarget, EngineWrite } from './engine-protocol';
 import type { Job, SliceClock } from './engine-scheduler';
 import { compileRowFilter } from './row-filter';
+import { rowsMatching } from './embedded.search';
 import { TenantMatrix } from './tenant-matrix';
-
-export { searchJob } from './embedded.search';
 
 /** Rows deleted per transaction by a delete that the request does not bound. */
 const DELETE_CHUNK = 500;
-/** Rows a filter is evaluated on between two looks at the clock. */
-const FILTER_STEP = 32;
 
 /* eslint-disable require-yield --
    Bounded work (one transaction, a key lookup) is a job of one step, so it still queues fairly
@@ -121,13 +118,8 @@ export function* deleteEverything(
 
 /** Ids of the matrix rows whose metadata passes the filter, evaluated a few rows at a time. */
 function* matchingIds(matrix: TenantMatrix, filter: FilterNode, clock: SliceClock): Job<string[]> {
-  const predicate = compileRowFilter(filter);
-  const ids: string[] = [];
-  for (let row = 0; row < matrix.count; row++) {
-    if (predicate(matrix.metadataAt(row))) ids.push(matrix.idAt(row));
-    if (row % FILTER_STEP === FILTER_STEP - 1 && clock.over()) yield;
-  }
-  return ids;
+  const rows = yield* rowsMatching(matrix, compileRowFilter(filter), 0, matrix.count, clock);
+  return rows.map((row) => matrix.idAt(row));
 }
 
 function forgetRows(files: EngineFiles, target: EngineTarget, ids: readonly string[]): void {

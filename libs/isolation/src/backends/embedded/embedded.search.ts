@@ -65,11 +65,13 @@ export function* scanMatrix(
     if (!query.predicate) {
       top.add(scanBlock(chunk.data, query.vector, dimension, top.k, query.metric, at, seq));
     } else {
-      const matching: number[] = [];
-      for (let i = 0; i < chunk.rows; i++) {
-        if (query.predicate(matrix.metadataAt(chunk.firstRow + i))) matching.push(i);
-        if (i % FILTER_STEP === FILTER_STEP - 1 && clock.over()) yield;
-      }
+      const matching = yield* rowsMatching(
+        matrix,
+        query.predicate,
+        chunk.firstRow,
+        chunk.rows,
+        clock,
+      );
       const k = Math.min(top.k, matching.length);
       if (k === 0) continue;
       if (matching.length * 2 >= chunk.rows) {
@@ -89,4 +91,24 @@ export function* scanMatrix(
     if (clock.over()) yield;
   }
   return top.hits;
+}
+
+/**
+ * Positions (from `first`) of the next `count` rows whose metadata passes the predicate,
+ * looking at the clock every few rows: a filter's cost per row is bounded by the filter limits,
+ * not by the slice.
+ */
+export function* rowsMatching(
+  matrix: TenantMatrix,
+  predicate: RowPredicate,
+  first: number,
+  count: number,
+  clock: SliceClock,
+): Job<number[]> {
+  const matching: number[] = [];
+  for (let i = 0; i < count; i++) {
+    if (predicate(matrix.metadataAt(first + i))) matching.push(i);
+    if (i % FILTER_STEP === FILTER_STEP - 1 && clock.over()) yield;
+  }
+  return matching;
 }

@@ -10,7 +10,8 @@ import { EngineFiles } from './engine-files';
 import { SHARED_FILE } from './embedded.naming';
 import { EngineScheduler, Job, Outcome } from './engine-scheduler';
 import { eraseJob, provisionJob } from './embedded.places';
-import { countJob, deleteJob, fetchJob, searchJob, upsertJob } from './embedded.records';
+import { countJob, deleteJob, fetchJob, upsertJob } from './embedded.records';
+import { searchJob } from './embedded.search';
 
 /**
  * The engine inside one worker thread: tenant calls become jobs in the scheduler, control
