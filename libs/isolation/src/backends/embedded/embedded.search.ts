@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { MetricName, ScoredRecord, SearchQuery } from '../../ports/vector.types';
 import type { EngineFiles } from './engine-files';
 import type { EngineTarget } from './engine-protocol';
@@ -6,8 +7,12 @@ import { RowPredicate, compileRowFilter } from './row-filter';
 import { Hit, TopK, scanBlock, toScore } from './sliced-scan';
 import { TenantMatrix } from './tenant-matrix';
 
-/** Rows a filter is evaluated on between two looks at the clock. */
-const FILTER_STEP = 32;
+/**
+ * Time between two looks at the clock while a filter is evaluated. Rows between looks adapt to
+ * the filter's cost: a cheap filter looks every few hundred rows, one at the cost limit (up to
+ * thousands of comparisons per row) every row.
+ */
+const FILTER_BATCH_MS = 0.25;
 
 /** The query a scan needs, apart from what to include in the answer. */
 export interface ScanQuery {
@@ -95,8 +100,7 @@ export function* scanMatrix(
 
 /**
  * Positions (from `first`) of the next `count` rows whose metadata passes the predicate,
- * looking at the clock every few rows: a filter's cost per row is bounded by the filter limits,
- * not by the slice.
+ * pausing when the slice is spent.
  */
 export function* rowsMatching(
   matrix: TenantMatrix,
@@ -106,9 +110,20 @@ export function* rowsMatching(
   clock: SliceClock,
 ): Job<number[]> {
   const matching: number[] = [];
+  let step = 1;
+  let since = 0;
+  let last = performance.now();
   for (let i = 0; i < count; i++) {
     if (predicate(matrix.metadataAt(first + i))) matching.push(i);
-    if (i % FILTER_STEP === FILTER_STEP - 1 && clock.over()) yield;
+    if (++since < step) continue;
+    since = 0;
+    const now = performance.now();
+    step = now - last > FILTER_BATCH_MS ? Math.max(1, step >> 1) : Math.min(256, step << 1);
+    last = now;
+    if (clock.over()) {
+      yield;
+      last = performance.now();
+    }
   }
   return matching;
 }
