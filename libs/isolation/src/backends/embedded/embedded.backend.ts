@@ -33,7 +33,8 @@ import { assertEmbeddedFile, locate, SHARED_FILE, UID } from './embedded.naming'
  *
  * This class is the facade on the main thread: it checks the placement and hands the work to
  * the engine workers (see `EnginePool`), so no tenant's search, filter or erasure runs on the
- * event loop.
+ * event loop. Every port method is async, so a refused placement is a rejected promise like
+ * any other failure, as the store port promises its callers.
  */
 export class EmbeddedBackend extends VectorBackendDriver {
   readonly name = 'embedded' as const;
@@ -82,7 +83,7 @@ export class EmbeddedBackend extends VectorBackendDriver {
     await this.engine.call({ op: 'provision', target: this.target(scope) });
   }
 
-  erase(scope: TenantScope): Promise<ErasureReport> {
+  async erase(scope: TenantScope): Promise<ErasureReport> {
     return this.engine.call({ op: 'erase', target: this.target(scope) });
   }
 
@@ -95,11 +96,11 @@ export class EmbeddedBackend extends VectorBackendDriver {
     }
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
     return this.engine.close();
   }
 
-  upsert(
+  async upsert(
     scope: TenantScope,
     records: readonly VectorWrite[],
     call?: CallOptions,
@@ -107,7 +108,7 @@ export class EmbeddedBackend extends VectorBackendDriver {
     return this.engine.call({ op: 'upsert', target: this.target(scope), records }, call?.signal);
   }
 
-  fetch(
+  async fetch(
     scope: TenantScope,
     ids: readonly string[],
     options: ReadOptions,
@@ -119,7 +120,7 @@ export class EmbeddedBackend extends VectorBackendDriver {
     );
   }
 
-  delete(
+  async delete(
     scope: TenantScope,
     selector: DeleteSelector,
     call?: CallOptions,
@@ -127,11 +128,15 @@ export class EmbeddedBackend extends VectorBackendDriver {
     return this.engine.call({ op: 'delete', target: this.target(scope), selector }, call?.signal);
   }
 
-  search(scope: TenantScope, query: SearchQuery, call?: CallOptions): Promise<ScoredRecord[]> {
+  async search(
+    scope: TenantScope,
+    query: SearchQuery,
+    call?: CallOptions,
+  ): Promise<ScoredRecord[]> {
     return this.engine.call({ op: 'search', target: this.target(scope), query }, call?.signal);
   }
 
-  count(scope: TenantScope, call?: CallOptions): Promise<number> {
+  async count(scope: TenantScope, call?: CallOptions): Promise<number> {
     return this.engine.call({ op: 'count', target: this.target(scope) }, call?.signal);
   }
 
