@@ -75,12 +75,16 @@ describe('erasure against a write already under way', () => {
       },
       space: { dimension: 2, metric: 'dot' },
     } as unknown as TenantScope;
-    await expect(
-      new EmbeddedBackend({
-        directory: `${gw.dataDir}/embedded`,
-        cacheMb: 1,
-        maxOpenFiles: 1,
-      }).count(scope),
-    ).resolves.toBe(0);
+    // A second backend on the same directory, closed after (it runs engine worker threads).
+    const check = new EmbeddedBackend({
+      directory: `${gw.dataDir}/embedded`,
+      cacheMb: 1,
+      maxOpenFiles: 1,
+    });
+    try {
+      await expect(check.count(scope)).resolves.toBe(0);
+    } finally {
+      await check.close();
+    }
   });
 });

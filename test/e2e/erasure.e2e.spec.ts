@@ -78,7 +78,7 @@ describe('tenant deletion erases every byte of the tenant', () => {
         .send({ vector: [1, 1, 1, 1, 1, 1, 1, 1], topK: 5, includeMetadata: true });
       expect(JSON.stringify(search.body)).toContain(marker);
       const embedded = gw.app.get(BackendDrivers).get('embedded') as EmbeddedBackend;
-      expect(embedded.isCached(tenant.uid as string)).toBe(true);
+      expect(await embedded.isCached(tenant.uid as string)).toBe(true);
       expect(filesContaining(gw.dataDir, marker).length).toBeGreaterThan(0);
 
       const deleted = await gw.http
@@ -87,7 +87,7 @@ describe('tenant deletion erases every byte of the tenant', () => {
       expect(deleted.status).toBe(204);
 
       expect(filesContaining(gw.dataDir, marker)).toEqual([]);
-      expect(embedded.isCached(tenant.uid as string)).toBe(false);
+      expect(await embedded.isCached(tenant.uid as string)).toBe(false);
       expect(await gw.app.get(TenantRegistry).get(id)).toBeUndefined();
 
       const gone = await gw.http.get(`/v1/admin/tenants/${id}`).set(bearer(gw.tokens.platform()));

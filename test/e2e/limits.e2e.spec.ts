@@ -221,7 +221,7 @@ describe('open per-tenant files are bounded', () => {
           expect((found.body as { matches: { id: string }[] }).matches.map((m) => m.id)).toContain(
             `r${round}`,
           );
-          expect(embedded.openTenantFiles).toBeLessThanOrEqual(3);
+          expect(await embedded.openTenantFiles()).toBeLessThanOrEqual(3);
         }
       }
     } finally {

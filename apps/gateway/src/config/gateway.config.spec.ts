@@ -46,6 +46,8 @@ describe('configuration', () => {
       METRICS_PORT: 'maybe',
       DATABASE_URL: 'mysql://x',
       EMBEDDED_CACHE_MB: '0',
+      EMBEDDED_WORKERS: '0',
+      EMBEDDED_SLICE_MS: 'fast',
       JWT_JWKS_URL: 'not a url',
     });
     for (const key of [
@@ -54,6 +56,8 @@ describe('configuration', () => {
       'METRICS_PORT',
       'DATABASE_URL',
       'EMBEDDED_CACHE_MB',
+      'EMBEDDED_WORKERS',
+      'EMBEDDED_SLICE_MS',
       'JWT_JWKS_URL',
     ]) {
       expect(problems.some((p) => p.startsWith(key))).toBe(true);

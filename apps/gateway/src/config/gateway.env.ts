@@ -11,6 +11,7 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
+import { EMBEDDED_DEFAULTS } from '@vecgate/isolation';
 
 const toInt = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
@@ -165,6 +166,30 @@ export class GatewayEnv {
   @IsInt()
   @Min(1)
   EMBEDDED_MAX_OPEN_FILES = 256;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  EMBEDDED_WORKERS: number = EMBEDDED_DEFAULTS.workers;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  EMBEDDED_TENANT_QUEUE: number = EMBEDDED_DEFAULTS.tenantQueue;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  EMBEDDED_QUEUE: number = EMBEDDED_DEFAULTS.queue;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  EMBEDDED_SLICE_MS: number = EMBEDDED_DEFAULTS.sliceMs;
 
   @Transform(toInt)
   @IsInt()

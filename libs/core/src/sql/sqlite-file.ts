@@ -12,6 +12,12 @@ export const SQLITE_PRAGMAS: readonly string[] = [
 export interface SqliteFileOptions {
   /** Refuse to create the file when it does not exist yet. */
   mustExist?: boolean;
+  /**
+   * Create a new file with `auto_vacuum=INCREMENTAL`, so freed pages can be returned in bounded
+   * steps (`PRAGMA incremental_vacuum(N)`) instead of a whole-file `VACUUM`. It only takes
+   * effect on a file without tables, and must come before WAL mode is set.
+   */
+  incrementalVacuum?: boolean;
 }
 
 /**
@@ -24,6 +30,7 @@ export function openSqliteFile(path: string, options: SqliteFileOptions = {}): D
   // Data files are the owner's only, whatever the umask: SQLite copies the mode to -wal/-shm.
   if (!options.mustExist) createPrivateFile(path);
   const db = new Database(path, { fileMustExist: options.mustExist ?? false });
+  if (options.incrementalVacuum) db.pragma('auto_vacuum = INCREMENTAL');
   for (const pragma of SQLITE_PRAGMAS) db.pragma(pragma);
   return db;
 }

@@ -509,12 +509,12 @@ describe('EmbeddedBackend', () => {
         records(17, 20, 8, () => ({ secret: keep }), keep),
       );
       await backend.search(a, { vector: new Float32Array(8).fill(1), topK: 1, ...NONE });
-      expect(backend.isCached(a.tenantUid)).toBe(true);
+      expect(await backend.isCached(a.tenantUid)).toBe(true);
 
       const report = await backend.erase(a);
       expect(report.places.length).toBeGreaterThan(0);
       for (const place of report.places) expect(place.remaining).toBe(0);
-      expect(backend.isCached(a.tenantUid)).toBe(false);
+      expect(await backend.isCached(a.tenantUid)).toBe(false);
 
       const root = join(dir, 'b0');
       const shared = join(root, 'embedded.db');
@@ -582,31 +582,31 @@ describe('EmbeddedBackend', () => {
       const space: VectorSpace = { dimension: 4, metric: 'euclidean' };
       const tenants: { scope: TenantScope; rows: VectorWrite[] }[] = [];
       let peak = 0;
-      const observe = () => {
-        peak = Math.max(peak, small.openTenantFiles);
+      const observe = async () => {
+        peak = Math.max(peak, await small.openTenantFiles());
       };
       for (let t = 0; t < 10; t++) {
         const scope = await tenant(small, 'database', space);
-        observe();
+        await observe();
         const rows = records(400 + t, 5, 4, (i) => ({ t, i }));
         await expect(small.upsert(scope, rows)).resolves.toEqual({ upserted: 5 });
-        observe();
+        await observe();
         tenants.push({ scope, rows });
       }
       for (let round = 0; round < 2; round++) {
         for (const entry of tenants) {
           const { scope, rows } = entry;
           const hits = await small.search(scope, { vector: rows[0]!.values, topK: 5, ...ALL });
-          observe();
+          await observe();
           expectSameRanking(hits, bruteForce('euclidean', rows[0]!.values, rows, 5));
           for (const hit of hits) expect(hit.tenantUid).toBe(scope.tenantUid);
           expect(await small.count(scope)).toBe(rows.length);
-          observe();
+          await observe();
           const gone = `r${4 - round}`;
           await expect(small.delete(scope, { kind: 'ids', ids: [gone] })).resolves.toEqual({
             deleted: 1,
           });
-          observe();
+          await observe();
           entry.rows = rows.filter((r) => r.id !== gone);
         }
       }
@@ -632,25 +632,25 @@ describe('EmbeddedBackend', () => {
           const query = rows[round]!.values;
           const hits = await small.search(scope, { vector: query, topK: 5, ...NONE });
           expectSameRanking(hits, bruteForce('cosine', query, rows, 5));
-          expect(small.cache.bytesUsed).toBeLessThanOrEqual(budget);
-          expect(small.cache.bytesUsed).toBeGreaterThan(0);
+          expect((await small.stats()).cacheBytes).toBeLessThanOrEqual(budget);
+          expect((await small.stats()).cacheBytes).toBeGreaterThan(0);
         }
       }
-      expect(small.cache.size).toBeGreaterThan(0);
-      expect(small.cache.size).toBeLessThan(20);
+      expect((await small.stats()).cachedTenants).toBeGreaterThan(0);
+      expect((await small.stats()).cachedTenants).toBeLessThan(20);
       // The least recently used tenants were evicted; the most recent one is held.
-      expect(small.isCached(tenants[19]!.scope.tenantUid)).toBe(true);
-      expect(small.isCached(tenants[0]!.scope.tenantUid)).toBe(false);
+      expect(await small.isCached(tenants[19]!.scope.tenantUid)).toBe(true);
+      expect(await small.isCached(tenants[0]!.scope.tenantUid)).toBe(false);
 
       // Growing a cached matrix in place is accounted too.
       const last = tenants[19]!;
       const more = records(600, 400, 32, undefined, 'more');
       await small.upsert(last.scope, more);
-      expect(small.cache.bytesUsed).toBeLessThanOrEqual(budget);
+      expect((await small.stats()).cacheBytes).toBeLessThanOrEqual(budget);
       const query = more[0]!.values;
       const hits = await small.search(last.scope, { vector: query, topK: 5, ...NONE });
       expectSameRanking(hits, bruteForce('cosine', query, [...last.rows, ...more], 5));
-      expect(small.cache.bytesUsed).toBeLessThanOrEqual(budget);
+      expect((await small.stats()).cacheBytes).toBeLessThanOrEqual(budget);
     });
 
     it('serves a tenant larger than the whole cache budget without keeping it', async () => {
@@ -661,8 +661,8 @@ describe('EmbeddedBackend', () => {
       await small.upsert(a, rows);
       const hits = await small.search(a, { vector: rows[3]!.values, topK: 4, ...NONE });
       expectSameRanking(hits, bruteForce('dot', rows[3]!.values, rows, 4));
-      expect(small.isCached(a.tenantUid)).toBe(false);
-      expect(small.cache.bytesUsed).toBe(0);
+      expect(await small.isCached(a.tenantUid)).toBe(false);
+      expect((await small.stats()).cacheBytes).toBe(0);
     });
   });
 

@@ -1,11 +1,5 @@
-/* eslint-disable @typescript-eslint/require-await --
-   The engine is synchronous; declaring its methods async turns any throw into a rejected
-   promise, as the store port promises its callers. */
-import type Database from 'better-sqlite3';
-import { existsSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { exactSearch, MetricKind } from 'usearch';
-import { fsyncDirectory, makePrivateDirectory, truncateWal } from '@vecgate/core';
+import { join } from 'node:path';
+import { makePrivateDirectory, openSqliteFile } from '@vecgate/core';
 import {
   BackendHealth,
   ErasureReport,
@@ -14,48 +8,32 @@ import {
 } from '../../ports/backend-admin';
 import { VectorBackendDriver } from '../../ports/vector-backend.driver';
 import {
+  CallOptions,
   DeleteSelector,
-  Metadata,
-  MetricName,
   Placement,
   ReadOptions,
   ScoredRecord,
   SearchQuery,
   StoredRecord,
   TenantScope,
-  VectorSpace,
   VectorWrite,
 } from '../../ports/vector.types';
-import { EmbeddedOptions } from './embedded.options';
-import { MatrixCache } from './matrix-cache';
-import { RecordRow, RecordTable } from './record-table';
-import { compileSqliteFilter } from './sqlite-filter';
-import { SqliteHandlePool } from './sqlite-handle-pool';
-import { TenantMatrix } from './tenant-matrix';
-
-const SHARED_FILE = 'embedded.db';
-const TENANT_FILE = /^tenants\/[0-9a-f]{32}\.db$/;
-const UID = /^[0-9a-f]{32}$/;
-
-/** Below this many floats a single-threaded scan beats starting usearch's thread pool. */
-const SINGLE_THREAD_FLOATS = 1 << 21;
-
-const USEARCH_METRIC: Record<MetricName, MetricKind> = {
-  cosine: MetricKind.Cos,
-  euclidean: MetricKind.L2sq,
-  dot: MetricKind.IP,
-};
-
-interface EmbeddedLocation {
-  file: string;
-  table: string;
-}
+import { EngineStats, EngineTarget } from './engine-protocol';
+import { EnginePool } from './engine-pool';
+import { ensureIncrementalVacuum } from './incremental-vacuum';
+import { EMBEDDED_DEFAULTS, EmbeddedOptions } from './embedded.options';
+import { assertEmbeddedFile, locate, SHARED_FILE, UID } from './embedded.naming';
 
 /**
  * The embedded backend: records durable in SQLite, exact search over in-memory per-tenant
  * matrices with usearch's SIMD kernels. Strategies: `database` (a file per tenant),
  * `collection` (a table per tenant) and `partition_key` (a shared table per vector space with
  * the tenant uid leading the primary key).
+ *
+ * This class is the facade on the main thread: it checks the placement and hands the work to
+ * the engine workers (see `EnginePool`), so no tenant's search, filter or erasure runs on the
+ * event loop. Every port method is async, so a refused placement is a rejected promise like
+ * any other failure, as the store port promises its callers.
  */
 export class EmbeddedBackend extends VectorBackendDriver {
   readonly name = 'embedded' as const;
@@ -65,85 +43,52 @@ export class EmbeddedBackend extends VectorBackendDriver {
     { strategy: 'partition_key', limit: null },
   ];
 
-  private readonly pool: SqliteHandlePool;
-  private readonly tables = new WeakMap<Database.Database, Map<string, RecordTable>>();
-  readonly cache: MatrixCache;
+  private readonly engine: EnginePool;
 
-  constructor(private readonly options: EmbeddedOptions) {
+  constructor(options: EmbeddedOptions) {
     super();
     makePrivateDirectory(join(options.directory, 'tenants'));
-    this.pool = new SqliteHandlePool(
-      options.directory,
-      options.maxOpenFiles,
-      new Set([SHARED_FILE]),
-    );
-    this.pool.acquire(SHARED_FILE, true);
-    this.cache = new MatrixCache(options.cacheMb * 1024 * 1024);
-  }
-
-  /** Number of per-tenant files open now (bounded by `maxOpenFiles`). */
-  get openTenantFiles(): number {
-    return this.pool.openCount - 1;
+    const shared = openSqliteFile(join(options.directory, SHARED_FILE), {
+      incrementalVacuum: true,
+    });
+    try {
+      // Once per data directory made before erasure reclaimed space in bounded steps.
+      ensureIncrementalVacuum(shared);
+    } finally {
+      shared.close();
+    }
+    const workers = options.workers ?? EMBEDDED_DEFAULTS.workers;
+    this.engine = new EnginePool({
+      directory: options.directory,
+      cacheBytes: Math.floor((options.cacheMb * 1024 * 1024) / workers),
+      // Both budgets are split across the workers, so the totals stay what was configured.
+      maxOpenFiles: Math.max(1, Math.floor(options.maxOpenFiles / workers)),
+      sliceMs: options.sliceMs ?? EMBEDDED_DEFAULTS.sliceMs,
+      workers,
+      tenantQueue: options.tenantQueue ?? EMBEDDED_DEFAULTS.tenantQueue,
+      queue: options.queue ?? EMBEDDED_DEFAULTS.queue,
+    });
   }
 
   plan(request: PlacementRequest): Placement {
     if (!UID.test(request.tenantUid)) throw new Error('tenant uid must be 32 hex characters');
-    const location = this.locate(request.strategy, request.tenantUid, request.space);
+    const location = locate(request.strategy, request.tenantUid, request.space);
     return { backend: 'embedded', strategy: request.strategy, location: { ...location } };
   }
 
   async checkCapacity(): Promise<void> {}
 
   async provision(scope: TenantScope): Promise<void> {
-    const { file, table } = this.location(scope);
-    const db = this.pool.acquire(file, true);
-    db.exec(RecordTable.schema(table));
+    await this.engine.call({ op: 'provision', target: this.target(scope) });
   }
 
   async erase(scope: TenantScope): Promise<ErasureReport> {
-    const { file, table } = this.location(scope);
-    this.cache.delete(scope.tenantUid);
-    switch (scope.placement.strategy) {
-      case 'database': {
-        this.pool.close(file);
-        const path = this.pool.absolute(file);
-        for (const suffix of ['', '-wal', '-shm', '-journal'])
-          rmSync(path + suffix, { force: true });
-        fsyncDirectory(dirname(path));
-        return { places: [{ place: file, remaining: existsSync(path) ? 1 : 0 }] };
-      }
-      case 'collection': {
-        const db = this.pool.acquire(file);
-        this.tables.get(db)?.delete(table);
-        db.exec(`DROP TABLE IF EXISTS "${table}"`);
-        this.compact(db);
-        const left = db
-          .prepare(`SELECT count(*) FROM sqlite_master WHERE name = ?`)
-          .pluck()
-          .get(table);
-        return {
-          places: [{ place: `${file}:${table}`, remaining: Number(left) }],
-        };
-      }
-      case 'partition_key': {
-        const db = this.pool.acquire(file);
-        const records = this.tableOf(db, table);
-        if (!records) return { places: [{ place: `${file}:${table}`, remaining: 0 }] };
-        records.deleteAll(scope.tenantUid);
-        this.compact(db);
-        const remaining = records.count(scope.tenantUid);
-        return { places: [{ place: `${file}:${table}`, remaining }] };
-      }
-      case 'partition':
-      case 'namespace':
-      case 'dedicated_index':
-        throw new Error(`embedded backend has no ${scope.placement.strategy} strategy`);
-    }
+    return this.engine.call({ op: 'erase', target: this.target(scope) });
   }
 
   async health(): Promise<BackendHealth> {
     try {
-      this.pool.acquire(SHARED_FILE).prepare('SELECT 1').get();
+      for (let w = 0; w < this.engine.size; w++) await this.engine.control(w, { op: 'health' });
       return { ok: true };
     } catch (err) {
       return { ok: false, detail: (err as Error).message };
@@ -151,233 +96,99 @@ export class EmbeddedBackend extends VectorBackendDriver {
   }
 
   async close(): Promise<void> {
-    this.pool.closeAll();
-    this.cache.clear();
+    return this.engine.close();
   }
 
-  async upsert(scope: TenantScope, records: readonly VectorWrite[]): Promise<{ upserted: number }> {
-    const table = this.records(scope);
-    const rows = records.map((r) => ({
-      id: r.id,
-      vector: Buffer.from(r.values.buffer, r.values.byteOffset, r.values.byteLength),
-      metadata: r.metadata === undefined ? null : JSON.stringify(r.metadata),
-    }));
-    table.upsert(scope.tenantUid, rows);
-    const matrix = this.cache.get(scope.tenantUid);
-    if (matrix) {
-      const before = matrix.bytes;
-      for (const r of records) matrix.put(r.id, scope.tenantUid, r.values);
-      this.cache.resized(scope.tenantUid, before);
-    }
-    return { upserted: records.length };
+  async upsert(
+    scope: TenantScope,
+    records: readonly VectorWrite[],
+    call?: CallOptions,
+  ): Promise<{ upserted: number }> {
+    return this.engine.call({ op: 'upsert', target: this.target(scope), records }, call?.signal);
   }
 
   async fetch(
     scope: TenantScope,
     ids: readonly string[],
     options: ReadOptions,
+    call?: CallOptions,
   ): Promise<StoredRecord[]> {
-    if (ids.length === 0) return [];
-    const rows = this.records(scope).fetch(scope.tenantUid, ids);
-    return rows.map((row) => this.toRecord(row, options));
-  }
-
-  async delete(scope: TenantScope, selector: DeleteSelector): Promise<{ deleted: number }> {
-    const table = this.records(scope);
-    let deletedIds: string[] | undefined;
-    let deleted: number;
-    switch (selector.kind) {
-      case 'ids':
-        deletedIds = table.deleteIds(scope.tenantUid, selector.ids);
-        deleted = deletedIds.length;
-        break;
-      case 'filter':
-        deletedIds = table.deleteMatching(scope.tenantUid, compileSqliteFilter(selector.filter));
-        deleted = deletedIds.length;
-        break;
-      case 'all':
-        deleted = table.deleteAll(scope.tenantUid);
-        break;
-    }
-    const matrix = this.cache.get(scope.tenantUid);
-    if (matrix && deletedIds) {
-      const before = matrix.bytes;
-      for (const id of deletedIds) matrix.remove(id);
-      this.cache.resized(scope.tenantUid, before);
-    } else if (matrix) {
-      this.cache.delete(scope.tenantUid);
-    }
-    if (deleted > 0) truncateWal(this.pool.acquire(this.location(scope).file));
-    return { deleted };
-  }
-
-  async search(scope: TenantScope, query: SearchQuery): Promise<ScoredRecord[]> {
-    const table = this.records(scope);
-    const matrix = this.matrix(scope, table);
-    let rows: number[] | undefined;
-    if (query.filter) {
-      const ids = table.matching(scope.tenantUid, compileSqliteFilter(query.filter));
-      rows = [];
-      for (const id of ids) {
-        const row = matrix.rowOf(id);
-        if (row !== undefined) rows.push(row);
-      }
-    }
-    const candidates = rows ? rows.length : matrix.count;
-    const k = Math.min(query.topK, candidates);
-    if (k === 0) return [];
-    const dataset = rows ? matrix.gather(rows) : matrix.matrix();
-    const dim = scope.space.dimension;
-    const threads = dataset.length < SINGLE_THREAD_FLOATS ? 1 : 0;
-    const found = exactSearch(
-      dataset,
-      query.vector,
-      dim,
-      k,
-      USEARCH_METRIC[scope.space.metric],
-      threads,
+    return this.engine.call(
+      { op: 'fetch', target: this.target(scope), ids, options },
+      call?.signal,
     );
-    const keys = found.keys;
-    const distances = found.distances;
-    const hits: { row: number; score: number }[] = [];
-    for (let i = 0; i < keys.length; i++) {
-      const position = Number(keys[i]);
-      const row = rows ? (rows[position] as number) : position;
-      hits.push({ row, score: toScore(scope.space.metric, distances[i] as number) });
-    }
-    const metadata = query.includeMetadata
-      ? this.metadataOf(
-          table,
-          scope.tenantUid,
-          hits.map((h) => matrix.idAt(h.row)),
-        )
-      : undefined;
-    return hits.map(({ row, score }) => {
-      const id = matrix.idAt(row);
-      return {
-        id,
-        tenantUid: matrix.storedUidAt(row),
-        score,
-        ...(query.includeValues ? { values: matrix.valuesAt(row) } : {}),
-        ...(metadata ? { metadata: metadata.get(id) ?? {} } : {}),
-      };
-    });
   }
 
-  async count(scope: TenantScope): Promise<number> {
-    return this.records(scope).count(scope.tenantUid);
+  async delete(
+    scope: TenantScope,
+    selector: DeleteSelector,
+    call?: CallOptions,
+  ): Promise<{ deleted: number }> {
+    return this.engine.call({ op: 'delete', target: this.target(scope), selector }, call?.signal);
+  }
+
+  async search(
+    scope: TenantScope,
+    query: SearchQuery,
+    call?: CallOptions,
+  ): Promise<ScoredRecord[]> {
+    return this.engine.call({ op: 'search', target: this.target(scope), query }, call?.signal);
+  }
+
+  async count(scope: TenantScope, call?: CallOptions): Promise<number> {
+    return this.engine.call({ op: 'count', target: this.target(scope) }, call?.signal);
   }
 
   /** True while the tenant's matrix is held in memory (used by erasure checks). */
-  isCached(tenantUid: string): boolean {
-    return this.cache.has(tenantUid);
+  async isCached(tenantUid: string): Promise<boolean> {
+    const owner = this.engine.ownerOf(tenantUid);
+    if (!this.engine.isStarted(owner)) return false;
+    return this.engine.control(owner, { op: 'cached', tenantUid });
   }
 
-  private metadataOf(table: RecordTable, tenantUid: string, ids: string[]): Map<string, Metadata> {
-    const out = new Map<string, Metadata>();
-    for (const row of table.fetch(tenantUid, ids)) {
-      // A row whose stored uid differs is left out here and caught by result validation.
-      if (row.tenant_uid === tenantUid && row.metadata)
-        out.set(row.id, JSON.parse(row.metadata) as Metadata);
+  /** Per-tenant files open now, summed over the workers (each bounded by `maxOpenFiles`). */
+  async openTenantFiles(): Promise<number> {
+    return (await this.stats()).openTenantFiles;
+  }
+
+  /** Matrix cache and file use, summed over the started workers. */
+  async stats(): Promise<EngineStats> {
+    const total = { cachedTenants: 0, cacheBytes: 0, openTenantFiles: 0 };
+    for (let w = 0; w < this.engine.size; w++) {
+      if (!this.engine.isStarted(w)) continue;
+      const s = await this.engine.control(w, { op: 'stats' });
+      total.cachedTenants += s.cachedTenants;
+      total.cacheBytes += s.cacheBytes;
+      total.openTenantFiles += s.openTenantFiles;
     }
-    return out;
-  }
-
-  private matrix(scope: TenantScope, table: RecordTable): TenantMatrix {
-    const cached = this.cache.get(scope.tenantUid);
-    if (cached) return cached;
-    const matrix = new TenantMatrix(
-      scope.space.dimension,
-      Math.max(16, table.count(scope.tenantUid)),
-    );
-    for (const row of table.load(scope.tenantUid)) {
-      matrix.put(row.id, row.tenant_uid, row.vector as Buffer);
-    }
-    this.cache.set(scope.tenantUid, matrix);
-    return matrix;
-  }
-
-  private toRecord(row: RecordRow, options: ReadOptions): StoredRecord {
-    const record: { -readonly [K in keyof StoredRecord]: StoredRecord[K] } = {
-      id: row.id,
-      tenantUid: row.tenant_uid,
-    };
-    if (options.includeValues && row.vector) {
-      const copy = new Uint8Array(row.vector.byteLength);
-      copy.set(row.vector);
-      record.values = new Float32Array(copy.buffer);
-    }
-    if (options.includeMetadata)
-      record.metadata = row.metadata ? (JSON.parse(row.metadata) as Metadata) : {};
-    return record;
-  }
-
-  private records(scope: TenantScope): RecordTable {
-    const { file, table } = this.location(scope);
-    const db = this.pool.acquire(file);
-    const records = this.tableOf(db, table);
-    if (!records)
-      throw new Error(`embedded table ${table} is missing for tenant ${scope.tenantId}`);
-    return records;
-  }
-
-  private tableOf(db: Database.Database, table: string): RecordTable | undefined {
-    let byName = this.tables.get(db);
-    if (!byName) {
-      byName = new Map();
-      this.tables.set(db, byName);
-    }
-    let records = byName.get(table);
-    if (!records) {
-      const exists = db
-        .prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`)
-        .get(table);
-      if (!exists) return undefined;
-      records = new RecordTable(db, table);
-      byName.set(table, records);
-    }
-    return records;
-  }
-
-  /** Rewrites a shared file so no freed page or stale B-tree key of an erased tenant survives. */
-  private compact(db: Database.Database): void {
-    this.tables.delete(db);
-    db.exec('VACUUM');
-    truncateWal(db);
-  }
-
-  private locate(strategy: string, uid: string, space: VectorSpace): EmbeddedLocation {
-    switch (strategy) {
-      case 'database':
-        return { file: `tenants/${uid}.db`, table: 'vectors' };
-      case 'collection':
-        return { file: SHARED_FILE, table: `vg_t_${uid}` };
-      case 'partition_key':
-        return { file: SHARED_FILE, table: `vg_shared_${space.dimension}_${space.metric}` };
-      default:
-        throw new Error(`embedded backend has no ${strategy} strategy`);
-    }
+    return total;
   }
 
   /** Reads the location back from the scope and refuses anything that is not a name we make. */
-  private location(scope: TenantScope): EmbeddedLocation {
-    const expected = this.locate(scope.placement.strategy, scope.tenantUid, scope.space);
+  private target(scope: TenantScope): EngineTarget {
+    const strategy = scope.placement.strategy;
+    const expected = locate(strategy, scope.tenantUid, scope.space);
     const { file, table } = scope.placement.location;
     if (file !== expected.file || table !== expected.table) {
       throw new Error(`placement of tenant ${scope.tenantId} does not match its uid and strategy`);
     }
-    if (file !== SHARED_FILE && !TENANT_FILE.test(file))
-      throw new Error(`invalid embedded file ${file}`);
-    return expected;
-  }
-}
-
-function toScore(metric: MetricName, distance: number): number {
-  switch (metric) {
-    case 'cosine':
-    case 'dot':
-      return 1 - distance;
-    case 'euclidean':
-      return -Math.sqrt(Math.max(0, distance));
+    assertEmbeddedFile(file);
+    switch (strategy) {
+      case 'database':
+      case 'collection':
+      case 'partition_key':
+        return {
+          tenantUid: scope.tenantUid,
+          strategy,
+          file,
+          table,
+          dimension: scope.space.dimension,
+          metric: scope.space.metric,
+        };
+      case 'partition':
+      case 'namespace':
+      case 'dedicated_index':
+        throw new Error(`embedded backend has no ${strategy} strategy`);
+    }
   }
 }

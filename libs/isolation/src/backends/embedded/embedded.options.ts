@@ -1,8 +1,24 @@
 export interface EmbeddedOptions {
   /** Directory for the embedded backend's files (`<DATA_DIR>/embedded`). */
   readonly directory: string;
-  /** Memory budget for in-memory tenant matrices, in MiB. */
+  /** Memory budget for in-memory tenant matrices, in MiB, split evenly across the workers. */
   readonly cacheMb: number;
-  /** Maximum per-tenant SQLite files open at once. */
+  /** Maximum per-tenant SQLite files open at once, split evenly across the workers. */
   readonly maxOpenFiles: number;
+  /** Engine worker threads (`EMBEDDED_WORKERS`). */
+  readonly workers?: number;
+  /** Calls one tenant may have queued or running (`EMBEDDED_TENANT_QUEUE`); beyond: 429. */
+  readonly tenantQueue?: number;
+  /** Calls the engine may have queued or running in all (`EMBEDDED_QUEUE`); beyond: 503. */
+  readonly queue?: number;
+  /** Longest run of one job before the worker turns to the next tenant (`EMBEDDED_SLICE_MS`). */
+  readonly sliceMs?: number;
 }
+
+/** The documented defaults, also used by the gateway configuration. */
+export const EMBEDDED_DEFAULTS = {
+  workers: 2,
+  tenantQueue: 16,
+  queue: 1024,
+  sliceMs: 2,
+} as const;

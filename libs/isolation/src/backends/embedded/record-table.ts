@@ -1,7 +1,8 @@
 import type Database from 'better-sqlite3';
-import { CompiledFilter } from './sqlite-filter';
 
 export interface RecordRow {
+  /** SQLite's rowid: kept on replace, so it orders records by first insertion. */
+  seq?: number;
   id: string;
   tenant_uid: string;
   vector?: Buffer;
@@ -19,9 +20,8 @@ export class RecordTable {
   private readonly fetchStmt: Database.Statement;
   private readonly loadStmt: Database.Statement;
   private readonly deleteIdsStmt: Database.Statement;
-  private readonly deleteAllStmt: Database.Statement;
+  private readonly deleteSomeStmt: Database.Statement;
   private readonly countStmt: Database.Statement;
-  private readonly filtered = new Map<string, Database.Statement>();
 
   static schema(table: string): string {
     RecordTable.assertName(table);
@@ -44,77 +44,65 @@ export class RecordTable {
   ) {
     RecordTable.assertName(table);
     const t = `"${table}"`;
-    this.upsertStmt = db.prepare(
-      `INSERT INTO ${t} (tenant_uid, id, vector, metadata) VALUES (?, ?, ?, ?)
-       ON CONFLICT (tenant_uid, id) DO UPDATE SET vector = excluded.vector, metadata = excluded.metadata`,
-    );
+    this.upsertStmt = db
+      .prepare(
+        `INSERT INTO ${t} (tenant_uid, id, vector, metadata) VALUES (?, ?, ?, ?)
+       ON CONFLICT (tenant_uid, id) DO UPDATE SET vector = excluded.vector, metadata = excluded.metadata
+       RETURNING rowid`,
+      )
+      .pluck();
     this.fetchStmt = db.prepare(
       `SELECT id, tenant_uid, vector, metadata FROM ${t}
        WHERE tenant_uid = ? AND id IN (SELECT value FROM json_each(?))`,
     );
-    this.loadStmt = db.prepare(`SELECT id, tenant_uid, vector FROM ${t} WHERE tenant_uid = ?`);
+    this.loadStmt = db.prepare(
+      `SELECT rowid AS seq, id, tenant_uid, vector, metadata FROM ${t}
+       WHERE tenant_uid = ? AND id > ? ORDER BY id LIMIT ?`,
+    );
     this.deleteIdsStmt = db.prepare(
       `DELETE FROM ${t} WHERE tenant_uid = ? AND id IN (SELECT value FROM json_each(?)) RETURNING id`,
     );
-    this.deleteAllStmt = db.prepare(`DELETE FROM ${t} WHERE tenant_uid = ?`);
+    this.deleteSomeStmt = db.prepare(
+      `DELETE FROM ${t} WHERE rowid IN (SELECT rowid FROM ${t} WHERE tenant_uid = ? LIMIT ?)`,
+    );
     this.countStmt = db.prepare(`SELECT count(*) AS n FROM ${t} WHERE tenant_uid = ?`).pluck();
   }
 
-  /** Writes all rows in one transaction: all or nothing. */
+  /** Writes all rows in one transaction: all or nothing. Returns each row's rowid. */
   upsert(
     tenantUid: string,
     rows: readonly { id: string; vector: Buffer; metadata: string | null }[],
-  ): void {
-    this.db.transaction(() => {
-      for (const row of rows) this.upsertStmt.run(tenantUid, row.id, row.vector, row.metadata);
-    })();
+  ): number[] {
+    return this.db.transaction(() =>
+      rows.map((row) => Number(this.upsertStmt.get(tenantUid, row.id, row.vector, row.metadata))),
+    )();
   }
 
   fetch(tenantUid: string, ids: readonly string[]): RecordRow[] {
     return this.fetchStmt.all(tenantUid, JSON.stringify(ids)) as RecordRow[];
   }
 
-  load(tenantUid: string): IterableIterator<RecordRow> {
-    return this.loadStmt.iterate(tenantUid) as IterableIterator<RecordRow>;
+  /**
+   * The next `limit` rows after `afterId`, in id order. Loading pages by key rather than
+   * through one open iterator lets other jobs use the connection between pages.
+   */
+  page(tenantUid: string, afterId: string, limit: number): RecordRow[] {
+    return this.loadStmt.all(tenantUid, afterId, limit) as RecordRow[];
   }
 
-  /** Ids of the tenant's rows whose metadata satisfies the filter. */
-  matching(tenantUid: string, filter: CompiledFilter): string[] {
-    const stmt = this.statement(
-      `SELECT id FROM "${this.table}" WHERE tenant_uid = ? AND ${filter.sql}`,
-    );
-    return stmt.pluck().all(tenantUid, ...filter.params) as string[];
-  }
-
+  /** Deletes the given ids in one transaction; returns the ids that existed. */
   deleteIds(tenantUid: string, ids: readonly string[]): string[] {
-    return (this.deleteIdsStmt.all(tenantUid, JSON.stringify(ids)) as { id: string }[]).map(
-      (r) => r.id,
-    );
+    return this.db.transaction(() =>
+      (this.deleteIdsStmt.all(tenantUid, JSON.stringify(ids)) as { id: string }[]).map((r) => r.id),
+    )();
   }
 
-  deleteMatching(tenantUid: string, filter: CompiledFilter): string[] {
-    const stmt = this.statement(
-      `DELETE FROM "${this.table}" WHERE tenant_uid = ? AND ${filter.sql} RETURNING id`,
-    );
-    return (stmt.all(tenantUid, ...filter.params) as { id: string }[]).map((r) => r.id);
-  }
-
-  deleteAll(tenantUid: string): number {
-    return this.deleteAllStmt.run(tenantUid).changes;
+  /** Deletes up to `limit` of the tenant's rows in one transaction; returns how many. */
+  deleteSome(tenantUid: string, limit: number): number {
+    return this.deleteSomeStmt.run(tenantUid, limit).changes;
   }
 
   count(tenantUid: string): number {
     return this.countStmt.get(tenantUid) as number;
-  }
-
-  /** Filter statements differ only in shape; shapes repeat, so they are prepared once each. */
-  private statement(text: string): Database.Statement {
-    let stmt = this.filtered.get(text);
-    if (!stmt) {
-      if (this.filtered.size > 256) this.filtered.clear();
-      stmt = this.db.prepare(text);
-      this.filtered.set(text, stmt);
-    }
-    return stmt;
   }
 }

@@ -1,12 +1,16 @@
 import type Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fsyncDirectory, openSqliteFile } from '@vecgate/core';
+// Relative imports only: this file runs inside the engine workers, where path aliases do not
+// resolve.
+import { fsyncDirectory } from '../../../../core/src/fs/fsync';
+import { makePrivateDirectory } from '../../../../core/src/fs/private-files';
+import { openSqliteFile } from '../../../../core/src/sql/sqlite-file';
 
 /**
  * Open SQLite files, bounded: per-tenant files beyond `maxOpen` are closed least recently used
- * first, so thousands of `database` tenants do not exhaust file descriptors. Every embedded
- * operation is synchronous, so a handle is never closed while a statement runs on it.
+ * first, so thousands of `database` tenants do not exhaust file descriptors. Statements run
+ * to completion within a slice and no iterator stays open across one, so a handle is never
+ * closed while a statement runs on it.
  */
 export class SqliteHandlePool {
   private readonly handles = new Map<string, Database.Database>();
@@ -42,8 +46,8 @@ export class SqliteHandlePool {
       return open;
     }
     const path = this.absolute(file);
-    if (create) mkdirSync(dirname(path), { recursive: true });
-    const handle = openSqliteFile(path, { mustExist: !create });
+    if (create) makePrivateDirectory(dirname(path));
+    const handle = openSqliteFile(path, { mustExist: !create, incrementalVacuum: true });
     if (create) fsyncDirectory(dirname(path));
     this.handles.set(file, handle);
     this.trim();

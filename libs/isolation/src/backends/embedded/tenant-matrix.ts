@@ -1,69 +1,119 @@
+import { Metadata } from '../../ports/vector.types';
+
+/** Bytes of vector data per chunk: one chunk is scanned in well under a millisecond. */
+export const CHUNK_BYTES = 2 * 1024 * 1024;
+
+/** Bookkeeping per row besides its vector: id, stored uid, index entry, metadata reference. */
+const ROW_OVERHEAD = 160;
+
+/** A run of consecutive rows, in an ArrayBuffer of its own (byteOffset 0), ready to scan. */
+export interface MatrixChunk {
+  readonly data: Float32Array;
+  readonly firstRow: number;
+  readonly rows: number;
+}
+
 /**
- * One tenant's vectors as a dense row-major Float32 matrix, the layout usearch's exact search
- * scans with SIMD kernels. Rows keep the id and the tenant uid exactly as read from storage.
+ * One tenant's vectors as row-major Float32 chunks, the layout usearch's exact search scans
+ * with SIMD kernels, plus each row's id, stored tenant uid and parsed metadata (for filters).
+ * Every chunk owns its ArrayBuffer because usearch ignores a typed array's byteOffset: a
+ * subarray starting at row 4 would be scanned from row 0.
  */
 export class TenantMatrix {
-  private data: Float32Array;
+  readonly rowsPerChunk: number;
+  private readonly chunks: Float32Array[] = [];
   private rows = 0;
   private readonly ids: string[] = [];
   private readonly storedUids: string[] = [];
+  private readonly seqs: number[] = [];
+  private readonly metadata: (Metadata | undefined)[] = [];
+  private readonly metadataSizes: number[] = [];
+  private metadataBytes = 0;
   private readonly index = new Map<string, number>();
 
   constructor(
     readonly dimension: number,
-    capacity = 16,
+    rowsPerChunk = Math.max(1, Math.floor(CHUNK_BYTES / (dimension * 4))),
   ) {
-    this.data = new Float32Array(Math.max(1, capacity) * dimension);
+    this.rowsPerChunk = rowsPerChunk;
   }
 
   get count(): number {
     return this.rows;
   }
 
-  /** Approximate heap use: the matrix plus per-row bookkeeping. */
-  get bytes(): number {
-    return this.data.byteLength + this.rows * 160;
+  get chunkCount(): number {
+    return Math.ceil(this.rows / this.rowsPerChunk);
   }
 
-  /** Inserts or replaces a row from raw little-endian float32 bytes or a Float32Array. */
-  put(id: string, storedUid: string, values: Float32Array | Uint8Array): void {
+  /** Approximate heap use: allocated chunks, per-row bookkeeping and parsed metadata. */
+  get bytes(): number {
+    let data = 0;
+    for (const chunk of this.chunks) data += chunk.byteLength;
+    return data + this.rows * ROW_OVERHEAD + this.metadataBytes;
+  }
+
+  /**
+   * Inserts or replaces a row from raw little-endian float32 bytes or a Float32Array. `seq` is
+   * the record's rowid (it breaks ties between equal scores, oldest record first, the same
+   * before and after a restart); `metadataSize` is the length of its metadata's JSON text,
+   * counted in the memory budget.
+   */
+  put(
+    id: string,
+    storedUid: string,
+    values: Float32Array | Uint8Array,
+    metadata: Metadata | undefined,
+    metadataSize: number,
+    seq: number,
+  ): void {
     let row = this.index.get(id);
     if (row === undefined) {
       row = this.rows++;
       this.ensureCapacity(this.rows);
       this.ids[row] = id;
       this.index.set(id, row);
+      this.metadataSizes[row] = 0;
     }
     this.storedUids[row] = storedUid;
+    this.seqs[row] = seq;
+    this.metadata[row] = metadata;
+    this.metadataBytes += metadataSize * 2 - (this.metadataSizes[row] as number);
+    this.metadataSizes[row] = metadataSize * 2;
+    const { chunk, offset } = this.locate(row);
     if (values instanceof Float32Array) {
-      this.data.set(values, row * this.dimension);
+      chunk.set(values, offset);
     } else {
-      new Uint8Array(this.data.buffer, this.data.byteOffset, this.data.byteLength).set(
-        values,
-        row * this.dimension * 4,
-      );
+      new Uint8Array(chunk.buffer).set(values, offset * 4);
     }
   }
 
+  /** Removes a row by moving the last row into its place. */
   remove(id: string): void {
     const row = this.index.get(id);
     if (row === undefined) return;
     const last = this.rows - 1;
+    this.metadataBytes -= this.metadataSizes[row] as number;
     if (row !== last) {
       const lastId = this.ids[last] as string;
-      this.data.copyWithin(
-        row * this.dimension,
-        last * this.dimension,
-        (last + 1) * this.dimension,
-      );
+      const from = this.locate(last);
+      const to = this.locate(row);
+      to.chunk.set(from.chunk.subarray(from.offset, from.offset + this.dimension), to.offset);
       this.ids[row] = lastId;
       this.storedUids[row] = this.storedUids[last] as string;
+      this.seqs[row] = this.seqs[last] as number;
+      this.metadata[row] = this.metadata[last];
+      this.metadataSizes[row] = this.metadataSizes[last] as number;
       this.index.set(lastId, row);
     }
     this.ids.pop();
     this.storedUids.pop();
+    this.seqs.pop();
+    this.metadata.pop();
+    this.metadataSizes.pop();
     this.index.delete(id);
     this.rows = last;
+    this.releaseEmptyChunks();
   }
 
   rowOf(id: string): number | undefined {
@@ -78,33 +128,63 @@ export class TenantMatrix {
     return this.storedUids[row] as string;
   }
 
+  seqAt(row: number): number {
+    return this.seqs[row] as number;
+  }
+
+  metadataAt(row: number): Metadata | undefined {
+    return this.metadata[row];
+  }
+
   valuesAt(row: number): Float32Array {
-    return this.data.slice(row * this.dimension, (row + 1) * this.dimension);
+    const { chunk, offset } = this.locate(row);
+    return chunk.slice(offset, offset + this.dimension);
   }
 
-  /** The first `count` rows, without copying. */
-  matrix(): Float32Array {
-    return this.data.subarray(0, this.rows * this.dimension);
+  /** The used rows of chunk `index`, without copying (the view starts at byteOffset 0). */
+  chunk(index: number): MatrixChunk {
+    const firstRow = index * this.rowsPerChunk;
+    const rows = Math.min(this.rowsPerChunk, this.rows - firstRow);
+    const data = (this.chunks[index] as Float32Array).subarray(0, rows * this.dimension);
+    return { data, firstRow, rows };
   }
 
-  /** A compact copy of the given rows, for scanning a filtered subset. */
-  gather(rows: readonly number[]): Float32Array {
-    const out = new Float32Array(rows.length * this.dimension);
-    rows.forEach((row, i) => {
-      out.set(
-        this.data.subarray(row * this.dimension, (row + 1) * this.dimension),
-        i * this.dimension,
-      );
-    });
-    return out;
+  private locate(row: number): { chunk: Float32Array; offset: number } {
+    const chunk = this.chunks[Math.floor(row / this.rowsPerChunk)] as Float32Array;
+    return { chunk, offset: (row % this.rowsPerChunk) * this.dimension };
   }
 
+  /** Full chunks have `rowsPerChunk` rows; the last one grows by doubling up to that size. */
   private ensureCapacity(rows: number): void {
-    if (rows * this.dimension <= this.data.length) return;
-    const next = new Float32Array(
-      Math.max(rows, (this.data.length / this.dimension) * 2) * this.dimension,
-    );
-    next.set(this.data);
-    this.data = next;
+    const needed = Math.ceil(rows / this.rowsPerChunk);
+    const lastIndex = needed - 1;
+    for (let i = 0; i < lastIndex; i++) {
+      const full = this.rowsPerChunk * this.dimension;
+      const current = this.chunks[i];
+      if (!current) this.chunks[i] = new Float32Array(full);
+      else if (current.length < full) this.chunks[i] = grown(current, full);
+    }
+    const lastRows = rows - lastIndex * this.rowsPerChunk;
+    const current = this.chunks[lastIndex];
+    if (!current) {
+      this.chunks[lastIndex] = new Float32Array(
+        Math.min(this.rowsPerChunk, Math.max(16, lastRows)) * this.dimension,
+      );
+    } else if (current.length < lastRows * this.dimension) {
+      const next = Math.min(this.rowsPerChunk, (current.length / this.dimension) * 2);
+      this.chunks[lastIndex] = grown(current, Math.max(next, lastRows) * this.dimension);
+    }
   }
+
+  private releaseEmptyChunks(): void {
+    const needed = Math.ceil(this.rows / this.rowsPerChunk);
+    // Keep one empty chunk past the end, so a delete and insert at a boundary do not thrash.
+    while (this.chunks.length > needed + 1) this.chunks.pop();
+  }
+}
+
+function grown(current: Float32Array, length: number): Float32Array {
+  const next = new Float32Array(length);
+  next.set(current);
+  return next;
 }

@@ -1,0 +1,129 @@
+import { performance } from 'node:perf_hooks';
+import { MetricName, ScoredRecord, SearchQuery } from '../../ports/vector.types';
+import type { EngineFiles } from './engine-files';
+import type { EngineTarget } from './engine-protocol';
+import type { Job, SliceClock } from './engine-scheduler';
+import { RowPredicate, compileRowFilter } from './row-filter';
+import { Hit, TopK, scanBlock, toScore } from './sliced-scan';
+import { TenantMatrix } from './tenant-matrix';
+
+/**
+ * Time between two looks at the clock while a filter is evaluated. Rows between looks adapt to
+ * the filter's cost: a cheap filter looks every few hundred rows, one at the cost limit (up to
+ * thousands of comparisons per row) every row.
+ */
+const FILTER_BATCH_MS = 0.25;
+
+/** The query a scan needs, apart from what to include in the answer. */
+export interface ScanQuery {
+  readonly vector: Float32Array;
+  readonly topK: number;
+  readonly metric: MetricName;
+  readonly predicate?: RowPredicate;
+}
+
+export function* searchJob(
+  files: EngineFiles,
+  target: EngineTarget,
+  query: SearchQuery,
+  clock: SliceClock,
+): Job<ScoredRecord[]> {
+  const matrix = yield* files.matrix(target, clock);
+  const predicate = query.filter ? compileRowFilter(query.filter) : undefined;
+  const hits = yield* scanMatrix(
+    matrix,
+    { vector: query.vector, topK: query.topK, metric: target.metric, predicate },
+    clock,
+  );
+  return hits.map(({ row, distance }) => {
+    const metadata = query.includeMetadata ? (matrix.metadataAt(row) ?? {}) : undefined;
+    return {
+      id: matrix.idAt(row),
+      tenantUid: matrix.storedUidAt(row),
+      score: toScore(target.metric, distance),
+      ...(query.includeValues ? { values: matrix.valuesAt(row) } : {}),
+      // Shared with the matrix only until the reply is posted, which copies it.
+      ...(metadata ? { metadata } : {}),
+    };
+  });
+}
+
+/**
+ * The exact top-k of a matrix, chunk by chunk with a running top-k, pausing between chunks.
+ * With a filter each chunk's rows are tested first; then the plan follows the chunk's own
+ * selectivity so a filtered search costs about an unfiltered one:
+ * - most rows match: scan the chunk whole, asking for k plus the number of rows that do not
+ *   match, so at least k matching rows survive dropping the others (exact, no retry);
+ * - few rows match: copy the matching rows into a scratch block and scan only that.
+ */
+export function* scanMatrix(
+  matrix: TenantMatrix,
+  query: ScanQuery,
+  clock: SliceClock,
+): Job<readonly Hit[]> {
+  const top = new TopK(Math.min(query.topK, matrix.count));
+  const dimension = matrix.dimension;
+  for (let c = 0; c < matrix.chunkCount; c++) {
+    const chunk = matrix.chunk(c);
+    const at = (position: number) => chunk.firstRow + position;
+    const seq = (row: number) => matrix.seqAt(row);
+    if (!query.predicate) {
+      top.add(scanBlock(chunk.data, query.vector, dimension, top.k, query.metric, at, seq));
+    } else {
+      const matching = yield* rowsMatching(
+        matrix,
+        query.predicate,
+        chunk.firstRow,
+        chunk.rows,
+        clock,
+      );
+      const k = Math.min(top.k, matching.length);
+      if (k === 0) continue;
+      if (matching.length * 2 >= chunk.rows) {
+        const keep = new Set(matching);
+        const widened = Math.min(chunk.rows, k + chunk.rows - matching.length);
+        const hits = scanBlock(chunk.data, query.vector, dimension, widened, query.metric, at, seq);
+        top.add(hits.filter((h) => keep.has(h.row - chunk.firstRow)).slice(0, k));
+      } else {
+        const scratch = new Float32Array(matching.length * dimension);
+        matching.forEach((i, n) => {
+          scratch.set(chunk.data.subarray(i * dimension, (i + 1) * dimension), n * dimension);
+        });
+        const row = (position: number) => chunk.firstRow + (matching[position] as number);
+        top.add(scanBlock(scratch, query.vector, dimension, k, query.metric, row, seq));
+      }
+    }
+    if (clock.over()) yield;
+  }
+  return top.hits;
+}
+
+/**
+ * Positions (from `first`) of the next `count` rows whose metadata passes the predicate,
+ * pausing when the slice is spent.
+ */
+export function* rowsMatching(
+  matrix: TenantMatrix,
+  predicate: RowPredicate,
+  first: number,
+  count: number,
+  clock: SliceClock,
+): Job<number[]> {
+  const matching: number[] = [];
+  let step = 1;
+  let since = 0;
+  let last = performance.now();
+  for (let i = 0; i < count; i++) {
+    if (predicate(matrix.metadataAt(first + i))) matching.push(i);
+    if (++since < step) continue;
+    since = 0;
+    const now = performance.now();
+    step = now - last > FILTER_BATCH_MS ? Math.max(1, step >> 1) : Math.min(256, step << 1);
+    last = now;
+    if (clock.over()) {
+      yield;
+      last = performance.now();
+    }
+  }
+  return matching;
+}

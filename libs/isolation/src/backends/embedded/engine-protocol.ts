@@ -1,0 +1,100 @@
+import { ErasureReport } from '../../ports/backend-admin';
+import {
+  DeleteSelector,
+  Metadata,
+  MetricName,
+  ReadOptions,
+  ScoredRecord,
+  SearchQuery,
+  StoredRecord,
+} from '../../ports/vector.types';
+import { EmbeddedStrategy } from './embedded.naming';
+
+/** What an engine worker needs to find one tenant's records; re-checked by the worker. */
+export interface EngineTarget {
+  readonly tenantUid: string;
+  readonly strategy: EmbeddedStrategy;
+  readonly file: string;
+  readonly table: string;
+  readonly dimension: number;
+  readonly metric: MetricName;
+}
+
+export interface EngineWrite {
+  readonly id: string;
+  readonly values: Float32Array;
+  readonly metadata?: Metadata;
+}
+
+/** Tenant work, queued in the tenant's FIFO inside its worker. */
+export type EngineCall =
+  | { readonly op: 'provision'; readonly target: EngineTarget }
+  | {
+      readonly op: 'upsert';
+      readonly target: EngineTarget;
+      readonly records: readonly EngineWrite[];
+    }
+  | {
+      readonly op: 'fetch';
+      readonly target: EngineTarget;
+      readonly ids: readonly string[];
+      readonly options: ReadOptions;
+    }
+  | { readonly op: 'delete'; readonly target: EngineTarget; readonly selector: DeleteSelector }
+  | { readonly op: 'search'; readonly target: EngineTarget; readonly query: SearchQuery }
+  | { readonly op: 'count'; readonly target: EngineTarget }
+  | { readonly op: 'erase'; readonly target: EngineTarget };
+
+/** What each call resolves to; a call op without an entry here does not compile. */
+export interface EngineResults {
+  provision: null;
+  upsert: { upserted: number };
+  fetch: StoredRecord[];
+  delete: { deleted: number };
+  search: ScoredRecord[];
+  count: number;
+  erase: ErasureReport;
+}
+
+export interface EngineStats {
+  readonly cachedTenants: number;
+  readonly cacheBytes: number;
+  readonly openTenantFiles: number;
+}
+
+/** Answered between slices, never queued behind tenant work. */
+export type EngineControl =
+  | { readonly op: 'stats' }
+  | { readonly op: 'cached'; readonly tenantUid: string }
+  | { readonly op: 'health' }
+  | { readonly op: 'close' };
+
+export interface ControlResults {
+  stats: EngineStats;
+  cached: boolean;
+  health: null;
+  close: null;
+}
+
+export type EngineRequest =
+  | { readonly id: number; readonly kind: 'call'; readonly call: EngineCall }
+  | { readonly id: number; readonly kind: 'control'; readonly control: EngineControl }
+  | { readonly id: number; readonly kind: 'cancel' };
+
+/** `cancelled` means the call stopped (or never ran) because its signal aborted. */
+export type EngineReply =
+  | { readonly id: number; readonly ok: true; readonly value: unknown }
+  | { readonly id: number; readonly ok: false; readonly cancelled: true }
+  | {
+      readonly id: number;
+      readonly ok: false;
+      readonly cancelled: false;
+      readonly message: string;
+    };
+
+export interface EngineWorkerData {
+  readonly directory: string;
+  readonly cacheBytes: number;
+  readonly maxOpenFiles: number;
+  readonly sliceMs: number;
+}
