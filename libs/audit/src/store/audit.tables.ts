@@ -1,5 +1,6 @@
 import { Generated, Kysely, Migration, Selectable } from 'kysely';
 import { SqlDialectName } from '@vecgate/core';
+import { auditKeysMigration, AuditKeyTable } from './audit.keys';
 
 export interface AuditTable {
   seq: Generated<number>;
@@ -25,6 +26,7 @@ export interface AuditTable {
 
 export interface AuditTables {
   vg_audit_events: AuditTable;
+  vg_audit_keys: AuditKeyTable;
 }
 
 export type AuditRow = Selectable<AuditTable>;
@@ -74,5 +76,6 @@ export function auditMigrations(dialect: SqlDialectName): Record<string, Migrati
           .execute();
       },
     },
+    '0130_audit_keys': auditKeysMigration(dialect),
   };
 }
