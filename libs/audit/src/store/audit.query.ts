@@ -1,4 +1,4 @@
-import { Expression, ExpressionBuilder, Kysely, SelectQueryBuilder, SqlBool } from 'kysely';
+import { Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely';
 import { SqlDialectName } from '@vecgate/core';
 import { AuditFilter } from '../audit.types';
 import { drivingKey } from './audit.keys';
