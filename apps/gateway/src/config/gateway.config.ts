@@ -125,6 +125,8 @@ export function loadGatewayConfig(source: NodeJS.ProcessEnv): GatewayConfig {
       deleteGraceMs: env.TENANT_DELETE_GRACE_MS,
       rateLimitPerSecond: env.RATE_LIMIT_RPS,
       rateLimitBurst: env.RATE_LIMIT_BURST,
+      unauthenticatedPerSecond: env.UNAUTH_RATE_LIMIT_RPS,
+      unauthenticatedBurst: env.UNAUTH_RATE_LIMIT_BURST,
     },
     isolation: {
       embedded: {

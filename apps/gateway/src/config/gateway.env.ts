@@ -192,6 +192,16 @@ export class GatewayEnv {
   @Min(1)
   RATE_LIMIT_BURST = 100;
 
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  UNAUTH_RATE_LIMIT_RPS = 50;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  UNAUTH_RATE_LIMIT_BURST = 100;
+
   @Matches(/^(off|\d{1,5})$/, { message: 'METRICS_PORT must be a port number or "off"' })
   METRICS_PORT = '9464';
 
