@@ -149,6 +149,8 @@ export function loadGatewayConfig(source: NodeJS.ProcessEnv): GatewayConfig {
       flushIntervalMs: env.AUDIT_FLUSH_INTERVAL_MS,
       alertWebhookUrl: env.ALERT_WEBHOOK_URL,
       alertRetries: env.ALERT_WEBHOOK_RETRIES,
+      alertQuota: env.ALERT_QUOTA_PER_WINDOW,
+      alertWindowMs: env.ALERT_WINDOW_MS,
       log: env.AUDIT_LOG,
     },
     devSecretFile,

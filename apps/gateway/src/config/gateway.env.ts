@@ -118,6 +118,18 @@ export class GatewayEnv {
   @Max(10)
   ALERT_WEBHOOK_RETRIES = 5;
 
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(10_000)
+  ALERT_QUOTA_PER_WINDOW = 10;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(3_600_000)
+  ALERT_WINDOW_MS = 60_000;
+
   @IsIn(['durable', 'async'])
   AUDIT_MODE: 'durable' | 'async' = 'durable';
 

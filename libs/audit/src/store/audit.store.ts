@@ -1,6 +1,8 @@
 import { Kysely } from 'kysely';
 import { SqlDatabase } from '@vecgate/core';
 import { AuditEvent, AuditFilter, AuditPage, StoredAuditEvent } from '../audit.types';
+import { outboxRowOf } from '../alerts/alert-outbox';
+import { isInsiderAlert } from '../alerts/alert-lanes';
 import { floorQuery, pageQuery, planOf } from './audit.query';
 import { AuditRow, AuditTables, auditMigrations } from './audit.tables';
 
@@ -20,8 +22,15 @@ export class AuditStore {
     return new AuditStore(sql);
   }
 
-  /** Inserts a batch in one transaction: one commit (one fsync) for the whole group. */
-  async insert(events: readonly AuditEvent[]): Promise<void> {
+  /**
+   * Inserts a batch in one transaction: one commit (one fsync) for the whole group. With
+   * `alertOutbox`, insider alerts of the batch enter the alert outbox in that same commit, so
+   * an insider action that was answered always has its alert waiting for the webhook.
+   */
+  async insert(
+    events: readonly AuditEvent[],
+    options: { alertOutbox?: boolean } = {},
+  ): Promise<void> {
     if (events.length === 0) return;
     const rows = events.map(toRow);
     const queries = [];
@@ -33,6 +42,11 @@ export class AuditStore {
           .compile(),
       );
     }
+    const insider = options.alertOutbox ? events.filter(isInsiderAlert) : [];
+    if (insider.length > 0)
+      queries.push(
+        this.db.insertInto('vg_alert_outbox').values(insider.map(outboxRowOf)).compile(),
+      );
     await this.sql.writeBatch(queries);
   }
 

@@ -1,5 +1,6 @@
 import { Generated, Kysely, Migration, Selectable } from 'kysely';
 import { SqlDialectName } from '@vecgate/core';
+import { alertOutboxMigration, AlertOutboxTable } from '../alerts/alert-outbox';
 import { auditKeysMigration, AuditKeyTable } from './audit.keys';
 
 export interface AuditTable {
@@ -27,6 +28,7 @@ export interface AuditTable {
 export interface AuditTables {
   vg_audit_events: AuditTable;
   vg_audit_keys: AuditKeyTable;
+  vg_alert_outbox: AlertOutboxTable;
 }
 
 export type AuditRow = Selectable<AuditTable>;
@@ -77,5 +79,6 @@ export function auditMigrations(dialect: SqlDialectName): Record<string, Migrati
       },
     },
     '0130_audit_keys': auditKeysMigration(dialect),
+    '0131_alert_outbox': alertOutboxMigration(dialect),
   };
 }

@@ -72,6 +72,8 @@ function options(overrides: Partial<AuditOptions> = {}): AuditOptions {
     unauthenticatedPerSecond: 10,
     flushIntervalMs: 0,
     alertRetries: 0,
+    alertQuota: 10,
+    alertWindowMs: 60_000,
     log: false,
     ...overrides,
   };

@@ -49,6 +49,7 @@ export class AuditWriter {
   private scheduled = false;
   private failures = 0;
   private stopped = false;
+  private readonly commitListeners: ((events: readonly AuditEvent[]) => void)[] = [];
   private roomWaiters: { readonly lane: string; readonly wake: () => void }[] = [];
   private readonly depth;
   private readonly written;
@@ -78,6 +79,11 @@ export class AuditWriter {
 
   get pending(): number {
     return this.queue.size + this.inFlight;
+  }
+
+  /** Called with each batch once it is committed (the alert sink wakes on insider alerts). */
+  onCommit(listener: (events: readonly AuditEvent[]) => void): void {
+    this.commitListeners.push(listener);
   }
 
   private hasRoom(lane: string): boolean {
@@ -188,8 +194,10 @@ export class AuditWriter {
     this.inFlight = batch.length;
     let failed = false;
     try {
-      await this.store.insert(batch.map((p) => p.event));
+      const events = batch.map((p) => p.event);
+      await this.store.insert(events, { alertOutbox: this.options.alertWebhookUrl !== undefined });
       this.failures = 0;
+      for (const listener of this.commitListeners) listener(events);
       this.written.inc(batch.length);
       for (const p of batch) p.committed();
     } catch (err) {
