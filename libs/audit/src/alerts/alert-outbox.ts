@@ -1,5 +1,6 @@
 import { Generated, Kysely, Migration } from 'kysely';
 import { SqlDatabase, SqlDialectName } from '@vecgate/core';
+import { withSeqKey } from '../store/seq-column';
 import { AuditEvent } from '../audit.types';
 
 export interface AlertOutboxTable {
@@ -26,11 +27,7 @@ const LEASE_MS = 30_000;
 export function alertOutboxMigration(dialect: SqlDialectName): Migration {
   return {
     async up(db: Kysely<unknown>): Promise<void> {
-      await db.schema
-        .createTable('vg_alert_outbox')
-        .addColumn('seq', dialect === 'postgres' ? 'bigserial' : 'integer', (c) =>
-          dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
-        )
+      await withSeqKey(db.schema.createTable('vg_alert_outbox'), dialect)
         .addColumn('event_id', 'varchar(36)', (c) => c.notNull())
         .addColumn('payload', 'text', (c) => c.notNull())
         .addColumn('lease_until', 'bigint', (c) => c.notNull().defaultTo(0))

@@ -1,5 +1,6 @@
 import { Generated, Kysely, Migration, Selectable } from 'kysely';
 import { SqlDialectName } from '@vecgate/core';
+import { withSeqKey } from './seq-column';
 import { alertOutboxMigration, AlertOutboxTable } from '../alerts/alert-outbox';
 import { auditKeysMigration, AuditKeyTable } from './audit.keys';
 
@@ -37,11 +38,7 @@ export function auditMigrations(dialect: SqlDialectName): Record<string, Migrati
   return {
     '0001_audit_events': {
       async up(db: Kysely<unknown>): Promise<void> {
-        await db.schema
-          .createTable('vg_audit_events')
-          .addColumn('seq', dialect === 'postgres' ? 'bigserial' : 'integer', (c) =>
-            dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
-          )
+        await withSeqKey(db.schema.createTable('vg_audit_events'), dialect)
           .addColumn('id', 'varchar(36)', (c) => c.notNull())
           .addColumn('at', 'bigint', (c) => c.notNull())
           .addColumn('request_id', 'varchar(64)', (c) => c.notNull())
