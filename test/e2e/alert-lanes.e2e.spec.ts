@@ -35,7 +35,7 @@ async function until(what: string, check: () => boolean | Promise<boolean>, ms =
 
 function insiderSearch(gw: TestGateway, requestId: string) {
   return gw.http
-    .post('/v1/admin/tenants/victim/search')
+    .post('/v1/admin/tenants/al-victim/search')
     .set({
       ...bearer(gw.tokens.platform(['cross_tenant_admin'], { sub: 'insider' })),
       'x-request-id': requestId,
@@ -57,7 +57,7 @@ describe('alert lanes', () => {
         ALERT_WEBHOOK_RETRIES: '2',
       },
     });
-    for (const id of ['victim', 'flooder', 'bystander'])
+    for (const id of ['al-victim', 'al-flooder', 'al-bystander'])
       await createTenant(gw.http, gw.tokens, { id, dimension: 2, metric: 'dot' });
   });
 
@@ -68,7 +68,7 @@ describe('alert lanes', () => {
 
   it('delivers every insider alert and turns a burst of 3,000 refused attempts into summaries', async () => {
     sink.received.length = 0;
-    const flooder = bearer(gw.tokens.tenant('flooder', ['reader', 'tenant_admin']));
+    const flooder = bearer(gw.tokens.tenant('al-flooder', ['reader', 'tenant_admin']));
     const attempts = 3000;
     const insiders = ['insider-1', 'insider-2', 'insider-3'];
     let sent = 0;
@@ -78,16 +78,16 @@ describe('alert lanes', () => {
         // Two kinds of refused attempt: another tenant's admin route, a tenant header.
         const res =
           n % 2 === 0
-            ? await gw.http.get('/v1/admin/tenants/victim').set(flooder)
+            ? await gw.http.get('/v1/admin/tenants/al-victim').set(flooder)
             : await gw.http
                 .post('/v1/search')
-                .set({ ...flooder, 'x-tenant-id': 'victim' })
+                .set({ ...flooder, 'x-tenant-id': 'al-victim' })
                 .send(search);
         expect([400, 403]).toContain(res.status);
         if (n === 1000) {
           const one = await gw.http
-            .get('/v1/admin/tenants/victim')
-            .set(bearer(gw.tokens.tenant('bystander', ['tenant_admin'])));
+            .get('/v1/admin/tenants/al-victim')
+            .set(bearer(gw.tokens.tenant('al-bystander', ['tenant_admin'])));
           expect(one.status).toBe(403);
         }
         if (n % 1000 === 500) {
@@ -109,12 +109,12 @@ describe('alert lanes', () => {
     expect(insiderSeen.map((a) => a.event.requestId).sort()).toEqual(insiders);
 
     // The other tenant's single attempt arrives as itself, not crowded out.
-    expect(alerts.filter((a) => a.event.tenantId === 'bystander')).toHaveLength(1);
+    expect(alerts.filter((a) => a.event.tenantId === 'al-bystander')).toHaveLength(1);
 
     // The burst: at most the quota one by one per window, the rest counted in summaries.
-    const single = alerts.filter((a) => a.event.tenantId === 'flooder').length;
+    const single = alerts.filter((a) => a.event.tenantId === 'al-flooder').length;
     const folded = summaries
-      .filter((s) => s.summary.tenantId === 'flooder')
+      .filter((s) => s.summary.tenantId === 'al-flooder')
       .reduce((sum, s) => sum + s.summary.count, 0);
     expect(single + folded).toBe(attempts);
     expect(summaries.length).toBeGreaterThan(0);
@@ -141,15 +141,29 @@ describe('alert lanes', () => {
 });
 
 describe('insider alerts across a restart', () => {
+  const sink = new WebhookSink();
+
+  afterAll(() => sink.stop());
+
   it('delivers after a restart the insider alerts the webhook did not take before', async () => {
-    const sink = new WebhookSink();
     const url = await sink.start();
     sink.failFirst = 1_000_000;
     const env = { ALERT_WEBHOOK_URL: url };
     const first = await startGateway({ env });
     try {
-      await createTenant(first.http, first.tokens, { id: 'victim', dimension: 2, metric: 'dot' });
-      expect((await insiderSearch(first, 'before-restart')).status).toBe(200);
+      await createTenant(first.http, first.tokens, {
+        id: 'al-victim2',
+        dimension: 2,
+        metric: 'dot',
+      });
+      const res = await first.http
+        .post('/v1/admin/tenants/al-victim2/search')
+        .set({
+          ...bearer(first.tokens.platform(['cross_tenant_admin'], { sub: 'insider' })),
+          'x-request-id': 'before-restart',
+        })
+        .send(search);
+      expect(res.status).toBe(200);
       await until('one pending insider alert', async () => (await pendingInsider(first)) === 1);
     } finally {
       await first.close();
@@ -162,7 +176,6 @@ describe('insider alerts across a restart', () => {
       expect((sink.received[0] as AlertBody).event.requestId).toBe('before-restart');
     } finally {
       await second.close(true);
-      await sink.stop();
     }
   }, 60_000);
 });

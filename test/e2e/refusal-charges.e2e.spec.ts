@@ -17,17 +17,17 @@ describe('refused requests are charged to the tenant that sent them', () => {
 
   beforeAll(async () => {
     gw = await startGateway({ env: { RATE_LIMIT_RPS: '1', RATE_LIMIT_BURST: '10' } });
-    for (const id of ['flooder', 'bystander'])
+    for (const id of ['rc-flooder', 'rc-bystander'])
       await createTenant(gw.http, gw.tokens, { id, dimension: 2, metric: 'dot' });
   });
   afterAll(() => gw.close(true));
 
   it('turns a flood of bypass attempts (400) into 429 with Retry-After, for that tenant only', async () => {
-    const flooder = bearer(gw.tokens.tenant('flooder', ['reader']));
+    const flooder = bearer(gw.tokens.tenant('rc-flooder', ['reader']));
     const seen = await statuses(25, () =>
       gw.http
         .post('/v1/search')
-        .set({ ...flooder, 'x-tenant-id': 'bystander' })
+        .set({ ...flooder, 'x-tenant-id': 'rc-bystander' })
         .send(search),
     );
     expect(seen.slice(0, 10)).toEqual(Array<number>(10).fill(400));
@@ -40,21 +40,21 @@ describe('refused requests are charged to the tenant that sent them', () => {
       .send(search);
     expect(own.status).toBe(429);
     expect(Number(own.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-    expect((await expectAudited(gw, requestId, 429)).tenantId).toBe('flooder');
+    expect((await expectAudited(gw, requestId, 429)).tenantId).toBe('rc-flooder');
 
     // The negative twin: the tenant the attempts named is served as before.
     const bystander = await gw.http
       .post('/v1/search')
-      .set(bearer(gw.tokens.tenant('bystander', ['reader'])))
+      .set(bearer(gw.tokens.tenant('rc-bystander', ['reader'])))
       .send(search);
     expect(bystander.status).toBe(200);
   });
 
   it('charges refusals given before the tenant is resolved (403 role, 404 route) to that tenant', async () => {
-    await createTenant(gw.http, gw.tokens, { id: 'prober', dimension: 2, metric: 'dot' });
-    const prober = bearer(gw.tokens.tenant('prober', ['reader']));
+    await createTenant(gw.http, gw.tokens, { id: 'rc-prober', dimension: 2, metric: 'dot' });
+    const prober = bearer(gw.tokens.tenant('rc-prober', ['reader']));
     const refused = await statuses(12, () =>
-      gw.http.get(`/v1/admin/tenants/bystander`).set(prober),
+      gw.http.get(`/v1/admin/tenants/rc-bystander`).set(prober),
     );
     expect(new Set(refused)).toEqual(new Set([403]));
     const lost = await statuses(2, () => gw.http.get('/v1/no-such-route').set(prober));
@@ -63,7 +63,7 @@ describe('refused requests are charged to the tenant that sent them', () => {
     expect(own.status).toBe(429);
     const bystander = await gw.http
       .post('/v1/search')
-      .set(bearer(gw.tokens.tenant('bystander', ['reader'])))
+      .set(bearer(gw.tokens.tenant('rc-bystander', ['reader'])))
       .send(search);
     expect(bystander.status).toBe(200);
   });
@@ -76,7 +76,7 @@ describe('refused requests without a valid token are charged to the client addre
     gw = await startGateway({
       env: { UNAUTH_RATE_LIMIT_RPS: '1', UNAUTH_RATE_LIMIT_BURST: '10', TRUST_PROXY: 'true' },
     });
-    await createTenant(gw.http, gw.tokens, { id: 'natted', dimension: 2, metric: 'dot' });
+    await createTenant(gw.http, gw.tokens, { id: 'rc-natted', dimension: 2, metric: 'dot' });
   });
   afterAll(() => gw.close(true));
 
@@ -100,7 +100,7 @@ describe('refused requests without a valid token are charged to the client addre
   });
 
   it('still serves a valid token from that address, and another address is unaffected', async () => {
-    const token = bearer(gw.tokens.tenant('natted', ['reader']));
+    const token = bearer(gw.tokens.tenant('rc-natted', ['reader']));
     const served = await gw.http
       .post('/v1/search')
       .set({ ...token, ...from('203.0.113.7') })
@@ -127,7 +127,7 @@ describe('refused requests without a valid token are charged to the client addre
   });
 
   it('charges a token of a tenant that no longer exists to its address, not to the tenant', async () => {
-    const ghost = bearer(gw.tokens.tenant('ghost', ['reader']));
+    const ghost = bearer(gw.tokens.tenant('rc-ghost', ['reader']));
     const seen = await statuses(14, () =>
       gw.http
         .post('/v1/search')

@@ -92,6 +92,16 @@ export class AlertOutbox {
     return result.numUpdatedRows > 0n;
   }
 
+  /** Gives the lease back after a failed delivery, so the retry is not held for its length. */
+  async release(seq: number): Promise<void> {
+    if (this.sql.dialect === 'sqlite') return;
+    await this.db
+      .updateTable('vg_alert_outbox')
+      .set({ lease_until: 0 })
+      .where('seq', '=', seq)
+      .execute();
+  }
+
   /** Removes a delivered alert (on SQLite through the commit worker, off the event loop). */
   async delivered(seq: number): Promise<void> {
     await this.sql.writeBatch([

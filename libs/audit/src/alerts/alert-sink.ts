@@ -149,6 +149,7 @@ export class AlertSink implements OnModuleInit, OnApplicationShutdown {
           continue;
         }
         // Kept: the same alert is retried first, after a back-off, however long it takes.
+        await this.outbox.release(alert.seq);
         this.sent.inc({ result: 'retried' });
         await this.backOff(++this.insiderFailures);
         return true;
@@ -194,8 +195,10 @@ export class AlertSink implements OnModuleInit, OnApplicationShutdown {
     return false;
   }
 
+  /** Unref'd: a back-off in progress does not hold the process open at shutdown. */
   private async backOff(failures: number): Promise<void> {
-    await sleep(Math.min(MAX_BACKOFF_MS, 200 * 2 ** Math.min(failures - 1, 10)));
+    const ms = Math.min(MAX_BACKOFF_MS, 200 * 2 ** Math.min(failures - 1, 10));
+    await sleep(ms, undefined, { ref: false });
   }
 
   private async outboxCount(): Promise<number> {
