@@ -96,9 +96,12 @@ describe('alert lanes', () => {
         }
       }
     };
+    const started = Date.now();
     await Promise.all(Array.from({ length: 16 }, worker));
     await sleep(WINDOW_MS + 200);
     await gw.flushAudit();
+    // Windows that opened while the flood ran (its length depends on the machine's load).
+    const windows = Math.ceil((Date.now() - started) / WINDOW_MS) + 1;
 
     const received = sink.received as Received[];
     const alerts = received.filter((b): b is AlertBody => b.type === 'vecgate.alert');
@@ -117,8 +120,10 @@ describe('alert lanes', () => {
       .filter((s) => s.summary.tenantId === 'al-flooder')
       .reduce((sum, s) => sum + s.summary.count, 0);
     expect(single + folded).toBe(attempts);
-    expect(summaries.length).toBeGreaterThan(0);
-    expect(received.length).toBeLessThan(200);
+    const flooderSummaries = summaries.filter((s) => s.summary.tenantId === 'al-flooder');
+    expect(flooderSummaries.length).toBeGreaterThan(0);
+    expect(flooderSummaries.length).toBeLessThanOrEqual(windows);
+    expect(single).toBeLessThanOrEqual(QUOTA * windows);
     for (const s of summaries) expect(s.summary.lastAt).toBeGreaterThanOrEqual(s.summary.firstAt);
   }, 120_000);
 

@@ -55,6 +55,21 @@ describe('AlertAggregator', () => {
     expect(agg.foldedPending).toBe(0);
   });
 
+  it('counts a tenant’s attempts refused before and after its tenant was resolved against one quota', () => {
+    const agg = new AlertAggregator({ quota: 2, windowMs: 1000, queueMax: 1000 });
+    for (let n = 0; n < 10; n++) {
+      const resolved = attempt(n, 'noisy');
+      const { tenantUid: _uid, ...beforeResolution } = resolved;
+      agg.add(n % 2 === 0 ? resolved : beforeResolution);
+    }
+    agg.closeWindow();
+    expect(kinds(agg.queue.take(100).map((a) => a.message))).toEqual([
+      'vecgate.alert',
+      'vecgate.alert',
+      'vecgate.alert.summary',
+    ]);
+  });
+
   it('starts every quota afresh in the next window', () => {
     const agg = new AlertAggregator({ quota: 2, windowMs: 1000, queueMax: 1000 });
     for (let n = 0; n < 5; n++) agg.add(attempt(n, 'a'));

@@ -15,10 +15,13 @@ export function isInsiderAlert(event: AuditEvent): boolean {
   );
 }
 
-/** Whose quota an attempt alert counts against: its tenant, else its subject, else its address. */
+/**
+ * Whose quota an attempt alert counts against: its tenant (by the verified id, present on
+ * refusals before the tenant was resolved too), else its subject, else its address.
+ */
 export function alertKeyOf(event: AuditEvent): string {
-  if (event.tenantUid !== undefined) return `tenant:${event.tenantUid}`;
-  if (event.tenantId !== undefined) return `tenant-id:${event.tenantId}`;
+  if (event.tenantId !== undefined) return `tenant:${event.tenantId}`;
+  if (event.tenantUid !== undefined) return `tenant-uid:${event.tenantUid}`;
   if (event.subject !== undefined) return `subject:${event.subject}`;
   return `address:${event.ip}`;
 }

@@ -3,7 +3,7 @@ import { setImmediate as tick, setTimeout as sleep } from 'node:timers/promises'
 import { MetricsService, UnavailableError } from '@vecgate/core';
 import { AuditEvent, AuditOptions } from '../audit.types';
 import { AuditStore } from './audit.store';
-import { AuditWriter, laneMaxOf } from './audit.writer';
+import { auditLaneOf, AuditWriter, laneMaxOf } from './audit.writer';
 
 /**
  * A store whose commits the test controls: each `insert` call is recorded as an attempt;
@@ -421,6 +421,16 @@ describe('AuditWriter shared between tenants', () => {
     await small.drain();
     for (const s of noisy) expect(s).toEqual({ settled: true });
     expect(store.committed).toHaveLength(laneMax + 31);
+  });
+
+  it('puts all of a tenant’s events in one lane, refused before resolution or not, whatever their subject', () => {
+    const base = event(1);
+    const lanes = new Set([
+      auditLaneOf({ ...base, tenantId: 'acme', subject: 'a' }),
+      auditLaneOf({ ...base, tenantId: 'acme', tenantUid: 'u1', subject: 'b' }),
+    ]);
+    expect(lanes.size).toBe(1);
+    expect(auditLaneOf({ ...base, tenantId: 'other' })).not.toBe([...lanes][0]);
   });
 
   it('retries a failed batch first, still in each tenant’s order', async () => {

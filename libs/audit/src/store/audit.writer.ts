@@ -15,11 +15,13 @@ interface Pending {
 const MAX_ATTEMPTS_ALONE = 5;
 
 /**
- * Whose backlog an event belongs to: its tenant, else its platform subject, else (a refused,
- * unauthenticated request) its client address.
+ * Whose backlog an event belongs to: its tenant (by the verified id, which every event of a
+ * tenant token carries, resolved or refused before resolution), else its platform subject,
+ * else (a refused, unauthenticated request) its client address.
  */
 export function auditLaneOf(event: AuditEvent): string {
-  if (event.tenantUid !== undefined) return `tenant:${event.tenantUid}`;
+  if (event.tenantId !== undefined) return `tenant:${event.tenantId}`;
+  if (event.tenantUid !== undefined) return `tenant-uid:${event.tenantUid}`;
   if (event.subject !== undefined) return `subject:${event.subject}`;
   return `address:${event.ip}`;
 }
