@@ -33,9 +33,9 @@ async function until(what: string, check: () => boolean | Promise<boolean>, ms =
   }
 }
 
-function insiderSearch(gw: TestGateway, requestId: string) {
+function insiderSearch(gw: TestGateway, requestId: string, tenant = 'al-victim') {
   return gw.http
-    .post('/v1/admin/tenants/al-victim/search')
+    .post(`/v1/admin/tenants/${tenant}/search`)
     .set({
       ...bearer(gw.tokens.platform(['cross_tenant_admin'], { sub: 'insider' })),
       'x-request-id': requestId,
@@ -161,13 +161,7 @@ describe('insider alerts across a restart', () => {
         dimension: 2,
         metric: 'dot',
       });
-      const res = await first.http
-        .post('/v1/admin/tenants/al-victim2/search')
-        .set({
-          ...bearer(first.tokens.platform(['cross_tenant_admin'], { sub: 'insider' })),
-          'x-request-id': 'before-restart',
-        })
-        .send(search);
+      const res = await insiderSearch(first, 'before-restart', 'al-victim2');
       expect(res.status).toBe(200);
       await until('one pending insider alert', async () => (await pendingInsider(first)) === 1);
     } finally {
