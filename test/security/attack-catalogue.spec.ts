@@ -775,4 +775,102 @@ describe('attack catalogue', () => {
     const event = await expectAudited(ctx.gw, requestId, 408);
     expect(event.tenantId).toBe('mallory');
   });
+
+  it('audit spam, then a page read: the spammer gets its own newest event, the victim’s page none of the spam', async () => {
+    const spam = 2000;
+    let sent = 0;
+    const worker = async (): Promise<void> => {
+      while (sent < spam) {
+        sent++;
+        await ctx.gw.http.get('/v1/vectors/no-such-record').set(bearer(ctx.mallory.reader));
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, worker));
+    const requestId = newRequestId();
+    const res = await ctx.gw.http
+      .get('/v1/audit')
+      .query({ limit: 1 })
+      .set({ ...bearer(ctx.mallory.admin), 'x-request-id': requestId });
+    expect(res.status).toBe(200);
+    expect(res.text).not.toContain(MARK);
+    const page = res.body as { items: { tenantId?: string }[]; nextCursor: string | null };
+    expect(page.items).toHaveLength(1);
+    expect(page.items[0]!.tenantId).toBe('mallory');
+    expect(page.nextCursor).not.toBeNull();
+    await expectAudited(ctx.gw, requestId, 200);
+    // The victim's own page holds none of it: only its own events and those aimed at it.
+    const victim = await ctx.gw.http
+      .get('/v1/audit')
+      .query({ limit: 50 })
+      .set(bearer(ctx.gw.tokens.tenant('victim', ['tenant_admin'])));
+    expect(victim.status).toBe(200);
+    const items = (victim.body as { items: { tenantId?: string; targetTenant?: string }[] }).items;
+    expect(items.length).toBeGreaterThan(0);
+    expect(items.filter((e) => e.tenantId !== 'victim' && e.targetTenant !== 'victim')).toEqual([]);
+  }, 60_000);
+});
+
+describe('attack catalogue: refused-request floods', () => {
+  let gw: TestGateway;
+
+  beforeAll(async () => {
+    gw = await startGateway({
+      env: {
+        RATE_LIMIT_RPS: '5',
+        RATE_LIMIT_BURST: '20',
+        UNAUTH_RATE_LIMIT_RPS: '5',
+        UNAUTH_RATE_LIMIT_BURST: '20',
+        AUDIT_UNAUTHENTICATED_PER_SECOND: '100000',
+      },
+    });
+    for (const id of ['victim', 'mallory'])
+      await createTenant(gw.http, gw.tokens, { id, dimension: DIM, metric: 'cosine' });
+    const res = await gw.http
+      .put('/v1/vectors')
+      .set(bearer(gw.tokens.tenant('victim', ['writer'])))
+      .send({ vectors: [{ id: 'v', values: [1, 1, 1, 1], metadata: { secret: MARK } }] });
+    expect(res.status).toBe(200);
+  });
+
+  afterAll(() => gw.close(true));
+
+  const query = { vector: [1, 1, 1, 1], topK: 5, includeMetadata: true };
+
+  it('a flood of refused requests from one token (tenant header) ends in 429, charged to the sender, audited', async () => {
+    const mallory = bearer(gw.tokens.tenant('mallory', ['reader']));
+    for (let i = 0; i < 60; i++)
+      await gw.http
+        .post('/v1/search')
+        .set({ ...mallory, 'x-tenant-id': 'victim' })
+        .send(query);
+    const requestId = newRequestId();
+    const res = await gw.http
+      .post('/v1/search')
+      .set({ ...mallory, 'x-tenant-id': 'victim', 'x-request-id': requestId })
+      .send(query);
+    expect(res.status).toBe(429);
+    expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(res.text).not.toContain(MARK);
+    expect((await expectAudited(gw, requestId, 429)).tenantId).toBe('mallory');
+    const victim = await gw.http
+      .post('/v1/search')
+      .set(bearer(gw.tokens.tenant('victim', ['reader'])))
+      .send(query);
+    expect(victim.status).toBe(200);
+  });
+
+  it('a flood of forged tokens from one address ends in 429, audited without a subject', async () => {
+    const forged = { authorization: `Bearer ${hs256({ alg: 'HS256' }, claims(), 'guess')}` };
+    for (let i = 0; i < 40; i++) await gw.http.post('/v1/search').set(forged).send(query);
+    const requestId = newRequestId();
+    const res = await gw.http
+      .post('/v1/search')
+      .set({ ...forged, 'x-request-id': requestId })
+      .send(query);
+    expect(res.status).toBe(429);
+    expect(res.text).not.toContain(MARK);
+    const event = await expectAudited(gw, requestId, 429);
+    expect(event.subject).toBeUndefined();
+    expect(event.claimedTenant).toBe('victim');
+  });
 });

@@ -86,6 +86,7 @@ describe.each(sqlTargets())('audit store on $name', (target: SqlTarget) => {
     let audit: AuditStore;
 
     async function clear(): Promise<void> {
+      await database.kysely<AuditTables>().deleteFrom('vg_audit_keys').execute();
       await database.kysely<AuditTables>().deleteFrom('vg_audit_events').execute();
     }
 

@@ -116,7 +116,20 @@ function postgresTarget(skipReason: string | undefined): SqlTarget {
         open: () => handles.add(SqlDatabase.open({ databaseUrl: url, sqliteFile: '' })),
         dispose: async () => {
           await handles.closeAll();
-          await withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+          await withAdmin(async (admin) => {
+            // pg's Pool.end resolves before its connections have left the server; a forced
+            // drop would terminate them, and a closing client would raise that as an
+            // unhandled error. Wait (at most 5 s) until they are gone.
+            for (let i = 0; i < 100; i++) {
+              const { rows } = await admin.query<{ n: string }>(
+                'select count(*) as n from pg_stat_activity where datname = $1',
+                [name],
+              );
+              if (Number(rows[0]?.n ?? 0) === 0) break;
+              await new Promise((r) => setTimeout(r, 50));
+            }
+            await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+          });
         },
       };
     },

@@ -39,6 +39,8 @@ function options(cacheTtlMs: number): TenancyOptions {
     deleteGraceMs: 0,
     rateLimitPerSecond: 0,
     rateLimitBurst: 0,
+    unauthenticatedPerSecond: 0,
+    unauthenticatedBurst: 1,
   };
 }
 

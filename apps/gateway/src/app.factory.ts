@@ -2,6 +2,7 @@ import { HttpException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
+import { TooManyRequestsError } from '@vecgate/core';
 import { randomUUID } from 'node:crypto';
 import { AppModule } from './app.module';
 import { GatewayConfig } from './config/gateway.config';
@@ -30,15 +31,24 @@ export function createAdapter(config: GatewayConfig): FastifyAdapter {
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     // Requests Fastify refuses before routing (a malformed URL, an over-long path parameter)
-    // still get problem+json, and their events, through the onSend hook.
+    // still get problem+json and their events.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-      const status = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400;
-      const detail = status === 414 ? 'the path is too long' : 'the path is not a valid URL';
-      const problem = toProblem(new HttpException(detail, status), '', String(request.id));
-      // No hook runs for these answers: the pipeline records their event itself.
-      (request.server as Partial<RefusalRecorder>).vgRecordRefused?.(request, status, detail);
+      const refused = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400;
+      const reason = refused === 414 ? 'the path is too long' : 'the path is not a valid URL';
+      // No hook runs for these answers: the pipeline records their event itself, and charges
+      // the client address, which past its budget gets 429 instead.
+      const wait =
+        (request.server as Partial<RefusalRecorder>).vgRecordRefused?.(request, refused, reason) ??
+        0;
+      const answer =
+        wait > 0
+          ? new TooManyRequestsError('too many refused requests from this client address', wait)
+          : new HttpException(reason, refused);
+      const problem = toProblem(answer, '', String(request.id));
+      if (problem.retryAfterSeconds !== undefined)
+        void reply.header('retry-after', String(problem.retryAfterSeconds));
       void reply
-        .code(status)
+        .code(problem.body.status)
         .header('x-request-id', String(request.id))
         .header('content-type', 'application/problem+json; charset=utf-8')
         .send(JSON.stringify(problem.body));

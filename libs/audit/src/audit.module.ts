@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { SqlDatabase } from '@vecgate/core';
+import { AlertOutbox } from './alerts/alert-outbox';
 import { AlertSink } from './alerts/alert-sink';
 import { AuditService } from './audit.service';
 import { AUDIT_OPTIONS, AuditOptions } from './audit.types';
@@ -22,6 +23,12 @@ export class AuditModule {
       providers: [
         { provide: AUDIT_OPTIONS, inject: options.inject ?? [], useFactory: options.useFactory },
         { provide: AuditStore, inject: [SqlDatabase], useFactory: AuditStore.open },
+        // After the store, whose migrations create the outbox table.
+        {
+          provide: AlertOutbox,
+          inject: [SqlDatabase, AuditStore],
+          useFactory: (sql: SqlDatabase) => new AlertOutbox(sql),
+        },
         AuditWriter,
         AlertSink,
         AuditService,

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { MetricsService } from '@vecgate/core';
+import { isInsiderAlert } from './alerts/alert-lanes';
 import { AlertSink } from './alerts/alert-sink';
 import { AUDIT_OPTIONS, AuditEvent, AuditFilter, AuditOptions, AuditPage } from './audit.types';
 import { AuditStore } from './store/audit.store';
@@ -32,6 +33,9 @@ export class AuditService implements OnModuleInit, OnApplicationShutdown {
     @Inject(AUDIT_OPTIONS) private readonly options: AuditOptions,
     metrics: MetricsService,
   ) {
+    writer.onCommit((events) => {
+      if (events.some(isInsiderAlert)) sink.wake();
+    });
     this.events = metrics.counter(
       'vecgate_audit_events_total',
       'Audit events recorded, by outcome',

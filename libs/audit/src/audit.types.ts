@@ -71,6 +71,9 @@ export interface AuditOptions {
   readonly flushIntervalMs: number;
   readonly alertWebhookUrl?: string;
   readonly alertRetries: number;
+  /** Attempt alerts one sender may have sent one by one per window; the rest are summarised. */
+  readonly alertQuota: number;
+  readonly alertWindowMs: number;
   /** Log each event as a JSON line as well. */
   readonly log: boolean;
 }

@@ -1,6 +1,7 @@
 export * from './auth/authenticator';
 export * from './guards/access.decorators';
 export * from './guards/auth.guard';
+export * from './guards/request-budgets';
 export * from './guards/reserved-keys';
 export * from './guards/tenant-request';
 export * from './guards/tenant.guard';

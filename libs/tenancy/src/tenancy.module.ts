@@ -6,6 +6,7 @@ import { JwtKeys } from './auth/jwt-keys';
 import { JwtStrategy } from './auth/jwt.strategy';
 import { PrincipalFactory } from './auth/principal.factory';
 import { AuthGuard } from './guards/auth.guard';
+import { RequestBudgets } from './guards/request-budgets';
 import { ReservedKeys } from './guards/reserved-keys';
 import { TenantGuard } from './guards/tenant.guard';
 import { RevocationList } from './registry/revocation-list';
@@ -51,6 +52,7 @@ export class TenancyModule {
         TokenSigner,
         TokenService,
         TenantService,
+        RequestBudgets,
         AuthGuard,
         TenantGuard,
       ],
@@ -63,6 +65,7 @@ export class TenancyModule {
         AuthGuard,
         TenantGuard,
         TenantRegistry,
+        RequestBudgets,
       ],
     };
   }

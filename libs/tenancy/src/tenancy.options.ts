@@ -31,6 +31,12 @@ export interface TenancyOptions {
   /** Requests per second per tenant; 0 disables the limit. */
   readonly rateLimitPerSecond: number;
   readonly rateLimitBurst: number;
+  /**
+   * Requests per second per client address that no live tenant pays for (refused without a
+   * valid token); past it, 429. 0 disables the budget.
+   */
+  readonly unauthenticatedPerSecond: number;
+  readonly unauthenticatedBurst: number;
 }
 
 export const TENANCY_OPTIONS = Symbol('TENANCY_OPTIONS');

@@ -135,6 +135,8 @@ export function loadGatewayConfig(source: NodeJS.ProcessEnv): GatewayConfig {
       deleteGraceMs: env.TENANT_DELETE_GRACE_MS,
       rateLimitPerSecond: env.RATE_LIMIT_RPS,
       rateLimitBurst: env.RATE_LIMIT_BURST,
+      unauthenticatedPerSecond: env.UNAUTH_RATE_LIMIT_RPS,
+      unauthenticatedBurst: env.UNAUTH_RATE_LIMIT_BURST,
     },
     isolation: {
       embedded: {
@@ -161,6 +163,8 @@ export function loadGatewayConfig(source: NodeJS.ProcessEnv): GatewayConfig {
       flushIntervalMs: env.AUDIT_FLUSH_INTERVAL_MS,
       alertWebhookUrl: env.ALERT_WEBHOOK_URL,
       alertRetries: env.ALERT_WEBHOOK_RETRIES,
+      alertQuota: env.ALERT_QUOTA_PER_WINDOW,
+      alertWindowMs: env.ALERT_WINDOW_MS,
       log: env.AUDIT_LOG,
     },
     devSecretFile,

@@ -123,6 +123,18 @@ export class GatewayEnv {
   @Max(10)
   ALERT_WEBHOOK_RETRIES = 5;
 
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(10_000)
+  ALERT_QUOTA_PER_WINDOW = 10;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(3_600_000)
+  ALERT_WINDOW_MS = 60_000;
+
   @IsIn(['durable', 'async'])
   AUDIT_MODE: 'durable' | 'async' = 'durable';
 
@@ -220,6 +232,16 @@ export class GatewayEnv {
   @IsInt()
   @Min(1)
   RATE_LIMIT_BURST = 100;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  UNAUTH_RATE_LIMIT_RPS = 50;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  UNAUTH_RATE_LIMIT_BURST = 100;
 
   @Matches(/^(off|\d{1,5})$/, { message: 'METRICS_PORT must be a port number or "off"' })
   METRICS_PORT = '9464';

@@ -3,7 +3,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AuditInput, AuditService } from '@vecgate/audit';
 import { MetricsService, RequestState, UnavailableError } from '@vecgate/core';
-import { Authenticator } from '@vecgate/tenancy';
+import { Authenticator, RequestBudgets } from '@vecgate/tenancy';
 import { GATEWAY_CONFIG } from '../config/config.tokens';
 import type { GatewayConfig } from '../config/gateway.config';
 import { GatewayRequest } from './fastify-request';
@@ -13,7 +13,8 @@ import { RouteMeta } from './route.decorators';
 
 /** Decorates the Fastify instance, so answers given before routing are audited too. */
 export interface RefusalRecorder {
-  vgRecordRefused(request: FastifyRequest, status: number, reason: string): void;
+  /** Records the refusal and charges its address; seconds to wait when over its budget. */
+  vgRecordRefused(request: FastifyRequest, status: number, reason: string): number;
 }
 
 /** Routes served by Fastify plugins rather than controllers, open like `@Public()` ones. */
@@ -39,6 +40,7 @@ export class HttpPipeline implements OnModuleInit {
     private readonly adapterHost: HttpAdapterHost,
     private readonly authenticator: Authenticator,
     private readonly audit: AuditService,
+    private readonly budgets: RequestBudgets,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     metrics: MetricsService,
   ) {
@@ -109,7 +111,7 @@ export class HttpPipeline implements OnModuleInit {
       request.vg.tenantId = principal.tenantId;
     } catch (err) {
       request.vg.claimedTenant = this.authenticator.claimedTenant(request.raw);
-      throw err;
+      throw this.budgets.refuseUnattributed(request, err as Error);
     }
   }
 
@@ -122,8 +124,11 @@ export class HttpPipeline implements OnModuleInit {
     const state = request.vg;
     if (!state || state.isPublic) return payload;
     const status = reply.statusCode;
+    void this.budgets.chargeRefusal(request, status);
+    // Without a verified subject the request was refused (401, or 429 past its address's
+    // budget): sampled, so a flood does not pay a commit per request.
     const committed = this.audit.record(eventOf(state, status, state.reason), {
-      unauthenticated: status === 401 && state.subject === undefined,
+      unauthenticated: state.subject === undefined,
     });
     try {
       await committed;
@@ -161,7 +166,8 @@ export class HttpPipeline implements OnModuleInit {
   }
 
   /** The event of a request Fastify refused before routing (no hook runs for it). */
-  private recordRefused(request: GatewayRequest, status: number, reason: string): void {
+  private recordRefused(request: GatewayRequest, status: number, reason: string): number {
+    const wait = this.budgets.chargeUnroutable(request.ip);
     const state: RequestState = {
       requestId: String(request.id),
       clientRequestId: clientRequestIdOf(request.headers),
@@ -170,11 +176,13 @@ export class HttpPipeline implements OnModuleInit {
       action: 'http.invalid_request',
       resource: `${request.method} (unroutable)`,
     };
+    const answered = wait > 0 ? { status: 429, reason: 'rate_limited' } : { status, reason };
     void this.audit
-      .record(eventOf(state, status, reason), { unauthenticated: true })
+      .record(eventOf(state, answered.status, answered.reason), { unauthenticated: true })
       ?.catch((err: Error) =>
         this.logger.error(`event of ${state.requestId} not committed: ${err.message}`),
       );
+    return wait;
   }
 
   private onResponse(request: GatewayRequest, reply: FastifyReply): void {

@@ -1,6 +1,9 @@
 import { Kysely } from 'kysely';
 import { SqlDatabase } from '@vecgate/core';
 import { AuditEvent, AuditFilter, AuditPage, StoredAuditEvent } from '../audit.types';
+import { outboxRowOf } from '../alerts/alert-outbox';
+import { isInsiderAlert } from '../alerts/alert-lanes';
+import { floorQuery, pageQuery, planOf } from './audit.query';
 import { AuditRow, AuditTables, auditMigrations } from './audit.tables';
 
 /**
@@ -19,8 +22,15 @@ export class AuditStore {
     return new AuditStore(sql);
   }
 
-  /** Inserts a batch in one transaction: one commit (one fsync) for the whole group. */
-  async insert(events: readonly AuditEvent[]): Promise<void> {
+  /**
+   * Inserts a batch in one transaction: one commit (one fsync) for the whole group. With
+   * `alertOutbox`, insider alerts of the batch enter the alert outbox in that same commit, so
+   * an insider action that was answered always has its alert waiting for the webhook.
+   */
+  async insert(
+    events: readonly AuditEvent[],
+    options: { alertOutbox?: boolean } = {},
+  ): Promise<void> {
     if (events.length === 0) return;
     const rows = events.map(toRow);
     const queries = [];
@@ -32,37 +42,29 @@ export class AuditStore {
           .compile(),
       );
     }
+    const insider = options.alertOutbox ? events.filter(isInsiderAlert) : [];
+    if (insider.length > 0)
+      queries.push(
+        this.db.insertInto('vg_alert_outbox').values(insider.map(outboxRowOf)).compile(),
+      );
     await this.sql.writeBatch(queries);
   }
 
+  /**
+   * One page, newest first, read through the view-key index: about `limit` rows whatever the
+   * store size. Filters the index does not answer are checked on at most AUDIT_SCAN_BUDGET
+   * entries per page; such a page may come back short with a cursor to continue from.
+   */
   async query(filter: AuditFilter, limit: number, cursor?: number): Promise<AuditPage> {
-    let q = this.db
-      .selectFrom('vg_audit_events')
-      .selectAll()
-      .orderBy('seq', 'desc')
-      .limit(limit + 1);
-    if (cursor !== undefined) q = q.where('seq', '<', cursor);
-    if (filter.tenantUid !== undefined) {
-      const uid = filter.tenantUid;
-      q = q.where((eb) => eb.or([eb('tenant_uid', '=', uid), eb('target_tenant_uid', '=', uid)]));
-    }
-    if (filter.tenantId !== undefined) {
-      const id = filter.tenantId;
-      q = q.where((eb) => eb.or([eb('tenant_id', '=', id), eb('target_tenant', '=', id)]));
-    }
-    if (filter.subject !== undefined) q = q.where('subject', '=', filter.subject);
-    if (filter.requestId !== undefined) q = q.where('request_id', '=', filter.requestId);
-    if (filter.clientRequestId !== undefined)
-      q = q.where('client_request_id', '=', filter.clientRequestId);
-    if (filter.action !== undefined) q = q.where('action', '=', filter.action);
-    if (filter.outcome !== undefined) q = q.where('outcome', '=', filter.outcome);
-    if (filter.severity !== undefined) q = q.where('severity', '=', filter.severity);
-    if (filter.since !== undefined) q = q.where('at', '>=', filter.since);
-    if (filter.until !== undefined) q = q.where('at', '<', filter.until);
-    const rows = await q.execute();
+    const plan = planOf(filter);
+    const floor = plan.hasResidual
+      ? (await floorQuery(this.db, plan, cursor).executeTakeFirst())?.seq
+      : undefined;
+    const rows = await pageQuery(this.db, this.sql.dialect, plan, limit, cursor, floor).execute();
     const items = rows.slice(0, limit).map(fromRow);
     const last = items[items.length - 1];
-    return { items, nextCursor: rows.length > limit && last ? String(last.seq) : null };
+    if (rows.length > limit && last) return { items, nextCursor: String(last.seq) };
+    return { items, nextCursor: floor === undefined ? null : String(floor) };
   }
 }
 

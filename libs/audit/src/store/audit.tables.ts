@@ -1,5 +1,8 @@
 import { Generated, Kysely, Migration, Selectable } from 'kysely';
 import { SqlDialectName } from '@vecgate/core';
+import { withSeqKey } from './seq-column';
+import { alertOutboxMigration, AlertOutboxTable } from '../alerts/alert-outbox';
+import { auditKeysMigration, AuditKeyTable } from './audit.keys';
 
 export interface AuditTable {
   seq: Generated<number>;
@@ -27,6 +30,8 @@ export interface AuditTable {
 
 export interface AuditTables {
   vg_audit_events: AuditTable;
+  vg_audit_keys: AuditKeyTable;
+  vg_alert_outbox: AlertOutboxTable;
 }
 
 export type AuditRow = Selectable<AuditTable>;
@@ -35,11 +40,7 @@ export function auditMigrations(dialect: SqlDialectName): Record<string, Migrati
   return {
     '0001_audit_events': {
       async up(db: Kysely<unknown>): Promise<void> {
-        await db.schema
-          .createTable('vg_audit_events')
-          .addColumn('seq', dialect === 'postgres' ? 'bigserial' : 'integer', (c) =>
-            dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
-          )
+        await withSeqKey(db.schema.createTable('vg_audit_events'), dialect)
           .addColumn('id', 'varchar(36)', (c) => c.notNull())
           .addColumn('at', 'bigint', (c) => c.notNull())
           .addColumn('request_id', 'varchar(64)', (c) => c.notNull())
@@ -95,5 +96,7 @@ export function auditMigrations(dialect: SqlDialectName): Record<string, Migrati
           .execute();
       },
     },
+    '0130_audit_keys': auditKeysMigration(dialect),
+    '0131_alert_outbox': alertOutboxMigration(dialect),
   };
 }

@@ -3,7 +3,7 @@ import { setImmediate as tick, setTimeout as sleep } from 'node:timers/promises'
 import { MetricsService, UnavailableError } from '@vecgate/core';
 import { AuditEvent, AuditOptions } from '../audit.types';
 import { AuditStore } from './audit.store';
-import { AuditWriter } from './audit.writer';
+import { auditLaneOf, AuditWriter, laneMaxOf } from './audit.writer';
 
 /**
  * A store whose commits the test controls: each `insert` call is recorded as an attempt;
@@ -47,8 +47,9 @@ class FakeStore {
   }
 }
 
-function event(n: number): AuditEvent {
+function event(n: number, tenantUid?: string): AuditEvent {
   return {
+    ...(tenantUid === undefined ? {} : { tenantUid }),
     id: `evt-${n}`,
     at: 1_700_000_000_000 + n,
     requestId: `req-${n}`,
@@ -71,6 +72,8 @@ function options(overrides: Partial<AuditOptions> = {}): AuditOptions {
     unauthenticatedPerSecond: 10,
     flushIntervalMs: 0,
     alertRetries: 0,
+    alertQuota: 10,
+    alertWindowMs: 60_000,
     log: false,
     ...overrides,
   };
@@ -197,8 +200,8 @@ describe('AuditWriter', () => {
     const fireAndForget = events.slice(20).map((e) => track(w.write(e, false)));
     await ticks(10);
     await sleep(20);
-    // The store is stuck: the queue is full and later writers wait instead of queueing.
-    expect(w.pending).toBe(queueMax);
+    // The store is stuck: this writer's lane is full and later writers wait instead of queueing.
+    expect(w.pending).toBe(laneMaxOf(queueMax));
     for (const state of fireAndForget) expect(state.settled).toBe(false);
     for (let round = 0; round < 40 && store.committed.length < 30; round++) {
       store.release();
@@ -343,5 +346,103 @@ describe('AuditWriter in async mode', () => {
     await w.drain();
     expect(store.batches).toEqual([10]);
     expect(ids(store.committed)).toEqual(ids(Array.from({ length: 10 }, (_, i) => event(i))));
+  });
+});
+
+describe('AuditWriter shared between tenants', () => {
+  let store: FakeStore;
+  let w: AuditWriter;
+
+  beforeEach(() => {
+    store = new FakeStore();
+    w = new AuditWriter(
+      store.asStore(),
+      options({ queueMax: 10_000, batchMax: 100 }),
+      new MetricsService(),
+    );
+  });
+
+  afterEach(async () => {
+    store.release();
+    await w.drain();
+  });
+
+  it('commits another tenant’s event in the next batch, however long one tenant’s backlog', async () => {
+    store.hold();
+    const backlog = Array.from({ length: 2_000 }, (_, i) => event(i, 'noisy'));
+    for (const e of backlog) void w.write(e, false);
+    await ticks(3);
+    // The first batch is in the store, held; 1,900 of the noisy tenant's events still wait.
+    expect(store.attempts).toHaveLength(1);
+    const quiet = w.write(event(9_999, 'quiet'));
+    store.release();
+    await quiet;
+    const batchOfQuiet = store.attempts.findIndex((b) => ids(b).includes('evt-9999'));
+    expect(batchOfQuiet).toBe(1);
+    // Served in turn with the noisy tenant: second in that batch at the latest.
+    expect(ids(store.attempts[1]!).indexOf('evt-9999')).toBeLessThan(2);
+    await w.drain();
+    expect(store.committed).toHaveLength(2_001);
+  });
+
+  it('keeps each tenant’s events in the order written, while serving tenants in turn', async () => {
+    store.hold();
+    const written = Array.from({ length: 300 }, (_, i) => event(i, `t${i % 3 === 0 ? 'a' : 'b'}`));
+    for (const e of written) void w.write(e, false);
+    store.release();
+    await w.drain();
+    for (const tenant of ['ta', 'tb']) {
+      const mine = (evts: readonly AuditEvent[]) => ids(evts.filter((e) => e.tenantUid === tenant));
+      expect(mine(store.committed)).toEqual(mine(written));
+    }
+    // After the first (held) batch, each batch takes the two tenants in turn.
+    const second = store.attempts[1]!;
+    expect(second.slice(0, 4).map((e) => e.tenantUid)).toEqual(['ta', 'tb', 'ta', 'tb']);
+  });
+
+  it('makes the tenant that fills its share of the queue wait, not the others, and drops nothing', async () => {
+    const small = new AuditWriter(
+      store.asStore(),
+      options({ queueMax: 100, batchMax: 10 }),
+      new MetricsService(),
+    );
+    store.hold();
+    const laneMax = laneMaxOf(100);
+    const noisy = Array.from({ length: laneMax + 30 }, (_, i) =>
+      track(small.write(event(i, 'noisy'), false)),
+    );
+    await ticks(5);
+    expect(noisy.filter((s) => !s.settled)).toHaveLength(30);
+    const quiet = track(small.write(event(500, 'quiet'), false));
+    await ticks(2);
+    expect(quiet).toEqual({ settled: true });
+    expect(small.pending).toBeLessThanOrEqual(100);
+    store.release();
+    await sleep(20);
+    await small.drain();
+    for (const s of noisy) expect(s).toEqual({ settled: true });
+    expect(store.committed).toHaveLength(laneMax + 31);
+  });
+
+  it('puts all of a tenant’s events in one lane, refused before resolution or not, whatever their subject', () => {
+    const base = event(1);
+    const lanes = new Set([
+      auditLaneOf({ ...base, tenantId: 'acme', subject: 'a' }),
+      auditLaneOf({ ...base, tenantId: 'acme', tenantUid: 'u1', subject: 'b' }),
+    ]);
+    expect(lanes.size).toBe(1);
+    expect(auditLaneOf({ ...base, tenantId: 'other' })).not.toBe([...lanes][0]);
+  });
+
+  it('retries a failed batch first, still in each tenant’s order', async () => {
+    store.failuresLeft = 1;
+    const written = [event(1, 'a'), event(2, 'b'), event(3, 'a'), event(4, 'b')];
+    await Promise.all(written.map((e) => w.write(e)));
+    expect(ids(store.attempts[0]!)).toEqual(['evt-1', 'evt-2', 'evt-3', 'evt-4']);
+    expect(ids(store.attempts[1]!)).toEqual(['evt-1']);
+    for (const tenant of ['a', 'b']) {
+      const mine = ids(store.committed.filter((e) => e.tenantUid === tenant));
+      expect(mine).toEqual(ids(written.filter((e) => e.tenantUid === tenant)));
+    }
   });
 });

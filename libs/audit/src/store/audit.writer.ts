@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { MetricsService, UnavailableError } from '@vecgate/core';
 import { AUDIT_OPTIONS, AuditEvent, AuditOptions } from '../audit.types';
 import { AuditStore } from './audit.store';
+import { FairQueue } from './fair-queue';
 
 interface Pending {
   readonly event: AuditEvent;
@@ -14,20 +15,44 @@ interface Pending {
 const MAX_ATTEMPTS_ALONE = 5;
 
 /**
+ * Whose backlog an event belongs to: its tenant (by the verified id, which every event of a
+ * tenant token carries, resolved or refused before resolution), else its platform subject,
+ * else (a refused, unauthenticated request) its client address.
+ */
+export function auditLaneOf(event: AuditEvent): string {
+  if (event.tenantId !== undefined) return `tenant:${event.tenantId}`;
+  if (event.tenantUid !== undefined) return `tenant-uid:${event.tenantUid}`;
+  if (event.subject !== undefined) return `subject:${event.subject}`;
+  return `address:${event.ip}`;
+}
+
+/** The share of the queue one lane may fill before its own writers wait for room. */
+export function laneMaxOf(queueMax: number): number {
+  return Math.max(1, Math.floor(queueMax / 4));
+}
+
+/**
  * Group commit for audit events. Events queue in memory and are written in batches, one
  * transaction each; whoever waits for an event is released when its batch commits. The queue
- * is bounded: when the store falls behind, `write` waits for room (back-pressure) instead of
- * dropping. A failed batch stays at the head of the queue and is retried with back-off.
+ * is shared fairly: one lane per tenant, and each batch takes the lanes in turn, so a
+ * tenant's backlog delays another tenant's event by at most one batch. The queue is bounded,
+ * in total and per lane (a quarter of it): when the store falls behind, `write` waits for
+ * room in its own lane (back-pressure on whoever fills it) instead of dropping. A failed
+ * batch goes back to the front of its lanes and is retried with back-off.
  */
 @Injectable()
 export class AuditWriter {
   private readonly logger = new Logger(AuditWriter.name);
-  private queue: Pending[] = [];
+  private readonly queue = new FairQueue<Pending>((p) => auditLaneOf(p.event));
+  /** Events taken into the batch being committed; still counted against the bound. */
+  private inFlight = 0;
+  private readonly laneMax: number;
   private flushing = false;
   private scheduled = false;
   private failures = 0;
   private stopped = false;
-  private roomWaiters: (() => void)[] = [];
+  private readonly commitListeners: ((events: readonly AuditEvent[]) => void)[] = [];
+  private roomWaiters: { readonly lane: string; readonly wake: () => void }[] = [];
   private readonly depth;
   private readonly written;
   private readonly commitFailures;
@@ -38,6 +63,7 @@ export class AuditWriter {
     @Inject(AUDIT_OPTIONS) private readonly options: AuditOptions,
     metrics: MetricsService,
   ) {
+    this.laneMax = laneMaxOf(options.queueMax);
     this.depth = metrics.gauge('vecgate_audit_queue_depth', 'Audit events waiting to be committed');
     this.written = metrics.counter(
       'vecgate_audit_events_committed_total',
@@ -54,7 +80,16 @@ export class AuditWriter {
   }
 
   get pending(): number {
-    return this.queue.length;
+    return this.queue.size + this.inFlight;
+  }
+
+  /** Called with each batch once it is committed (the alert sink wakes on insider alerts). */
+  onCommit(listener: (events: readonly AuditEvent[]) => void): void {
+    this.commitListeners.push(listener);
+  }
+
+  private hasRoom(lane: string): boolean {
+    return this.pending < this.options.queueMax && this.queue.sizeOf(lane) < this.laneMax;
   }
 
   /**
@@ -64,14 +99,15 @@ export class AuditWriter {
    */
   async write(event: AuditEvent, waitForCommit = true): Promise<void> {
     const deadline = Date.now() + this.options.commitTimeoutMs;
+    const lane = auditLaneOf(event);
     let timedOut = false;
-    while (this.queue.length >= this.options.queueMax && !timedOut) {
-      timedOut = !(await this.roomBefore(deadline));
+    while (!this.hasRoom(lane) && !timedOut) {
+      timedOut = !(await this.roomBefore(lane, deadline));
     }
     const committed = new Promise<void>((resolve) => {
       this.queue.push({ event, committed: resolve, attempts: 0 });
     });
-    this.depth.set(this.queue.length);
+    this.depth.set(this.pending);
     this.schedule();
     if (timedOut) throw this.unavailable();
     if (!waitForCommit) return;
@@ -90,12 +126,15 @@ export class AuditWriter {
     return new UnavailableError('the audit store did not commit in time', 1, 'audit_unavailable');
   }
 
-  /** Waits for room in the queue; false when the deadline passed first. */
-  private roomBefore(deadline: number): Promise<boolean> {
+  /** Waits for room in the queue and the lane; false when the deadline passed first. */
+  private roomBefore(lane: string, deadline: number): Promise<boolean> {
     return new Promise<boolean>((resolve) => {
-      const waiter = (): void => {
-        clearTimeout(timer);
-        resolve(true);
+      const waiter = {
+        lane,
+        wake: (): void => {
+          clearTimeout(timer);
+          resolve(true);
+        },
       };
       const timer = setTimeout(
         () => {
@@ -110,7 +149,7 @@ export class AuditWriter {
 
   /** Resolves when everything queued so far is committed (tests, shutdown). */
   async drain(): Promise<void> {
-    while (this.queue.length > 0 || this.flushing) {
+    while (this.pending > 0 || this.flushing) {
       this.schedule();
       await sleep(5);
     }
@@ -119,13 +158,13 @@ export class AuditWriter {
   /** Commits what is queued (for at most 10 s), then stops; called by AuditService at shutdown. */
   async shutdown(): Promise<void> {
     const deadline = Date.now() + 10_000;
-    while ((this.queue.length > 0 || this.flushing) && Date.now() < deadline) {
+    while ((this.pending > 0 || this.flushing) && Date.now() < deadline) {
       this.schedule();
       await sleep(10);
     }
     this.stopped = true;
-    if (this.queue.length > 0) {
-      this.logger.error(`${this.queue.length} audit events were not committed at shutdown`);
+    if (this.pending > 0) {
+      this.logger.error(`${this.pending} audit events were not committed at shutdown`);
       for (const pending of this.queue)
         this.logger.error({ auditEvent: pending.event }, 'audit event not committed');
     }
@@ -143,24 +182,28 @@ export class AuditWriter {
       this.scheduled = false;
       void this.flush();
     };
-    const gather = this.options.mode === 'async' && this.queue.length < this.options.batchMax;
+    const gather = this.options.mode === 'async' && this.queue.size < this.options.batchMax;
     if (gather && this.options.flushIntervalMs > 0)
       setTimeout(run, this.options.flushIntervalMs).unref();
     else setImmediate(run);
   }
 
   private async flush(): Promise<void> {
-    if (this.flushing || this.queue.length === 0) return;
+    if (this.flushing || this.queue.size === 0) return;
     this.flushing = true;
     // After a failure, commit one event at a time so one bad event cannot hold back the rest.
-    const batch = this.queue.slice(0, this.failures > 0 ? 1 : this.options.batchMax);
+    const batch = this.queue.take(this.failures > 0 ? 1 : this.options.batchMax);
+    this.inFlight = batch.length;
+    let failed = false;
     try {
-      await this.store.insert(batch.map((p) => p.event));
-      this.queue = this.queue.slice(batch.length);
+      const events = batch.map((p) => p.event);
+      await this.store.insert(events, { alertOutbox: this.options.alertWebhookUrl !== undefined });
       this.failures = 0;
+      for (const listener of this.commitListeners) listener(events);
       this.written.inc(batch.length);
       for (const p of batch) p.committed();
     } catch (err) {
+      failed = true;
       this.failures++;
       this.commitFailures.inc();
       for (const p of batch) p.attempts++;
@@ -168,14 +211,20 @@ export class AuditWriter {
       this.logger.error(
         `audit commit of ${batch.length} events failed (attempt ${head.attempts}): ${(err as Error).message}`,
       );
-      if (batch.length === 1 && head.attempts >= MAX_ATTEMPTS_ALONE)
+      if (batch.length === 1 && head.attempts >= MAX_ATTEMPTS_ALONE) {
         this.setAside(head, err as Error);
-      else await sleep(Math.min(5000, 50 * 2 ** Math.min(this.failures, 7)));
+        failed = false;
+      } else {
+        this.queue.putBack(batch);
+        this.inFlight = 0;
+        await sleep(Math.min(5000, 50 * 2 ** Math.min(this.failures, 7)));
+      }
     } finally {
+      if (!failed) this.inFlight = 0;
       this.flushing = false;
-      this.depth.set(this.queue.length);
+      this.depth.set(this.pending);
       this.releaseRoom();
-      if (this.queue.length > 0) this.schedule();
+      if (this.queue.size > 0) this.schedule();
     }
   }
 
@@ -184,7 +233,6 @@ export class AuditWriter {
    * full, counted, and taken off the queue, rather than blocking every later event.
    */
   private setAside(pending: Pending, err: Error): void {
-    this.queue = this.queue.filter((p) => p !== pending);
     this.unstorable.inc();
     this.logger.error(
       { auditEvent: pending.event, err: err.message },
@@ -194,9 +242,12 @@ export class AuditWriter {
     pending.committed();
   }
 
+  /** Wakes, oldest first, every waiter whose lane has room now; each checks again. */
   private releaseRoom(): void {
-    while (this.roomWaiters.length > 0 && this.queue.length < this.options.queueMax) {
-      this.roomWaiters.shift()?.();
-    }
+    if (this.pending >= this.options.queueMax) return;
+    const waking = this.roomWaiters.filter((w) => this.queue.sizeOf(w.lane) < this.laneMax);
+    if (waking.length === 0) return;
+    this.roomWaiters = this.roomWaiters.filter((w) => !waking.includes(w));
+    for (const w of waking) w.wake();
   }
 }

@@ -1,4 +1,4 @@
-import { RateLimiter } from './rate-limiter';
+import { addressKey, RateLimiter } from './rate-limiter';
 
 describe('RateLimiter', () => {
   it('is disabled when no rate is configured', () => {
@@ -63,5 +63,50 @@ describe('RateLimiter', () => {
     for (let t = 0; t <= 10_000; t += 10) if (limiter.take('a', t) === 0) admitted++;
     expect(admitted).toBeGreaterThanOrEqual(54);
     expect(admitted).toBeLessThanOrEqual(55);
+  });
+});
+
+describe('RateLimiter.charge', () => {
+  it('spends a token for a refusal, so the sender’s next requests wait', () => {
+    const limiter = new RateLimiter(1, 3);
+    for (let i = 0; i < 3; i++) limiter.charge('a', 0);
+    expect(limiter.take('a', 0)).toBe(1);
+    expect(limiter.take('b', 0)).toBe(0);
+  });
+
+  it('never runs a bucket below empty, so a refused flood does not lock its sender out for longer than one refill', () => {
+    const limiter = new RateLimiter(2, 2);
+    for (let i = 0; i < 1000; i++) limiter.charge('a', 0);
+    expect(limiter.take('a', 499)).toBeGreaterThan(0);
+    expect(limiter.take('a', 500)).toBe(0);
+  });
+});
+
+describe('RateLimiter key bound', () => {
+  it('keeps at most maxKeys buckets, forgetting the least recently used', () => {
+    const limiter = new RateLimiter(1, 1, 3);
+    for (const key of ['a', 'b', 'c']) limiter.take(key, 0);
+    limiter.take('a', 0); // a is now the most recently used
+    limiter.take('d', 0); // b, the least recently used, is forgotten
+    expect(limiter.take('a', 0)).toBe(1);
+    expect(limiter.take('b', 0)).toBe(0);
+  });
+});
+
+describe('addressKey', () => {
+  it.each([
+    ['192.0.2.1', '192.0.2.1'],
+    ['::ffff:192.0.2.1', '192.0.2.1'],
+    ['2001:db8:1:2:aaaa:bbbb:cccc:dddd', '2001:db8:1:2::/64'],
+    ['2001:db8:1:2::1', '2001:db8:1:2::/64'],
+    ['2001:0db8:0001:0002::1', '2001:db8:1:2::/64'],
+    ['2001:db8::1', '2001:db8:0:0::/64'],
+    ['::1', '0:0:0:0::/64'],
+  ])('keys %s as %s', (ip, key) => {
+    expect(addressKey(ip)).toBe(key);
+  });
+
+  it('keeps two /64 prefixes apart', () => {
+    expect(addressKey('2001:db8:1:2::1')).not.toBe(addressKey('2001:db8:1:3::1'));
   });
 });

@@ -6,4 +6,6 @@ export interface TenantRequest extends VgRequest {
   principal?: Principal;
   tenant?: Tenant;
   scope?: TenantScope;
+  /** Set once the request has cost its sender a token (see RequestBudgets). */
+  budgetCharged?: boolean;
 }

@@ -1,31 +1,28 @@
-import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { ForbiddenError, TooManyRequestsError, UnauthorizedError } from '@vecgate/core';
+import { UnauthorizedError } from '@vecgate/core';
 import { TenantRegistry } from '../registry/tenant-registry';
-import { TENANCY_OPTIONS, TenancyOptions } from '../tenancy.options';
 import { Principal, scopeOfTenant, Tenant } from '../tenancy.types';
 import { IS_PUBLIC_KEY } from './access.decorators';
-import { RateLimiter } from './rate-limiter';
+import { RequestBudgets } from './request-budgets';
 import { ReservedKeys } from './reserved-keys';
+import { admitTenant } from './tenant-admission';
 import { TenantRequest } from './tenant-request';
 
 /**
- * Global, after AuthGuard: refuses tenant names in headers, query and body; resolves the
- * token's tenant (unknown or deleted: 401, token older than the id's last deletion: 401,
- * suspended: 403) into the request's tenant scope; applies the per-tenant rate limit.
+ * Global, after AuthGuard: resolves the token's tenant (unknown or deleted: 401, token older
+ * than the id's last deletion: 401, suspended: 403) into the request's tenant scope, spends
+ * its rate-limit token, then refuses tenant names in headers, query and body. The limit comes
+ * before the bypass check so that a flood of bypass attempts turns into 429s.
  */
 @Injectable()
 export class TenantGuard implements CanActivate {
-  private readonly limiter: RateLimiter;
-
   constructor(
     private readonly reflector: Reflector,
     private readonly registry: TenantRegistry,
     private readonly reserved: ReservedKeys,
-    @Inject(TENANCY_OPTIONS) options: TenancyOptions,
-  ) {
-    this.limiter = new RateLimiter(options.rateLimitPerSecond, options.rateLimitBurst);
-  }
+    private readonly budgets: RequestBudgets,
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
@@ -33,44 +30,27 @@ export class TenantGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<TenantRequest>();
     const principal = request.principal as Principal;
     if (principal.kind === 'tenant') {
-      const tenant = this.admissible(
-        principal,
-        await this.registry.get(principal.tenantId as string),
-      );
+      const tenant = await this.resolve(request, principal);
       request.tenant = tenant;
       request.vg.tenantUid = tenant.uid;
       request.scope = scopeOfTenant(tenant);
+      this.budgets.admitTenant(request, tenant);
     }
     // After resolution, so the refusal lands in the caller's own tenant audit view.
     this.reserved.assertNoTenantHeaders(request.headers);
     this.reserved.assertNone(request.query, 'query');
     this.reserved.assertNone(request.body, 'body');
-    if (request.tenant && this.limiter.enabled) {
-      const wait = this.limiter.take(request.tenant.uid);
-      if (wait > 0) throw new TooManyRequestsError('tenant rate limit exceeded', wait);
-    }
     return true;
   }
 
-  private admissible(principal: Principal, tenant: Tenant | undefined): Tenant {
-    if (!tenant || tenant.status === 'provisioning' || tenant.status === 'deleting') {
-      throw new UnauthorizedError('the token names a tenant that does not exist', 'tenant_unknown');
+  /** A token naming no live tenant is refused like a bad token: charged to its address. */
+  private async resolve(request: TenantRequest, principal: Principal): Promise<Tenant> {
+    const tenant = await this.registry.get(principal.tenantId as string);
+    try {
+      return admitTenant(principal, tenant);
+    } catch (err) {
+      if (err instanceof UnauthorizedError) throw this.budgets.refuseUnattributed(request, err);
+      throw err;
     }
-    if (principal.tenantUid !== undefined && principal.tenantUid !== tenant.uid) {
-      throw new UnauthorizedError('the token belongs to a deleted tenant', 'token_superseded');
-    }
-    if (
-      principal.tenantUid === undefined &&
-      tenant.supersedesDeletedAt !== null &&
-      principal.issuedAt * 1000 <= tenant.supersedesDeletedAt
-    ) {
-      throw new UnauthorizedError(
-        'the token was issued before its tenant id was deleted',
-        'token_superseded',
-      );
-    }
-    if (tenant.status === 'suspended')
-      throw new ForbiddenError('the tenant is suspended', 'tenant_suspended');
-    return tenant;
   }
 }
