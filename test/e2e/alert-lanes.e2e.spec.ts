@@ -7,7 +7,14 @@ import { WebhookSink } from '../support/webhook-sink';
 
 interface AlertBody {
   type: 'vecgate.alert';
-  event: { action: string; tenantId?: string; subject?: string; requestId: string };
+  event: {
+    action: string;
+    tenantId?: string;
+    subject?: string;
+    requestId: string;
+    /** The x-request-id the test sent; the gateway keys its events by an id of its own. */
+    clientRequestId?: string;
+  };
 }
 interface SummaryBody {
   type: 'vecgate.alert.summary';
@@ -109,7 +116,7 @@ describe('alert lanes', () => {
 
     // The insider lane: each cross_tenant_admin search arrives, one by one.
     const insiderSeen = alerts.filter((a) => a.event.action === 'admin.cross_tenant.search');
-    expect(insiderSeen.map((a) => a.event.requestId).sort()).toEqual(insiders);
+    expect(insiderSeen.map((a) => a.event.clientRequestId).sort()).toEqual(insiders);
 
     // The other tenant's single attempt arrives as itself, not crowded out.
     expect(alerts.filter((a) => a.event.tenantId === 'al-bystander')).toHaveLength(1);
@@ -139,7 +146,7 @@ describe('alert lanes', () => {
 
     sink.failFirst = 0;
     await until('the three alerts', () => sink.received.length >= 3);
-    const ids = (sink.received as AlertBody[]).map((b) => b.event.requestId);
+    const ids = (sink.received as AlertBody[]).map((b) => b.event.clientRequestId);
     expect(ids).toEqual(['down-1', 'down-2', 'down-3']);
     await until('an empty outbox', async () => (await pendingInsider(gw)) === 0);
   }, 60_000);
@@ -172,7 +179,7 @@ describe('insider alerts across a restart', () => {
     const second = await startGateway({ env, dataDir: first.dataDir });
     try {
       await until('the alert from before the restart', () => sink.received.length === 1);
-      expect((sink.received[0] as AlertBody).event.requestId).toBe('before-restart');
+      expect((sink.received[0] as AlertBody).event.clientRequestId).toBe('before-restart');
     } finally {
       await second.close(true);
     }
