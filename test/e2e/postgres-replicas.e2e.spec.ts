@@ -1,22 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
 import { createTenant } from '../support/fixtures';
 import { startGateway, TestGateway } from '../support/test-gateway';
 import { bearer } from '../support/tokens';
-import { POSTGRES_ADMIN_URL, sqlTargets } from '../stores/sql-targets';
+import { sqlTargets } from '../stores/sql-targets';
+import { createTempDatabase, TempDatabase } from '../support/postgres';
 
 const postgres = sqlTargets().find((t) => t.name === 'postgres');
 const describeOnPostgres = postgres?.skipReason ? describe.skip : describe;
-
-async function admin<T>(fn: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: POSTGRES_ADMIN_URL });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 
 /** Polls until `check` holds, and returns how long it took. */
 async function within(ms: number, check: () => Promise<boolean>): Promise<number> {
@@ -33,15 +23,13 @@ async function within(ms: number, check: () => Promise<boolean>): Promise<number
  * only LISTEN/NOTIFY can explain a change reaching the other replica in well under a second.
  */
 describeOnPostgres('replicas on PostgreSQL', () => {
-  const database = `vg_e2e_${randomBytes(6).toString('hex')}`;
+  let database: TempDatabase;
   let a: TestGateway;
   let b: TestGateway;
 
   beforeAll(async () => {
-    await admin((c) => c.query(`CREATE DATABASE ${database} TEMPLATE template0`));
-    const url = new URL(POSTGRES_ADMIN_URL);
-    url.pathname = `/${database}`;
-    const env = { DATABASE_URL: url.toString(), TENANT_CACHE_TTL_MS: '60000' };
+    database = await createTempDatabase();
+    const env = { DATABASE_URL: database.url, TENANT_CACHE_TTL_MS: '60000' };
     a = await startGateway({ env });
     b = await startGateway({ env });
   });
@@ -49,7 +37,7 @@ describeOnPostgres('replicas on PostgreSQL', () => {
   afterAll(async () => {
     await a?.close(true);
     await b?.close(true);
-    await admin((c) => c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
+    await database?.drop();
   });
 
   it('sees a tenant created, suspended and resumed on the other replica within a second', async () => {

@@ -3,6 +3,7 @@ export * from './fs/fsync';
 export * from './http/request-state';
 export * from './metrics/metrics.module';
 export * from './metrics/metrics.service';
+export * from './sql/pg-faults';
 export * from './sql/sql-database';
 export * from './sql/sql.module';
 export * from './sql/sql.options';

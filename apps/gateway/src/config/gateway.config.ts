@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { AuditOptions } from '@vecgate/audit';
+import type { SqlTimeouts } from '@vecgate/core';
 import type { IsolationOptions } from '@vecgate/isolation';
 import type { HmacKey, TenancyOptions } from '@vecgate/tenancy';
 import { loadMilvusOptions } from './backends/milvus.env';
@@ -31,6 +32,9 @@ export interface GatewayConfig {
   };
   readonly metrics: { readonly port: number | null; readonly host: string };
   readonly databaseUrl?: string;
+  readonly databaseTimeouts: SqlTimeouts;
+  /** Each readiness check answers within this, whatever its dependency does. */
+  readonly readinessTimeoutMs: number;
   readonly tenancy: TenancyOptions;
   readonly isolation: IsolationOptions;
   readonly audit: AuditOptions;
@@ -104,6 +108,12 @@ export function loadGatewayConfig(source: NodeJS.ProcessEnv): GatewayConfig {
     },
     metrics: { port: metricsPort, host: env.METRICS_HOST },
     databaseUrl: env.DATABASE_URL,
+    databaseTimeouts: {
+      connectMs: env.DATABASE_CONNECT_TIMEOUT_MS,
+      statementMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
+      idleMs: env.DATABASE_IDLE_TIMEOUT_MS,
+    },
+    readinessTimeoutMs: env.READINESS_TIMEOUT_MS,
     tenancy: {
       hmacKeys,
       issuer: env.JWT_ISSUER,

@@ -8,20 +8,17 @@ import {
   SqliteDialect,
   sql,
 } from 'kysely';
-import { Client, Pool, types as pgTypes } from 'pg';
-import { SqlDialectName, SqlOptions } from './sql.options';
+import { Client } from 'pg';
+import { redactDatabaseUrl } from './pg-faults';
+import { pgClientConfig, ResilientPgPool } from './pg-pool';
+import { DEFAULT_SQL_TIMEOUTS, SqlDialectName, SqlOptions, SqlTimeouts } from './sql.options';
 import { SqliteCommitWorker } from './sqlite-commit-worker';
 import { openSqliteFile } from './sqlite-file';
 
 type Unsubscribe = () => Promise<void>;
 
-/** int8 and numeric come back from pg as strings; every such column here holds epoch ms or counts. */
-const pgTypeParsers = {
-  getTypeParser(oid: number, format?: 'text' | 'binary'): (value: string) => unknown {
-    if (oid === 20 || oid === 1700) return (value: string) => Number(value);
-    return pgTypes.getTypeParser(oid, format) as (value: string) => unknown;
-  },
-};
+/** How often a LISTEN connection proves it still answers (a stalled link sends no error). */
+const LISTEN_PING_MS = 10_000;
 
 /**
  * The one SQL connection of the process (tenant registry, audit store). Each library owns its
@@ -35,17 +32,24 @@ export class SqlDatabase {
     private readonly raw: Kysely<object>,
     readonly dialect: SqlDialectName,
     private readonly databaseUrl: string | undefined,
+    private readonly timeouts: SqlTimeouts,
+    /** Called when the database is back after an outage: caches may have missed changes. */
+    private readonly reconnectHandlers = new Set<() => void>(),
     private readonly committer?: SqliteCommitWorker,
   ) {}
 
   static open(options: SqlOptions): SqlDatabase {
     const url = options.databaseUrl;
+    const timeouts = options.timeouts ?? DEFAULT_SQL_TIMEOUTS;
     if (url && /^postgres(ql)?:\/\//.test(url)) {
-      const pool = new Pool({ connectionString: url, max: 10, types: pgTypeParsers });
+      const handlers = new Set<() => void>();
+      const pool = new ResilientPgPool(url, timeouts, () => handlers.forEach((h) => h()));
       return new SqlDatabase(
         new Kysely({ dialect: new PostgresDialect({ pool }) }),
         'postgres',
         url,
+        timeouts,
+        handlers,
       );
     }
     if (url) throw new Error('DATABASE_URL must start with postgres:// or postgresql://');
@@ -54,8 +58,40 @@ export class SqlDatabase {
       new Kysely({ dialect: new SqliteDialect({ database }) }),
       'sqlite',
       undefined,
+      timeouts,
+      undefined,
       new SqliteCommitWorker(options.sqliteFile),
     );
+  }
+
+  /** Registers work to run when the database answers again after an outage. */
+  onReconnect(handler: () => void): () => void {
+    this.reconnectHandlers.add(handler);
+    return () => this.reconnectHandlers.delete(handler);
+  }
+
+  /**
+   * Start-up check: the database answers within the connect timeout. A refused, unknown or hung
+   * server fails here with a message naming DATABASE_URL instead of hanging or crashing later.
+   */
+  async verify(): Promise<void> {
+    if (this.dialect !== 'postgres' || !this.databaseUrl) return;
+    const bound = this.timeouts.connectMs + this.timeouts.statementMs;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${bound} ms`)), bound);
+    });
+    try {
+      await Promise.race([this.ping(), timeout]);
+    } catch (err) {
+      const cause = (err as { cause?: Error }).cause ?? (err as Error);
+      throw new Error(
+        `DATABASE_URL: cannot use the PostgreSQL database at ${redactDatabaseUrl(this.databaseUrl)}: ${describe(cause)}`,
+        { cause: err },
+      );
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** The connection viewed through a library's own table types. */
@@ -113,8 +149,10 @@ export class SqlDatabase {
   }
 
   /**
-   * Listens on a PostgreSQL channel with a dedicated connection that reconnects on failure;
-   * `onReconnect` lets the caller drop caches that may have missed notifications.
+   * Listens on a PostgreSQL channel with a dedicated connection that reconnects on failure and
+   * pings now and then (a stalled link raises no error by itself); `onReconnect` lets the caller
+   * drop caches that may have missed notifications, and also runs when the pool sees the
+   * database again after an outage.
    */
   async listen(
     channel: string,
@@ -123,23 +161,38 @@ export class SqlDatabase {
   ): Promise<Unsubscribe> {
     if (this.dialect !== 'postgres' || !this.databaseUrl) return () => Promise.resolve();
     if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`invalid channel name ${channel}`);
+    const forget = this.onReconnect(onReconnect);
+    const url = this.databaseUrl;
     let stopped = false;
     let current: Client | undefined;
+    let pinger: NodeJS.Timeout | undefined;
+    const drop = (client: Client, err: Error): void => {
+      if (current !== client) return;
+      current = undefined;
+      clearInterval(pinger);
+      this.logger.warn(`listen connection lost: ${err.message}`);
+      this.listeners.delete(client);
+      void client.end().catch(() => undefined);
+      if (!stopped) setTimeout(() => void reconnect(), 1000).unref();
+    };
     const connect = async (): Promise<void> => {
-      const client = new Client({ connectionString: this.databaseUrl });
+      const client = new Client(pgClientConfig(url, this.timeouts));
       client.on('notification', (message) => {
         if (message.channel === channel) onMessage(message.payload ?? '');
       });
-      client.on('error', (err) => {
-        this.logger.warn(`listen connection lost: ${err.message}`);
-        this.listeners.delete(client);
+      client.on('error', (err) => drop(client, err));
+      try {
+        await client.connect();
+        await client.query(`LISTEN ${channel}`);
+      } catch (err) {
         void client.end().catch(() => undefined);
-        if (!stopped) setTimeout(() => void reconnect(), 1000).unref();
-      });
-      await client.connect();
-      await client.query(`LISTEN ${channel}`);
+        throw err;
+      }
       current = client;
       this.listeners.add(client);
+      pinger = setInterval(() => {
+        client.query('select 1').catch((err: Error) => drop(client, err));
+      }, LISTEN_PING_MS).unref();
     };
     const reconnect = async (): Promise<void> => {
       try {
@@ -153,6 +206,8 @@ export class SqlDatabase {
     await connect();
     return async () => {
       stopped = true;
+      forget();
+      clearInterval(pinger);
       if (current) {
         this.listeners.delete(current);
         await current.end().catch(() => undefined);
@@ -166,4 +221,12 @@ export class SqlDatabase {
     await this.committer?.close();
     await this.raw.destroy();
   }
+}
+
+/** A connection error in words an operator can act on (pg's own are often just a code). */
+function describe(err: Error): string {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && !err.message.includes(code)
+    ? `${code} ${err.message}`
+    : err.message;
 }
