@@ -41,7 +41,8 @@ describeOnPostgres('replicas on PostgreSQL', () => {
   });
 
   it('sees a tenant created, suspended and resumed on the other replica within a second', async () => {
-    await createTenant(a.http, a.tokens, {
+    // Made on B, which holds its embedded records and serves it; changed on A.
+    await createTenant(b.http, b.tokens, {
       id: 'shared-registry',
       tier: 'standard',
       dimension: 3,
@@ -83,7 +84,8 @@ describeOnPostgres('replicas on PostgreSQL', () => {
   });
 
   it('refuses on the other replica a token revoked on one replica', async () => {
-    await createTenant(a.http, a.tokens, {
+    // Made on B, which holds its embedded records and serves it; revoked on A.
+    await createTenant(b.http, b.tokens, {
       id: 'revoked-elsewhere',
       dimension: 3,
       metric: 'cosine',

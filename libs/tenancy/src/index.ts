@@ -6,6 +6,7 @@ export * from './guards/tenant-request';
 export * from './guards/tenant.guard';
 export * from './registry/tenant-registry';
 export * from './registry/tenant-registry.repository';
+export * from './replica-ownership';
 export * from './tenancy.module';
 export * from './tenancy.options';
 export * from './tenancy.types';

@@ -12,6 +12,7 @@ import { RevocationList } from './registry/revocation-list';
 import { TenantRegistry } from './registry/tenant-registry';
 import { TenantRegistryRepository } from './registry/tenant-registry.repository';
 import { TENANCY_OPTIONS, TenancyOptions } from './tenancy.options';
+import { TenantRecovery } from './tenant-recovery';
 import { TenantService } from './tenant.service';
 import { TokenSigner } from './tokens/token-signer';
 import { TokenService } from './tokens/token.service';
@@ -51,6 +52,7 @@ export class TenancyModule {
         TokenSigner,
         TokenService,
         TenantService,
+        TenantRecovery,
         AuthGuard,
         TenantGuard,
       ],

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -17,6 +17,7 @@ import {
   TenantScope,
 } from '@vecgate/isolation';
 import { KeyedMutex } from './keyed-mutex';
+import { assertServedHere } from './replica-ownership';
 import { TenantRegistry } from './registry/tenant-registry';
 import { ListPage, TenantRegistryRepository } from './registry/tenant-registry.repository';
 import { TENANCY_OPTIONS, TenancyOptions } from './tenancy.options';
@@ -29,10 +30,10 @@ import {
 } from './tenancy.types';
 
 export type CreateOutcome = { readonly tenant: Tenant; readonly created: boolean };
+/** `erased`: gone and verified (204); otherwise the erasure finishes in the background (202). */
+export type DeleteOutcome = { readonly tenant: Tenant; readonly erased: boolean };
 
-/** Rows left in a transient state longer than this by another replica are taken over. */
-const RECOVERY_GRACE_MS = 60_000;
-/** How often a creation in progress refreshes its row (well under the recovery grace). */
+/** How often a creation or deletion in progress refreshes its row (well under the recovery grace). */
 const HEARTBEAT_MS = 15_000;
 const LIVE: readonly TenantStatus[] = ['active', 'suspended'];
 const WAIT_FOR_PEER_CREATE_MS = 10_000;
@@ -43,9 +44,11 @@ const WAIT_FOR_PEER_CREATE_MS = 10_000;
  * start-up recovery finishes or rolls back anything a crash interrupted.
  */
 @Injectable()
-export class TenantService implements OnApplicationBootstrap {
+export class TenantService implements OnApplicationShutdown {
   private readonly logger = new Logger(TenantService.name);
   private readonly locks = new KeyedMutex();
+  /** Stops background erasures waiting out the staleness bound when the process shuts down. */
+  private readonly shutdown = new AbortController();
 
   constructor(
     private readonly repository: TenantRegistryRepository,
@@ -56,11 +59,17 @@ export class TenantService implements OnApplicationBootstrap {
     @Inject(TENANCY_OPTIONS) private readonly options: TenancyOptions,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
-    await this.recover();
+  onApplicationShutdown(): void {
+    this.shutdown.abort();
   }
 
+  get replicaId(): string {
+    return this.options.replicaId;
+  }
+
+  /** The scope of a tenant this replica serves; 421 for an embedded tenant another one holds. */
   scopeOf(tenant: Tenant): TenantScope {
+    assertServedHere(tenant, this.options.replicaId);
     return scopeOfTenant(tenant);
   }
 
@@ -90,6 +99,8 @@ export class TenantService implements OnApplicationBootstrap {
         dimension: spec.dimension,
         metric: spec.metric,
         supersedesDeletedAt: await this.repository.latestDeletion(spec.id),
+        // An embedded tenant's records are files of this replica's data directory.
+        owner: placement.backend === 'embedded' ? this.options.replicaId : null,
         createdAt: now,
         updatedAt: now,
       };
@@ -100,9 +111,7 @@ export class TenantService implements OnApplicationBootstrap {
       }
       // A heartbeat while provisioning runs (a dedicated index can take minutes), so another
       // replica's start-up recovery never mistakes this creation for an abandoned one.
-      const heartbeat = setInterval(() => {
-        this.repository.touch(uid, Date.now()).catch(() => undefined);
-      }, HEARTBEAT_MS);
+      const heartbeat = this.heartbeat(uid);
       try {
         await this.backends.provision(this.scopeOf(tenant));
       } catch (err) {
@@ -173,12 +182,20 @@ export class TenantService implements OnApplicationBootstrap {
   }
 
   /**
-   * Deletes a tenant: marks it deleting (every replica stops serving it within the staleness
-   * bound, which this waits out), erases and verifies every place, then tombstones the id.
+   * Deletes a tenant: marks it deleting, then erases and verifies every place and tombstones
+   * the id. Alone on its registry (SQLite) that happens before the answer. With replicas
+   * (PostgreSQL) the erasure runs in the background and the answer says so (the tenant reads
+   * `deleting` until it is gone; a crash resumes it through recovery): a server-backend tenant
+   * may still be served by another replica until the staleness bound has passed, plus the
+   * grace for a request it admitted just before, longer than a client should wait.
    */
-  async delete(id: string, deletedBy: string): Promise<void> {
-    await this.locks.run(id, async () => {
+  async delete(id: string, deletedBy: string): Promise<DeleteOutcome> {
+    return this.locks.run(id, async () => {
       const tenant = await this.get(id);
+      // Before marking it: a replica that cannot erase the tenant's files must not start.
+      assertServedHere(tenant, this.options.replicaId);
+      const inBackground = this.registry.stalenessBoundMs > 0;
+      if (tenant.status === 'deleting' && inBackground) return { tenant, erased: false };
       const marked = await this.repository.update(
         tenant.uid,
         [...LIVE, 'deleting'],
@@ -187,13 +204,53 @@ export class TenantService implements OnApplicationBootstrap {
       );
       if (!marked) throw new NotFoundError(`tenant ${id} does not exist`);
       await this.registry.changed(id);
-      // With several replicas: until the staleness bound has passed, another replica may still
-      // admit requests for this tenant, and a request it admitted may run for the grace after.
-      if (this.registry.stalenessBoundMs > 0) {
-        await sleep(this.registry.stalenessBoundMs + this.options.deleteGraceMs);
+      if (!inBackground) {
+        await this.finishDeletion(marked, deletedBy);
+        return { tenant: marked, erased: true };
       }
-      await this.finishDeletion(marked, deletedBy);
+      void this.eraseLater(marked, deletedBy, this.servedElsewhereForMs(marked));
+      return { tenant: marked, erased: false };
     });
+  }
+
+  /**
+   * How long other replicas may still serve a tenant marked deleting. None for an embedded
+   * tenant: only the replica holding its files serves it, and this one stopped at once.
+   */
+  private servedElsewhereForMs(tenant: Tenant): number {
+    switch (tenant.placement.backend) {
+      case 'embedded':
+        return 0;
+      case 'milvus':
+      case 'qdrant':
+      case 'pinecone':
+        return this.registry.stalenessBoundMs + this.options.deleteGraceMs;
+    }
+  }
+
+  private async eraseLater(tenant: Tenant, deletedBy: string, waitMs: number): Promise<void> {
+    const heartbeat = this.heartbeat(tenant.uid);
+    try {
+      await sleep(waitMs, undefined, { signal: this.shutdown.signal, ref: false });
+      await this.locks.run(tenant.id, () => this.finishDeletion(tenant, deletedBy));
+      this.logger.log(`tenant ${tenant.id} erased and tombstoned`);
+    } catch (err) {
+      if (this.shutdown.signal.aborted) return;
+      this.logger.error(
+        `erasing tenant ${tenant.id} failed; recovery will retry: ${(err as Error).message}`,
+      );
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  /** Refreshes a row in a transient state, so no other replica's recovery takes it over. */
+  private heartbeat(uid: string): NodeJS.Timeout {
+    const timer = setInterval(() => {
+      this.repository.touch(uid, Date.now()).catch(() => undefined);
+    }, HEARTBEAT_MS);
+    timer.unref();
+    return timer;
   }
 
   private async finishDeletion(tenant: Tenant, deletedBy: string): Promise<void> {
@@ -246,25 +303,24 @@ export class TenantService implements OnApplicationBootstrap {
   }
 
   /**
-   * Finishes what a crash interrupted: a tenant still provisioning was never acknowledged, so
-   * it is rolled back; a tenant still deleting is erased and tombstoned.
+   * Finishes what a crash interrupted, for one tenant left in a transient state: one still
+   * provisioning was never acknowledged, so it is rolled back; one still deleting is erased
+   * and tombstoned.
    */
-  async recover(): Promise<void> {
-    const before = Date.now() - (this.sql.dialect === 'postgres' ? RECOVERY_GRACE_MS : 0);
-    for (const status of ['provisioning', 'deleting'] as TenantStatus[]) {
-      for (const tenant of await this.repository.findByStatus(status, before)) {
-        await this.locks.run(tenant.id, async () => {
-          this.logger.warn(`recovering tenant ${tenant.id} left ${status}`);
-          if (status === 'provisioning') {
-            await this.backends.erase(this.scopeOf(tenant));
-            await this.repository.remove(tenant.uid);
-          } else {
-            await this.finishDeletion(tenant, 'recovery');
-          }
-          await this.registry.changed(tenant.id);
-        });
+  async resume(tenant: Tenant): Promise<void> {
+    await this.locks.run(tenant.id, async () => {
+      const now = await this.repository.findById(tenant.id);
+      // Finished or taken over since it was listed.
+      if (!now || now.uid !== tenant.uid || now.status !== tenant.status) return;
+      this.logger.warn(`recovering tenant ${tenant.id} left ${tenant.status}`);
+      if (tenant.status === 'provisioning') {
+        await this.backends.erase(this.scopeOf(tenant));
+        await this.repository.remove(tenant.uid);
+      } else {
+        await this.finishDeletion(tenant, 'recovery');
       }
-    }
+      await this.registry.changed(tenant.id);
+    });
   }
 }
 

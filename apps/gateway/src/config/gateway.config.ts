@@ -10,6 +10,7 @@ import type { HmacKey, TenancyOptions } from '@vecgate/tenancy';
 import { loadMilvusOptions } from './backends/milvus.env';
 import { loadPineconeOptions } from './backends/pinecone.env';
 import { loadQdrantOptions } from './backends/qdrant.env';
+import { dataDirProblem, replicaIdOf } from './data-dir';
 import { GatewayEnv } from './gateway.env';
 
 export class ConfigError extends Error {
@@ -76,10 +77,11 @@ export function loadGatewayConfig(source: NodeJS.ProcessEnv): GatewayConfig {
   const qdrant = loadQdrantOptions(source);
   const pinecone = loadPineconeOptions(source);
   problems.push(...milvus.problems, ...qdrant.problems, ...pinecone.problems);
+  const dataDir = resolve(env.DATA_DIR ?? '.');
+  const dirProblem = env.DATA_DIR ? dataDirProblem(dataDir) : undefined;
+  if (dirProblem) problems.push(dirProblem);
   if (problems.length > 0) throw new ConfigError(problems);
 
-  const dataDir = resolve(env.DATA_DIR);
-  mkdirSync(dataDir, { recursive: true });
   let devSecretFile: string | undefined;
   let hmacKeys: HmacKey[];
   if (env.JWT_SECRETS) {
@@ -133,6 +135,7 @@ export function loadGatewayConfig(source: NodeJS.ProcessEnv): GatewayConfig {
       maxTokenTtlSeconds: env.MAX_TOKEN_TTL,
       cacheTtlMs: env.TENANT_CACHE_TTL_MS,
       deleteGraceMs: env.TENANT_DELETE_GRACE_MS,
+      replicaId: replicaIdOf(dataDir),
       rateLimitPerSecond: env.RATE_LIMIT_RPS,
       rateLimitBurst: env.RATE_LIMIT_BURST,
     },

@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { ForbiddenError, TooManyRequestsError, UnauthorizedError } from '@vecgate/core';
 import { TenantRegistry } from '../registry/tenant-registry';
 import { TENANCY_OPTIONS, TenancyOptions } from '../tenancy.options';
+import { assertServedHere } from '../replica-ownership';
 import { Principal, scopeOfTenant, Tenant } from '../tenancy.types';
 import { IS_PUBLIC_KEY } from './access.decorators';
 import { RateLimiter } from './rate-limiter';
@@ -17,6 +18,7 @@ import { TenantRequest } from './tenant-request';
 @Injectable()
 export class TenantGuard implements CanActivate {
   private readonly limiter: RateLimiter;
+  private readonly replicaId: string;
 
   constructor(
     private readonly reflector: Reflector,
@@ -24,6 +26,7 @@ export class TenantGuard implements CanActivate {
     private readonly reserved: ReservedKeys,
     @Inject(TENANCY_OPTIONS) options: TenancyOptions,
   ) {
+    this.replicaId = options.replicaId;
     this.limiter = new RateLimiter(options.rateLimitPerSecond, options.rateLimitBurst);
   }
 
@@ -71,6 +74,7 @@ export class TenantGuard implements CanActivate {
     }
     if (tenant.status === 'suspended')
       throw new ForbiddenError('the tenant is suspended', 'tenant_suspended');
+    assertServedHere(tenant, this.replicaId);
     return tenant;
   }
 }

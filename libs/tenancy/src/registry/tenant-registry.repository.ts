@@ -114,6 +114,21 @@ export class TenantRegistryRepository {
     return row ? toTenant(row) : undefined;
   }
 
+  /**
+   * Gives this replica the embedded tenants recorded before owners were: on a shared registry
+   * the first replica to start after the upgrade takes them (start the one holding their data
+   * first). Returns how many were claimed.
+   */
+  async claimUnowned(owner: string): Promise<number> {
+    const result = await this.db
+      .updateTable('vg_tenants')
+      .set({ owner })
+      .where('owner', 'is', null)
+      .where('backend', '=', 'embedded')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
   /** Marks a provisioning tenant as still being worked on, so no recovery takes it over. */
   async touch(uid: string, now: number): Promise<void> {
     await this.db
@@ -203,6 +218,7 @@ function toTenant(row: TenantRow): Tenant {
     metric: row.metric as MetricName,
     supersedesDeletedAt:
       row.supersedes_deleted_at === null ? null : Number(row.supersedes_deleted_at),
+    owner: row.owner ?? null,
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };
@@ -220,6 +236,7 @@ function toRow(t: Tenant): TenantRow {
     dimension: t.dimension,
     metric: t.metric,
     supersedes_deleted_at: t.supersedesDeletedAt,
+    owner: t.owner,
     created_at: t.createdAt,
     updated_at: t.updatedAt,
   };
