@@ -5,12 +5,13 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join, resolve } from 'node:path';
 import type { AuditOptions } from '@vecgate/audit';
 import type { SqlTimeouts } from '@vecgate/core';
-import type { IsolationOptions } from '@vecgate/isolation';
+import type { BackendName, IsolationOptions } from '@vecgate/isolation';
 import type { HmacKey, TenancyOptions } from '@vecgate/tenancy';
 import { loadMilvusOptions } from './backends/milvus.env';
 import { loadPineconeOptions } from './backends/pinecone.env';
 import { loadQdrantOptions } from './backends/qdrant.env';
 import { dataDirProblem, replicaIdOf } from './data-dir';
+import { placementProblems } from './placement.env';
 import { GatewayEnv } from './gateway.env';
 
 export class ConfigError extends Error {
@@ -77,8 +78,13 @@ export function loadGatewayConfig(source: NodeJS.ProcessEnv): GatewayConfig {
   const qdrant = loadQdrantOptions(source);
   const pinecone = loadPineconeOptions(source);
   problems.push(...milvus.problems, ...qdrant.problems, ...pinecone.problems);
-  const dataDir = resolve(env.DATA_DIR ?? '.');
-  const dirProblem = env.DATA_DIR ? dataDirProblem(dataDir) : undefined;
+  const enabled = new Set<BackendName>(['embedded']);
+  if (milvus.options) enabled.add('milvus');
+  if (qdrant.options) enabled.add('qdrant');
+  if (pinecone.options) enabled.add('pinecone');
+  problems.push(...placementProblems(env.PLACEMENT_POLICY, env.DEFAULT_TIER, enabled));
+  const dataDir = resolve(env.DATA_DIR);
+  const dirProblem = dataDirProblem(dataDir);
   if (dirProblem) problems.push(dirProblem);
   if (problems.length > 0) throw new ConfigError(problems);
 

@@ -23,11 +23,14 @@ export function isDatabaseAway(err: unknown): boolean {
 
 /** The 503 a request gets while the registry/audit database is away. */
 export function databaseUnavailable(err: Error): UnavailableError {
-  return new UnavailableError(
+  const unavailable = new UnavailableError(
     `the registry database is unavailable (${err.message}); retry shortly`,
     2,
     'database_unavailable',
   );
+  // Kept for start-up, which reports the driver's own words next to DATABASE_URL.
+  unavailable.cause = err;
+  return unavailable;
 }
 
 /** A DATABASE_URL safe to print: the password is never shown. */
