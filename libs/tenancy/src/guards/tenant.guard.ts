@@ -4,7 +4,7 @@ import { ForbiddenError, TooManyRequestsError, UnauthorizedError } from '@vecgat
 import { TenantRegistry } from '../registry/tenant-registry';
 import { TENANCY_OPTIONS, TenancyOptions } from '../tenancy.options';
 import { assertServedHere } from '../replica-ownership';
-import { Principal, scopeOfTenant, Tenant } from '../tenancy.types';
+import { Principal, scopeOfTenant, Tenant, TENANT_ID_PATTERN } from '../tenancy.types';
 import { IS_PUBLIC_KEY } from './access.decorators';
 import { RateLimiter } from './rate-limiter';
 import { ReservedKeys } from './reserved-keys';
@@ -44,6 +44,7 @@ export class TenantGuard implements CanActivate {
       request.vg.tenantUid = tenant.uid;
       request.scope = scopeOfTenant(tenant);
     }
+    await this.recordTargetUid(request);
     // After resolution, so the refusal lands in the caller's own tenant audit view.
     this.reserved.assertNoTenantHeaders(request.headers);
     this.reserved.assertNone(request.query, 'query');
@@ -53,6 +54,20 @@ export class TenantGuard implements CanActivate {
       if (wait > 0) throw new TooManyRequestsError('tenant rate limit exceeded', wait);
     }
     return true;
+  }
+
+  /**
+   * An admin route about a tenant (`{id}` in its path) records that tenant's uid on its audit
+   * event, so the tenant's own trail shows everything done to it (tokens minted for it by a
+   * platform admin included). Only once the rights check passed: a refused attempt against a
+   * tenant names it in the path, which anyone can write, and stays out of that tenant's trail.
+   */
+  private async recordTargetUid(request: TenantRequest): Promise<void> {
+    const target = request.vg.targetTenant;
+    if (target === undefined || request.vg.targetTenantUid !== undefined) return;
+    if (!TENANT_ID_PATTERN.test(target)) return;
+    const tenant = await this.registry.get(target);
+    if (tenant && tenant.status !== 'provisioning') request.vg.targetTenantUid = tenant.uid;
   }
 
   private admissible(principal: Principal, tenant: Tenant | undefined): Tenant {
