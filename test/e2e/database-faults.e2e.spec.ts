@@ -6,6 +6,7 @@ import { TcpProxy } from '../support/tcp-proxy';
 import { startGateway, TestGateway } from '../support/test-gateway';
 import { bearer } from '../support/tokens';
 import { sqlTargets } from '../stores/sql-targets';
+import { eventually } from '../support/eventually';
 
 const postgres = sqlTargets().find((t) => t.name === 'postgres');
 const describeOnPostgres = postgres?.skipReason ? describe.skip : describe;
@@ -19,15 +20,6 @@ const FAST = {
   TENANT_CACHE_TTL_MS: '100',
   AUDIT_COMMIT_TIMEOUT_MS: '3000',
 };
-
-async function eventually(ms: number, check: () => Promise<boolean>): Promise<number> {
-  const started = Date.now();
-  while (Date.now() - started < ms) {
-    if (await check()) return Date.now() - started;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`not within ${ms} ms`);
-}
 
 async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
   const started = Date.now();

@@ -3,20 +3,11 @@ import { createTenant } from '../support/fixtures';
 import { startGateway, TestGateway } from '../support/test-gateway';
 import { bearer } from '../support/tokens';
 import { sqlTargets } from '../stores/sql-targets';
+import { eventually } from '../support/eventually';
 import { createTempDatabase, TempDatabase } from '../support/postgres';
 
 const postgres = sqlTargets().find((t) => t.name === 'postgres');
 const describeOnPostgres = postgres?.skipReason ? describe.skip : describe;
-
-/** Polls until `check` holds, and returns how long it took. */
-async function within(ms: number, check: () => Promise<boolean>): Promise<number> {
-  const started = Date.now();
-  while (Date.now() - started < ms) {
-    if (await check()) return Date.now() - started;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`not within ${ms} ms`);
-}
 
 /**
  * Two gateway replicas on one PostgreSQL registry. The tenant cache lives for a minute, so
@@ -62,7 +53,7 @@ describeOnPostgres('replicas on PostgreSQL', () => {
           .send({ status: 'suspended' })
       ).status,
     ).toBe(200);
-    const suspendedAfter = await within(
+    const suspendedAfter = await eventually(
       1000,
       async () => (await b.http.get('/v1/audit').set(reader)).status === 403,
     );
@@ -74,7 +65,7 @@ describeOnPostgres('replicas on PostgreSQL', () => {
           .send({ status: 'active' })
       ).status,
     ).toBe(200);
-    const resumedAfter = await within(
+    const resumedAfter = await eventually(
       1000,
       async () => (await b.http.get('/v1/audit').set(reader)).status === 200,
     );
@@ -103,7 +94,7 @@ describeOnPostgres('replicas on PostgreSQL', () => {
           .set(bearer(a.tokens.platform()))
       ).status,
     ).toBe(204);
-    await within(
+    await eventually(
       1000,
       async () => (await b.http.get('/v1/audit').set(bearer(token))).status === 401,
     );

@@ -5,18 +5,10 @@ import { createTempDatabase, TempDatabase } from '../support/postgres';
 import { startGateway, TestGateway } from '../support/test-gateway';
 import { bearer } from '../support/tokens';
 import { sqlTargets } from '../stores/sql-targets';
+import { eventually } from '../support/eventually';
 
 const postgres = sqlTargets().find((t) => t.name === 'postgres');
 const describeOnPostgres = postgres?.skipReason ? describe.skip : describe;
-
-async function eventually(ms: number, check: () => Promise<boolean>): Promise<number> {
-  const started = Date.now();
-  while (Date.now() - started < ms) {
-    if (await check()) return Date.now() - started;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`not within ${ms} ms`);
-}
 
 /**
  * Two replicas on one PostgreSQL registry, each with its own data directory and the default

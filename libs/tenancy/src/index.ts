@@ -11,5 +11,7 @@ export * from './tenancy.module';
 export * from './tenancy.options';
 export * from './tenancy.types';
 export * from './tenant.service';
+export * from './tokens/platform-token.service';
+export * from './tokens/platform-tokens.module';
 export * from './tokens/token-signer';
 export * from './tokens/token.service';
