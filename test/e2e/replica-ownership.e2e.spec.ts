@@ -49,7 +49,14 @@ describeOnPostgres('embedded tenants with several replicas (PostgreSQL)', () => 
     'refuses on the other replica, with 421 naming the reason, a %s (%s) tenant made on one',
     async (tier) => {
       const id = `owned-${tier}`;
-      await createTenant(a.http, a.tokens, { id, tier, dimension: 3, metric: 'cosine' });
+      const made = await createTenant(a.http, a.tokens, {
+        id,
+        tier,
+        dimension: 3,
+        metric: 'cosine',
+      });
+      // The registry says which replica holds it, for an operator routing its requests.
+      expect(made.replica).toBe(a.config.tenancy.replicaId);
       expect((await write(a, id, 'g-1')).status).toBe(200);
 
       for (const answer of [

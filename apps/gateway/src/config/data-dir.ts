@@ -52,6 +52,6 @@ export function replicaIdOf(dir: string): string {
     if (REPLICA_ID.test(id)) return id;
   }
   const id = randomUUID();
-  writeFileSync(file, `${id}\n`, { mode: 0o644 });
+  writeFileSync(file, `${id}\n`, { mode: 0o600 });
   return id;
 }
