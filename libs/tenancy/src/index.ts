@@ -10,6 +10,7 @@ export * from './replica-ownership';
 export * from './tenancy.module';
 export * from './tenancy.options';
 export * from './tenancy.types';
+export * from './tenant-deletion';
 export * from './tenant.service';
 export * from './tokens/platform-token.service';
 export * from './tokens/platform-tokens.module';

@@ -1,13 +1,7 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  BadRequestError,
-  ConflictError,
-  NotFoundError,
-  SqlDatabase,
-  UnprocessableError,
-} from '@vecgate/core';
+import { BadRequestError, ConflictError, NotFoundError, UnprocessableError } from '@vecgate/core';
 import {
   BackendAdmin,
   MAX_DIMENSION,
@@ -16,8 +10,9 @@ import {
   TIER_PATTERN,
   TenantScope,
 } from '@vecgate/isolation';
-import { KeyedMutex } from './keyed-mutex';
 import { assertServedHere } from './replica-ownership';
+import { DeleteOutcome, TenantDeletion } from './tenant-deletion';
+import { heartbeat, TenantLocks } from './tenant-locks';
 import { TenantRegistry } from './registry/tenant-registry';
 import { ListPage, TenantRegistryRepository } from './registry/tenant-registry.repository';
 import { TENANCY_OPTIONS, TenancyOptions } from './tenancy.options';
@@ -30,11 +25,6 @@ import {
 } from './tenancy.types';
 
 export type CreateOutcome = { readonly tenant: Tenant; readonly created: boolean };
-/** `erased`: gone and verified (204); otherwise the erasure finishes in the background (202). */
-export type DeleteOutcome = { readonly tenant: Tenant; readonly erased: boolean };
-
-/** How often a creation or deletion in progress refreshes its row (well under the recovery grace). */
-const HEARTBEAT_MS = 15_000;
 const LIVE: readonly TenantStatus[] = ['active', 'suspended'];
 const WAIT_FOR_PEER_CREATE_MS = 10_000;
 
@@ -44,24 +34,18 @@ const WAIT_FOR_PEER_CREATE_MS = 10_000;
  * start-up recovery finishes or rolls back anything a crash interrupted.
  */
 @Injectable()
-export class TenantService implements OnApplicationShutdown {
+export class TenantService {
   private readonly logger = new Logger(TenantService.name);
-  private readonly locks = new KeyedMutex();
-  /** Stops background erasures waiting out the staleness bound when the process shuts down. */
-  private readonly shutdown = new AbortController();
 
   constructor(
     private readonly repository: TenantRegistryRepository,
     private readonly registry: TenantRegistry,
     private readonly backends: BackendAdmin,
     private readonly policy: PlacementPolicy,
-    private readonly sql: SqlDatabase,
+    private readonly locks: TenantLocks,
+    private readonly deletion: TenantDeletion,
     @Inject(TENANCY_OPTIONS) private readonly options: TenancyOptions,
   ) {}
-
-  onApplicationShutdown(): void {
-    this.shutdown.abort();
-  }
 
   get replicaId(): string {
     return this.options.replicaId;
@@ -111,14 +95,14 @@ export class TenantService implements OnApplicationShutdown {
       }
       // A heartbeat while provisioning runs (a dedicated index can take minutes), so another
       // replica's start-up recovery never mistakes this creation for an abandoned one.
-      const heartbeat = this.heartbeat(uid);
+      const timer = heartbeat((at) => this.repository.touch(uid, at));
       try {
         await this.backends.provision(this.scopeOf(tenant));
       } catch (err) {
         await this.rollBack(tenant);
         throw err;
       } finally {
-        clearInterval(heartbeat);
+        clearInterval(timer);
       }
       const active = await this.repository.update(
         uid,
@@ -181,82 +165,9 @@ export class TenantService implements OnApplicationShutdown {
     });
   }
 
-  /**
-   * Deletes a tenant: marks it deleting, then erases and verifies every place and tombstones
-   * the id. Alone on its registry (SQLite) that happens before the answer. With replicas
-   * (PostgreSQL) the erasure runs in the background and the answer says so (the tenant reads
-   * `deleting` until it is gone; a crash resumes it through recovery): a server-backend tenant
-   * may still be served by another replica until the staleness bound has passed, plus the
-   * grace for a request it admitted just before, longer than a client should wait.
-   */
-  async delete(id: string, deletedBy: string): Promise<DeleteOutcome> {
-    return this.locks.run(id, async () => {
-      const tenant = await this.get(id);
-      // Before marking it: a replica that cannot erase the tenant's files must not start.
-      assertServedHere(tenant, this.options.replicaId);
-      const inBackground = this.registry.stalenessBoundMs > 0;
-      if (tenant.status === 'deleting' && inBackground) return { tenant, erased: false };
-      const marked = await this.repository.update(
-        tenant.uid,
-        [...LIVE, 'deleting'],
-        { status: 'deleting' },
-        Date.now(),
-      );
-      if (!marked) throw new NotFoundError(`tenant ${id} does not exist`);
-      await this.registry.changed(id);
-      if (!inBackground) {
-        await this.finishDeletion(marked, deletedBy);
-        return { tenant: marked, erased: true };
-      }
-      void this.eraseLater(marked, deletedBy, this.servedElsewhereForMs(marked));
-      return { tenant: marked, erased: false };
-    });
-  }
-
-  /**
-   * How long other replicas may still serve a tenant marked deleting. None for an embedded
-   * tenant: only the replica holding its files serves it, and this one stopped at once.
-   */
-  private servedElsewhereForMs(tenant: Tenant): number {
-    switch (tenant.placement.backend) {
-      case 'embedded':
-        return 0;
-      case 'milvus':
-      case 'qdrant':
-      case 'pinecone':
-        return this.registry.stalenessBoundMs + this.options.deleteGraceMs;
-    }
-  }
-
-  private async eraseLater(tenant: Tenant, deletedBy: string, waitMs: number): Promise<void> {
-    const heartbeat = this.heartbeat(tenant.uid);
-    try {
-      await sleep(waitMs, undefined, { signal: this.shutdown.signal, ref: false });
-      await this.locks.run(tenant.id, () => this.finishDeletion(tenant, deletedBy));
-      this.logger.log(`tenant ${tenant.id} erased and tombstoned`);
-    } catch (err) {
-      if (this.shutdown.signal.aborted) return;
-      this.logger.error(
-        `erasing tenant ${tenant.id} failed; recovery will retry: ${(err as Error).message}`,
-      );
-    } finally {
-      clearInterval(heartbeat);
-    }
-  }
-
-  /** Refreshes a row in a transient state, so no other replica's recovery takes it over. */
-  private heartbeat(uid: string): NodeJS.Timeout {
-    const timer = setInterval(() => {
-      this.repository.touch(uid, Date.now()).catch(() => undefined);
-    }, HEARTBEAT_MS);
-    timer.unref();
-    return timer;
-  }
-
-  private async finishDeletion(tenant: Tenant, deletedBy: string): Promise<void> {
-    await this.backends.erase(this.scopeOf(tenant));
-    await this.repository.tombstone(tenant, Date.now(), deletedBy);
-    await this.registry.changed(tenant.id);
+  /** Deletes a tenant (see TenantDeletion): 204 at once alone, 202 with replicas. */
+  delete(id: string, deletedBy: string): Promise<DeleteOutcome> {
+    return this.deletion.delete(id, deletedBy);
   }
 
   private async repeat(
@@ -317,7 +228,7 @@ export class TenantService implements OnApplicationShutdown {
         await this.backends.erase(this.scopeOf(tenant));
         await this.repository.remove(tenant.uid);
       } else {
-        await this.finishDeletion(tenant, 'recovery');
+        await this.deletion.finish(tenant, 'recovery');
       }
       await this.registry.changed(tenant.id);
     });

@@ -8,17 +8,13 @@ import {
   SqliteDialect,
   sql,
 } from 'kysely';
-import { Client } from 'pg';
+import { Pool } from 'pg';
+import { PgListener, Unsubscribe } from './pg-listener';
 import { redactDatabaseUrl } from './pg-faults';
 import { pgClientConfig, ResilientPgPool } from './pg-pool';
 import { DEFAULT_SQL_TIMEOUTS, SqlDialectName, SqlOptions, SqlTimeouts } from './sql.options';
 import { SqliteCommitWorker } from './sqlite-commit-worker';
 import { openSqliteFile } from './sqlite-file';
-
-type Unsubscribe = () => Promise<void>;
-
-/** How often a LISTEN connection proves it still answers (a stalled link sends no error). */
-const LISTEN_PING_MS = 10_000;
 
 /**
  * The one SQL connection of the process (tenant registry, audit store). Each library owns its
@@ -26,7 +22,7 @@ const LISTEN_PING_MS = 10_000;
  */
 export class SqlDatabase {
   private readonly logger = new Logger(SqlDatabase.name);
-  private readonly listeners = new Set<Client>();
+  private readonly listener?: PgListener;
 
   private constructor(
     private readonly raw: Kysely<object>,
@@ -36,7 +32,10 @@ export class SqlDatabase {
     /** Called when the database is back after an outage: caches may have missed changes. */
     private readonly reconnectHandlers = new Set<() => void>(),
     private readonly committer?: SqliteCommitWorker,
-  ) {}
+  ) {
+    if (dialect === 'postgres' && databaseUrl)
+      this.listener = new PgListener(databaseUrl, timeouts);
+  }
 
   static open(options: SqlOptions): SqlDatabase {
     const url = options.databaseUrl;
@@ -99,17 +98,46 @@ export class SqlDatabase {
     return this.raw as unknown as Kysely<Tables>;
   }
 
-  /** Runs a library's migrations, tracked in a table of its own so libraries stay independent. */
+  /**
+   * Runs a library's migrations, tracked in a table of its own so libraries stay independent.
+   * On PostgreSQL through a connection of their own without the statement bounds of request
+   * work: an index built on a large audit table may rightly take minutes.
+   */
   async migrate(owner: string, migrations: Record<string, Migration>): Promise<void> {
+    if (this.dialect !== 'postgres' || !this.databaseUrl) {
+      await this.runMigrations(this.raw, owner, migrations);
+      return;
+    }
+    const pool = new Pool({
+      ...pgClientConfig(this.databaseUrl, this.timeouts),
+      statement_timeout: undefined,
+      query_timeout: undefined,
+      max: 1,
+    });
+    // A connection lost while idle must not kill the process; the migration itself fails.
+    pool.on('error', (err) => this.logger.warn(`migration connection lost: ${err.message}`));
+    const unbounded = new Kysely<object>({ dialect: new PostgresDialect({ pool }) });
+    try {
+      await this.runMigrations(unbounded, owner, migrations);
+    } finally {
+      await unbounded.destroy();
+    }
+  }
+
+  private async runMigrations(
+    db: Kysely<object>,
+    owner: string,
+    migrations: Record<string, Migration>,
+  ): Promise<void> {
     // Pin the bookkeeping tables to the current schema: left to itself the migrator can find
     // another schema's tables of the same name on PostgreSQL.
     const schema =
       this.dialect === 'postgres'
-        ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(this.raw))
-            .rows[0]?.schema
+        ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]
+            ?.schema
         : undefined;
     const migrator = new Migrator({
-      db: this.raw,
+      db,
       provider: { getMigrations: () => Promise.resolve(migrations) },
       migrationTableName: `vg_migrations_${owner}`,
       migrationLockTableName: `vg_migrations_${owner}_lock`,
@@ -149,75 +177,25 @@ export class SqlDatabase {
   }
 
   /**
-   * Listens on a PostgreSQL channel with a dedicated connection that reconnects on failure and
-   * pings now and then (a stalled link raises no error by itself); `onReconnect` lets the caller
-   * drop caches that may have missed notifications, and also runs when the pool sees the
-   * database again after an outage.
+   * Listens on a PostgreSQL channel (see PgListener); `onReconnect` also runs when the pool
+   * sees the database again after an outage. A no-op on SQLite, which has one process.
    */
   async listen(
     channel: string,
     onMessage: (payload: string) => void,
     onReconnect: () => void,
   ): Promise<Unsubscribe> {
-    if (this.dialect !== 'postgres' || !this.databaseUrl) return () => Promise.resolve();
-    if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`invalid channel name ${channel}`);
+    if (!this.listener) return () => Promise.resolve();
     const forget = this.onReconnect(onReconnect);
-    const url = this.databaseUrl;
-    let stopped = false;
-    let current: Client | undefined;
-    let pinger: NodeJS.Timeout | undefined;
-    const drop = (client: Client, err: Error): void => {
-      if (current !== client) return;
-      current = undefined;
-      clearInterval(pinger);
-      this.logger.warn(`listen connection lost: ${err.message}`);
-      this.listeners.delete(client);
-      void client.end().catch(() => undefined);
-      if (!stopped) setTimeout(() => void reconnect(), 1000).unref();
-    };
-    const connect = async (): Promise<void> => {
-      const client = new Client(pgClientConfig(url, this.timeouts));
-      client.on('notification', (message) => {
-        if (message.channel === channel) onMessage(message.payload ?? '');
-      });
-      client.on('error', (err) => drop(client, err));
-      try {
-        await client.connect();
-        await client.query(`LISTEN ${channel}`);
-      } catch (err) {
-        void client.end().catch(() => undefined);
-        throw err;
-      }
-      current = client;
-      this.listeners.add(client);
-      pinger = setInterval(() => {
-        client.query('select 1').catch((err: Error) => drop(client, err));
-      }, LISTEN_PING_MS).unref();
-    };
-    const reconnect = async (): Promise<void> => {
-      try {
-        await connect();
-        onReconnect();
-      } catch (err) {
-        this.logger.warn(`listen reconnect failed: ${(err as Error).message}`);
-        if (!stopped) setTimeout(() => void reconnect(), 2000).unref();
-      }
-    };
-    await connect();
+    const stop = await this.listener.listen(channel, onMessage, onReconnect);
     return async () => {
-      stopped = true;
       forget();
-      clearInterval(pinger);
-      if (current) {
-        this.listeners.delete(current);
-        await current.end().catch(() => undefined);
-      }
+      await stop();
     };
   }
 
   async close(): Promise<void> {
-    for (const client of this.listeners) await client.end().catch(() => undefined);
-    this.listeners.clear();
+    await this.listener?.close();
     await this.committer?.close();
     await this.raw.destroy();
   }
