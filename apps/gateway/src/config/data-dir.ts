@@ -20,7 +20,7 @@ const REPLICA_ID = /^[A-Za-z0-9._-]{1,64}$/;
  */
 export function dataDirProblem(dir: string): string | undefined {
   try {
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
     accessSync(dir, constants.W_OK | constants.X_OK);
     return undefined;
   } catch (err) {
