@@ -45,6 +45,7 @@ describe.each([
       DATA_DIR: gw.dataDir,
       LOG_LEVEL: 'silent',
       ...env,
+      DATABASE_URL: gw.config.databaseUrl ?? '',
     });
     cli = await NestFactory.createApplicationContext(CliModule.forRoot(config), { logger: false });
   });

@@ -1,9 +1,11 @@
 import { ModuleMetadata } from '@nestjs/common';
 import { Test, TestingModuleBuilder } from '@nestjs/testing';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client } from 'pg';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 import { AuditService } from '@vecgate/audit';
@@ -38,9 +40,43 @@ export function tempDataDir(): string {
   return mkdtempSync(join(tmpdir(), 'vecgate-test-'));
 }
 
+/**
+ * With VECGATE_E2E_DATABASE_URL, a PostgreSQL database of its own per data directory (made from
+ * that URL): a gateway and its restarts share a registry, and two gateways never do, since an
+ * embedded tenant belongs to the one whose data directory holds it.
+ */
+const e2eDatabases = new Map<string, { url: string; drop: () => Promise<void> }>();
+
+async function e2eDatabaseFor(dataDir: string): Promise<string | undefined> {
+  const admin = process.env.VECGATE_E2E_DATABASE_URL;
+  if (!admin) return undefined;
+  let database = e2eDatabases.get(dataDir);
+  if (!database) {
+    const name = `vg_e2e_${randomBytes(6).toString('hex')}`;
+    const client = new Client({ connectionString: admin });
+    await client.connect();
+    await client.query(`CREATE DATABASE ${name} TEMPLATE template0`).finally(() => client.end());
+    const url = new URL(admin);
+    url.pathname = `/${name}`;
+    database = {
+      url: url.toString(),
+      drop: async () => {
+        const dropper = new Client({ connectionString: admin });
+        await dropper.connect();
+        await dropper
+          .query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+          .finally(() => dropper.end());
+      },
+    };
+    e2eDatabases.set(dataDir, database);
+  }
+  return database.url;
+}
+
 /** Starts the whole gateway (production module, pipeline and Swagger) on a temp data dir. */
 export async function startGateway(options: StartOptions = {}): Promise<TestGateway> {
   const dataDir = options.dataDir ?? tempDataDir();
+  const e2eDatabase = await e2eDatabaseFor(dataDir);
   const config = loadGatewayConfig({
     NODE_ENV: 'test',
     JWT_SECRET: TEST_SECRET,
@@ -49,9 +85,7 @@ export async function startGateway(options: StartOptions = {}): Promise<TestGate
     AUDIT_LOG: 'false',
     LOG_LEVEL: 'silent',
     // Runs a suite against PostgreSQL instead of SQLite for the registry and audit store.
-    ...(process.env.VECGATE_E2E_DATABASE_URL
-      ? { DATABASE_URL: process.env.VECGATE_E2E_DATABASE_URL }
-      : {}),
+    ...(e2eDatabase ? { DATABASE_URL: e2eDatabase } : {}),
     ...options.env,
   });
   let builder = Test.createTestingModule({
@@ -76,7 +110,11 @@ export async function startGateway(options: StartOptions = {}): Promise<TestGate
     flushAudit: () => audit.flush(),
     async close(removeData = false) {
       await app.close();
-      if (removeData) rmSync(dataDir, { recursive: true, force: true });
+      if (removeData) {
+        rmSync(dataDir, { recursive: true, force: true });
+        await e2eDatabases.get(dataDir)?.drop();
+        e2eDatabases.delete(dataDir);
+      }
     },
   };
 }
