@@ -3,8 +3,11 @@ import { Client } from 'pg';
 import { POSTGRES_ADMIN_URL } from '../stores/sql-targets';
 
 /** Runs `fn` on an admin connection to the local PostgreSQL. */
-export async function pgAdmin<T>(fn: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: POSTGRES_ADMIN_URL });
+export async function pgAdmin<T>(
+  fn: (client: Client) => Promise<T>,
+  adminUrl = POSTGRES_ADMIN_URL,
+): Promise<T> {
+  const client = new Client({ connectionString: adminUrl });
   await client.connect();
   try {
     return await fn(client);
@@ -22,22 +25,26 @@ export interface TempDatabase {
   drop(): Promise<void>;
 }
 
-export async function createTempDatabase(prefix = 'vg_e2e'): Promise<TempDatabase> {
+export async function createTempDatabase(
+  prefix = 'vg_e2e',
+  adminUrl = POSTGRES_ADMIN_URL,
+): Promise<TempDatabase> {
   const name = `${prefix}_${randomBytes(6).toString('hex')}`;
-  await pgAdmin((c) => c.query(`CREATE DATABASE ${name} TEMPLATE template0`));
-  const url = new URL(POSTGRES_ADMIN_URL);
+  const admin = <T>(fn: (client: Client) => Promise<T>) => pgAdmin(fn, adminUrl);
+  await admin((c) => c.query(`CREATE DATABASE ${name} TEMPLATE template0`));
+  const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return {
     name,
     url: url.toString(),
     terminateConnections: () =>
-      pgAdmin(async (c) => {
+      admin(async (c) => {
         const result = await c.query(
           'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
           [name],
         );
         return result.rowCount ?? 0;
       }),
-    drop: () => pgAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(),
+    drop: () => admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(),
   };
 }

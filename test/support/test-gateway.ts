@@ -1,17 +1,16 @@
 import { ModuleMetadata } from '@nestjs/common';
 import { Test, TestingModuleBuilder } from '@nestjs/testing';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 import { AuditService } from '@vecgate/audit';
 import { APPLICATION_OPTIONS, createAdapter, finishApp } from '../../apps/gateway/src/app.factory';
 import { AppModule } from '../../apps/gateway/src/app.module';
 import { GatewayConfig, loadGatewayConfig } from '../../apps/gateway/src/config/gateway.config';
+import { createTempDatabase, TempDatabase } from './postgres';
 import { TEST_SECRET, Tokens } from './tokens';
 
 export interface TestGateway {
@@ -45,29 +44,14 @@ export function tempDataDir(): string {
  * that URL): a gateway and its restarts share a registry, and two gateways never do, since an
  * embedded tenant belongs to the one whose data directory holds it.
  */
-const e2eDatabases = new Map<string, { url: string; drop: () => Promise<void> }>();
+const e2eDatabases = new Map<string, TempDatabase>();
 
 async function e2eDatabaseFor(dataDir: string): Promise<string | undefined> {
   const admin = process.env.VECGATE_E2E_DATABASE_URL;
   if (!admin) return undefined;
   let database = e2eDatabases.get(dataDir);
   if (!database) {
-    const name = `vg_e2e_${randomBytes(6).toString('hex')}`;
-    const client = new Client({ connectionString: admin });
-    await client.connect();
-    await client.query(`CREATE DATABASE ${name} TEMPLATE template0`).finally(() => client.end());
-    const url = new URL(admin);
-    url.pathname = `/${name}`;
-    database = {
-      url: url.toString(),
-      drop: async () => {
-        const dropper = new Client({ connectionString: admin });
-        await dropper.connect();
-        await dropper
-          .query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-          .finally(() => dropper.end());
-      },
-    };
+    database = await createTempDatabase('vg_e2e', admin);
     e2eDatabases.set(dataDir, database);
   }
   return database.url;
