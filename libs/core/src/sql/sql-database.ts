@@ -52,7 +52,17 @@ export class SqlDatabase {
       );
     }
     if (url) throw new Error('DATABASE_URL must start with postgres:// or postgresql://');
-    const database = openSqliteFile(options.sqliteFile);
+    let database;
+    try {
+      database = openSqliteFile(options.sqliteFile);
+    } catch (err) {
+      // SQLite says only "unable to open database file": name the file and the setting.
+      throw new Error(
+        `DATA_DIR: cannot open ${options.sqliteFile} (${(err as Error).message}); ` +
+          'check that the directory and the file belong to the user the gateway runs as',
+        { cause: err },
+      );
+    }
     return new SqlDatabase(
       new Kysely({ dialect: new SqliteDialect({ database }) }),
       'sqlite',
