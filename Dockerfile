@@ -36,7 +36,8 @@ if (db.prepare('SELECT 40 + 2 AS n').get().n !== 42) process.exit(1); db.close()
 const { exactSearch, MetricKind } = require('usearch'); \
 const r = exactSearch(new Float32Array([1, 0, 0, 1]), new Float32Array([0, 1]), 2, 1, MetricKind.IP, 1); \
 if (Number(r.keys[0]) !== 1) process.exit(1);" \
- && test -f dist/apps/gateway/apps/gateway/src/main.js
+ && test -f dist/apps/gateway/apps/gateway/src/main.js \
+ && test -f dist/apps/gateway/apps/gateway/src/cli.js
 
 # ---------------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
@@ -46,14 +47,19 @@ ENV NODE_ENV=production \
     PORT=8080 \
     DATA_DIR=/var/lib/vecgate
 
-# A dedicated non-root user; the data directory exists (the gateway does not create it in
-# production) and belongs to that user, so a new named volume mounted there inherits it.
+# A dedicated non-root user. The gateway creates DATA_DIR when it is missing, but a new named
+# volume mounted there takes the owner and mode of the directory in the image: made here and
+# given to that user, the volume is writable by it. (A bind mount keeps its host owner: give it
+# to uid 10001, or the gateway refuses to start naming DATA_DIR, its owner and mode.)
 RUN groupadd --system --gid 10001 vecgate \
  && useradd --system --uid 10001 --gid vecgate --home-dir /nonexistent --no-create-home \
       --shell /usr/sbin/nologin vecgate \
  && mkdir -p /var/lib/vecgate \
  && chown vecgate:vecgate /var/lib/vecgate \
- && chmod 0700 /var/lib/vecgate
+ && chmod 0700 /var/lib/vecgate \
+ && printf '#!/bin/sh\nexec node /app/dist/apps/gateway/apps/gateway/src/cli.js "$@"\n' \
+      > /usr/local/bin/vecgate \
+ && chmod 0755 /usr/local/bin/vecgate
 
 WORKDIR /app
 # Code stays owned by root and read-only for the service user.
@@ -65,7 +71,11 @@ USER vecgate:vecgate
 VOLUME ["/var/lib/vecgate"]
 EXPOSE 8080
 
-# No curl in the slim image: node asks the readiness endpoint on the local port.
+# No curl in the slim image: node asks the readiness endpoint on the local port. Readiness
+# answers within READINESS_TIMEOUT_MS (2 s, at most 4 s) whatever a dependency does, inside
+# this request's 4 s and the check's 5 s.
+# The first platform token: `docker exec <container> vecgate token mint --subject ops --roles
+# platform_admin` (recorded, revocable with `vecgate token revoke <jti>`, audited).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "require('node:http').get({ host: '127.0.0.1', port: process.env.PORT || 8080, path: '/health/ready', timeout: 4000 }, (r) => process.exit(r.statusCode === 200 ? 0 : 1)).on('timeout', function () { this.destroy(); }).on('error', () => process.exit(1))"]
 

@@ -13,7 +13,7 @@ import {
 import { rng } from '../support/rng';
 
 /**
- * The isolation suite, written once and run against every backend (DESIGN section 9). A
+ * The isolation suite, written once and run against every backend. A
  * backend's spec file calls `describeIsolationConformance` with a setup that either gives a
  * ready driver or says why the backend cannot be tested here (no container runtime...).
  */

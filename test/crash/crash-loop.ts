@@ -10,16 +10,25 @@
  * - every answered request has its audit event (durable audit mode, the default).
  * A killed process keeps the page cache, so this proves commit-before-acknowledge; the
  * fsync settings themselves are asserted by unit tests (see docs/SECURITY.md).
+ *
+ * A second phase runs the same loop with the registry and audit store on the local PostgreSQL
+ * while another client terminates the gateway's database connections (`pg_terminate_backend`)
+ * every few hundred milliseconds: the process must never die of it, and the same checks hold.
+ * A 503 answer given because the audit store was away is the one answer allowed to lack its
+ * event (the answer says the store is away). CRASH_PG_CYCLES=0 skips the phase.
  */
 import Database from 'better-sqlite3';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client } from 'pg';
+import { createTempDatabase, TempDatabase } from '../support/postgres';
 import { freePort, GatewayProcess, MAIN } from '../tools/gateway-process';
 import { ScriptTokens } from '../tools/tokens';
 
 const CYCLES = Number(process.env.CRASH_CYCLES ?? 20);
+const PG_CYCLES = Number(process.env.CRASH_PG_CYCLES ?? 10);
 const WORKERS = Number(process.env.CRASH_WORKERS ?? 6);
 const DIM = 8;
 const TIERS = ['enterprise', 'premium', 'standard'] as const;
@@ -31,7 +40,8 @@ interface Ledger {
   deleted: Set<string>;
   /** Deletions whose answer never came: either outcome is legitimate. */
   deleting: Set<string>;
-  answered: Set<string>;
+  /** request id → status of every answer received. */
+  answered: Map<string, number>;
 }
 
 const stats = {
@@ -43,6 +53,8 @@ const stats = {
   deletionsAcked: 0,
   answered: 0,
   refused: 0,
+  connectionsTerminated: 0,
+  unavailable: 0,
 };
 const failures: string[] = [];
 
@@ -71,8 +83,9 @@ async function call(
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
-    ledger.answered.add(requestId);
+    ledger.answered.set(requestId, res.status);
     stats.answered++;
+    if (res.status === 503) stats.unavailable++;
     return { status: res.status, body: text ? (JSON.parse(text) as unknown) : undefined };
   } catch {
     return undefined; // the process died mid-request: not acknowledged
@@ -131,15 +144,18 @@ async function drive(
           undefined,
           ledger,
         );
-        if (res?.status === 204) {
+        // 202 (replicas): the verified erasure is under way and recovery finishes it.
+        if (res?.status === 204 || res?.status === 202) {
           ledger.deleting.delete(victim);
           ledger.deleted.add(victim);
           stats.deletionsAcked++;
-        } else if (res) {
+        } else if (res && res.status < 500) {
           if (process.env.CRASH_DEBUG)
             console.log('delete answered', res.status, JSON.stringify(res.body));
           ledger.deleting.delete(victim);
         }
+        // A 5xx leaves the outcome open (the tenant may be marked and then erased by
+        // recovery), like an answer that never came: it stays in `deleting` to settle.
       } else {
         const tenant = live[Math.floor(Math.random() * live.length)] as string;
         if (ledger.deleted.has(tenant) || ledger.deleting.has(tenant)) continue;
@@ -175,18 +191,44 @@ async function drive(
   await Promise.all(Array.from({ length: WORKERS }, (_, w) => worker(w)));
 }
 
-/** Reads the audit store directly (the gateway is dead) and checks every answered request. */
-function checkAudit(dataDir: string, ledger: Ledger): void {
+/** The request ids in the audit store, read directly (the gateway is dead). */
+async function storedRequestIds(dataDir: string, database?: TempDatabase): Promise<Set<string>> {
+  if (database) {
+    const client = new Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      const rows = await client.query<{ request_id: string }>(
+        'SELECT request_id FROM vg_audit_events',
+      );
+      return new Set(rows.rows.map((r) => r.request_id));
+    } finally {
+      await client.end();
+    }
+  }
   const db = new Database(join(dataDir, 'vecgate.db'), { readonly: true, fileMustExist: true });
   try {
-    const stored = new Set(
-      db.prepare('SELECT request_id FROM vg_audit_events').pluck().all() as string[],
-    );
-    for (const requestId of ledger.answered) {
-      if (!stored.has(requestId)) fail(`answered request ${requestId} has no audit event`);
-    }
+    return new Set(db.prepare('SELECT request_id FROM vg_audit_events').pluck().all() as string[]);
   } finally {
     db.close();
+  }
+}
+
+/** Checks that every answered request has its audit event. */
+async function checkAudit(dataDir: string, ledger: Ledger, database?: TempDatabase): Promise<void> {
+  const stored = await storedRequestIds(dataDir, database);
+  for (const [requestId, status] of ledger.answered) {
+    // Only the database phase: the answer itself said the audit store was away.
+    if (database && status === 503) continue;
+    if (!stored.has(requestId)) fail(`answered ${status} request ${requestId} has no audit event`);
+  }
+}
+
+/** Terminates the gateway's PostgreSQL connections at random moments until `stop`. */
+async function terminateConnections(database: TempDatabase, stop: () => boolean): Promise<void> {
+  while (!stop()) {
+    await new Promise((r) => setTimeout(r, 100 + Math.random() * 300));
+    if (stop()) return;
+    stats.connectionsTerminated += await database.terminateConnections().catch(() => 0);
   }
 }
 
@@ -254,29 +296,29 @@ async function verify(
   }
 }
 
-async function main(): Promise<void> {
-  if (!existsSync(MAIN)) throw new Error('build first: npm run build');
+/** One kill loop on a fresh data directory (and, for the database phase, a fresh database). */
+async function runPhase(
+  name: string,
+  cycles: number,
+  tokens: ScriptTokens,
+  baseEnv: Record<string, string>,
+  database?: TempDatabase,
+): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'vecgate-crash-'));
-  const secret = randomBytes(32).toString('base64url');
-  const tokens = new ScriptTokens(secret);
   const env = {
-    NODE_ENV: 'production',
+    ...baseEnv,
     DATA_DIR: dataDir,
-    JWT_SECRET: secret,
-    METRICS_PORT: 'off',
-    AUDIT_LOG: 'false',
-    LOG_LEVEL: 'warn',
+    ...(database ? { DATABASE_URL: database.url } : {}),
   };
   const ledger: Ledger = {
     records: new Map(),
     tenants: new Set(),
     deleted: new Set(),
     deleting: new Set(),
-    answered: new Set(),
+    answered: new Map(),
   };
-  const started = Date.now();
-  console.log(`crash loop: ${CYCLES} cycles, ${WORKERS} concurrent clients, data ${dataDir}`);
-  for (let cycle = 1; cycle <= CYCLES; cycle++) {
+  console.log(`${name}: ${cycles} cycles, ${WORKERS} concurrent clients, data ${dataDir}`);
+  for (let cycle = 1; cycle <= cycles; cycle++) {
     const gateway = new GatewayProcess(await freePort(), env, join(dataDir, 'gateway.log'));
     await gateway.start();
     // Each restart checks what was acknowledged since the last check; the end checks everything.
@@ -284,21 +326,62 @@ async function main(): Promise<void> {
       await verify(gateway.base, tokens, ledger, (_t, id) => id.startsWith(`r${cycle - 1}-`));
     let stopped = false;
     const load = drive(gateway.base, tokens, ledger, cycle, () => stopped);
+    const chaos = database ? terminateConnections(database, () => stopped) : Promise.resolve();
     await new Promise((r) => setTimeout(r, 300 + Math.random() * 1700));
+    if (!gateway.alive()) fail(`${name} cycle ${cycle}: the gateway died before it was killed`);
     await gateway.kill();
     stopped = true;
-    await load;
-    checkAudit(dataDir, ledger);
+    await Promise.all([load, chaos]);
+    await checkAudit(dataDir, ledger, database);
     stats.cycles++;
     console.log(
-      `cycle ${cycle}: killed; acknowledged so far ${stats.tenantsAcked} tenants, ${stats.deletionsAcked} deletions, ` +
-        `${stats.upsertsAcked} upserts (${stats.recordsAcked} records), ${stats.answered} answered requests`,
+      `${name} cycle ${cycle}: killed; acknowledged so far ${stats.tenantsAcked} tenants, ${stats.deletionsAcked} deletions, ` +
+        `${stats.upsertsAcked} upserts (${stats.recordsAcked} records), ${stats.answered} answered requests` +
+        (database
+          ? `, ${stats.connectionsTerminated} connections terminated, ${stats.unavailable} answered 503`
+          : ''),
     );
   }
   const final = new GatewayProcess(await freePort(), env, join(dataDir, 'gateway.log'));
   await final.start();
   await verify(final.base, tokens, ledger, () => true);
   await final.stop();
+  if (failures.length === 0) rmSync(dataDir, { recursive: true, force: true });
+  else console.error(`data directory of ${name} kept at ${dataDir}`);
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(MAIN)) throw new Error('build first: npm run build');
+  const secret = randomBytes(32).toString('base64url');
+  const tokens = new ScriptTokens(secret);
+  const env = {
+    NODE_ENV: 'production',
+    JWT_SECRET: secret,
+    METRICS_PORT: 'off',
+    AUDIT_LOG: 'false',
+    LOG_LEVEL: 'warn',
+  };
+  const started = Date.now();
+  await runPhase('sqlite', CYCLES, tokens, env);
+  if (PG_CYCLES > 0) {
+    const database = await createTempDatabase('vg_crash');
+    try {
+      // Short bounds, so a terminated connection costs a request a second, not ten.
+      await runPhase(
+        'postgres with terminated connections',
+        PG_CYCLES,
+        tokens,
+        {
+          ...env,
+          DATABASE_CONNECT_TIMEOUT_MS: '2000',
+          DATABASE_STATEMENT_TIMEOUT_MS: '2000',
+        },
+        database,
+      );
+    } finally {
+      await database.drop();
+    }
+  }
   const seconds = ((Date.now() - started) / 1000).toFixed(0);
   console.log('');
   console.log(`kill cycles                     ${stats.cycles}`);
@@ -310,6 +393,8 @@ async function main(): Promise<void> {
     `acknowledged upserts            ${stats.upsertsAcked} (${stats.recordsAcked} records)`,
   );
   console.log(`answered requests               ${stats.answered}`);
+  console.log(`database connections terminated ${stats.connectionsTerminated}`);
+  console.log(`answered 503 (database away)    ${stats.unavailable}`);
   console.log(
     `lost acknowledged writes        ${failures.filter((f) => f.startsWith('acknowledged record')).length}`,
   );
@@ -319,12 +404,14 @@ async function main(): Promise<void> {
   console.log(
     `answered without audit event    ${failures.filter((f) => f.includes('audit')).length}`,
   );
+  console.log(
+    `gateway died on its own         ${failures.filter((f) => f.includes('died')).length}`,
+  );
   console.log(`duration                        ${seconds} s`);
   if (failures.length > 0) {
-    console.error(`\n${failures.length} failures; data directory kept at ${dataDir}`);
+    console.error(`\n${failures.length} failures`);
     process.exit(1);
   }
-  rmSync(dataDir, { recursive: true, force: true });
   console.log('\nOK: nothing acknowledged was lost, nothing half-made remains.');
 }
 

@@ -6,6 +6,7 @@ import { TenantRegistry } from '@vecgate/tenancy';
 import { createTenant } from '../support/fixtures';
 import { startGateway, TestGateway } from '../support/test-gateway';
 import { bearer } from '../support/tokens';
+import { deleteTenant } from '../support/tenant-deletion';
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -81,10 +82,7 @@ describe('tenant deletion erases every byte of the tenant', () => {
       expect(await embedded.isCached(tenant.uid as string)).toBe(true);
       expect(filesContaining(gw.dataDir, marker).length).toBeGreaterThan(0);
 
-      const deleted = await gw.http
-        .delete(`/v1/admin/tenants/${id}`)
-        .set(bearer(gw.tokens.platform()));
-      expect(deleted.status).toBe(204);
+      expect(await deleteTenant(gw.http, id, bearer(gw.tokens.platform()))).toBe(204);
 
       expect(filesContaining(gw.dataDir, marker)).toEqual([]);
       expect(await embedded.isCached(tenant.uid as string)).toBe(false);
@@ -116,9 +114,7 @@ describe('tenant deletion erases every byte of the tenant', () => {
       .set(bearer(before))
       .send({ vectors: [{ id: 'a', values: [1, 2, 3] }] });
 
-    expect(
-      (await gw.http.delete('/v1/admin/tenants/phoenix').set(bearer(gw.tokens.platform()))).status,
-    ).toBe(204);
+    expect(await deleteTenant(gw.http, 'phoenix', bearer(gw.tokens.platform()))).toBe(204);
     const second = await createTenant(gw.http, gw.tokens, {
       id: 'phoenix',
       dimension: 3,

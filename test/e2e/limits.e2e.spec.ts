@@ -247,7 +247,8 @@ describe('body-less requests', () => {
       const deleted = await gw.http
         .delete('/v1/admin/tenants/empty-body')
         .set({ ...admin, 'content-type': 'application/json' });
-      expect(deleted.status).toBe(204);
+      // 204, or 202 when the suites run with replicas (PostgreSQL).
+      expect([202, 204]).toContain(deleted.status);
     } finally {
       await gw.close(true);
     }

@@ -21,7 +21,7 @@ type Document = {
   components: { schemas: Record<string, Schema> };
 };
 
-/** The routes of DESIGN.md section 5 (tenant plane, admin plane, health). */
+/** The routes of the HTTP API in the README (tenant plane, admin plane, health). */
 const CONTRACT = [
   'put /v1/vectors',
   'get /v1/vectors/{id}',

@@ -1,47 +1,26 @@
 import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
 import { createTenant } from '../support/fixtures';
 import { startGateway, TestGateway } from '../support/test-gateway';
 import { bearer, ttlFrom } from '../support/tokens';
-import { POSTGRES_ADMIN_URL, sqlTargets } from '../stores/sql-targets';
+import { sqlTargets } from '../stores/sql-targets';
+import { eventually } from '../support/eventually';
+import { createTempDatabase, TempDatabase } from '../support/postgres';
 
 const postgres = sqlTargets().find((t) => t.name === 'postgres');
 const describeOnPostgres = postgres?.skipReason ? describe.skip : describe;
-
-async function admin<T>(fn: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: POSTGRES_ADMIN_URL });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
-/** Polls until `check` holds, and returns how long it took. */
-async function within(ms: number, check: () => Promise<boolean>): Promise<number> {
-  const started = Date.now();
-  while (Date.now() - started < ms) {
-    if (await check()) return Date.now() - started;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`not within ${ms} ms`);
-}
 
 /**
  * Two gateway replicas on one PostgreSQL registry. The tenant cache lives for a minute, so
  * only LISTEN/NOTIFY can explain a change reaching the other replica in well under a second.
  */
 describeOnPostgres('replicas on PostgreSQL', () => {
-  const database = `vg_e2e_${randomBytes(6).toString('hex')}`;
+  let database: TempDatabase;
   let a: TestGateway;
   let b: TestGateway;
 
   beforeAll(async () => {
-    await admin((c) => c.query(`CREATE DATABASE ${database} TEMPLATE template0`));
-    const url = new URL(POSTGRES_ADMIN_URL);
-    url.pathname = `/${database}`;
-    const env = { DATABASE_URL: url.toString(), TENANT_CACHE_TTL_MS: '60000' };
+    database = await createTempDatabase();
+    const env = { DATABASE_URL: database.url, TENANT_CACHE_TTL_MS: '60000' };
     a = await startGateway({ env });
     b = await startGateway({ env });
   });
@@ -49,11 +28,12 @@ describeOnPostgres('replicas on PostgreSQL', () => {
   afterAll(async () => {
     await a?.close(true);
     await b?.close(true);
-    await admin((c) => c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
+    await database?.drop();
   });
 
   it('sees a tenant created, suspended and resumed on the other replica within a second', async () => {
-    await createTenant(a.http, a.tokens, {
+    // Made on B, which holds its embedded records and serves it; changed on A.
+    await createTenant(b.http, b.tokens, {
       id: 'shared-registry',
       tier: 'standard',
       dimension: 3,
@@ -73,7 +53,7 @@ describeOnPostgres('replicas on PostgreSQL', () => {
           .send({ status: 'suspended' })
       ).status,
     ).toBe(200);
-    const suspendedAfter = await within(
+    const suspendedAfter = await eventually(
       1000,
       async () => (await b.http.get('/v1/audit').set(reader)).status === 403,
     );
@@ -85,7 +65,7 @@ describeOnPostgres('replicas on PostgreSQL', () => {
           .send({ status: 'active' })
       ).status,
     ).toBe(200);
-    const resumedAfter = await within(
+    const resumedAfter = await eventually(
       1000,
       async () => (await b.http.get('/v1/audit').set(reader)).status === 200,
     );
@@ -95,7 +75,8 @@ describeOnPostgres('replicas on PostgreSQL', () => {
   });
 
   it('refuses on the other replica a token revoked on one replica', async () => {
-    await createTenant(a.http, a.tokens, {
+    // Made on B, which holds its embedded records and serves it; revoked on A.
+    await createTenant(b.http, b.tokens, {
       id: 'revoked-elsewhere',
       dimension: 3,
       metric: 'cosine',
@@ -113,7 +94,7 @@ describeOnPostgres('replicas on PostgreSQL', () => {
           .set(bearer(a.tokens.platform()))
       ).status,
     ).toBe(204);
-    await within(
+    await eventually(
       1000,
       async () => (await b.http.get('/v1/audit').set(bearer(token))).status === 401,
     );
@@ -146,7 +127,7 @@ describeOnPostgres('replicas on PostgreSQL', () => {
       ).status,
     ).toBe(204);
     // Well under the 60 s cache: only the notification explains it; loose for a loaded machine.
-    const after = await within(5000, async () => {
+    const after = await eventually(5000, async () => {
       const statuses = await Promise.all(
         [t1, t2, t3].map(async (t) => (await audits(t.token)).status),
       );

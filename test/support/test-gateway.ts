@@ -10,6 +10,7 @@ import { AuditService } from '@vecgate/audit';
 import { APPLICATION_OPTIONS, createAdapter, finishApp } from '../../apps/gateway/src/app.factory';
 import { AppModule } from '../../apps/gateway/src/app.module';
 import { GatewayConfig, loadGatewayConfig } from '../../apps/gateway/src/config/gateway.config';
+import { createTempDatabase, TempDatabase } from './postgres';
 import { TEST_SECRET, Tokens } from './tokens';
 
 export interface TestGateway {
@@ -38,9 +39,28 @@ export function tempDataDir(): string {
   return mkdtempSync(join(tmpdir(), 'vecgate-test-'));
 }
 
+/**
+ * With VECGATE_E2E_DATABASE_URL, a PostgreSQL database of its own per data directory (made from
+ * that URL): a gateway and its restarts share a registry, and two gateways never do, since an
+ * embedded tenant belongs to the one whose data directory holds it.
+ */
+const e2eDatabases = new Map<string, TempDatabase>();
+
+async function e2eDatabaseFor(dataDir: string): Promise<string | undefined> {
+  const admin = process.env.VECGATE_E2E_DATABASE_URL;
+  if (!admin) return undefined;
+  let database = e2eDatabases.get(dataDir);
+  if (!database) {
+    database = await createTempDatabase('vg_e2e', admin);
+    e2eDatabases.set(dataDir, database);
+  }
+  return database.url;
+}
+
 /** Starts the whole gateway (production module, pipeline and Swagger) on a temp data dir. */
 export async function startGateway(options: StartOptions = {}): Promise<TestGateway> {
   const dataDir = options.dataDir ?? tempDataDir();
+  const e2eDatabase = await e2eDatabaseFor(dataDir);
   const config = loadGatewayConfig({
     NODE_ENV: 'test',
     JWT_SECRET: TEST_SECRET,
@@ -49,9 +69,7 @@ export async function startGateway(options: StartOptions = {}): Promise<TestGate
     AUDIT_LOG: 'false',
     LOG_LEVEL: 'silent',
     // Runs a suite against PostgreSQL instead of SQLite for the registry and audit store.
-    ...(process.env.VECGATE_E2E_DATABASE_URL
-      ? { DATABASE_URL: process.env.VECGATE_E2E_DATABASE_URL }
-      : {}),
+    ...(e2eDatabase ? { DATABASE_URL: e2eDatabase } : {}),
     ...options.env,
   });
   let builder = Test.createTestingModule({
@@ -76,7 +94,11 @@ export async function startGateway(options: StartOptions = {}): Promise<TestGate
     flushAudit: () => audit.flush(),
     async close(removeData = false) {
       await app.close();
-      if (removeData) rmSync(dataDir, { recursive: true, force: true });
+      if (removeData) {
+        rmSync(dataDir, { recursive: true, force: true });
+        await e2eDatabases.get(dataDir)?.drop();
+        e2eDatabases.delete(dataDir);
+      }
     },
   };
 }

@@ -60,6 +60,13 @@ export class GatewayProcess {
     throw new Error(`gateway not ready after ${timeoutMs} ms; see ${this.logFile}`);
   }
 
+  /** Started and not exited (a crash of its own shows as false). */
+  alive(): boolean {
+    return (
+      this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null
+    );
+  }
+
   /** SIGKILL: no shutdown hook runs, nothing is flushed. */
   kill(): Promise<void> {
     return this.signal('SIGKILL');

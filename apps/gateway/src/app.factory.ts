@@ -89,10 +89,9 @@ export async function createApp(config: GatewayConfig): Promise<NestFastifyAppli
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config),
     createAdapter(config),
-    {
-      ...APPLICATION_OPTIONS,
-      bufferLogs: true,
-    },
+    // No logger while modules are built: a module that fails to start would have Nest print
+    // its stack before main.ts prints the one clear line an operator needs.
+    { ...APPLICATION_OPTIONS, logger: false },
   );
   app.useLogger(app.get(Logger));
   return finishApp(app);

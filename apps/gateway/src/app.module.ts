@@ -66,6 +66,7 @@ export class AppModule {
           ...fromConfig,
           useFactory: (c: GatewayConfig) => ({
             databaseUrl: c.databaseUrl,
+            timeouts: c.databaseTimeouts,
             sqliteFile: join(c.dataDir, 'vecgate.db'),
           }),
         }),

@@ -21,9 +21,14 @@ async function bootstrap(): Promise<void> {
   let app;
   try {
     app = await createApp(config);
-    await app.listen(config.http.port, config.http.host);
   } catch (err) {
     refuse((err as Error).message);
+  }
+  try {
+    await app.listen(config.http.port, config.http.host);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    refuse(`PORT: cannot listen on ${config.http.host}:${config.http.port} (${code})`);
   }
   new Logger('vecgate').log(
     `listening on http://${config.http.host}:${config.http.port} (docs at /docs)`,

@@ -1,7 +1,7 @@
 export type AuditOutcome = 'allowed' | 'denied' | 'error';
 export type AuditSeverity = 'info' | 'alert';
 
-/** One event per request and outcome (DESIGN section 8), plus isolation-violation events. */
+/** One event per request and outcome, plus isolation-violation events. */
 export interface AuditEvent {
   readonly id: string;
   /** Epoch milliseconds. */

@@ -4,6 +4,7 @@ export * from './fs/private-files';
 export * from './http/request-state';
 export * from './metrics/metrics.module';
 export * from './metrics/metrics.service';
+export * from './sql/pg-faults';
 export * from './sql/sql-database';
 export * from './sql/sql.module';
 export * from './sql/sql.options';

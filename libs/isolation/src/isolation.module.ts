@@ -36,27 +36,26 @@ function buildDrivers(options: IsolationOptions): VectorBackendDriver[] {
   return drivers;
 }
 
+/** The policy, checked against the enabled drivers; the error lists every problem at once. */
 function buildPolicy(options: IsolationOptions, drivers: BackendDrivers): PlacementPolicy {
-  let rules;
-  try {
-    rules = PlacementPolicy.parse(options.placementPolicy);
-  } catch (err) {
-    throw new Error(`PLACEMENT_POLICY: ${(err as Error).message}`, { cause: err });
-  }
+  const { rules, problems } = PlacementPolicy.check(options.placementPolicy);
+  const list = problems.map((p) => `PLACEMENT_POLICY: ${p}`);
   for (const [tier, rule] of rules) {
     if (!drivers.has(rule.backend)) {
-      throw new Error(
+      list.push(
         `PLACEMENT_POLICY: tier "${tier}" uses backend ${rule.backend}, which is not enabled`,
       );
-    }
-    if (!drivers.get(rule.backend).supports(rule.strategy)) {
-      throw new Error(
+    } else if (!drivers.get(rule.backend).supports(rule.strategy)) {
+      list.push(
         `PLACEMENT_POLICY: backend ${rule.backend} has no ${rule.strategy} strategy (tier "${tier}")`,
       );
     }
   }
-  if (!rules.has(options.defaultTier)) {
-    throw new Error(`DEFAULT_TIER: tier "${options.defaultTier}" has no entry in PLACEMENT_POLICY`);
+  if (problems.length === 0 && !rules.has(options.defaultTier)) {
+    list.push(`DEFAULT_TIER: tier "${options.defaultTier}" has no entry in PLACEMENT_POLICY`);
+  }
+  if (list.length > 0) {
+    throw new Error(`invalid configuration:\n${list.map((p) => `  - ${p}`).join('\n')}`);
   }
   return new PlacementPolicy(rules, options.defaultTier);
 }

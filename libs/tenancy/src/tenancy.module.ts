@@ -13,6 +13,9 @@ import { RevocationList } from './registry/revocation-list';
 import { TenantRegistry } from './registry/tenant-registry';
 import { TenantRegistryRepository } from './registry/tenant-registry.repository';
 import { TENANCY_OPTIONS, TenancyOptions } from './tenancy.options';
+import { TenantDeletion } from './tenant-deletion';
+import { TenantLocks } from './tenant-locks';
+import { TenantRecovery } from './tenant-recovery';
 import { TenantService } from './tenant.service';
 import { TokenSigner } from './tokens/token-signer';
 import { TokenService } from './tokens/token.service';
@@ -51,8 +54,11 @@ export class TenancyModule {
         Authenticator,
         TokenSigner,
         TokenService,
+        TenantLocks,
+        TenantDeletion,
         TenantService,
         RequestBudgets,
+        TenantRecovery,
         AuthGuard,
         TenantGuard,
       ],

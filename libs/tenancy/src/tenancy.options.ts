@@ -28,6 +28,11 @@ export interface TenancyOptions {
    * replicas admitted before they stopped serving the tenant; longer than any backend call.
    */
   readonly deleteGraceMs: number;
+  /**
+   * This gateway process's replica id (kept in its data directory). Embedded tenants belong to
+   * the replica that created them; the others refuse their requests.
+   */
+  readonly replicaId: string;
   /** Requests per second per tenant; 0 disables the limit. */
   readonly rateLimitPerSecond: number;
   readonly rateLimitBurst: number;

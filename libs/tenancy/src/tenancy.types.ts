@@ -37,6 +37,11 @@ export interface Tenant {
   readonly metric: MetricName;
   /** When the previous tenant with this id was deleted (epoch ms); older tokens are refused. */
   readonly supersedesDeletedAt: number | null;
+  /**
+   * The replica (gateway process and its data directory) that holds an embedded tenant's
+   * records; null for server backends, which every replica reaches.
+   */
+  readonly owner: string | null;
   readonly createdAt: number;
   readonly updatedAt: number;
 }

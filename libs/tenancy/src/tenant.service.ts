@@ -1,13 +1,7 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  BadRequestError,
-  ConflictError,
-  NotFoundError,
-  SqlDatabase,
-  UnprocessableError,
-} from '@vecgate/core';
+import { BadRequestError, ConflictError, NotFoundError, UnprocessableError } from '@vecgate/core';
 import {
   BackendAdmin,
   MAX_DIMENSION,
@@ -16,7 +10,9 @@ import {
   TIER_PATTERN,
   TenantScope,
 } from '@vecgate/isolation';
-import { KeyedMutex } from './keyed-mutex';
+import { assertServedHere } from './replica-ownership';
+import { DeleteOutcome, TenantDeletion } from './tenant-deletion';
+import { heartbeat, TenantLocks } from './tenant-locks';
 import { TenantRegistry } from './registry/tenant-registry';
 import { ListPage, TenantRegistryRepository } from './registry/tenant-registry.repository';
 import { TENANCY_OPTIONS, TenancyOptions } from './tenancy.options';
@@ -29,11 +25,6 @@ import {
 } from './tenancy.types';
 
 export type CreateOutcome = { readonly tenant: Tenant; readonly created: boolean };
-
-/** Rows left in a transient state longer than this by another replica are taken over. */
-const RECOVERY_GRACE_MS = 60_000;
-/** How often a creation in progress refreshes its row (well under the recovery grace). */
-const HEARTBEAT_MS = 15_000;
 const LIVE: readonly TenantStatus[] = ['active', 'suspended'];
 const WAIT_FOR_PEER_CREATE_MS = 10_000;
 
@@ -43,24 +34,26 @@ const WAIT_FOR_PEER_CREATE_MS = 10_000;
  * start-up recovery finishes or rolls back anything a crash interrupted.
  */
 @Injectable()
-export class TenantService implements OnApplicationBootstrap {
+export class TenantService {
   private readonly logger = new Logger(TenantService.name);
-  private readonly locks = new KeyedMutex();
 
   constructor(
     private readonly repository: TenantRegistryRepository,
     private readonly registry: TenantRegistry,
     private readonly backends: BackendAdmin,
     private readonly policy: PlacementPolicy,
-    private readonly sql: SqlDatabase,
+    private readonly locks: TenantLocks,
+    private readonly deletion: TenantDeletion,
     @Inject(TENANCY_OPTIONS) private readonly options: TenancyOptions,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
-    await this.recover();
+  get replicaId(): string {
+    return this.options.replicaId;
   }
 
+  /** The scope of a tenant this replica serves; 421 for an embedded tenant another one holds. */
   scopeOf(tenant: Tenant): TenantScope {
+    assertServedHere(tenant, this.options.replicaId);
     return scopeOfTenant(tenant);
   }
 
@@ -90,6 +83,8 @@ export class TenantService implements OnApplicationBootstrap {
         dimension: spec.dimension,
         metric: spec.metric,
         supersedesDeletedAt: await this.repository.latestDeletion(spec.id),
+        // An embedded tenant's records are files of this replica's data directory.
+        owner: placement.backend === 'embedded' ? this.options.replicaId : null,
         createdAt: now,
         updatedAt: now,
       };
@@ -100,16 +95,14 @@ export class TenantService implements OnApplicationBootstrap {
       }
       // A heartbeat while provisioning runs (a dedicated index can take minutes), so another
       // replica's start-up recovery never mistakes this creation for an abandoned one.
-      const heartbeat = setInterval(() => {
-        this.repository.touch(uid, Date.now()).catch(() => undefined);
-      }, HEARTBEAT_MS);
+      const timer = heartbeat((at) => this.repository.touch(uid, at));
       try {
         await this.backends.provision(this.scopeOf(tenant));
       } catch (err) {
         await this.rollBack(tenant);
         throw err;
       } finally {
-        clearInterval(heartbeat);
+        clearInterval(timer);
       }
       const active = await this.repository.update(
         uid,
@@ -172,34 +165,9 @@ export class TenantService implements OnApplicationBootstrap {
     });
   }
 
-  /**
-   * Deletes a tenant: marks it deleting (every replica stops serving it within the staleness
-   * bound, which this waits out), erases and verifies every place, then tombstones the id.
-   */
-  async delete(id: string, deletedBy: string): Promise<void> {
-    await this.locks.run(id, async () => {
-      const tenant = await this.get(id);
-      const marked = await this.repository.update(
-        tenant.uid,
-        [...LIVE, 'deleting'],
-        { status: 'deleting' },
-        Date.now(),
-      );
-      if (!marked) throw new NotFoundError(`tenant ${id} does not exist`);
-      await this.registry.changed(id);
-      // With several replicas: until the staleness bound has passed, another replica may still
-      // admit requests for this tenant, and a request it admitted may run for the grace after.
-      if (this.registry.stalenessBoundMs > 0) {
-        await sleep(this.registry.stalenessBoundMs + this.options.deleteGraceMs);
-      }
-      await this.finishDeletion(marked, deletedBy);
-    });
-  }
-
-  private async finishDeletion(tenant: Tenant, deletedBy: string): Promise<void> {
-    await this.backends.erase(this.scopeOf(tenant));
-    await this.repository.tombstone(tenant, Date.now(), deletedBy);
-    await this.registry.changed(tenant.id);
+  /** Deletes a tenant (see TenantDeletion): 204 at once alone, 202 with replicas. */
+  delete(id: string, deletedBy: string): Promise<DeleteOutcome> {
+    return this.deletion.delete(id, deletedBy);
   }
 
   private async repeat(
@@ -246,25 +214,24 @@ export class TenantService implements OnApplicationBootstrap {
   }
 
   /**
-   * Finishes what a crash interrupted: a tenant still provisioning was never acknowledged, so
-   * it is rolled back; a tenant still deleting is erased and tombstoned.
+   * Finishes what a crash interrupted, for one tenant left in a transient state: one still
+   * provisioning was never acknowledged, so it is rolled back; one still deleting is erased
+   * and tombstoned.
    */
-  async recover(): Promise<void> {
-    const before = Date.now() - (this.sql.dialect === 'postgres' ? RECOVERY_GRACE_MS : 0);
-    for (const status of ['provisioning', 'deleting'] as TenantStatus[]) {
-      for (const tenant of await this.repository.findByStatus(status, before)) {
-        await this.locks.run(tenant.id, async () => {
-          this.logger.warn(`recovering tenant ${tenant.id} left ${status}`);
-          if (status === 'provisioning') {
-            await this.backends.erase(this.scopeOf(tenant));
-            await this.repository.remove(tenant.uid);
-          } else {
-            await this.finishDeletion(tenant, 'recovery');
-          }
-          await this.registry.changed(tenant.id);
-        });
+  async resume(tenant: Tenant): Promise<void> {
+    await this.locks.run(tenant.id, async () => {
+      const now = await this.repository.findById(tenant.id);
+      // Finished or taken over since it was listed.
+      if (!now || now.uid !== tenant.uid || now.status !== tenant.status) return;
+      this.logger.warn(`recovering tenant ${tenant.id} left ${tenant.status}`);
+      if (tenant.status === 'provisioning') {
+        await this.backends.erase(this.scopeOf(tenant));
+        await this.repository.remove(tenant.uid);
+      } else {
+        await this.deletion.finish(tenant, 'recovery');
       }
-    }
+      await this.registry.changed(tenant.id);
+    });
   }
 }
 

@@ -4,13 +4,15 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { AuditOptions } from '@vecgate/audit';
-import { makePrivateDirectory } from '@vecgate/core';
-import type { IsolationOptions } from '@vecgate/isolation';
+import { makePrivateDirectory, type SqlTimeouts } from '@vecgate/core';
+import type { BackendName, IsolationOptions } from '@vecgate/isolation';
 import type { HmacKey, TenancyOptions } from '@vecgate/tenancy';
 import { loadMilvusOptions } from './backends/milvus.env';
 import { loadPineconeOptions } from './backends/pinecone.env';
 import { loadQdrantOptions } from './backends/qdrant.env';
+import { dataDirProblem, replicaIdOf } from './data-dir';
 import { dataDirExposure } from './data-dir-check';
+import { placementProblems } from './placement.env';
 import { GatewayEnv } from './gateway.env';
 
 export class ConfigError extends Error {
@@ -35,6 +37,9 @@ export interface GatewayConfig {
   };
   readonly metrics: { readonly port: number | null; readonly host: string };
   readonly databaseUrl?: string;
+  readonly databaseTimeouts: SqlTimeouts;
+  /** Each readiness check answers within this, whatever its dependency does. */
+  readonly readinessTimeoutMs: number;
   readonly tenancy: TenancyOptions;
   readonly isolation: IsolationOptions;
   readonly audit: AuditOptions;
@@ -76,10 +81,16 @@ export function loadGatewayConfig(source: NodeJS.ProcessEnv): GatewayConfig {
   const qdrant = loadQdrantOptions(source);
   const pinecone = loadPineconeOptions(source);
   problems.push(...milvus.problems, ...qdrant.problems, ...pinecone.problems);
+  const enabled = new Set<BackendName>(['embedded']);
+  if (milvus.options) enabled.add('milvus');
+  if (qdrant.options) enabled.add('qdrant');
+  if (pinecone.options) enabled.add('pinecone');
+  problems.push(...placementProblems(env.PLACEMENT_POLICY, env.DEFAULT_TIER, enabled));
+  const dataDir = resolve(env.DATA_DIR);
+  const dirProblem = dataDirProblem(dataDir);
+  if (dirProblem) problems.push(dirProblem);
   if (problems.length > 0) throw new ConfigError(problems);
 
-  const dataDir = resolve(env.DATA_DIR);
-  makePrivateDirectory(dataDir);
   // Checked before anything opens a file there; the DataDirCheck provider logs a warning.
   const exposure = dataDirExposure(dataDir);
   if (exposure !== undefined && env.DATA_DIR_PERMISSIONS === 'refuse') {
@@ -114,6 +125,12 @@ export function loadGatewayConfig(source: NodeJS.ProcessEnv): GatewayConfig {
     },
     metrics: { port: metricsPort, host: env.METRICS_HOST },
     databaseUrl: env.DATABASE_URL,
+    databaseTimeouts: {
+      connectMs: env.DATABASE_CONNECT_TIMEOUT_MS,
+      statementMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
+      idleMs: env.DATABASE_IDLE_TIMEOUT_MS,
+    },
+    readinessTimeoutMs: env.READINESS_TIMEOUT_MS,
     tenancy: {
       hmacKeys,
       issuer: env.JWT_ISSUER,
@@ -133,6 +150,7 @@ export function loadGatewayConfig(source: NodeJS.ProcessEnv): GatewayConfig {
       maxTokenTtlSeconds: env.MAX_TOKEN_TTL,
       cacheTtlMs: env.TENANT_CACHE_TTL_MS,
       deleteGraceMs: env.TENANT_DELETE_GRACE_MS,
+      replicaId: replicaIdOf(dataDir),
       rateLimitPerSecond: env.RATE_LIMIT_RPS,
       rateLimitBurst: env.RATE_LIMIT_BURST,
       unauthenticatedPerSecond: env.UNAUTH_RATE_LIMIT_RPS,

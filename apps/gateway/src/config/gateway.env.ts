@@ -106,6 +106,29 @@ export class GatewayEnv {
   })
   DATABASE_URL?: string;
 
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  DATABASE_CONNECT_TIMEOUT_MS = 5000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(300_000)
+  DATABASE_STATEMENT_TIMEOUT_MS = 10_000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  DATABASE_IDLE_TIMEOUT_MS = 30_000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(4000)
+  READINESS_TIMEOUT_MS = 2000;
+
   @IsString()
   PLACEMENT_POLICY =
     'enterprise=embedded:database,premium=embedded:collection,standard=embedded:partition_key';

@@ -1,16 +1,6 @@
+import { Body, Controller, Delete, Get, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  Param,
-  Patch,
-  Post,
-  Query,
-  Res,
-} from '@nestjs/common';
-import {
+  ApiAcceptedResponse,
   ApiBearerAuth,
   ApiCreatedResponse,
   ApiNoContentResponse,
@@ -109,24 +99,35 @@ export class AdminTenantsController {
   }
 
   @Delete(':id')
-  @HttpCode(204)
   @Roles('platform_admin')
   @Audited('admin.tenant.delete')
   @ApiOperation({
     summary: 'Delete a tenant and erase every record of it',
     description:
-      'Role: platform_admin. Answers 204 once every place of the tenant is erased and verified; the id is then ' +
-      'tombstoned, so tokens issued before the deletion are refused even if the id is reused.',
+      'Role: platform_admin. On a registry of its own (SQLite) answers 204 once every place of the tenant is ' +
+      'erased and verified. With replicas (PostgreSQL) every replica must first stop serving the tenant ' +
+      '(TENANT_CACHE_TTL_MS + TENANT_DELETE_GRACE_MS), so it answers 202 with the tenant in status `deleting` ' +
+      'and a Location to poll: GET answers 200 `deleting` until the verified erasure is done, then 404. Either ' +
+      'way the id is then tombstoned, so tokens issued before the deletion are refused even if the id is reused. ' +
+      'An embedded tenant is deleted only through the replica that holds it (421 elsewhere).',
   })
-  @ApiNoContentResponse()
-  @ApiProblems(401, 403, 404, 503)
+  @ApiNoContentResponse({ description: 'Erased and verified' })
+  @ApiAcceptedResponse({ type: TenantDto, description: 'Marked deleting; erasure under way' })
+  @ApiProblems(401, 403, 404, 421, 503)
   async delete(
     @Param('id') id: string,
     @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
     @RequestStateParam() state: RequestState,
-  ): Promise<void> {
+  ): Promise<TenantDto | undefined> {
     const tenant = await this.tenants.get(id);
     state.targetTenantUid = tenant.uid;
-    await this.tenants.delete(id, principal.subject);
+    const { tenant: marked, erased } = await this.tenants.delete(id, principal.subject);
+    if (erased) {
+      void reply.status(204);
+      return undefined;
+    }
+    void reply.status(202).header('location', `/v1/admin/tenants/${marked.id}`);
+    return TenantDto.of(marked);
   }
 }

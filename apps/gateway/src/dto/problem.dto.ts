@@ -21,6 +21,7 @@ const DESCRIPTIONS: Record<number, string> = {
   409: 'Conflict',
   413: 'Body or batch too large',
   415: 'Content type is not application/json',
+  421: 'An embedded tenant held by another gateway replica (reason tenant_on_other_replica)',
   422: 'Well-formed but unacceptable (wrong dimension, unmapped vector space)',
   429: 'Tenant rate limit exceeded (Retry-After)',
   502: 'The backend refused or failed the call',

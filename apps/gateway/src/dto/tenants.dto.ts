@@ -69,6 +69,12 @@ export class TenantDto {
   location!: Record<string, string>;
   @ApiProperty({ example: 3 }) dimension!: number;
   @ApiProperty({ enum: METRICS }) metric!: string;
+  @ApiPropertyOptional({
+    example: '0b6f3c1e-5d2a-4c8e-9f1b-7a3d2e4c6b8a',
+    description:
+      'Embedded tenants only: the gateway replica (DATA_DIR/replica-id) that holds its records and alone serves it',
+  })
+  replica?: string;
   @ApiProperty({ example: '2026-11-27T10:00:00.000Z' }) createdAt!: string;
   @ApiProperty({ example: '2026-11-27T10:00:00.000Z' }) updatedAt!: string;
 
@@ -83,6 +89,7 @@ export class TenantDto {
       location: { ...tenant.placement.location },
       dimension: tenant.dimension,
       metric: tenant.metric,
+      ...(tenant.owner !== null ? { replica: tenant.owner } : {}),
       createdAt: new Date(tenant.createdAt).toISOString(),
       updatedAt: new Date(tenant.updatedAt).toISOString(),
     };

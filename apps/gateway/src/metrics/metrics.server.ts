@@ -39,7 +39,17 @@ export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutd
       );
     });
     await new Promise<void>((resolve, reject) => {
-      this.server?.once('error', reject).listen(port, host, () => resolve());
+      this.server
+        ?.once('error', (err: NodeJS.ErrnoException) =>
+          reject(
+            new Error(
+              `METRICS_PORT: cannot listen on ${host}:${port} (${err.code ?? err.message}); ` +
+                'choose a free port, or METRICS_PORT=off',
+              { cause: err },
+            ),
+          ),
+        )
+        .listen(port, host, () => resolve());
     });
     this.logger.log(`metrics on http://${host}:${port}/metrics`);
   }

@@ -126,3 +126,16 @@ export class CapacityError extends VecgateError {
     super(message, { reason: `limit:${limit}` });
   }
 }
+
+/**
+ * The request reached a gateway replica that does not hold the tenant: an embedded tenant's
+ * records live in one replica's data directory. Not retried by SDKs (4xx); route the tenant to
+ * its replica.
+ */
+export class MisdirectedError extends VecgateError {
+  readonly status = 421;
+  readonly title = 'Misdirected Request';
+  constructor(message: string, reason: string) {
+    super(message, { reason });
+  }
+}

@@ -10,6 +10,10 @@ export class MetricsService {
   readonly registry = new Registry();
 
   constructor() {
+    // Node's default metrics already start with `process_` or `nodejs_`.
+    collectDefaultMetrics({ register: this.registry, prefix: 'vecgate_' });
+    // The names of 0.1 (`vecgate_process_process_cpu_seconds_total`, a doubled prefix), kept
+    // for one release so dashboards can move; removed in 0.3.
     collectDefaultMetrics({ register: this.registry, prefix: 'vecgate_process_' });
   }
 

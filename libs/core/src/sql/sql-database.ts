@@ -8,20 +8,13 @@ import {
   SqliteDialect,
   sql,
 } from 'kysely';
-import { Client, Pool, types as pgTypes } from 'pg';
-import { SqlDialectName, SqlOptions } from './sql.options';
+import { Pool } from 'pg';
+import { PgListener, Unsubscribe } from './pg-listener';
+import { redactDatabaseUrl } from './pg-faults';
+import { pgClientConfig, ResilientPgPool } from './pg-pool';
+import { DEFAULT_SQL_TIMEOUTS, SqlDialectName, SqlOptions, SqlTimeouts } from './sql.options';
 import { SqliteCommitWorker } from './sqlite-commit-worker';
 import { openSqliteFile } from './sqlite-file';
-
-type Unsubscribe = () => Promise<void>;
-
-/** int8 and numeric come back from pg as strings; every such column here holds epoch ms or counts. */
-const pgTypeParsers = {
-  getTypeParser(oid: number, format?: 'text' | 'binary'): (value: string) => unknown {
-    if (oid === 20 || oid === 1700) return (value: string) => Number(value);
-    return pgTypes.getTypeParser(oid, format) as (value: string) => unknown;
-  },
-};
 
 /**
  * The one SQL connection of the process (tenant registry, audit store). Each library owns its
@@ -29,33 +22,85 @@ const pgTypeParsers = {
  */
 export class SqlDatabase {
   private readonly logger = new Logger(SqlDatabase.name);
-  private readonly listeners = new Set<Client>();
+  private readonly listener?: PgListener;
 
   private constructor(
     private readonly raw: Kysely<object>,
     readonly dialect: SqlDialectName,
     private readonly databaseUrl: string | undefined,
+    private readonly timeouts: SqlTimeouts,
+    /** Called when the database is back after an outage: caches may have missed changes. */
+    private readonly reconnectHandlers = new Set<() => void>(),
     private readonly committer?: SqliteCommitWorker,
-  ) {}
+  ) {
+    if (dialect === 'postgres' && databaseUrl)
+      this.listener = new PgListener(databaseUrl, timeouts);
+  }
 
   static open(options: SqlOptions): SqlDatabase {
     const url = options.databaseUrl;
+    const timeouts = options.timeouts ?? DEFAULT_SQL_TIMEOUTS;
     if (url && /^postgres(ql)?:\/\//.test(url)) {
-      const pool = new Pool({ connectionString: url, max: 10, types: pgTypeParsers });
+      const handlers = new Set<() => void>();
+      const pool = new ResilientPgPool(url, timeouts, () => handlers.forEach((h) => h()));
       return new SqlDatabase(
         new Kysely({ dialect: new PostgresDialect({ pool }) }),
         'postgres',
         url,
+        timeouts,
+        handlers,
       );
     }
     if (url) throw new Error('DATABASE_URL must start with postgres:// or postgresql://');
-    const database = openSqliteFile(options.sqliteFile);
+    let database;
+    try {
+      database = openSqliteFile(options.sqliteFile);
+    } catch (err) {
+      // SQLite says only "unable to open database file": name the file and the setting.
+      throw new Error(
+        `DATA_DIR: cannot open ${options.sqliteFile} (${(err as Error).message}); ` +
+          'check that the directory and the file belong to the user the gateway runs as',
+        { cause: err },
+      );
+    }
     return new SqlDatabase(
       new Kysely({ dialect: new SqliteDialect({ database }) }),
       'sqlite',
       undefined,
+      timeouts,
+      undefined,
       new SqliteCommitWorker(options.sqliteFile),
     );
+  }
+
+  /** Registers work to run when the database answers again after an outage. */
+  onReconnect(handler: () => void): () => void {
+    this.reconnectHandlers.add(handler);
+    return () => this.reconnectHandlers.delete(handler);
+  }
+
+  /**
+   * Start-up check: the database answers within the connect timeout. A refused, unknown or hung
+   * server fails here with a message naming DATABASE_URL instead of hanging or crashing later.
+   */
+  async verify(): Promise<void> {
+    if (this.dialect !== 'postgres' || !this.databaseUrl) return;
+    const bound = this.timeouts.connectMs + this.timeouts.statementMs;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${bound} ms`)), bound);
+    });
+    try {
+      await Promise.race([this.ping(), timeout]);
+    } catch (err) {
+      const cause = (err as { cause?: Error }).cause ?? (err as Error);
+      throw new Error(
+        `DATABASE_URL: cannot use the PostgreSQL database at ${redactDatabaseUrl(this.databaseUrl)}: ${describe(cause)}`,
+        { cause: err },
+      );
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** The connection viewed through a library's own table types. */
@@ -63,17 +108,46 @@ export class SqlDatabase {
     return this.raw as unknown as Kysely<Tables>;
   }
 
-  /** Runs a library's migrations, tracked in a table of its own so libraries stay independent. */
+  /**
+   * Runs a library's migrations, tracked in a table of its own so libraries stay independent.
+   * On PostgreSQL through a connection of their own without the statement bounds of request
+   * work: an index built on a large audit table may rightly take minutes.
+   */
   async migrate(owner: string, migrations: Record<string, Migration>): Promise<void> {
+    if (this.dialect !== 'postgres' || !this.databaseUrl) {
+      await this.runMigrations(this.raw, owner, migrations);
+      return;
+    }
+    const pool = new Pool({
+      ...pgClientConfig(this.databaseUrl, this.timeouts),
+      statement_timeout: undefined,
+      query_timeout: undefined,
+      max: 1,
+    });
+    // A connection lost while idle must not kill the process; the migration itself fails.
+    pool.on('error', (err) => this.logger.warn(`migration connection lost: ${err.message}`));
+    const unbounded = new Kysely<object>({ dialect: new PostgresDialect({ pool }) });
+    try {
+      await this.runMigrations(unbounded, owner, migrations);
+    } finally {
+      await unbounded.destroy();
+    }
+  }
+
+  private async runMigrations(
+    db: Kysely<object>,
+    owner: string,
+    migrations: Record<string, Migration>,
+  ): Promise<void> {
     // Pin the bookkeeping tables to the current schema: left to itself the migrator can find
     // another schema's tables of the same name on PostgreSQL.
     const schema =
       this.dialect === 'postgres'
-        ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(this.raw))
-            .rows[0]?.schema
+        ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]
+            ?.schema
         : undefined;
     const migrator = new Migrator({
-      db: this.raw,
+      db,
       provider: { getMigrations: () => Promise.resolve(migrations) },
       migrationTableName: `vg_migrations_${owner}`,
       migrationLockTableName: `vg_migrations_${owner}_lock`,
@@ -113,57 +187,34 @@ export class SqlDatabase {
   }
 
   /**
-   * Listens on a PostgreSQL channel with a dedicated connection that reconnects on failure;
-   * `onReconnect` lets the caller drop caches that may have missed notifications.
+   * Listens on a PostgreSQL channel (see PgListener); `onReconnect` also runs when the pool
+   * sees the database again after an outage. A no-op on SQLite, which has one process.
    */
   async listen(
     channel: string,
     onMessage: (payload: string) => void,
     onReconnect: () => void,
   ): Promise<Unsubscribe> {
-    if (this.dialect !== 'postgres' || !this.databaseUrl) return () => Promise.resolve();
-    if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`invalid channel name ${channel}`);
-    let stopped = false;
-    let current: Client | undefined;
-    const connect = async (): Promise<void> => {
-      const client = new Client({ connectionString: this.databaseUrl });
-      client.on('notification', (message) => {
-        if (message.channel === channel) onMessage(message.payload ?? '');
-      });
-      client.on('error', (err) => {
-        this.logger.warn(`listen connection lost: ${err.message}`);
-        this.listeners.delete(client);
-        void client.end().catch(() => undefined);
-        if (!stopped) setTimeout(() => void reconnect(), 1000).unref();
-      });
-      await client.connect();
-      await client.query(`LISTEN ${channel}`);
-      current = client;
-      this.listeners.add(client);
-    };
-    const reconnect = async (): Promise<void> => {
-      try {
-        await connect();
-        onReconnect();
-      } catch (err) {
-        this.logger.warn(`listen reconnect failed: ${(err as Error).message}`);
-        if (!stopped) setTimeout(() => void reconnect(), 2000).unref();
-      }
-    };
-    await connect();
+    if (!this.listener) return () => Promise.resolve();
+    const forget = this.onReconnect(onReconnect);
+    const stop = await this.listener.listen(channel, onMessage, onReconnect);
     return async () => {
-      stopped = true;
-      if (current) {
-        this.listeners.delete(current);
-        await current.end().catch(() => undefined);
-      }
+      forget();
+      await stop();
     };
   }
 
   async close(): Promise<void> {
-    for (const client of this.listeners) await client.end().catch(() => undefined);
-    this.listeners.clear();
+    await this.listener?.close();
     await this.committer?.close();
     await this.raw.destroy();
   }
+}
+
+/** A connection error in words an operator can act on (pg's own are often just a code). */
+function describe(err: Error): string {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && !err.message.includes(code)
+    ? `${code} ${err.message}`
+    : err.message;
 }

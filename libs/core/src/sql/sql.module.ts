@@ -26,8 +26,16 @@ export class SqlModule {
         {
           provide: SqlDatabase,
           inject: options.inject ?? [],
-          useFactory: async (...args: never[]) =>
-            SqlDatabase.open(await options.useFactory(...args)),
+          useFactory: async (...args: never[]) => {
+            const database = SqlDatabase.open(await options.useFactory(...args));
+            try {
+              await database.verify();
+            } catch (err) {
+              await database.close();
+              throw err;
+            }
+            return database;
+          },
         },
         SqlLifecycle,
       ],

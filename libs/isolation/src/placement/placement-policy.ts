@@ -25,34 +25,48 @@ export class PlacementPolicy {
     readonly defaultTier: string,
   ) {}
 
-  /** Parses the policy text; the error names the entry at fault. */
+  /** Parses the policy text; the error names every entry at fault. */
   static parse(text: string): Map<string, PlacementRule> {
+    const { rules, problems } = PlacementPolicy.check(text);
+    if (problems.length > 0) throw new Error(problems.join('; '));
+    return rules;
+  }
+
+  /** The rules of the policy text and one problem per entry at fault (all of them, not the first). */
+  static check(text: string): { rules: Map<string, PlacementRule>; problems: string[] } {
     const rules = new Map<string, PlacementRule>();
+    const problems: string[] = [];
     for (const entry of text
       .split(',')
       .map((e) => e.trim())
       .filter(Boolean)) {
       const match = /^([^=]+)=([^:]+):(.+)$/.exec(entry);
-      if (!match) throw new Error(`entry "${entry}" is not tier=backend:strategy`);
+      if (!match) {
+        problems.push(`entry "${entry}" is not tier=backend:strategy`);
+        continue;
+      }
       const [tier = '', backend = '', strategy = ''] = match.slice(1).map((part) => part.trim());
+      const before = problems.length;
       if (!TIER_PATTERN.test(tier)) {
-        throw new Error(`entry "${entry}": tier "${tier}" must match ${TIER_PATTERN.source}`);
+        problems.push(`entry "${entry}": tier "${tier}" must match ${TIER_PATTERN.source}`);
       }
       if (!(BACKENDS as readonly string[]).includes(backend)) {
-        throw new Error(
+        problems.push(
           `entry "${entry}": unknown backend "${backend}" (one of ${BACKENDS.join(', ')})`,
         );
       }
       if (!(STRATEGIES as readonly string[]).includes(strategy)) {
-        throw new Error(
+        problems.push(
           `entry "${entry}": unknown strategy "${strategy}" (one of ${STRATEGIES.join(', ')})`,
         );
       }
-      if (rules.has(tier)) throw new Error(`entry "${entry}": tier "${tier}" appears twice`);
-      rules.set(tier, { backend: backend as BackendName, strategy: strategy as StrategyName });
+      if (rules.has(tier)) problems.push(`entry "${entry}": tier "${tier}" appears twice`);
+      if (problems.length === before) {
+        rules.set(tier, { backend: backend as BackendName, strategy: strategy as StrategyName });
+      }
     }
-    if (rules.size === 0) throw new Error('the policy has no entries');
-    return rules;
+    if (rules.size === 0 && problems.length === 0) problems.push('the policy has no entries');
+    return { rules, problems };
   }
 
   entries(): [string, PlacementRule][] {

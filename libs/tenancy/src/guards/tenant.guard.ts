@@ -1,8 +1,10 @@
-import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { UnauthorizedError } from '@vecgate/core';
 import { TenantRegistry } from '../registry/tenant-registry';
-import { Principal, scopeOfTenant, Tenant } from '../tenancy.types';
+import { assertServedHere } from '../replica-ownership';
+import { TENANCY_OPTIONS, TenancyOptions } from '../tenancy.options';
+import { Principal, scopeOfTenant, Tenant, TENANT_ID_PATTERN } from '../tenancy.types';
 import { IS_PUBLIC_KEY } from './access.decorators';
 import { RequestBudgets } from './request-budgets';
 import { ReservedKeys } from './reserved-keys';
@@ -17,12 +19,17 @@ import { TenantRequest } from './tenant-request';
  */
 @Injectable()
 export class TenantGuard implements CanActivate {
+  private readonly replicaId: string;
+
   constructor(
     private readonly reflector: Reflector,
     private readonly registry: TenantRegistry,
     private readonly reserved: ReservedKeys,
     private readonly budgets: RequestBudgets,
-  ) {}
+    @Inject(TENANCY_OPTIONS) options: TenancyOptions,
+  ) {
+    this.replicaId = options.replicaId;
+  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
@@ -35,12 +42,29 @@ export class TenantGuard implements CanActivate {
       request.vg.tenantUid = tenant.uid;
       request.scope = scopeOfTenant(tenant);
       this.budgets.admitTenant(request, tenant);
+      // An embedded tenant of another replica: 421 naming its replica, never another table.
+      assertServedHere(tenant, this.replicaId);
     }
+    await this.recordTargetUid(request);
     // After resolution, so the refusal lands in the caller's own tenant audit view.
     this.reserved.assertNoTenantHeaders(request.headers);
     this.reserved.assertNone(request.query, 'query');
     this.reserved.assertNone(request.body, 'body');
     return true;
+  }
+
+  /**
+   * An admin route about a tenant (`{id}` in its path) records that tenant's uid on its audit
+   * event, so the tenant's own trail shows everything done to it (tokens minted for it by a
+   * platform admin included). Only once the rights check passed: a refused attempt against a
+   * tenant names it in the path, which anyone can write, and stays out of that tenant's trail.
+   */
+  private async recordTargetUid(request: TenantRequest): Promise<void> {
+    const target = request.vg.targetTenant;
+    if (target === undefined || request.vg.targetTenantUid !== undefined) return;
+    if (!TENANT_ID_PATTERN.test(target)) return;
+    const tenant = await this.registry.get(target);
+    if (tenant && tenant.status !== 'provisioning') request.vg.targetTenantUid = tenant.uid;
   }
 
   /** A token naming no live tenant is refused like a bad token: charged to its address. */

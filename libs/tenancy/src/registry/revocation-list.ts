@@ -30,7 +30,8 @@ export class RevocationList implements OnModuleInit, OnApplicationShutdown {
     this.unlisten = await this.sql.listen(
       CHANNEL,
       (payload) => payload.split(',').forEach((jti) => jti && this.remember(jti)),
-      () => void this.reload(),
+      // A reload that fails (the database is away again) is retried by the periodic one.
+      () => void this.reload().catch(() => undefined),
     );
     // Reloading also forgets expired revocations, so the set stays small.
     this.timer = setInterval(

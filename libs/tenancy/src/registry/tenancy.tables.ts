@@ -11,6 +11,8 @@ export interface TenantRow {
   dimension: number;
   metric: string;
   supersedes_deleted_at: number | null;
+  /** Replica id of the gateway whose data directory holds an embedded tenant; null otherwise. */
+  owner: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -95,6 +97,11 @@ export const tenancyMigrations: Record<string, Migration> = {
         .columns(['revoked_at', 'expires_at'])
         .where(sql.ref('revoked_at'), 'is not', null)
         .execute();
+    },
+  },
+  '0110_embedded_owner': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema.alterTable('vg_tenants').addColumn('owner', 'varchar(64)').execute();
     },
   },
   '0120_token_lineage': {

@@ -106,6 +106,21 @@ export class TenantRegistryRepository {
     return row ? toTenant(row) : undefined;
   }
 
+  /**
+   * Gives this replica the embedded tenants recorded before owners were: on a shared registry
+   * the first replica to start after the upgrade takes them (start the one holding their data
+   * first). Returns how many were claimed.
+   */
+  async claimUnowned(owner: string): Promise<number> {
+    const result = await this.db
+      .updateTable('vg_tenants')
+      .set({ owner })
+      .where('owner', 'is', null)
+      .where('backend', '=', 'embedded')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
   /** Marks a provisioning tenant as still being worked on, so no recovery takes it over. */
   async touch(uid: string, now: number): Promise<void> {
     await this.db
@@ -149,6 +164,7 @@ function toTenant(row: TenantRow): Tenant {
     metric: row.metric as MetricName,
     supersedesDeletedAt:
       row.supersedes_deleted_at === null ? null : Number(row.supersedes_deleted_at),
+    owner: row.owner ?? null,
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };
@@ -166,6 +182,7 @@ function toRow(t: Tenant): TenantRow {
     dimension: t.dimension,
     metric: t.metric,
     supersedes_deleted_at: t.supersedesDeletedAt,
+    owner: t.owner,
     created_at: t.createdAt,
     updated_at: t.updatedAt,
   };

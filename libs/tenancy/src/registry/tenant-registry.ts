@@ -73,10 +73,18 @@ export class TenantRegistry implements OnModuleInit, OnApplicationShutdown {
     return tenant;
   }
 
-  /** Called after every change: drops the entry here and tells the other replicas. */
+  /**
+   * Called after every change: drops the entry here and tells the other replicas. The change
+   * is committed by then, so a notification that cannot be sent (the database just went away)
+   * does not turn it into an error: the other replicas see it within `cacheTtlMs` anyway.
+   */
   async changed(id: string): Promise<void> {
     this.invalidate(id);
-    await this.sql.notify(CHANNEL, id);
+    try {
+      await this.sql.notify(CHANNEL, id);
+    } catch (err) {
+      this.logger.warn(`could not announce the change of tenant ${id}: ${(err as Error).message}`);
+    }
   }
 
   private invalidate(id: string): void {
