@@ -59,7 +59,7 @@ describe("a tenant's audit trail holds every admin action on it", () => {
       ['get-acme', 'admin.tenant.get'],
     ]) {
       expect(trail).toContainEqual(
-        expect.objectContaining({ requestId, action, targetTenantUid: acme.uid }),
+        expect.objectContaining({ clientRequestId: requestId, action, targetTenantUid: acme.uid }),
       );
     }
   });

@@ -1,4 +1,5 @@
 import { BackendAdmin } from '@vecgate/isolation';
+import { eventually } from '../support/eventually';
 import { startGateway, TestGateway } from '../support/test-gateway';
 
 /**
@@ -24,7 +25,8 @@ describe('readiness with a hung backend', () => {
   afterAll(() => gw.close(true));
 
   it('answers 503 naming the hung check within READINESS_TIMEOUT_MS, and never piles up probes', async () => {
-    expect((await gw.http.get('/health/ready')).status).toBe(200);
+    // A loaded machine can miss the 300 ms bound now and then even when nothing hangs.
+    await eventually(5000, async () => (await gw.http.get('/health/ready')).status === 200);
     hung = true;
     const timings: number[] = [];
     for (let i = 0; i < 3; i++) {
