@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
 import { AuditModule } from '@vecgate/audit';
@@ -20,7 +20,9 @@ import { SearchController } from './controllers/search.controller';
 import { VectorsController } from './controllers/vectors.controller';
 import { HealthController } from './health/health.controller';
 import { HttpPipeline } from './http/http-pipeline';
+import { MemoryGuard } from './http/memory-guard';
 import { ProblemFilter } from './http/problem.filter';
+import { RequestGovernor } from './http/request-governor.interceptor';
 import { GatewayValidationPipe } from './http/validation.pipe';
 import { MetricsServer } from './metrics/metrics.server';
 
@@ -74,7 +76,7 @@ export class AppModule {
         }),
         TenancyModule.forRootAsync({ ...fromConfig, useFactory: (c: GatewayConfig) => c.tenancy }),
         AuditModule.forRootAsync({ ...fromConfig, useFactory: (c: GatewayConfig) => c.audit }),
-        SearchModule,
+        SearchModule.forRoot({ quotas: config.quotas }),
         TerminusModule,
       ],
       controllers: [
@@ -92,7 +94,14 @@ export class AppModule {
         { provide: APP_GUARD, useExisting: TenantGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
         { provide: APP_PIPE, useClass: GatewayValidationPipe },
+        { provide: APP_INTERCEPTOR, useExisting: RequestGovernor },
+        RequestGovernor,
         HttpPipeline,
+        {
+          provide: MemoryGuard,
+          inject: [GATEWAY_CONFIG],
+          useFactory: (c: GatewayConfig) => new MemoryGuard(c.http.memoryGuardPercent),
+        },
         MetricsServer,
       ],
     };

@@ -3,6 +3,8 @@ export const LIMITS = {
   maxBatch: 1000,
   maxDeleteIds: 1000,
   maxTopK: 1000,
+  /** topK × dimension of one answer with `includeValues`: about 10 MB of JSON at most. */
+  maxAnswerFloats: 1_000_000,
   maxIdLength: 512,
   maxMetadataBytes: 16_384,
   maxMetadataKeys: 64,
