@@ -1,9 +1,12 @@
-import { DeadlineExceededError } from '@vecgate/core';
+import { DeadlineExceededError, VecgateError } from '@vecgate/core';
 import type { CallOptions } from './vector.types';
 
-/** The error a call stops with once its signal is aborted: the signal's reason when it is one. */
+/**
+ * The error a call stops with once its signal is aborted: the reason the gateway gave (the
+ * deadline), or a DeadlineExceededError for any other abort (the client left: no one reads it).
+ */
 export function abortError(signal: AbortSignal): Error {
-  return signal.reason instanceof Error ? signal.reason : new DeadlineExceededError();
+  return signal.reason instanceof VecgateError ? signal.reason : new DeadlineExceededError();
 }
 
 /**
