@@ -87,8 +87,7 @@ export class HttpPipeline implements OnModuleInit, OnModuleDestroy {
     fastify.decorateRequest('tenant', null);
     fastify.decorateRequest('scope', null);
     fastify.addHook('onRequest', (request, reply) => {
-      // Node reports a client that left after sending its whole body only on the response.
-      reply.raw.once('close', () => this.onClose(request as GatewayRequest, reply));
+      this.watchSocket(request as GatewayRequest, reply);
       return this.onRequest(request as GatewayRequest);
     });
     // The deadline bounds the work once the request has arrived whole; receiving it is bounded
@@ -206,6 +205,22 @@ export class HttpPipeline implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
+   * Watches the connection until the answer is handed to it whole. The socket, not the
+   * response, is watched: a pipelined request whose answer waits behind another never gets a
+   * response 'close' when the connection dies, and Node's request abort only covers bodies
+   * that had not arrived yet.
+   */
+  private watchSocket(request: GatewayRequest, reply: FastifyReply): void {
+    const socket = request.raw.socket;
+    const onClose = (): void => this.onClose(request, reply);
+    socket.once('close', onClose);
+    reply.raw.once('finish', () => {
+      socket.off('close', onClose);
+      request.vgLife?.writeWatch?.cancel();
+    });
+  }
+
+  /**
    * The connection of a request closed. Once its answer was handed to the socket whole, that
    * is the end of it. Otherwise the client left (or was dropped) first: the work is aborted,
    * and since no onSend will record it (or the one that did recorded an answer the client
@@ -223,19 +238,13 @@ export class HttpPipeline implements OnModuleInit, OnModuleDestroy {
     const state = request.vg;
     if (!state || state.isPublic) return;
     const elapsedMs = Number(process.hrtime.bigint() - state.startedAt) / 1e6;
-    const timedOut = elapsedMs >= this.config.http.requestTimeoutMs - 50;
+    const timedOut = !request.raw.complete && elapsedMs >= this.config.http.requestTimeoutMs - 50;
     const reason = timedOut
       ? 'request_timeout: the request was not received in time'
       : life?.recordedStatus !== undefined
         ? `client_closed_request: the answer (${life.recordedStatus}) was not delivered`
         : 'client_closed_request';
-    void this.audit
-      .record(eventOf(state, timedOut ? 408 : 499, reason), {
-        unauthenticated: state.subject === undefined,
-      })
-      ?.catch((err: Error) =>
-        this.logger.error(`abort event of ${state.requestId} not committed: ${err.message}`),
-      );
+    this.recordLater(eventOf(state, timedOut ? 408 : 499, reason), state);
   }
 
   private recordLater(event: AuditInput, state: RequestState): void {
