@@ -60,6 +60,13 @@ export class GatewayProcess {
     throw new Error(`gateway not ready after ${timeoutMs} ms; see ${this.logFile}`);
   }
 
+  /** True while the process has neither exited nor been killed. */
+  get alive(): boolean {
+    return (
+      this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null
+    );
+  }
+
   /** SIGKILL: no shutdown hook runs, nothing is flushed. */
   kill(): Promise<void> {
     return this.signal('SIGKILL');

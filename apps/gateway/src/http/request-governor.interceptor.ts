@@ -1,5 +1,6 @@
 import { CallHandler, ExecutionContext, Inject, Injectable, NestInterceptor } from '@nestjs/common';
 import { DeadlineExceededError, VecgateError } from '@vecgate/core';
+import { abandonOnAbort } from '@vecgate/isolation';
 import { defer, from, Observable } from 'rxjs';
 import { GATEWAY_CONFIG } from '../config/config.tokens';
 import type { GatewayConfig } from '../config/gateway.config';
@@ -40,13 +41,16 @@ export class RequestGovernor implements NestInterceptor {
           complete: () => resolve(undefined),
         });
       });
+      // Handled here too: an abandoned read's work may still fail after its 504 was sent.
+      work.catch(() => undefined);
       if (tenant !== undefined) {
         const release = (): void => this.inflight.release(tenant);
         work.then(release, release);
       }
       const meta = (request.routeOptions.config ?? {}) as RouteMeta;
       const readOnly = request.method === 'GET' || meta.vgReadOnly === true;
-      return from(readOnly && signal ? raceDeadline(work, signal) : work);
+      // A read is abandoned at the deadline: its answer becomes the 504, the work may go on.
+      return from(readOnly && signal ? abandonOnAbort({ signal }, () => work) : work);
     });
   }
 }
@@ -61,30 +65,6 @@ export class TenantBusyError extends VecgateError {
       reason: 'inflight_cap',
     });
   }
-}
-
-/** The work's result, or a 504 as soon as the signal reports the deadline. */
-function raceDeadline(work: Promise<unknown>, signal: AbortSignal): Promise<unknown> {
-  if (signal.aborted && signal.reason instanceof DeadlineExceededError) {
-    work.catch(() => undefined);
-    return Promise.reject(signal.reason);
-  }
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
-      if (signal.reason instanceof DeadlineExceededError) reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (err: Error) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err);
-      },
-    );
-  });
 }
 
 /**
