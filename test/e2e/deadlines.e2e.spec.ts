@@ -149,6 +149,31 @@ describe('deadlines, disconnects and in-flight caps', () => {
     expect(events[0]?.reason).toMatch(/^client_closed_request/);
   });
 
+  it('audits 499, not 200, when the client hung up while a search blocked the event loop', async () => {
+    const id = newRequestId();
+    const req = httpRequest({
+      host: '127.0.0.1',
+      port,
+      method: 'POST',
+      path: '/v1/search',
+      headers: {
+        ...as('slowpoke', 'reader'),
+        'x-request-id': id,
+        'content-type': 'application/json',
+      },
+    });
+    req.on('error', () => undefined);
+    // The client leaves 100 ms into a search that holds the event loop for 300 ms: the gateway
+    // only sees it leave after the answer is ready.
+    store.slow.set('slowpoke', { delayMs: 300, honoursSignal: false, blocksLoop: true });
+    req.end(JSON.stringify(query));
+    setTimeout(() => req.destroy(), 100);
+    await new Promise((r) => setTimeout(r, 700));
+    store.slow.clear();
+    const events = await auditOf(gw, id);
+    expect(events.map((e) => [e.status, e.reason])).toEqual([[499, 'client_closed_request']]);
+  });
+
   it('refuses a tenant over its in-flight cap with 429 inflight_cap and Retry-After, and audits it', async () => {
     store.slow.set('slowpoke', { delayMs: 250, honoursSignal: false });
     const before = store.settled;

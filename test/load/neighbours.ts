@@ -119,15 +119,19 @@ function checkQuiet(world: World, phase: string, errors: readonly string[]): voi
     );
 }
 
-async function checkAlive(world: World, phase: string): Promise<void> {
+async function checkAlive(world: World, phase: string): Promise<boolean> {
   await sleep(200);
   const live = await call(world.port, {
     method: 'GET',
     path: '/health/live',
     localAddress: '127.0.0.3',
+    timeoutMs: 30_000,
   });
-  if (!world.gateway.alive || live.status !== 200)
-    world.failures.push(`${phase}: the gateway did not survive (live: ${live.status})`);
+  if (world.gateway.alive && live.status === 200) return true;
+  world.failures.push(
+    `${phase}: the gateway did not answer /health/live within 30 s (${live.status || live.error})`,
+  );
+  return false;
 }
 
 function render(rows: readonly Row[], failures: readonly string[], ms: number): string {

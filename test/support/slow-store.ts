@@ -17,6 +17,8 @@ export interface Slowness {
   readonly delayMs: number;
   /** Stops at the aborted signal during its delay, like a backend working in slices; else ignores it. */
   readonly honoursSignal: boolean;
+  /** Spins on the event loop for the delay instead, as a synchronous scan would. */
+  readonly blocksLoop?: boolean;
 }
 
 /**
@@ -89,6 +91,13 @@ export class SlowStore extends TenantVectorStore {
 }
 
 function pause(slowness: Slowness, signal: AbortSignal | undefined): Promise<void> {
+  if (slowness.blocksLoop) {
+    const until = Date.now() + slowness.delayMs;
+    while (Date.now() < until) {
+      // Nothing else runs meanwhile: no timer, no socket event.
+    }
+    return Promise.resolve();
+  }
   return new Promise((resolve, reject) => {
     const timer = setTimeout(resolve, slowness.delayMs);
     if (slowness.honoursSignal && signal) {

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nest
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AuditInput, AuditService } from '@vecgate/audit';
-import { MetricsService, RequestState, UnavailableError, VecgateError } from '@vecgate/core';
+import { MetricsService, RequestState, UnavailableError } from '@vecgate/core';
 import { Authenticator } from '@vecgate/tenancy';
 import { GATEWAY_CONFIG } from '../config/config.tokens';
 import type { GatewayConfig } from '../config/gateway.config';
@@ -12,10 +12,31 @@ import { MemoryGuard } from './memory-guard';
 import { toProblem } from './problem';
 import { RequestLife } from './request-life';
 import { RouteMeta } from './route.decorators';
+import { countOf, eventOf, reasonOf } from './audit-event';
 
 /** Decorates the Fastify instance, so answers given before routing are audited too. */
 export interface RefusalRecorder {
   vgRecordRefused(request: FastifyRequest, status: number, reason: string): void;
+}
+
+/** Past this, an answer waits one loop turn so that a client that left is seen first. */
+const SLOW_ANSWER_MS = 100;
+
+/**
+ * Resolves after the loop has polled its sockets once more: the first immediate runs in the
+ * current iteration's check phase, the second only after the next poll phase.
+ */
+const nextTurn = (): Promise<void> =>
+  new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
+
+function elapsedMs(state: RequestState): number {
+  return Number(process.hrtime.bigint() - state.startedAt) / 1e6;
+}
+
+/** The connection is closed or closing: an answer written now reaches no one. */
+function socketGone(request: GatewayRequest): boolean {
+  const socket = request.raw.socket as { destroyed?: boolean; writableEnded?: boolean } | null;
+  return socket === null || socket.destroyed === true || socket.writableEnded === true;
 }
 
 /** Routes served by Fastify plugins rather than controllers, open like `@Public()` ones. */
@@ -24,16 +45,17 @@ const PUBLIC_PREFIXES = ['/docs'];
 /**
  * The request hooks that frame Nest's pipeline:
  * - onRequest: request state and its signal (aborted when the client goes away, and at
- *   `REQUEST_DEADLINE_MS` counted from preHandler, once the body is in), then authentication before the body is read, so a request without
- *   a valid token is refused without parsing what it sent; then the memory guard, which
- *   refuses heavy routes with 503 while the heap is near its limit;
+ *   `REQUEST_DEADLINE_MS`, counted from preHandler once the body is in), then authentication
+ *   before the body is read, so a request without a valid token is refused without parsing
+ *   what it sent; then the memory guard, which refuses heavy routes with 503 while the heap
+ *   is near its limit;
  * - preSerialization: how many records the answer carries, for the audit event;
  * - onSend: the single audit point every answer passes (success, guard refusal, framework
  *   error); in durable mode the event is committed before the answer leaves, and a failed
  *   commit turns the answer into a 503 (and a second event records the 503); the answer is
  *   then watched until it is handed to the socket: a client that does not read it within
  *   `SOCKET_WRITE_TIMEOUT_MS` loses its connection;
- * - the response's close: if the client left before its answer was written, the work is
+ * - the socket's close: if the client left before its answer was written, the work is
  *   aborted and the event says 499 `client_closed_request`. If an event was already recorded
  *   (durable mode commits before the answer leaves), this second event corrects it: the
  *   trail's last event for a request id is what the client got;
@@ -158,8 +180,15 @@ export class HttpPipeline implements OnModuleInit, OnModuleDestroy {
     const life = request.vgLife;
     life?.settle();
     if (!state || state.isPublic) return payload;
-    // The client left first: the abort hook recorded what it got (499), nothing else is sent.
+    // A long request may have kept the event loop from seeing its client leave: one turn of
+    // the loop lets a pending close arrive before the event is written.
+    if (life && !life.clientClosed && elapsedMs(state) > SLOW_ANSWER_MS) await nextTurn();
+    // The client left first: what it got (499) is recorded once, by whichever sees it first.
     if (life?.clientClosed) return payload;
+    if (socketGone(request)) {
+      this.clientLeft(request);
+      return payload;
+    }
     const status = reply.statusCode;
     if (life) life.recordedStatus = status;
     const committed = this.audit.record(eventOf(state, status, state.reason), {
@@ -228,17 +257,22 @@ export class HttpPipeline implements OnModuleInit, OnModuleDestroy {
    * else 499 `client_closed_request`.
    */
   private onClose(request: GatewayRequest, reply: FastifyReply): void {
+    request.vgLife?.writeWatch?.cancel();
+    if (!reply.raw.writableFinished) this.clientLeft(request);
+  }
+
+  /** The client left before its answer reached the socket: abort the work, record it once. */
+  private clientLeft(request: GatewayRequest): void {
     const life = request.vgLife;
-    life?.writeWatch?.cancel();
-    if (reply.raw.writableFinished) return;
     if (life) {
+      if (life.clientClosed) return;
       life.clientClosed = true;
       life.end('client_closed');
     }
     const state = request.vg;
     if (!state || state.isPublic) return;
-    const elapsedMs = Number(process.hrtime.bigint() - state.startedAt) / 1e6;
-    const timedOut = !request.raw.complete && elapsedMs >= this.config.http.requestTimeoutMs - 50;
+    const timedOut =
+      !request.raw.complete && elapsedMs(state) >= this.config.http.requestTimeoutMs - 50;
     const reason = timedOut
       ? 'request_timeout: the request was not received in time'
       : life?.recordedStatus !== undefined
@@ -277,42 +311,4 @@ export class HttpPipeline implements OnModuleInit, OnModuleDestroy {
     this.requests.inc({ ...labels, status: String(reply.statusCode) });
     this.latency.observe(labels, reply.elapsedTime / 1000);
   }
-}
-
-/** The audit event of a request, from what the pipeline learned about it. */
-function eventOf(state: RequestState, status: number, reason: string | undefined): AuditInput {
-  return {
-    requestId: state.requestId,
-    subject: state.subject,
-    tenantUid: state.tenantUid,
-    tenantId: state.tenantId,
-    claimedTenant: state.claimedTenant,
-    targetTenant: state.targetTenant,
-    targetTenantUid: state.targetTenantUid,
-    action: state.action,
-    resource: state.resource,
-    outcome: status < 400 ? 'allowed' : status >= 500 ? 'error' : 'denied',
-    status,
-    reason,
-    resultCount: status < 400 ? state.resultCount : undefined,
-    latencyMs: Number(process.hrtime.bigint() - state.startedAt) / 1e6,
-    ip: state.ip,
-    severity: state.alert ? 'alert' : 'info',
-  };
-}
-
-function reasonOf(error: VecgateError): string {
-  return error.extras.reason ?? 'audit_unavailable';
-}
-
-/** How many records an answer carries: matches, items, upserted or deleted, else one. */
-function countOf(result: unknown): number {
-  if (result === undefined || result === null) return 0;
-  if (typeof result !== 'object') return 1;
-  const r = result as Record<string, unknown>;
-  if (Array.isArray(r.matches)) return r.matches.length;
-  if (Array.isArray(r.items)) return r.items.length;
-  if (typeof r.upserted === 'number') return r.upserted;
-  if (typeof r.deleted === 'number') return r.deleted;
-  return 1;
 }
