@@ -123,7 +123,10 @@ export const filterAttack: Attack = {
       }),
     );
     await expectTrailsMatch(world, this.name, sent);
-    return `${sent.length} searches: ${statusesOf(sent.map((s) => s.reply))}`;
+    return (
+      `${FILTER_RECORDS} records of 256-item arrays, filter 64 × $nin of 256: ` +
+      `${sent.length} searches: ${statusesOf(sent.map((s) => s.reply))}`
+    );
   },
 };
 
@@ -326,7 +329,8 @@ export const connectionFlood: Attack = {
     const open: Socket[] = [];
     let refused = 0;
     let opened = 0;
-    for (let wave = 0; opened < FLOOD_CONNECTIONS && Date.now() < untilMs; wave++) {
+    // All of them, however long it takes: the count is bounded, the phase is not the limit.
+    while (opened < FLOOD_CONNECTIONS) {
       const size = Math.min(1000, FLOOD_CONNECTIONS - opened);
       const sockets = await Promise.all(
         Array.from({ length: size }, () => openSocket(world.port, '127.0.0.1')),
@@ -347,7 +351,11 @@ export const connectionFlood: Attack = {
     const stillOpen = open.filter((s) => !s.destroyed && s.readyState === 'open').length;
     while (Date.now() < untilMs) await sleep(200);
     for (const socket of open) socket.destroy();
-    return `${opened} half-sent connections from 127.0.0.1: ${stillOpen} held open by the gateway, the rest closed (${refused} refused at connect)`;
+    return (
+      `${opened} half-sent connections from 127.0.0.1: ${stillOpen} still open a second later ` +
+      `(≤ MAX_CONNECTIONS_PER_IP accepted, the rest waiting in the kernel's listen backlog), ` +
+      `the others closed (${refused} refused at connect)`
+    );
   },
 };
 
