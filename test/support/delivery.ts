@@ -20,3 +20,29 @@ export function expectDeliveredPrefix(trails: { status: number; reason?: string 
   }
   expect(trails[delivered]?.map((e) => e.status).sort()).toEqual([200, 499]);
 }
+
+/**
+ * Reads the trails until the stalled answer's connection has been dropped (a 499 appears),
+ * then once more after the other requests of that connection had time to be recorded. How
+ * long that takes depends on the machine's load, so it is waited for, not assumed.
+ */
+export async function trailsAfterDrop<T extends { status: number }>(
+  read: () => Promise<T[][]>,
+  timeoutMs = 30_000,
+): Promise<T[][]> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 1000));
+    // The gateway is busy with the large answers: a read may fail until it is dropped.
+    const trails = await read().catch(() => []);
+    if (trails.some((events) => events.some((e) => e.status === 499))) break;
+  }
+  await new Promise((r) => setTimeout(r, 1500));
+  return read();
+}
+
+/** Waits until `done` holds (polled every 50 ms), at most `timeoutMs`. */
+export async function waitFor(done: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!done() && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+}
