@@ -100,6 +100,8 @@ function pause(slowness: Slowness, signal: AbortSignal | undefined): Promise<voi
   }
   return new Promise((resolve, reject) => {
     const timer = setTimeout(resolve, slowness.delayMs);
+    // A slowed call left behind by a finished test must not keep the test worker alive.
+    timer.unref();
     if (slowness.honoursSignal && signal) {
       const stop = (): void => {
         clearTimeout(timer);
