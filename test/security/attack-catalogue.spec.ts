@@ -707,10 +707,10 @@ describe('attack catalogue', () => {
 
   it('answers nobody reads are dropped with their connection and audited 499, not 200', async () => {
     const port = await portOf(ctx);
-    const ids = Array.from({ length: 4 }, () => newRequestId());
+    const ids = Array.from({ length: 12 }, () => newRequestId());
     const body = JSON.stringify({
       vector: new Array(WIDE).fill(0.5),
-      topK: 244,
+      topK: 64,
       includeValues: true,
     });
     const socket = connect(port, '127.0.0.1');

@@ -162,10 +162,10 @@ export const unreadAttack: Attack = {
       const socket = await openSocket(world.port, '127.0.0.1');
       if (!socket) continue;
       socket.on('error', () => undefined);
-      const mine = Array.from({ length: 4 }, () => newId());
+      const mine = Array.from({ length: 10 }, () => newId());
       for (const id of mine)
         socket.write(
-          rawRequest('/v1/search', token, { vector, topK: 244, includeValues: true }, id),
+          rawRequest('/v1/search', token, { vector, topK: 64, includeValues: true }, id),
         );
       socket.pause();
       sockets.push(socket);
@@ -202,7 +202,7 @@ export const unreadAttack: Attack = {
     if (over.status !== 400)
       world.failures.push(`${this.name}: topK 1000 with values answered ${over.status}`);
     return (
-      `topK 1000 with values: ${over.status}; ${sockets.length} connections × 4 unread topK-244 answers; ` +
+      `topK 1000 with values: ${over.status}; ${sockets.length} connections × 10 unread topK-64 answers; ` +
       `gateway heap max ${maxHeap.toFixed(0)} MB; audited (first 10 connections): ` +
       [...seen].map(([s, n]) => `${n}× ${s}`).join(', ')
     );
