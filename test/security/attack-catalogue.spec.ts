@@ -1,9 +1,13 @@
 import { createHmac, generateKeyPairSync } from 'node:crypto';
-import { connect } from 'node:net';
-import { expectAudited, newRequestId } from '../support/audit-trail';
+import { connect, Socket } from 'node:net';
+import type { Test } from 'supertest';
+import { auditOf, expectAudited, newRequestId } from '../support/audit-trail';
 import { rawRequest } from '../support/raw-http';
 import { createTenant } from '../support/fixtures';
+import { SlowStore } from '../support/slow-store';
 import { startGateway, TestGateway } from '../support/test-gateway';
+import { BackendDrivers, TenantVectorStore } from '@vecgate/isolation';
+import { expectDeliveredPrefix, trailsAfterDrop, waitFor } from '../support/delivery';
 import { bearer, TEST_SECRET, ttlFrom } from '../support/tokens';
 
 /**
@@ -14,18 +18,25 @@ import { bearer, TEST_SECRET, ttlFrom } from '../support/tokens';
  */
 const MARK = 'VICTIMSECRET';
 const DIM = 4;
+const WIDE = 4096;
+/** Vectors a `standard` tenant may store here (TIER_QUOTAS). */
+const QUOTA = 100;
+const DEADLINE = 2000;
 const now = (): number => Math.floor(Date.now() / 1000);
 
 interface Attack {
   readonly name: string;
   readonly status: number;
-  /** The attack's request, or its setup followed by the request (then awaited). */
-  readonly send: (ctx: Context, requestId: string) => PromiseLike<unknown>;
+  /** A supertest request, or its setup followed by the request (then awaited). */
+  readonly send: (ctx: Context, requestId: string) => Test | PromiseLike<unknown>;
 }
 
 interface Context {
   readonly gw: TestGateway;
   readonly mallory: { reader: string; writer: string; admin: string };
+  /** Reader of `mallory-wide`, mallory's own tenant of the largest dimension. */
+  readonly wide: string;
+  readonly slow: SlowStore;
   readonly query: { vector: number[]; topK: number; includeMetadata: boolean };
 }
 
@@ -638,19 +649,79 @@ const ATTACKS: Attack[] = [
       ttlSeconds: 60,
     }),
   },
+  {
+    name: 'an answer larger than the bound (topK × dimension with values)',
+    status: 400,
+    send: (c, id) =>
+      c.gw.http
+        .post('/v1/search')
+        .set({ ...bearer(c.wide), 'x-request-id': id })
+        .send({ vector: new Array(WIDE).fill(0.5), topK: 1000, includeValues: true }),
+  },
+  {
+    name: 'a write past the tier’s storage quota',
+    status: 403,
+    send: asMallory('writer', 'put', '/v1/vectors', {
+      vectors: Array.from({ length: QUOTA + 1 }, (_, i) => ({
+        id: `flood-${i}`,
+        values: [1, i + 1, 1, 1],
+      })),
+    }),
+  },
+  {
+    name: 'a search that outlives its deadline (the backend ignores the signal)',
+    status: 504,
+    send: async (c, id) => {
+      c.slow.slow.set('mallory', { delayMs: DEADLINE * 2, honoursSignal: false });
+      try {
+        return await search(undefined)(c, id);
+      } finally {
+        c.slow.slow.delete('mallory');
+      }
+    },
+  },
 ];
 
 describe('attack catalogue', () => {
   let ctx: Context;
 
   beforeAll(async () => {
+    let slow: SlowStore | undefined;
     const gw = await startGateway({
       env: {
         MAX_BODY_BYTES: String(256 * 1024),
         AUDIT_UNAUTHENTICATED_PER_SECOND: '100000',
         REQUEST_TIMEOUT_MS: '1500',
+        REQUEST_DEADLINE_MS: String(DEADLINE),
+        SOCKET_WRITE_TIMEOUT_MS: '1000',
+        MAX_CONNECTIONS_PER_IP: '64',
+        TIER_QUOTAS: `standard:vectors=${QUOTA}`,
       },
+      // The real store, slowed for mallory only when a deadline case asks for it.
+      override: (builder) =>
+        builder.overrideProvider(TenantVectorStore).useFactory({
+          factory: (drivers: BackendDrivers) => (slow = new SlowStore(drivers)),
+          inject: [BackendDrivers],
+        }),
     });
+    await createTenant(gw.http, gw.tokens, {
+      id: 'mallory-wide',
+      tier: 'premium',
+      dimension: WIDE,
+      metric: 'dot',
+    });
+    const wideWriter = bearer(gw.tokens.tenant('mallory-wide', ['writer']));
+    // 256 records of 4,096 dimensions: answers of ~20 MB for the unread-answer case, written
+    // in batches that fit this gateway's small body limit.
+    for (let batch = 0; batch < 32; batch++) {
+      const vectors = Array.from({ length: 8 }, (_, i) => ({
+        id: `w${batch * 8 + i}`,
+        // Short in the request, long in the answer: 0.1 comes back as 0.10000000149011612.
+        values: Array.from({ length: WIDE }, (_, j) => (((batch + i + j) % 9) + 1) / 10),
+      }));
+      const res = await gw.http.put('/v1/vectors').set(wideWriter).send({ vectors });
+      expect(res.status).toBe(200);
+    }
     for (const [id, tier] of [
       ['victim', 'standard'],
       ['vault', 'enterprise'],
@@ -690,6 +761,8 @@ describe('attack catalogue', () => {
         admin: gw.tokens.tenant('mallory', ['tenant_admin', 'reader']),
       },
       query: { vector: [1, 1, 1, 1], topK: 50, includeMetadata: true },
+      wide: gw.tokens.tenant('mallory-wide', ['reader']),
+      slow: slow as SlowStore,
     };
   });
 
@@ -749,16 +822,7 @@ describe('attack catalogue', () => {
 
   it('a body that arrives too slowly is cut off (408) and audited', async () => {
     const requestId = newRequestId();
-    const address = ctx.gw.app.getHttpServer().address() as { port: number } | null;
-    const port =
-      address?.port ??
-      (await new Promise<number>((resolve) => {
-        ctx.gw.app
-          .getHttpServer()
-          .listen(0, '127.0.0.1', () =>
-            resolve((ctx.gw.app.getHttpServer().address() as { port: number }).port),
-          );
-      }));
+    const port = await portOf(ctx);
     const answer = await new Promise<string>((resolve) => {
       const socket = connect(port, '127.0.0.1', () => {
         socket.write(
@@ -808,6 +872,79 @@ describe('attack catalogue', () => {
     expect(items.length).toBeGreaterThan(0);
     expect(items.filter((e) => e.tenantId !== 'victim' && e.targetTenant !== 'victim')).toEqual([]);
   }, 60_000);
+
+  it('answers nobody reads are dropped with their connection and audited 499, not 200', async () => {
+    const port = await portOf(ctx);
+    const ids = Array.from({ length: 12 }, () => newRequestId());
+    const body = JSON.stringify({
+      vector: new Array(WIDE).fill(0.5),
+      topK: 64,
+      includeValues: true,
+    });
+    const socket = connect(port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    await new Promise((r) => socket.once('connect', r));
+    let received = '';
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+    for (const id of ids) {
+      socket.write(
+        `POST /v1/search HTTP/1.1\r\nhost: x\r\nx-request-id: ${id}\r\n` +
+          `authorization: Bearer ${ctx.wide}\r\ncontent-type: application/json\r\n` +
+          `content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
+    }
+    socket.pause();
+    const trails = await trailsAfterDrop(() => Promise.all(ids.map((id) => auditOf(ctx.gw, id))));
+    expectDeliveredPrefix(trails);
+    expect(trails.flat().every((e) => e.tenantId === 'mallory-wide')).toBe(true);
+    socket.resume();
+    socket.destroy();
+    expect(received).not.toContain(MARK);
+  }, 60_000);
+
+  it('a flood of half-sent connections from one address is cut at its cap; others are served', async () => {
+    const port = await portOf(ctx);
+    const flood: Socket[] = [];
+    const requestIds: string[] = [];
+    let closed = 0;
+    for (let i = 0; i < 300; i++) {
+      const socket = connect({ port, host: '127.0.0.1', localAddress: '127.0.0.1' });
+      socket.on('error', () => undefined);
+      socket.on('close', () => closed++);
+      socket.on('connect', () => socket.write('POST /v1/search HTTP/1.1\r\nHost: x\r\n'));
+      flood.push(socket);
+    }
+    try {
+      await waitFor(() => closed >= 300 - 64);
+      await new Promise((r) => setTimeout(r, 200));
+      // At most the cap stays open (fewer if another test's connection is still counted).
+      expect(closed).toBeGreaterThanOrEqual(300 - 64);
+      expect(closed).toBeLessThan(300);
+      const requestId = newRequestId();
+      const answer = await new Promise<string>((resolve) => {
+        const socket = connect({ port, host: '127.0.0.1', localAddress: '127.0.0.2' }, () => {
+          const body = JSON.stringify(ctx.query);
+          socket.write(
+            `POST /v1/search HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ctx.mallory.reader}\r\n` +
+              `x-request-id: ${requestId}\r\nconnection: close\r\ncontent-type: application/json\r\n` +
+              `content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+          );
+        });
+        let data = '';
+        socket.on('data', (chunk: Buffer) => (data += chunk.toString()));
+        socket.on('close', () => resolve(data));
+      });
+      expect(answer).toMatch(/^HTTP\/1\.1 200/);
+      expect(answer).not.toContain(MARK);
+      requestIds.push(requestId);
+    } finally {
+      for (const socket of flood) socket.destroy();
+    }
+    // The audit is read over 127.0.0.1 too, once the flood's connections are gone.
+    await new Promise((r) => setTimeout(r, 200));
+    for (const requestId of requestIds) await expectAudited(ctx.gw, requestId, 200);
+    expect(requestIds).toHaveLength(1);
+  });
 });
 
 describe('attack catalogue: refused-request floods', () => {
@@ -880,3 +1017,13 @@ describe('attack catalogue: refused-request floods', () => {
     expect(event.claimedTenant).toBe('victim');
   });
 });
+
+/** The port of the catalogue's gateway, listening on loopback. */
+async function portOf(ctx: Context): Promise<number> {
+  const server = ctx.gw.app.getHttpServer();
+  const address = server.address() as { port: number } | null;
+  if (address) return address.port;
+  return new Promise<number>((resolve) => {
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port));
+  });
+}

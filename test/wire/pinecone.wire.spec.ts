@@ -1,4 +1,10 @@
-import { BackendError, UnavailableError, UnprocessableError, VecgateError } from '@vecgate/core';
+import {
+  BackendError,
+  DeadlineExceededError,
+  UnavailableError,
+  UnprocessableError,
+  VecgateError,
+} from '@vecgate/core';
 import { FilterNode, makeTenantScope, Scalar } from '@vecgate/isolation';
 import { dedicatedIndexName } from '@vecgate/isolation/backends/pinecone/pinecone-names';
 import { EnvFileSecretProvider } from '@vecgate/isolation/backends/pinecone/pinecone-secrets';
@@ -324,6 +330,33 @@ describe('Pinecone backend on the wire (real @pinecone-database/pinecone client,
         if (expected === 503) expect((err as VecgateError).extras.retryAfterSeconds).toBe(1);
       },
     );
+
+    it('abandons a query at the request’s deadline and sends no write after it', async () => {
+      const backend = backends.make(stubOptions(stub));
+      const a = await createTenant(backend, 'namespace', COSINE4);
+      stub.override = (r) =>
+        r.path === '/query' ? { status: 200, body: { matches: [] }, delayMs: 3000 } : undefined;
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(new DeadlineExceededError()), 50);
+      const started = Date.now();
+      const err = await rejectionOf(() =>
+        backend.search(
+          a,
+          { vector: Float32Array.from([1, 0, 0, 0]), topK: 3, ...ALL },
+          { signal: controller.signal },
+        ),
+      );
+      expect(err).toBeInstanceOf(DeadlineExceededError);
+      expect(Date.now() - started).toBeLessThan(2500);
+      stub.reset();
+      const late = await rejectionOf(() =>
+        backend.upsert(a, [{ id: 'x', values: Float32Array.from([1, 0, 0, 0]) }], {
+          signal: controller.signal,
+        }),
+      );
+      expect(late).toBeInstanceOf(DeadlineExceededError);
+      expect(stub.requests.filter((r) => r.path === '/vectors/upsert')).toHaveLength(0);
+    });
 
     it('answers 503 when the host does not answer in time or cannot be reached', async () => {
       const backend = backends.make(stubOptions(stub, { requestTimeoutMs: 150 }));

@@ -12,6 +12,7 @@ import { pointId } from '@vecgate/isolation/backends/qdrant/point-id';
 import { QdrantStub, RecordedRequest } from './qdrant/qdrant-stub';
 import { scopeOn, stubOptions } from './qdrant/wire-fixtures';
 import { rng } from '../support/rng';
+import { DeadlineExceededError } from '@vecgate/core';
 
 /**
  * The adapter, through the real @qdrant/js-client-rest client, against a local HTTP stub that
@@ -816,5 +817,38 @@ describe('scoped Qdrant tokens', () => {
     await backend.erase(a);
     // The grant point is gone: Qdrant's value_exists check refuses the token.
     await expect(client.count(read.collection)).rejects.toMatchObject({ status: 401 });
+  });
+});
+
+describe('deadlines on the wire', () => {
+  it('abandons a search Qdrant has not answered when the request’s deadline passes', async () => {
+    const scope = await provisioned('partition_key');
+    stub.intercept = (r) =>
+      r.path.endsWith('/points/query')
+        ? { status: 200, body: { result: { points: [] }, status: 'ok', time: 0 }, delayMs: 3000 }
+        : undefined;
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new DeadlineExceededError()), 50);
+    const started = Date.now();
+    await expect(
+      backend.search(
+        scope,
+        { vector: new Float32Array(8).fill(1), topK: 1, ...NONE },
+        { signal: controller.signal },
+      ),
+    ).rejects.toBeInstanceOf(DeadlineExceededError);
+    expect(Date.now() - started).toBeLessThan(2500);
+    expect(only(stub.take(), 'POST', '/points/query')).toHaveLength(1);
+  });
+
+  it('sends no write once the request’s deadline has passed', async () => {
+    const scope = await provisioned('partition_key');
+    stub.take();
+    const controller = new AbortController();
+    controller.abort(new DeadlineExceededError());
+    await expect(
+      backend.upsert(scope, [write('w', [1, 0, 0, 0, 0, 0, 0, 0])], { signal: controller.signal }),
+    ).rejects.toBeInstanceOf(DeadlineExceededError);
+    expect(only(stub.take(), 'PUT', '/points')).toHaveLength(0);
   });
 });

@@ -9,6 +9,7 @@ import { GatewayConfig } from './config/gateway.config';
 import { setupSwagger } from './docs/swagger';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { RefusalRecorder } from './http/http-pipeline';
+import { limitConnections } from './http/connection-limits';
 import { toProblem } from './http/problem';
 
 /** Fastify with the body limit and timeouts from configuration and safe JSON parsing. */
@@ -20,11 +21,15 @@ export function createAdapter(config: GatewayConfig): FastifyAdapter {
     // keep-alive socket is closed a little later, so the 408 can still be written.
     requestTimeout: config.http.requestTimeoutMs,
     connectionTimeout: config.http.requestTimeoutMs + 5000,
+    // An idle keep-alive connection is closed after keepAliveTimeout; headers must arrive
+    // within headersTimeout, so a client that trickles them cannot hold a descriptor long.
+    keepAliveTimeout: config.http.keepAliveTimeoutMs,
     // Node checks request timeouts every connectionsCheckingInterval (30 s by default), which
     // would let a slow body hold its connection far past REQUEST_TIMEOUT_MS.
     // Node reads requestTimeout when the server is constructed, so it goes here too.
     http: {
       requestTimeout: config.http.requestTimeoutMs,
+      headersTimeout: config.http.headersTimeoutMs,
       connectionsCheckingInterval: Math.min(1000, config.http.requestTimeoutMs / 2),
     },
     routerOptions: { maxParamLength: 8192 },
@@ -58,6 +63,10 @@ export function createAdapter(config: GatewayConfig): FastifyAdapter {
     genReqId: () => randomUUID(),
   });
   const fastify = adapter.getInstance();
+  limitConnections(fastify.server, {
+    maxConnections: config.http.maxConnections,
+    maxPerAddress: config.http.maxConnectionsPerIp,
+  });
   // JSON only: any other body type is 415 rather than a string reaching the validators.
   fastify.removeContentTypeParser(['text/plain', 'application/json']);
   // Fastify's own JSON parser (prototype poisoning refused), except that a body-less DELETE

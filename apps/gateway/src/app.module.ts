@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
 import { AuditModule } from '@vecgate/audit';
@@ -21,7 +21,9 @@ import { VectorsController } from './controllers/vectors.controller';
 import { HealthController } from './health/health.controller';
 import { HttpPipeline } from './http/http-pipeline';
 import { DataDirCheck } from './config/data-dir-check';
+import { MemoryGuard } from './http/memory-guard';
 import { ProblemFilter } from './http/problem.filter';
+import { RequestGovernor } from './http/request-governor.interceptor';
 import { GatewayValidationPipe } from './http/validation.pipe';
 import { MetricsServer } from './metrics/metrics.server';
 
@@ -76,7 +78,7 @@ export class AppModule {
         }),
         TenancyModule.forRootAsync({ ...fromConfig, useFactory: (c: GatewayConfig) => c.tenancy }),
         AuditModule.forRootAsync({ ...fromConfig, useFactory: (c: GatewayConfig) => c.audit }),
-        SearchModule,
+        SearchModule.forRoot({ quotas: config.quotas }),
         TerminusModule,
       ],
       controllers: [
@@ -94,8 +96,15 @@ export class AppModule {
         { provide: APP_GUARD, useExisting: TenantGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
         { provide: APP_PIPE, useClass: GatewayValidationPipe },
+        { provide: APP_INTERCEPTOR, useExisting: RequestGovernor },
+        RequestGovernor,
         HttpPipeline,
         DataDirCheck,
+        {
+          provide: MemoryGuard,
+          inject: [GATEWAY_CONFIG],
+          useFactory: (c: GatewayConfig) => new MemoryGuard(c.http.memoryGuardPercent),
+        },
         MetricsServer,
       ],
     };

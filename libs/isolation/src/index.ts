@@ -18,3 +18,4 @@ export * from './ports/tenant-vector-store';
 export * from './ports/vector-backend.driver';
 export * from './ports/vector.types';
 export * from './routing/backend-drivers';
+export * from './ports/call-signal';

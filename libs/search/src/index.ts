@@ -4,3 +4,6 @@ export * from './search.module';
 export * from './validation/record-input';
 export * from './vectors/result-validator';
 export * from './vectors/vector.service';
+export * from './quota/quota-exceeded.error';
+export * from './quota/storage-quota';
+export * from './search.options';

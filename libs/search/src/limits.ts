@@ -3,6 +3,12 @@ export const LIMITS = {
   maxBatch: 1000,
   maxDeleteIds: 1000,
   maxTopK: 1000,
+  /**
+   * topK × dimension of one answer with `includeValues` (2^18 floats, about 5 MB of JSON). The
+   * JSON of an answer is built on the event loop: at 1,000,000 floats, sixteen in flight held
+   * it long enough for a neighbour's audit commit to time out.
+   */
+  maxAnswerFloats: 262_144,
   maxIdLength: 512,
   /**
    * Bound on every vector value, written or queried. usearch and the remote engines compute

@@ -1,12 +1,26 @@
-import { Module } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { FilterParser } from './filter/filter.parser';
+import { StorageUsageTracker } from './quota/storage-usage';
+import { SEARCH_OPTIONS, SearchOptions } from './search.options';
 import { RecordInput } from './validation/record-input';
 import { ResultValidator } from './vectors/result-validator';
 import { VectorService } from './vectors/vector.service';
 
 /** Use cases of the tenant plane. Depends on the global isolation, tenancy and audit modules. */
-@Module({
-  providers: [FilterParser, RecordInput, ResultValidator, VectorService],
-  exports: [VectorService, FilterParser],
-})
-export class SearchModule {}
+@Module({})
+export class SearchModule {
+  static forRoot(options: SearchOptions): DynamicModule {
+    return {
+      module: SearchModule,
+      providers: [
+        { provide: SEARCH_OPTIONS, useValue: options },
+        FilterParser,
+        RecordInput,
+        ResultValidator,
+        StorageUsageTracker,
+        VectorService,
+      ],
+      exports: [VectorService, FilterParser],
+    };
+  }
+}

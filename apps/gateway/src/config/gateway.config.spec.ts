@@ -38,6 +38,57 @@ describe('configuration', () => {
     expect(config.databaseUrl).toBeUndefined();
   });
 
+  it('applies the documented resource defaults', () => {
+    const config = loadGatewayConfig({
+      JWT_SECRET: SECRET,
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'cfg-')),
+    });
+    expect(config.http).toMatchObject({
+      deadlineMs: 10_000,
+      tenantMaxInflight: 16,
+      maxConnections: 4096,
+      maxConnectionsPerIp: 256,
+      headersTimeoutMs: 10_000,
+      keepAliveTimeoutMs: 5000,
+      socketWriteTimeoutMs: 30_000,
+      memoryGuardPercent: 85,
+    });
+    expect(config.quotas).toEqual({
+      tiers: {},
+      fallback: { vectors: 1_000_000, bytes: 4 * 1024 ** 3 },
+    });
+  });
+
+  it('refuses resource settings out of range, and a per-address cap above the total', () => {
+    const problems = problemsOf({
+      JWT_SECRET: SECRET,
+      REQUEST_DEADLINE_MS: '10',
+      TENANT_MAX_INFLIGHT: '0',
+      MEMORY_GUARD_PERCENT: '120',
+      MAX_CONNECTIONS: '10',
+      MAX_CONNECTIONS_PER_IP: '20',
+      TIER_QUOTAS: 'standard:vectors=lots',
+    });
+    for (const key of [
+      'REQUEST_DEADLINE_MS',
+      'TENANT_MAX_INFLIGHT',
+      'MEMORY_GUARD_PERCENT',
+      'MAX_CONNECTIONS_PER_IP',
+      'TIER_QUOTAS',
+    ]) {
+      expect(problems.some((p) => p.startsWith(key))).toBe(true);
+    }
+  });
+
+  it('caps the headers timeout at the request timeout, which Node requires', () => {
+    const config = loadGatewayConfig({
+      JWT_SECRET: SECRET,
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'cfg-')),
+      REQUEST_TIMEOUT_MS: '2000',
+    });
+    expect(config.http.headersTimeoutMs).toBe(2000);
+  });
+
   it('refuses to start naming every bad key at once', () => {
     const problems = problemsOf({
       JWT_SECRET: SECRET,

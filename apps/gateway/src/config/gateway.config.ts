@@ -13,6 +13,8 @@ import { loadQdrantOptions } from './backends/qdrant.env';
 import { dataDirProblem, replicaIdOf } from './data-dir';
 import { dataDirExposure } from './data-dir-check';
 import { placementProblems } from './placement.env';
+import type { QuotaPolicy } from '@vecgate/search';
+import { parseTierQuotas } from './tier-quotas';
 import { GatewayEnv } from './gateway.env';
 
 export class ConfigError extends Error {
@@ -34,7 +36,16 @@ export interface GatewayConfig {
     readonly bodyLimit: number;
     readonly requestTimeoutMs: number;
     readonly trustProxy: boolean;
+    readonly deadlineMs: number;
+    readonly tenantMaxInflight: number;
+    readonly maxConnections: number;
+    readonly maxConnectionsPerIp: number;
+    readonly headersTimeoutMs: number;
+    readonly keepAliveTimeoutMs: number;
+    readonly socketWriteTimeoutMs: number;
+    readonly memoryGuardPercent: number;
   };
+  readonly quotas: QuotaPolicy;
   readonly metrics: { readonly port: number | null; readonly host: string };
   readonly databaseUrl?: string;
   readonly databaseTimeouts: SqlTimeouts;
@@ -89,6 +100,9 @@ export function loadGatewayConfig(source: NodeJS.ProcessEnv): GatewayConfig {
   const dataDir = resolve(env.DATA_DIR);
   const dirProblem = dataDirProblem(dataDir);
   if (dirProblem) problems.push(dirProblem);
+  const quotas = parseTierQuotas('TIER_QUOTAS', env.TIER_QUOTAS, problems);
+  if (env.MAX_CONNECTIONS_PER_IP > env.MAX_CONNECTIONS)
+    problems.push('MAX_CONNECTIONS_PER_IP: must not exceed MAX_CONNECTIONS');
   if (problems.length > 0) throw new ConfigError(problems);
 
   // Checked before anything opens a file there; the DataDirCheck provider logs a warning.
@@ -122,7 +136,17 @@ export function loadGatewayConfig(source: NodeJS.ProcessEnv): GatewayConfig {
       bodyLimit: env.MAX_BODY_BYTES,
       requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
       trustProxy: env.TRUST_PROXY,
+      deadlineMs: env.REQUEST_DEADLINE_MS,
+      tenantMaxInflight: env.TENANT_MAX_INFLIGHT,
+      maxConnections: env.MAX_CONNECTIONS,
+      maxConnectionsPerIp: env.MAX_CONNECTIONS_PER_IP,
+      // Node refuses a headers timeout longer than the request timeout, which bounds it anyway.
+      headersTimeoutMs: Math.min(env.HEADERS_TIMEOUT_MS, env.REQUEST_TIMEOUT_MS),
+      keepAliveTimeoutMs: env.KEEP_ALIVE_TIMEOUT_MS,
+      socketWriteTimeoutMs: env.SOCKET_WRITE_TIMEOUT_MS,
+      memoryGuardPercent: env.MEMORY_GUARD_PERCENT,
     },
+    quotas,
     metrics: { port: metricsPort, host: env.METRICS_HOST },
     databaseUrl: env.DATABASE_URL,
     databaseTimeouts: {

@@ -248,6 +248,55 @@ export class GatewayEnv {
 
   @Transform(toInt)
   @IsInt()
+  @Min(100)
+  @Max(600_000)
+  REQUEST_DEADLINE_MS = 10_000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  TENANT_MAX_INFLIGHT = 16;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  MAX_CONNECTIONS = 4096;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  MAX_CONNECTIONS_PER_IP = 256;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(600_000)
+  HEADERS_TIMEOUT_MS = 10_000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(600_000)
+  KEEP_ALIVE_TIMEOUT_MS = 5000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(600_000)
+  SOCKET_WRITE_TIMEOUT_MS = 30_000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(100)
+  MEMORY_GUARD_PERCENT = 85;
+
+  @IsString()
+  TIER_QUOTAS = 'default:vectors=1000000,bytes=4GB';
+
+  @Transform(toInt)
+  @IsInt()
   @Min(0)
   RATE_LIMIT_RPS = 0;
 

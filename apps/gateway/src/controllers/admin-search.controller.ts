@@ -22,14 +22,14 @@ export class AdminSearchController {
   @HttpCode(200)
   @Roles('cross_tenant_admin')
   @CrossTenant()
-  @Audited('admin.cross_tenant.search')
+  @Audited('admin.cross_tenant.search', { readOnly: true, heavy: true })
   @ApiOperation({
     summary: 'Search inside another tenant',
     description:
       'Role: cross_tenant_admin. Every call is audited at alert level and sent to the alert sink.',
   })
   @ApiOkResponse({ type: SearchResponse })
-  @ApiProblems(400, 401, 403, 404, 409, 422, 503)
+  @ApiProblems(400, 401, 403, 404, 409, 422, 429, 503, 504)
   async search(
     @Param('id') id: string,
     @Body() body: SearchRequest,

@@ -26,7 +26,7 @@ export class AuditController {
       'Claims of unverified tokens are never shown here.',
   })
   @ApiOkResponse({ type: AuditPageDto })
-  @ApiProblems(400, 401, 403, 429, 503)
+  @ApiProblems(400, 401, 403, 429, 503, 504)
   async own(@Scope() scope: TenantScope, @Query() query: AuditQuery): Promise<AuditPageDto> {
     const page = await this.audit.query(
       { ...query.toFilter(), tenantUid: scope.tenantUid },
@@ -44,7 +44,7 @@ export class AuditController {
     description: 'Roles: auditor, platform_admin.',
   })
   @ApiOkResponse({ type: AuditPageDto })
-  @ApiProblems(400, 401, 403, 503)
+  @ApiProblems(400, 401, 403, 503, 504)
   async all(@Query() query: AdminAuditQuery): Promise<AuditPageDto> {
     return this.audit.query(
       query.toFilter(),

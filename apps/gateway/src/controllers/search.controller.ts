@@ -5,7 +5,7 @@ import { RequestTrace, VectorService } from '@vecgate/search';
 import { Roles } from '@vecgate/tenancy';
 import { ApiProblems } from '../dto/problem.dto';
 import { SearchRequest, SearchResponse, StatsResponse } from '../dto/vectors.dto';
-import { Scope, Trace } from '../http/request.decorators';
+import { Scope, TenantTier, Trace } from '../http/request.decorators';
 import { Audited } from '../http/route.decorators';
 
 @ApiTags('search')
@@ -17,13 +17,13 @@ export class SearchController {
   @Post('search')
   @HttpCode(200)
   @Roles('reader')
-  @Audited('vectors.search')
+  @Audited('vectors.search', { readOnly: true, heavy: true })
   @ApiOperation({
     summary: 'Nearest neighbours within the caller’s tenant',
     description: 'Role: reader. Matches are sorted by score, descending; higher is more similar.',
   })
   @ApiOkResponse({ type: SearchResponse })
-  @ApiProblems(400, 401, 403, 409, 413, 415, 422, 429, 503)
+  @ApiProblems(400, 401, 403, 409, 413, 415, 422, 429, 503, 504)
   search(
     @Scope() scope: TenantScope,
     @Body() body: SearchRequest,
@@ -40,8 +40,12 @@ export class SearchController {
     description: 'Role: tenant_admin.',
   })
   @ApiOkResponse({ type: StatsResponse })
-  @ApiProblems(401, 403, 429, 503)
-  stats(@Scope() scope: TenantScope, @Trace() trace: RequestTrace): Promise<StatsResponse> {
-    return this.vectors.stats(scope, trace);
+  @ApiProblems(401, 403, 429, 503, 504)
+  stats(
+    @Scope() scope: TenantScope,
+    @TenantTier() tier: string,
+    @Trace() trace: RequestTrace,
+  ): Promise<StatsResponse> {
+    return this.vectors.stats(scope, tier, trace);
   }
 }

@@ -11,7 +11,7 @@ import {
   UpsertVectorsResponse,
   VectorDto,
 } from '../dto/vectors.dto';
-import { Scope, Trace } from '../http/request.decorators';
+import { Scope, TenantTier, Trace } from '../http/request.decorators';
 import { Audited } from '../http/route.decorators';
 
 @ApiTags('vectors')
@@ -22,16 +22,17 @@ export class VectorsController {
 
   @Put()
   @Roles('writer')
-  @Audited('vectors.upsert')
+  @Audited('vectors.upsert', { heavy: true })
   @ApiOperation({ summary: 'Upsert vectors of the caller’s tenant', description: 'Role: writer.' })
   @ApiOkResponse({ type: UpsertVectorsResponse })
-  @ApiProblems(400, 401, 403, 409, 413, 415, 422, 429, 503)
+  @ApiProblems(400, 401, 403, 409, 413, 415, 422, 429, 503, 504)
   upsert(
     @Scope() scope: TenantScope,
+    @TenantTier() tier: string,
     @Body() body: UpsertVectorsRequest,
     @Trace() trace: RequestTrace,
   ): Promise<UpsertVectorsResponse> {
-    return this.vectors.upsert(scope, body.vectors, trace);
+    return this.vectors.upsert(scope, tier, body.vectors, trace);
   }
 
   @Get(':id')
@@ -42,7 +43,7 @@ export class VectorsController {
     description: 'Role: reader.',
   })
   @ApiOkResponse({ type: VectorDto })
-  @ApiProblems(400, 401, 403, 404, 429, 503)
+  @ApiProblems(400, 401, 403, 404, 429, 503, 504)
   fetch(
     @Scope() scope: TenantScope,
     @Param('id') id: string,
@@ -54,13 +55,13 @@ export class VectorsController {
   @Post('delete')
   @HttpCode(200)
   @Roles('writer')
-  @Audited('vectors.delete')
+  @Audited('vectors.delete', { heavy: true })
   @ApiOperation({
     summary: 'Delete vectors by ids or by filter',
     description: 'Role: writer. An empty filter is refused unless `deleteAll: true`.',
   })
   @ApiOkResponse({ type: DeleteVectorsResponse })
-  @ApiProblems(400, 401, 403, 409, 413, 415, 429, 503)
+  @ApiProblems(400, 401, 403, 409, 413, 415, 429, 503, 504)
   delete(
     @Scope() scope: TenantScope,
     @Body() body: DeleteVectorsRequest,

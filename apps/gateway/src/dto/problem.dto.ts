@@ -16,16 +16,17 @@ export class ProblemDto {
 const DESCRIPTIONS: Record<number, string> = {
   400: 'Malformed input or a forbidden (tenant) key; `field` names it',
   401: 'Missing, invalid, expired, revoked or superseded token',
-  403: 'Valid token without the right (role, tenant, suspended tenant)',
+  403: 'Valid token without the right (role, tenant, suspended tenant), or a write past the tenant’s storage quota (`reason: quota:vectors|quota:bytes`)',
   404: 'Not found for this tenant',
   409: 'Conflict',
   413: 'Body or batch too large',
   415: 'Content type is not application/json',
   421: 'An embedded tenant held by another gateway replica (reason tenant_on_other_replica)',
   422: 'Well-formed but unacceptable (wrong dimension, unmapped vector space)',
-  429: 'Tenant rate limit exceeded (Retry-After)',
+  429: 'Tenant rate limit or in-flight cap exceeded (Retry-After)',
   502: 'The backend refused or failed the call',
-  503: 'Audit store or backend unavailable (Retry-After)',
+  503: 'Audit store or backend unavailable, or the memory guard is on (Retry-After)',
+  504: 'The request did not finish within REQUEST_DEADLINE_MS (`reason: deadline_exceeded`)',
   507: 'A backend limit would be exceeded',
 };
 

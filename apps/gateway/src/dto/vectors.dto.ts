@@ -114,10 +114,29 @@ export class SearchResponse {
   @ApiProperty({ type: [MatchDto] }) matches!: MatchDto[];
 }
 
+export class QuotaUsageDto {
+  @ApiProperty({ example: 1200 }) used!: number;
+  @ApiProperty({ example: 1000000, nullable: true, type: Number }) limit!: number | null;
+}
+
+export class QuotaViewDto {
+  @ApiProperty({ type: QuotaUsageDto }) vectors!: QuotaUsageDto;
+  @ApiProperty({ type: QuotaUsageDto }) bytes!: QuotaUsageDto;
+}
+
 export class StatsResponse {
   @ApiProperty({ example: 1200 }) vectorCount!: number;
   @ApiProperty({ example: 3 }) dimension!: number;
   @ApiProperty({ example: 'cosine', enum: ['cosine', 'euclidean', 'dot'] }) metric!: string;
   @ApiProperty({ example: 'embedded' }) backend!: string;
   @ApiProperty({ example: 'partition_key' }) strategy!: string;
+  @ApiProperty({
+    description:
+      'Stored vectors and bytes against the tier’s storage quota; `limit: null` is unlimited',
+    example: {
+      vectors: { used: 1200, limit: 1000000 },
+      bytes: { used: 91200, limit: 4294967296 },
+    },
+  })
+  quota!: QuotaViewDto;
 }

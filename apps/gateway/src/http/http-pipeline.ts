@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AuditInput, AuditService } from '@vecgate/audit';
@@ -6,10 +6,14 @@ import { MetricsService, RequestState, UnavailableError } from '@vecgate/core';
 import { Authenticator, RequestBudgets } from '@vecgate/tenancy';
 import { GATEWAY_CONFIG } from '../config/config.tokens';
 import type { GatewayConfig } from '../config/gateway.config';
+import { ExpiryQueue } from './expiry-queue';
 import { GatewayRequest } from './fastify-request';
+import { MemoryGuard } from './memory-guard';
 import { toProblem } from './problem';
 import { clientRequestIdOf } from './request-id';
+import { RequestLife } from './request-life';
 import { RouteMeta } from './route.decorators';
+import { countOf, eventOf, reasonOf } from './audit-event';
 
 /** Decorates the Fastify instance, so answers given before routing are audited too. */
 export interface RefusalRecorder {
@@ -17,24 +21,55 @@ export interface RefusalRecorder {
   vgRecordRefused(request: FastifyRequest, status: number, reason: string): number;
 }
 
+/** Past this, an answer waits one loop turn so that a client that left is seen first. */
+const SLOW_ANSWER_MS = 100;
+
+/**
+ * Resolves after the loop has polled its sockets once more: the first immediate runs in the
+ * current iteration's check phase, the second only after the next poll phase.
+ */
+const nextTurn = (): Promise<void> =>
+  new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
+
+function elapsedMs(state: RequestState): number {
+  return Number(process.hrtime.bigint() - state.startedAt) / 1e6;
+}
+
+/** The connection is closed or closing: an answer written now reaches no one. */
+function socketGone(request: GatewayRequest): boolean {
+  const socket = request.raw.socket as { destroyed?: boolean; writableEnded?: boolean } | null;
+  return socket === null || socket.destroyed === true || socket.writableEnded === true;
+}
+
 /** Routes served by Fastify plugins rather than controllers, open like `@Public()` ones. */
 const PUBLIC_PREFIXES = ['/docs'];
 
 /**
  * The request hooks that frame Nest's pipeline:
- * - onRequest: request state, then authentication before the body is read, so a request
- *   without a valid token is refused without parsing what it sent;
+ * - onRequest: request state and its signal (aborted when the client goes away, and at
+ *   `REQUEST_DEADLINE_MS`, counted from preHandler once the body is in), then authentication
+ *   before the body is read, so a request without a valid token is refused without parsing
+ *   what it sent; then the memory guard, which refuses heavy routes with 503 while the heap
+ *   is near its limit;
  * - preSerialization: how many records the answer carries, for the audit event;
  * - onSend: the single audit point every answer passes (success, guard refusal, framework
  *   error); in durable mode the event is committed before the answer leaves, and a failed
- *   commit turns the answer into a 503;
+ *   commit turns the answer into a 503 (and a second event records the 503); the answer is
+ *   then watched until it is handed to the socket: a client that does not read it within
+ *   `SOCKET_WRITE_TIMEOUT_MS` loses its connection;
+ * - the socket's close: if the client left before its answer was written, the work is
+ *   aborted and the event says 499 `client_closed_request`. If an event was already recorded
+ *   (durable mode commits before the answer leaves), this second event corrects it: the
+ *   trail's last event for a request id is what the client got;
  * - onResponse: request metrics, labelled by route template (never by tenant).
  */
 @Injectable()
-export class HttpPipeline implements OnModuleInit {
+export class HttpPipeline implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(HttpPipeline.name);
   private readonly requests;
   private readonly latency;
+  private readonly deadlines: ExpiryQueue;
+  private readonly writes: ExpiryQueue;
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
@@ -42,6 +77,7 @@ export class HttpPipeline implements OnModuleInit {
     private readonly audit: AuditService,
     private readonly budgets: RequestBudgets,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    private readonly memory: MemoryGuard,
     metrics: MetricsService,
   ) {
     this.requests = metrics.counter(
@@ -55,6 +91,14 @@ export class HttpPipeline implements OnModuleInit {
       ['method', 'route'],
       [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     );
+    const { deadlineMs, socketWriteTimeoutMs } = config.http;
+    this.deadlines = new ExpiryQueue(deadlineMs, Math.min(50, deadlineMs / 10));
+    this.writes = new ExpiryQueue(socketWriteTimeoutMs, Math.min(250, socketWriteTimeoutMs / 10));
+  }
+
+  onModuleDestroy(): void {
+    this.deadlines.stop();
+    this.writes.stop();
   }
 
   onModuleInit(): void {
@@ -63,10 +107,22 @@ export class HttpPipeline implements OnModuleInit {
       this.recordRefused(request as GatewayRequest, status, reason);
     fastify.decorate('vgRecordRefused', recorder);
     fastify.decorateRequest('vg', null);
+    fastify.decorateRequest('vgLife', null);
     fastify.decorateRequest('principal', null);
     fastify.decorateRequest('tenant', null);
     fastify.decorateRequest('scope', null);
-    fastify.addHook('onRequest', (request, _reply) => this.onRequest(request as GatewayRequest));
+    fastify.addHook('onRequest', (request, reply) => {
+      this.watchSocket(request as GatewayRequest, reply);
+      return this.onRequest(request as GatewayRequest);
+    });
+    // The deadline bounds the work once the request has arrived whole; receiving it is bounded
+    // by REQUEST_TIMEOUT_MS, so the longest a client waits is about the sum of the two.
+    fastify.addHook('preHandler', (request, _reply, done) => {
+      const { vg, vgLife: life } = request as GatewayRequest;
+      if (life && !vg.isPublic && !life.signal.aborted)
+        life.deadline = this.deadlines.add(() => life.end('deadline'));
+      done();
+    });
     fastify.addHook('preSerialization', (request, _reply, payload, done) => {
       const state = (request as GatewayRequest).vg;
       if (state) state.resultCount = countOf(payload);
@@ -75,12 +131,6 @@ export class HttpPipeline implements OnModuleInit {
     fastify.addHook('onSend', (request, reply, payload) =>
       this.onSend(request as GatewayRequest, reply, payload),
     );
-    // A request that never completes (client gone, body not received in time) gets no answer
-    // through onSend; its event is recorded here so the attempt is still in the trail.
-    fastify.addHook('onRequestAbort', (request, done) => {
-      this.onAbort(request as GatewayRequest);
-      done();
-    });
     fastify.addHook('onResponse', (request, reply, done) => {
       this.onResponse(request as GatewayRequest, reply);
       done();
@@ -93,6 +143,8 @@ export class HttpPipeline implements OnModuleInit {
     const isPublic =
       meta.vgPublic === true ||
       PUBLIC_PREFIXES.some((p) => template !== undefined && template.startsWith(p));
+    const life = new RequestLife();
+    request.vgLife = life;
     request.vg = {
       requestId: String(request.id),
       clientRequestId: clientRequestIdOf(request.headers),
@@ -101,6 +153,7 @@ export class HttpPipeline implements OnModuleInit {
       action: meta.vgAction ?? 'http.unmatched',
       resource: template ? `${request.method} ${template}` : `${request.method} (no route)`,
       isPublic,
+      signal: life.signal,
     };
     if (isPublic) return;
     try {
@@ -113,6 +166,13 @@ export class HttpPipeline implements OnModuleInit {
       request.vg.claimedTenant = this.authenticator.claimedTenant(request.raw);
       throw this.budgets.refuseUnattributed(request, err as Error);
     }
+    if (meta.vgHeavy === true && this.memory.pressed) {
+      throw new UnavailableError(
+        `the gateway is short of memory (heap at ${Math.round(this.memory.usedPercent)}%); retry shortly`,
+        1,
+        'memory_guard',
+      );
+    }
   }
 
   private async onSend(
@@ -122,16 +182,29 @@ export class HttpPipeline implements OnModuleInit {
   ): Promise<unknown> {
     void reply.header('x-request-id', request.id);
     const state = request.vg;
+    const life = request.vgLife;
+    life?.settle();
     if (!state || state.isPublic) return payload;
+    // A long request may have kept the event loop from seeing its client leave: one turn of
+    // the loop lets a pending close arrive before the event is written.
+    if (life && !life.clientClosed && elapsedMs(state) > SLOW_ANSWER_MS) await nextTurn();
+    // The client left first: what it got (499) is recorded once, by whichever sees it first.
+    if (life?.clientClosed) return payload;
+    if (socketGone(request)) {
+      this.clientLeft(request);
+      return payload;
+    }
     const status = reply.statusCode;
     void this.budgets.chargeRefusal(request, status);
     // Without a verified subject the request was refused (401, or 429 past its address's
     // budget): sampled, so a flood does not pay a commit per request.
+    if (life) life.recordedStatus = status;
     const committed = this.audit.record(eventOf(state, status, state.reason), {
       unauthenticated: state.subject === undefined,
     });
     try {
       await committed;
+      this.watchWrite(reply, life);
       return payload;
     } catch (err) {
       this.logger.error(`answer to ${state.requestId} replaced by 503: ${(err as Error).message}`);
@@ -144,24 +217,83 @@ export class HttpPipeline implements OnModuleInit {
         .code(503)
         .header('content-type', 'application/problem+json; charset=utf-8')
         .header('retry-after', '1');
+      // The first event may still land once the store is back: this one says what was sent.
+      if (life) life.recordedStatus = 503;
+      this.recordLater(
+        eventOf(state, 503, `${reasonOf(error)}: the answer (${status}) was replaced`),
+        state,
+      );
+      this.watchWrite(reply, life);
       return JSON.stringify(problem.body);
     }
   }
 
-  private onAbort(request: GatewayRequest): void {
+  /**
+   * An answer the client does not read stays in the socket's buffers: once it has waited
+   * `SOCKET_WRITE_TIMEOUT_MS` without being handed to the socket whole, the connection is
+   * dropped, which frees the buffers and reports the request as aborted (499).
+   */
+  private watchWrite(reply: FastifyReply, life: RequestLife | undefined): void {
+    const raw = reply.raw;
+    const watch = this.writes.add(() => {
+      if (!raw.writableFinished) raw.destroy();
+    });
+    if (life) life.writeWatch = watch;
+  }
+
+  /**
+   * Watches the connection until the answer is handed to it whole. The socket, not the
+   * response, is watched: a pipelined request whose answer waits behind another never gets a
+   * response 'close' when the connection dies, and Node's request abort only covers bodies
+   * that had not arrived yet.
+   */
+  private watchSocket(request: GatewayRequest, reply: FastifyReply): void {
+    const socket = request.raw.socket;
+    const onClose = (): void => this.onClose(request, reply);
+    socket.once('close', onClose);
+    reply.raw.once('finish', () => {
+      socket.off('close', onClose);
+      request.vgLife?.writeWatch?.cancel();
+    });
+  }
+
+  /**
+   * The connection of a request closed. Once its answer was handed to the socket whole, that
+   * is the end of it. Otherwise the client left (or was dropped) first: the work is aborted,
+   * and since no onSend will record it (or the one that did recorded an answer the client
+   * never got), the event says what the client got: 408 when the body never arrived in time,
+   * else 499 `client_closed_request`.
+   */
+  private onClose(request: GatewayRequest, reply: FastifyReply): void {
+    request.vgLife?.writeWatch?.cancel();
+    if (!reply.raw.writableFinished) this.clientLeft(request);
+  }
+
+  /** The client left before its answer reached the socket: abort the work, record it once. */
+  private clientLeft(request: GatewayRequest): void {
+    const life = request.vgLife;
+    if (life) {
+      if (life.clientClosed) return;
+      life.clientClosed = true;
+      life.end('client_closed');
+    }
     const state = request.vg;
     if (!state || state.isPublic) return;
-    const elapsedMs = Number(process.hrtime.bigint() - state.startedAt) / 1e6;
-    const timedOut = elapsedMs >= this.config.http.requestTimeoutMs - 50;
+    const timedOut =
+      !request.raw.complete && elapsedMs(state) >= this.config.http.requestTimeoutMs - 50;
     const reason = timedOut
       ? 'request_timeout: the request was not received in time'
-      : 'client_closed_request';
+      : life?.recordedStatus !== undefined
+        ? `client_closed_request: the answer (${life.recordedStatus}) was not delivered`
+        : 'client_closed_request';
+    this.recordLater(eventOf(state, timedOut ? 408 : 499, reason), state);
+  }
+
+  private recordLater(event: AuditInput, state: RequestState): void {
     void this.audit
-      .record(eventOf(state, timedOut ? 408 : 499, reason), {
-        unauthenticated: state.subject === undefined,
-      })
+      .record(event, { unauthenticated: state.subject === undefined })
       ?.catch((err: Error) =>
-        this.logger.error(`abort event of ${state.requestId} not committed: ${err.message}`),
+        this.logger.error(`event of ${state.requestId} not committed: ${err.message}`),
       );
   }
 
@@ -191,40 +323,4 @@ export class HttpPipeline implements OnModuleInit {
     this.requests.inc({ ...labels, status: String(reply.statusCode) });
     this.latency.observe(labels, reply.elapsedTime / 1000);
   }
-}
-
-/** The audit event of a request, from what the pipeline learned about it. */
-function eventOf(state: RequestState, status: number, reason: string | undefined): AuditInput {
-  return {
-    requestId: state.requestId,
-    clientRequestId: state.clientRequestId,
-    subject: state.subject,
-    mintedBy: state.mintedBy,
-    tenantUid: state.tenantUid,
-    tenantId: state.tenantId,
-    claimedTenant: state.claimedTenant,
-    targetTenant: state.targetTenant,
-    targetTenantUid: state.targetTenantUid,
-    action: state.action,
-    resource: state.resource,
-    outcome: status < 400 ? 'allowed' : status >= 500 ? 'error' : 'denied',
-    status,
-    reason,
-    resultCount: status < 400 ? state.resultCount : undefined,
-    latencyMs: Number(process.hrtime.bigint() - state.startedAt) / 1e6,
-    ip: state.ip,
-    severity: state.alert ? 'alert' : 'info',
-  };
-}
-
-/** How many records an answer carries: matches, items, upserted or deleted, else one. */
-function countOf(result: unknown): number {
-  if (result === undefined || result === null) return 0;
-  if (typeof result !== 'object') return 1;
-  const r = result as Record<string, unknown>;
-  if (Array.isArray(r.matches)) return r.matches.length;
-  if (Array.isArray(r.items)) return r.items.length;
-  if (typeof r.upserted === 'number') return r.upserted;
-  if (typeof r.deleted === 'number') return r.deleted;
-  return 1;
 }

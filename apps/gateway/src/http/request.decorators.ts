@@ -15,6 +15,13 @@ export const Scope = createParamDecorator((_: unknown, context: ExecutionContext
   return scope;
 });
 
+/** The tier of the caller's tenant (for its storage quota), resolved with the scope. */
+export const TenantTier = createParamDecorator((_: unknown, context: ExecutionContext): string => {
+  const tenant = request(context).tenant;
+  if (!tenant) throw new Error('tenant-plane route reached without a tenant');
+  return tenant.tier;
+});
+
 export const CurrentPrincipal = createParamDecorator(
   (_: unknown, context: ExecutionContext): Principal => {
     const principal = request(context).principal;

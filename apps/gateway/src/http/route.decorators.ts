@@ -6,12 +6,26 @@ import { PublicAccess } from '@vecgate/tenancy';
 export interface RouteMeta {
   vgPublic?: boolean;
   vgAction?: string;
+  /** Changes nothing: past its deadline it is answered 504 at once (GET routes always are). */
+  vgReadOnly?: boolean;
+  /** Costs memory or CPU in proportion to its input: refused while the memory guard is on. */
+  vgHeavy?: boolean;
+}
+
+/** How a route weighs on the process, for the deadline and the memory guard. */
+export interface RouteTraits {
+  readonly readOnly?: boolean;
+  readonly heavy?: boolean;
 }
 
 /** Open without a token and not audited (health). Deny-by-default applies everywhere else. */
 export const Public = (): MethodDecorator =>
   applyDecorators(PublicAccess(), RouteConfig({ vgPublic: true } satisfies RouteMeta));
 
-/** Names the route's audit action (`vectors.search`). */
-export const Audited = (action: string): MethodDecorator =>
-  RouteConfig({ vgAction: action } satisfies RouteMeta);
+/** Names the route's audit action (`vectors.search`) and how it weighs on the process. */
+export const Audited = (action: string, traits: RouteTraits = {}): MethodDecorator =>
+  RouteConfig({
+    vgAction: action,
+    ...(traits.readOnly ? { vgReadOnly: true } : {}),
+    ...(traits.heavy ? { vgHeavy: true } : {}),
+  } satisfies RouteMeta);

@@ -76,24 +76,34 @@ export class RecordInput {
   }
 
   metadata(value: unknown, field: string): Metadata | undefined {
-    if (value === undefined || value === null) return undefined;
+    return this.sizedMetadata(value, field).metadata;
+  }
+
+  /** The checked metadata and its size as JSON (0 when absent), measured once. */
+  private sizedMetadata(value: unknown, field: string): { metadata?: Metadata; size: number } {
+    if (value === undefined || value === null) return { size: 0 };
     if (typeof value !== 'object' || Array.isArray(value))
       throw new BadRequestError('must be an object', field);
     if (Object.keys(value).length > LIMITS.maxMetadataKeys) {
       throw new BadRequestError(`has more than ${LIMITS.maxMetadataKeys} keys`, field);
     }
     this.checkValue(value as MetadataValue, field, 1);
-    const size = Buffer.byteLength(JSON.stringify(value));
+    const size = metadataBytes(value as Metadata);
     if (size > LIMITS.maxMetadataBytes) {
       throw new BadRequestError(
         `is ${size} bytes as JSON; the limit is ${LIMITS.maxMetadataBytes}`,
         field,
       );
     }
-    return value as Metadata;
+    return { metadata: value as Metadata, size };
   }
 
   records(input: unknown, space: VectorSpace): VectorWrite[] {
+    return this.sizedRecords(input, space).records;
+  }
+
+  /** The records, and the stored size of each (see `storedBytes`), measured once. */
+  sizedRecords(input: unknown, space: VectorSpace): { records: VectorWrite[]; bytes: number[] } {
     if (!Array.isArray(input) || input.length === 0)
       throw new BadRequestError('must be a non-empty array', 'vectors');
     if (input.length > LIMITS.maxBatch) {
@@ -103,7 +113,8 @@ export class RecordInput {
       );
     }
     const seen = new Set<string>();
-    return input.map((item: unknown, i) => {
+    const bytes: number[] = [];
+    const records = input.map((item: unknown, i): VectorWrite => {
       const at = `vectors[${i}]`;
       if (typeof item !== 'object' || item === null || Array.isArray(item))
         throw new BadRequestError('must be an object', at);
@@ -118,9 +129,11 @@ export class RecordInput {
         throw new BadRequestError(`id "${id}" appears twice in this batch`, `${at}.id`);
       seen.add(id);
       const values = this.vector(record.values, space, `${at}.values`);
-      const metadata = this.metadata(record.metadata, `${at}.metadata`);
+      const { metadata, size } = this.sizedMetadata(record.metadata, `${at}.metadata`);
+      bytes.push(space.dimension * 4 + size);
       return metadata === undefined ? { id, values } : { id, values, metadata };
     });
+    return { records, bytes };
   }
 
   private checkValue(value: MetadataValue, field: string, depth: number): void {
@@ -164,4 +177,14 @@ export class RecordInput {
       this.checkValue(item, at, depth + 1);
     }
   }
+}
+
+/** A metadata object's size as JSON, in UTF-8 bytes: what its limit and quotas count. */
+export function metadataBytes(metadata: Metadata | undefined): number {
+  return metadata === undefined ? 0 : Buffer.byteLength(JSON.stringify(metadata));
+}
+
+/** A record's size for storage quotas: dimension × 4 bytes of float32 plus its metadata JSON. */
+export function storedBytes(space: VectorSpace, metadata: Metadata | undefined): number {
+  return space.dimension * 4 + metadataBytes(metadata);
 }

@@ -3,6 +3,8 @@ import { BadRequestError, NotFoundError } from '@vecgate/core';
 import { DeleteSelector, Metadata, TenantScope, TenantVectorStore } from '@vecgate/isolation';
 import { FilterParser } from '../filter/filter.parser';
 import { LIMITS } from '../limits';
+import { QuotaView } from '../quota/storage-quota';
+import { StorageUsageTracker } from '../quota/storage-usage';
 import { RecordInput } from '../validation/record-input';
 import { ranked } from './ranked';
 import { RequestTrace, ResultValidator } from './result-validator';
@@ -40,6 +42,8 @@ export interface TenantStats {
   metric: string;
   backend: string;
   strategy: string;
+  /** Stored vectors and bytes against the tier's quota (`limit: null` is unlimited). */
+  quota: QuotaView;
 }
 
 /**
@@ -53,15 +57,25 @@ export class VectorService {
     private readonly input: RecordInput,
     private readonly filters: FilterParser,
     private readonly results: ResultValidator,
+    private readonly usage: StorageUsageTracker,
   ) {}
 
+  /** All or nothing against the tier's storage quota: a write past it stores nothing. */
   async upsert(
     scope: TenantScope,
+    tier: string,
     vectors: unknown,
     trace: RequestTrace,
   ): Promise<{ upserted: number }> {
-    const records = this.input.records(vectors, scope.space);
-    return this.store.upsert(scope, records, { signal: trace.signal });
+    const { records, bytes } = this.input.sizedRecords(vectors, scope.space);
+    const call = { signal: trace.signal };
+    const release = await this.usage.reserveUpsert(scope, tier, records, bytes, call);
+    try {
+      return await this.store.upsert(scope, records, call);
+    } catch (err) {
+      release();
+      throw err;
+    }
   }
 
   async fetch(scope: TenantScope, id: string, trace: RequestTrace): Promise<VectorView> {
@@ -87,7 +101,24 @@ export class VectorService {
     request: DeleteInput,
     trace: RequestTrace,
   ): Promise<{ deleted: number }> {
-    return this.store.delete(scope, this.selector(request), { signal: trace.signal });
+    const selector = this.selector(request);
+    const call = { signal: trace.signal };
+    switch (selector.kind) {
+      case 'ids': {
+        const released = await this.usage.measureDelete(scope, selector.ids, call);
+        const result = await this.store.delete(scope, selector, call);
+        released();
+        return result;
+      }
+      case 'filter':
+      case 'all':
+        try {
+          return await this.store.delete(scope, selector, call);
+        } finally {
+          // Even a failed delete may have removed some records on a backend without batches.
+          this.usage.forgetCount(scope);
+        }
+    }
   }
 
   async search(
@@ -103,6 +134,15 @@ export class VectorService {
     const filter = this.filters.parse(request.filter);
     const includeMetadata = request.includeMetadata ?? false;
     const includeValues = request.includeValues ?? false;
+    if (includeValues && topK * scope.space.dimension > LIMITS.maxAnswerFloats) {
+      throw new BadRequestError(
+        `an answer with values holds at most ${LIMITS.maxAnswerFloats} floats (topK × dimension); ` +
+          `at dimension ${scope.space.dimension}, topK is at most ` +
+          `${Math.floor(LIMITS.maxAnswerFloats / scope.space.dimension)}`,
+        'topK',
+        'limit:answer_floats',
+      );
+    }
     const found = await this.store.search(
       scope,
       { vector, topK, filter, includeMetadata, includeValues },
@@ -119,13 +159,15 @@ export class VectorService {
     };
   }
 
-  async stats(scope: TenantScope, trace: RequestTrace): Promise<TenantStats> {
+  async stats(scope: TenantScope, tier: string, trace: RequestTrace): Promise<TenantStats> {
+    const quota = await this.usage.view(scope, tier, { signal: trace.signal });
     return {
-      vectorCount: await this.store.count(scope, { signal: trace.signal }),
+      vectorCount: quota.vectors.used,
       dimension: scope.space.dimension,
       metric: scope.space.metric,
       backend: scope.placement.backend,
       strategy: scope.placement.strategy,
+      quota,
     };
   }
 

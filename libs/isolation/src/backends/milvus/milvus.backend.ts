@@ -8,6 +8,7 @@ import {
 } from '../../ports/backend-admin';
 import { VectorBackendDriver } from '../../ports/vector-backend.driver';
 import {
+  CallOptions,
   DeleteSelector,
   Placement,
   ReadOptions,
@@ -18,6 +19,7 @@ import {
   VectorSpace,
   VectorWrite,
 } from '../../ports/vector.types';
+import { abandonOnAbort, assertNotAborted } from '../../ports/call-signal';
 import { createMilvusClient } from './milvus.client';
 import { milvusCapabilities } from './milvus.limits';
 import {
@@ -113,7 +115,12 @@ export class MilvusBackend extends VectorBackendDriver {
     await this.client.closeConnection();
   }
 
-  async upsert(scope: TenantScope, records: readonly VectorWrite[]): Promise<{ upserted: number }> {
+  async upsert(
+    scope: TenantScope,
+    records: readonly VectorWrite[],
+    call?: CallOptions,
+  ): Promise<{ upserted: number }> {
+    assertNotAborted(call);
     const upserted = await this.records.upsert(scope.tenantUid, this.at(scope), records);
     return { upserted };
   }
@@ -122,24 +129,38 @@ export class MilvusBackend extends VectorBackendDriver {
     scope: TenantScope,
     ids: readonly string[],
     options: ReadOptions,
+    call?: CallOptions,
   ): Promise<StoredRecord[]> {
     const location = this.at(scope);
     if (ids.length === 0) return [];
-    return this.records.fetch(scope.tenantUid, location, ids, options);
+    return abandonOnAbort(call, () => this.records.fetch(scope.tenantUid, location, ids, options));
   }
 
-  async delete(scope: TenantScope, selector: DeleteSelector): Promise<{ deleted: number }> {
+  async delete(
+    scope: TenantScope,
+    selector: DeleteSelector,
+    call?: CallOptions,
+  ): Promise<{ deleted: number }> {
+    assertNotAborted(call);
     const location = this.at(scope);
     if (selector.kind === 'ids' && selector.ids.length === 0) return { deleted: 0 };
     return { deleted: await this.records.delete(scope.tenantUid, location, selector) };
   }
 
-  async search(scope: TenantScope, query: SearchQuery): Promise<ScoredRecord[]> {
-    return this.records.search(scope.tenantUid, this.at(scope), scope.space, query);
+  async search(
+    scope: TenantScope,
+    query: SearchQuery,
+    call?: CallOptions,
+  ): Promise<ScoredRecord[]> {
+    const location = this.at(scope);
+    return abandonOnAbort(call, () =>
+      this.records.search(scope.tenantUid, location, scope.space, query),
+    );
   }
 
-  async count(scope: TenantScope): Promise<number> {
-    return this.records.count(scope.tenantUid, this.at(scope));
+  async count(scope: TenantScope, call?: CallOptions): Promise<number> {
+    const location = this.at(scope);
+    return abandonOnAbort(call, () => this.records.count(scope.tenantUid, location));
   }
 
   private at(scope: TenantScope): MilvusLocation {

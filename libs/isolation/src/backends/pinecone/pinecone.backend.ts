@@ -8,6 +8,7 @@ import {
 } from '../../ports/backend-admin';
 import { VectorBackendDriver } from '../../ports/vector-backend.driver';
 import {
+  CallOptions,
   DeleteSelector,
   FilterNode,
   MetricName,
@@ -20,6 +21,7 @@ import {
   VectorSpace,
   VectorWrite,
 } from '../../ports/vector.types';
+import { abandonOnAbort, assertNotAborted } from '../../ports/call-signal';
 import { PineconeClients } from './pinecone-clients';
 import { DedicatedIndexes, sleep } from './pinecone-dedicated';
 import { guarded } from './pinecone-errors';
@@ -179,8 +181,13 @@ export class PineconeBackend extends VectorBackendDriver {
     return Promise.resolve();
   }
 
-  async upsert(scope: TenantScope, records: readonly VectorWrite[]): Promise<{ upserted: number }> {
+  async upsert(
+    scope: TenantScope,
+    records: readonly VectorWrite[],
+    call?: CallOptions,
+  ): Promise<{ upserted: number }> {
     const index = await this.open(scope);
+    assertNotAborted(call);
     if (records.length === 0) return { upserted: 0 };
     const rows: PineconeRecord[] = records.map((r) => ({
       id: r.id,
@@ -195,26 +202,33 @@ export class PineconeBackend extends VectorBackendDriver {
     scope: TenantScope,
     ids: readonly string[],
     options: ReadOptions,
+    call?: CallOptions,
   ): Promise<StoredRecord[]> {
     const index = await this.open(scope);
     if (ids.length === 0) return [];
     const wanted = new Set(ids);
-    const found = await index.fetch([...wanted]);
+    const found = await abandonOnAbort(call, () => index.fetch([...wanted]));
     return found.filter((r) => wanted.has(r.id)).map((r) => toStored(r, options));
   }
 
-  async search(scope: TenantScope, query: SearchQuery): Promise<ScoredRecord[]> {
+  async search(
+    scope: TenantScope,
+    query: SearchQuery,
+    call?: CallOptions,
+  ): Promise<ScoredRecord[]> {
     const index = await this.open(scope);
     const filter = tenantFilter(scope.tenantUid, query.filter);
     if (filter === NOTHING) return [];
-    const matches = await index.query({
-      vector: Array.from(query.vector),
-      topK: query.topK,
-      filter,
-      includeValues: query.includeValues,
-      // Always: the tenant uid read back lives in the metadata.
-      includeMetadata: true,
-    });
+    const matches = await abandonOnAbort(call, () =>
+      index.query({
+        vector: Array.from(query.vector),
+        topK: query.topK,
+        filter,
+        includeValues: query.includeValues,
+        // Always: the tenant uid read back lives in the metadata.
+        includeMetadata: true,
+      }),
+    );
     const metric = scope.space.metric;
     return matches
       .map((match) => {
@@ -226,8 +240,13 @@ export class PineconeBackend extends VectorBackendDriver {
       .sort((a, b) => b.score - a.score);
   }
 
-  async delete(scope: TenantScope, selector: DeleteSelector): Promise<{ deleted: number }> {
+  async delete(
+    scope: TenantScope,
+    selector: DeleteSelector,
+    call?: CallOptions,
+  ): Promise<{ deleted: number }> {
     const index = await this.open(scope);
+    assertNotAborted(call);
     switch (selector.kind) {
       case 'ids': {
         if (selector.ids.length === 0) return { deleted: 0 };
@@ -247,8 +266,9 @@ export class PineconeBackend extends VectorBackendDriver {
     }
   }
 
-  async count(scope: TenantScope): Promise<number> {
-    return (await this.open(scope)).count();
+  async count(scope: TenantScope, call?: CallOptions): Promise<number> {
+    const index = await this.open(scope);
+    return abandonOnAbort(call, () => index.count());
   }
 
   /**

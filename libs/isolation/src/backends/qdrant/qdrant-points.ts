@@ -1,5 +1,7 @@
 import type { QdrantClient, Schemas } from '@qdrant/js-client-rest';
 import { BackendError, UnavailableError } from '@vecgate/core';
+import { assertNotAborted } from '../../ports/call-signal';
+import type { CallOptions } from '../../ports/vector.types';
 import { qdrantCall } from './qdrant-errors';
 import { QdrantFilter } from './qdrant-filter';
 import { QdrantLocation } from './qdrant-placement';
@@ -20,9 +22,12 @@ export class QdrantPoints {
     points: readonly Schemas['PointStruct'][],
     valuesPerPoint: number,
     operation = 'upsert points',
+    call?: CallOptions,
   ): Promise<void> {
     const perRequest = Math.max(1, Math.floor(MAX_VALUES_PER_REQUEST / valuesPerPoint));
     for (let start = 0; start < points.length; start += perRequest) {
+      // Between requests, not during one: a chunk sent is applied and answered as applied.
+      assertNotAborted(call);
       const chunk = points.slice(start, start + perRequest);
       const result = await qdrantCall(operation, () =>
         this.client.upsert(location.collection, {

@@ -8,6 +8,7 @@ import {
 } from '../../ports/backend-admin';
 import { VectorBackendDriver } from '../../ports/vector-backend.driver';
 import {
+  CallOptions,
   DeleteSelector,
   Placement,
   ReadOptions,
@@ -18,6 +19,7 @@ import {
   VectorSpace,
   VectorWrite,
 } from '../../ports/vector.types';
+import { abandonOnAbort, assertNotAborted } from '../../ports/call-signal';
 import { pointId } from './point-id';
 import { QdrantCollections } from './qdrant-collections';
 import { qdrantCall } from './qdrant-errors';
@@ -211,14 +213,20 @@ export class QdrantBackend extends VectorBackendDriver {
 
   // --- data plane ------------------------------------------------------------------------------
 
-  async upsert(scope: TenantScope, records: readonly VectorWrite[]): Promise<{ upserted: number }> {
+  async upsert(
+    scope: TenantScope,
+    records: readonly VectorWrite[],
+    call?: CallOptions,
+  ): Promise<{ upserted: number }> {
+    assertNotAborted(call);
     const location = this.placements.location(scope);
     const { metric, dimension } = scope.space;
     const points = records.map((r) =>
       toPoint(scope.tenantUid, metric, r.id, pointId(scope.tenantUid, r.id), r),
     );
     // Cosine points send their values twice (the searched vector and the raw copy).
-    await this.points.upsert(location, points, dimension * (metric === 'cosine' ? 2 : 1));
+    const valuesPerPoint = dimension * (metric === 'cosine' ? 2 : 1);
+    await this.points.upsert(location, points, valuesPerPoint, 'upsert points', call);
     return { upserted: records.length };
   }
 
@@ -226,39 +234,48 @@ export class QdrantBackend extends VectorBackendDriver {
     scope: TenantScope,
     ids: readonly string[],
     options: ReadOptions,
+    call?: CallOptions,
   ): Promise<StoredRecord[]> {
     const location = this.placements.location(scope);
     const unique = [...new Set(ids)];
     if (unique.length === 0) return [];
     // A scroll, not a retrieve by id: a retrieve cannot carry the tenant condition.
-    const result = await qdrantCall('read points', () =>
-      this.client.scroll(location.collection, {
-        filter: scopedFilter(scope.tenantUid, {
-          has_id: unique.map((id) => pointId(scope.tenantUid, id)),
+    const result = await abandonOnAbort(call, () =>
+      qdrantCall('read points', () =>
+        this.client.scroll(location.collection, {
+          filter: scopedFilter(scope.tenantUid, {
+            has_id: unique.map((id) => pointId(scope.tenantUid, id)),
+          }),
+          limit: unique.length,
+          with_payload: payloadSelector(options),
+          with_vector: vectorSelector(options, scope.space.metric),
+          ...shardSelector(location),
         }),
-        limit: unique.length,
-        with_payload: payloadSelector(options),
-        with_vector: vectorSelector(options, scope.space.metric),
-        ...shardSelector(location),
-      }),
+      ),
     );
     return result.points.map((point) => fromPoint(point, options, scope.space.metric));
   }
 
-  async search(scope: TenantScope, query: SearchQuery): Promise<ScoredRecord[]> {
+  async search(
+    scope: TenantScope,
+    query: SearchQuery,
+    call?: CallOptions,
+  ): Promise<ScoredRecord[]> {
     const location = this.placements.location(scope);
     const filter = this.withUserFilter(scope, query.filter);
     if (!filter) return [];
-    const result = await qdrantCall('search', () =>
-      this.client.query(location.collection, {
-        query: Array.from(query.vector),
-        using: SEARCH_VECTOR,
-        filter,
-        limit: query.topK,
-        with_payload: payloadSelector(query),
-        with_vector: vectorSelector(query, scope.space.metric),
-        ...shardSelector(location),
-      }),
+    const result = await abandonOnAbort(call, () =>
+      qdrantCall('search', () =>
+        this.client.query(location.collection, {
+          query: Array.from(query.vector),
+          using: SEARCH_VECTOR,
+          filter,
+          limit: query.topK,
+          with_payload: payloadSelector(query),
+          with_vector: vectorSelector(query, scope.space.metric),
+          ...shardSelector(location),
+        }),
+      ),
     );
     return result.points.map((point) => ({
       ...fromPoint(point, query, scope.space.metric),
@@ -266,12 +283,17 @@ export class QdrantBackend extends VectorBackendDriver {
     }));
   }
 
-  async count(scope: TenantScope): Promise<number> {
+  async count(scope: TenantScope, call?: CallOptions): Promise<number> {
     const location = this.placements.location(scope);
-    return this.points.count(location, scopedFilter(scope.tenantUid));
+    return abandonOnAbort(call, () => this.points.count(location, scopedFilter(scope.tenantUid)));
   }
 
-  async delete(scope: TenantScope, selector: DeleteSelector): Promise<{ deleted: number }> {
+  async delete(
+    scope: TenantScope,
+    selector: DeleteSelector,
+    call?: CallOptions,
+  ): Promise<{ deleted: number }> {
+    assertNotAborted(call);
     const location = this.placements.location(scope);
     let filter: QdrantFilter | null;
     switch (selector.kind) {

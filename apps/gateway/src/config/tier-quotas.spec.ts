@@ -1,0 +1,43 @@
+import { parseTierQuotas } from './tier-quotas';
+
+describe('TIER_QUOTAS', () => {
+  it('reads vectors and bytes per tier, sizes with units, and the default for other tiers', () => {
+    const problems: string[] = [];
+    const policy = parseTierQuotas(
+      'TIER_QUOTAS',
+      'standard:vectors=100000,bytes=500MB; premium:bytes=2GB ;default:vectors=10,bytes=unlimited',
+      problems,
+    );
+    expect(problems).toEqual([]);
+    expect(policy.tiers).toEqual({
+      standard: { vectors: 100_000, bytes: 500 * 1024 ** 2 },
+      premium: { vectors: null, bytes: 2 * 1024 ** 3 },
+    });
+    expect(policy.fallback).toEqual({ vectors: 10, bytes: null });
+  });
+
+  it('leaves tiers unlimited when no default is given', () => {
+    const problems: string[] = [];
+    expect(parseTierQuotas('TIER_QUOTAS', 'gold:vectors=5', problems).fallback).toEqual({
+      vectors: null,
+      bytes: null,
+    });
+  });
+
+  it.each([
+    ['standard=vectors:5', 'must start with a tier name'],
+    ['standard:vectors=-1', 'vectors must be a positive number'],
+    ['standard:vectors=5MB', 'vectors must be a positive number'],
+    ['standard:vectors=0', 'vectors must be a positive number'],
+    ['standard:bytes=12XB', 'bytes must be a positive number'],
+    ['standard:rows=5', 'unknown limit "rows"'],
+    ['a:vectors=1;a:vectors=2', 'tier "a" is given twice'],
+    ['default:vectors=1;default:vectors=2', 'tier "default" is given twice'],
+  ])('refuses %s, naming the key', (text, message) => {
+    const problems: string[] = [];
+    parseTierQuotas('TIER_QUOTAS', text, problems);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^TIER_QUOTAS: /);
+    expect(problems[0]).toContain(message);
+  });
+});

@@ -1,0 +1,76 @@
+import type { QuotaPolicy, StorageQuota } from '@vecgate/search';
+import { UNLIMITED } from '@vecgate/search';
+
+const TIER = /^[a-z][a-z0-9_-]{0,31}$/;
+const SIZE = /^(\d{1,15})(B|KB|MB|GB|TB)?$/i;
+const UNITS: Record<string, number> = {
+  B: 1,
+  KB: 1024,
+  MB: 1024 ** 2,
+  GB: 1024 ** 3,
+  TB: 1024 ** 4,
+};
+
+/**
+ * Parses `tier:vectors=N,bytes=SIZE;tier:...` (SIZE in B, KB, MB, GB or TB, 1024-based; either
+ * limit may be `unlimited` or left out, which means unlimited). The tier `default` applies to
+ * every tier not listed; without it those tiers are unlimited. Each bad entry is a problem
+ * naming the key.
+ */
+export function parseTierQuotas(key: string, text: string, problems: string[]): QuotaPolicy {
+  const tiers: Record<string, StorageQuota> = {};
+  let fallback: StorageQuota = UNLIMITED;
+  for (const entry of text
+    .split(';')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
+    const colon = entry.indexOf(':');
+    const tier = colon > 0 ? entry.slice(0, colon).trim() : '';
+    if (!TIER.test(tier)) {
+      problems.push(`${key}: entry "${entry}" must start with a tier name and a colon`);
+      continue;
+    }
+    if (Object.hasOwn(tiers, tier) || (tier === 'default' && fallback !== UNLIMITED)) {
+      problems.push(`${key}: tier "${tier}" is given twice`);
+      continue;
+    }
+    const quota = parseLimits(key, entry, entry.slice(colon + 1), problems);
+    if (!quota) continue;
+    if (tier === 'default') fallback = quota;
+    else tiers[tier] = quota;
+  }
+  return { tiers, fallback };
+}
+
+function parseLimits(
+  key: string,
+  entry: string,
+  text: string,
+  problems: string[],
+): StorageQuota | undefined {
+  let vectors: number | null = null;
+  let bytes: number | null = null;
+  const before = problems.length;
+  for (const part of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const [name = '', value = ''] = part.split('=').map((p) => p.trim());
+    const limit = value.toLowerCase() === 'unlimited' ? null : sizeOf(value, name === 'bytes');
+    if (limit === undefined) {
+      problems.push(`${key}: entry "${entry}": ${name} must be a positive number or "unlimited"`);
+    } else if (name === 'vectors') vectors = limit;
+    else if (name === 'bytes') bytes = limit;
+    else problems.push(`${key}: entry "${entry}": unknown limit "${name}" (vectors, bytes)`);
+  }
+  return problems.length === before ? { vectors, bytes } : undefined;
+}
+
+function sizeOf(value: string, withUnit: boolean): number | undefined {
+  const match = SIZE.exec(value);
+  if (!match) return undefined;
+  const [, digits = '', unit] = match;
+  if (unit !== undefined && !withUnit) return undefined;
+  const size = Number(digits) * (UNITS[(unit ?? 'B').toUpperCase()] ?? 1);
+  return Number.isSafeInteger(size) && size > 0 ? size : undefined;
+}

@@ -1,0 +1,78 @@
+import { CallHandler, ExecutionContext, Inject, Injectable, NestInterceptor } from '@nestjs/common';
+import { DeadlineExceededError, VecgateError } from '@vecgate/core';
+import { abandonOnAbort } from '@vecgate/isolation';
+import { defer, from, Observable } from 'rxjs';
+import { GATEWAY_CONFIG } from '../config/config.tokens';
+import type { GatewayConfig } from '../config/gateway.config';
+import { GatewayRequest } from './fastify-request';
+import { RouteMeta } from './route.decorators';
+import { TenantInflight } from './tenant-inflight';
+
+/**
+ * Around every handler, once the guards have resolved the tenant:
+ * - the tenant's in-flight cap: over `TENANT_MAX_INFLIGHT` the tenant gets 429 with
+ *   Retry-After (only that tenant; the others have their own count); the slot is held until
+ *   the handler's work settles, not merely until an answer was sent;
+ * - the deadline: a read whose work has not finished when `REQUEST_DEADLINE_MS` passes is
+ *   answered 504 at once, even if the backend ignores the aborted signal. A write is answered
+ *   with its real outcome (the backend stops at the signal, or reports the commit it made),
+ *   so a committed write is never reported as failed.
+ */
+@Injectable()
+export class RequestGovernor implements NestInterceptor {
+  readonly inflight: TenantInflight;
+
+  constructor(@Inject(GATEWAY_CONFIG) config: GatewayConfig) {
+    this.inflight = new TenantInflight(config.http.tenantMaxInflight);
+  }
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const request = context.switchToHttp().getRequest<GatewayRequest>();
+    const tenant = request.tenant?.uid;
+    return defer(() => {
+      if (tenant !== undefined && !this.inflight.tryAcquire(tenant)) {
+        throw new TenantBusyError(this.inflight.max);
+      }
+      const signal = request.vg?.signal;
+      const work = new Promise<unknown>((resolve, reject) => {
+        next.handle().subscribe({
+          next: resolve,
+          error: (err: unknown) => reject(asDeadline(err, signal)),
+          complete: () => resolve(undefined),
+        });
+      });
+      // Handled here too: an abandoned read's work may still fail after its 504 was sent.
+      work.catch(() => undefined);
+      if (tenant !== undefined) {
+        const release = (): void => this.inflight.release(tenant);
+        work.then(release, release);
+      }
+      const meta = (request.routeOptions.config ?? {}) as RouteMeta;
+      const readOnly = request.method === 'GET' || meta.vgReadOnly === true;
+      // A read is abandoned at the deadline: its answer becomes the 504, the work may go on.
+      return from(readOnly && signal ? abandonOnAbort({ signal }, () => work) : work);
+    });
+  }
+}
+
+/** The tenant already has its cap of requests in flight: 429 to it alone, retry in a second. */
+export class TenantBusyError extends VecgateError {
+  readonly status = 429;
+  readonly title = 'Too Many Requests';
+  constructor(max: number) {
+    super(`the tenant already has ${max} requests in flight`, {
+      retryAfterSeconds: 1,
+      reason: 'inflight_cap',
+    });
+  }
+}
+
+/**
+ * A backend that stopped at the aborted signal may throw the SDK's own abort error; past the
+ * deadline the client is told it was the deadline, never a 500.
+ */
+function asDeadline(err: unknown, signal: AbortSignal | undefined): Error {
+  const error = err instanceof Error ? err : new Error(String(err));
+  if (error instanceof VecgateError || !signal?.aborted) return error;
+  return signal.reason instanceof DeadlineExceededError ? signal.reason : error;
+}
