@@ -39,8 +39,8 @@ export class SlowStore extends TenantVectorStore {
     records: readonly VectorWrite[],
     call?: CallOptions,
   ): Promise<{ upserted: number }> {
-    return this.after(scope, call, () =>
-      this.drivers.get(scope.placement.backend).upsert(scope, records, call),
+    return this.after(scope, call, (passed) =>
+      this.drivers.get(scope.placement.backend).upsert(scope, records, passed),
     );
   }
 
@@ -50,8 +50,8 @@ export class SlowStore extends TenantVectorStore {
     options: ReadOptions,
     call?: CallOptions,
   ): Promise<StoredRecord[]> {
-    return this.after(scope, call, () =>
-      this.drivers.get(scope.placement.backend).fetch(scope, ids, options, call),
+    return this.after(scope, call, (passed) =>
+      this.drivers.get(scope.placement.backend).fetch(scope, ids, options, passed),
     );
   }
 
@@ -60,14 +60,14 @@ export class SlowStore extends TenantVectorStore {
     selector: DeleteSelector,
     call?: CallOptions,
   ): Promise<{ deleted: number }> {
-    return this.after(scope, call, () =>
-      this.drivers.get(scope.placement.backend).delete(scope, selector, call),
+    return this.after(scope, call, (passed) =>
+      this.drivers.get(scope.placement.backend).delete(scope, selector, passed),
     );
   }
 
   search(scope: TenantScope, query: SearchQuery, call?: CallOptions): Promise<ScoredRecord[]> {
-    return this.after(scope, call, () =>
-      this.drivers.get(scope.placement.backend).search(scope, query, call),
+    return this.after(scope, call, (passed) =>
+      this.drivers.get(scope.placement.backend).search(scope, query, passed),
     );
   }
 
@@ -78,12 +78,13 @@ export class SlowStore extends TenantVectorStore {
   private async after<T>(
     scope: TenantScope,
     call: CallOptions | undefined,
-    work: () => Promise<T>,
+    work: (call: CallOptions | undefined) => Promise<T>,
   ): Promise<T> {
     const slowness = this.slow.get(scope.tenantId);
     try {
       if (slowness) await pause(slowness, call?.signal);
-      return await work();
+      // A backend that ignores the signal goes on to do the work, whatever the deadline did.
+      return await work(slowness && !slowness.honoursSignal ? undefined : call);
     } finally {
       this.settled++;
     }
