@@ -8,6 +8,7 @@ import { makePrivateDirectory } from '@vecgate/core';
 import type { IsolationOptions } from '@vecgate/isolation';
 import type { HmacKey, TenancyOptions } from '@vecgate/tenancy';
 import { loadMilvusOptions } from './backends/milvus.env';
+import { loadPgvectorOptions } from './backends/pgvector.env';
 import { loadPineconeOptions } from './backends/pinecone.env';
 import { loadQdrantOptions } from './backends/qdrant.env';
 import { dataDirExposure } from './data-dir-check';
@@ -75,7 +76,8 @@ export function loadGatewayConfig(source: NodeJS.ProcessEnv): GatewayConfig {
   const milvus = loadMilvusOptions(source);
   const qdrant = loadQdrantOptions(source);
   const pinecone = loadPineconeOptions(source);
-  problems.push(...milvus.problems, ...qdrant.problems, ...pinecone.problems);
+  const pgvector = loadPgvectorOptions(source);
+  problems.push(...milvus.problems, ...qdrant.problems, ...pinecone.problems, ...pgvector.problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   const dataDir = resolve(env.DATA_DIR);
@@ -145,6 +147,7 @@ export function loadGatewayConfig(source: NodeJS.ProcessEnv): GatewayConfig {
       milvus: milvus.options,
       qdrant: qdrant.options,
       pinecone: pinecone.options,
+      pgvector: pgvector.options,
       placementPolicy: env.PLACEMENT_POLICY,
       defaultTier: env.DEFAULT_TIER,
     },

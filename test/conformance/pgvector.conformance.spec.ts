@@ -1,0 +1,32 @@
+import { PgvectorBackend, PGVECTOR_DEFAULT_LIMITS } from '@vecgate/isolation';
+import { PGLITE_DATA_ROLE, startPglite } from '../support/pglite';
+import { describeIsolationConformance } from './isolation.conformance';
+
+/**
+ * The isolation suite, live, against PGlite: real PostgreSQL with the real pgvector
+ * extension (HNSW indexes, row-level security) over the wire protocol, in a child process.
+ * One connection (PGlite is one session), and the data plane switches to a non-owner role
+ * with `SET LOCAL ROLE` in each transaction, since PGlite runs every login as its superuser.
+ */
+
+jest.setTimeout(120_000);
+
+describeIsolationConformance('pgvector (PGlite)', async () => {
+  const pglite = await startPglite();
+  const driver = new PgvectorBackend({
+    url: pglite.url,
+    poolSize: 1,
+    dataRole: PGLITE_DATA_ROLE,
+    timeoutMs: 30_000,
+    efSearch: 40,
+    limits: PGVECTOR_DEFAULT_LIMITS,
+  });
+  return {
+    driver,
+    strategies: ['collection', 'partition', 'partition_key'],
+    cleanup: async () => {
+      await driver.close();
+      await pglite.stop();
+    },
+  };
+});

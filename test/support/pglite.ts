@@ -1,0 +1,60 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+
+const SCRIPT = join(__dirname, '../tools/pglite-server.ts');
+
+/** The role pglite-server.ts creates for the data plane (`SET LOCAL ROLE`). */
+export const PGLITE_DATA_ROLE = 'vg_data';
+
+export interface LivePglite {
+  /** `postgres://` URL of the one connection PGlite serves. */
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts PGlite with pgvector in a child process (it blocks the event loop of the process
+ * that runs it) and waits for the port it prints. Stopped with SIGTERM; it also stops when
+ * this process goes away, because its stdin closes.
+ */
+export function startPglite(timeoutMs = 60_000): Promise<LivePglite> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', SCRIPT], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`PGlite did not start within ${timeoutMs} ms: ${err}`));
+    }, timeoutMs);
+    child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`PGlite exited with ${code}: ${err}`));
+    });
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const port = /PGLITE_PORT=(\d+)/.exec(out)?.[1];
+      if (port === undefined) return;
+      clearTimeout(timer);
+      child.removeAllListeners('exit');
+      resolve({
+        url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+        stop: () => stopChild(child),
+      });
+    });
+  });
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const force = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    child.once('exit', () => {
+      clearTimeout(force);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
