@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { Client } from 'pg';
 
 const SCRIPT = join(__dirname, '../tools/pglite-server.ts');
 
@@ -57,4 +58,22 @@ function stopChild(child: ChildProcess): Promise<void> {
     });
     child.kill('SIGTERM');
   });
+}
+
+/**
+ * A raw client on PGlite's one connection. The socket server turns a new connection away
+ * while it still holds the previous one, so this retries for a moment after a pool closed.
+ */
+export async function connectPglite(url: string, attempts = 50): Promise<Client> {
+  for (let attempt = 1; ; attempt++) {
+    const client = new Client({ connectionString: url });
+    try {
+      await client.connect();
+      return client;
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      if (attempt >= attempts) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
 }

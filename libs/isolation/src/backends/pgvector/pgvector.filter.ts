@@ -18,6 +18,7 @@ const COMPARABLE = `('string','number','boolean','array')`;
  * `$ne` / `$nin` hold when no element equals.
  */
 export function compileFilter(node: FilterNode, params: Params): string {
+  if ('field' in node && unstorable(node.field)) return 'false';
   switch (node.op) {
     case '$and':
     case '$or': {
@@ -56,6 +57,17 @@ function elements(field: string, params: Params): { typed: string; rows: string 
   };
 }
 
+/**
+ * A string PostgreSQL cannot hold (a NUL character, a lone surrogate): no stored key or value
+ * is ever one, so a field of that name is missing from every record and a value of that text
+ * equals nothing; binding it would only fail the statement.
+ */
+export function unstorable(text: string): boolean {
+  return text.includes('\u0000') || LONE_SURROGATE.test(text);
+}
+
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
 /** The condition holds for the value, or for one element of an array. */
 function anyElement(field: string, condition: string, params: Params): string {
   const { typed, rows } = elements(field, params);
@@ -73,7 +85,8 @@ function noElement(field: string, condition: string, params: Params): string {
  * long `$in` is one parameter, and JSONB equality keeps the types apart.
  */
 function equalsOneOf(values: readonly Scalar[], params: Params): string {
-  const json = [...new Set(values.map((value) => JSON.stringify(value)))];
+  const storable = values.filter((value) => typeof value !== 'string' || !unstorable(value));
+  const json = [...new Set(storable.map((value) => JSON.stringify(value)))];
   return `e.v = ANY(${bind(params, json)}::jsonb[])`;
 }
 

@@ -11,7 +11,7 @@ import {
   VectorWrite,
 } from '../../ports/vector.types';
 import { toScore } from '../qdrant/qdrant-payload';
-import { compileFilter, Params } from './pgvector.filter';
+import { compileFilter, Params, unstorable } from './pgvector.filter';
 import { PgvectorLocation } from './pgvector.naming';
 import { PgvectorOptions } from './pgvector.options';
 import { METRIC_SQL, TENANT_COLUMN } from './pgvector.schema';
@@ -75,7 +75,7 @@ export class PgvectorRecords {
         client,
         `SELECT ${readColumns(options)} FROM ${at.table}
          WHERE ${TENANT_COLUMN} = $1 AND id = ANY($2::text[]) ORDER BY id`,
-        [uid, [...ids]],
+        [uid, ids.filter((id) => !unstorable(id))],
       ),
     );
     return rows.map((row) => toStored(row, options));
@@ -91,7 +91,7 @@ export class PgvectorRecords {
     let where = `${TENANT_COLUMN} = $1`;
     switch (selector.kind) {
       case 'ids':
-        params.push([...selector.ids]);
+        params.push(selector.ids.filter((id) => !unstorable(id)));
         where += ' AND id = ANY($2::text[])';
         break;
       case 'filter':
