@@ -168,6 +168,26 @@ describe('values PostgreSQL cannot hold', () => {
   });
 });
 
+describe('deadlines', () => {
+  it('a call whose signal has aborted answers 504 and writes nothing', async () => {
+    const scope = await tenant('partition_key', { dimension: 2, metric: 'cosine' });
+    const signal = AbortSignal.abort();
+    const refused = await failure(
+      driver.upsert(scope, [{ id: 'late', values: Float32Array.of(1, 0) }], { signal }),
+    );
+    expect(refused).toMatchObject({ status: 504, reason: 'deadline_exceeded' });
+    await expect(
+      driver.search(scope, { vector: Float32Array.of(1, 0), topK: 1, ...NONE }, { signal }),
+    ).rejects.toMatchObject({ status: 504 });
+    expect(await driver.count(scope)).toBe(0);
+    await driver.upsert(scope, [{ id: 'on-time', values: Float32Array.of(1, 0) }], {
+      signal: new AbortController().signal,
+    });
+    expect(await driver.count(scope)).toBe(1);
+    await driver.erase(scope);
+  });
+});
+
 describe('scores, in vecgate’s sense for every metric', () => {
   const query = Float32Array.of(1, 2, 2);
   const stored = Float32Array.of(2, 0, 1);
