@@ -77,6 +77,8 @@ export class PgvectorSession {
   }
 
   async close(): Promise<void> {
+    // Shutdown hooks may run twice; a pool ends once.
+    if (this.data.ended) return;
     await this.data.end();
     if (this.admin !== this.data) await this.admin.end();
   }
