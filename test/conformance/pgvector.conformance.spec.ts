@@ -1,5 +1,5 @@
-import { PgvectorBackend, PGVECTOR_DEFAULT_LIMITS } from '@vecgate/isolation';
-import { PGLITE_DATA_ROLE, startPglite } from '../support/pglite';
+import { PgvectorBackend } from '@vecgate/isolation';
+import { pgliteOptions, startPglite } from '../support/pglite';
 import { describeIsolationConformance } from './isolation.conformance';
 
 /**
@@ -13,14 +13,7 @@ jest.setTimeout(120_000);
 
 describeIsolationConformance('pgvector (PGlite)', async () => {
   const pglite = await startPglite();
-  const driver = new PgvectorBackend({
-    url: pglite.url,
-    poolSize: 1,
-    dataRole: PGLITE_DATA_ROLE,
-    timeoutMs: 30_000,
-    efSearch: 40,
-    limits: PGVECTOR_DEFAULT_LIMITS,
-  });
+  const driver = new PgvectorBackend(pgliteOptions(pglite.url));
   return {
     driver,
     strategies: ['collection', 'partition', 'partition_key'],

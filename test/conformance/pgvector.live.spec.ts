@@ -4,7 +4,6 @@ import {
   makeTenantScope,
   MetricName,
   PgvectorBackend,
-  PgvectorOptions,
   StrategyName,
   TenantScope,
   VectorSpace,
@@ -12,7 +11,7 @@ import {
 import { compileRowFilter } from '../../libs/isolation/src/backends/embedded/row-filter';
 import { unstorable } from '../../libs/isolation/src/backends/pgvector/pgvector.filter';
 import { COMPARISONS, FIELDS, RECORDS, tree, VALUES } from '../support/filter-cases';
-import { LivePglite, PGLITE_DATA_ROLE, startPglite } from '../support/pglite';
+import { LivePglite, pgliteOptions, startPglite } from '../support/pglite';
 import { rng } from '../support/rng';
 
 /**
@@ -32,18 +31,6 @@ let driver: PgvectorBackend;
 
 /** One table and one partition per table: the limits test reaches both; the rest use partition_key. */
 const LIMITS = { tables: 1, partitionsPerTable: 1 };
-
-function options(overrides: Partial<PgvectorOptions> = {}): PgvectorOptions {
-  return {
-    url: pglite.url,
-    poolSize: 1,
-    dataRole: PGLITE_DATA_ROLE,
-    timeoutMs: 30_000,
-    efSearch: 40,
-    limits: LIMITS,
-    ...overrides,
-  };
-}
 
 function scopeOf(
   on: PgvectorBackend,
@@ -85,7 +72,7 @@ async function failure(promise: Promise<unknown>): Promise<Refusal> {
 
 beforeAll(async () => {
   pglite = await startPglite();
-  driver = new PgvectorBackend(options());
+  driver = new PgvectorBackend(pgliteOptions(pglite.url, { limits: LIMITS }));
 });
 
 afterAll(async () => {

@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
+import { makeTenantScope, PgvectorBackend, StrategyName, TenantScope } from '@vecgate/isolation';
 import {
-  makeTenantScope,
-  PgvectorBackend,
-  PGVECTOR_DEFAULT_LIMITS,
-  StrategyName,
-  TenantScope,
-} from '@vecgate/isolation';
-import { connectPglite, LivePglite, PGLITE_DATA_ROLE, startPglite } from '../support/pglite';
+  connectPglite,
+  LivePglite,
+  PGLITE_DATA_ROLE,
+  pgliteOptions,
+  startPglite,
+} from '../support/pglite';
 import { probeWall } from '../support/rls-wall';
 
 /**
@@ -36,14 +36,7 @@ function scopeFor(driver: PgvectorBackend, strategy: StrategyName): TenantScope 
 
 beforeAll(async () => {
   pglite = await startPglite();
-  const driver = new PgvectorBackend({
-    url: pglite.url,
-    poolSize: 1,
-    dataRole: PGLITE_DATA_ROLE,
-    timeoutMs: 30_000,
-    efSearch: 40,
-    limits: PGVECTOR_DEFAULT_LIMITS,
-  });
+  const driver = new PgvectorBackend(pgliteOptions(pglite.url));
   try {
     for (const strategy of STRATEGIES) {
       const pair = [scopeFor(driver, strategy), scopeFor(driver, strategy)] as const;

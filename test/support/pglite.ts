@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { PGVECTOR_DEFAULT_LIMITS, PGVECTOR_DEFAULTS, PgvectorOptions } from '@vecgate/isolation';
 
 const SCRIPT = join(__dirname, '../tools/pglite-server.ts');
 
@@ -19,9 +20,13 @@ export interface LivePglite {
  * this process goes away, because its stdin closes.
  */
 export function startPglite(timeoutMs = 60_000): Promise<LivePglite> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', SCRIPT], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', SCRIPT, '0', PGLITE_DATA_ROLE],
+    {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
   return new Promise((resolve, reject) => {
     let out = '';
     let err = '';
@@ -76,4 +81,23 @@ export async function connectPglite(url: string, attempts = 50): Promise<Client>
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
+}
+
+/**
+ * The pgvector options for PGlite: its one connection, and the data plane switching to the
+ * non-owner role in each transaction (PGlite runs every login as its superuser).
+ */
+export function pgliteOptions(
+  url: string,
+  overrides: Partial<PgvectorOptions> = {},
+): PgvectorOptions {
+  return {
+    url,
+    poolSize: 1,
+    dataRole: PGLITE_DATA_ROLE,
+    timeoutMs: 30_000,
+    efSearch: PGVECTOR_DEFAULTS.efSearch,
+    limits: PGVECTOR_DEFAULT_LIMITS,
+    ...overrides,
+  };
 }
