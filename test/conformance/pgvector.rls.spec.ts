@@ -1,13 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { makeTenantScope, PgvectorBackend, StrategyName, TenantScope } from '@vecgate/isolation';
+import {
+  makeTenantScope,
+  PgvectorBackend,
+  StrategyName,
+  TENANT_SETTING,
+  TenantScope,
+} from '@vecgate/isolation';
 import {
   connectPglite,
   LivePglite,
   PGLITE_DATA_ROLE,
   pgliteOptions,
+  pgliteReleased,
   startPglite,
 } from '../support/pglite';
+import { PgvectorSession } from '../../libs/isolation/src/backends/pgvector/pgvector.session';
 import { probeWall } from '../support/rls-wall';
 
 /**
@@ -26,6 +34,14 @@ const STRATEGIES: readonly StrategyName[] = ['collection', 'partition', 'partiti
 let pglite: LivePglite;
 const tenants = new Map<StrategyName, [TenantScope, TenantScope]>();
 let client: Client;
+
+interface Identity {
+  readonly role: string;
+  readonly tenant: string | null;
+}
+const IDENTITY = `SELECT current_user AS role, current_setting('${TENANT_SETTING}', true) AS tenant`;
+let inside: { rows: Identity[] };
+let after: { rows: Identity[] };
 
 function scopeFor(driver: PgvectorBackend, strategy: StrategyName): TenantScope {
   const tenantUid = randomBytes(16).toString('hex');
@@ -50,8 +66,18 @@ beforeAll(async () => {
       tenants.set(strategy, [pair[0], pair[1]]);
     }
   } finally {
-    // PGlite serves one connection: the driver lets it go before the raw probe takes it.
+    // PGlite serves one connection: the driver lets it go before the next user takes it.
     await driver.close();
+  }
+  // What the backend's own transactions run as, and what is left on the connection after.
+  await pgliteReleased(pglite.url);
+  const session = new PgvectorSession(pgliteOptions(pglite.url));
+  try {
+    const uid = 'c'.repeat(32);
+    inside = await session.asTenant(uid, undefined, (c) => c.query<Identity>(IDENTITY));
+    after = await session.asAdmin('probe', (c) => c.query<Identity>(IDENTITY));
+  } finally {
+    await session.close();
   }
   client = await connectPglite(pglite.url);
 });
@@ -62,6 +88,16 @@ afterAll(async () => {
 });
 
 describe('the row-level security wall on PGlite (SET LOCAL ROLE)', () => {
+  it("the backend's data-plane transaction runs as the data role, named for its tenant", () => {
+    expect(inside.rows).toEqual([{ role: PGLITE_DATA_ROLE, tenant: 'c'.repeat(32) }]);
+  });
+
+  it('neither the role nor the tenant outlives the transaction on the pooled connection', () => {
+    expect(after.rows).toHaveLength(1);
+    expect(after.rows[0]!.role).not.toBe(PGLITE_DATA_ROLE);
+    expect(after.rows[0]!.tenant ?? '').toBe('');
+  });
+
   it.each(STRATEGIES)(
     '%s: an unscoped statement of the data role reaches no row of another tenant',
     async (strategy) => {

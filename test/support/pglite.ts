@@ -84,6 +84,16 @@ export async function connectPglite(url: string, attempts = 50): Promise<Client>
 }
 
 /**
+ * Waits until PGlite has let go of the previous connection, before a pool (which does not
+ * retry) takes the next: one raw connection is let in and closed, then a moment passes for
+ * the server to see that close too.
+ */
+export async function pgliteReleased(url: string): Promise<void> {
+  await (await connectPglite(url)).end();
+  await new Promise((resolve) => setTimeout(resolve, 100));
+}
+
+/**
  * The pgvector options for PGlite: its one connection, and the data plane switching to the
  * non-owner role in each transaction (PGlite runs every login as its superuser).
  */

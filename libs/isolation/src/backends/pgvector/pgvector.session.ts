@@ -45,16 +45,15 @@ export class PgvectorSession {
     work: (client: PoolClient) => Promise<T>,
   ): Promise<T> {
     checkUid(uid);
-    return this.transaction(this.data, call, async (client) => {
-      if (this.options.dataRole) await client.query(`SET LOCAL ROLE ${this.options.dataRole}`);
-      await client.query('SELECT set_config($1, $2, true)', [TENANT_SETTING, uid]);
-      return work(client);
-    });
+    // `set_config('role', ..., true)` is `SET LOCAL ROLE`: one round trip sets all three.
+    const settings: [string, string][] = [[TENANT_SETTING, uid]];
+    if (this.options.dataRole) settings.unshift(['role', this.options.dataRole]);
+    return this.transaction(this.data, call, settings, work);
   }
 
   /** Runs `work` in one admin transaction, serialised with every other on `lockKey`. */
   async asAdmin<T>(lockKey: string, work: (client: PoolClient) => Promise<T>): Promise<T> {
-    return this.transaction(this.admin, undefined, async (client) => {
+    return this.transaction(this.admin, undefined, [], async (client) => {
       // Two gateways creating the same shared table at once would otherwise collide in the
       // catalog (CREATE TABLE IF NOT EXISTS is not atomic against a concurrent one).
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [lockKey]);
@@ -83,9 +82,14 @@ export class PgvectorSession {
     if (this.admin !== this.data) await this.admin.end();
   }
 
+  /**
+   * `work` between BEGIN and COMMIT, after the transaction-local `settings` and the
+   * statement timeout (PGlite ignores it; a real server stops a statement that runs past it).
+   */
   private async transaction<T>(
     pool: Pool,
     call: CallOptions | undefined,
+    settings: readonly (readonly [string, string])[],
     work: (client: PoolClient) => Promise<T>,
   ): Promise<T> {
     aborted(call);
@@ -93,8 +97,11 @@ export class PgvectorSession {
     let broken: Error | undefined;
     try {
       await client.query('BEGIN');
-      // PGlite ignores it; a real server stops a statement that runs past it.
-      await client.query(`SET LOCAL statement_timeout = ${this.options.timeoutMs}`);
+      const all = [...settings, ['statement_timeout', String(this.options.timeoutMs)]];
+      await client.query(
+        `SELECT ${all.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(', ')}`,
+        all.flat(),
+      );
       const result = await work(client);
       // A request whose deadline passed while its statements ran is not committed.
       aborted(call);
