@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import {
   FilterNode,
   makeTenantScope,
+  Metadata,
   MetricName,
   PgvectorBackend,
   StrategyName,
@@ -9,7 +10,7 @@ import {
   VectorSpace,
 } from '@vecgate/isolation';
 import { compileRowFilter } from '../../libs/isolation/src/backends/embedded/row-filter';
-import { unstorable } from '../../libs/isolation/src/backends/pgvector/pgvector.filter';
+import { unstorable } from '../../libs/isolation/src/backends/pgvector/pgvector.values';
 import { COMPARISONS, FIELDS, RECORDS, tree, VALUES } from '../support/filter-cases';
 import { LivePglite, pgliteOptions, startPglite } from '../support/pglite';
 import { rng } from '../support/rng';
@@ -58,14 +59,20 @@ interface Refusal {
   readonly status?: number;
   readonly message: string;
   readonly reason?: string;
+  readonly field?: string;
 }
 
 async function failure(promise: Promise<unknown>): Promise<Refusal> {
   try {
     await promise;
   } catch (err) {
-    const extras = (err as { extras?: { reason?: string } }).extras;
-    return { status: statusOf(err), message: (err as Error).message, reason: extras?.reason };
+    const extras = (err as { extras?: { reason?: string; field?: string } }).extras;
+    return {
+      status: statusOf(err),
+      message: (err as Error).message,
+      reason: extras?.reason,
+      field: extras?.field,
+    };
   }
   throw new Error('expected a refusal');
 }
@@ -140,7 +147,18 @@ describe('values PostgreSQL cannot hold', () => {
       ]),
     );
     expect(refused.status).toBe(422);
-    expect(refused.message).toMatch(/PostgreSQL refused a value/);
+    expect(refused.message).toMatch(/cannot store a NUL character/);
+    expect(refused.field).toBe('vectors[1].metadata.note');
+    // The same for a key, and for a lone surrogate deep in an array.
+    for (const [metadata, field] of [
+      [{ ['k\u0000']: 1 }, 'vectors[0].metadata.k\u0000'],
+      [{ list: [{ deep: ['ok', 'lone\ud800'] }] }, 'vectors[0].metadata.list[0].deep[1]'],
+    ] as [Metadata, string][]) {
+      const again = await failure(
+        driver.upsert(scope, [{ id: 'x', values: Float32Array.of(1, 0), metadata }]),
+      );
+      expect(again).toMatchObject({ status: 422, field });
+    }
     expect(await driver.count(scope)).toBe(0);
     // Reads and filters naming such text match nothing instead of failing.
     expect(await driver.fetch(scope, ['x\u0000'], ALL)).toEqual([]);

@@ -1,4 +1,5 @@
 import { FilterNode, Scalar } from '../../ports/vector.types';
+import { unstorable } from './pgvector.values';
 
 /** Bound parameters of a statement: a filter appends its own and names them `$n`. */
 export type Params = unknown[];
@@ -56,17 +57,6 @@ function elements(field: string, params: Params): { typed: string; rows: string 
       `ELSE jsonb_build_array(${value}) END) AS e(v)`,
   };
 }
-
-/**
- * A string PostgreSQL cannot hold (a NUL character, a lone surrogate): no stored key or value
- * is ever one, so a field of that name is missing from every record and a value of that text
- * equals nothing; binding it would only fail the statement.
- */
-export function unstorable(text: string): boolean {
-  return text.includes('\u0000') || LONE_SURROGATE.test(text);
-}
-
-const LONE_SURROGATE = /\p{Surrogate}/u;
 
 /** The condition holds for the value, or for one element of an array. */
 function anyElement(field: string, condition: string, params: Params): string {

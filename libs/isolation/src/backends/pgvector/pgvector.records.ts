@@ -11,11 +11,12 @@ import {
   VectorWrite,
 } from '../../ports/vector.types';
 import { toScore } from '../qdrant/qdrant-payload';
-import { compileFilter, Params, unstorable } from './pgvector.filter';
+import { compileFilter, Params } from './pgvector.filter';
 import { PgvectorLocation } from './pgvector.naming';
 import { PgvectorOptions } from './pgvector.options';
 import { METRIC_SQL, TENANT_COLUMN } from './pgvector.schema';
 import { PgvectorSession } from './pgvector.session';
+import { checkStorable, unstorable } from './pgvector.values';
 
 interface Row {
   readonly tenant: string;
@@ -43,6 +44,7 @@ export class PgvectorRecords {
     records: readonly VectorWrite[],
     call?: CallOptions,
   ): Promise<number> {
+    checkStorable(records);
     // A batch that names an id twice keeps its last record (ON CONFLICT may touch a row once).
     const last = new Map(records.map((record) => [record.id, record]));
     const params: Params = [uid];
