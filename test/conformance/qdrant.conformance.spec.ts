@@ -1,13 +1,9 @@
 import { QdrantClient } from '@qdrant/js-client-rest';
 import { randomBytes } from 'node:crypto';
-import {
-  getContainerRuntimeClient,
-  GenericContainer,
-  StartedTestContainer,
-  Wait,
-} from 'testcontainers';
+import { GenericContainer, StartedTestContainer, Wait } from 'testcontainers';
 import { makeTenantScope, TenantScope } from '@vecgate/isolation';
 import { QDRANT_DEFAULTS, QdrantBackend } from '@vecgate/isolation/backends/qdrant';
+import { noContainerRuntime } from '../support/container-runtime';
 import { describeIsolationConformance } from './isolation.conformance';
 
 /**
@@ -21,33 +17,11 @@ jest.setTimeout(240_000);
 
 const IMAGE = process.env.VECGATE_TEST_QDRANT_IMAGE ?? 'qdrant/qdrant:v1.18.3';
 const API_KEY = 'conformance-qdrant-api-key-0123456789';
-const RUNTIME_PROBE_MS = 5_000;
 
 interface LiveQdrant {
   readonly url: string;
   readonly distributed: boolean;
   stop(): Promise<void>;
-}
-
-/** Why no container can run here, or undefined when one can. */
-async function noContainerRuntime(): Promise<string | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      getContainerRuntimeClient(),
-      new Promise((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`no answer within ${RUNTIME_PROBE_MS} ms`)),
-          RUNTIME_PROBE_MS,
-        );
-      }),
-    ]);
-    return undefined;
-  } catch (err) {
-    return `no container runtime for testcontainers (${(err as Error).message})`;
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 let live: Promise<LiveQdrant | { skip: string }> | undefined;

@@ -6,13 +6,15 @@
  * other tenants also use), then runs LEAK_OPS mixed searches, fetches and upserts from
  * LEAK_CLIENTS concurrent clients with tokens of random tenants. Every returned record is
  * checked against the caller's tenant. Prints operations, leaks (must be 0), 5xx (must be 0),
- * throughput and p50/p99 latency; exits 1 on any leak or 5xx.
+ * throughput and p50/p99 latency; exits 1 on any leak or 5xx. LEAK_BACKEND=pgvector puts
+ * every tier on pgvector (PGlite, or LEAK_PGVECTOR_URL); see leak-backends.ts.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, GatewayProcess } from '../tools/gateway-process';
+import { leakBackend } from './leak-backends';
 import { ScriptTokens } from '../tools/tokens';
 
 const TENANTS = Number(process.env.LEAK_TENANTS ?? 1000);
@@ -87,6 +89,7 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'vecgate-leaks-'));
   const secret = randomBytes(32).toString('base64url');
   const tokens = new ScriptTokens(secret);
+  const backend = await leakBackend();
   const gateway = new GatewayProcess(
     await freePort(),
     {
@@ -97,10 +100,16 @@ async function main(): Promise<void> {
       AUDIT_LOG: 'false',
       LOG_LEVEL: 'warn',
       AUDIT_MODE: process.env.LEAK_AUDIT_MODE ?? 'durable',
+      ...backend.env,
     },
     join(dataDir, 'gateway.log'),
   );
-  await gateway.start();
+  try {
+    await gateway.start();
+  } catch (err) {
+    await backend.stop();
+    throw err;
+  }
   const ids = Array.from({ length: TENANTS }, (_, i) => `lt-${i}`);
   const readers = new Map<string, string>();
   const writers = new Map<string, string>();
@@ -246,6 +255,7 @@ async function main(): Promise<void> {
     console.log(
       `machine              ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, node ${process.version}`,
     );
+    console.log(`backend              ${backend.name}`);
     console.log(`tenants              ${TENANTS}`);
     console.log(
       `operations           ${counts.ops} (searches ${counts.searches}, fetches ${counts.fetches}, upserts ${counts.upserts})`,
@@ -267,6 +277,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await gateway.stop();
+    await backend.stop();
     if (!process.exitCode) rmSync(dataDir, { recursive: true, force: true });
   }
 }

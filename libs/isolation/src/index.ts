@@ -2,6 +2,7 @@ export * from './backends/embedded/embedded.backend';
 export * from './backends/embedded/embedded.options';
 export * from './backends/milvus/milvus.backend';
 export * from './backends/milvus/milvus.options';
+export * from './backends/pgvector';
 export * from './backends/pinecone/pinecone.backend';
 export * from './backends/pinecone/pinecone.options';
 export * from './backends/pinecone/pinecone-secrets';

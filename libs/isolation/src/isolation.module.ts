@@ -1,6 +1,7 @@
 import { DynamicModule, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { EmbeddedBackend } from './backends/embedded/embedded.backend';
 import { MilvusBackend } from './backends/milvus/milvus.backend';
+import { PgvectorBackend } from './backends/pgvector';
 import { PineconeBackend } from './backends/pinecone/pinecone.backend';
 import { QdrantBackend, QdrantTokenService } from './backends/qdrant';
 import { ISOLATION_OPTIONS, IsolationOptions } from './isolation.options';
@@ -33,6 +34,7 @@ function buildDrivers(options: IsolationOptions): VectorBackendDriver[] {
   if (options.milvus) drivers.push(new MilvusBackend(options.milvus));
   if (options.qdrant) drivers.push(new QdrantBackend(options.qdrant));
   if (options.pinecone) drivers.push(new PineconeBackend(options.pinecone));
+  if (options.pgvector) drivers.push(new PgvectorBackend(options.pgvector));
   return drivers;
 }
 

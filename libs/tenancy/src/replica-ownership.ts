@@ -13,6 +13,7 @@ export function isServedHere(tenant: Tenant, replicaId: string): boolean {
     case 'milvus':
     case 'qdrant':
     case 'pinecone':
+    case 'pgvector':
       return true;
   }
 }

@@ -86,6 +86,7 @@ export class TenantDeletion implements OnApplicationShutdown {
       case 'milvus':
       case 'qdrant':
       case 'pinecone':
+      case 'pgvector':
         return this.registry.stalenessBoundMs + this.options.deleteGraceMs;
     }
   }

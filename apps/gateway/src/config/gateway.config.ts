@@ -8,6 +8,7 @@ import { makePrivateDirectory, type SqlTimeouts } from '@vecgate/core';
 import type { BackendName, IsolationOptions } from '@vecgate/isolation';
 import type { HmacKey, TenancyOptions } from '@vecgate/tenancy';
 import { loadMilvusOptions } from './backends/milvus.env';
+import { loadPgvectorOptions } from './backends/pgvector.env';
 import { loadPineconeOptions } from './backends/pinecone.env';
 import { loadQdrantOptions } from './backends/qdrant.env';
 import { dataDirProblem, replicaIdOf } from './data-dir';
@@ -91,11 +92,13 @@ export function loadGatewayConfig(source: NodeJS.ProcessEnv): GatewayConfig {
   const milvus = loadMilvusOptions(source);
   const qdrant = loadQdrantOptions(source);
   const pinecone = loadPineconeOptions(source);
-  problems.push(...milvus.problems, ...qdrant.problems, ...pinecone.problems);
+  const pgvector = loadPgvectorOptions(source);
+  problems.push(...milvus.problems, ...qdrant.problems, ...pinecone.problems, ...pgvector.problems);
   const enabled = new Set<BackendName>(['embedded']);
   if (milvus.options) enabled.add('milvus');
   if (qdrant.options) enabled.add('qdrant');
   if (pinecone.options) enabled.add('pinecone');
+  if (pgvector.options) enabled.add('pgvector');
   problems.push(...placementProblems(env.PLACEMENT_POLICY, env.DEFAULT_TIER, enabled));
   const dataDir = resolve(env.DATA_DIR);
   const dirProblem = dataDirProblem(dataDir);
@@ -193,6 +196,7 @@ export function loadGatewayConfig(source: NodeJS.ProcessEnv): GatewayConfig {
       milvus: milvus.options,
       qdrant: qdrant.options,
       pinecone: pinecone.options,
+      pgvector: pgvector.options,
       placementPolicy: env.PLACEMENT_POLICY,
       defaultTier: env.DEFAULT_TIER,
     },

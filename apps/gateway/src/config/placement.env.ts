@@ -6,6 +6,7 @@ const ENABLED_BY: { readonly [B in BackendName]: string | null } = {
   milvus: 'MILVUS_ADDRESS',
   qdrant: 'QDRANT_URL',
   pinecone: 'PINECONE_API_KEY',
+  pgvector: 'PGVECTOR_URL',
 };
 
 /**

@@ -1,4 +1,4 @@
-export const BACKENDS = ['embedded', 'milvus', 'qdrant', 'pinecone'] as const;
+export const BACKENDS = ['embedded', 'milvus', 'qdrant', 'pinecone', 'pgvector'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
 export const STRATEGIES = [

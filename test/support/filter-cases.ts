@@ -1,0 +1,85 @@
+import { FilterNode, Metadata, Scalar } from '@vecgate/isolation';
+
+/**
+ * Records and filters that check a backend's filter translation against the embedded
+ * semantics: every JSON shape a field can take, hostile strings, and random nested filters
+ * from a seeded generator (so a failure replays).
+ */
+
+export const HOSTILE = [
+  `' OR 1=1 --`,
+  `"}], "should": [{"key": "_vg_tenant"`,
+  `metadata.x`,
+  `_vg_tenant`,
+  `a\\b`,
+  `nul\u0000byte`,
+  `𝕋énant 🦄`,
+  `e\u0301`,
+  '',
+];
+
+/** Records covering every JSON shape a field can have, including the awkward ones. */
+export const RECORDS: Record<string, Metadata | undefined> = {
+  none: undefined,
+  empty: {},
+  str5: { v: '5', kind: 'a' },
+  int5: { v: 5, kind: 'a' },
+  real5: { v: 5.5, kind: 'b' },
+  neg: { v: -2, kind: 'b' },
+  zero: { v: 0 },
+  big: { v: 1e15 },
+  true: { v: true },
+  false: { v: false },
+  nullv: { v: null },
+  obj: { v: { v: 5, a: 'x' } },
+  emptyArr: { v: [] },
+  nullArr: { v: [null] },
+  objArr: { v: [{ v: 5 }] },
+  nestedArr: { v: [[5], ['x']] },
+  strArr: { v: ['x', 'y', '5'] },
+  numArr: { v: [1, 5, 9.5] },
+  mixedArr: { v: ['5', 5, true, null] },
+  boolArr: { v: [false] },
+  other: { w: 5 },
+  ...Object.fromEntries(HOSTILE.map((s, i) => [`hostile${i}`, { v: s, s: [s, `${s}!`] }])),
+};
+
+export const VALUES: Scalar[] = [
+  '5',
+  5,
+  5.5,
+  -2,
+  0,
+  1e15,
+  9.5,
+  true,
+  false,
+  'x',
+  'y',
+  'zzz',
+  ...HOSTILE,
+];
+export const FIELDS = ['v', 's', 'w', 'kind', 'missing'];
+export const COMPARISONS = ['$eq', '$ne', '$gt', '$gte', '$lt', '$lte'] as const;
+
+function pick<T>(next: () => number, items: readonly T[]): T {
+  return items[Math.floor(next() * items.length)] as T;
+}
+
+export function leaf(next: () => number): FilterNode {
+  const field = pick(next, FIELDS);
+  if (next() < 0.3) {
+    const values = Array.from({ length: 1 + Math.floor(next() * 4) }, () => pick(next, VALUES));
+    return { op: next() < 0.5 ? '$in' : '$nin', field, values };
+  }
+  const op = pick(next, COMPARISONS);
+  const numbers = VALUES.filter((v): v is number => typeof v === 'number');
+  const value = op === '$eq' || op === '$ne' ? pick(next, VALUES) : pick(next, numbers);
+  return { op, field, value };
+}
+
+export function tree(next: () => number, depth: number): FilterNode {
+  if (depth === 0 || next() < 0.4) return leaf(next);
+  const nodes = Array.from({ length: 1 + Math.floor(next() * 3) }, () => tree(next, depth - 1));
+  return { op: next() < 0.5 ? '$and' : '$or', nodes };
+}
