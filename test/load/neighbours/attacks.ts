@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { LIMITS } from '../../../libs/search/src/limits';
 import {
   expectTrailsMatch,
   heapUsedMb,
@@ -102,8 +103,13 @@ export const filterAttack: Attack = {
   },
   async run(world, untilMs) {
     const token = world.tokens.tenant('filterer', ['reader']);
+    // At the documented limits: every clause allowed, the whole value budget spread over them,
+    // all on the 256-item array, and none matching, so every clause tests every item.
+    const perClause = Math.floor(LIMITS.maxFilterCost / LIMITS.maxFilterClauses);
     const filter = {
-      $and: Array.from({ length: 64 }, (_, c) => ({ t: { $nin: numbers(5000 + c * 256) } })),
+      $and: Array.from({ length: LIMITS.maxFilterClauses }, (_, c) => ({
+        t: { $nin: numbers(5000 + c * perClause).slice(0, perClause) },
+      })),
     };
     const sent: { id: string; reply: Reply }[] = [];
     await Promise.all(
@@ -124,7 +130,8 @@ export const filterAttack: Attack = {
     );
     await expectTrailsMatch(world, this.name, sent);
     return (
-      `${FILTER_RECORDS} records of 256-item arrays, filter 64 × $nin of 256: ` +
+      `${FILTER_RECORDS} records of 256-item arrays, filter ${LIMITS.maxFilterClauses} × $nin ` +
+      `of ${Math.floor(LIMITS.maxFilterCost / LIMITS.maxFilterClauses)} (the cost limit): ` +
       `${sent.length} searches: ${statusesOf(sent.map((s) => s.reply))}`
     );
   },
