@@ -669,6 +669,24 @@ const ATTACKS: Attack[] = [
     }),
   },
   {
+    name: 'a filter past the cost limit (64 × $nin of 256 values), to freeze the engine',
+    status: 400,
+    send: search({
+      $and: Array.from({ length: 64 }, (_, c) => ({
+        n: { $nin: Array.from({ length: 256 }, (_, i) => c * 256 + i) },
+      })),
+    }),
+  },
+  {
+    name: 'a filter at the cost limit (64 clauses sharing 1,024 values) answers only mallory',
+    status: 200,
+    send: search({
+      $and: Array.from({ length: 64 }, (_, c) => ({
+        n: { $nin: Array.from({ length: 16 }, (_, i) => 1000 + c * 16 + i) },
+      })),
+    }),
+  },
+  {
     name: 'a search that outlives its deadline (the backend ignores the signal)',
     status: 504,
     send: async (c, id) => {
@@ -696,6 +714,10 @@ describe('attack catalogue', () => {
         SOCKET_WRITE_TIMEOUT_MS: '1000',
         MAX_CONNECTIONS_PER_IP: '64',
         TIER_QUOTAS: `standard:vectors=${QUOTA}`,
+        // `bulk` shares the standard tenants' table without their small quota (erasure case).
+        PLACEMENT_POLICY:
+          'enterprise=embedded:database,premium=embedded:collection,' +
+          'standard=embedded:partition_key,bulk=embedded:partition_key',
       },
       // The real store, slowed for mallory only when a deadline case asks for it.
       override: (builder) =>
@@ -819,6 +841,46 @@ describe('attack catalogue', () => {
       ['victim'],
     );
   });
+
+  it('erasing a large shared-strategy tenant leaves its neighbours in the same table served and whole', async () => {
+    const gw = ctx.gw;
+    await createTenant(gw.http, gw.tokens, {
+      id: 'bulky',
+      tier: 'bulk',
+      dimension: DIM,
+      metric: 'cosine',
+    });
+    const writer = bearer(gw.tokens.tenant('bulky', ['writer']));
+    for (let batch = 0; batch < 8; batch++) {
+      const vectors = Array.from({ length: 250 }, (_, i) => ({
+        id: `b${batch * 250 + i}`,
+        values: [1, (i % 7) + 1, batch + 1, 1],
+        metadata: { owner: 'bulky', pad: 'x'.repeat(200) },
+      }));
+      expect((await gw.http.put('/v1/vectors').set(writer).send({ vectors })).status).toBe(200);
+    }
+    const requestId = newRequestId();
+    const erasure = gw.http
+      .delete('/v1/admin/tenants/bulky')
+      .set({ ...bearer(gw.tokens.platform()), 'x-request-id': requestId })
+      .then((r) => r);
+    // The victim shares bulky's table (both standard, same space): served during the erasure.
+    const during = await gw.http
+      .get('/v1/vectors/victim-2')
+      .set(bearer(gw.tokens.tenant('victim', ['reader'])));
+    expect(during.status).toBe(200);
+    expect((await erasure).status).toBe(204);
+    await expectAudited(gw, requestId, 204);
+    const after = await gw.http
+      .post('/v1/search')
+      .set(bearer(gw.tokens.tenant('victim', ['reader'])))
+      .send(ctx.query);
+    expect(after.status).toBe(200);
+    const owners = (after.body as { matches: { metadata: { owner: string } }[] }).matches.map(
+      (m) => m.metadata.owner,
+    );
+    expect(owners).toEqual(['victim', 'victim', 'victim']);
+  }, 60_000);
 
   it('a body that arrives too slowly is cut off (408) and audited', async () => {
     const requestId = newRequestId();

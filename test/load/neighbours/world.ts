@@ -23,11 +23,15 @@ export interface AuditItem {
   readonly action: string;
 }
 
-/** The audit events of one request id, read through the platform audit API. */
+/**
+ * The audit events of one request, found by the `x-request-id` the suite sent (kept as
+ * `clientRequestId`; the gateway keys its events by an id of its own), through the platform
+ * audit API.
+ */
 export async function trailOf(world: World, requestId: string): Promise<AuditItem[]> {
   const res = await call(world.port, {
     method: 'GET',
-    path: `/v1/admin/audit?requestId=${encodeURIComponent(requestId)}`,
+    path: `/v1/admin/audit?clientRequestId=${encodeURIComponent(requestId)}`,
     token: world.tokens.platform(['auditor']),
     localAddress: '127.0.0.3',
   });

@@ -1,9 +1,18 @@
-import { CallHandler, ExecutionContext, Inject, Injectable, NestInterceptor } from '@nestjs/common';
+import {
+  CallHandler,
+  ExecutionContext,
+  Inject,
+  Injectable,
+  NestInterceptor,
+  StreamableFile,
+} from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { DeadlineExceededError, VecgateError } from '@vecgate/core';
 import { abandonOnAbort } from '@vecgate/isolation';
 import { defer, from, Observable } from 'rxjs';
 import { GATEWAY_CONFIG } from '../config/config.tokens';
 import type { GatewayConfig } from '../config/gateway.config';
+import { streamIfLarge, whenDelivered } from './answer-stream';
 import { GatewayRequest } from './fastify-request';
 import { RouteMeta } from './route.decorators';
 import { TenantInflight } from './tenant-inflight';
@@ -12,7 +21,10 @@ import { TenantInflight } from './tenant-inflight';
  * Around every handler, once the guards have resolved the tenant:
  * - the tenant's in-flight cap: over `TENANT_MAX_INFLIGHT` the tenant gets 429 with
  *   Retry-After (only that tenant; the others have their own count); the slot is held until
- *   the handler's work settles, not merely until an answer was sent;
+ *   the handler's work settles, not merely until an answer was sent, and a large answer's
+ *   until it was delivered or its connection closed;
+ * - large answers (search matches with many values) are streamed a match at a time, so an
+ *   answer nobody reads is not built, and building one does not hold the event loop;
  * - the deadline: a read whose work has not finished when `REQUEST_DEADLINE_MS` passes is
  *   answered 504 at once, even if the backend ignores the aborted signal. A write is answered
  *   with its real outcome (the backend stops at the signal, or reports the commit it made),
@@ -41,16 +53,29 @@ export class RequestGovernor implements NestInterceptor {
           complete: () => resolve(undefined),
         });
       });
+      // A large answer is streamed; its slot is held until it was delivered or its connection
+      // closed, so answers a tenant does not read count against its own cap.
+      const answer = work.then((value) => {
+        const streamed = streamIfLarge(value);
+        if (streamed instanceof StreamableFile && request.vg)
+          request.vg.resultCount = (value as { matches: unknown[] }).matches.length;
+        return streamed;
+      });
       // Handled here too: an abandoned read's work may still fail after its 504 was sent.
-      work.catch(() => undefined);
+      answer.catch(() => undefined);
       if (tenant !== undefined) {
         const release = (): void => this.inflight.release(tenant);
-        work.then(release, release);
+        const reply = context.switchToHttp().getResponse<FastifyReply>();
+        answer.then((value) => {
+          if (value instanceof StreamableFile)
+            whenDelivered(value, reply.raw, request.raw.socket, release);
+          else release();
+        }, release);
       }
       const meta = (request.routeOptions.config ?? {}) as RouteMeta;
       const readOnly = request.method === 'GET' || meta.vgReadOnly === true;
       // A read is abandoned at the deadline: its answer becomes the 504, the work may go on.
-      return from(readOnly && signal ? abandonOnAbort({ signal }, () => work) : work);
+      return from(readOnly && signal ? abandonOnAbort({ signal }, () => answer) : answer);
     });
   }
 }

@@ -1,0 +1,62 @@
+import { StreamableFile } from '@nestjs/common';
+import { Writable } from 'node:stream';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { matchesStream, STREAM_ANSWER_FLOATS, streamIfLarge } from './answer-stream';
+
+function answerOf(count: number, dimension: number, built = { count: 0 }) {
+  return {
+    matches: Array.from({ length: count }, (_, i) => {
+      const match = {
+        id: `m${i}`,
+        score: 1 - i / 1000,
+        metadata: { i, tag: 'x"\\u2028' },
+        values: Array.from({ length: dimension }, (_, j) => (i + j) / 7),
+      };
+      // Counts the matches JSON.stringify was asked to build.
+      return { ...match, toJSON: () => (built.count++, match) };
+    }),
+  };
+}
+
+async function text(stream: NodeJS.ReadableStream): Promise<string> {
+  let out = '';
+  for await (const chunk of stream) out += String(chunk);
+  return out;
+}
+
+describe('matchesStream', () => {
+  it.each([0, 1, 3, 40])('writes exactly the JSON of an answer of %i matches', async (count) => {
+    const answer = answerOf(count, 300);
+    expect(await text(matchesStream(answer))).toBe(JSON.stringify(answer));
+  });
+
+  it('builds no more than about one match ahead of a client that does not read', async () => {
+    const built = { count: 0 };
+    const answer = answerOf(100, 4096, built);
+    // A socket whose peer never reads: the first write is never acknowledged.
+    const stalled = new Writable({ highWaterMark: 16 * 1024, write: () => undefined });
+    matchesStream(answer).pipe(stalled);
+    for (let i = 0; i < 20; i++) await nextTurn();
+    expect(built.count).toBeGreaterThan(0);
+    expect(built.count).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('streamIfLarge', () => {
+  it('streams an answer past the bound, as JSON', () => {
+    const dimension = 512;
+    const count = Math.floor(STREAM_ANSWER_FLOATS / dimension) + 1;
+    const streamed = streamIfLarge(answerOf(count, dimension));
+    expect(streamed).toBeInstanceOf(StreamableFile);
+    expect((streamed as StreamableFile).getHeaders().type).toBe('application/json; charset=utf-8');
+  });
+
+  it('leaves answers within the bound, and anything else, as they are', () => {
+    const small = answerOf(Math.floor(STREAM_ANSWER_FLOATS / 512), 512);
+    expect(streamIfLarge(small)).toBe(small);
+    const noValues = { matches: [{ id: 'a', score: 1 }] };
+    expect(streamIfLarge(noValues)).toBe(noValues);
+    expect(streamIfLarge({ upserted: 3 })).toEqual({ upserted: 3 });
+    expect(streamIfLarge(undefined)).toBeUndefined();
+  });
+});

@@ -1,0 +1,85 @@
+import { StreamableFile } from '@nestjs/common';
+import type { Socket } from 'node:net';
+import { Readable } from 'node:stream';
+
+/**
+ * An answer carrying more floats than this in its matches' values is written as a stream, a
+ * match at a time, instead of as one JSON string: about 300 KB of JSON at most is built in one
+ * go on the event loop.
+ */
+export const STREAM_ANSWER_FLOATS = 16_384;
+
+interface MatchesAnswer {
+  readonly matches: readonly { readonly values?: readonly number[] }[];
+}
+
+function isMatchesAnswer(value: unknown): value is MatchesAnswer {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    Array.isArray((value as { matches?: unknown }).matches)
+  );
+}
+
+/** The answer as a JSON stream when it is large, else unchanged. */
+export function streamIfLarge(value: unknown): unknown {
+  if (!isMatchesAnswer(value)) return value;
+  let floats = 0;
+  for (const match of value.matches) floats += match.values?.length ?? 0;
+  if (floats <= STREAM_ANSWER_FLOATS) return value;
+  return new StreamableFile(matchesStream(value), { type: 'application/json; charset=utf-8' });
+}
+
+/**
+ * The answer's JSON, produced as the client takes it: the opening, then one match per read,
+ * then the closing. A client that reads slowly or not at all stops the production (the socket
+ * stays full, no read is asked for), so an unread answer costs neither CPU nor more memory than
+ * its matches, and a client that reads lets the event loop serve others between matches.
+ */
+export function matchesStream(answer: MatchesAnswer): Readable {
+  const { matches } = answer;
+  let next = -1;
+  return new Readable({
+    highWaterMark: 64 * 1024,
+    read() {
+      if (next === -1) {
+        next = 0;
+        this.push('{"matches":[');
+      } else if (next < matches.length) {
+        const at = next++;
+        this.push((at === 0 ? '' : ',') + JSON.stringify(matches[at]));
+      } else {
+        this.push(']}');
+        this.push(null);
+      }
+    },
+  });
+}
+
+/**
+ * Calls `done` once the streamed answer is over: written whole, or its response or connection
+ * closed (a queued pipelined response whose connection died never emits its own close).
+ */
+export function whenDelivered(
+  file: StreamableFile,
+  response: NodeJS.EventEmitter & { readonly writableEnded: boolean; readonly destroyed: boolean },
+  socket: Socket | null,
+  done: () => void,
+): void {
+  const stream = file.getStream();
+  let called = false;
+  const finish = (): void => {
+    if (called) return;
+    called = true;
+    if (!stream.destroyed && !stream.readableEnded) stream.destroy();
+    done();
+  };
+  if (response.writableEnded || response.destroyed || !socket || socket.destroyed) {
+    // Answered already (a 504 at the deadline) or nobody to answer: this stream is never sent.
+    finish();
+    return;
+  }
+  stream.once('close', finish);
+  response.once('close', finish);
+  socket.once('close', finish);
+}
