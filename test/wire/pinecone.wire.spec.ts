@@ -60,7 +60,10 @@ function stringsOf(node: FilterNode): string[] {
     case '$in':
     case '$nin':
       return node.values.filter((v: Scalar): v is string => typeof v === 'string');
-    default:
+    case '$gt':
+    case '$gte':
+    case '$lt':
+    case '$lte':
       return [];
   }
 }

@@ -11,6 +11,7 @@ export {
   indexPrefixProblem as pineconeIndexPrefixProblem,
 } from './backends/pinecone/pinecone-names';
 export * from './backends/qdrant';
+export * from './backend-drivers.table';
 export * from './isolation.module';
 export * from './isolation.options';
 export * from './placement/placement-policy';

@@ -4,7 +4,8 @@ import type { EngineFiles } from './engine-files';
 import type { EngineTarget } from './engine-protocol';
 import type { Job, SliceClock } from './engine-scheduler';
 import { RowPredicate, compileRowFilter } from './row-filter';
-import { Hit, TopK, scanBlock, toScore } from './sliced-scan';
+import { toScore } from '../../ports/backend-rules';
+import { Hit, TopK, scanBlock, USEARCH_SCORES } from './sliced-scan';
 import { TenantMatrix } from './tenant-matrix';
 
 /**
@@ -40,7 +41,7 @@ export function* searchJob(
     return {
       id: matrix.idAt(row),
       tenantUid: matrix.storedUidAt(row),
-      score: toScore(target.metric, distance),
+      score: toScore(USEARCH_SCORES, target.metric, distance),
       ...(query.includeValues ? { values: matrix.valuesAt(row) } : {}),
       // Shared with the matrix only until the reply is posted, which copies it.
       ...(metadata ? { metadata } : {}),

@@ -1,4 +1,5 @@
 import { exactSearch, MetricKind } from 'usearch';
+import type { RawScores } from '../../ports/backend-rules';
 import { MetricName } from '../../ports/vector.types';
 
 export const USEARCH_METRIC: Record<MetricName, MetricKind> = {
@@ -94,12 +95,9 @@ export class TopK {
   }
 }
 
-export function toScore(metric: MetricName, distance: number): number {
-  switch (metric) {
-    case 'cosine':
-    case 'dot':
-      return 1 - distance;
-    case 'euclidean':
-      return -Math.sqrt(Math.max(0, distance));
-  }
-}
+/** usearch's distances: 1 − cosine, 1 − dot product, squared euclidean. */
+export const USEARCH_SCORES: RawScores = {
+  cosine: 'distance_from_one',
+  dot: 'distance_from_one',
+  euclidean: 'squared_distance',
+};

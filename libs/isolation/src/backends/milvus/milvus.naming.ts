@@ -1,9 +1,8 @@
 import { UnprocessableError } from '@vecgate/core';
 import { Placement, StrategyName, TenantScope, VectorSpace } from '../../ports/vector.types';
 import { MilvusOptions, spaceKey } from './milvus.options';
-
-/** A tenant uid: 32 lower-case hex characters, random and never reused. */
-export const UID = /^[0-9a-f]{32}$/;
+import { TENANT_UID as UID } from '../../ports/backend-rules';
+export { TENANT_UID as UID } from '../../ports/backend-rules';
 
 /** Database, collection and partition names Milvus accepts (255 characters at most). */
 export const MILVUS_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,254}$/;

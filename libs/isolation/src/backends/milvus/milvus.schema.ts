@@ -1,4 +1,5 @@
 import { UnprocessableError } from '@vecgate/core';
+import { RawScores, TENANT_FIELD } from '../../ports/backend-rules';
 import { Metadata, MetricName, VectorWrite } from '../../ports/vector.types';
 import { encodePrimaryKey } from './milvus.naming';
 
@@ -9,7 +10,7 @@ import { encodePrimaryKey } from './milvus.naming';
  */
 export const FIELD = {
   pk: '_vg_pk',
-  tenant: '_vg_tenant',
+  tenant: TENANT_FIELD,
   id: '_vg_id',
   vector: '_vg_vector',
   metadata: '_vg_meta',
@@ -141,12 +142,8 @@ export function toRow(uid: string, record: VectorWrite, field = 'vectors'): Milv
  * Milvus scores: COSINE is the cosine similarity and IP the dot product (higher is more
  * similar already); L2 is the squared euclidean distance, so the score is its negated root.
  */
-export function scoreOf(metric: MetricName, raw: number): number {
-  switch (metric) {
-    case 'cosine':
-    case 'dot':
-      return raw;
-    case 'euclidean':
-      return -Math.sqrt(Math.max(0, raw));
-  }
-}
+export const MILVUS_SCORES: RawScores = {
+  cosine: 'similarity',
+  dot: 'similarity',
+  euclidean: 'squared_distance',
+};

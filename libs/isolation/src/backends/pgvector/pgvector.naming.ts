@@ -1,6 +1,6 @@
 import { UnprocessableError } from '@vecgate/core';
 import { Placement, StrategyName, TenantScope, VectorSpace } from '../../ports/vector.types';
-import { UID } from '../milvus/milvus.naming';
+import { TENANT_UID as UID } from '../../ports/backend-rules';
 import { PGVECTOR_MAX_INDEXED_DIMENSION } from './pgvector.options';
 
 export const PGVECTOR_STRATEGIES = ['collection', 'partition', 'partition_key'] as const;

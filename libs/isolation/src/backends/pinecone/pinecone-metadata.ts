@@ -1,6 +1,8 @@
 import type { RecordMetadata } from '@pinecone-database/pinecone';
 import { BackendError, UnprocessableError } from '@vecgate/core';
 import { Metadata, MetadataValue } from '../../ports/vector.types';
+import { TENANT_FIELD } from '../../ports/backend-rules';
+export { TENANT_FIELD } from '../../ports/backend-rules';
 
 /**
  * How a record's metadata is stored in Pinecone, whose metadata holds only strings, numbers,
@@ -20,7 +22,6 @@ import { Metadata, MetadataValue } from '../../ports/vector.types';
  *
  * Caller keys never start with `_vg` (the gateway refuses such names), so the two never meet.
  */
-export const TENANT_FIELD = '_vg_tenant';
 export const JSON_FIELD = '_vg_md';
 export const HAS_FIELD = '_vg_has';
 

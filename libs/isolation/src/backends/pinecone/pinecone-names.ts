@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-
-/** A tenant uid: 32 lowercase hex characters, random and never reused. */
-export const TENANT_UID = /^[0-9a-f]{32}$/;
+import { TENANT_UID } from '../../ports/backend-rules';
+export { TENANT_UID } from '../../ports/backend-rules';
 
 /** The only namespaces this backend ever addresses: `vg-` and a tenant uid. */
 export const TENANT_NAMESPACE = /^vg-[0-9a-f]{32}$/;

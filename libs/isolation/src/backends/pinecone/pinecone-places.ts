@@ -79,7 +79,10 @@ export class PineconePlaces {
           },
         };
       }
-      default:
+      case 'database':
+      case 'collection':
+      case 'partition':
+      case 'partition_key':
         throw new UnprocessableError(
           `backend pinecone has no ${request.strategy} strategy`,
           'strategy',
@@ -127,7 +130,10 @@ export class PineconePlaces {
           throw refuse('it names no credentials');
         return { strategy: 'dedicated_index', indexName, namespace, credentials };
       }
-      default:
+      case 'database':
+      case 'collection':
+      case 'partition':
+      case 'partition_key':
         throw refuse(`Pinecone has no ${placement.strategy} strategy`);
     }
   }

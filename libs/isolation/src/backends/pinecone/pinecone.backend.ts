@@ -1,3 +1,4 @@
+import { RawScores, toScore } from '../../ports/backend-rules';
 import type { PineconeRecord } from '@pinecone-database/pinecone';
 import { BackendError, CapacityError } from '@vecgate/core';
 import {
@@ -11,7 +12,6 @@ import {
   CallOptions,
   DeleteSelector,
   FilterNode,
-  MetricName,
   Placement,
   ReadOptions,
   ScoredRecord,
@@ -235,7 +235,7 @@ export class PineconeBackend extends VectorBackendDriver {
         if (typeof match.score !== 'number') {
           throw new BackendError('pinecone query failed: a match came back without a score');
         }
-        return { ...toStored(match, query), score: toScore(metric, match.score) };
+        return { ...toStored(match, query), score: toScore(PINECONE_SCORES, metric, match.score) };
       })
       .sort((a, b) => b.score - a.score);
   }
@@ -336,6 +336,8 @@ function toStored(record: PineconeRecord, options: ReadOptions): StoredRecord {
  * Pinecone's scores: cosine similarity, dot product, and for euclidean the squared distance
  * (lower is closer). vecgate's score is higher-is-more-similar: the negated distance.
  */
-function toScore(metric: MetricName, score: number): number {
-  return metric === 'euclidean' ? -Math.sqrt(Math.max(0, score)) : score;
-}
+const PINECONE_SCORES: RawScores = {
+  cosine: 'similarity',
+  dot: 'similarity',
+  euclidean: 'squared_distance',
+};

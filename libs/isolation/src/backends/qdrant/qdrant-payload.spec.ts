@@ -1,9 +1,10 @@
+import { toScore } from '../../ports/backend-rules';
 import {
   comparableKeys,
   fromPoint,
   payloadSelector,
   toPoint,
-  toScore,
+  QDRANT_SCORES,
   vectorsConfig,
   vectorSelector,
 } from './qdrant-payload';
@@ -74,8 +75,8 @@ describe('Qdrant points', () => {
     expect(vectorSelector(ALL, 'cosine')).toEqual(['v_raw']);
     expect(vectorSelector(ALL, 'euclidean')).toEqual(['v']);
     expect(vectorSelector({ includeValues: false, includeMetadata: true }, 'dot')).toBe(false);
-    expect(toScore('euclidean', 2.5)).toBe(-2.5);
-    expect(toScore('cosine', 0.5)).toBe(0.5);
-    expect(toScore('dot', -3)).toBe(-3);
+    expect(toScore(QDRANT_SCORES, 'euclidean', 2.5)).toBe(-2.5);
+    expect(toScore(QDRANT_SCORES, 'cosine', 0.5)).toBe(0.5);
+    expect(toScore(QDRANT_SCORES, 'dot', -3)).toBe(-3);
   });
 });

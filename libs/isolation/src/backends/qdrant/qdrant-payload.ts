@@ -6,9 +6,10 @@ import {
   StoredRecord,
   VectorWrite,
 } from '../../ports/vector.types';
+import { RawScores, TENANT_FIELD } from '../../ports/backend-rules';
+export { TENANT_FIELD } from '../../ports/backend-rules';
 
 /** The tenant uid, on every point (a keyword index; `is_tenant` in shared collections). */
-export const TENANT_FIELD = '_vg_tenant';
 /** The caller's record id, kept verbatim: the point id is only a hash of it. */
 export const ID_FIELD = '_vg_id';
 /**
@@ -53,9 +54,11 @@ export function storedVectorName(metric: MetricName): string {
 }
 
 /** Qdrant scores: cosine similarity, Euclidean distance (lower is closer), dot product. */
-export function toScore(metric: MetricName, qdrantScore: number): number {
-  return metric === 'euclidean' ? -qdrantScore : qdrantScore;
-}
+export const QDRANT_SCORES: RawScores = {
+  cosine: 'similarity',
+  dot: 'similarity',
+  euclidean: 'distance',
+};
 
 export function comparableKeys(metadata: Metadata | undefined): string[] {
   if (!metadata) return [];

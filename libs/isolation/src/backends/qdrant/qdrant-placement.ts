@@ -1,8 +1,7 @@
 import { UnprocessableError } from '@vecgate/core';
 import { StrategyName, TenantScope, VectorSpace } from '../../ports/vector.types';
 import { QdrantOptions, QdrantSpaceCollection, TENANT_COLLECTION_PREFIX } from './qdrant.options';
-
-const UID = /^[0-9a-f]{32}$/;
+import { TENANT_UID as UID } from '../../ports/backend-rules';
 
 export type QdrantStrategy = 'collection' | 'partition_key' | 'partition';
 

@@ -1,3 +1,4 @@
+import { toScore } from '../../ports/backend-rules';
 import { QdrantClient } from '@qdrant/js-client-rest';
 import { BadRequestError, CapacityError, ConflictError, UnprocessableError } from '@vecgate/core';
 import {
@@ -30,7 +31,7 @@ import {
   payloadSelector,
   SEARCH_VECTOR,
   toPoint,
-  toScore,
+  QDRANT_SCORES,
   vectorSelector,
 } from './qdrant-payload';
 import { locationRecord, QdrantLocation, QdrantPlacements } from './qdrant-placement';
@@ -140,8 +141,13 @@ export class QdrantBackend extends VectorBackendDriver {
         }
         return;
       }
-      default:
+      case 'partition_key':
+        // One shared collection per vector space: a tenant adds no collection or shard key.
         return;
+      case 'database':
+      case 'namespace':
+      case 'dedicated_index':
+        throw new Error(`Qdrant has no ${placement.strategy} strategy`);
     }
   }
 
@@ -279,7 +285,7 @@ export class QdrantBackend extends VectorBackendDriver {
     );
     return result.points.map((point) => ({
       ...fromPoint(point, query, scope.space.metric),
-      score: toScore(scope.space.metric, point.score),
+      score: toScore(QDRANT_SCORES, scope.space.metric, point.score),
     }));
   }
 
