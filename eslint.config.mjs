@@ -37,6 +37,21 @@ export default tseslint.config(
     },
   },
   {
+    // A tenant scope is made by the tenancy library from a registry record (tests build their
+    // own); nothing else may forge one.
+    files: ['apps/**/*.ts', 'libs/**/*.ts'],
+    ignores: ['libs/tenancy/**', '**/*.spec.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.name='makeTenantScope']",
+          message: 'tenant scopes are made by the tenancy library only',
+        },
+      ],
+    },
+  },
+  {
     files: ['scripts/**/*.js'],
     ...tseslint.configs.disableTypeChecked,
     rules: {

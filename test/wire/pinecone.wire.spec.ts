@@ -288,11 +288,8 @@ describe('Pinecone backend on the wire (real @pinecone-database/pinecone client,
           () => backend.count(scope),
           () => backend.provision(scope),
           () => backend.erase(scope),
+          () => backend.checkCapacity(scope),
         ];
-        // The capacity check has no scope: its placement must at least name a tenant namespace.
-        const namespace = location.namespace ?? '';
-        if (!/^vg-[0-9a-f]{32}$/.test(namespace) || !location.index?.startsWith('vg-shared-4'))
-          calls.push(() => backend.checkCapacity(scope.placement, scope.space));
         for (const [i, call] of calls.entries()) {
           const err = await rejectionOf(call).catch((e: Error) => {
             throw new Error(`${JSON.stringify(location)} call ${i}: ${e.message}`);
@@ -725,7 +722,7 @@ describe('Pinecone backend on the wire (real @pinecone-database/pinecone client,
         space: COSINE4,
       });
       for (const call of [
-        () => backend.checkCapacity(placement, COSINE4),
+        () => backend.checkCapacity(scope),
         () => backend.provision(scope),
         () => backend.upsert(scope, [{ id: 'x', values: Float32Array.from([1, 0, 0, 0]) }]),
         () => backend.count(scope),

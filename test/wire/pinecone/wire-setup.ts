@@ -84,8 +84,8 @@ export async function createTenant(
 ): Promise<TenantScope> {
   const tenantId = `t-${tenantUid.slice(0, 8)}`;
   const placement = backend.plan({ tenantId, tenantUid, strategy, space });
-  await backend.checkCapacity(placement, space);
   const scope = makeTenantScope({ tenantId, tenantUid, placement, space });
+  await backend.checkCapacity(scope);
   await backend.provision(scope);
   return scope;
 }

@@ -76,7 +76,7 @@ export class EmbeddedBackend extends VectorBackendDriver {
     return { backend: 'embedded', strategy: request.strategy, location: { ...location } };
   }
 
-  async checkCapacity(): Promise<void> {}
+  async checkCapacity(_scope: TenantScope): Promise<void> {}
 
   async provision(scope: TenantScope): Promise<void> {
     await this.engine.call({ op: 'provision', target: this.target(scope) });

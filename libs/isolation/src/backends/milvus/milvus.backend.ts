@@ -16,7 +16,6 @@ import {
   SearchQuery,
   StoredRecord,
   TenantScope,
-  VectorSpace,
   VectorWrite,
 } from '../../ports/vector.types';
 import { abandonOnAbort, assertNotAborted } from '../../ports/call-signal';
@@ -27,7 +26,6 @@ import {
   isMilvusStrategy,
   locate,
   locationOf,
-  locationOfPlacement,
   MilvusLocation,
   MilvusStrategy,
 } from './milvus.naming';
@@ -83,9 +81,9 @@ export class MilvusBackend extends VectorBackendDriver {
     return { backend: 'milvus', strategy: request.strategy, location: { ...location } };
   }
 
-  async checkCapacity(placement: Placement, space: VectorSpace): Promise<void> {
-    const location = locationOfPlacement(this.options, placement, space);
-    await this.provisioner.checkCapacity(this.strategyOf(placement), location);
+  async checkCapacity(scope: TenantScope): Promise<void> {
+    const location = locationOf(this.options, scope);
+    await this.provisioner.checkCapacity(this.strategyOf(scope.placement), location);
   }
 
   async provision(scope: TenantScope): Promise<void> {

@@ -18,7 +18,6 @@ import {
   SearchQuery,
   StoredRecord,
   TenantScope,
-  VectorSpace,
   VectorWrite,
 } from '../../ports/vector.types';
 import { abandonOnAbort, assertNotAborted } from '../../ports/call-signal';
@@ -27,7 +26,7 @@ import { DedicatedIndexes, sleep } from './pinecone-dedicated';
 import { guarded } from './pinecone-errors';
 import { NOTHING, tenantFilter } from './pinecone-filter';
 import { decodeMetadata, encodeMetadata, storedTenant } from './pinecone-metadata';
-import { TENANT_NAMESPACE } from './pinecone-names';
+import {} from './pinecone-names';
 import { PineconePlace, PineconePlaces } from './pinecone-places';
 import { EnvFileSecretProvider, PineconeSecretProvider } from './pinecone-secrets';
 import { TenantIndex } from './pinecone-tenant-index';
@@ -101,13 +100,11 @@ export class PineconeBackend extends VectorBackendDriver {
     return this.places.plan(request);
   }
 
-  async checkCapacity(placement: Placement, space: VectorSpace): Promise<void> {
-    const namespace = placement.location.namespace ?? '';
-    if (!TENANT_NAMESPACE.test(namespace)) throw new Error('placement names no tenant namespace');
-    const tenantUid = namespace.slice('vg-'.length);
-    const place = this.places.read(placement, tenantUid, space, 'the new tenant');
+  async checkCapacity(scope: TenantScope): Promise<void> {
+    const { space } = scope;
+    const place = this.places.placeOf(scope);
     if (place.strategy === 'dedicated_index') {
-      await this.dedicated.checkCapacity({ tenantId: 'the new tenant', tenantUid, space }, place);
+      await this.dedicated.checkCapacity(scope, place);
       return;
     }
     const max = this.options.maxNamespacesPerIndex;

@@ -17,7 +17,6 @@ import {
   SearchQuery,
   StoredRecord,
   TenantScope,
-  VectorSpace,
   VectorWrite,
 } from '../../ports/vector.types';
 import { abandonOnAbort, assertNotAborted } from '../../ports/call-signal';
@@ -115,7 +114,8 @@ export class QdrantBackend extends VectorBackendDriver {
     return { backend: 'qdrant', strategy: request.strategy, location: locationRecord(location) };
   }
 
-  async checkCapacity(placement: Placement, space: VectorSpace): Promise<void> {
+  async checkCapacity(scope: TenantScope): Promise<void> {
+    const { placement, space } = scope;
     switch (placement.strategy) {
       case 'collection': {
         const used = (await this.collections.named(TENANT_COLLECTION_PREFIX)).length;
