@@ -9,7 +9,7 @@ import {
   TenantScope,
   VectorSpace,
 } from '@vecgate/isolation';
-import { compileRowFilter } from '../../libs/isolation/src/backends/embedded/row-filter';
+import { compileRowFilter } from '../../libs/isolation/src/backends/embedded/embedded.row-filter';
 import { unstorable } from '../../libs/isolation/src/backends/pgvector/pgvector.values';
 import { COMPARISONS, FIELDS, RECORDS, tree, VALUES } from '../support/filter-cases';
 import { LivePglite, pgliteOptions, startPglite } from '../support/pglite';

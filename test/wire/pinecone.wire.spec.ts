@@ -6,8 +6,8 @@ import {
   VecgateError,
 } from '@vecgate/core';
 import { FilterNode, makeTenantScope, Scalar } from '@vecgate/isolation';
-import { dedicatedIndexName } from '@vecgate/isolation/backends/pinecone/pinecone-names';
-import { EnvFileSecretProvider } from '@vecgate/isolation/backends/pinecone/pinecone-secrets';
+import { dedicatedIndexName } from '@vecgate/isolation/backends/pinecone/pinecone.naming';
+import { EnvFileSecretProvider } from '@vecgate/isolation/backends/pinecone/pinecone.secrets';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

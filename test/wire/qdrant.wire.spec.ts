@@ -8,7 +8,7 @@ import {
   QdrantTokenClaims,
   QdrantTokenService,
 } from '@vecgate/isolation/backends/qdrant';
-import { pointId } from '@vecgate/isolation/backends/qdrant/point-id';
+import { pointId } from '@vecgate/isolation/backends/qdrant/qdrant.point-id';
 import { QdrantStub, RecordedRequest } from './qdrant/qdrant-stub';
 import { scopeOn, stubOptions } from './qdrant/wire-fixtures';
 import { rng } from '../support/rng';

@@ -1,7 +1,7 @@
-import { EmbeddedBackend } from './backends/embedded/embedded.backend';
-import { MilvusBackend } from './backends/milvus/milvus.backend';
+import { EmbeddedBackend } from './backends/embedded';
+import { MilvusBackend } from './backends/milvus';
 import { PgvectorBackend } from './backends/pgvector';
-import { PineconeBackend } from './backends/pinecone/pinecone.backend';
+import { PineconeBackend } from './backends/pinecone';
 import { QdrantBackend } from './backends/qdrant';
 import { BackendOptionsTable, IsolationOptions } from './isolation.options';
 import { VectorBackendDriver } from './ports/vector-backend.driver';

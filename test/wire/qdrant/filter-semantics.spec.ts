@@ -1,8 +1,8 @@
 import Database from 'better-sqlite3';
 import { FilterNode } from '@vecgate/isolation';
-import { compileSqliteFilter } from '../../../libs/isolation/src/backends/embedded/sqlite-filter';
-import { translateFilter } from '../../../libs/isolation/src/backends/qdrant/qdrant-filter';
-import { toPoint } from '../../../libs/isolation/src/backends/qdrant/qdrant-payload';
+import { compileSqliteFilter } from '../../../libs/isolation/src/backends/embedded/embedded.filter';
+import { translateFilter } from '../../../libs/isolation/src/backends/qdrant/qdrant.filter';
+import { toPoint } from '../../../libs/isolation/src/backends/qdrant/qdrant.payload';
 import { compileFilter, Payload, PointView } from './qdrant-filter-model';
 import { COMPARISONS, FIELDS, RECORDS, tree, VALUES } from '../../support/filter-cases';
 import { rng } from '../../support/rng';

@@ -18,9 +18,9 @@ import {
   TenantScope,
   VectorWrite,
 } from '../../ports/vector.types';
-import { EngineStats, EngineTarget } from './engine-protocol';
-import { EnginePool } from './engine-pool';
-import { ensureIncrementalVacuum } from './incremental-vacuum';
+import { EngineStats, EngineTarget } from './embedded.engine-protocol';
+import { EnginePool } from './embedded.engine-pool';
+import { ensureIncrementalVacuum } from './embedded.vacuum';
 import { EMBEDDED_DEFAULTS, EmbeddedOptions } from './embedded.options';
 import { assertEmbeddedFile, locate, SHARED_FILE, UID } from './embedded.naming';
 

@@ -30,10 +30,10 @@ import {
   MilvusStrategy,
 } from './milvus.naming';
 import { MilvusOptions } from './milvus.options';
-import { MilvusPlaces } from './milvus.places';
-import { MilvusProvisioner } from './milvus.provisioner';
+import { MilvusPlaces } from './milvus.ddl';
+import { MilvusProvisioner } from './milvus.places';
 import { MilvusRecords } from './milvus.records';
-import { checkStatus, MilvusStatus, thrownError } from './milvus.status';
+import { checkStatus, MilvusStatus, thrownError } from './milvus.errors';
 
 /** `CheckHealthResponse` as it arrives: the SDK's type leaves out the status. */
 interface HealthAnswer {

@@ -13,7 +13,7 @@ import {
 import { answer } from './milvus.client';
 import { MilvusFilter, primaryKeysFilter, tenantScoped, userFilter } from './milvus.filter';
 import { encodePrimaryKey, MilvusLocation } from './milvus.naming';
-import { CONSISTENCY } from './milvus.places';
+import { CONSISTENCY } from './milvus.ddl';
 import { toScore } from '../../ports/backend-rules';
 import { FIELD, MILVUS_METRIC, MILVUS_SCORES, toRow } from './milvus.schema';
 import { assertScoped, ScopedRequest } from './milvus.scope-guard';

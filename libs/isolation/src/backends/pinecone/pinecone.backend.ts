@@ -21,15 +21,15 @@ import {
   VectorWrite,
 } from '../../ports/vector.types';
 import { abandonOnAbort, assertNotAborted } from '../../ports/call-signal';
-import { PineconeClients } from './pinecone-clients';
-import { DedicatedIndexes, sleep } from './pinecone-dedicated';
-import { guarded } from './pinecone-errors';
-import { NOTHING, tenantFilter } from './pinecone-filter';
-import { decodeMetadata, encodeMetadata, storedTenant } from './pinecone-metadata';
-import {} from './pinecone-names';
-import { PineconePlace, PineconePlaces } from './pinecone-places';
-import { EnvFileSecretProvider, PineconeSecretProvider } from './pinecone-secrets';
-import { TenantIndex } from './pinecone-tenant-index';
+import { PineconeClients } from './pinecone.clients';
+import { DedicatedIndexes, sleep } from './pinecone.dedicated';
+import { guarded } from './pinecone.errors';
+import { NOTHING, tenantFilter } from './pinecone.filter';
+import { decodeMetadata, encodeMetadata, storedTenant } from './pinecone.metadata';
+import {} from './pinecone.naming';
+import { PineconePlace, PineconePlaces } from './pinecone.placement';
+import { EnvFileSecretProvider, PineconeSecretProvider } from './pinecone.secrets';
+import { TenantIndex } from './pinecone.tenant-index';
 import { PineconeOptions, PineconeSharedIndex } from './pinecone.options';
 
 /** Matches a filtered delete collects per query (Pinecone's top-k bound with metadata). */

@@ -20,11 +20,11 @@ import {
   VectorWrite,
 } from '../../ports/vector.types';
 import { abandonOnAbort, assertNotAborted } from '../../ports/call-signal';
-import { pointId } from './point-id';
-import { QdrantCollections } from './qdrant-collections';
-import { qdrantCall } from './qdrant-errors';
-import { QdrantCondition, QdrantFilter, scopedFilter, translateFilter } from './qdrant-filter';
-import { QdrantGrants } from './qdrant-grants';
+import { pointId } from './qdrant.point-id';
+import { QdrantCollections } from './qdrant.collections';
+import { qdrantCall } from './qdrant.errors';
+import { QdrantCondition, QdrantFilter, scopedFilter, translateFilter } from './qdrant.filter';
+import { QdrantGrants } from './qdrant.grants';
 import {
   fromPoint,
   payloadSelector,
@@ -32,10 +32,10 @@ import {
   toPoint,
   QDRANT_SCORES,
   vectorSelector,
-} from './qdrant-payload';
-import { locationRecord, QdrantLocation, QdrantPlacements } from './qdrant-placement';
-import { QdrantPoints, shardSelector } from './qdrant-points';
-import { QDRANT_ACCESS, qdrantTokenClaims, QdrantAccess, signQdrantToken } from './qdrant-token';
+} from './qdrant.payload';
+import { locationRecord, QdrantLocation, QdrantPlacements } from './qdrant.naming';
+import { QdrantPoints, shardSelector } from './qdrant.points';
+import { QDRANT_ACCESS, qdrantTokenClaims, QdrantAccess, signQdrantToken } from './qdrant.token';
 import {
   GRANTS_COLLECTION,
   qdrantOptionProblems,
