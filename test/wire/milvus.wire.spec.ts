@@ -31,7 +31,7 @@ import {
 import { rng } from '../support/rng';
 import { CA_CERT, CLIENT_CERT, CLIENT_KEY, SERVER_CERT, SERVER_KEY } from './milvus/test-pki';
 import { expectedErasure, expectedSchema, PLACES, PROVISION_CALLS } from './milvus/expected';
-import { failure, Message, MilvusStub, OK, queryAnswer, searchAnswer } from './milvus/stub-server';
+import { failure, Message, MilvusStub, OK, queryAnswer, searchAnswer } from './milvus/stub';
 
 const ALL = { includeValues: true, includeMetadata: true } as const;
 const NONE = { includeValues: false, includeMetadata: false } as const;

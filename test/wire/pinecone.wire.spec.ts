@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { EmbeddedBackend } from '@vecgate/isolation';
 import { PineconeBackend } from '@vecgate/isolation/backends/pinecone/pinecone.backend';
 import { describeIsolationConformance } from '../conformance/isolation.conformance';
-import { error, PineconeStub } from './pinecone/pinecone-stub';
+import { error, PineconeStub } from './pinecone/stub';
 import { rng } from '../support/rng';
 import { randomFilter, randomMetadata } from './pinecone/random-input';
 import {
@@ -26,7 +26,7 @@ import {
   startStub,
   stubOptions,
   withLocation,
-} from './pinecone/wire-setup';
+} from './pinecone/fixtures';
 
 const ALL = { includeValues: true, includeMetadata: true } as const;
 const NONE = { includeValues: false, includeMetadata: false } as const;

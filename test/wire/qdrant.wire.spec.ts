@@ -9,14 +9,14 @@ import {
   QdrantTokenService,
 } from '@vecgate/isolation/backends/qdrant';
 import { pointId } from '@vecgate/isolation/backends/qdrant/qdrant.point-id';
-import { QdrantStub, RecordedRequest } from './qdrant/qdrant-stub';
-import { scopeOn, stubOptions } from './qdrant/wire-fixtures';
+import { QdrantStub, RecordedRequest } from './qdrant/stub';
+import { scopeOn, stubOptions } from './qdrant/fixtures';
 import { rng } from '../support/rng';
 import { DeadlineExceededError } from '@vecgate/core';
 
 /**
  * The adapter, through the real @qdrant/js-client-rest client, against a local HTTP stub that
- * records every request and answers like Qdrant (test/wire/qdrant/qdrant-model.ts). Bodies are
+ * records every request and answers like Qdrant (test/wire/qdrant/model.ts). Bodies are
  * asserted literally: what Qdrant would receive, per strategy.
  */
 

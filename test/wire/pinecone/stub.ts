@@ -14,7 +14,7 @@ import {
   score,
   StubMetric,
   StubRecord,
-} from './pinecone-model';
+} from './model';
 
 /** One request as the stub received it. `host` is "control" or an index name. */
 export interface Captured {
@@ -88,7 +88,7 @@ export class StubIndex {
 /**
  * A local Pinecone for wire tests: a control plane and one HTTP server per index host, all on
  * 127.0.0.1, answering the REST API the official client speaks, backed by the model in
- * `pinecone-model.ts`. It records every request (host, path, query, headers, JSON body) for
+ * `model.ts`. It records every request (host, path, query, headers, JSON body) for
  * the tests to assert, and an override can script any answer (errors, delays).
  */
 export class PineconeStub {

@@ -5,7 +5,7 @@ import {
   PineconeBackendDeps,
 } from '@vecgate/isolation/backends/pinecone/pinecone.backend';
 import { PineconeOptions } from '@vecgate/isolation/backends/pinecone/pinecone.options';
-import { PineconeStub } from './pinecone-stub';
+import { PineconeStub } from './stub';
 
 export const PROJECT_KEY = 'pcsk_project_key_0123456789';
 

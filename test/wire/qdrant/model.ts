@@ -1,4 +1,4 @@
-import { compileFilter, FormatError, Json, Payload } from './qdrant-filter-model';
+import { compileFilter, FormatError, Json, Payload } from './filter-model';
 
 /**
  * An in-memory model of the Qdrant REST endpoints the adapter uses, answering with Qdrant's

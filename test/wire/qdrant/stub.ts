@@ -1,7 +1,7 @@
 import { createServer, IncomingHttpHeaders, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { QdrantModel } from './qdrant-model';
-import { authorize } from './qdrant-rbac-model';
+import { QdrantModel } from './model';
+import { authorize } from './rbac-model';
 
 /** One request as the stub received it: what the real client put on the wire. */
 export interface RecordedRequest {

@@ -1,6 +1,6 @@
 import { verify, TokenExpiredError, JsonWebTokenError } from 'jsonwebtoken';
-import { compileFilter } from './qdrant-filter-model';
-import { QdrantModel } from './qdrant-model';
+import { compileFilter } from './filter-model';
+import { QdrantModel } from './model';
 
 /**
  * A model of Qdrant's JWT RBAC (QDRANT__SERVICE__JWT_RBAC=true), after Qdrant v1.18.3's
