@@ -30,8 +30,8 @@ import {
   MilvusStrategy,
 } from './milvus.naming';
 import { MilvusOptions } from './milvus.options';
-import { MilvusPlaces } from './milvus.ddl';
-import { MilvusProvisioner } from './milvus.places';
+import { MilvusDdl } from './milvus.ddl';
+import { MilvusPlaces } from './milvus.places';
 import { MilvusRecords } from './milvus.records';
 import { checkStatus, MilvusStatus, thrownError } from './milvus.errors';
 
@@ -55,18 +55,14 @@ export class MilvusBackend extends VectorBackendDriver {
 
   private readonly client: MilvusClient;
   private readonly records: MilvusRecords;
-  private readonly provisioner: MilvusProvisioner;
+  private readonly places: MilvusPlaces;
 
   constructor(private readonly options: MilvusOptions) {
     super();
     this.capabilities = milvusCapabilities(options.limits);
     this.client = createMilvusClient(options);
     this.records = new MilvusRecords(this.client);
-    this.provisioner = new MilvusProvisioner(
-      new MilvusPlaces(this.client, options),
-      this.records,
-      options,
-    );
+    this.places = new MilvusPlaces(new MilvusDdl(this.client, options), this.records, options);
   }
 
   plan(request: PlacementRequest): Placement {
@@ -83,17 +79,17 @@ export class MilvusBackend extends VectorBackendDriver {
 
   async checkCapacity(scope: TenantScope): Promise<void> {
     const location = locationOf(this.options, scope);
-    await this.provisioner.checkCapacity(this.strategyOf(scope.placement), location);
+    await this.places.checkCapacity(this.strategyOf(scope.placement), location);
   }
 
   async provision(scope: TenantScope): Promise<void> {
     const location = locationOf(this.options, scope);
-    await this.provisioner.provision(this.strategyOf(scope.placement), location, scope.space);
+    await this.places.provision(this.strategyOf(scope.placement), location, scope.space);
   }
 
   async erase(scope: TenantScope): Promise<ErasureReport> {
     const location = locationOf(this.options, scope);
-    return this.provisioner.erase(this.strategyOf(scope.placement), scope.tenantUid, location);
+    return this.places.erase(this.strategyOf(scope.placement), scope.tenantUid, location);
   }
 
   async health(): Promise<BackendHealth> {

@@ -5,10 +5,10 @@ import { answer, done, found, removed } from './milvus.client';
 import { Census } from './milvus.limits';
 import { MilvusOptions } from './milvus.options';
 import {
+  checkSchema,
   collectionFields,
   FIELD,
   MILVUS_METRIC,
-  MilvusFieldDefinition,
   VECTOR_INDEX_NAME,
 } from './milvus.schema';
 
@@ -21,7 +21,7 @@ export const CONSISTENCY = 'Strong';
  * shortcut with `index_params` and `loadCollectionSync` / `loadPartitionsSync` poll without
  * it), so indexes are created and loads awaited here.
  */
-export class MilvusPlaces {
+export class MilvusDdl {
   private readonly locks = new Map<string, Promise<unknown>>();
 
   constructor(
@@ -264,36 +264,5 @@ export class MilvusPlaces {
     } finally {
       if (this.locks.get(key) === run) this.locks.delete(key);
     }
-  }
-}
-
-/** Refuses an existing collection whose fields are not the ones vecgate writes. */
-function checkSchema(
-  described: DescribeCollectionResponse,
-  collection: string,
-  space: VectorSpace,
-  partitionKey: boolean,
-): void {
-  const fields = new Map(described.schema.fields.map((f) => [f.name, f]));
-  const problems = collectionFields(space.dimension, partitionKey).flatMap(
-    (want: MilvusFieldDefinition) => {
-      const got = fields.get(want.name);
-      if (!got) return [`no field ${want.name}`];
-      const wrong: string[] = [];
-      if (String(got.data_type) !== want.data_type) wrong.push(`${want.name} is ${got.data_type}`);
-      if (want.dim !== undefined && Number(got.dim) !== want.dim)
-        wrong.push(`${want.name} has dimension ${Number(got.dim)}`);
-      if (!!want.is_primary_key !== !!got.is_primary_key)
-        wrong.push(`${want.name} primary key mismatch`);
-      if (!!want.is_partition_key !== !!got.is_partition_key)
-        wrong.push(`${want.name} partition key mismatch`);
-      return wrong;
-    },
-  );
-  if (problems.length > 0) {
-    throw new UnprocessableError(
-      `Milvus collection ${collection} exists with another schema (${problems.join('; ')})`,
-      'dimension',
-    );
   }
 }

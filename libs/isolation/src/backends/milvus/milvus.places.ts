@@ -3,7 +3,7 @@ import { VectorSpace } from '../../ports/vector.types';
 import { capacityError, CreationPlan, needsNothing } from './milvus.limits';
 import { MilvusLocation, MilvusStrategy } from './milvus.naming';
 import { MilvusOptions } from './milvus.options';
-import { MilvusPlaces } from './milvus.ddl';
+import { MilvusDdl } from './milvus.ddl';
 import { MilvusRecords } from './milvus.records';
 
 /**
@@ -11,26 +11,24 @@ import { MilvusRecords } from './milvus.records';
  * a provision that fails part-way drops what it created itself (never a shared collection,
  * which other tenants may already use); an erasure tolerates places that are already gone.
  */
-export class MilvusProvisioner {
+export class MilvusPlaces {
   constructor(
-    private readonly places: MilvusPlaces,
+    private readonly ddl: MilvusDdl,
     private readonly records: MilvusRecords,
     private readonly options: MilvusOptions,
   ) {}
 
   /** What provisioning this location would create, from what exists now. */
   async plan(strategy: MilvusStrategy, location: MilvusLocation): Promise<CreationPlan> {
-    const databases = await this.places.databases();
+    const databases = await this.ddl.databases();
     const hasDatabase = databases.includes(location.database);
-    const collections = hasDatabase
-      ? ((await this.places.collections(location.database)) ?? [])
-      : [];
+    const collections = hasDatabase ? ((await this.ddl.collections(location.database)) ?? []) : [];
     const hasCollection = collections.includes(location.collection);
     const base = { databases: hasDatabase ? 0 : 1, collections: hasCollection ? 0 : 1 };
     if (strategy !== 'partition' || location.partition === undefined) return base;
     if (!hasCollection)
       return { ...base, partition: { collection: location.collection, existing: 1 } };
-    const partitions = (await this.places.partitions(location.database, location.collection)) ?? [];
+    const partitions = (await this.ddl.partitions(location.database, location.collection)) ?? [];
     if (partitions.includes(location.partition)) return base;
     return { ...base, partition: { collection: location.collection, existing: partitions.length } };
   }
@@ -41,7 +39,7 @@ export class MilvusProvisioner {
     if (needsNothing(plan)) return;
     const census =
       plan.databases > 0 || plan.collections > 0
-        ? await this.places.census()
+        ? await this.ddl.census()
         : { databases: 0, collections: 0 };
     const error = capacityError(this.options.limits, plan, census);
     if (error) throw error;
@@ -59,30 +57,30 @@ export class MilvusProvisioner {
     try {
       switch (strategy) {
         case 'database':
-          if (await this.places.ensureDatabase(database)) {
-            undo.push(() => this.places.dropDatabase(database));
+          if (await this.ddl.ensureDatabase(database)) {
+            undo.push(() => this.ddl.dropDatabase(database));
           }
-          await this.places.ensureCollection(database, collection, space, false, () =>
-            undo.push(() => this.places.dropCollection(database, collection)),
+          await this.ddl.ensureCollection(database, collection, space, false, () =>
+            undo.push(() => this.ddl.dropCollection(database, collection)),
           );
           return;
         case 'collection':
-          await this.places.ensureDatabase(database);
-          await this.places.ensureCollection(database, collection, space, false, () =>
-            undo.push(() => this.places.dropCollection(database, collection)),
+          await this.ddl.ensureDatabase(database);
+          await this.ddl.ensureCollection(database, collection, space, false, () =>
+            undo.push(() => this.ddl.dropCollection(database, collection)),
           );
           return;
         case 'partition':
           if (partition === undefined) throw new Error('a partition placement needs a partition');
-          await this.places.ensureDatabase(database);
-          await this.places.ensureCollection(database, collection, space, false);
-          await this.places.ensurePartition(database, collection, partition, () =>
-            undo.push(() => this.places.dropPartition(database, collection, partition)),
+          await this.ddl.ensureDatabase(database);
+          await this.ddl.ensureCollection(database, collection, space, false);
+          await this.ddl.ensurePartition(database, collection, partition, () =>
+            undo.push(() => this.ddl.dropPartition(database, collection, partition)),
           );
           return;
         case 'partition_key':
-          await this.places.ensureDatabase(database);
-          await this.places.ensureCollection(database, collection, space, true);
+          await this.ddl.ensureDatabase(database);
+          await this.ddl.ensureCollection(database, collection, space, true);
           return;
       }
     } catch (err) {
@@ -103,13 +101,13 @@ export class MilvusProvisioner {
     const { database, collection, partition } = location;
     switch (strategy) {
       case 'database': {
-        await this.places.dropDatabase(database);
-        const left = (await this.places.databases()).includes(database) ? 1 : 0;
+        await this.ddl.dropDatabase(database);
+        const left = (await this.ddl.databases()).includes(database) ? 1 : 0;
         return { places: [{ place: `milvus:${database}`, remaining: left }] };
       }
       case 'collection': {
-        await this.places.dropCollection(database, collection);
-        const left = (await this.places.describe(database, collection))
+        await this.ddl.dropCollection(database, collection);
+        const left = (await this.ddl.describe(database, collection))
           ? Math.max(1, await this.records.count(tenantUid, location))
           : 0;
         return { places: [{ place: `milvus:${database}/${collection}`, remaining: left }] };
@@ -117,11 +115,11 @@ export class MilvusProvisioner {
       case 'partition': {
         if (partition === undefined) throw new Error('a partition placement needs a partition');
         const place = `milvus:${database}/${collection}/${partition}`;
-        if (!(await this.places.describe(database, collection))) {
+        if (!(await this.ddl.describe(database, collection))) {
           return { places: [{ place, remaining: 0 }] };
         }
-        await this.places.dropPartition(database, collection, partition);
-        const partitionLeft = (await this.places.hasPartition(database, collection, partition))
+        await this.ddl.dropPartition(database, collection, partition);
+        const partitionLeft = (await this.ddl.hasPartition(database, collection, partition))
           ? 1
           : 0;
         // The whole collection, not only the partition: no row of the tenant anywhere.
@@ -130,7 +128,7 @@ export class MilvusProvisioner {
       }
       case 'partition_key': {
         const place = `milvus:${database}/${collection}`;
-        if (!(await this.places.describe(database, collection))) {
+        if (!(await this.ddl.describe(database, collection))) {
           return { places: [{ place, remaining: 0 }] };
         }
         await this.records.delete(tenantUid, location, { kind: 'all' });

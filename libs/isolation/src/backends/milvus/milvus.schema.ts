@@ -1,6 +1,7 @@
 import { UnprocessableError } from '@vecgate/core';
 import { RawScores, TENANT_FIELD } from '../../ports/backend-rules';
-import { Metadata, MetricName, VectorWrite } from '../../ports/vector.types';
+import type { DescribeCollectionResponse } from '@zilliz/milvus2-sdk-node';
+import { Metadata, MetricName, VectorSpace, VectorWrite } from '../../ports/vector.types';
 import { encodePrimaryKey } from './milvus.naming';
 
 /**
@@ -147,3 +148,34 @@ export const MILVUS_SCORES: RawScores = {
   dot: 'similarity',
   euclidean: 'squared_distance',
 };
+
+/** Refuses an existing collection whose fields are not the ones vecgate writes. */
+export function checkSchema(
+  described: DescribeCollectionResponse,
+  collection: string,
+  space: VectorSpace,
+  partitionKey: boolean,
+): void {
+  const fields = new Map(described.schema.fields.map((f) => [f.name, f]));
+  const problems = collectionFields(space.dimension, partitionKey).flatMap(
+    (want: MilvusFieldDefinition) => {
+      const got = fields.get(want.name);
+      if (!got) return [`no field ${want.name}`];
+      const wrong: string[] = [];
+      if (String(got.data_type) !== want.data_type) wrong.push(`${want.name} is ${got.data_type}`);
+      if (want.dim !== undefined && Number(got.dim) !== want.dim)
+        wrong.push(`${want.name} has dimension ${Number(got.dim)}`);
+      if (!!want.is_primary_key !== !!got.is_primary_key)
+        wrong.push(`${want.name} primary key mismatch`);
+      if (!!want.is_partition_key !== !!got.is_partition_key)
+        wrong.push(`${want.name} partition key mismatch`);
+      return wrong;
+    },
+  );
+  if (problems.length > 0) {
+    throw new UnprocessableError(
+      `Milvus collection ${collection} exists with another schema (${problems.join('; ')})`,
+      'dimension',
+    );
+  }
+}

@@ -32,7 +32,7 @@ export type PineconePlace =
  * (the namespace, a configured shared index of that space, a dedicated index named from that
  * uid), so a damaged or foreign placement fails closed instead of addressing someone else.
  */
-export class PineconePlaces {
+export class PineconePlacements {
   constructor(private readonly options: PineconeOptions) {}
 
   sharedIndexFor(space: VectorSpace): PineconeSharedIndex | undefined {
