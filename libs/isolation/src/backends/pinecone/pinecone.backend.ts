@@ -4,18 +4,8 @@ import {
   PlacementRequest,
   StrategyCapability,
 } from '../../ports/backend-admin';
-import { VectorBackendDriver } from '../../ports/vector-backend.driver';
-import {
-  CallOptions,
-  DeleteSelector,
-  Placement,
-  ReadOptions,
-  ScoredRecord,
-  SearchQuery,
-  StoredRecord,
-  TenantScope,
-  VectorWrite,
-} from '../../ports/vector.types';
+import { RecordsDriver } from '../../ports/records-driver';
+import { Placement, TenantScope } from '../../ports/vector.types';
 import { PineconeClients } from './pinecone.clients';
 import { DedicatedIndexes } from './pinecone.dedicated';
 import { PineconeOptions } from './pinecone.options';
@@ -37,14 +27,14 @@ export interface PineconeBackendDeps {
  * Places (`PineconePlaces`) and the data plane (`PineconeRecords`) both start from the
  * placement checked against the scope's uid (`PineconePlacements.placeOf`).
  */
-export class PineconeBackend extends VectorBackendDriver {
+export class PineconeBackend extends RecordsDriver {
   readonly name = 'pinecone' as const;
   readonly capabilities: readonly StrategyCapability[];
   /** Exposed for tests: clients and handles must not multiply with requests. */
   readonly clients: PineconeClients;
   private readonly placements: PineconePlacements;
   private readonly places: PineconePlaces;
-  private readonly records: PineconeRecords;
+  protected readonly records: PineconeRecords;
 
   constructor(options: PineconeOptions, deps: PineconeBackendDeps = {}) {
     super();
@@ -105,38 +95,5 @@ export class PineconeBackend extends VectorBackendDriver {
   close(): Promise<void> {
     this.clients.clear();
     return Promise.resolve();
-  }
-
-  upsert(
-    scope: TenantScope,
-    records: readonly VectorWrite[],
-    call?: CallOptions,
-  ): Promise<{ upserted: number }> {
-    return this.records.upsert(scope, records, call);
-  }
-
-  fetch(
-    scope: TenantScope,
-    ids: readonly string[],
-    options: ReadOptions,
-    call?: CallOptions,
-  ): Promise<StoredRecord[]> {
-    return this.records.fetch(scope, ids, options, call);
-  }
-
-  search(scope: TenantScope, query: SearchQuery, call?: CallOptions): Promise<ScoredRecord[]> {
-    return this.records.search(scope, query, call);
-  }
-
-  delete(
-    scope: TenantScope,
-    selector: DeleteSelector,
-    call?: CallOptions,
-  ): Promise<{ deleted: number }> {
-    return this.records.delete(scope, selector, call);
-  }
-
-  count(scope: TenantScope, call?: CallOptions): Promise<number> {
-    return this.records.count(scope, call);
   }
 }

@@ -2,6 +2,7 @@ import type { PineconeRecord } from '@pinecone-database/pinecone';
 import { BackendError } from '@vecgate/core';
 import { RawScores, toScore } from '../../ports/backend-rules';
 import { abandonOnAbort, assertNotAborted } from '../../ports/call-signal';
+import { TenantVectorStore } from '../../ports/tenant-vector-store';
 import {
   CallOptions,
   DeleteSelector,
@@ -28,7 +29,7 @@ const DELETE_ROUNDS = 1000;
  * every record carries the tenant uid in its metadata, every query filter starts with the
  * tenant condition, and reads report the uid read back from storage.
  */
-export class PineconeRecords {
+export class PineconeRecords implements TenantVectorStore {
   constructor(private readonly places: PineconePlaces) {}
 
   async upsert(

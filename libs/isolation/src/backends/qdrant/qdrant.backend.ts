@@ -5,18 +5,8 @@ import {
   PlacementRequest,
   StrategyCapability,
 } from '../../ports/backend-admin';
-import { VectorBackendDriver } from '../../ports/vector-backend.driver';
-import {
-  CallOptions,
-  DeleteSelector,
-  Placement,
-  ReadOptions,
-  ScoredRecord,
-  SearchQuery,
-  StoredRecord,
-  TenantScope,
-  VectorWrite,
-} from '../../ports/vector.types';
+import { RecordsDriver } from '../../ports/records-driver';
+import { Placement, TenantScope } from '../../ports/vector.types';
 import { QdrantCollections } from './qdrant.collections';
 import { QdrantGrants } from './qdrant.grants';
 import { locationRecord, QdrantPlacements } from './qdrant.naming';
@@ -39,14 +29,14 @@ export type { MintedQdrantToken, QdrantTokenRequest } from './qdrant.token-minte
  * acknowledged write is visible to the next read on the same node. Every call first checks
  * the scope's placement against the names its uid derives (`QdrantPlacements.location`).
  */
-export class QdrantBackend extends VectorBackendDriver {
+export class QdrantBackend extends RecordsDriver {
   readonly name = 'qdrant' as const;
   readonly capabilities: readonly StrategyCapability[];
 
   private readonly collections: QdrantCollections;
   private readonly placements: QdrantPlacements;
   private readonly places: QdrantPlaces;
-  private readonly records: QdrantRecords;
+  protected readonly records: QdrantRecords;
   private readonly minter: QdrantTokenMinter;
 
   constructor(options: QdrantOptions, client?: QdrantClient) {
@@ -75,7 +65,7 @@ export class QdrantBackend extends VectorBackendDriver {
     const grants = new QdrantGrants(this.collections, points);
     this.placements = new QdrantPlacements(options);
     this.places = new QdrantPlaces(options, this.collections, points, grants);
-    this.records = new QdrantRecords(qdrant, points);
+    this.records = new QdrantRecords(qdrant, points, this.placements);
     this.minter = new QdrantTokenMinter(options, grants);
   }
 
@@ -110,45 +100,6 @@ export class QdrantBackend extends VectorBackendDriver {
 
   close(): Promise<void> {
     return Promise.resolve();
-  }
-
-  // --- data plane ------------------------------------------------------------------------------
-
-  async upsert(
-    scope: TenantScope,
-    records: readonly VectorWrite[],
-    call?: CallOptions,
-  ): Promise<{ upserted: number }> {
-    return this.records.upsert(scope, this.placements.location(scope), records, call);
-  }
-
-  async fetch(
-    scope: TenantScope,
-    ids: readonly string[],
-    options: ReadOptions,
-    call?: CallOptions,
-  ): Promise<StoredRecord[]> {
-    return this.records.fetch(scope, this.placements.location(scope), ids, options, call);
-  }
-
-  async search(
-    scope: TenantScope,
-    query: SearchQuery,
-    call?: CallOptions,
-  ): Promise<ScoredRecord[]> {
-    return this.records.search(scope, this.placements.location(scope), query, call);
-  }
-
-  async count(scope: TenantScope, call?: CallOptions): Promise<number> {
-    return this.records.count(scope, this.placements.location(scope), call);
-  }
-
-  async delete(
-    scope: TenantScope,
-    selector: DeleteSelector,
-    call?: CallOptions,
-  ): Promise<{ deleted: number }> {
-    return this.records.delete(scope, this.placements.location(scope), selector, call);
   }
 
   // --- scoped Qdrant tokens --------------------------------------------------------------------

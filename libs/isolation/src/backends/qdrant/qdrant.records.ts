@@ -1,6 +1,7 @@
 import { QdrantClient } from '@qdrant/js-client-rest';
 import { toScore } from '../../ports/backend-rules';
 import { abandonOnAbort, assertNotAborted } from '../../ports/call-signal';
+import { TenantVectorStore } from '../../ports/tenant-vector-store';
 import {
   CallOptions,
   DeleteSelector,
@@ -13,7 +14,7 @@ import {
 } from '../../ports/vector.types';
 import { qdrantCall } from './qdrant.errors';
 import { QdrantCondition, QdrantFilter, scopedFilter, translateFilter } from './qdrant.filter';
-import { QdrantLocation } from './qdrant.naming';
+import { QdrantPlacements } from './qdrant.naming';
 import {
   fromPoint,
   payloadSelector,
@@ -26,21 +27,22 @@ import { pointId } from './qdrant.point-id';
 import { QdrantPoints, shardSelector } from './qdrant.points';
 
 /**
- * The Qdrant data plane, on a location already checked against the scope. Every read, count
+ * The Qdrant data plane, on the location checked against the scope's uid. Every read, count
  * and delete carries the tenant condition (`scopedFilter`), whatever the strategy.
  */
-export class QdrantRecords {
+export class QdrantRecords implements TenantVectorStore {
   constructor(
     private readonly client: QdrantClient,
     private readonly points: QdrantPoints,
+    private readonly placements: QdrantPlacements,
   ) {}
 
   async upsert(
     scope: TenantScope,
-    location: QdrantLocation,
     records: readonly VectorWrite[],
     call?: CallOptions,
   ): Promise<{ upserted: number }> {
+    const location = this.placements.location(scope);
     assertNotAborted(call);
     const { metric, dimension } = scope.space;
     const points = records.map((r) =>
@@ -54,11 +56,11 @@ export class QdrantRecords {
 
   async fetch(
     scope: TenantScope,
-    location: QdrantLocation,
     ids: readonly string[],
     options: ReadOptions,
     call?: CallOptions,
   ): Promise<StoredRecord[]> {
+    const location = this.placements.location(scope);
     const unique = [...new Set(ids)];
     if (unique.length === 0) return [];
     // A scroll, not a retrieve by id: a retrieve cannot carry the tenant condition.
@@ -80,10 +82,10 @@ export class QdrantRecords {
 
   async search(
     scope: TenantScope,
-    location: QdrantLocation,
     query: SearchQuery,
     call?: CallOptions,
   ): Promise<ScoredRecord[]> {
+    const location = this.placements.location(scope);
     const filter = withUserFilter(scope, query.filter);
     if (!filter) return [];
     const result = await abandonOnAbort(call, () =>
@@ -105,16 +107,17 @@ export class QdrantRecords {
     }));
   }
 
-  count(scope: TenantScope, location: QdrantLocation, call?: CallOptions): Promise<number> {
+  async count(scope: TenantScope, call?: CallOptions): Promise<number> {
+    const location = this.placements.location(scope);
     return abandonOnAbort(call, () => this.points.count(location, scopedFilter(scope.tenantUid)));
   }
 
   async delete(
     scope: TenantScope,
-    location: QdrantLocation,
     selector: DeleteSelector,
     call?: CallOptions,
   ): Promise<{ deleted: number }> {
+    const location = this.placements.location(scope);
     assertNotAborted(call);
     let filter: QdrantFilter | null;
     switch (selector.kind) {
