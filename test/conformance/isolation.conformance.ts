@@ -151,8 +151,8 @@ export function describeIsolationConformance(name: string, setup: ConformanceSet
       const tenantUid = randomBytes(16).toString('hex');
       const tenantId = `conf-${owner}-${tenantUid.slice(0, 8)}`;
       const placement = t.driver.plan({ tenantId, tenantUid, strategy, space });
-      await t.driver.checkCapacity(placement, space);
       const scope = makeTenantScope({ tenantId, tenantUid, placement, space });
+      await t.driver.checkCapacity(scope);
       await t.driver.provision(scope);
       return scope;
     }

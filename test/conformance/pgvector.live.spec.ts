@@ -9,7 +9,7 @@ import {
   TenantScope,
   VectorSpace,
 } from '@vecgate/isolation';
-import { compileRowFilter } from '../../libs/isolation/src/backends/embedded/row-filter';
+import { compileRowFilter } from '../../libs/isolation/src/backends/embedded/embedded.row-filter';
 import { unstorable } from '../../libs/isolation/src/backends/pgvector/pgvector.values';
 import { COMPARISONS, FIELDS, RECORDS, tree, VALUES } from '../support/filter-cases';
 import { LivePglite, pgliteOptions, startPglite } from '../support/pglite';
@@ -46,7 +46,7 @@ function scopeOf(
 
 async function tenant(strategy: StrategyName, space: VectorSpace): Promise<TenantScope> {
   const scope = scopeOf(driver, strategy, space);
-  await driver.checkCapacity(scope.placement, space);
+  await driver.checkCapacity(scope);
   await driver.provision(scope);
   return scope;
 }
@@ -124,15 +124,15 @@ describe('limits, before anything is created', () => {
     ] as const) {
       const first = await tenant(strategy, space);
       // A repeated check of an existing tenant still fits: provisioning is idempotent.
-      await driver.checkCapacity(first.placement, space);
+      await driver.checkCapacity(first);
       const second = scopeOf(driver, strategy, space);
-      const refused = await failure(driver.checkCapacity(second.placement, space));
+      const refused = await failure(driver.checkCapacity(second));
       expect(refused.status).toBe(507);
       expect(refused.message).toMatch(/limit reached/);
       expect(refused.reason).toBe(`limit:${limit}`);
       await expect(driver.count(second)).rejects.toMatchObject({ status: 502 });
       await driver.erase(first);
-      await expect(driver.checkCapacity(second.placement, space)).resolves.toBeUndefined();
+      await expect(driver.checkCapacity(second)).resolves.toBeUndefined();
     }
   });
 });

@@ -31,7 +31,7 @@ import {
 import { rng } from '../support/rng';
 import { CA_CERT, CLIENT_CERT, CLIENT_KEY, SERVER_CERT, SERVER_KEY } from './milvus/test-pki';
 import { expectedErasure, expectedSchema, PLACES, PROVISION_CALLS } from './milvus/expected';
-import { failure, Message, MilvusStub, OK, queryAnswer, searchAnswer } from './milvus/stub-server';
+import { failure, Message, MilvusStub, OK, queryAnswer, searchAnswer } from './milvus/stub';
 
 const ALL = { includeValues: true, includeMetadata: true } as const;
 const NONE = { includeValues: false, includeMetadata: false } as const;
@@ -729,10 +729,7 @@ describe('Milvus wire: limits answer 507 before anything is created', () => {
   it('refuses a 65th database (the default limit, default database included)', async () => {
     for (let i = 1; i < 64; i++) stub.databases.set(`other_${i}`, new Map());
     const a = scopeOf(backend, 'database', A);
-    for (const attempt of [
-      () => backend.checkCapacity(a.placement, SPACE),
-      () => backend.provision(a),
-    ]) {
+    for (const attempt of [() => backend.checkCapacity(a), () => backend.provision(a)]) {
       const error = await rejection(attempt());
       expect({ status: error.status, message: error.message }).toEqual({
         status: 507,
@@ -778,9 +775,7 @@ describe('Milvus wire: limits answer 507 before anything is created', () => {
     const small = new MilvusBackend(milvusOptions(stub.address(), { limits }));
     try {
       stub.databases.set('other', new Map());
-      const error = await rejection(
-        small.checkCapacity(scopeOf(small, 'database', A).placement, SPACE),
-      );
+      const error = await rejection(small.checkCapacity(scopeOf(small, 'database', A)));
       expect({ status: error.status, message: error.message }).toEqual({
         status: 507,
         message:

@@ -6,15 +6,15 @@ import {
   VecgateError,
 } from '@vecgate/core';
 import { FilterNode, makeTenantScope, Scalar } from '@vecgate/isolation';
-import { dedicatedIndexName } from '@vecgate/isolation/backends/pinecone/pinecone-names';
-import { EnvFileSecretProvider } from '@vecgate/isolation/backends/pinecone/pinecone-secrets';
+import { dedicatedIndexName } from '@vecgate/isolation/backends/pinecone/pinecone.naming';
+import { EnvFileSecretProvider } from '@vecgate/isolation/backends/pinecone/pinecone.secrets';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmbeddedBackend } from '@vecgate/isolation';
 import { PineconeBackend } from '@vecgate/isolation/backends/pinecone/pinecone.backend';
 import { describeIsolationConformance } from '../conformance/isolation.conformance';
-import { error, PineconeStub } from './pinecone/pinecone-stub';
+import { error, PineconeStub } from './pinecone/stub';
 import { rng } from '../support/rng';
 import { randomFilter, randomMetadata } from './pinecone/random-input';
 import {
@@ -26,7 +26,7 @@ import {
   startStub,
   stubOptions,
   withLocation,
-} from './pinecone/wire-setup';
+} from './pinecone/fixtures';
 
 const ALL = { includeValues: true, includeMetadata: true } as const;
 const NONE = { includeValues: false, includeMetadata: false } as const;
@@ -60,7 +60,10 @@ function stringsOf(node: FilterNode): string[] {
     case '$in':
     case '$nin':
       return node.values.filter((v: Scalar): v is string => typeof v === 'string');
-    default:
+    case '$gt':
+    case '$gte':
+    case '$lt':
+    case '$lte':
       return [];
   }
 }
@@ -285,11 +288,8 @@ describe('Pinecone backend on the wire (real @pinecone-database/pinecone client,
           () => backend.count(scope),
           () => backend.provision(scope),
           () => backend.erase(scope),
+          () => backend.checkCapacity(scope),
         ];
-        // The capacity check has no scope: its placement must at least name a tenant namespace.
-        const namespace = location.namespace ?? '';
-        if (!/^vg-[0-9a-f]{32}$/.test(namespace) || !location.index?.startsWith('vg-shared-4'))
-          calls.push(() => backend.checkCapacity(scope.placement, scope.space));
         for (const [i, call] of calls.entries()) {
           const err = await rejectionOf(call).catch((e: Error) => {
             throw new Error(`${JSON.stringify(location)} call ${i}: ${e.message}`);
@@ -722,7 +722,7 @@ describe('Pinecone backend on the wire (real @pinecone-database/pinecone client,
         space: COSINE4,
       });
       for (const call of [
-        () => backend.checkCapacity(placement, COSINE4),
+        () => backend.checkCapacity(scope),
         () => backend.provision(scope),
         () => backend.upsert(scope, [{ id: 'x', values: Float32Array.from([1, 0, 0, 0]) }]),
         () => backend.count(scope),

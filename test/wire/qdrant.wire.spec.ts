@@ -8,15 +8,15 @@ import {
   QdrantTokenClaims,
   QdrantTokenService,
 } from '@vecgate/isolation/backends/qdrant';
-import { pointId } from '@vecgate/isolation/backends/qdrant/point-id';
-import { QdrantStub, RecordedRequest } from './qdrant/qdrant-stub';
-import { scopeOn, stubOptions } from './qdrant/wire-fixtures';
+import { pointId } from '@vecgate/isolation/backends/qdrant/qdrant.point-id';
+import { QdrantStub, RecordedRequest } from './qdrant/stub';
+import { scopeOn, stubOptions } from './qdrant/fixtures';
 import { rng } from '../support/rng';
 import { DeadlineExceededError } from '@vecgate/core';
 
 /**
  * The adapter, through the real @qdrant/js-client-rest client, against a local HTTP stub that
- * records every request and answers like Qdrant (test/wire/qdrant/qdrant-model.ts). Bodies are
+ * records every request and answers like Qdrant (test/wire/qdrant/model.ts). Bodies are
  * asserted literally: what Qdrant would receive, per strategy.
  */
 
@@ -76,7 +76,7 @@ async function provisioned(
   metric: 'cosine' | 'euclidean' | 'dot' = 'cosine',
 ): Promise<TenantScope> {
   const scope = scopeOn(backend, strategy, dimension, metric);
-  await backend.checkCapacity(scope.placement, scope.space);
+  await backend.checkCapacity(scope);
   await backend.provision(scope);
   return scope;
 }
@@ -279,7 +279,7 @@ describe('collection strategy', () => {
     expect(existing.length).toBeGreaterThanOrEqual(1);
     const scope = scopeOn(small, 'collection');
     stub.take();
-    await expect(small.checkCapacity(scope.placement, scope.space)).rejects.toMatchObject({
+    await expect(small.checkCapacity(scope)).rejects.toMatchObject({
       status: 507,
       message: expect.stringContaining('QDRANT_MAX_COLLECTIONS') as string,
     });
@@ -422,7 +422,7 @@ describe('partition strategy (custom shard keys)', () => {
   it('refuses a tenant when Qdrant runs standalone, with a 422 that says distributed mode, creating nothing', async () => {
     stub.model.distributed = false;
     const scope = scopeOn(backend, 'partition', 8, 'dot');
-    await expect(backend.checkCapacity(scope.placement, scope.space)).rejects.toMatchObject({
+    await expect(backend.checkCapacity(scope)).rejects.toMatchObject({
       status: 422,
       message: expect.stringMatching(/distributed mode.*runs standalone/) as string,
     });
@@ -436,7 +436,7 @@ describe('partition strategy (custom shard keys)', () => {
       collection: 'sharded_12_dot',
       shardKey: scope.tenantUid,
     });
-    await backend.checkCapacity(scope.placement, scope.space);
+    await backend.checkCapacity(scope);
     await backend.provision(scope);
     const requests = stub.take();
     expect(QdrantStub.lines(requests)).toEqual([
@@ -485,7 +485,7 @@ describe('partition strategy (custom shard keys)', () => {
     await provisioned('partition', 12, 'cosine');
     const small = new QdrantBackend(stubOptions(stub.url, { apiKey: KEY, maxShardKeys: 1 }));
     const scope = scopeOn(small, 'partition', 12, 'cosine');
-    await expect(small.checkCapacity(scope.placement, scope.space)).rejects.toMatchObject({
+    await expect(small.checkCapacity(scope)).rejects.toMatchObject({
       status: 507,
       message: expect.stringContaining('QDRANT_MAX_SHARD_KEYS') as string,
     });

@@ -1,14 +1,10 @@
 import { DynamicModule, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
-import { EmbeddedBackend } from './backends/embedded/embedded.backend';
-import { MilvusBackend } from './backends/milvus/milvus.backend';
-import { PgvectorBackend } from './backends/pgvector';
-import { PineconeBackend } from './backends/pinecone/pinecone.backend';
-import { QdrantBackend, QdrantTokenService } from './backends/qdrant';
+import { buildDrivers } from './backend-drivers.table';
+import { QdrantTokenService } from './backends/qdrant';
 import { ISOLATION_OPTIONS, IsolationOptions } from './isolation.options';
 import { PlacementPolicy } from './placement/placement-policy';
 import { BackendAdmin } from './ports/backend-admin';
 import { TenantVectorStore } from './ports/tenant-vector-store';
-import { VectorBackendDriver } from './ports/vector-backend.driver';
 import { BackendDrivers } from './routing/backend-drivers';
 import { RoutingBackendAdmin } from './routing/routing-backend-admin';
 import { RoutingVectorStore } from './routing/routing-vector-store';
@@ -26,16 +22,6 @@ class DriversLifecycle implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     await Promise.all(this.drivers.all().map((d) => d.close()));
   }
-}
-
-/** Builds the enabled backend drivers (chosen here, from validated options, never at import). */
-function buildDrivers(options: IsolationOptions): VectorBackendDriver[] {
-  const drivers: VectorBackendDriver[] = [new EmbeddedBackend(options.embedded)];
-  if (options.milvus) drivers.push(new MilvusBackend(options.milvus));
-  if (options.qdrant) drivers.push(new QdrantBackend(options.qdrant));
-  if (options.pinecone) drivers.push(new PineconeBackend(options.pinecone));
-  if (options.pgvector) drivers.push(new PgvectorBackend(options.pgvector));
-  return drivers;
 }
 
 /** The policy, checked against the enabled drivers; the error lists every problem at once. */

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BadRequestError, ConflictError, NotFoundError, UnprocessableError } from '@vecgate/core';
 import {
   BackendAdmin,
+  makeTenantScope,
   MAX_DIMENSION,
   METRICS,
   PlacementPolicy,
@@ -72,7 +73,9 @@ export class TenantService {
         strategy: choice.strategy,
         space,
       });
-      await this.backends.checkCapacity(placement, space);
+      await this.backends.checkCapacity(
+        makeTenantScope({ tenantId: spec.id, tenantUid: uid, placement, space }),
+      );
       const now = Date.now();
       const tenant: Tenant = {
         id: spec.id,

@@ -1,6 +1,6 @@
 import { MilvusStrategy } from '@vecgate/isolation/backends/milvus/milvus.naming';
 import { tv } from './fixtures';
-import { Message } from './stub-server';
+import { Message } from './stub';
 
 // Literal expectations of the wire tests for tenant A (`0123...cdef`), kept out of the spec.
 

@@ -4,7 +4,7 @@ import {
   MILVUS_DEFAULT_LIMITS,
   MilvusOptions,
 } from '@vecgate/isolation/backends/milvus/milvus.options';
-import { Message } from './stub-server';
+import { Message } from './stub';
 
 export const A = '0123456789abcdef0123456789abcdef';
 export const B = 'fedcba9876543210fedcba9876543210';

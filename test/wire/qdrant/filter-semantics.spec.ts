@@ -1,9 +1,9 @@
 import Database from 'better-sqlite3';
 import { FilterNode } from '@vecgate/isolation';
-import { compileSqliteFilter } from '../../../libs/isolation/src/backends/embedded/sqlite-filter';
-import { translateFilter } from '../../../libs/isolation/src/backends/qdrant/qdrant-filter';
-import { toPoint } from '../../../libs/isolation/src/backends/qdrant/qdrant-payload';
-import { compileFilter, Payload, PointView } from './qdrant-filter-model';
+import { compileSqliteFilter } from '../../../libs/isolation/src/backends/embedded/embedded.filter';
+import { translateFilter } from '../../../libs/isolation/src/backends/qdrant/qdrant.filter';
+import { toPoint } from '../../../libs/isolation/src/backends/qdrant/qdrant.payload';
+import { compileFilter, Payload, PointView } from './filter-model';
 import { COMPARISONS, FIELDS, RECORDS, tree, VALUES } from '../../support/filter-cases';
 import { rng } from '../../support/rng';
 
@@ -11,7 +11,7 @@ import { rng } from '../../support/rng';
  * The Qdrant translation must keep the embedded backend's filter semantics. Every filter below
  * runs twice over the same records: as SQL through the embedded compiler on SQLite, and as the
  * translated Qdrant condition through the model of Qdrant's condition checker
- * (qdrant-filter-model.ts, ported from Qdrant's sources). The matching records must be equal.
+ * (filter-model.ts, ported from Qdrant's sources). The matching records must be equal.
  */
 
 describe('Qdrant filter translation keeps the embedded semantics', () => {

@@ -1,7 +1,7 @@
 import { QdrantBackend } from '@vecgate/isolation/backends/qdrant';
 import { describeIsolationConformance } from '../../conformance/isolation.conformance';
-import { QdrantStub } from './qdrant-stub';
-import { stubOptions } from './wire-fixtures';
+import { QdrantStub } from './stub';
+import { stubOptions } from './fixtures';
 
 /**
  * The shared isolation suite, run through the real Qdrant client against the wire model of

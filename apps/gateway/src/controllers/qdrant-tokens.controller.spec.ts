@@ -10,8 +10,8 @@ import { expectAudited, newRequestId } from '../../../../test/support/audit-trai
 import { createTenant } from '../../../../test/support/fixtures';
 import { startGateway, TestGateway } from '../../../../test/support/test-gateway';
 import { bearer } from '../../../../test/support/tokens';
-import { QdrantStub } from '../../../../test/wire/qdrant/qdrant-stub';
-import { stubOptions } from '../../../../test/wire/qdrant/wire-fixtures';
+import { QdrantStub } from '../../../../test/wire/qdrant/stub';
+import { stubOptions } from '../../../../test/wire/qdrant/fixtures';
 
 const KEY = 'controller-test-qdrant-api-key';
 

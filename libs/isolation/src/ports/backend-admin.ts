@@ -33,8 +33,11 @@ export abstract class BackendAdmin {
   abstract capabilities(backend: BackendName): readonly StrategyCapability[];
   /** Deterministic physical names for a tenant; throws 422 for an unsupported combination. */
   abstract plan(backend: BackendName, request: PlacementRequest): Placement;
-  /** Throws a CapacityError (507) before anything is created when a limit would be exceeded. */
-  abstract checkCapacity(placement: Placement, space: VectorSpace): Promise<void>;
+  /**
+   * Throws a CapacityError (507) before anything is created when a limit would be exceeded.
+   * Takes the provisional scope of the tenant being created (uid included).
+   */
+  abstract checkCapacity(scope: TenantScope): Promise<void>;
   /** Creates the tenant's places. Idempotent: safe to repeat after a crash. */
   abstract provision(scope: TenantScope): Promise<void>;
   /** Removes every record and place of the tenant and verifies nothing remains. Idempotent. */

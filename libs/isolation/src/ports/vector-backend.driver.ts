@@ -1,6 +1,6 @@
 import { BackendHealth, ErasureReport, StrategyCapability } from './backend-admin';
 import { TenantVectorStore } from './tenant-vector-store';
-import { BackendName, Placement, StrategyName, TenantScope, VectorSpace } from './vector.types';
+import { BackendName, Placement, StrategyName, TenantScope } from './vector.types';
 import { PlacementRequest } from './backend-admin';
 
 /**
@@ -11,7 +11,7 @@ export abstract class VectorBackendDriver extends TenantVectorStore {
   abstract readonly name: BackendName;
   abstract readonly capabilities: readonly StrategyCapability[];
   abstract plan(request: PlacementRequest): Placement;
-  abstract checkCapacity(placement: Placement, space: VectorSpace): Promise<void>;
+  abstract checkCapacity(scope: TenantScope): Promise<void>;
   abstract provision(scope: TenantScope): Promise<void>;
   abstract erase(scope: TenantScope): Promise<ErasureReport>;
   abstract health(): Promise<BackendHealth>;

@@ -7,7 +7,7 @@ import {
   PlacementRequest,
   StrategyCapability,
 } from '../ports/backend-admin';
-import { BackendName, Placement, TenantScope, VectorSpace } from '../ports/vector.types';
+import { BackendName, Placement, TenantScope } from '../ports/vector.types';
 import { BackendDrivers } from './backend-drivers';
 import { ScopeFence } from './scope-fence';
 
@@ -42,8 +42,8 @@ export class RoutingBackendAdmin extends BackendAdmin {
     return driver.plan(request);
   }
 
-  checkCapacity(placement: Placement, space: VectorSpace): Promise<void> {
-    return this.drivers.get(placement.backend).checkCapacity(placement, space);
+  checkCapacity(scope: TenantScope): Promise<void> {
+    return this.drivers.get(scope.placement.backend).checkCapacity(scope);
   }
 
   provision(scope: TenantScope): Promise<void> {

@@ -18,9 +18,9 @@ import {
   TenantScope,
   VectorWrite,
 } from '../../ports/vector.types';
-import { EngineStats, EngineTarget } from './engine-protocol';
-import { EnginePool } from './engine-pool';
-import { ensureIncrementalVacuum } from './incremental-vacuum';
+import { EngineStats, EngineTarget } from './embedded.engine-protocol';
+import { EnginePool } from './embedded.engine-pool';
+import { ensureIncrementalVacuum } from './embedded.vacuum';
 import { EMBEDDED_DEFAULTS, EmbeddedOptions } from './embedded.options';
 import { assertEmbeddedFile, locate, SHARED_FILE, UID } from './embedded.naming';
 
@@ -76,7 +76,7 @@ export class EmbeddedBackend extends VectorBackendDriver {
     return { backend: 'embedded', strategy: request.strategy, location: { ...location } };
   }
 
-  async checkCapacity(): Promise<void> {}
+  async checkCapacity(_scope: TenantScope): Promise<void> {}
 
   async provision(scope: TenantScope): Promise<void> {
     await this.engine.call({ op: 'provision', target: this.target(scope) });

@@ -1,9 +1,9 @@
 import { StrategyName, VectorSpace } from '../../ports/vector.types';
+export { TENANT_UID as UID } from '../../ports/backend-rules';
 
 /** The file every `collection` and `partition_key` tenant lives in. */
 export const SHARED_FILE = 'embedded.db';
 const TENANT_FILE = /^tenants\/[0-9a-f]{32}\.db$/;
-export const UID = /^[0-9a-f]{32}$/;
 
 export type EmbeddedStrategy = Extract<StrategyName, 'database' | 'collection' | 'partition_key'>;
 
@@ -13,7 +13,7 @@ export interface EmbeddedLocation {
 }
 
 /** Where a tenant's records live, derived only from its uid, strategy and vector space. */
-export function locate(strategy: string, uid: string, space: VectorSpace): EmbeddedLocation {
+export function locate(strategy: StrategyName, uid: string, space: VectorSpace): EmbeddedLocation {
   switch (strategy) {
     case 'database':
       return { file: `tenants/${uid}.db`, table: 'vectors' };
@@ -21,7 +21,9 @@ export function locate(strategy: string, uid: string, space: VectorSpace): Embed
       return { file: SHARED_FILE, table: `vg_t_${uid}` };
     case 'partition_key':
       return { file: SHARED_FILE, table: `vg_shared_${space.dimension}_${space.metric}` };
-    default:
+    case 'partition':
+    case 'namespace':
+    case 'dedicated_index':
       throw new Error(`embedded backend has no ${strategy} strategy`);
   }
 }

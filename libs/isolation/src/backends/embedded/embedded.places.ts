@@ -2,12 +2,12 @@ import { existsSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fsyncDirectory } from '../../../../core/src/fs/fsync';
 import type { ErasureReport } from '../../ports/backend-admin';
-import type { EngineFiles } from './engine-files';
-import type { EngineTarget } from './engine-protocol';
-import type { Job, SliceClock } from './engine-scheduler';
+import type { EngineFiles } from './embedded.engine-files';
+import type { EngineTarget } from './embedded.engine-protocol';
+import type { Job, SliceClock } from './embedded.engine-scheduler';
 import { deleteEverything } from './embedded.records';
-import { releaseFreePages } from './incremental-vacuum';
-import { RecordTable } from './record-table';
+import { releaseFreePages } from './embedded.vacuum';
+import { RecordTable } from './embedded.record-table';
 
 /* eslint-disable-next-line require-yield -- creating a table is one bounded step */
 export function* provisionJob(files: EngineFiles, target: EngineTarget): Job<null> {

@@ -5,13 +5,13 @@ import {
   ReadOptions,
   StoredRecord,
 } from '../../ports/vector.types';
-import type { RecordRow } from './record-table';
-import type { EngineFiles } from './engine-files';
-import type { EngineTarget, EngineWrite } from './engine-protocol';
-import type { Job, SliceClock } from './engine-scheduler';
-import { compileRowFilter } from './row-filter';
+import type { RecordRow } from './embedded.record-table';
+import type { EngineFiles } from './embedded.engine-files';
+import type { EngineTarget, EngineWrite } from './embedded.engine-protocol';
+import type { Job, SliceClock } from './embedded.engine-scheduler';
+import { compileRowFilter } from './embedded.row-filter';
 import { rowsMatching } from './embedded.search';
-import { TenantMatrix } from './tenant-matrix';
+import { TenantMatrix } from './embedded.tenant-matrix';
 
 /** Rows deleted per transaction by a delete that the request does not bound. */
 const DELETE_CHUNK = 500;

@@ -1,11 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import { MetricName, ScoredRecord, SearchQuery } from '../../ports/vector.types';
-import type { EngineFiles } from './engine-files';
-import type { EngineTarget } from './engine-protocol';
-import type { Job, SliceClock } from './engine-scheduler';
-import { RowPredicate, compileRowFilter } from './row-filter';
-import { Hit, TopK, scanBlock, toScore } from './sliced-scan';
-import { TenantMatrix } from './tenant-matrix';
+import type { EngineFiles } from './embedded.engine-files';
+import type { EngineTarget } from './embedded.engine-protocol';
+import type { Job, SliceClock } from './embedded.engine-scheduler';
+import { RowPredicate, compileRowFilter } from './embedded.row-filter';
+import { toScore } from '../../ports/backend-rules';
+import { Hit, TopK, scanBlock, USEARCH_SCORES } from './embedded.sliced-scan';
+import { TenantMatrix } from './embedded.tenant-matrix';
 
 /**
  * Time between two looks at the clock while a filter is evaluated. Rows between looks adapt to
@@ -40,7 +41,7 @@ export function* searchJob(
     return {
       id: matrix.idAt(row),
       tenantUid: matrix.storedUidAt(row),
-      score: toScore(target.metric, distance),
+      score: toScore(USEARCH_SCORES, target.metric, distance),
       ...(query.includeValues ? { values: matrix.valuesAt(row) } : {}),
       // Shared with the matrix only until the reply is posted, which copies it.
       ...(metadata ? { metadata } : {}),

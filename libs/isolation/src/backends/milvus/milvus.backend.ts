@@ -16,7 +16,6 @@ import {
   SearchQuery,
   StoredRecord,
   TenantScope,
-  VectorSpace,
   VectorWrite,
 } from '../../ports/vector.types';
 import { abandonOnAbort, assertNotAborted } from '../../ports/call-signal';
@@ -27,15 +26,14 @@ import {
   isMilvusStrategy,
   locate,
   locationOf,
-  locationOfPlacement,
   MilvusLocation,
   MilvusStrategy,
 } from './milvus.naming';
 import { MilvusOptions } from './milvus.options';
+import { MilvusDdl } from './milvus.ddl';
 import { MilvusPlaces } from './milvus.places';
-import { MilvusProvisioner } from './milvus.provisioner';
 import { MilvusRecords } from './milvus.records';
-import { checkStatus, MilvusStatus, thrownError } from './milvus.status';
+import { checkStatus, MilvusStatus, thrownError } from './milvus.errors';
 
 /** `CheckHealthResponse` as it arrives: the SDK's type leaves out the status. */
 interface HealthAnswer {
@@ -57,18 +55,14 @@ export class MilvusBackend extends VectorBackendDriver {
 
   private readonly client: MilvusClient;
   private readonly records: MilvusRecords;
-  private readonly provisioner: MilvusProvisioner;
+  private readonly places: MilvusPlaces;
 
   constructor(private readonly options: MilvusOptions) {
     super();
     this.capabilities = milvusCapabilities(options.limits);
     this.client = createMilvusClient(options);
     this.records = new MilvusRecords(this.client);
-    this.provisioner = new MilvusProvisioner(
-      new MilvusPlaces(this.client, options),
-      this.records,
-      options,
-    );
+    this.places = new MilvusPlaces(new MilvusDdl(this.client, options), this.records, options);
   }
 
   plan(request: PlacementRequest): Placement {
@@ -83,19 +77,19 @@ export class MilvusBackend extends VectorBackendDriver {
     return { backend: 'milvus', strategy: request.strategy, location: { ...location } };
   }
 
-  async checkCapacity(placement: Placement, space: VectorSpace): Promise<void> {
-    const location = locationOfPlacement(this.options, placement, space);
-    await this.provisioner.checkCapacity(this.strategyOf(placement), location);
+  async checkCapacity(scope: TenantScope): Promise<void> {
+    const location = locationOf(this.options, scope);
+    await this.places.checkCapacity(this.strategyOf(scope.placement), location);
   }
 
   async provision(scope: TenantScope): Promise<void> {
     const location = locationOf(this.options, scope);
-    await this.provisioner.provision(this.strategyOf(scope.placement), location, scope.space);
+    await this.places.provision(this.strategyOf(scope.placement), location, scope.space);
   }
 
   async erase(scope: TenantScope): Promise<ErasureReport> {
     const location = locationOf(this.options, scope);
-    return this.provisioner.erase(this.strategyOf(scope.placement), scope.tenantUid, location);
+    return this.places.erase(this.strategyOf(scope.placement), scope.tenantUid, location);
   }
 
   async health(): Promise<BackendHealth> {

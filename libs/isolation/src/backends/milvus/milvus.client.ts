@@ -1,6 +1,6 @@
 import type { ClientConfig, MilvusClient } from '@zilliz/milvus2-sdk-node';
 import { MilvusOptions } from './milvus.options';
-import { checkStatus, isNotFound, MilvusStatus, thrownError } from './milvus.status';
+import { checkStatus, isNotFound, MilvusStatus, thrownError } from './milvus.errors';
 
 /**
  * The one client of the process. Choices, each checked in the SDK 3.0.6 sources:

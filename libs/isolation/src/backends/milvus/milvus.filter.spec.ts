@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { FilterNode, Metadata, Scalar } from '../../ports/vector.types';
-import { compileSqliteFilter } from '../embedded/sqlite-filter';
+import { compileSqliteFilter } from '../embedded/embedded.filter';
 import {
   compileFilter,
   primaryKeysFilter,

@@ -1,5 +1,5 @@
 import { makeTenantScope, Placement, StrategyName, VectorSpace } from '../../ports/vector.types';
-import { locate, locationOf, locationOfPlacement } from './milvus.naming';
+import { locate, locationOf } from './milvus.naming';
 import { MILVUS_DEFAULT_LIMITS, MilvusOptions } from './milvus.options';
 
 const UID = '0123456789abcdef0123456789abcdef';
@@ -92,34 +92,5 @@ describe('Milvus physical names', () => {
     expect(() => locationOf(OPTIONS, foreign)).toThrow(/not on milvus/);
     const noUid = { ...good, tenantUid: '' };
     expect(() => locationOf(OPTIONS, noUid)).toThrow(/32 hex/);
-  });
-
-  it('reads a planned placement back only when it is one vecgate derives', () => {
-    const planned = (strategy: StrategyName, location: Record<string, string>): Placement => ({
-      backend: 'milvus',
-      strategy,
-      location,
-    });
-    expect(
-      locationOfPlacement(
-        OPTIONS,
-        planned('database', { database: `vg_t_${UID}`, collection: 'vg_records' }),
-        SPACE,
-      ),
-    ).toEqual({ database: `vg_t_${UID}`, collection: 'vg_records' });
-    expect(
-      locationOfPlacement(
-        OPTIONS,
-        planned('partition_key', { database: 'shared_db', collection: 'vg_shared_8_cosine' }),
-        SPACE,
-      ),
-    ).toEqual({ database: 'shared_db', collection: 'vg_shared_8_cosine' });
-    for (const bad of [
-      planned('database', { database: 'default', collection: 'vg_records' }),
-      planned('collection', { database: 'shared_db', collection: 'someone_else' }),
-      planned('partition_key', { database: 'shared_db', collection: 'other' }),
-    ]) {
-      expect(() => locationOfPlacement(OPTIONS, bad, SPACE)).toThrow(/vecgate planned/);
-    }
   });
 });

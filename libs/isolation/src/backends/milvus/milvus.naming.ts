@@ -1,9 +1,8 @@
 import { UnprocessableError } from '@vecgate/core';
-import { Placement, StrategyName, TenantScope, VectorSpace } from '../../ports/vector.types';
+import { StrategyName, TenantScope, VectorSpace } from '../../ports/vector.types';
 import { MilvusOptions, spaceKey } from './milvus.options';
-
-/** A tenant uid: 32 lower-case hex characters, random and never reused. */
-export const UID = /^[0-9a-f]{32}$/;
+import { TENANT_UID as UID } from '../../ports/backend-rules';
+export { TENANT_UID as UID } from '../../ports/backend-rules';
 
 /** Database, collection and partition names Milvus accepts (255 characters at most). */
 export const MILVUS_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,254}$/;
@@ -144,38 +143,6 @@ export function locationOf(options: MilvusOptions, scope: TenantScope): MilvusLo
     throw new MilvusScopeError(
       `placement of tenant ${scope.tenantId} does not match its uid, strategy and vector space`,
     );
-  }
-  return checkNames(expected);
-}
-
-const OWN_NAME = new RegExp(`^${TENANT_PREFIX}([0-9a-f]{32})$`);
-
-/**
- * The location of a placement planned but not yet given a scope (capacity checks): the uid
- * is read from the per-tenant name, and the whole location must be what `locate` derives.
- */
-export function locationOfPlacement(
-  options: MilvusOptions,
-  placement: Placement,
-  space: VectorSpace,
-): MilvusLocation {
-  const { strategy, location } = placement;
-  const own =
-    strategy === 'database'
-      ? location.database
-      : strategy === 'collection'
-        ? location.collection
-        : strategy === 'partition'
-          ? location.partition
-          : undefined;
-  // partition_key has no per-tenant name; any valid uid derives the same shared location.
-  const uid = own === undefined ? '0'.repeat(32) : OWN_NAME.exec(own)?.[1];
-  if (placement.backend !== 'milvus' || uid === undefined) {
-    throw new MilvusScopeError('not a Milvus placement vecgate planned');
-  }
-  const expected = locate(options, strategy, uid, space);
-  if (!sameLocation(location, expected)) {
-    throw new MilvusScopeError('not a Milvus placement vecgate planned');
   }
   return checkNames(expected);
 }

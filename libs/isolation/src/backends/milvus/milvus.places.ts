@@ -1,299 +1,139 @@
-import { UnavailableError, UnprocessableError } from '@vecgate/core';
-import type { DescribeCollectionResponse, MilvusClient } from '@zilliz/milvus2-sdk-node';
+import { ErasureReport } from '../../ports/backend-admin';
 import { VectorSpace } from '../../ports/vector.types';
-import { answer, done, found, removed } from './milvus.client';
-import { Census } from './milvus.limits';
+import { capacityError, CreationPlan, needsNothing } from './milvus.limits';
+import { MilvusLocation, MilvusStrategy } from './milvus.naming';
 import { MilvusOptions } from './milvus.options';
-import {
-  collectionFields,
-  FIELD,
-  MILVUS_METRIC,
-  MilvusFieldDefinition,
-  VECTOR_INDEX_NAME,
-} from './milvus.schema';
-
-/** Strong: read-after-write for every read, whatever the SDK's default (`Bounded`). */
-export const CONSISTENCY = 'Strong';
+import { MilvusDdl } from './milvus.ddl';
+import { MilvusRecords } from './milvus.records';
 
 /**
- * The control-plane primitives on databases, collections, partitions and indexes. Every call
- * names its `db_name`; none goes through an SDK helper that drops it (the `createCollection`
- * shortcut with `index_params` and `loadCollectionSync` / `loadPartitionsSync` poll without
- * it), so indexes are created and loads awaited here.
+ * Creates and removes a tenant's places. Capacity is checked before anything is created;
+ * a provision that fails part-way drops what it created itself (never a shared collection,
+ * which other tenants may already use); an erasure tolerates places that are already gone.
  */
 export class MilvusPlaces {
-  private readonly locks = new Map<string, Promise<unknown>>();
-
   constructor(
-    private readonly client: MilvusClient,
+    private readonly ddl: MilvusDdl,
+    private readonly records: MilvusRecords,
     private readonly options: MilvusOptions,
   ) {}
 
-  async databases(): Promise<string[]> {
-    const res = await answer('list databases', () => this.client.listDatabases());
-    return [...res.db_names];
+  /** What provisioning this location would create, from what exists now. */
+  async plan(strategy: MilvusStrategy, location: MilvusLocation): Promise<CreationPlan> {
+    const databases = await this.ddl.databases();
+    const hasDatabase = databases.includes(location.database);
+    const collections = hasDatabase ? ((await this.ddl.collections(location.database)) ?? []) : [];
+    const hasCollection = collections.includes(location.collection);
+    const base = { databases: hasDatabase ? 0 : 1, collections: hasCollection ? 0 : 1 };
+    if (strategy !== 'partition' || location.partition === undefined) return base;
+    if (!hasCollection)
+      return { ...base, partition: { collection: location.collection, existing: 1 } };
+    const partitions = (await this.ddl.partitions(location.database, location.collection)) ?? [];
+    if (partitions.includes(location.partition)) return base;
+    return { ...base, partition: { collection: location.collection, existing: partitions.length } };
   }
 
-  /** The collections of a database, or undefined when the database does not exist. */
-  async collections(database: string): Promise<string[] | undefined> {
-    const res = await found('list collections', () =>
-      this.client.showCollections({ db_name: database }),
-    );
-    return res?.data.map((c) => c.name);
+  /** Throws the 507 of the first limit the tenant's places would exceed. */
+  async checkCapacity(strategy: MilvusStrategy, location: MilvusLocation): Promise<void> {
+    const plan = await this.plan(strategy, location);
+    if (needsNothing(plan)) return;
+    const census =
+      plan.databases > 0 || plan.collections > 0
+        ? await this.ddl.census()
+        : { databases: 0, collections: 0 };
+    const error = capacityError(this.options.limits, plan, census);
+    if (error) throw error;
   }
 
-  /** Databases and collections of the whole cluster (the collection limit is cluster-wide). */
-  async census(): Promise<Census> {
-    const databases = await this.databases();
-    let collections = 0;
-    for (const database of databases)
-      collections += (await this.collections(database))?.length ?? 0;
-    return { databases: databases.length, collections };
-  }
-
-  /** The partitions of a collection, or undefined when the collection does not exist. */
-  async partitions(database: string, collection: string): Promise<string[] | undefined> {
-    const res = await found('list partitions', () =>
-      this.client.listPartitions({ db_name: database, collection_name: collection }),
-    );
-    return res ? [...res.partition_names] : undefined;
-  }
-
-  async describe(
-    database: string,
-    collection: string,
-  ): Promise<DescribeCollectionResponse | undefined> {
-    return found('describe collection', () =>
-      this.client.describeCollection({ db_name: database, collection_name: collection }),
-    );
-  }
-
-  /** Creates the database when missing; true when this call created it. */
-  async ensureDatabase(database: string): Promise<boolean> {
-    if ((await this.databases()).includes(database)) return false;
-    await done('create database', () => this.client.createDatabase({ db_name: database }));
-    return true;
-  }
-
-  /** Drops the database's collections first, as Milvus requires, then the database. */
-  async dropDatabase(database: string): Promise<void> {
-    const collections = await this.collections(database);
-    if (collections === undefined) return;
-    for (const collection of collections) await this.dropCollection(database, collection);
-    await removed('drop database', () => this.client.dropDatabase({ db_name: database }));
-  }
-
-  async dropCollection(database: string, collection: string): Promise<void> {
-    await removed('drop collection', () =>
-      this.client.dropCollection({ db_name: database, collection_name: collection }),
-    );
-  }
-
-  /**
-   * Creates, indexes and loads the collection, or checks the existing one has the expected
-   * schema and metric. `onCreated` runs as soon as the collection exists, so a failure of the
-   * index or the load can still roll it back. One at a time per collection in this process.
-   */
-  async ensureCollection(
-    database: string,
-    collection: string,
+  async provision(
+    strategy: MilvusStrategy,
+    location: MilvusLocation,
     space: VectorSpace,
-    partitionKey: boolean,
-    onCreated?: () => void,
   ): Promise<void> {
-    await this.exclusive(`${database}/${collection}`, async () => {
-      const existing = await this.describe(database, collection);
-      if (existing) checkSchema(existing, collection, space, partitionKey);
-      else if (await this.createCollection(database, collection, space, partitionKey)) {
-        onCreated?.();
-      }
-      const metric = await this.indexMetric(database, collection);
-      if (metric === undefined) await this.createIndex(database, collection, space);
-      else if (metric !== MILVUS_METRIC[space.metric]) {
-        throw new UnprocessableError(
-          `Milvus collection ${collection} is indexed for ${metric}, not ${MILVUS_METRIC[space.metric]}`,
-          'metric',
-        );
-      }
-      await done('load collection', () =>
-        this.client.loadCollectionAsync({ db_name: database, collection_name: collection }),
-      );
-      await this.waitLoaded(database, collection);
-    });
-  }
-
-  /** Creates and loads the partition when missing; true when this call created it. */
-  async ensurePartition(
-    database: string,
-    collection: string,
-    partition: string,
-    onCreated?: () => void,
-  ): Promise<void> {
-    const names = { db_name: database, collection_name: collection };
-    const has = await answer('has partition', () =>
-      this.client.hasPartition({ ...names, partition_name: partition }),
-    );
-    if (!has.value) {
-      await done('create partition', () =>
-        this.client.createPartition({ ...names, partition_name: partition }),
-      );
-      onCreated?.();
-    }
-    await done('load partition', () =>
-      this.client.loadPartitions({ ...names, partition_names: [partition] }),
-    );
-    await this.waitLoaded(database, collection, partition);
-  }
-
-  /** Milvus refuses to drop a loaded partition: release it first. Missing is fine. */
-  async dropPartition(database: string, collection: string, partition: string): Promise<void> {
-    const names = { db_name: database, collection_name: collection };
-    await removed('release partition', () =>
-      this.client.releasePartitions({ ...names, partition_names: [partition] }),
-    );
-    await removed('drop partition', () =>
-      this.client.dropPartition({ ...names, partition_name: partition }),
-    );
-  }
-
-  async hasPartition(database: string, collection: string, partition: string): Promise<boolean> {
-    const has = await found('has partition', () =>
-      this.client.hasPartition({
-        db_name: database,
-        collection_name: collection,
-        partition_name: partition,
-      }),
-    );
-    return has?.value === true;
-  }
-
-  /**
-   * True when this call created the collection. When the create fails because another
-   * gateway replica created the same collection meanwhile, its schema is checked and the
-   * collection is used (and never rolled back by this call).
-   */
-  private async createCollection(
-    database: string,
-    collection: string,
-    space: VectorSpace,
-    partitionKey: boolean,
-  ): Promise<boolean> {
+    // Checked again here, right before creating: the admin's check may be a while ago.
+    await this.checkCapacity(strategy, location);
+    const undo: (() => Promise<void>)[] = [];
+    const { database, collection, partition } = location;
     try {
-      await done('create collection', () =>
-        this.client.createCollection({
-          db_name: database,
-          collection_name: collection,
-          description: 'vecgate records',
-          fields: collectionFields(space.dimension, partitionKey).map((f) => ({ ...f })),
-          consistency_level: CONSISTENCY,
-          enable_dynamic_field: false,
-        }),
-      );
-      return true;
+      switch (strategy) {
+        case 'database':
+          if (await this.ddl.ensureDatabase(database)) {
+            undo.push(() => this.ddl.dropDatabase(database));
+          }
+          await this.ddl.ensureCollection(database, collection, space, false, () =>
+            undo.push(() => this.ddl.dropCollection(database, collection)),
+          );
+          return;
+        case 'collection':
+          await this.ddl.ensureDatabase(database);
+          await this.ddl.ensureCollection(database, collection, space, false, () =>
+            undo.push(() => this.ddl.dropCollection(database, collection)),
+          );
+          return;
+        case 'partition':
+          if (partition === undefined) throw new Error('a partition placement needs a partition');
+          await this.ddl.ensureDatabase(database);
+          await this.ddl.ensureCollection(database, collection, space, false);
+          await this.ddl.ensurePartition(database, collection, partition, () =>
+            undo.push(() => this.ddl.dropPartition(database, collection, partition)),
+          );
+          return;
+        case 'partition_key':
+          await this.ddl.ensureDatabase(database);
+          await this.ddl.ensureCollection(database, collection, space, true);
+          return;
+      }
     } catch (err) {
-      const existing = await this.describe(database, collection).catch(() => undefined);
-      if (!existing) throw err;
-      checkSchema(existing, collection, space, partitionKey);
-      return false;
+      for (const step of undo.reverse()) await step().catch(() => undefined);
+      throw err;
     }
   }
 
-  private async createIndex(
-    database: string,
-    collection: string,
-    space: VectorSpace,
-  ): Promise<void> {
-    await done('create index', () =>
-      this.client.createIndex({
-        db_name: database,
-        collection_name: collection,
-        field_name: FIELD.vector,
-        index_name: VECTOR_INDEX_NAME,
-        index_type: this.options.indexType,
-        metric_type: MILVUS_METRIC[space.metric],
-      }),
-    );
-  }
-
-  /** The metric of the vector index, or undefined when there is no index yet. */
-  private async indexMetric(database: string, collection: string): Promise<string | undefined> {
-    const res = await found('describe index', () =>
-      this.client.describeIndex({
-        db_name: database,
-        collection_name: collection,
-        field_name: FIELD.vector,
-      }),
-    );
-    const params = res?.index_descriptions.find((d) => d.field_name === FIELD.vector)?.params;
-    if (!res || !params) return undefined;
-    const metric = params.find((p) => p.key === 'metric_type')?.value;
-    return metric === undefined ? undefined : String(metric);
-  }
-
-  /** Polls the load state (with `db_name`) until loaded, within `loadTimeoutMs`. */
-  private async waitLoaded(
-    database: string,
-    collection: string,
-    partition?: string,
-  ): Promise<void> {
-    const deadline = Date.now() + this.options.loadTimeoutMs;
-    for (let pause = 50; ; pause = Math.min(pause * 2, 1000)) {
-      const res = await answer('get load state', () =>
-        this.client.getLoadState({
-          db_name: database,
-          collection_name: collection,
-          ...(partition ? { partition_names: [partition] } : {}),
-        }),
-      );
-      if (String(res.state) === 'LoadStateLoaded') return;
-      if (Date.now() + pause > deadline) {
-        throw new UnavailableError(
-          `Milvus did not load ${collection} within ${this.options.loadTimeoutMs} ms`,
-        );
+  /**
+   * Removes the tenant's place, then verifies: a dropped database or collection must be
+   * gone; in a shared collection no row may still carry the tenant uid, in any partition.
+   */
+  async erase(
+    strategy: MilvusStrategy,
+    tenantUid: string,
+    location: MilvusLocation,
+  ): Promise<ErasureReport> {
+    const { database, collection, partition } = location;
+    switch (strategy) {
+      case 'database': {
+        await this.ddl.dropDatabase(database);
+        const left = (await this.ddl.databases()).includes(database) ? 1 : 0;
+        return { places: [{ place: `milvus:${database}`, remaining: left }] };
       }
-      await new Promise((resolve) => setTimeout(resolve, pause));
+      case 'collection': {
+        await this.ddl.dropCollection(database, collection);
+        const left = (await this.ddl.describe(database, collection))
+          ? Math.max(1, await this.records.count(tenantUid, location))
+          : 0;
+        return { places: [{ place: `milvus:${database}/${collection}`, remaining: left }] };
+      }
+      case 'partition': {
+        if (partition === undefined) throw new Error('a partition placement needs a partition');
+        const place = `milvus:${database}/${collection}/${partition}`;
+        if (!(await this.ddl.describe(database, collection))) {
+          return { places: [{ place, remaining: 0 }] };
+        }
+        await this.ddl.dropPartition(database, collection, partition);
+        const partitionLeft = (await this.ddl.hasPartition(database, collection, partition))
+          ? 1
+          : 0;
+        // The whole collection, not only the partition: no row of the tenant anywhere.
+        const rows = await this.records.count(tenantUid, { database, collection });
+        return { places: [{ place, remaining: Math.max(partitionLeft, rows) }] };
+      }
+      case 'partition_key': {
+        const place = `milvus:${database}/${collection}`;
+        if (!(await this.ddl.describe(database, collection))) {
+          return { places: [{ place, remaining: 0 }] };
+        }
+        await this.records.delete(tenantUid, location, { kind: 'all' });
+        return { places: [{ place, remaining: await this.records.count(tenantUid, location) }] };
+      }
     }
-  }
-
-  private async exclusive<T>(key: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.locks.get(key) ?? Promise.resolve();
-    const run = previous.catch(() => undefined).then(work);
-    this.locks.set(key, run);
-    try {
-      return await run;
-    } finally {
-      if (this.locks.get(key) === run) this.locks.delete(key);
-    }
-  }
-}
-
-/** Refuses an existing collection whose fields are not the ones vecgate writes. */
-function checkSchema(
-  described: DescribeCollectionResponse,
-  collection: string,
-  space: VectorSpace,
-  partitionKey: boolean,
-): void {
-  const fields = new Map(described.schema.fields.map((f) => [f.name, f]));
-  const problems = collectionFields(space.dimension, partitionKey).flatMap(
-    (want: MilvusFieldDefinition) => {
-      const got = fields.get(want.name);
-      if (!got) return [`no field ${want.name}`];
-      const wrong: string[] = [];
-      if (String(got.data_type) !== want.data_type) wrong.push(`${want.name} is ${got.data_type}`);
-      if (want.dim !== undefined && Number(got.dim) !== want.dim)
-        wrong.push(`${want.name} has dimension ${Number(got.dim)}`);
-      if (!!want.is_primary_key !== !!got.is_primary_key)
-        wrong.push(`${want.name} primary key mismatch`);
-      if (!!want.is_partition_key !== !!got.is_partition_key)
-        wrong.push(`${want.name} partition key mismatch`);
-      return wrong;
-    },
-  );
-  if (problems.length > 0) {
-    throw new UnprocessableError(
-      `Milvus collection ${collection} exists with another schema (${problems.join('; ')})`,
-      'dimension',
-    );
   }
 }

@@ -13,8 +13,9 @@ import {
 import { answer } from './milvus.client';
 import { MilvusFilter, primaryKeysFilter, tenantScoped, userFilter } from './milvus.filter';
 import { encodePrimaryKey, MilvusLocation } from './milvus.naming';
-import { CONSISTENCY } from './milvus.places';
-import { FIELD, MILVUS_METRIC, scoreOf, toRow } from './milvus.schema';
+import { CONSISTENCY } from './milvus.ddl';
+import { toScore } from '../../ports/backend-rules';
+import { FIELD, MILVUS_METRIC, MILVUS_SCORES, toRow } from './milvus.schema';
 import { assertScoped, ScopedRequest } from './milvus.scope-guard';
 
 /**
@@ -171,7 +172,7 @@ export class MilvusRecords {
     return res.results
       .map((hit) => ({
         ...toRecord(hit, query),
-        score: scoreOf(space.metric, Number(hit.score)),
+        score: toScore(MILVUS_SCORES, space.metric, Number(hit.score)),
       }))
       .sort((a, b) => b.score - a.score);
   }

@@ -1,5 +1,12 @@
+import { toScore } from '../../ports/backend-rules';
 import { decodePrimaryKey } from './milvus.naming';
-import { collectionFields, filterIndexOf, MAX_ID_BYTES, scoreOf, toRow } from './milvus.schema';
+import {
+  collectionFields,
+  filterIndexOf,
+  MAX_ID_BYTES,
+  MILVUS_SCORES,
+  toRow,
+} from './milvus.schema';
 
 const UID = '0123456789abcdef0123456789abcdef';
 
@@ -106,9 +113,9 @@ describe('Milvus records schema', () => {
   });
 
   it('turns Milvus scores into higher-is-more-similar scores', () => {
-    expect(scoreOf('cosine', 0.25)).toBe(0.25);
-    expect(scoreOf('dot', -3)).toBe(-3);
-    expect(scoreOf('euclidean', 9)).toBe(-3);
-    expect(scoreOf('euclidean', -1e-9)).toBe(-0);
+    expect(toScore(MILVUS_SCORES, 'cosine', 0.25)).toBe(0.25);
+    expect(toScore(MILVUS_SCORES, 'dot', -3)).toBe(-3);
+    expect(toScore(MILVUS_SCORES, 'euclidean', 9)).toBe(-3);
+    expect(toScore(MILVUS_SCORES, 'euclidean', -1e-9)).toBe(-0);
   });
 });

@@ -1,5 +1,7 @@
 import { UnprocessableError } from '@vecgate/core';
-import { Metadata, MetricName, VectorWrite } from '../../ports/vector.types';
+import { RawScores, TENANT_FIELD } from '../../ports/backend-rules';
+import type { DescribeCollectionResponse } from '@zilliz/milvus2-sdk-node';
+import { Metadata, MetricName, VectorSpace, VectorWrite } from '../../ports/vector.types';
 import { encodePrimaryKey } from './milvus.naming';
 
 /**
@@ -9,7 +11,7 @@ import { encodePrimaryKey } from './milvus.naming';
  */
 export const FIELD = {
   pk: '_vg_pk',
-  tenant: '_vg_tenant',
+  tenant: TENANT_FIELD,
   id: '_vg_id',
   vector: '_vg_vector',
   metadata: '_vg_meta',
@@ -141,12 +143,39 @@ export function toRow(uid: string, record: VectorWrite, field = 'vectors'): Milv
  * Milvus scores: COSINE is the cosine similarity and IP the dot product (higher is more
  * similar already); L2 is the squared euclidean distance, so the score is its negated root.
  */
-export function scoreOf(metric: MetricName, raw: number): number {
-  switch (metric) {
-    case 'cosine':
-    case 'dot':
-      return raw;
-    case 'euclidean':
-      return -Math.sqrt(Math.max(0, raw));
+export const MILVUS_SCORES: RawScores = {
+  cosine: 'similarity',
+  dot: 'similarity',
+  euclidean: 'squared_distance',
+};
+
+/** Refuses an existing collection whose fields are not the ones vecgate writes. */
+export function checkSchema(
+  described: DescribeCollectionResponse,
+  collection: string,
+  space: VectorSpace,
+  partitionKey: boolean,
+): void {
+  const fields = new Map(described.schema.fields.map((f) => [f.name, f]));
+  const problems = collectionFields(space.dimension, partitionKey).flatMap(
+    (want: MilvusFieldDefinition) => {
+      const got = fields.get(want.name);
+      if (!got) return [`no field ${want.name}`];
+      const wrong: string[] = [];
+      if (String(got.data_type) !== want.data_type) wrong.push(`${want.name} is ${got.data_type}`);
+      if (want.dim !== undefined && Number(got.dim) !== want.dim)
+        wrong.push(`${want.name} has dimension ${Number(got.dim)}`);
+      if (!!want.is_primary_key !== !!got.is_primary_key)
+        wrong.push(`${want.name} primary key mismatch`);
+      if (!!want.is_partition_key !== !!got.is_partition_key)
+        wrong.push(`${want.name} partition key mismatch`);
+      return wrong;
+    },
+  );
+  if (problems.length > 0) {
+    throw new UnprocessableError(
+      `Milvus collection ${collection} exists with another schema (${problems.join('; ')})`,
+      'dimension',
+    );
   }
 }

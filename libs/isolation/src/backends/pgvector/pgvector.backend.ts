@@ -15,7 +15,6 @@ import {
   SearchQuery,
   StoredRecord,
   TenantScope,
-  VectorSpace,
   VectorWrite,
 } from '../../ports/vector.types';
 import { pgvectorCall, pgvectorFailure } from './pgvector.errors';
@@ -24,9 +23,7 @@ import {
   isPgvectorStrategy,
   locate,
   locationOf,
-  locationOfPlacement,
   locationRecord,
-  uidOfPlacement,
 } from './pgvector.naming';
 import { PgvectorOptions } from './pgvector.options';
 import { pgvectorCapabilities, PgvectorPlaces } from './pgvector.places';
@@ -67,11 +64,10 @@ export class PgvectorBackend extends VectorBackendDriver {
     return { backend: 'pgvector', strategy: request.strategy, location: locationRecord(location) };
   }
 
-  checkCapacity(placement: Placement, space: VectorSpace): Promise<void> {
-    return pgvectorCall('capacity check', () => {
-      const location = locationOfPlacement(placement, uidOfPlacement(placement), space);
-      return this.places.checkCapacity(location, space);
-    });
+  checkCapacity(scope: TenantScope): Promise<void> {
+    return pgvectorCall('capacity check', () =>
+      this.places.checkCapacity(locationOf(scope), scope.space),
+    );
   }
 
   provision(scope: TenantScope): Promise<void> {

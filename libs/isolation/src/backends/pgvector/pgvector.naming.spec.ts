@@ -1,5 +1,5 @@
 import { makeTenantScope, Placement, VectorSpace } from '../../ports/vector.types';
-import { locate, locationOf, locationOfPlacement, uidOfPlacement } from './pgvector.naming';
+import { locate, locationOf } from './pgvector.naming';
 
 const UID_A = 'a'.repeat(32);
 const UID_B = 'b'.repeat(32);
@@ -54,18 +54,5 @@ describe('pgvector physical names', () => {
       { backend: 'milvus', strategy: 'collection', location: { table: `vg_t_${UID_A}` } },
     ];
     for (const placement of tampered) expect(() => locationOf(scope(placement))).toThrow();
-  });
-
-  it('reads the uid of a planned placement back from its own name', () => {
-    const planned = {
-      backend: 'pgvector',
-      strategy: 'partition',
-      location: { table: `vg_p_${UID_B}`, parent: 'vg_part_8_cosine' },
-    } as const;
-    expect(uidOfPlacement(planned)).toBe(UID_B);
-    expect(locationOfPlacement(planned, UID_B, SPACE).table).toBe(`vg_p_${UID_B}`);
-    expect(() =>
-      uidOfPlacement({ ...planned, location: { table: 'vg_p_zz', parent: 'x' } }),
-    ).toThrow();
   });
 });

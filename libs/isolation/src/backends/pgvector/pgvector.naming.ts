@@ -1,6 +1,6 @@
 import { UnprocessableError } from '@vecgate/core';
-import { Placement, StrategyName, TenantScope, VectorSpace } from '../../ports/vector.types';
-import { UID } from '../milvus/milvus.naming';
+import { StrategyName, TenantScope, VectorSpace } from '../../ports/vector.types';
+import { TENANT_UID as UID } from '../../ports/backend-rules';
 import { PGVECTOR_MAX_INDEXED_DIMENSION } from './pgvector.options';
 
 export const PGVECTOR_STRATEGIES = ['collection', 'partition', 'partition_key'] as const;
@@ -99,32 +99,13 @@ function sameLocation(actual: Readonly<Record<string, string>>, expected: Pgvect
  * becomes a table name.
  */
 export function locationOf(scope: TenantScope): PgvectorLocation {
-  return locationOfPlacement(scope.placement, scope.tenantUid, scope.space);
-}
-
-export function locationOfPlacement(
-  placement: Placement,
-  uid: string,
-  space: VectorSpace,
-): PgvectorLocation {
+  const { placement, tenantUid, space } = scope;
   if (placement.backend !== 'pgvector') {
     throw new PgvectorScopeError('placement is not on pgvector');
   }
-  const expected = locate(placement.strategy, uid, space);
+  const expected = locate(placement.strategy, tenantUid, space);
   if (!sameLocation(placement.location, expected)) {
     throw new PgvectorScopeError('placement does not match its uid, strategy and vector space');
   }
   return expected;
-}
-
-const OWN_NAME = new RegExp(
-  `^(?:${TENANT_TABLE_PREFIX}|${TENANT_PARTITION_PREFIX})([0-9a-f]{32})$`,
-);
-
-/** The uid behind a planned placement's per-tenant name (any uid for a shared table). */
-export function uidOfPlacement(placement: Placement): string {
-  if (placement.strategy === 'partition_key') return '0'.repeat(32);
-  const uid = OWN_NAME.exec(placement.location.table ?? '')?.[1];
-  if (uid === undefined) throw new PgvectorScopeError('not a pgvector placement vecgate planned');
-  return uid;
 }

@@ -10,7 +10,7 @@ import {
   VectorSpace,
   VectorWrite,
 } from '../../ports/vector.types';
-import { toScore } from '../qdrant/qdrant-payload';
+import { RawScores, toScore } from '../../ports/backend-rules';
 import { compileFilter, Params } from './pgvector.filter';
 import { PgvectorLocation } from './pgvector.naming';
 import { PgvectorOptions } from './pgvector.options';
@@ -151,10 +151,20 @@ export class PgvectorRecords {
       return select<Row>(client, sql, params);
     });
     return rows
-      .map((row) => ({ ...toStored(row, query), score: toScore(space.metric, row.raw ?? NaN) }))
+      .map((row) => ({
+        ...toStored(row, query),
+        score: toScore(PGVECTOR_SCORES, space.metric, row.raw ?? NaN),
+      }))
       .sort((x, y) => y.score - x.score);
   }
 }
+
+/** What `rawScore` selects: similarities, and the plain euclidean distance. */
+const PGVECTOR_SCORES: RawScores = {
+  cosine: 'similarity',
+  dot: 'similarity',
+  euclidean: 'distance',
+};
 
 /**
  * What pgvector's operator gives, turned into what `toScore` takes: the cosine similarity

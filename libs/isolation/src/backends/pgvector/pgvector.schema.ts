@@ -1,5 +1,5 @@
 import { MetricName, VectorSpace } from '../../ports/vector.types';
-import { TENANT_FIELD } from '../qdrant/qdrant-payload';
+import { TENANT_FIELD } from '../qdrant/qdrant.payload';
 import { TENANT_SETTING } from './pgvector.session';
 
 /** The column holding the tenant uid on every row, the name every backend stores it under. */

@@ -1,6 +1,6 @@
 import { UnprocessableError } from '@vecgate/core';
 import { makeTenantScope, Placement, StrategyName } from '../../ports/vector.types';
-import { dedicatedIndexName } from './pinecone-names';
+import { dedicatedIndexName } from './pinecone.naming';
 import { PineconeBackend } from './pinecone.backend';
 import { PineconeOptions } from './pinecone.options';
 

@@ -1,42 +1,18 @@
-import type { PineconeRecord } from '@pinecone-database/pinecone';
-import { BackendError, CapacityError } from '@vecgate/core';
 import {
   BackendHealth,
   ErasureReport,
   PlacementRequest,
   StrategyCapability,
 } from '../../ports/backend-admin';
-import { VectorBackendDriver } from '../../ports/vector-backend.driver';
-import {
-  CallOptions,
-  DeleteSelector,
-  FilterNode,
-  MetricName,
-  Placement,
-  ReadOptions,
-  ScoredRecord,
-  SearchQuery,
-  StoredRecord,
-  TenantScope,
-  VectorSpace,
-  VectorWrite,
-} from '../../ports/vector.types';
-import { abandonOnAbort, assertNotAborted } from '../../ports/call-signal';
-import { PineconeClients } from './pinecone-clients';
-import { DedicatedIndexes, sleep } from './pinecone-dedicated';
-import { guarded } from './pinecone-errors';
-import { NOTHING, tenantFilter } from './pinecone-filter';
-import { decodeMetadata, encodeMetadata, storedTenant } from './pinecone-metadata';
-import { TENANT_NAMESPACE } from './pinecone-names';
-import { PineconePlace, PineconePlaces } from './pinecone-places';
-import { EnvFileSecretProvider, PineconeSecretProvider } from './pinecone-secrets';
-import { TenantIndex } from './pinecone-tenant-index';
-import { PineconeOptions, PineconeSharedIndex } from './pinecone.options';
-
-/** Matches a filtered delete collects per query (Pinecone's top-k bound with metadata). */
-const DELETE_PAGE = 1000;
-/** Bound on the rounds of a filtered delete (a million records at one page per round). */
-const DELETE_ROUNDS = 1000;
+import { RecordsDriver } from '../../ports/records-driver';
+import { Placement, TenantScope } from '../../ports/vector.types';
+import { PineconeClients } from './pinecone.clients';
+import { DedicatedIndexes } from './pinecone.dedicated';
+import { PineconeOptions } from './pinecone.options';
+import { PineconePlacements } from './pinecone.placement';
+import { PineconePlaces } from './pinecone.places';
+import { PineconeRecords } from './pinecone.records';
+import { EnvFileSecretProvider, PineconeSecretProvider } from './pinecone.secrets';
 
 export interface PineconeBackendDeps {
   /** Per-tenant API keys; by default the environment or mounted secret files. */
@@ -48,22 +24,19 @@ export interface PineconeBackendDeps {
 /**
  * The Pinecone backend. `namespace`: a shared index per (dimension, metric), a namespace per
  * tenant. `dedicated_index`: an index per tenant, in the gateway's project or the tenant's own.
- * In both, every data-plane call names the tenant's namespace (never the default one), every
- * record carries the tenant uid in its metadata, every query filter starts with the tenant
- * condition, and reads report the uid read back from storage.
+ * Places (`PineconePlaces`) and the data plane (`PineconeRecords`) both start from the
+ * placement checked against the scope's uid (`PineconePlacements.placeOf`).
  */
-export class PineconeBackend extends VectorBackendDriver {
+export class PineconeBackend extends RecordsDriver {
   readonly name = 'pinecone' as const;
   readonly capabilities: readonly StrategyCapability[];
   /** Exposed for tests: clients and handles must not multiply with requests. */
   readonly clients: PineconeClients;
+  private readonly placements: PineconePlacements;
   private readonly places: PineconePlaces;
-  private readonly dedicated: DedicatedIndexes;
+  protected readonly records: PineconeRecords;
 
-  constructor(
-    private readonly options: PineconeOptions,
-    deps: PineconeBackendDeps = {},
-  ) {
+  constructor(options: PineconeOptions, deps: PineconeBackendDeps = {}) {
     super();
     this.clients = new PineconeClients({
       controllerHost: options.controllerHost,
@@ -78,8 +51,10 @@ export class PineconeBackend extends VectorBackendDriver {
         directory: options.tenantKeys.directory,
         cacheTtlMs: options.tenantKeys.cacheTtlMs,
       });
-    this.places = new PineconePlaces(options);
-    this.dedicated = new DedicatedIndexes(options, this.clients, secrets);
+    this.placements = new PineconePlacements(options);
+    const dedicated = new DedicatedIndexes(options, this.clients, secrets);
+    this.places = new PineconePlaces(options, this.placements, this.clients, dedicated);
+    this.records = new PineconeRecords(this.places);
     const capabilities: StrategyCapability[] = [
       {
         strategy: 'namespace',
@@ -98,244 +73,27 @@ export class PineconeBackend extends VectorBackendDriver {
   }
 
   plan(request: PlacementRequest): Placement {
-    return this.places.plan(request);
+    return this.placements.plan(request);
   }
 
-  async checkCapacity(placement: Placement, space: VectorSpace): Promise<void> {
-    const namespace = placement.location.namespace ?? '';
-    if (!TENANT_NAMESPACE.test(namespace)) throw new Error('placement names no tenant namespace');
-    const tenantUid = namespace.slice('vg-'.length);
-    const place = this.places.read(placement, tenantUid, space, 'the new tenant');
-    if (place.strategy === 'dedicated_index') {
-      await this.dedicated.checkCapacity({ tenantId: 'the new tenant', tenantUid, space }, place);
-      return;
-    }
-    const max = this.options.maxNamespacesPerIndex;
-    if (max === null) return;
-    const { total, includesOwn } = await this.shared(place).namespaceCount();
-    if (!includesOwn && total >= max) {
-      throw new CapacityError(
-        `the Pinecone index for ${space.dimension}:${space.metric} holds ${total} namespaces; ` +
-          `the configured limit is ${max}`,
-        'pinecone_namespaces',
-      );
-    }
+  async checkCapacity(scope: TenantScope): Promise<void> {
+    return this.places.checkCapacity(scope);
   }
 
   async provision(scope: TenantScope): Promise<void> {
-    const place = this.places.placeOf(scope);
-    if (place.strategy === 'dedicated_index') {
-      await this.dedicated.provision(scope, place);
-      return;
-    }
-    // A namespace is created by its first write; check the shared index is the one configured.
-    const dimension = await this.shared(place).dimension();
-    if (dimension !== undefined && dimension !== scope.space.dimension) {
-      throw new BackendError(
-        `the Pinecone index configured for ${scope.space.dimension}:${scope.space.metric} ` +
-          `has dimension ${dimension}`,
-      );
-    }
+    return this.places.provision(scope);
   }
 
   async erase(scope: TenantScope): Promise<ErasureReport> {
-    const place = this.places.placeOf(scope);
-    if (place.strategy === 'dedicated_index') return this.dedicated.erase(scope, place);
-    const index = this.shared(place);
-    await index.deleteAll(true);
-    // Deletes are eventually consistent: poll until the namespace counts zero, within a bound.
-    const deadline = Date.now() + this.options.eraseTimeoutMs;
-    let remaining = await index.count();
-    while (remaining > 0 && Date.now() < deadline) {
-      await sleep(this.options.pollIntervalMs);
-      remaining = await index.count();
-    }
-    return { places: [{ place: `pinecone:${index.place}`, remaining }] };
+    return this.places.erase(scope);
   }
 
-  async health(): Promise<BackendHealth> {
-    // The answers (index statistics, index listings) are discarded: they name other tenants.
-    const failures: string[] = [];
-    for (const index of this.options.sharedIndexes) {
-      try {
-        await guarded('health check', () =>
-          this.clients.index(this.options.apiKey, index.host).describeIndexStats(),
-        );
-      } catch (err) {
-        failures.push(`shared index ${index.dimension}:${index.metric}: ${(err as Error).message}`);
-      }
-    }
-    if (this.options.dedicated) {
-      try {
-        await this.dedicated.ping();
-      } catch (err) {
-        failures.push(`control plane: ${(err as Error).message}`);
-      }
-    }
-    if (failures.length > 0) return { ok: false, detail: failures.join('; ') };
-    return { ok: true };
+  health(): Promise<BackendHealth> {
+    return this.places.health();
   }
 
   close(): Promise<void> {
     this.clients.clear();
     return Promise.resolve();
   }
-
-  async upsert(
-    scope: TenantScope,
-    records: readonly VectorWrite[],
-    call?: CallOptions,
-  ): Promise<{ upserted: number }> {
-    const index = await this.open(scope);
-    assertNotAborted(call);
-    if (records.length === 0) return { upserted: 0 };
-    const rows: PineconeRecord[] = records.map((r) => ({
-      id: r.id,
-      values: Array.from(r.values),
-      metadata: encodeMetadata(scope.tenantUid, r.metadata, r.id),
-    }));
-    await index.upsert(rows);
-    return { upserted: records.length };
-  }
-
-  async fetch(
-    scope: TenantScope,
-    ids: readonly string[],
-    options: ReadOptions,
-    call?: CallOptions,
-  ): Promise<StoredRecord[]> {
-    const index = await this.open(scope);
-    if (ids.length === 0) return [];
-    const wanted = new Set(ids);
-    const found = await abandonOnAbort(call, () => index.fetch([...wanted]));
-    return found.filter((r) => wanted.has(r.id)).map((r) => toStored(r, options));
-  }
-
-  async search(
-    scope: TenantScope,
-    query: SearchQuery,
-    call?: CallOptions,
-  ): Promise<ScoredRecord[]> {
-    const index = await this.open(scope);
-    const filter = tenantFilter(scope.tenantUid, query.filter);
-    if (filter === NOTHING) return [];
-    const matches = await abandonOnAbort(call, () =>
-      index.query({
-        vector: Array.from(query.vector),
-        topK: query.topK,
-        filter,
-        includeValues: query.includeValues,
-        // Always: the tenant uid read back lives in the metadata.
-        includeMetadata: true,
-      }),
-    );
-    const metric = scope.space.metric;
-    return matches
-      .map((match) => {
-        if (typeof match.score !== 'number') {
-          throw new BackendError('pinecone query failed: a match came back without a score');
-        }
-        return { ...toStored(match, query), score: toScore(metric, match.score) };
-      })
-      .sort((a, b) => b.score - a.score);
-  }
-
-  async delete(
-    scope: TenantScope,
-    selector: DeleteSelector,
-    call?: CallOptions,
-  ): Promise<{ deleted: number }> {
-    const index = await this.open(scope);
-    assertNotAborted(call);
-    switch (selector.kind) {
-      case 'ids': {
-        if (selector.ids.length === 0) return { deleted: 0 };
-        // Only ids that exist and carry this tenant's uid are deleted (and counted).
-        const found = await index.fetch([...new Set(selector.ids)]);
-        const own = found.filter((r) => storedTenant(r.metadata) === scope.tenantUid);
-        if (own.length > 0) await index.deleteIds(own.map((r) => r.id));
-        return { deleted: own.length };
-      }
-      case 'filter':
-        return { deleted: await this.deleteMatching(scope, index, selector.filter) };
-      case 'all': {
-        const count = await index.count();
-        if (count > 0) await index.deleteAll(false);
-        return { deleted: count };
-      }
-    }
-  }
-
-  async count(scope: TenantScope, call?: CallOptions): Promise<number> {
-    const index = await this.open(scope);
-    return abandonOnAbort(call, () => index.count());
-  }
-
-  /**
-   * A filtered delete, by ids: the records the tenant's filtered query finds (in its
-   * namespace, tenant condition first), deleted and counted, round after round. Pinecone's own
-   * delete-by-filter is not used: it answers no count and is not available on every index.
-   */
-  private async deleteMatching(
-    scope: TenantScope,
-    index: TenantIndex,
-    filter: FilterNode,
-  ): Promise<number> {
-    const compiled = tenantFilter(scope.tenantUid, filter);
-    if (compiled === NOTHING) return 0;
-    const probe = new Array<number>(scope.space.dimension).fill(0);
-    probe[0] = 1;
-    const deleted = new Set<string>();
-    for (let round = 0; round < DELETE_ROUNDS; round++) {
-      const matches = await index.query({
-        vector: probe,
-        topK: DELETE_PAGE,
-        filter: compiled,
-        includeValues: false,
-        includeMetadata: false,
-      });
-      // A deleted record may still be listed for a moment (eventual consistency): skip it.
-      const fresh = [...new Set(matches.map((m) => m.id))].filter((id) => !deleted.has(id));
-      if (fresh.length === 0) break;
-      await index.deleteIds(fresh);
-      for (const id of fresh) deleted.add(id);
-      if (matches.length < DELETE_PAGE) break;
-    }
-    return deleted.size;
-  }
-
-  /** The tenant's data-plane place, built from its checked placement. */
-  private async open(scope: TenantScope): Promise<TenantIndex> {
-    const place = this.places.placeOf(scope);
-    if (place.strategy === 'dedicated_index') return this.dedicated.open(scope, place);
-    return this.shared(place);
-  }
-
-  private shared(place: Extract<PineconePlace, { strategy: 'namespace' }>): TenantIndex {
-    const index: PineconeSharedIndex = place.index;
-    return new TenantIndex(
-      this.clients.index(this.options.apiKey, index.host),
-      place.namespace,
-      `${index.name}/${place.namespace}`,
-    );
-  }
-}
-
-/** A record as read: the stored tenant uid, values and metadata only when asked for. */
-function toStored(record: PineconeRecord, options: ReadOptions): StoredRecord {
-  const out: { -readonly [K in keyof StoredRecord]: StoredRecord[K] } = {
-    id: record.id,
-    tenantUid: storedTenant(record.metadata),
-  };
-  if (options.includeValues && record.values) out.values = Float32Array.from(record.values);
-  if (options.includeMetadata) out.metadata = decodeMetadata(record.metadata, record.id);
-  return out;
-}
-
-/**
- * Pinecone's scores: cosine similarity, dot product, and for euclidean the squared distance
- * (lower is closer). vecgate's score is higher-is-more-similar: the negated distance.
- */
-function toScore(metric: MetricName, score: number): number {
-  return metric === 'euclidean' ? -Math.sqrt(Math.max(0, score)) : score;
 }

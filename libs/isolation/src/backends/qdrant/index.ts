@@ -1,9 +1,9 @@
 // The Qdrant backend's public surface: what the app and the isolation module use.
 export { QdrantBackend } from './qdrant.backend';
 export type { MintedQdrantToken, QdrantTokenRequest } from './qdrant.backend';
-export { QdrantTokenService } from './qdrant-token.service';
-export { QDRANT_ACCESS } from './qdrant-token';
-export type { QdrantAccess, QdrantTokenClaims } from './qdrant-token';
+export { QdrantTokenService } from './qdrant.token-service';
+export { QDRANT_ACCESS } from './qdrant.token';
+export type { QdrantAccess, QdrantTokenClaims } from './qdrant.token';
 // Prefixed here: the isolation library re-exports every backend from one index.
 export {
   GRANTS_COLLECTION as QDRANT_GRANTS_COLLECTION,

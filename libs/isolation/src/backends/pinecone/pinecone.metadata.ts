@@ -1,0 +1,124 @@
+import type { RecordMetadata } from '@pinecone-database/pinecone';
+import { BackendError, UnprocessableError } from '@vecgate/core';
+import { Metadata, MetadataValue } from '../../ports/vector.types';
+import { TENANT_FIELD } from '../../ports/backend-rules';
+export { TENANT_FIELD } from '../../ports/backend-rules';
+
+/**
+ * How a record's metadata is stored in Pinecone, whose metadata holds only strings, numbers,
+ * booleans and lists of strings, and whose filters are not type-strict the way vecgate's are.
+ *
+ * - `_vg_tenant`: the tenant uid, written on every record and read back on every read.
+ * - `_vg_md`: the caller's metadata as JSON, so nulls, nesting and arrays of any type come
+ *   back exactly as written.
+ * - For each top-level field `f` holding a comparable value (a scalar or an array), a typed
+ *   projection the filter translation addresses, one field per JSON type so that comparisons
+ *   stay type-strict (`"5"` never equals `5`, `true` never equals `1`):
+ *   `_vg_s_f` the strings (a list), `_vg_n_f` the numbers as canonical strings (a list, for
+ *   equality), `_vg_lo_f` / `_vg_hi_f` the smallest and largest number (for ranges: "some
+ *   element is > x" is "the largest is > x"), `_vg_b_f` the booleans as "true"/"false".
+ * - `_vg_has`: the names of the fields holding a comparable value, so that `$ne` / `$nin` can
+ *   require the field to exist (a missing field matches no comparison).
+ *
+ * Caller keys never start with `_vg` (the gateway refuses such names), so the two never meet.
+ */
+export const JSON_FIELD = '_vg_md';
+export const HAS_FIELD = '_vg_has';
+
+export const fieldKeys = {
+  strings: (field: string) => `_vg_s_${field}`,
+  numbers: (field: string) => `_vg_n_${field}`,
+  low: (field: string) => `_vg_lo_${field}`,
+  high: (field: string) => `_vg_hi_${field}`,
+  booleans: (field: string) => `_vg_b_${field}`,
+};
+
+/** Pinecone's limit on one record's metadata. */
+export const MAX_METADATA_BYTES = 40 * 1024;
+
+/** The canonical text of a number: the same for every spelling of one float64 (-0 is 0). */
+export function canonicalNumber(value: number): string {
+  return String(value === 0 ? 0 : value);
+}
+
+export function encodeMetadata(
+  tenantUid: string,
+  metadata: Metadata | undefined,
+  recordId: string,
+): RecordMetadata {
+  const out: RecordMetadata = { [TENANT_FIELD]: tenantUid };
+  if (metadata === undefined) return out;
+  out[JSON_FIELD] = JSON.stringify(metadata);
+  const present: string[] = [];
+  for (const [field, value] of Object.entries(metadata)) {
+    const elements = comparableElements(value);
+    if (!elements) continue;
+    present.push(field);
+    const strings = elements.filter((v): v is string => typeof v === 'string');
+    const numbers = elements.filter((v): v is number => typeof v === 'number');
+    const booleans = elements.filter((v): v is boolean => typeof v === 'boolean');
+    if (strings.length > 0) out[fieldKeys.strings(field)] = unique(strings);
+    if (numbers.length > 0) {
+      out[fieldKeys.numbers(field)] = unique(numbers.map(canonicalNumber));
+      out[fieldKeys.low(field)] = Math.min(...numbers);
+      out[fieldKeys.high(field)] = Math.max(...numbers);
+    }
+    if (booleans.length > 0) out[fieldKeys.booleans(field)] = unique(booleans.map(String));
+  }
+  if (present.length > 0) out[HAS_FIELD] = present;
+  const size = Buffer.byteLength(JSON.stringify(out));
+  if (size > MAX_METADATA_BYTES) {
+    // Checked here so the caller gets a clear answer rather than Pinecone's 400 (502).
+    throw new UnprocessableError(
+      `record "${recordId}": its metadata takes ${size} bytes in Pinecone (with the gateway's ` +
+        `filter fields); Pinecone allows ${MAX_METADATA_BYTES}`,
+      'metadata',
+    );
+  }
+  return out;
+}
+
+/**
+ * The scalars a comparison looks at: the value itself, or an array's scalar elements. Null and
+ * objects are not comparable (a comparison on them is false, as a missing field's is).
+ */
+function comparableElements(value: MetadataValue): (string | number | boolean)[] | undefined {
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+    return [value];
+  if (Array.isArray(value)) {
+    return value.filter(
+      (v): v is string | number | boolean =>
+        typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean',
+    );
+  }
+  return undefined;
+}
+
+function unique(values: string[]): string[] {
+  return [...new Set(values)];
+}
+
+/** The tenant uid exactly as stored ('' when absent: never replaced by the caller's). */
+export function storedTenant(metadata: RecordMetadata | undefined): string {
+  const value = metadata?.[TENANT_FIELD];
+  return typeof value === 'string' ? value : '';
+}
+
+/** The caller's metadata as written ({} when it wrote none). */
+export function decodeMetadata(metadata: RecordMetadata | undefined, recordId: string): Metadata {
+  const json = metadata?.[JSON_FIELD];
+  if (json === undefined) return {};
+  if (typeof json !== 'string') {
+    throw new BackendError(`pinecone record "${recordId}" holds metadata the gateway cannot read`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    throw new BackendError(`pinecone record "${recordId}" holds metadata the gateway cannot read`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new BackendError(`pinecone record "${recordId}" holds metadata the gateway cannot read`);
+  }
+  return parsed as Metadata;
+}

@@ -1,0 +1,113 @@
+import { BackendError, CapacityError } from '@vecgate/core';
+import { BackendHealth, ErasureReport } from '../../ports/backend-admin';
+import { TenantScope } from '../../ports/vector.types';
+import { PineconeClients } from './pinecone.clients';
+import { DedicatedIndexes, sleep } from './pinecone.dedicated';
+import { guarded } from './pinecone.errors';
+import { PineconeOptions } from './pinecone.options';
+import { PineconePlace, PineconePlacements } from './pinecone.placement';
+import { TenantIndex } from './pinecone.tenant-index';
+
+type SharedPlace = Extract<PineconePlace, { strategy: 'namespace' }>;
+
+/**
+ * A tenant's Pinecone places: a namespace of a shared index, or a dedicated index (created,
+ * checked and erased by `DedicatedIndexes`). Also opens the place the data plane writes to.
+ */
+export class PineconePlaces {
+  constructor(
+    private readonly options: PineconeOptions,
+    private readonly placements: PineconePlacements,
+    private readonly clients: PineconeClients,
+    private readonly dedicated: DedicatedIndexes,
+  ) {}
+
+  async checkCapacity(scope: TenantScope): Promise<void> {
+    const { space } = scope;
+    const place = this.placements.placeOf(scope);
+    if (place.strategy === 'dedicated_index') {
+      await this.dedicated.checkCapacity(scope, place);
+      return;
+    }
+    const max = this.options.maxNamespacesPerIndex;
+    if (max === null) return;
+    const { total, includesOwn } = await this.shared(place).namespaceCount();
+    if (!includesOwn && total >= max) {
+      throw new CapacityError(
+        `the Pinecone index for ${space.dimension}:${space.metric} holds ${total} namespaces; ` +
+          `the configured limit is ${max}`,
+        'pinecone_namespaces',
+      );
+    }
+  }
+
+  async provision(scope: TenantScope): Promise<void> {
+    const place = this.placements.placeOf(scope);
+    if (place.strategy === 'dedicated_index') {
+      await this.dedicated.provision(scope, place);
+      return;
+    }
+    // A namespace is created by its first write; check the shared index is the one configured.
+    const dimension = await this.shared(place).dimension();
+    if (dimension !== undefined && dimension !== scope.space.dimension) {
+      throw new BackendError(
+        `the Pinecone index configured for ${scope.space.dimension}:${scope.space.metric} ` +
+          `has dimension ${dimension}`,
+      );
+    }
+  }
+
+  async erase(scope: TenantScope): Promise<ErasureReport> {
+    const place = this.placements.placeOf(scope);
+    if (place.strategy === 'dedicated_index') return this.dedicated.erase(scope, place);
+    const index = this.shared(place);
+    await index.deleteAll(true);
+    // Deletes are eventually consistent: poll until the namespace counts zero, within a bound.
+    const deadline = Date.now() + this.options.eraseTimeoutMs;
+    let remaining = await index.count();
+    while (remaining > 0 && Date.now() < deadline) {
+      await sleep(this.options.pollIntervalMs);
+      remaining = await index.count();
+    }
+    return { places: [{ place: `pinecone:${index.place}`, remaining }] };
+  }
+
+  async health(): Promise<BackendHealth> {
+    // The answers (index statistics, index listings) are discarded: they name other tenants.
+    const failures: string[] = [];
+    for (const index of this.options.sharedIndexes) {
+      try {
+        await guarded('health check', () =>
+          this.clients.index(this.options.apiKey, index.host).describeIndexStats(),
+        );
+      } catch (err) {
+        failures.push(`shared index ${index.dimension}:${index.metric}: ${(err as Error).message}`);
+      }
+    }
+    if (this.options.dedicated) {
+      try {
+        await this.dedicated.ping();
+      } catch (err) {
+        failures.push(`control plane: ${(err as Error).message}`);
+      }
+    }
+    if (failures.length > 0) return { ok: false, detail: failures.join('; ') };
+    return { ok: true };
+  }
+
+  /** The tenant's data-plane place, built from its checked placement. */
+  async open(scope: TenantScope): Promise<TenantIndex> {
+    const place = this.placements.placeOf(scope);
+    if (place.strategy === 'dedicated_index') return this.dedicated.open(scope, place);
+    return this.shared(place);
+  }
+
+  private shared(place: SharedPlace): TenantIndex {
+    const index = place.index;
+    return new TenantIndex(
+      this.clients.index(this.options.apiKey, index.host),
+      place.namespace,
+      `${index.name}/${place.namespace}`,
+    );
+  }
+}

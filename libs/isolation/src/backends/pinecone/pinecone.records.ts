@@ -1,0 +1,178 @@
+import type { PineconeRecord } from '@pinecone-database/pinecone';
+import { BackendError } from '@vecgate/core';
+import { RawScores, toScore } from '../../ports/backend-rules';
+import { abandonOnAbort, assertNotAborted } from '../../ports/call-signal';
+import { TenantVectorStore } from '../../ports/tenant-vector-store';
+import {
+  CallOptions,
+  DeleteSelector,
+  FilterNode,
+  ReadOptions,
+  ScoredRecord,
+  SearchQuery,
+  StoredRecord,
+  TenantScope,
+  VectorWrite,
+} from '../../ports/vector.types';
+import { NOTHING, tenantFilter } from './pinecone.filter';
+import { decodeMetadata, encodeMetadata, storedTenant } from './pinecone.metadata';
+import { PineconePlaces } from './pinecone.places';
+import { TenantIndex } from './pinecone.tenant-index';
+
+/** Matches a filtered delete collects per query (Pinecone's top-k bound with metadata). */
+const DELETE_PAGE = 1000;
+/** Bound on the rounds of a filtered delete (a million records at one page per round). */
+const DELETE_ROUNDS = 1000;
+
+/**
+ * The Pinecone data plane. Every call names the tenant's namespace (never the default one),
+ * every record carries the tenant uid in its metadata, every query filter starts with the
+ * tenant condition, and reads report the uid read back from storage.
+ */
+export class PineconeRecords implements TenantVectorStore {
+  constructor(private readonly places: PineconePlaces) {}
+
+  async upsert(
+    scope: TenantScope,
+    records: readonly VectorWrite[],
+    call?: CallOptions,
+  ): Promise<{ upserted: number }> {
+    const index = await this.places.open(scope);
+    assertNotAborted(call);
+    if (records.length === 0) return { upserted: 0 };
+    const rows: PineconeRecord[] = records.map((r) => ({
+      id: r.id,
+      values: Array.from(r.values),
+      metadata: encodeMetadata(scope.tenantUid, r.metadata, r.id),
+    }));
+    await index.upsert(rows);
+    return { upserted: records.length };
+  }
+
+  async fetch(
+    scope: TenantScope,
+    ids: readonly string[],
+    options: ReadOptions,
+    call?: CallOptions,
+  ): Promise<StoredRecord[]> {
+    const index = await this.places.open(scope);
+    if (ids.length === 0) return [];
+    const wanted = new Set(ids);
+    const found = await abandonOnAbort(call, () => index.fetch([...wanted]));
+    return found.filter((r) => wanted.has(r.id)).map((r) => toStored(r, options));
+  }
+
+  async search(
+    scope: TenantScope,
+    query: SearchQuery,
+    call?: CallOptions,
+  ): Promise<ScoredRecord[]> {
+    const index = await this.places.open(scope);
+    const filter = tenantFilter(scope.tenantUid, query.filter);
+    if (filter === NOTHING) return [];
+    const matches = await abandonOnAbort(call, () =>
+      index.query({
+        vector: Array.from(query.vector),
+        topK: query.topK,
+        filter,
+        includeValues: query.includeValues,
+        // Always: the tenant uid read back lives in the metadata.
+        includeMetadata: true,
+      }),
+    );
+    const metric = scope.space.metric;
+    return matches
+      .map((match) => {
+        if (typeof match.score !== 'number') {
+          throw new BackendError('pinecone query failed: a match came back without a score');
+        }
+        return { ...toStored(match, query), score: toScore(PINECONE_SCORES, metric, match.score) };
+      })
+      .sort((a, b) => b.score - a.score);
+  }
+
+  async delete(
+    scope: TenantScope,
+    selector: DeleteSelector,
+    call?: CallOptions,
+  ): Promise<{ deleted: number }> {
+    const index = await this.places.open(scope);
+    assertNotAborted(call);
+    switch (selector.kind) {
+      case 'ids': {
+        if (selector.ids.length === 0) return { deleted: 0 };
+        // Only ids that exist and carry this tenant's uid are deleted (and counted).
+        const found = await index.fetch([...new Set(selector.ids)]);
+        const own = found.filter((r) => storedTenant(r.metadata) === scope.tenantUid);
+        if (own.length > 0) await index.deleteIds(own.map((r) => r.id));
+        return { deleted: own.length };
+      }
+      case 'filter':
+        return { deleted: await this.deleteMatching(scope, index, selector.filter) };
+      case 'all': {
+        const count = await index.count();
+        if (count > 0) await index.deleteAll(false);
+        return { deleted: count };
+      }
+    }
+  }
+
+  async count(scope: TenantScope, call?: CallOptions): Promise<number> {
+    const index = await this.places.open(scope);
+    return abandonOnAbort(call, () => index.count());
+  }
+
+  /**
+   * A filtered delete, by ids: the records the tenant's filtered query finds (in its
+   * namespace, tenant condition first), deleted and counted, round after round. Pinecone's own
+   * delete-by-filter is not used: it answers no count and is not available on every index.
+   */
+  private async deleteMatching(
+    scope: TenantScope,
+    index: TenantIndex,
+    filter: FilterNode,
+  ): Promise<number> {
+    const compiled = tenantFilter(scope.tenantUid, filter);
+    if (compiled === NOTHING) return 0;
+    const probe = new Array<number>(scope.space.dimension).fill(0);
+    probe[0] = 1;
+    const deleted = new Set<string>();
+    for (let round = 0; round < DELETE_ROUNDS; round++) {
+      const matches = await index.query({
+        vector: probe,
+        topK: DELETE_PAGE,
+        filter: compiled,
+        includeValues: false,
+        includeMetadata: false,
+      });
+      // A deleted record may still be listed for a moment (eventual consistency): skip it.
+      const fresh = [...new Set(matches.map((m) => m.id))].filter((id) => !deleted.has(id));
+      if (fresh.length === 0) break;
+      await index.deleteIds(fresh);
+      for (const id of fresh) deleted.add(id);
+      if (matches.length < DELETE_PAGE) break;
+    }
+    return deleted.size;
+  }
+}
+
+/** A record as read: the stored tenant uid, values and metadata only when asked for. */
+function toStored(record: PineconeRecord, options: ReadOptions): StoredRecord {
+  const out: { -readonly [K in keyof StoredRecord]: StoredRecord[K] } = {
+    id: record.id,
+    tenantUid: storedTenant(record.metadata),
+  };
+  if (options.includeValues && record.values) out.values = Float32Array.from(record.values);
+  if (options.includeMetadata) out.metadata = decodeMetadata(record.metadata, record.id);
+  return out;
+}
+
+/**
+ * Pinecone's scores: cosine similarity, dot product, and for euclidean the squared distance
+ * (lower is closer). vecgate's score is higher-is-more-similar: the negated distance.
+ */
+const PINECONE_SCORES: RawScores = {
+  cosine: 'similarity',
+  dot: 'similarity',
+  euclidean: 'squared_distance',
+};

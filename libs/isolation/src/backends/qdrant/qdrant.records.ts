@@ -1,0 +1,153 @@
+import { QdrantClient } from '@qdrant/js-client-rest';
+import { toScore } from '../../ports/backend-rules';
+import { abandonOnAbort, assertNotAborted } from '../../ports/call-signal';
+import { TenantVectorStore } from '../../ports/tenant-vector-store';
+import {
+  CallOptions,
+  DeleteSelector,
+  ReadOptions,
+  ScoredRecord,
+  SearchQuery,
+  StoredRecord,
+  TenantScope,
+  VectorWrite,
+} from '../../ports/vector.types';
+import { qdrantCall } from './qdrant.errors';
+import { QdrantCondition, QdrantFilter, scopedFilter, translateFilter } from './qdrant.filter';
+import { QdrantPlacements } from './qdrant.naming';
+import {
+  fromPoint,
+  payloadSelector,
+  QDRANT_SCORES,
+  SEARCH_VECTOR,
+  toPoint,
+  vectorSelector,
+} from './qdrant.payload';
+import { pointId } from './qdrant.point-id';
+import { QdrantPoints, shardSelector } from './qdrant.points';
+
+/**
+ * The Qdrant data plane, on the location checked against the scope's uid. Every read, count
+ * and delete carries the tenant condition (`scopedFilter`), whatever the strategy.
+ */
+export class QdrantRecords implements TenantVectorStore {
+  constructor(
+    private readonly client: QdrantClient,
+    private readonly points: QdrantPoints,
+    private readonly placements: QdrantPlacements,
+  ) {}
+
+  async upsert(
+    scope: TenantScope,
+    records: readonly VectorWrite[],
+    call?: CallOptions,
+  ): Promise<{ upserted: number }> {
+    const location = this.placements.location(scope);
+    assertNotAborted(call);
+    const { metric, dimension } = scope.space;
+    const points = records.map((r) =>
+      toPoint(scope.tenantUid, metric, r.id, pointId(scope.tenantUid, r.id), r),
+    );
+    // Cosine points send their values twice (the searched vector and the raw copy).
+    const valuesPerPoint = dimension * (metric === 'cosine' ? 2 : 1);
+    await this.points.upsert(location, points, valuesPerPoint, 'upsert points', call);
+    return { upserted: records.length };
+  }
+
+  async fetch(
+    scope: TenantScope,
+    ids: readonly string[],
+    options: ReadOptions,
+    call?: CallOptions,
+  ): Promise<StoredRecord[]> {
+    const location = this.placements.location(scope);
+    const unique = [...new Set(ids)];
+    if (unique.length === 0) return [];
+    // A scroll, not a retrieve by id: a retrieve cannot carry the tenant condition.
+    const result = await abandonOnAbort(call, () =>
+      qdrantCall('read points', () =>
+        this.client.scroll(location.collection, {
+          filter: scopedFilter(scope.tenantUid, {
+            has_id: unique.map((id) => pointId(scope.tenantUid, id)),
+          }),
+          limit: unique.length,
+          with_payload: payloadSelector(options),
+          with_vector: vectorSelector(options, scope.space.metric),
+          ...shardSelector(location),
+        }),
+      ),
+    );
+    return result.points.map((point) => fromPoint(point, options, scope.space.metric));
+  }
+
+  async search(
+    scope: TenantScope,
+    query: SearchQuery,
+    call?: CallOptions,
+  ): Promise<ScoredRecord[]> {
+    const location = this.placements.location(scope);
+    const filter = withUserFilter(scope, query.filter);
+    if (!filter) return [];
+    const result = await abandonOnAbort(call, () =>
+      qdrantCall('search', () =>
+        this.client.query(location.collection, {
+          query: Array.from(query.vector),
+          using: SEARCH_VECTOR,
+          filter,
+          limit: query.topK,
+          with_payload: payloadSelector(query),
+          with_vector: vectorSelector(query, scope.space.metric),
+          ...shardSelector(location),
+        }),
+      ),
+    );
+    return result.points.map((point) => ({
+      ...fromPoint(point, query, scope.space.metric),
+      score: toScore(QDRANT_SCORES, scope.space.metric, point.score),
+    }));
+  }
+
+  async count(scope: TenantScope, call?: CallOptions): Promise<number> {
+    const location = this.placements.location(scope);
+    return abandonOnAbort(call, () => this.points.count(location, scopedFilter(scope.tenantUid)));
+  }
+
+  async delete(
+    scope: TenantScope,
+    selector: DeleteSelector,
+    call?: CallOptions,
+  ): Promise<{ deleted: number }> {
+    const location = this.placements.location(scope);
+    assertNotAborted(call);
+    let filter: QdrantFilter | null;
+    switch (selector.kind) {
+      case 'ids': {
+        const unique = [...new Set(selector.ids)];
+        if (unique.length === 0) return { deleted: 0 };
+        filter = scopedFilter(scope.tenantUid, {
+          has_id: unique.map((id) => pointId(scope.tenantUid, id)),
+        });
+        break;
+      }
+      case 'filter':
+        filter = withUserFilter(scope, selector.filter);
+        break;
+      case 'all':
+        filter = scopedFilter(scope.tenantUid);
+        break;
+    }
+    if (!filter) return { deleted: 0 };
+    // Qdrant does not say how many points a delete removed: count them first (with the same
+    // filter). A concurrent write between the two calls can make the count approximate.
+    const deleted = await this.points.count(location, filter);
+    if (deleted > 0) await this.points.deleteWhere(location, filter);
+    return { deleted };
+  }
+}
+
+/** The tenant condition, with the caller's filter when there is one (null: matches nothing). */
+function withUserFilter(scope: TenantScope, filter: SearchQuery['filter']): QdrantFilter | null {
+  if (!filter) return scopedFilter(scope.tenantUid);
+  const user: QdrantCondition | null = translateFilter(filter);
+  return user === null ? null : scopedFilter(scope.tenantUid, user);
+}
