@@ -10,7 +10,14 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { RequestState } from '@vecgate/core';
-import { Principal, Roles, TargetTenant, TenantService } from '@vecgate/tenancy';
+import {
+  CreateTenant,
+  DeleteTenant,
+  Principal,
+  Roles,
+  TargetTenant,
+  TenantService,
+} from '@vecgate/tenancy';
 import { ApiProblems } from '../dto/problem.dto';
 import {
   CreateTenantRequest,
@@ -27,7 +34,11 @@ import { Audited } from '../http/route.decorators';
 @TargetTenant('id')
 @Controller('v1/admin/tenants')
 export class AdminTenantsController {
-  constructor(private readonly tenants: TenantService) {}
+  constructor(
+    private readonly tenants: TenantService,
+    private readonly createTenant: CreateTenant,
+    private readonly deleteTenant: DeleteTenant,
+  ) {}
 
   @Post()
   @Roles('platform_admin')
@@ -47,7 +58,7 @@ export class AdminTenantsController {
     @RequestStateParam() state: RequestState,
   ): Promise<TenantDto> {
     state.targetTenant = body.id;
-    const { tenant, created } = await this.tenants.create(body);
+    const { tenant, created } = await this.createTenant.execute(body);
     state.targetTenantUid = tenant.uid;
     void reply.status(created ? 201 : 200);
     return TenantDto.of(tenant);
@@ -122,7 +133,7 @@ export class AdminTenantsController {
   ): Promise<TenantDto | undefined> {
     const tenant = await this.tenants.get(id);
     state.targetTenantUid = tenant.uid;
-    const { tenant: marked, erased } = await this.tenants.delete(id, principal.subject);
+    const { tenant: marked, erased } = await this.deleteTenant.execute(id, principal.subject);
     if (erased) {
       void reply.status(204);
       return undefined;
