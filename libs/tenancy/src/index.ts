@@ -3,6 +3,7 @@ export * from './guards/access.decorators';
 export * from './guards/auth.guard';
 export * from './guards/request-budgets';
 export * from './guards/reserved-keys';
+export * from './guards/target-tenant';
 export * from './guards/tenant-request';
 export * from './guards/tenant.guard';
 export * from './registry/tenant-registry';

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ConflictError, NotFoundError } from '@vecgate/core';
+import { ConflictError } from '@vecgate/core';
+import { existingTenant, liveTenant } from './guards/target-tenant';
 import { TenantScope } from '@vecgate/isolation';
 import { scopeServedHere } from './replica-ownership';
 import { TenantLocks } from './tenant-locks';
@@ -43,16 +44,12 @@ export class TenantService {
   /** A tenant for the admin plane: any status but transient ones; 404 otherwise. */
   async get(id: string): Promise<Tenant> {
     const tenant = TENANT_ID_PATTERN.test(id) ? await this.repository.findById(id) : undefined;
-    if (!tenant || tenant.status === 'provisioning')
-      throw new NotFoundError(`tenant ${id} does not exist`);
-    return tenant;
+    return existingTenant(id, tenant);
   }
 
   /** A tenant that exists and is not being deleted. */
   async getLive(id: string): Promise<Tenant> {
-    const tenant = await this.get(id);
-    if (tenant.status === 'deleting') throw new ConflictError(`tenant ${id} is being deleted`);
-    return tenant;
+    return liveTenant(id, await this.get(id));
   }
 
   list(limit: number, cursor?: string): Promise<ListPage> {

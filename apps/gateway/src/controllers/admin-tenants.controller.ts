@@ -6,6 +6,7 @@ import {
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -16,6 +17,8 @@ import {
   Principal,
   Roles,
   TargetTenant,
+  TargetTenantRecord,
+  Tenant,
   TenantService,
 } from '@vecgate/tenancy';
 import { ApiProblems } from '../dto/problem.dto';
@@ -84,9 +87,8 @@ export class AdminTenantsController {
   @ApiOperation({ summary: 'A tenant with its placement', description: 'Role: platform_admin.' })
   @ApiOkResponse({ type: TenantDto })
   @ApiProblems(401, 403, 404, 503)
-  async get(@Param('id') id: string, @RequestStateParam() state: RequestState): Promise<TenantDto> {
-    const tenant = await this.tenants.get(id);
-    state.targetTenantUid = tenant.uid;
+  @ApiParam({ name: 'id', type: String })
+  get(@TargetTenantRecord() tenant: Tenant): TenantDto {
     return TenantDto.of(tenant);
   }
 
@@ -99,14 +101,8 @@ export class AdminTenantsController {
   })
   @ApiOkResponse({ type: TenantDto })
   @ApiProblems(400, 401, 403, 404, 409, 503)
-  async update(
-    @Param('id') id: string,
-    @Body() body: UpdateTenantRequest,
-    @RequestStateParam() state: RequestState,
-  ): Promise<TenantDto> {
-    const tenant = await this.tenants.update(id, body);
-    state.targetTenantUid = tenant.uid;
-    return TenantDto.of(tenant);
+  async update(@Param('id') id: string, @Body() body: UpdateTenantRequest): Promise<TenantDto> {
+    return TenantDto.of(await this.tenants.update(id, body));
   }
 
   @Delete(':id')
@@ -129,10 +125,7 @@ export class AdminTenantsController {
     @Param('id') id: string,
     @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
-    @RequestStateParam() state: RequestState,
   ): Promise<TenantDto | undefined> {
-    const tenant = await this.tenants.get(id);
-    state.targetTenantUid = tenant.uid;
     const { tenant: marked, erased } = await this.deleteTenant.execute(id, principal.subject);
     if (erased) {
       void reply.status(204);
