@@ -36,8 +36,9 @@ if (db.prepare('SELECT 40 + 2 AS n').get().n !== 42) process.exit(1); db.close()
 const { exactSearch, MetricKind } = require('usearch'); \
 const r = exactSearch(new Float32Array([1, 0, 0, 1]), new Float32Array([0, 1]), 2, 1, MetricKind.IP, 1); \
 if (Number(r.keys[0]) !== 1) process.exit(1);" \
- && test -f dist/apps/gateway/apps/gateway/src/main.js \
- && test -f dist/apps/gateway/apps/gateway/src/cli.js
+ && main="$(node -p "require('./package.json').main")" \
+ && test -f "$main" \
+ && test -f "$(dirname "$main")/cli.js"
 
 # ---------------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
@@ -56,16 +57,17 @@ RUN groupadd --system --gid 10001 vecgate \
       --shell /usr/sbin/nologin vecgate \
  && mkdir -p /var/lib/vecgate \
  && chown vecgate:vecgate /var/lib/vecgate \
- && chmod 0700 /var/lib/vecgate \
- && printf '#!/bin/sh\nexec node /app/dist/apps/gateway/apps/gateway/src/cli.js "$@"\n' \
-      > /usr/local/bin/vecgate \
- && chmod 0755 /usr/local/bin/vecgate
+ && chmod 0700 /var/lib/vecgate
 
 WORKDIR /app
 # Code stays owned by root and read-only for the service user.
 COPY --from=builder /app/package.json ./package.json
 COPY --from=builder /app/node_modules ./node_modules
 COPY --from=builder /app/dist ./dist
+# The entry point is the `main` field of package.json; the operator command sits beside it.
+RUN printf '#!/bin/sh\nexec node /app/%s/cli.js "$@"\n' \
+      "$(dirname "$(node -p "require('/app/package.json').main")")" > /usr/local/bin/vecgate \
+ && chmod 0755 /usr/local/bin/vecgate
 
 USER vecgate:vecgate
 VOLUME ["/var/lib/vecgate"]
@@ -79,4 +81,4 @@ EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "require('node:http').get({ host: '127.0.0.1', port: process.env.PORT || 8080, path: '/health/ready', timeout: 4000 }, (r) => process.exit(r.statusCode === 200 ? 0 : 1)).on('timeout', function () { this.destroy(); }).on('error', () => process.exit(1))"]
 
-CMD ["node", "dist/apps/gateway/apps/gateway/src/main.js"]
+CMD ["node", "."]

@@ -24,6 +24,8 @@ module.exports = {
     '^@vecgate/(core|tenancy|isolation|search|audit)/(.*)$': '<rootDir>/libs/$1/src/$2',
   },
   testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
+  // Asks once per run whether containers can run; suites read the answer (test/support).
+  globalSetup: '<rootDir>/test/support/container-runtime.setup.ts',
   testTimeout: 30000,
   maxWorkers: 2,
 };

@@ -24,7 +24,8 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AuditEvent, AuditStore } from '@vecgate/audit';
 import { SqlDatabase } from '@vecgate/core';
-import { freePort, GatewayProcess, MAIN, ROOT } from '../test/tools/gateway-process';
+import { MAIN, ROOT } from '../test/support/build-output';
+import { freePort, GatewayProcess } from '../test/support/gateway-process';
 import { TEST_SECRET, Tokens } from '../test/support/tokens';
 import { loadGatewayConfig } from '../apps/gateway/src/config/gateway.config';
 

@@ -10,6 +10,7 @@ import {
   VectorSpace,
   VectorWrite,
 } from '@vecgate/isolation';
+import { describeUnless } from '../support/container-runtime';
 import { rng } from '../support/rng';
 
 /**
@@ -32,7 +33,7 @@ export interface ConformanceTarget {
   settle?(): Promise<void>;
 }
 
-export type ConformanceSetup = () => Promise<ConformanceTarget | { skip: string }>;
+export type ConformanceSetup = () => Promise<ConformanceTarget>;
 
 const IDS = ['r0', 'r1', 'r2', 'r3', 'r4', 'r5'] as const;
 const ALL = { includeValues: true, includeMetadata: true } as const;
@@ -61,11 +62,11 @@ interface Tenant {
   readonly records: readonly VectorWrite[];
 }
 
-// --- reporting a suite as skipped -------------------------------------------------------------
-// Jest registers tests synchronously, but whether a backend can run is only known once its
-// asynchronous setup has run. When it cannot, the suite's tests are switched to skipped (with
-// the reason in their names) before they run, through the test runner's state, so the report
-// says "skipped" rather than "passed".
+// --- reporting a strategy as skipped ----------------------------------------------------------
+// Jest registers tests synchronously, but which strategies a backend runs is only known once its
+// asynchronous setup has run (a Qdrant in cluster mode runs one more). The tests of a strategy
+// it does not run are switched to skipped (with the reason in their names) before they run,
+// through the test runner's state, so the report says "skipped" rather than "passed".
 
 interface CircusTest {
   readonly type: 'test';
@@ -107,33 +108,35 @@ function markSkipped(block: CircusBlock, reason: string): boolean {
 
 // --- the suite --------------------------------------------------------------------------------
 
-export function describeIsolationConformance(name: string, setup: ConformanceSetup): void {
-  describe(`isolation conformance: ${name}`, () => {
-    const block = currentCircusBlock();
+/**
+ * Registers the suite for one backend. `skip`, when given, says why the backend cannot run here
+ * (no container runtime, no server configured): the suite is then registered skipped with the
+ * reason printed, and `setup` never runs.
+ */
+export function describeIsolationConformance(name: string, setup: ConformanceSetup): void;
+export function describeIsolationConformance(
+  name: string,
+  skip: string | undefined,
+  setup: ConformanceSetup,
+): void;
+export function describeIsolationConformance(
+  name: string,
+  ...args: [ConformanceSetup] | [string | undefined, ConformanceSetup]
+): void {
+  const [skip, setup] = args.length === 1 ? [undefined, args[0]] : args;
+  const describeOrSkip = describeUnless(skip, `isolation conformance for ${name}`);
+  describeOrSkip(`isolation conformance: ${name}`, () => {
     let target: ConformanceTarget | undefined;
-    let skipped: string | undefined;
 
     beforeAll(async () => {
-      const result = await setup();
-      if ('skip' in result) {
-        skipped = result.skip;
-        // Straight to stderr as well: Jest's reporter drops the console output of a file
-        // whose tests were all skipped, and the reason must reach the CI log.
-        process.stderr.write(`\nSKIPPED isolation conformance for ${name}: ${result.skip}\n`);
-        console.warn(`isolation conformance for ${name} is skipped: ${result.skip}`);
-        skipBlock(block, result.skip);
-        return;
-      }
-      target = result;
+      target = await setup();
     });
 
     afterAll(async () => {
       await target?.cleanup();
     });
 
-    /** The target, or undefined when the suite was skipped (the tests are marked skipped then). */
-    function ready(): ConformanceTarget | undefined {
-      if (skipped !== undefined) return undefined;
+    function ready(): ConformanceTarget {
       if (!target) throw new Error(`conformance setup for ${name} did not run`);
       return target;
     }

@@ -4,37 +4,13 @@ jest.mock('@shanghaikid/parquetjs', () => ({}));
 
 import { MilvusBackend } from '@vecgate/isolation/backends/milvus/milvus.backend';
 import { MILVUS_DEFAULT_LIMITS } from '@vecgate/isolation/backends/milvus/milvus.options';
-import {
-  GenericContainer,
-  getContainerRuntimeClient,
-  StartedTestContainer,
-  Wait,
-} from 'testcontainers';
+import { GenericContainer, StartedTestContainer, Wait } from 'testcontainers';
+import { noContainerRuntime } from '../support/container-runtime';
 import { describeIsolationConformance } from './isolation.conformance';
 
 /** Milvus standalone with embedded etcd and local storage; override to test another release. */
 const IMAGE = process.env.VECGATE_TEST_MILVUS_IMAGE ?? 'milvusdb/milvus:v2.6.9';
-const RUNTIME_PROBE_MS = 5_000;
 const STARTUP_MS = 180_000;
-
-/** Why no container can run here, or undefined when a runtime answers within the probe time. */
-async function missingRuntime(): Promise<string | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`no answer within ${RUNTIME_PROBE_MS} ms`)),
-      RUNTIME_PROBE_MS,
-    );
-  });
-  try {
-    await Promise.race([getContainerRuntimeClient(), timeout]);
-    return undefined;
-  } catch (err) {
-    return `no container runtime (${(err as Error).message})`;
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 async function startMilvus(): Promise<StartedTestContainer> {
   return new GenericContainer(IMAGE)
@@ -56,9 +32,7 @@ async function startMilvus(): Promise<StartedTestContainer> {
 // the suite is skipped, which takes well under a second).
 jest.setTimeout(STARTUP_MS + 60_000);
 
-describeIsolationConformance('milvus', async () => {
-  const missing = await missingRuntime();
-  if (missing) return { skip: missing };
+describeIsolationConformance('milvus', noContainerRuntime(), async () => {
   const container = await startMilvus();
   const driver = new MilvusBackend({
     address: `${container.getHost()}:${container.getMappedPort(19530)}`,

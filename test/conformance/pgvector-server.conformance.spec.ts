@@ -31,9 +31,7 @@ function options(url: string, adminUrl?: string): PgvectorOptions {
   };
 }
 
-describeIsolationConformance('pgvector (container)', async () => {
-  const reason = await noContainerRuntime();
-  if (reason) return { skip: reason };
+describeIsolationConformance('pgvector (container)', noContainerRuntime(), async () => {
   const container = await new GenericContainer(IMAGE)
     .withEnvironment({ POSTGRES_PASSWORD: 'postgres', POSTGRES_DB: 'vecgate' })
     .withExposedPorts(5432)
@@ -65,9 +63,11 @@ describeIsolationConformance('pgvector (container)', async () => {
   };
 });
 
-describeIsolationConformance('pgvector (VECGATE_TEST_PGVECTOR_URL)', () => {
-  const url = process.env.VECGATE_TEST_PGVECTOR_URL;
-  if (!url) return Promise.resolve({ skip: 'VECGATE_TEST_PGVECTOR_URL is not set' });
+const PGVECTOR_URL = process.env.VECGATE_TEST_PGVECTOR_URL;
+const NO_URL = PGVECTOR_URL ? undefined : 'VECGATE_TEST_PGVECTOR_URL is not set';
+
+describeIsolationConformance('pgvector (VECGATE_TEST_PGVECTOR_URL)', NO_URL, () => {
+  const url = PGVECTOR_URL ?? '';
   const driver = new PgvectorBackend(options(url));
   return Promise.resolve({
     driver,

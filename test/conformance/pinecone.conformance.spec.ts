@@ -1,10 +1,6 @@
-import {
-  GenericContainer,
-  getContainerRuntimeClient,
-  StartedTestContainer,
-  Wait,
-} from 'testcontainers';
+import { GenericContainer, StartedTestContainer, Wait } from 'testcontainers';
 import { PineconeBackend } from '@vecgate/isolation/backends/pinecone/pinecone.backend';
+import { noContainerRuntime } from '../support/container-runtime';
 import { describeIsolationConformance } from './isolation.conformance';
 
 /**
@@ -16,36 +12,13 @@ import { describeIsolationConformance } from './isolation.conformance';
 const IMAGE =
   process.env.VECGATE_PINECONE_LOCAL_IMAGE ?? 'ghcr.io/pinecone-io/pinecone-index:latest';
 const PORT = 5081;
-const RUNTIME_PROBE_MS = 5000;
 
 // Pulling the image on a cold machine takes longer than the default hook timeout.
 jest.setTimeout(180_000);
 
-/** Why no container can run here, or undefined when a runtime answered. */
-async function noRuntime(): Promise<string | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<string>((resolve) => {
-    timer = setTimeout(
-      () => resolve(`no container runtime answered within ${RUNTIME_PROBE_MS} ms`),
-      RUNTIME_PROBE_MS,
-    );
-  });
-  try {
-    return await Promise.race([
-      getContainerRuntimeClient().then(
-        () => undefined,
-        (err: Error) => `no container runtime: ${err.message}`,
-      ),
-      timeout,
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+const SUITE = 'pinecone (Pinecone Local, namespace strategy)';
 
-describeIsolationConformance('pinecone (Pinecone Local, namespace strategy)', async () => {
-  const reason = await noRuntime();
-  if (reason) return { skip: reason };
+describeIsolationConformance(SUITE, noContainerRuntime(), async () => {
   const container: StartedTestContainer = await new GenericContainer(IMAGE)
     .withPlatform('linux/amd64')
     .withEnvironment({

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { GenericContainer, StartedTestContainer, Wait } from 'testcontainers';
 import { makeTenantScope, TenantScope } from '@vecgate/isolation';
 import { QDRANT_DEFAULTS, QdrantBackend } from '@vecgate/isolation/backends/qdrant';
-import { noContainerRuntime } from '../support/container-runtime';
+import { describeUnless, noContainerRuntime } from '../support/container-runtime';
 import { describeIsolationConformance } from './isolation.conformance';
 
 /**
@@ -24,13 +24,12 @@ interface LiveQdrant {
   stop(): Promise<void>;
 }
 
-let live: Promise<LiveQdrant | { skip: string }> | undefined;
+const NO_RUNTIME = noContainerRuntime();
+let live: Promise<LiveQdrant> | undefined;
 
 /** One container for the whole file, started on first use. */
-function liveQdrant(): Promise<LiveQdrant | { skip: string }> {
+function liveQdrant(): Promise<LiveQdrant> {
   live ??= (async () => {
-    const reason = await noContainerRuntime();
-    if (reason) return { skip: reason };
     const container: StartedTestContainer = await new GenericContainer(IMAGE)
       .withEnvironment({
         QDRANT__SERVICE__API_KEY: API_KEY,
@@ -64,13 +63,11 @@ function options(url: string) {
 }
 
 afterAll(async () => {
-  const started = await live;
-  if (started && !('skip' in started)) await started.stop();
+  await (await live)?.stop();
 });
 
-describeIsolationConformance('qdrant', async () => {
+describeIsolationConformance('qdrant', NO_RUNTIME, async () => {
   const qdrant = await liveQdrant();
-  if ('skip' in qdrant) return qdrant;
   const driver = new QdrantBackend(options(qdrant.url));
   return {
     driver,
@@ -83,33 +80,14 @@ describeIsolationConformance('qdrant', async () => {
 
 // --- live checks of minted Qdrant tokens ----------------------------------------------------
 
-/** Jest circus's current describe block (the isolation suite reports skips the same way). */
-function currentBlock(): { children: { type: string; mode?: string; name: string }[] } | undefined {
-  const symbol = Object.getOwnPropertySymbols(globalThis).find(
-    (s) => s.description === 'JEST_STATE_SYMBOL',
-  );
-  const state = symbol
-    ? (globalThis as unknown as Record<symbol, { currentDescribeBlock?: unknown }>)[symbol]
-    : undefined;
-  return state?.currentDescribeBlock as ReturnType<typeof currentBlock>;
-}
+const describeLive = describeUnless(NO_RUNTIME, 'live Qdrant token checks');
 
-describe('minted Qdrant tokens on a live Qdrant with JWT RBAC', () => {
-  const block = currentBlock();
+describeLive('minted Qdrant tokens on a live Qdrant with JWT RBAC', () => {
   let driver: QdrantBackend | undefined;
   const scopes: TenantScope[] = [];
 
   beforeAll(async () => {
     const qdrant = await liveQdrant();
-    if ('skip' in qdrant) {
-      console.warn(`live Qdrant token checks are skipped: ${qdrant.skip}`);
-      // Reported as skipped, with the reason, rather than as passed.
-      for (const test of block?.children ?? []) {
-        test.mode = 'skip';
-        test.name = `${test.name} [skipped: ${qdrant.skip}]`;
-      }
-      return;
-    }
     driver = new QdrantBackend(options(qdrant.url));
   });
 

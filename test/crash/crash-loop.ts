@@ -24,8 +24,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { createTempDatabase, TempDatabase } from '../support/postgres';
-import { freePort, GatewayProcess, MAIN } from '../tools/gateway-process';
-import { ScriptTokens } from '../tools/tokens';
+import { MAIN } from '../support/build-output';
+import { freePort, GatewayProcess } from '../support/gateway-process';
+import { ScriptTokens } from '../support/script-tokens';
 
 const CYCLES = Number(process.env.CRASH_CYCLES ?? 20);
 const PG_CYCLES = Number(process.env.CRASH_PG_CYCLES ?? 10);

@@ -13,9 +13,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, GatewayProcess } from '../tools/gateway-process';
+import { freePort, GatewayProcess } from '../support/gateway-process';
 import { leakBackend } from './leak-backends';
-import { ScriptTokens } from '../tools/tokens';
+import { ScriptTokens } from '../support/script-tokens';
 
 const TENANTS = Number(process.env.LEAK_TENANTS ?? 1000);
 const OPS = Number(process.env.LEAK_OPS ?? 100_000);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { PGVECTOR_DEFAULT_LIMITS, PGVECTOR_DEFAULTS, PgvectorOptions } from '@vecgate/isolation';
 
-const SCRIPT = join(__dirname, '../tools/pglite-server.ts');
+const SCRIPT = join(__dirname, 'pglite-server.ts');
 
 /** The role pglite-server.ts creates for the data plane (`SET LOCAL ROLE`). */
 export const PGLITE_DATA_ROLE = 'vg_data';

@@ -1,5 +1,6 @@
 import { MisdirectedError } from '@vecgate/core';
-import { Tenant } from './tenancy.types';
+import type { TenantScope } from '@vecgate/isolation';
+import { scopeOfTenant, Tenant } from './tenancy.types';
 
 /**
  * Whether this replica may serve a tenant. A server backend is reached alike by every replica;
@@ -26,4 +27,10 @@ export function assertServedHere(tenant: Tenant, replicaId: string): void {
       `${tenant.owner ?? '?'}, not of this one (${replicaId}); send its requests to that replica`,
     'tenant_on_other_replica',
   );
+}
+
+/** The scope of a tenant this replica serves; 421 for an embedded tenant another one holds. */
+export function scopeServedHere(tenant: Tenant, replicaId: string): TenantScope {
+  assertServedHere(tenant, replicaId);
+  return scopeOfTenant(tenant);
 }

@@ -13,12 +13,13 @@ import { RevocationList } from './registry/revocation-list';
 import { TenantRegistry } from './registry/tenant-registry';
 import { TenantRegistryRepository } from './registry/tenant-registry.repository';
 import { TENANCY_OPTIONS, TenancyOptions } from './tenancy.options';
-import { TenantDeletion } from './tenant-deletion';
 import { TenantLocks } from './tenant-locks';
-import { TenantRecovery } from './tenant-recovery';
 import { TenantService } from './tenant.service';
 import { TokenSigner } from './tokens/token-signer';
 import { TokenService } from './tokens/token.service';
+import { CreateTenant } from './usecases/create-tenant/create-tenant.usecase';
+import { DeleteTenant } from './usecases/delete-tenant/delete-tenant.usecase';
+import { RecoverTenants } from './usecases/recover-tenants/recover-tenants.usecase';
 
 export interface TenancyModuleAsyncOptions {
   imports?: DynamicModule['imports'];
@@ -55,16 +56,19 @@ export class TenancyModule {
         TokenSigner,
         TokenService,
         TenantLocks,
-        TenantDeletion,
         TenantService,
+        CreateTenant,
+        DeleteTenant,
+        RecoverTenants,
         RequestBudgets,
-        TenantRecovery,
         AuthGuard,
         TenantGuard,
       ],
       exports: [
         ReservedKeys,
         TenantService,
+        CreateTenant,
+        DeleteTenant,
         TokenService,
         TokenSigner,
         Authenticator,

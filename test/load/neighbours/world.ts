@@ -1,7 +1,7 @@
 import { Agent } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import type { GatewayProcess } from '../../tools/gateway-process';
-import type { ScriptTokens } from '../../tools/tokens';
+import type { GatewayProcess } from '../../support/gateway-process';
+import type { ScriptTokens } from '../../support/script-tokens';
 import type { WebhookSink } from '../../support/webhook-sink';
 import { call, percentile, Reply } from './wire';
 

@@ -7,10 +7,7 @@ import type { AuditOptions } from '@vecgate/audit';
 import { makePrivateDirectory, type SqlTimeouts } from '@vecgate/core';
 import type { BackendName, IsolationOptions } from '@vecgate/isolation';
 import type { HmacKey, TenancyOptions } from '@vecgate/tenancy';
-import { loadMilvusOptions } from './backends/milvus.env';
-import { loadPgvectorOptions } from './backends/pgvector.env';
-import { loadPineconeOptions } from './backends/pinecone.env';
-import { loadQdrantOptions } from './backends/qdrant.env';
+import { loadBackendOptions, ServerBackend } from './backends/backend-env';
 import { dataDirProblem, replicaIdOf } from './data-dir';
 import { dataDirExposure } from './data-dir-check';
 import { placementProblems } from './placement.env';
@@ -89,16 +86,12 @@ export function loadGatewayConfig(source: NodeJS.ProcessEnv): GatewayConfig {
   if (env.JWT_JWKS_URL && !env.JWT_JWKS_ISSUER) {
     problems.push('JWT_JWKS_ISSUER: required when JWT_JWKS_URL is set');
   }
-  const milvus = loadMilvusOptions(source);
-  const qdrant = loadQdrantOptions(source);
-  const pinecone = loadPineconeOptions(source);
-  const pgvector = loadPgvectorOptions(source);
-  problems.push(...milvus.problems, ...qdrant.problems, ...pinecone.problems, ...pgvector.problems);
-  const enabled = new Set<BackendName>(['embedded']);
-  if (milvus.options) enabled.add('milvus');
-  if (qdrant.options) enabled.add('qdrant');
-  if (pinecone.options) enabled.add('pinecone');
-  if (pgvector.options) enabled.add('pgvector');
+  const backends = loadBackendOptions(source);
+  problems.push(...backends.problems);
+  const enabled = new Set<BackendName>([
+    'embedded',
+    ...(Object.keys(backends.options) as ServerBackend[]),
+  ]);
   problems.push(...placementProblems(env.PLACEMENT_POLICY, env.DEFAULT_TIER, enabled));
   const dataDir = resolve(env.DATA_DIR);
   const dirProblem = dataDirProblem(dataDir);
@@ -193,10 +186,7 @@ export function loadGatewayConfig(source: NodeJS.ProcessEnv): GatewayConfig {
         queue: env.EMBEDDED_QUEUE,
         sliceMs: env.EMBEDDED_SLICE_MS,
       },
-      milvus: milvus.options,
-      qdrant: qdrant.options,
-      pinecone: pinecone.options,
-      pgvector: pgvector.options,
+      ...backends.options,
       placementPolicy: env.PLACEMENT_POLICY,
       defaultTier: env.DEFAULT_TIER,
     },

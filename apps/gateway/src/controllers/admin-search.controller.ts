@@ -1,11 +1,17 @@
-import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { RequestState } from '@vecgate/core';
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { RequestTrace, VectorService } from '@vecgate/search';
-import { CrossTenant, Roles, TargetTenant, TenantService } from '@vecgate/tenancy';
+import {
+  CrossTenant,
+  LiveTargetTenant,
+  Roles,
+  TargetTenant,
+  Tenant,
+  TenantService,
+} from '@vecgate/tenancy';
 import { ApiProblems } from '../dto/problem.dto';
 import { SearchRequest, SearchResponse } from '../dto/vectors.dto';
-import { RequestStateParam, Trace } from '../http/request.decorators';
+import { Trace } from '../http/request.decorators';
 import { Audited } from '../http/route.decorators';
 
 @ApiTags('admin: cross-tenant')
@@ -30,14 +36,12 @@ export class AdminSearchController {
   })
   @ApiOkResponse({ type: SearchResponse })
   @ApiProblems(400, 401, 403, 404, 409, 422, 429, 503, 504)
-  async search(
-    @Param('id') id: string,
+  @ApiParam({ name: 'id', type: String })
+  search(
+    @LiveTargetTenant() tenant: Tenant,
     @Body() body: SearchRequest,
     @Trace() trace: RequestTrace,
-    @RequestStateParam() state: RequestState,
   ): Promise<SearchResponse> {
-    const tenant = await this.tenants.getLive(id);
-    state.targetTenantUid = tenant.uid;
     return this.vectors.search(this.tenants.scopeOf(tenant), body, trace);
   }
 }

@@ -6,11 +6,21 @@ import {
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { RequestState } from '@vecgate/core';
-import { Principal, Roles, TargetTenant, TenantService } from '@vecgate/tenancy';
+import {
+  CreateTenant,
+  DeleteTenant,
+  Principal,
+  Roles,
+  TargetTenant,
+  TargetTenantRecord,
+  Tenant,
+  TenantService,
+} from '@vecgate/tenancy';
 import { ApiProblems } from '../dto/problem.dto';
 import {
   CreateTenantRequest,
@@ -27,7 +37,11 @@ import { Audited } from '../http/route.decorators';
 @TargetTenant('id')
 @Controller('v1/admin/tenants')
 export class AdminTenantsController {
-  constructor(private readonly tenants: TenantService) {}
+  constructor(
+    private readonly tenants: TenantService,
+    private readonly createTenant: CreateTenant,
+    private readonly deleteTenant: DeleteTenant,
+  ) {}
 
   @Post()
   @Roles('platform_admin')
@@ -47,7 +61,7 @@ export class AdminTenantsController {
     @RequestStateParam() state: RequestState,
   ): Promise<TenantDto> {
     state.targetTenant = body.id;
-    const { tenant, created } = await this.tenants.create(body);
+    const { tenant, created } = await this.createTenant.execute(body);
     state.targetTenantUid = tenant.uid;
     void reply.status(created ? 201 : 200);
     return TenantDto.of(tenant);
@@ -73,9 +87,8 @@ export class AdminTenantsController {
   @ApiOperation({ summary: 'A tenant with its placement', description: 'Role: platform_admin.' })
   @ApiOkResponse({ type: TenantDto })
   @ApiProblems(401, 403, 404, 503)
-  async get(@Param('id') id: string, @RequestStateParam() state: RequestState): Promise<TenantDto> {
-    const tenant = await this.tenants.get(id);
-    state.targetTenantUid = tenant.uid;
+  @ApiParam({ name: 'id', type: String })
+  get(@TargetTenantRecord() tenant: Tenant): TenantDto {
     return TenantDto.of(tenant);
   }
 
@@ -88,14 +101,8 @@ export class AdminTenantsController {
   })
   @ApiOkResponse({ type: TenantDto })
   @ApiProblems(400, 401, 403, 404, 409, 503)
-  async update(
-    @Param('id') id: string,
-    @Body() body: UpdateTenantRequest,
-    @RequestStateParam() state: RequestState,
-  ): Promise<TenantDto> {
-    const tenant = await this.tenants.update(id, body);
-    state.targetTenantUid = tenant.uid;
-    return TenantDto.of(tenant);
+  async update(@Param('id') id: string, @Body() body: UpdateTenantRequest): Promise<TenantDto> {
+    return TenantDto.of(await this.tenants.update(id, body));
   }
 
   @Delete(':id')
@@ -118,11 +125,8 @@ export class AdminTenantsController {
     @Param('id') id: string,
     @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
-    @RequestStateParam() state: RequestState,
   ): Promise<TenantDto | undefined> {
-    const tenant = await this.tenants.get(id);
-    state.targetTenantUid = tenant.uid;
-    const { tenant: marked, erased } = await this.tenants.delete(id, principal.subject);
+    const { tenant: marked, erased } = await this.deleteTenant.execute(id, principal.subject);
     if (erased) {
       void reply.status(204);
       return undefined;

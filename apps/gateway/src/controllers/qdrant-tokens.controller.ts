@@ -1,8 +1,21 @@
-import { Body, Controller, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Post } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
 import { ConflictError } from '@vecgate/core';
 import { QdrantTokenService } from '@vecgate/isolation';
-import { Principal, Roles, TenantAdminOf, TenantService } from '@vecgate/tenancy';
+import {
+  LiveTargetTenant,
+  Principal,
+  Roles,
+  Tenant,
+  TenantAdminOf,
+  TenantService,
+} from '@vecgate/tenancy';
 import { ApiProblems } from '../dto/problem.dto';
 import { QdrantTokenRequestDto, QdrantTokenResponseDto } from '../dto/qdrant-tokens.dto';
 import { CurrentPrincipal } from '../http/request.decorators';
@@ -32,15 +45,17 @@ export class QdrantTokensController {
   })
   @ApiCreatedResponse({ type: QdrantTokenResponseDto })
   @ApiProblems(400, 401, 403, 404, 409, 502, 503)
-  async mint(
-    @Param('id') id: string,
+  @ApiParam({ name: 'id', type: String })
+  mint(
+    @LiveTargetTenant() tenant: Tenant,
     @Body() body: QdrantTokenRequestDto,
     @CurrentPrincipal() principal: Principal,
   ): Promise<QdrantTokenResponseDto> {
-    const tenant = await this.tenants.getLive(id);
     // A suspended tenant is refused at the gateway; a Qdrant token would not be.
     if (tenant.status !== 'active') {
-      throw new ConflictError(`tenant ${id} is ${tenant.status}: no Qdrant token can be minted`);
+      throw new ConflictError(
+        `tenant ${tenant.id} is ${tenant.status}: no Qdrant token can be minted`,
+      );
     }
     return this.qdrantTokens.mint(this.tenants.scopeOf(tenant), {
       access: body.access,

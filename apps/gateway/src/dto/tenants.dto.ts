@@ -1,19 +1,22 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { PageQuery } from './page.dto';
-import { BACKENDS, METRICS, STRATEGIES } from '@vecgate/isolation';
+import { BACKENDS, METRICS, STRATEGIES, TIER_PATTERN } from '@vecgate/isolation';
 import type { BackendName, MetricName, StrategyName } from '@vecgate/isolation';
+import { TENANT_ID_PATTERN } from '@vecgate/tenancy';
 import type { Tenant } from '@vecgate/tenancy';
 
 export class CreateTenantRequest {
   @ApiProperty({ example: 'acme', pattern: '^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$' })
   @IsString()
   @MaxLength(63)
+  @Matches(TENANT_ID_PATTERN, { message: `id must match ${TENANT_ID_PATTERN.source}` })
   id!: string;
 
   @ApiPropertyOptional({ example: 'standard', description: 'Defaults to DEFAULT_TIER' })
   @IsOptional()
   @IsString()
+  @Matches(TIER_PATTERN, { message: `tier must match ${TIER_PATTERN.source}` })
   tier?: string;
 
   @ApiPropertyOptional({
@@ -47,6 +50,7 @@ export class UpdateTenantRequest {
   @ApiPropertyOptional({ example: 'premium', description: 'A label only: placement does not move' })
   @IsOptional()
   @IsString()
+  @Matches(TIER_PATTERN, { message: `tier must match ${TIER_PATTERN.source}` })
   tier?: string;
 }
 

@@ -37,6 +37,7 @@ export class AuthGuard implements CanActivate {
     const target = targetParam === undefined ? undefined : request.params?.[targetParam];
     // Only a well-formed id is recorded as such; anything else is recorded as invalid.
     if (target !== undefined) {
+      request.targetId = target;
       request.vg.targetTenant = TENANT_ID_PATTERN.test(target) ? target : '(invalid tenant id)';
       // A tenant's token aimed at another tenant's admin route is a cross-tenant attempt.
       if (principal.kind === 'tenant' && principal.tenantId !== target) request.vg.alert = true;

@@ -2,6 +2,7 @@ import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/commo
 import { Reflector } from '@nestjs/core';
 import { UnauthorizedError } from '@vecgate/core';
 import { TenantRegistry } from '../registry/tenant-registry';
+import { TenantRegistryRepository } from '../registry/tenant-registry.repository';
 import { assertServedHere } from '../replica-ownership';
 import { TENANCY_OPTIONS, TenancyOptions } from '../tenancy.options';
 import { Principal, scopeOfTenant, Tenant, TENANT_ID_PATTERN } from '../tenancy.types';
@@ -24,6 +25,7 @@ export class TenantGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly registry: TenantRegistry,
+    private readonly repository: TenantRegistryRepository,
     private readonly reserved: ReservedKeys,
     private readonly budgets: RequestBudgets,
     @Inject(TENANCY_OPTIONS) options: TenancyOptions,
@@ -45,7 +47,7 @@ export class TenantGuard implements CanActivate {
       // An embedded tenant of another replica: 421 naming its replica, never another table.
       assertServedHere(tenant, this.replicaId);
     }
-    await this.recordTargetUid(request);
+    await this.resolveTarget(request);
     // After resolution, so the refusal lands in the caller's own tenant audit view.
     this.reserved.assertNoTenantHeaders(request.headers);
     this.reserved.assertNone(request.query, 'query');
@@ -54,17 +56,20 @@ export class TenantGuard implements CanActivate {
   }
 
   /**
-   * An admin route about a tenant (`{id}` in its path) records that tenant's uid on its audit
-   * event, so the tenant's own trail shows everything done to it (tokens minted for it by a
-   * platform admin included). Only once the rights check passed: a refused attempt against a
-   * tenant names it in the path, which anyone can write, and stays out of that tenant's trail.
+   * An admin route about a tenant (`{id}` in its path) reads that tenant here, once, for the
+   * handler (`TargetTenantRecord`) and its audit event, which records the tenant's uid, so the
+   * tenant's own trail shows everything done to it (tokens minted for it by a platform admin
+   * included). Only once the rights check passed: a refused attempt against a tenant names it
+   * in the path, which anyone can write, and stays out of that tenant's trail. Read from the
+   * registry's table, not its cache: the admin plane answers with the tenant's current state.
    */
-  private async recordTargetUid(request: TenantRequest): Promise<void> {
-    const target = request.vg.targetTenant;
-    if (target === undefined || request.vg.targetTenantUid !== undefined) return;
-    if (!TENANT_ID_PATTERN.test(target)) return;
-    const tenant = await this.registry.get(target);
-    if (tenant && tenant.status !== 'provisioning') request.vg.targetTenantUid = tenant.uid;
+  private async resolveTarget(request: TenantRequest): Promise<void> {
+    const target = request.targetId;
+    if (target === undefined || !TENANT_ID_PATTERN.test(target)) return;
+    const tenant = await this.repository.findById(target);
+    if (!tenant || tenant.status === 'provisioning') return;
+    request.target = tenant;
+    request.vg.targetTenantUid = tenant.uid;
   }
 
   /** A token naming no live tenant is refused like a bad token: charged to its address. */

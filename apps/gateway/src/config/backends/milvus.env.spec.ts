@@ -30,8 +30,8 @@ describe('loadMilvusOptions', () => {
       loadMilvusOptions({ MILVUS_TOKEN: 'x', MILVUS_SHARED_COLLECTIONS: '8:dot=c', OTHER: 'y' }),
     ).toEqual({
       problems: [
-        'MILVUS_TOKEN: set without MILVUS_ADDRESS (Milvus is off)',
-        'MILVUS_SHARED_COLLECTIONS: set without MILVUS_ADDRESS (Milvus is off)',
+        'MILVUS_TOKEN: set, but MILVUS_ADDRESS is not (the Milvus backend is off)',
+        'MILVUS_SHARED_COLLECTIONS: set, but MILVUS_ADDRESS is not (the Milvus backend is off)',
       ],
     });
   });
@@ -125,7 +125,7 @@ describe('loadMilvusOptions', () => {
       'MILVUS_INDEX_TYPE: must be one of AUTOINDEX, FLAT, HNSW, IVF_FLAT, IVF_SQ8, DISKANN',
       `MILVUS_TLS_CA_CERT: cannot read ${join(dir, 'missing.pem')}`,
       'MILVUS_TLS_CLIENT_CERT: set together with MILVUS_TLS_CLIENT_KEY, or neither',
-      'MILVUS_TLS: must be true or false',
+      'MILVUS_TLS: must be true or false, not "maybe"',
       'MILVUS_SHARED_COLLECTIONS: entry "nonsense" is not dimension:metric=collection',
       'MILVUS_SHARED_COLLECTIONS: entry "0:cosine=a": dimension must be 1 to 4096',
       'MILVUS_SHARED_COLLECTIONS: entry "8:manhattan=b": metric must be one of cosine, euclidean, dot',
@@ -133,12 +133,12 @@ describe('loadMilvusOptions', () => {
       'MILVUS_SHARED_COLLECTIONS: entry "8:dot=bad-name": collection must match ^[A-Za-z_][A-Za-z0-9_]{0,249}$',
       'MILVUS_SHARED_COLLECTIONS: entry "9:dot=ok": collection ok is also used by 1536:cosine; collection ok_part is also used by 1536:cosine',
       'MILVUS_SHARED_COLLECTIONS: entry "10:dot=vg_t_x": collection cannot start with vg_t_',
-      'MILVUS_MAX_DATABASES: must be an integer from 2 to 1000000',
-      'MILVUS_MAX_COLLECTIONS: must be an integer from 1 to 100000000',
-      'MILVUS_MAX_PARTITIONS: must be an integer from 2 to 1000000',
-      'MILVUS_TIMEOUT_MS: must be an integer from 100 to 600000',
-      'MILVUS_MAX_RETRIES: must be an integer from 0 to 10',
-      'MILVUS_LOAD_TIMEOUT_MS: must be an integer from 1000 to 3600000',
+      'MILVUS_MAX_DATABASES: must be an integer from 2 to 1000000, not "1"',
+      'MILVUS_MAX_COLLECTIONS: must be an integer from 1 to 100000000, not "lots"',
+      'MILVUS_MAX_PARTITIONS: must be an integer from 2 to 1000000, not "-5"',
+      'MILVUS_TIMEOUT_MS: must be an integer from 100 to 600000, not "10"',
+      'MILVUS_MAX_RETRIES: must be an integer from 0 to 10, not "11"',
+      'MILVUS_LOAD_TIMEOUT_MS: must be an integer from 1000 to 3600000, not "1.5"',
     ]);
   });
 

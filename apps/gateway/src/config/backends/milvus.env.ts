@@ -1,4 +1,4 @@
-import { accessSync, constants } from 'node:fs';
+import { EnvReader } from './env-reader';
 import { parseSpaceMap } from './space-map';
 import {
   MILVUS_DEFAULT_LIMITS,
@@ -45,48 +45,17 @@ const COLLECTION = /^[A-Za-z_][A-Za-z0-9_]{0,249}$/;
 const RESERVED_PREFIX = 'vg_t_';
 const PARTITION_SUFFIX = '_part';
 
-class Reader {
-  readonly problems: string[] = [];
+type MilvusEnvKey = (typeof MILVUS_ENV_KEYS)[number];
+type DefaultedKey = keyof typeof MILVUS_ENV_DEFAULTS;
 
-  constructor(private readonly env: NodeJS.ProcessEnv) {}
+/** A defaulted key's value: as set, or its default. */
+function textOf(read: EnvReader<MilvusEnvKey>, key: DefaultedKey): string {
+  return read.text(key) ?? MILVUS_ENV_DEFAULTS[key];
+}
 
-  raw(key: string): string | undefined {
-    const value = this.env[key]?.trim();
-    return value === undefined || value === '' ? undefined : value;
-  }
-
-  text(key: keyof typeof MILVUS_ENV_DEFAULTS): string {
-    return this.raw(key) ?? MILVUS_ENV_DEFAULTS[key];
-  }
-
-  integer(key: keyof typeof MILVUS_ENV_DEFAULTS, min: number, max: number): number {
-    const text = this.text(key);
-    const value = /^\d+$/.test(text) ? Number(text) : NaN;
-    if (!Number.isSafeInteger(value) || value < min || value > max) {
-      this.problems.push(`${key}: must be an integer from ${min} to ${max}`);
-      return Number(MILVUS_ENV_DEFAULTS[key]);
-    }
-    return value;
-  }
-
-  boolean(key: keyof typeof MILVUS_ENV_DEFAULTS): boolean {
-    const text = this.text(key).toLowerCase();
-    if (text === 'true' || text === '1') return true;
-    if (text === 'false' || text === '0') return false;
-    this.problems.push(`${key}: must be true or false`);
-    return false;
-  }
-
-  readableFile(key: string): string | undefined {
-    const path = this.raw(key);
-    if (path === undefined) return undefined;
-    try {
-      accessSync(path, constants.R_OK);
-    } catch {
-      this.problems.push(`${key}: cannot read ${path}`);
-    }
-    return path;
-  }
+/** A defaulted integer key, its default from the table above. */
+function intOf(read: EnvReader<MilvusEnvKey>, key: DefaultedKey, min: number, max: number): number {
+  return read.int(key, Number(MILVUS_ENV_DEFAULTS[key]), min, max);
 }
 
 function sharedCollections(text: string, problems: string[]): Record<string, string> {
@@ -124,30 +93,26 @@ export function loadMilvusOptions(env: NodeJS.ProcessEnv): {
   options?: MilvusOptions;
   problems: string[];
 } {
-  const read = new Reader(env);
-  const address = read.raw('MILVUS_ADDRESS');
-  if (address === undefined) {
-    // A Milvus setting without an address is a mistake to report, not a setting to ignore.
-    const stray = MILVUS_ENV_KEYS.filter((key) => read.raw(key) !== undefined);
-    return { problems: stray.map((key) => `${key}: set without MILVUS_ADDRESS (Milvus is off)`) };
-  }
+  const read = new EnvReader(env, MILVUS_ENV_KEYS);
+  const address = read.enabledBy('MILVUS_ADDRESS', 'the Milvus backend');
+  if (address === undefined) return { problems: read.problems };
   const problems = read.problems;
   const addressMatch = ADDRESS.exec(address);
   if (!addressMatch || Number(addressMatch[3]) < 1 || Number(addressMatch[3]) > 65535) {
     problems.push('MILVUS_ADDRESS: must be host:port, or http(s)://host:port');
   }
-  const token = read.raw('MILVUS_TOKEN');
+  const token = read.text('MILVUS_TOKEN');
   // eslint-disable-next-line no-control-regex -- control characters are what is refused
   if (token !== undefined && /[\u0000-\u001f\u007f]/.test(token)) {
     problems.push('MILVUS_TOKEN: must not contain control characters');
   }
-  const database = read.text('MILVUS_DATABASE');
+  const database = textOf(read, 'MILVUS_DATABASE');
   if (!DATABASE.test(database) || database.startsWith(RESERVED_PREFIX)) {
     problems.push(
       `MILVUS_DATABASE: must match ${DATABASE.source} and not start with ${RESERVED_PREFIX}`,
     );
   }
-  const indexType = read.text('MILVUS_INDEX_TYPE').toUpperCase();
+  const indexType = textOf(read, 'MILVUS_INDEX_TYPE').toUpperCase();
   if (!(MILVUS_INDEX_TYPES as readonly string[]).includes(indexType)) {
     problems.push(`MILVUS_INDEX_TYPE: must be one of ${MILVUS_INDEX_TYPES.join(', ')}`);
   }
@@ -155,14 +120,14 @@ export function loadMilvusOptions(env: NodeJS.ProcessEnv): {
     rootCertPath: read.readableFile('MILVUS_TLS_CA_CERT'),
     certChainPath: read.readableFile('MILVUS_TLS_CLIENT_CERT'),
     privateKeyPath: read.readableFile('MILVUS_TLS_CLIENT_KEY'),
-    serverName: read.raw('MILVUS_TLS_SERVER_NAME'),
+    serverName: read.text('MILVUS_TLS_SERVER_NAME'),
   };
   if ((tlsFiles.certChainPath === undefined) !== (tlsFiles.privateKeyPath === undefined)) {
     problems.push('MILVUS_TLS_CLIENT_CERT: set together with MILVUS_TLS_CLIENT_KEY, or neither');
   }
-  const tlsWanted = read.boolean('MILVUS_TLS');
+  const tlsWanted = read.bool('MILVUS_TLS', false);
   const https = address.startsWith('https://');
-  if (read.raw('MILVUS_TLS') !== undefined && !tlsWanted && https) {
+  if (read.text('MILVUS_TLS') !== undefined && !tlsWanted && https) {
     problems.push('MILVUS_TLS: false contradicts an https:// MILVUS_ADDRESS');
   }
   const certificates = [tlsFiles.rootCertPath, tlsFiles.certChainPath, tlsFiles.privateKeyPath];
@@ -170,15 +135,15 @@ export function loadMilvusOptions(env: NodeJS.ProcessEnv): {
   if (!tlsEnabled && tlsFiles.serverName !== undefined) {
     problems.push('MILVUS_TLS_SERVER_NAME: needs TLS (MILVUS_TLS=true or an https:// address)');
   }
-  const shared = sharedCollections(read.text('MILVUS_SHARED_COLLECTIONS'), problems);
+  const shared = sharedCollections(textOf(read, 'MILVUS_SHARED_COLLECTIONS'), problems);
   const limits = {
-    databases: read.integer('MILVUS_MAX_DATABASES', 2, 1_000_000),
-    collections: read.integer('MILVUS_MAX_COLLECTIONS', 1, 100_000_000),
-    partitionsPerCollection: read.integer('MILVUS_MAX_PARTITIONS', 2, 1_000_000),
+    databases: intOf(read, 'MILVUS_MAX_DATABASES', 2, 1_000_000),
+    collections: intOf(read, 'MILVUS_MAX_COLLECTIONS', 1, 100_000_000),
+    partitionsPerCollection: intOf(read, 'MILVUS_MAX_PARTITIONS', 2, 1_000_000),
   };
-  const timeoutMs = read.integer('MILVUS_TIMEOUT_MS', 100, 600_000);
-  const maxRetries = read.integer('MILVUS_MAX_RETRIES', 0, 10);
-  const loadTimeoutMs = read.integer('MILVUS_LOAD_TIMEOUT_MS', 1_000, 3_600_000);
+  const timeoutMs = intOf(read, 'MILVUS_TIMEOUT_MS', 100, 600_000);
+  const maxRetries = intOf(read, 'MILVUS_MAX_RETRIES', 0, 10);
+  const loadTimeoutMs = intOf(read, 'MILVUS_LOAD_TIMEOUT_MS', 1_000, 3_600_000);
   if (problems.length > 0) return { problems };
   const tls = Object.fromEntries(
     Object.entries(tlsFiles).filter(([, value]) => value !== undefined),

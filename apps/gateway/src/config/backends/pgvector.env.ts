@@ -4,6 +4,7 @@ import {
   pgvectorOptionProblems,
   PgvectorOptions,
 } from '@vecgate/isolation';
+import { EnvReader } from './env-reader';
 
 /** Every variable the pgvector backend reads; docs/backends/pgvector.md's table mirrors it. */
 export const PGVECTOR_ENV_KEYS = [
@@ -25,7 +26,6 @@ const ENV_NAME: Readonly<Record<string, PgvectorEnvKey>> = {
   adminUrl: 'PGVECTOR_ADMIN_URL',
   dataRole: 'PGVECTOR_DATA_ROLE',
 };
-const OPTION_NAMES = new RegExp(`\\b(${Object.keys(ENV_NAME).join('|')})\\b`, 'g');
 
 /**
  * Reads the pgvector backend's configuration. No options when `PGVECTOR_URL` is unset (the
@@ -37,41 +37,21 @@ export function loadPgvectorOptions(env: NodeJS.ProcessEnv): {
   options?: PgvectorOptions;
   problems: string[];
 } {
-  const problems: string[] = [];
-  const value = (key: PgvectorEnvKey): string | undefined => {
-    const raw = env[key]?.trim();
-    return raw ? raw : undefined;
-  };
-  const url = value('PGVECTOR_URL');
-  if (!url) {
-    for (const key of PGVECTOR_ENV_KEYS) {
-      if (key !== 'PGVECTOR_URL' && value(key) !== undefined)
-        problems.push(`${key}: set, but PGVECTOR_URL is not (the pgvector backend is off)`);
-    }
-    return { problems };
-  }
-  const int = (key: PgvectorEnvKey, fallback: number, min: number, max: number): number => {
-    const raw = value(key);
-    if (raw === undefined) return fallback;
-    const n = /^\d+$/.test(raw) ? Number(raw) : NaN;
-    if (!Number.isSafeInteger(n) || n < min || n > max) {
-      problems.push(`${key}: must be an integer from ${min} to ${max}, not "${raw}"`);
-      return fallback;
-    }
-    return n;
-  };
-  const adminUrl = value('PGVECTOR_ADMIN_URL');
-  const dataRole = value('PGVECTOR_DATA_ROLE');
+  const read = new EnvReader(env, PGVECTOR_ENV_KEYS);
+  const url = read.enabledBy('PGVECTOR_URL', 'the pgvector backend');
+  if (!url) return { problems: read.problems };
+  const adminUrl = read.text('PGVECTOR_ADMIN_URL');
+  const dataRole = read.text('PGVECTOR_DATA_ROLE');
   const options: PgvectorOptions = {
     url,
     ...(adminUrl ? { adminUrl } : {}),
     ...(dataRole ? { dataRole } : {}),
-    poolSize: int('PGVECTOR_POOL_SIZE', PGVECTOR_DEFAULTS.poolSize, 1, 1000),
-    timeoutMs: int('PGVECTOR_TIMEOUT_MS', PGVECTOR_DEFAULTS.timeoutMs, 100, 3_600_000),
-    efSearch: int('PGVECTOR_EF_SEARCH', PGVECTOR_DEFAULTS.efSearch, 1, 1000),
+    poolSize: read.int('PGVECTOR_POOL_SIZE', PGVECTOR_DEFAULTS.poolSize, 1, 1000),
+    timeoutMs: read.int('PGVECTOR_TIMEOUT_MS', PGVECTOR_DEFAULTS.timeoutMs, 100, 3_600_000),
+    efSearch: read.int('PGVECTOR_EF_SEARCH', PGVECTOR_DEFAULTS.efSearch, 1, 1000),
     limits: {
-      tables: int('PGVECTOR_MAX_TABLES', PGVECTOR_DEFAULT_LIMITS.tables, 1, 1_000_000),
-      partitionsPerTable: int(
+      tables: read.int('PGVECTOR_MAX_TABLES', PGVECTOR_DEFAULT_LIMITS.tables, 1, 1_000_000),
+      partitionsPerTable: read.int(
         'PGVECTOR_MAX_PARTITIONS',
         PGVECTOR_DEFAULT_LIMITS.partitionsPerTable,
         1,
@@ -80,8 +60,6 @@ export function loadPgvectorOptions(env: NodeJS.ProcessEnv): {
     },
   };
   // The library's own checks (URLs, the role name), named by the variables an operator sets.
-  for (const problem of pgvectorOptionProblems(options)) {
-    problems.push(problem.replace(OPTION_NAMES, (name) => ENV_NAME[name] ?? name));
-  }
-  return problems.length > 0 ? { problems } : { options, problems };
+  read.optionProblems(pgvectorOptionProblems(options), ENV_NAME);
+  return read.problems.length > 0 ? { problems: read.problems } : { options, problems: [] };
 }

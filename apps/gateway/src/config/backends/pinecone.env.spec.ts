@@ -120,8 +120,8 @@ describe('Pinecone configuration', () => {
       'PINECONE_DEDICATED_INDEX_PREFIX: must be at most 21 characters',
       'PINECONE_DEDICATED_KEYS: must be project or tenant',
       'PINECONE_API_VERSION: must look like 2025-01',
-      'PINECONE_MAX_NAMESPACES: must be an integer from 1 to 9007199254740991',
-      'PINECONE_MAX_RETRIES: must be an integer from 0 to 10',
+      'PINECONE_MAX_NAMESPACES: must be an integer of at least 1, not "many"',
+      'PINECONE_MAX_RETRIES: must be an integer from 0 to 10, not "11"',
     ]);
   });
 

@@ -1,3 +1,4 @@
+import { EnvReader } from './env-reader';
 import { parseSpaceMap } from './space-map';
 import {
   MetricName,
@@ -31,6 +32,8 @@ export const PINECONE_ENV_KEYS = [
   'PINECONE_ERASE_TIMEOUT_MS',
 ] as const;
 
+type PineconeEnvKey = (typeof PINECONE_ENV_KEYS)[number];
+
 export const PINECONE_DEFAULTS = {
   maxNamespaces: 100_000,
   indexPrefix: 'vg-',
@@ -60,40 +63,18 @@ export function loadPineconeOptions(env: NodeJS.ProcessEnv): {
   options?: PineconeOptions;
   problems: string[];
 } {
-  const problems: string[] = [];
-  const value = (key: (typeof PINECONE_ENV_KEYS)[number]): string | undefined => {
-    const raw = env[key]?.trim();
-    return raw ? raw : undefined;
-  };
-  const apiKey = value('PINECONE_API_KEY');
-  if (!apiKey) {
-    for (const key of PINECONE_ENV_KEYS) {
-      if (key !== 'PINECONE_API_KEY' && value(key) !== undefined)
-        problems.push(`${key}: set, but PINECONE_API_KEY is not (the Pinecone backend is off)`);
-    }
-    return { problems };
-  }
-  const int = (
-    key: (typeof PINECONE_ENV_KEYS)[number],
-    fallback: number,
-    min: number,
-    max = Number.MAX_SAFE_INTEGER,
-  ): number => {
-    const raw = value(key);
-    if (raw === undefined) return fallback;
-    if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-      problems.push(`${key}: must be an integer from ${min} to ${max}`);
-      return fallback;
-    }
-    return Number(raw);
-  };
+  const read = new EnvReader(env, PINECONE_ENV_KEYS);
+  const problems = read.problems;
+  const value = (key: PineconeEnvKey): string | undefined => read.text(key);
+  const apiKey = read.enabledBy('PINECONE_API_KEY', 'the Pinecone backend');
+  if (!apiKey) return { problems };
 
   const controllerHost = value('PINECONE_CONTROLLER_HOST');
   if (controllerHost !== undefined && !hostUrl(controllerHost))
     problems.push('PINECONE_CONTROLLER_HOST: must be an http(s) URL');
 
   const sharedIndexes = parseSharedIndexes(value('PINECONE_SHARED_INDEXES'), problems);
-  const dedicated = parseDedicated(value, int, problems);
+  const dedicated = parseDedicated(read);
   if (
     value('PINECONE_SHARED_INDEXES') === undefined &&
     value('PINECONE_DEDICATED_SPEC') === undefined
@@ -117,13 +98,17 @@ export function loadPineconeOptions(env: NodeJS.ProcessEnv): {
       ...(value('PINECONE_TENANT_KEYS_DIR')
         ? { directory: value('PINECONE_TENANT_KEYS_DIR') }
         : {}),
-      cacheTtlMs: int('PINECONE_TENANT_KEYS_CACHE_MS', PINECONE_DEFAULTS.tenantKeysCacheMs, 0),
+      cacheTtlMs: read.int('PINECONE_TENANT_KEYS_CACHE_MS', PINECONE_DEFAULTS.tenantKeysCacheMs, 0),
     },
-    maxNamespacesPerIndex: int('PINECONE_MAX_NAMESPACES', PINECONE_DEFAULTS.maxNamespaces, 1),
-    requestTimeoutMs: int('PINECONE_REQUEST_TIMEOUT_MS', PINECONE_DEFAULTS.requestTimeoutMs, 100),
-    maxRetries: int('PINECONE_MAX_RETRIES', PINECONE_DEFAULTS.maxRetries, 0, 10),
+    maxNamespacesPerIndex: read.int('PINECONE_MAX_NAMESPACES', PINECONE_DEFAULTS.maxNamespaces, 1),
+    requestTimeoutMs: read.int(
+      'PINECONE_REQUEST_TIMEOUT_MS',
+      PINECONE_DEFAULTS.requestTimeoutMs,
+      100,
+    ),
+    maxRetries: read.int('PINECONE_MAX_RETRIES', PINECONE_DEFAULTS.maxRetries, 0, 10),
     ...(apiVersion ? { apiVersion } : {}),
-    eraseTimeoutMs: int('PINECONE_ERASE_TIMEOUT_MS', PINECONE_DEFAULTS.eraseTimeoutMs, 0),
+    eraseTimeoutMs: read.int('PINECONE_ERASE_TIMEOUT_MS', PINECONE_DEFAULTS.eraseTimeoutMs, 0),
     pollIntervalMs: PINECONE_DEFAULTS.pollIntervalMs,
   };
   return problems.length > 0 ? { problems } : { options, problems };
@@ -154,21 +139,17 @@ function parseSharedIndexes(raw: string | undefined, problems: string[]): Pineco
   return out;
 }
 
-function parseDedicated(
-  value: (key: (typeof PINECONE_ENV_KEYS)[number]) => string | undefined,
-  int: (key: (typeof PINECONE_ENV_KEYS)[number], fallback: number, min: number) => number,
-  problems: string[],
-): PineconeDedicatedOptions | undefined {
+function parseDedicated(read: EnvReader<PineconeEnvKey>): PineconeDedicatedOptions | undefined {
+  const value = (key: PineconeEnvKey): string | undefined => read.text(key);
+  const problems = read.problems;
   const specText = value('PINECONE_DEDICATED_SPEC');
   if (specText === undefined) {
-    for (const key of [
+    const keys = [
       'PINECONE_DEDICATED_INDEX_PREFIX',
       'PINECONE_DEDICATED_KEYS',
       'PINECONE_MAX_DEDICATED_INDEXES',
-    ] as const) {
-      if (value(key) !== undefined)
-        problems.push(`${key}: set, but PINECONE_DEDICATED_SPEC is not (dedicated_index is off)`);
-    }
+    ] as const;
+    read.strays('PINECONE_DEDICATED_SPEC', keys, 'dedicated_index');
     return undefined;
   }
   const spec = parseSpec(specText);
@@ -184,12 +165,12 @@ function parseDedicated(
   const credentials = value('PINECONE_DEDICATED_KEYS') ?? PINECONE_DEFAULTS.credentials;
   if (credentials !== 'project' && credentials !== 'tenant')
     problems.push('PINECONE_DEDICATED_KEYS: must be project or tenant');
-  const maxIndexes = int(
+  const maxIndexes = read.int(
     'PINECONE_MAX_DEDICATED_INDEXES',
     PINECONE_DEFAULTS.maxDedicatedIndexes,
     1,
   );
-  const readyTimeoutMs = int(
+  const readyTimeoutMs = read.int(
     'PINECONE_INDEX_READY_TIMEOUT_MS',
     PINECONE_DEFAULTS.indexReadyTimeoutMs,
     1000,

@@ -1,3 +1,4 @@
+import { EnvReader } from './env-reader';
 import { parseSpaceMap } from './space-map';
 import {
   QDRANT_DEFAULTS,
@@ -32,9 +33,6 @@ const ENV_NAME: Readonly<Record<string, QdrantEnvKey>> = {
   maxShardKeys: 'QDRANT_MAX_SHARD_KEYS',
   tokenMaxTtlSeconds: 'QDRANT_TOKEN_MAX_TTL',
 };
-const OPTION_NAMES = new RegExp(`\\b(${Object.keys(ENV_NAME).join('|')})\\b`, 'g');
-
-/** Settings of the shape `1536:cosine=vg_shared_1536_cosine,768:dot=vg_shared_768_dot`. */
 
 /**
  * Reads the Qdrant backend's configuration. No options when `QDRANT_URL` is unset (the
@@ -45,53 +43,31 @@ export function loadQdrantOptions(env: NodeJS.ProcessEnv): {
   options?: QdrantOptions;
   problems: string[];
 } {
-  const problems: string[] = [];
-  const value = (key: QdrantEnvKey): string | undefined => {
-    const raw = env[key]?.trim();
-    return raw ? raw : undefined;
-  };
-  const url = value('QDRANT_URL');
-  if (!url) {
-    for (const key of QDRANT_ENV_KEYS) {
-      if (key !== 'QDRANT_URL' && value(key) !== undefined)
-        problems.push(`${key}: set, but QDRANT_URL is not (the Qdrant backend is off)`);
-    }
-    return { problems };
-  }
-  const int = (key: QdrantEnvKey, fallback: number, min: number): number => {
-    const raw = value(key);
-    if (raw === undefined) return fallback;
-    const n = /^\d+$/.test(raw) ? Number(raw) : NaN;
-    if (!Number.isSafeInteger(n) || n < min) {
-      problems.push(`${key}: must be an integer of at least ${min}, not "${raw}"`);
-      return fallback;
-    }
-    return n;
-  };
+  const read = new EnvReader(env, QDRANT_ENV_KEYS);
+  const url = read.enabledBy('QDRANT_URL', 'the Qdrant backend');
+  if (!url) return { problems: read.problems };
   const spaces = (key: QdrantEnvKey): QdrantSpaceCollection[] =>
-    parseSpaceCollections(key, value(key), problems);
-
+    parseSpaceCollections(key, read.text(key), read.problems);
+  const apiKey = read.text('QDRANT_API_KEY');
+  const publicUrl = read.text('QDRANT_PUBLIC_URL');
   const options: QdrantOptions = {
     url,
-    ...(value('QDRANT_API_KEY') ? { apiKey: value('QDRANT_API_KEY') } : {}),
+    ...(apiKey ? { apiKey } : {}),
     sharedCollections: spaces('QDRANT_SHARED_COLLECTIONS'),
     shardedCollections: spaces('QDRANT_SHARDED_COLLECTIONS'),
-    timeoutMs: int('QDRANT_TIMEOUT_MS', QDRANT_DEFAULTS.timeoutMs, 100),
-    maxCollections: int('QDRANT_MAX_COLLECTIONS', QDRANT_DEFAULTS.maxCollections, 1),
-    maxShardKeys: int('QDRANT_MAX_SHARD_KEYS', QDRANT_DEFAULTS.maxShardKeys, 1),
-    tokenMaxTtlSeconds: int('QDRANT_TOKEN_MAX_TTL', QDRANT_DEFAULTS.tokenMaxTtlSeconds, 60),
-    ...(value('QDRANT_PUBLIC_URL') ? { publicUrl: value('QDRANT_PUBLIC_URL') } : {}),
+    timeoutMs: read.int('QDRANT_TIMEOUT_MS', QDRANT_DEFAULTS.timeoutMs, 100),
+    maxCollections: read.int('QDRANT_MAX_COLLECTIONS', QDRANT_DEFAULTS.maxCollections, 1),
+    maxShardKeys: read.int('QDRANT_MAX_SHARD_KEYS', QDRANT_DEFAULTS.maxShardKeys, 1),
+    tokenMaxTtlSeconds: read.int('QDRANT_TOKEN_MAX_TTL', QDRANT_DEFAULTS.tokenMaxTtlSeconds, 60),
+    ...(publicUrl ? { publicUrl } : {}),
   };
-  const publicUrl = options.publicUrl;
   if (publicUrl !== undefined && !/^https?:\/\/[^\s/]+/.test(publicUrl)) {
-    problems.push(`QDRANT_PUBLIC_URL: "${publicUrl}" must be an http:// or https:// URL`);
+    read.problem('QDRANT_PUBLIC_URL', `"${publicUrl}" must be an http:// or https:// URL`);
   }
   // The library's own checks (URL, reserved names, a collection used twice...), named by the
   // variables an operator sets.
-  for (const problem of qdrantOptionProblems(options)) {
-    problems.push(problem.replace(OPTION_NAMES, (name) => ENV_NAME[name] ?? name));
-  }
-  return problems.length > 0 ? { problems } : { options, problems };
+  read.optionProblems(qdrantOptionProblems(options), ENV_NAME);
+  return read.problems.length > 0 ? { problems: read.problems } : { options, problems: [] };
 }
 
 function parseSpaceCollections(

@@ -1,10 +1,8 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
 
-export const ROOT = resolve(__dirname, '../..');
-export const MAIN = join(ROOT, 'dist/apps/gateway/apps/gateway/src/main.js');
+import { MAIN } from './build-output';
 
 export function freePort(): Promise<number> {
   return new Promise((done, fail) => {

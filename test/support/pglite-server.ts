@@ -3,7 +3,7 @@
  * PostgreSQL wire protocol on 127.0.0.1, for tests and the leak hunt.
  *
  * PGlite blocks the event loop of the process that runs it, so it runs here, in a process of
- * its own: `tsx test/tools/pglite-server.ts [port] [data role]` prints `PGLITE_PORT=<port>` once it
+ * its own: `tsx test/support/pglite-server.ts [port] [data role]` prints `PGLITE_PORT=<port>` once it
  * listens and stops on SIGTERM, SIGINT or when its parent closes stdin. One connection only:
  * PGlite is one PostgreSQL session behind every socket connection, and the socket server
  * interleaves the transactions of several connections in that one session.

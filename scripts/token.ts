@@ -1,6 +1,3 @@
-#!/usr/bin/env node
-'use strict';
-
 /**
  * Development helper: prints an HS256 token of vecgate's built-in issuer.
  *
@@ -14,14 +11,17 @@
  * (default "tenant_id") and JWT_ROLES_CLAIM (default "roles") name the claims.
  */
 
-const { createSecretKey, randomUUID } = require('node:crypto');
-const { existsSync, readFileSync } = require('node:fs');
-const { join, resolve } = require('node:path');
-const { sign } = require('jsonwebtoken');
-
-const TENANT_ROLES = ['reader', 'writer', 'tenant_admin'];
-const PLATFORM_ROLES = ['platform_admin', 'auditor', 'cross_tenant_admin'];
-const TENANT_ID = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+import { createSecretKey, randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { sign } from 'jsonwebtoken';
+import {
+  isPlatformRole,
+  isTenantRole,
+  PLATFORM_ROLES,
+  TENANT_ID_PATTERN,
+  TENANT_ROLES,
+} from '../libs/tenancy/src/roles';
 const KID = /^[A-Za-z0-9._-]{1,64}$/;
 const CLAIM_NAME = /^[A-Za-z0-9_:./-]{1,128}$/;
 const DEFAULT_TTL = 3600;
@@ -32,14 +32,25 @@ const USAGE = `usage:
 
 class UsageError extends Error {}
 
-function parseArgs(argv) {
-  const out = { platform: false };
+type Env = Readonly<Record<string, string | undefined>>;
+
+export interface TokenArgs {
+  platform: boolean;
+  tenant?: string;
+  roles?: string;
+  ttl?: string;
+  subject?: string;
+  help?: boolean;
+}
+
+export function parseArgs(argv: readonly string[]): TokenArgs {
+  const out: TokenArgs = { platform: false };
   for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
+    const arg = argv[i] ?? '';
     const eq = arg.indexOf('=');
     const name = eq > 0 ? arg.slice(0, eq) : arg;
     const inline = eq > 0 ? arg.slice(eq + 1) : undefined;
-    const value = () => {
+    const value = (): string => {
       if (inline !== undefined) return inline;
       const next = argv[i + 1];
       if (next === undefined || next.startsWith('--'))
@@ -76,12 +87,12 @@ function parseArgs(argv) {
 }
 
 /** The signing key as the gateway chooses it: JWT_SECRETS, JWT_SECRET, or the dev secret file. */
-function signingKey(env) {
+function signingKey(env: Env): { kid: string; secret: string; source: string } {
   const secrets = nonEmpty(env.JWT_SECRETS);
   const secret = nonEmpty(env.JWT_SECRET);
   if (secrets && secret) throw new UsageError('set either JWT_SECRET or JWT_SECRETS, not both');
   if (secrets) {
-    const first = secrets.split(',')[0];
+    const first = secrets.split(',')[0] ?? '';
     const at = first.indexOf(':');
     const kid = first.slice(0, at);
     const value = first.slice(at + 1);
@@ -108,17 +119,26 @@ function signingKey(env) {
   return { kid: 'dev', secret: dev, source: file };
 }
 
-function claimName(env, key, fallback) {
+function claimName(env: Env, key: string, fallback: string): string {
   const value = nonEmpty(env[key]) || fallback;
   if (!CLAIM_NAME.test(value)) throw new UsageError(`${key} is not a valid claim name`);
   return value;
 }
 
-function nonEmpty(value) {
+function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
 
-function buildToken(args, env, now = Math.floor(Date.now() / 1000)) {
+export function buildToken(
+  args: TokenArgs,
+  env: Env,
+  now = Math.floor(Date.now() / 1000),
+): {
+  token: string;
+  payload: Record<string, unknown> & { jti: string; exp: number };
+  kid: string;
+  source: string;
+} {
   if (args.platform && args.tenant !== undefined) {
     throw new UsageError('--platform and --tenant cannot be combined: a token is one or the other');
   }
@@ -135,15 +155,15 @@ function buildToken(args, env, now = Math.floor(Date.now() / 1000)) {
     ),
   ];
   if (roles.length === 0) throw new UsageError('--roles names no role');
-  const unknown = roles.filter((r) => !TENANT_ROLES.includes(r) && !PLATFORM_ROLES.includes(r));
+  const unknown = roles.filter((r) => !isTenantRole(r) && !isPlatformRole(r));
   if (unknown.length > 0) {
     throw new UsageError(
       `unknown role(s): ${unknown.join(', ')}; tenant roles: ${TENANT_ROLES.join(', ')}; ` +
         `platform roles: ${PLATFORM_ROLES.join(', ')}`,
     );
   }
-  const allowed = args.platform ? PLATFORM_ROLES : TENANT_ROLES;
-  const wrong = roles.filter((r) => !allowed.includes(r));
+  const allowed = args.platform ? isPlatformRole : isTenantRole;
+  const wrong = roles.filter((r) => !allowed(r));
   if (wrong.length > 0) {
     throw new UsageError(
       args.platform
@@ -153,7 +173,8 @@ function buildToken(args, env, now = Math.floor(Date.now() / 1000)) {
             `(tenant roles: ${TENANT_ROLES.join(', ')}); use --platform without --tenant`,
     );
   }
-  if (!args.platform && !TENANT_ID.test(args.tenant)) {
+  const tenant = args.tenant ?? '';
+  if (!args.platform && !TENANT_ID_PATTERN.test(tenant)) {
     throw new UsageError(`--tenant ${JSON.stringify(args.tenant)} is not a valid tenant id`);
   }
   const ttlText = args.ttl === undefined ? String(DEFAULT_TTL) : args.ttl;
@@ -172,7 +193,7 @@ function buildToken(args, env, now = Math.floor(Date.now() / 1000)) {
   if (rolesClaim === tenantClaim) {
     throw new UsageError('JWT_ROLES_CLAIM and JWT_TENANT_CLAIM must differ');
   }
-  const payload = {
+  const payload: Record<string, unknown> & { jti: string; exp: number } = {
     iss: nonEmpty(env.JWT_ISSUER) || 'vecgate',
     aud: nonEmpty(env.JWT_AUDIENCE) || 'vecgate',
     sub: subject,
@@ -181,14 +202,14 @@ function buildToken(args, env, now = Math.floor(Date.now() / 1000)) {
     [rolesClaim]: roles,
     jti: randomUUID(),
   };
-  if (!args.platform) payload[tenantClaim] = args.tenant;
+  if (!args.platform) payload[tenantClaim] = tenant;
   const key = createSecretKey(Buffer.from(secret, 'utf8'));
   const token = sign(payload, key, { algorithm: 'HS256', keyid: kid });
   return { token, payload, kid, source };
 }
 
-function main() {
-  let args;
+function main(): void {
+  let args: TokenArgs;
   try {
     args = parseArgs(process.argv.slice(2));
     if (args.help) {
@@ -211,5 +232,3 @@ function main() {
 }
 
 if (require.main === module) main();
-
-module.exports = { buildToken, parseArgs, TENANT_ROLES, PLATFORM_ROLES };

@@ -6,12 +6,14 @@ import {
   OnApplicationShutdown,
 } from '@nestjs/common';
 import { SqlDatabase } from '@vecgate/core';
-import { PlacementPolicy } from '@vecgate/isolation';
-import { TenantRegistryRepository } from './registry/tenant-registry.repository';
-import { isServedHere } from './replica-ownership';
-import { TENANCY_OPTIONS, TenancyOptions } from './tenancy.options';
-import { Tenant, TenantStatus } from './tenancy.types';
-import { TenantService } from './tenant.service';
+import { BackendAdmin, PlacementPolicy } from '@vecgate/isolation';
+import { TenantRegistryRepository } from '../../registry/tenant-registry.repository';
+import { TenantRegistry } from '../../registry/tenant-registry';
+import { isServedHere, scopeServedHere } from '../../replica-ownership';
+import { TENANCY_OPTIONS, TenancyOptions } from '../../tenancy.options';
+import { Tenant, TenantStatus } from '../../tenancy.types';
+import { TenantLocks } from '../../tenant-locks';
+import { DeleteTenant } from '../delete-tenant/delete-tenant.usecase';
 
 /** Rows left in a transient state longer than this by another replica are taken over. */
 const RECOVERY_GRACE_MS = 60_000;
@@ -24,14 +26,17 @@ const TRANSIENT: readonly TenantStatus[] = ['provisioning', 'deleting'];
  * an embedded tenant only by the replica that holds its files.
  */
 @Injectable()
-export class TenantRecovery implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(TenantRecovery.name);
+export class RecoverTenants implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(RecoverTenants.name);
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
 
   constructor(
     private readonly repository: TenantRegistryRepository,
-    private readonly tenants: TenantService,
+    private readonly registry: TenantRegistry,
+    private readonly backends: BackendAdmin,
+    private readonly locks: TenantLocks,
+    private readonly deletion: DeleteTenant,
     private readonly policy: PlacementPolicy,
     private readonly sql: SqlDatabase,
     @Inject(TENANCY_OPTIONS) private readonly options: TenancyOptions,
@@ -69,7 +74,7 @@ export class TenantRecovery implements OnApplicationBootstrap, OnApplicationShut
     const before = Date.now() - (this.sql.dialect === 'postgres' ? RECOVERY_GRACE_MS : 0);
     for (const status of TRANSIENT) {
       for (const tenant of await this.repository.findByStatus(status, Date.now())) {
-        if (this.mayTakeOver(tenant, before)) await this.tenants.resume(tenant);
+        if (this.mayTakeOver(tenant, before)) await this.resume(tenant);
       }
     }
   }
@@ -84,6 +89,27 @@ export class TenantRecovery implements OnApplicationBootstrap, OnApplicationShut
     if (tenant.placement.backend === 'embedded' && tenant.owner === this.options.replicaId)
       return true;
     return tenant.updatedAt <= before;
+  }
+
+  /**
+   * Finishes what a crash interrupted, for one tenant left in a transient state: one still
+   * provisioning was never acknowledged, so it is rolled back; one still deleting is erased
+   * and tombstoned.
+   */
+  private async resume(tenant: Tenant): Promise<void> {
+    await this.locks.run(tenant.id, async () => {
+      const now = await this.repository.findById(tenant.id);
+      // Finished or taken over since it was listed.
+      if (!now || now.uid !== tenant.uid || now.status !== tenant.status) return;
+      this.logger.warn(`recovering tenant ${tenant.id} left ${tenant.status}`);
+      if (tenant.status === 'provisioning') {
+        await this.backends.erase(scopeServedHere(tenant, this.options.replicaId));
+        await this.repository.remove(tenant.uid);
+      } else {
+        await this.deletion.finish(tenant, 'recovery');
+      }
+      await this.registry.changed(tenant.id);
+    });
   }
 
   /** With a shared registry, says plainly which embedded tenants this replica serves. */

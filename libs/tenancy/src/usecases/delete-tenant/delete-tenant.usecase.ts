@@ -2,12 +2,12 @@ import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/commo
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NotFoundError } from '@vecgate/core';
 import { BackendAdmin } from '@vecgate/isolation';
-import { TenantRegistry } from './registry/tenant-registry';
-import { TenantRegistryRepository } from './registry/tenant-registry.repository';
-import { assertServedHere } from './replica-ownership';
-import { TENANCY_OPTIONS, TenancyOptions } from './tenancy.options';
-import { scopeOfTenant, Tenant, TENANT_ID_PATTERN } from './tenancy.types';
-import { heartbeat, TenantLocks } from './tenant-locks';
+import { TenantRegistry } from '../../registry/tenant-registry';
+import { TenantRegistryRepository } from '../../registry/tenant-registry.repository';
+import { assertServedHere } from '../../replica-ownership';
+import { TENANCY_OPTIONS, TenancyOptions } from '../../tenancy.options';
+import { scopeOfTenant, Tenant, TENANT_ID_PATTERN } from '../../tenancy.types';
+import { heartbeat, TenantLocks } from '../../tenant-locks';
 
 /** `erased`: gone and verified (204); otherwise the erasure finishes in the background (202). */
 export type DeleteOutcome = { readonly tenant: Tenant; readonly erased: boolean };
@@ -21,8 +21,8 @@ export type DeleteOutcome = { readonly tenant: Tenant; readonly erased: boolean 
  * for a request it admitted just before, longer than a client should wait.
  */
 @Injectable()
-export class TenantDeletion implements OnApplicationShutdown {
-  private readonly logger = new Logger(TenantDeletion.name);
+export class DeleteTenant implements OnApplicationShutdown {
+  private readonly logger = new Logger(DeleteTenant.name);
   /** Stops background erasures waiting out the staleness bound when the process shuts down. */
   private readonly shutdown = new AbortController();
 
@@ -38,7 +38,8 @@ export class TenantDeletion implements OnApplicationShutdown {
     this.shutdown.abort();
   }
 
-  async delete(id: string, deletedBy: string): Promise<DeleteOutcome> {
+  /** 204 at once alone (`erased`), 202 with replicas. */
+  async execute(id: string, deletedBy: string): Promise<DeleteOutcome> {
     return this.locks.run(id, async () => {
       const tenant = TENANT_ID_PATTERN.test(id) ? await this.repository.findById(id) : undefined;
       if (!tenant || tenant.status === 'provisioning')
