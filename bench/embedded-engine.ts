@@ -6,8 +6,8 @@
  * and a small neighbour's search latency alone and while the large tenant searches with
  * filters back to back on the same worker. Writes bench/results/embedded-engine.md.
  *
- * Tunables (environment): BENCH_ROWS (50000), BENCH_DIMENSION (768), BENCH_QUERIES (200),
- * BENCH_WORKERS (2).
+ * Tunables (environment): BENCH_ENGINE_ROWS (50000), BENCH_ENGINE_DIMENSION (768), BENCH_ENGINE_QUERIES (200),
+ * BENCH_ENGINE_WORKERS (2).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,10 +23,10 @@ import {
 } from '../libs/isolation/src/ports/vector.types';
 import { rng } from '../test/support/rng';
 
-const ROWS = Number(process.env.BENCH_ROWS ?? 50_000);
-const DIMENSION = Number(process.env.BENCH_DIMENSION ?? 768);
-const QUERIES = Number(process.env.BENCH_QUERIES ?? 200);
-const WORKERS = Number(process.env.BENCH_WORKERS ?? 2);
+const ROWS = Number(process.env.BENCH_ENGINE_ROWS ?? 50_000);
+const DIMENSION = Number(process.env.BENCH_ENGINE_DIMENSION ?? 768);
+const QUERIES = Number(process.env.BENCH_ENGINE_QUERIES ?? 200);
+const WORKERS = Number(process.env.BENCH_ENGINE_WORKERS ?? 2);
 const GROUPS = 10;
 const NEIGHBOUR_ROWS = 1_000;
 const REPORT = join(__dirname, 'results', 'embedded-engine.md');
