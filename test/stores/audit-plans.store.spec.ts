@@ -18,7 +18,7 @@ function event(i: number): AuditEvent {
     id: randomUUID(),
     at: T0 + i,
     requestId: `req-${i}`,
-    clientRequestId: `client-${i % 100}`,
+    clientRequestId: `client-${i}`,
     subject: `user-${i % 10}`,
     tenantUid: UIDS[tenant],
     tenantId: `tenant-${tenant}`,
