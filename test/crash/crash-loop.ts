@@ -192,14 +192,18 @@ async function drive(
   await Promise.all(Array.from({ length: WORKERS }, (_, w) => worker(w)));
 }
 
-/** The request ids in the audit store, read directly (the gateway is dead). */
+/**
+ * The request ids the loop sent (`x-request-id`, kept as the events' client request id; the
+ * gateway keys its events by an id of its own), read directly from the audit store (the
+ * gateway is dead).
+ */
 async function storedRequestIds(dataDir: string, database?: TempDatabase): Promise<Set<string>> {
   if (database) {
     const client = new Client({ connectionString: database.url });
     await client.connect();
     try {
       const rows = await client.query<{ request_id: string }>(
-        'SELECT request_id FROM vg_audit_events',
+        'SELECT client_request_id AS request_id FROM vg_audit_events WHERE client_request_id IS NOT NULL',
       );
       return new Set(rows.rows.map((r) => r.request_id));
     } finally {
@@ -208,7 +212,10 @@ async function storedRequestIds(dataDir: string, database?: TempDatabase): Promi
   }
   const db = new Database(join(dataDir, 'vecgate.db'), { readonly: true, fileMustExist: true });
   try {
-    return new Set(db.prepare('SELECT request_id FROM vg_audit_events').pluck().all() as string[]);
+    const sent = db.prepare(
+      'SELECT client_request_id FROM vg_audit_events WHERE client_request_id IS NOT NULL',
+    );
+    return new Set(sent.pluck().all() as string[]);
   } finally {
     db.close();
   }
