@@ -4,15 +4,18 @@ import { join } from 'node:path';
 import { EmbeddedBackend } from '@vecgate/isolation';
 import { describeIsolationConformance } from './isolation.conformance';
 
-describeIsolationConformance('embedded', () => {
-  const directory = mkdtempSync(join(tmpdir(), 'vg-conformance-embedded-'));
-  const driver = new EmbeddedBackend({ directory, cacheMb: 16, maxOpenFiles: 8 });
-  return Promise.resolve({
-    driver,
-    strategies: ['database', 'collection', 'partition_key'],
-    cleanup: async () => {
-      await driver.close();
-      rmSync(directory, { recursive: true, force: true });
-    },
-  });
-});
+describeIsolationConformance(
+  'embedded',
+  { strategies: ['database', 'collection', 'partition_key'] },
+  () => {
+    const directory = mkdtempSync(join(tmpdir(), 'vg-conformance-embedded-'));
+    const driver = new EmbeddedBackend({ directory, cacheMb: 16, maxOpenFiles: 8 });
+    return Promise.resolve({
+      driver,
+      cleanup: async () => {
+        await driver.close();
+        rmSync(directory, { recursive: true, force: true });
+      },
+    });
+  },
+);

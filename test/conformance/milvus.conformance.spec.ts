@@ -32,29 +32,35 @@ async function startMilvus(): Promise<StartedTestContainer> {
 // the suite is skipped, which takes well under a second).
 jest.setTimeout(STARTUP_MS + 60_000);
 
-describeIsolationConformance('milvus', noContainerRuntime(), async () => {
-  const container = await startMilvus();
-  const driver = new MilvusBackend({
-    address: `${container.getHost()}:${container.getMappedPort(19530)}`,
-    database: 'default',
-    sharedCollections: { '8:cosine': 'vg_conf_8_cosine', '12:cosine': 'vg_conf_12_cosine' },
-    indexType: 'AUTOINDEX',
-    limits: MILVUS_DEFAULT_LIMITS,
-    timeoutMs: 30_000,
-    maxRetries: 3,
-    loadTimeoutMs: 120_000,
-  });
-  return {
-    driver,
+describeIsolationConformance(
+  'milvus',
+  {
     strategies: ['database', 'collection', 'partition', 'partition_key'],
-    spaces: {
-      primary: { dimension: 8, metric: 'cosine' },
-      other: { dimension: 12, metric: 'cosine' },
-    },
-    // No settle(): every read is Strong, so the suite also checks read-after-write.
-    cleanup: async () => {
-      await driver.close();
-      await container.stop();
-    },
-  };
-});
+    skip: noContainerRuntime(),
+  },
+  async () => {
+    const container = await startMilvus();
+    const driver = new MilvusBackend({
+      address: `${container.getHost()}:${container.getMappedPort(19530)}`,
+      database: 'default',
+      sharedCollections: { '8:cosine': 'vg_conf_8_cosine', '12:cosine': 'vg_conf_12_cosine' },
+      indexType: 'AUTOINDEX',
+      limits: MILVUS_DEFAULT_LIMITS,
+      timeoutMs: 30_000,
+      maxRetries: 3,
+      loadTimeoutMs: 120_000,
+    });
+    return {
+      driver,
+      spaces: {
+        primary: { dimension: 8, metric: 'cosine' },
+        other: { dimension: 12, metric: 'cosine' },
+      },
+      // No settle(): every read is Strong, so the suite also checks read-after-write.
+      cleanup: async () => {
+        await driver.close();
+        await container.stop();
+      },
+    };
+  },
+);

@@ -31,47 +31,53 @@ function options(url: string, adminUrl?: string): PgvectorOptions {
   };
 }
 
-describeIsolationConformance('pgvector (container)', noContainerRuntime(), async () => {
-  const container = await new GenericContainer(IMAGE)
-    .withEnvironment({ POSTGRES_PASSWORD: 'postgres', POSTGRES_DB: 'vecgate' })
-    .withExposedPorts(5432)
-    .withWaitStrategy(Wait.forLogMessage(/database system is ready to accept connections/, 2))
-    .withStartupTimeout(180_000)
-    .start();
-  const host = `${container.getHost()}:${container.getMappedPort(5432)}`;
-  const adminUrl = `postgres://postgres:postgres@${host}/vecgate`;
-  const admin = new Client({ connectionString: adminUrl });
-  await admin.connect();
-  try {
-    await admin.query('CREATE EXTENSION IF NOT EXISTS vector');
-    await admin.query(
-      `CREATE ROLE ${DATA_LOGIN} LOGIN NOSUPERUSER NOBYPASSRLS PASSWORD '${DATA_PASSWORD}'`,
+describeIsolationConformance(
+  'pgvector (container)',
+  { strategies: STRATEGIES, skip: noContainerRuntime() },
+  async () => {
+    const container = await new GenericContainer(IMAGE)
+      .withEnvironment({ POSTGRES_PASSWORD: 'postgres', POSTGRES_DB: 'vecgate' })
+      .withExposedPorts(5432)
+      .withWaitStrategy(Wait.forLogMessage(/database system is ready to accept connections/, 2))
+      .withStartupTimeout(180_000)
+      .start();
+    const host = `${container.getHost()}:${container.getMappedPort(5432)}`;
+    const adminUrl = `postgres://postgres:postgres@${host}/vecgate`;
+    const admin = new Client({ connectionString: adminUrl });
+    await admin.connect();
+    try {
+      await admin.query('CREATE EXTENSION IF NOT EXISTS vector');
+      await admin.query(
+        `CREATE ROLE ${DATA_LOGIN} LOGIN NOSUPERUSER NOBYPASSRLS PASSWORD '${DATA_PASSWORD}'`,
+      );
+    } finally {
+      await admin.end();
+    }
+    const driver = new PgvectorBackend(
+      options(`postgres://${DATA_LOGIN}:${DATA_PASSWORD}@${host}/vecgate`, adminUrl),
     );
-  } finally {
-    await admin.end();
-  }
-  const driver = new PgvectorBackend(
-    options(`postgres://${DATA_LOGIN}:${DATA_PASSWORD}@${host}/vecgate`, adminUrl),
-  );
-  return {
-    driver,
-    strategies: STRATEGIES,
-    cleanup: async () => {
-      await driver.close();
-      await container.stop();
-    },
-  };
-});
+    return {
+      driver,
+      cleanup: async () => {
+        await driver.close();
+        await container.stop();
+      },
+    };
+  },
+);
 
 const PGVECTOR_URL = process.env.VECGATE_TEST_PGVECTOR_URL;
 const NO_URL = PGVECTOR_URL ? undefined : 'VECGATE_TEST_PGVECTOR_URL is not set';
 
-describeIsolationConformance('pgvector (VECGATE_TEST_PGVECTOR_URL)', NO_URL, () => {
-  const url = PGVECTOR_URL ?? '';
-  const driver = new PgvectorBackend(options(url));
-  return Promise.resolve({
-    driver,
-    strategies: STRATEGIES,
-    cleanup: () => driver.close(),
-  });
-});
+describeIsolationConformance(
+  'pgvector (VECGATE_TEST_PGVECTOR_URL)',
+  { strategies: STRATEGIES, skip: NO_URL },
+  () => {
+    const url = PGVECTOR_URL ?? '';
+    const driver = new PgvectorBackend(options(url));
+    return Promise.resolve({
+      driver,
+      cleanup: () => driver.close(),
+    });
+  },
+);

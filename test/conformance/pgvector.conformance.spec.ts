@@ -11,15 +11,18 @@ import { describeIsolationConformance } from './isolation.conformance';
 
 jest.setTimeout(120_000);
 
-describeIsolationConformance('pgvector (PGlite)', async () => {
-  const pglite = await startPglite();
-  const driver = new PgvectorBackend(pgliteOptions(pglite.url));
-  return {
-    driver,
-    strategies: ['collection', 'partition', 'partition_key'],
-    cleanup: async () => {
-      await driver.close();
-      await pglite.stop();
-    },
-  };
-});
+describeIsolationConformance(
+  'pgvector (PGlite)',
+  { strategies: ['collection', 'partition', 'partition_key'] },
+  async () => {
+    const pglite = await startPglite();
+    const driver = new PgvectorBackend(pgliteOptions(pglite.url));
+    return {
+      driver,
+      cleanup: async () => {
+        await driver.close();
+        await pglite.stop();
+      },
+    };
+  },
+);

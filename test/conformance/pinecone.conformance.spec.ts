@@ -18,48 +18,51 @@ jest.setTimeout(180_000);
 
 const SUITE = 'pinecone (Pinecone Local, namespace strategy)';
 
-describeIsolationConformance(SUITE, noContainerRuntime(), async () => {
-  const container: StartedTestContainer = await new GenericContainer(IMAGE)
-    .withPlatform('linux/amd64')
-    .withEnvironment({
-      PORT: String(PORT),
-      INDEX_TYPE: 'serverless',
-      VECTOR_TYPE: 'dense',
-      DIMENSION: '8',
-      METRIC: 'cosine',
-    })
-    .withExposedPorts(PORT)
-    // Any HTTP answer means the emulator listens (its image may have no shell for a port check).
-    .withWaitStrategy(
-      Wait.forHttp('/describe_index_stats', PORT)
-        .withMethod('POST')
-        .forStatusCodeMatching(() => true),
-    )
-    .withStartupTimeout(120_000)
-    .start();
-  const host = `http://${container.getHost()}:${container.getMappedPort(PORT)}`;
-  const driver = new PineconeBackend({
-    // Pinecone Local ignores keys, but the client requires one.
-    apiKey: 'pclocal',
-    sharedIndexes: [{ dimension: 8, metric: 'cosine', name: 'vg-conformance-8', host }],
-    tenantKeys: { cacheTtlMs: 0 },
-    maxNamespacesPerIndex: null,
-    requestTimeoutMs: 10_000,
-    maxRetries: 1,
-    ...(process.env.VECGATE_PINECONE_LOCAL_API_VERSION
-      ? { apiVersion: process.env.VECGATE_PINECONE_LOCAL_API_VERSION }
-      : {}),
-    eraseTimeoutMs: 10_000,
-    pollIntervalMs: 100,
-  });
-  return {
-    driver,
-    strategies: ['namespace'],
-    // Pinecone documents reads as eventually consistent; give the emulator a moment.
-    settle: () => new Promise((resolve) => setTimeout(resolve, 500)),
-    cleanup: async () => {
-      await driver.close();
-      await container.stop();
-    },
-  };
-});
+describeIsolationConformance(
+  SUITE,
+  { strategies: ['namespace'], skip: noContainerRuntime() },
+  async () => {
+    const container: StartedTestContainer = await new GenericContainer(IMAGE)
+      .withPlatform('linux/amd64')
+      .withEnvironment({
+        PORT: String(PORT),
+        INDEX_TYPE: 'serverless',
+        VECTOR_TYPE: 'dense',
+        DIMENSION: '8',
+        METRIC: 'cosine',
+      })
+      .withExposedPorts(PORT)
+      // Any HTTP answer means the emulator listens (its image may have no shell for a port check).
+      .withWaitStrategy(
+        Wait.forHttp('/describe_index_stats', PORT)
+          .withMethod('POST')
+          .forStatusCodeMatching(() => true),
+      )
+      .withStartupTimeout(120_000)
+      .start();
+    const host = `http://${container.getHost()}:${container.getMappedPort(PORT)}`;
+    const driver = new PineconeBackend({
+      // Pinecone Local ignores keys, but the client requires one.
+      apiKey: 'pclocal',
+      sharedIndexes: [{ dimension: 8, metric: 'cosine', name: 'vg-conformance-8', host }],
+      tenantKeys: { cacheTtlMs: 0 },
+      maxNamespacesPerIndex: null,
+      requestTimeoutMs: 10_000,
+      maxRetries: 1,
+      ...(process.env.VECGATE_PINECONE_LOCAL_API_VERSION
+        ? { apiVersion: process.env.VECGATE_PINECONE_LOCAL_API_VERSION }
+        : {}),
+      eraseTimeoutMs: 10_000,
+      pollIntervalMs: 100,
+    });
+    return {
+      driver,
+      // Pinecone documents reads as eventually consistent; give the emulator a moment.
+      settle: () => new Promise((resolve) => setTimeout(resolve, 500)),
+      cleanup: async () => {
+        await driver.close();
+        await container.stop();
+      },
+    };
+  },
+);

@@ -874,15 +874,18 @@ describe('Pinecone backend on the wire (real @pinecone-database/pinecone client,
 // The shared isolation suite, run against the stub's model of Pinecone through the real
 // client, for both strategies (Pinecone Local, when a container runtime exists, runs it for
 // real in test/conformance/pinecone.conformance.spec.ts).
-describeIsolationConformance('pinecone wire model (local stub, real client)', async () => {
-  const stub = await startStub();
-  const driver = new PineconeBackend(stubOptions(stub));
-  return {
-    driver,
-    strategies: ['namespace', 'dedicated_index'],
-    cleanup: async () => {
-      await driver.close();
-      await stub.close();
-    },
-  };
-});
+describeIsolationConformance(
+  'pinecone wire model (local stub, real client)',
+  { strategies: ['namespace', 'dedicated_index'] },
+  async () => {
+    const stub = await startStub();
+    const driver = new PineconeBackend(stubOptions(stub));
+    return {
+      driver,
+      cleanup: async () => {
+        await driver.close();
+        await stub.close();
+      },
+    };
+  },
+);

@@ -34,13 +34,28 @@ export interface Tenant {
   readonly updatedAt: number;
 }
 
-/** The scope every store call for this tenant carries. */
+/** The scope every store call for this tenant carries, in its default namespace. */
 export function scopeOfTenant(tenant: Tenant): TenantScope {
   return makeTenantScope({
     tenantId: tenant.id,
     tenantUid: tenant.uid,
     placement: tenant.placement,
     space: { dimension: tenant.dimension, metric: tenant.metric },
+  });
+}
+
+/**
+ * The same tenant's scope in another of its namespaces. `namespace` must already be validated
+ * (the request layer's namespace rule); the tenant, placement and space never change.
+ */
+export function scopeInNamespace(scope: TenantScope, namespace: string): TenantScope {
+  if (namespace === scope.namespace) return scope;
+  return makeTenantScope({
+    tenantId: scope.tenantId,
+    tenantUid: scope.tenantUid,
+    placement: scope.placement,
+    space: scope.space,
+    namespace,
   });
 }
 

@@ -9,15 +9,18 @@ import { stubOptions } from './fixtures';
  * (id mapping, tenant conditions, erasure); it is not evidence about a real server, which
  * test/conformance/qdrant.conformance.spec.ts provides where a container runtime exists.
  */
-describeIsolationConformance('qdrant (wire model)', async () => {
-  const stub = await QdrantStub.start({ distributed: true, apiKey: 'wire-api-key' });
-  const driver = new QdrantBackend(stubOptions(stub.url, { apiKey: 'wire-api-key' }));
-  return {
-    driver,
-    strategies: ['collection', 'partition_key', 'partition'],
-    cleanup: async () => {
-      await driver.close();
-      await stub.close();
-    },
-  };
-});
+describeIsolationConformance(
+  'qdrant (wire model)',
+  { strategies: ['collection', 'partition_key', 'partition'] },
+  async () => {
+    const stub = await QdrantStub.start({ distributed: true, apiKey: 'wire-api-key' });
+    const driver = new QdrantBackend(stubOptions(stub.url, { apiKey: 'wire-api-key' }));
+    return {
+      driver,
+      cleanup: async () => {
+        await driver.close();
+        await stub.close();
+      },
+    };
+  },
+);

@@ -40,14 +40,28 @@ export interface TenantScope {
   readonly tenantUid: string;
   readonly placement: Placement;
   readonly space: VectorSpace;
+  /**
+   * The namespace inside the tenant every data-plane call acts in (`DEFAULT_NAMESPACE` unless
+   * the request named one). A backend stores it with each record, makes it part of the tenant
+   * condition of every statement and reads it back; `erase` removes every namespace.
+   */
+  readonly namespace: string;
   readonly [scopeBrand]: true;
 }
 
+/** The namespace of records written without one (and of every record written before namespaces). */
+export const DEFAULT_NAMESPACE = '';
+
 /** Builds a scope. Exported for the tenancy module and for tests; services never call it. */
-export function makeTenantScope(fields: Omit<TenantScope, typeof scopeBrand>): TenantScope {
+export function makeTenantScope(
+  fields: Omit<TenantScope, typeof scopeBrand | 'namespace'> & { readonly namespace?: string },
+): TenantScope {
   if (!fields.tenantUid || !fields.tenantId)
     throw new Error('a tenant scope needs a tenant id and uid');
-  return Object.freeze({ ...fields }) as TenantScope;
+  return Object.freeze({
+    ...fields,
+    namespace: fields.namespace ?? DEFAULT_NAMESPACE,
+  }) as TenantScope;
 }
 
 export type MetadataValue =
@@ -64,6 +78,8 @@ export interface VectorWrite {
 export interface StoredRecord {
   readonly id: string;
   readonly tenantUid: string;
+  /** The stored namespace, read back like the uid. */
+  readonly namespace?: string;
   readonly values?: Float32Array;
   readonly metadata?: Metadata;
 }

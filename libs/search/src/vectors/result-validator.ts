@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { MetricsService } from '@vecgate/core';
 import { AuditService } from '@vecgate/audit';
-import { StoredRecord, TenantScope } from '@vecgate/isolation';
+import { DEFAULT_NAMESPACE, StoredRecord, TenantScope } from '@vecgate/isolation';
 
 /** Who asked, for the audit events a violation produces. */
 export interface RequestTrace {
@@ -16,8 +16,8 @@ export interface RequestTrace {
 
 /**
  * The last line of defence: every record a backend returns must carry the scope's tenant uid
- * as read back from storage. A record that does not is dropped, counted, audited at alert
- * level and sent to the alert sink. It never reaches the caller.
+ * and namespace as read back from storage. A record that does not is dropped, counted, audited
+ * at alert level and sent to the alert sink. It never reaches the caller.
  */
 @Injectable()
 export class ResultValidator {
@@ -43,7 +43,8 @@ export class ResultValidator {
     const own: T[] = [];
     let foreign = 0;
     for (const record of records) {
-      if (record.tenantUid === scope.tenantUid) own.push(record);
+      const namespace = record.namespace ?? DEFAULT_NAMESPACE;
+      if (record.tenantUid === scope.tenantUid && namespace === scope.namespace) own.push(record);
       else foreign++;
     }
     if (foreign > 0) this.report(scope, foreign, trace);
@@ -66,7 +67,7 @@ export class ResultValidator {
       resource: `${scope.placement.backend}:${scope.placement.strategy}`,
       outcome: 'error',
       status: 200,
-      reason: `${count} record(s) of another tenant returned by the backend were dropped`,
+      reason: `${count} record(s) of another tenant or namespace returned by the backend were dropped`,
       resultCount: count,
       latencyMs: 0,
       ip: trace.ip,
