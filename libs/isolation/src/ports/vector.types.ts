@@ -51,6 +51,15 @@ export interface TenantScope {
 
 /** The namespace of records written without one (and of every record written before namespaces). */
 export const DEFAULT_NAMESPACE = '';
+/** Another name of the default namespace, as Pinecone's SDK 8 sends it. */
+export const DEFAULT_NAMESPACE_ALIAS = '__default__';
+/**
+ * What a namespace other than the default may be called: 1 to 64 letters, digits and
+ * `_ . : @ -`, starting with a letter or digit (a leading `_` is reserved). Backends may rely on
+ * this alphabet when they build physical names or keys from a namespace.
+ */
+export const NAMESPACE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,63}$/;
+export const MAX_NAMESPACE_LENGTH = 64;
 
 /** Builds a scope. Exported for the tenancy module and for tests; services never call it. */
 export function makeTenantScope(
