@@ -10,7 +10,7 @@ import { Placement, TenantScope } from '../../ports/vector.types';
 import { QdrantCollections } from './qdrant.collections';
 import { QdrantGrants } from './qdrant.grants';
 import { locationRecord, QdrantPlacements } from './qdrant.naming';
-import { qdrantOptionProblems, QdrantOptions } from './qdrant.options';
+import { QdrantOptions } from './qdrant.options';
 import { QdrantPlaces } from './qdrant.places';
 import { QdrantPoints } from './qdrant.points';
 import { QdrantRecords } from './qdrant.records';
@@ -42,8 +42,7 @@ export class QdrantBackend extends RecordsDriver {
 
   constructor(options: QdrantOptions, client?: QdrantClient) {
     super();
-    const problems = qdrantOptionProblems(options);
-    if (problems.length > 0) throw new Error(`invalid Qdrant options: ${problems.join('; ')}`);
+    // The options were validated once, when the configuration was read (qdrantOptionProblems).
     this.capabilities = [
       { strategy: 'collection', limit: options.maxCollections, limitName: 'collections' },
       { strategy: 'partition_key', limit: null },
