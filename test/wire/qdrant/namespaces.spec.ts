@@ -3,6 +3,7 @@ import { makeTenantScope, TenantScope } from '@vecgate/isolation';
 import { QdrantBackend } from '@vecgate/isolation/backends/qdrant';
 import { pointId } from '@vecgate/isolation/backends/qdrant/qdrant.point-id';
 import { scopeOn, stubOptions } from './fixtures';
+import { Json, Payload } from './filter-model';
 import { QdrantStub, RecordedRequest } from './stub';
 
 /**
@@ -149,6 +150,37 @@ describe.each(STRATEGIES)('namespaces on the %s strategy', (strategy) => {
     for (const namespace of ['', 'docs', 'notes']) {
       expect(await backend.count(inNamespace(other, namespace))).toBe(1);
     }
+  });
+});
+
+describe('the default namespace on Qdrant’s is_empty semantics', () => {
+  it('holds the points whose _vg_ns is missing, "", null or [], and a named namespace its value', async () => {
+    const scope = await provisioned(backend, 'partition_key');
+    const points = stub.model.collections.get(scope.placement.location.collection!)!.points;
+    // Written around the gateway (a minted token, an older release): each shape of the field.
+    const shapes: Record<string, Json | undefined> = {
+      missing: undefined,
+      blank: '',
+      null: null,
+      none: [],
+      docs: 'docs',
+      number: 5,
+      listed: ['docs'],
+    };
+    for (const [id, ns] of Object.entries(shapes)) {
+      const payload: Payload = { _vg_tenant: scope.tenantUid, _vg_id: id };
+      if (ns !== undefined) payload._vg_ns = ns;
+      points.set(`${scope.tenantUid}-${id}`, { id, vectors: { v: values(1) }, payload });
+    }
+    const found = async (namespace: string): Promise<string[]> =>
+      (await backend.search(inNamespace(scope, namespace), { vector: values(1), topK: 20, ...ALL }))
+        .map((h) => `${h.id}:${h.namespace}`)
+        .sort();
+    expect(await found('')).toEqual(['blank:', 'missing:', 'none:', 'null:']);
+    expect(await backend.count(scope)).toBe(4);
+    // Qdrant matches a keyword against each element of an array, so ["docs"] is found there;
+    // it reads back as no namespace, which result validation refuses (and reports).
+    expect(await found('docs')).toEqual(['docs:docs', 'listed:']);
   });
 });
 
