@@ -153,6 +153,31 @@ describe.each(STRATEGIES)('namespaces on the %s strategy', (strategy) => {
   });
 });
 
+describe('a minted Qdrant token and namespaces', () => {
+  it('opens the tenant’s whole collection, every namespace in it, and nothing else', async () => {
+    const scope = await provisioned(backend, 'collection');
+    const other = await provisioned(backend, 'collection');
+    for (const namespace of ['', 'docs', 'notes']) {
+      await backend.upsert(inNamespace(scope, namespace), [{ id: 'x', values: values(1) }]);
+    }
+    await backend.upsert(other, [{ id: 'x', values: values(1) }]);
+    const minted = await backend.mintToken(scope, { access: 'r', ttlSeconds: 60 });
+    const holder = new QdrantClient({
+      url: minted.url,
+      headers: { authorization: `Bearer ${minted.token}` },
+      checkCompatibility: false,
+    });
+    // Qdrant's access rules name collections, not payload values: all three namespaces.
+    const { points } = await holder.scroll(minted.collection, { limit: 10, with_payload: true });
+    expect(points.map((p) => p.payload?._vg_ns).sort()).toEqual(['', 'docs', 'notes']);
+    await expect(holder.count(other.placement.location.collection!)).rejects.toMatchObject({
+      status: 403,
+    });
+    await backend.erase(scope);
+    await backend.erase(other);
+  });
+});
+
 describe('the default namespace on Qdrant’s is_empty semantics', () => {
   it('holds the points whose _vg_ns is missing, "", null or [], and a named namespace its value', async () => {
     const scope = await provisioned(backend, 'partition_key');
