@@ -6,7 +6,7 @@ import type {
 } from '@pinecone-database/pinecone';
 import { guarded, isNotFound, toGatewayError } from './pinecone.errors';
 import { PineconeFilter } from './pinecone.filter';
-import { TENANT_NAMESPACE } from './pinecone.naming';
+import { DATA_NAMESPACE, dataNamespaceOf, isTenantNamespace } from './pinecone.naming';
 
 /** Pinecone's request limits: records and bytes per upsert, ids per delete. */
 const MAX_UPSERT_RECORDS = 1000;
@@ -25,18 +25,30 @@ export interface QueryArgs {
 }
 
 /**
- * One tenant's place: an index handle and the tenant's namespace. The only way this backend
- * talks to a data plane, so every call carries the namespace explicitly, checked first: a
- * missing, empty or foreign-shaped namespace throws before any request leaves, instead of
- * falling back to the index's default namespace (`""` / `__default__`).
+ * One tenant namespace's place: an index handle and the Pinecone namespace derived from the
+ * tenant uid and the namespace name. The only way this backend talks to a data plane, so
+ * every call carries that namespace explicitly, checked first: a missing, empty or
+ * foreign-shaped namespace throws before any request leaves, instead of falling back to the
+ * index's default namespace (`""` / `__default__`).
  */
 export class TenantIndex {
+  /** The Pinecone namespace every call of this place names. */
+  readonly namespace: string;
+
   constructor(
     private readonly handle: Index,
-    readonly namespace: string,
-    /** A label for reports (`index/namespace`), never sent anywhere. */
-    readonly place: string,
-  ) {}
+    private readonly tenantUid: string,
+    /** The tenant's namespace name (`""` for its default namespace). */
+    namespace: string,
+    private readonly indexName: string,
+  ) {
+    this.namespace = dataNamespaceOf(tenantUid, namespace);
+  }
+
+  /** A label for reports (`index/namespace`), never sent anywhere. */
+  get place(): string {
+    return `${this.indexName}/${this.namespace}`;
+  }
 
   async upsert(records: readonly PineconeRecord[]): Promise<void> {
     const namespace = this.bound();
@@ -83,7 +95,35 @@ export class TenantIndex {
    * namespace that holds nothing) counts as done; the caller verifies the count afterwards.
    */
   async deleteAll(missingIsEmpty: boolean): Promise<void> {
-    const namespace = this.bound();
+    await this.deleteAllIn(this.bound(), missingIsEmpty);
+  }
+
+  /**
+   * Record counts of every Pinecone namespace of this tenant in the index (all its namespaces,
+   * found without knowing their names), from the index statistics read on the server: other
+   * tenants' names and counts never leave this method.
+   */
+  async tenantNamespaces(): Promise<Map<string, number>> {
+    this.bound();
+    const stats = await guarded('erase', () => this.handle.describeIndexStats());
+    const own = new Map<string, number>();
+    for (const [name, summary] of Object.entries(stats.namespaces ?? {})) {
+      if (!isTenantNamespace(this.tenantUid, name)) continue;
+      const count = summary?.recordCount;
+      own.set(name, typeof count === 'number' && Number.isFinite(count) && count > 0 ? count : 0);
+    }
+    return own;
+  }
+
+  /** Empties one of this tenant's Pinecone namespaces (erasure); absent counts as empty. */
+  async clear(name: string): Promise<void> {
+    if (!isTenantNamespace(this.tenantUid, name)) {
+      throw new Error("refusing to empty a Pinecone namespace that is not the tenant's");
+    }
+    await this.deleteAllIn(name, true);
+  }
+
+  private async deleteAllIn(namespace: string, missingIsEmpty: boolean): Promise<void> {
     try {
       await this.handle.deleteAll({ namespace });
     } catch (err) {
@@ -120,7 +160,7 @@ export class TenantIndex {
   }
 
   private bound(): string {
-    if (typeof this.namespace !== 'string' || !TENANT_NAMESPACE.test(this.namespace)) {
+    if (typeof this.namespace !== 'string' || !DATA_NAMESPACE.test(this.namespace)) {
       throw new Error('refusing a Pinecone call without a tenant namespace');
     }
     return this.namespace;
