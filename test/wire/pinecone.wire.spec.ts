@@ -916,6 +916,20 @@ describe('Pinecone backend on the wire (real @pinecone-database/pinecone client,
           { _vg_s_k: { $in: ['v'] } },
         ],
       });
+      // Its other namespaces are Pinecone namespaces of its index, named as in a shared one.
+      stub.reset();
+      const docs = inNamespace(scope, 'docs');
+      await backend.upsert(docs, [{ id: 'd1', values: v }]);
+      const inDocs = await backend.search(docs, { vector: v, topK: 3, ...NONE });
+      expect(inDocs.map((h) => [h.id, h.tenantUid, h.namespace])).toEqual([['d1', uid, 'docs']]);
+      expect(stub.requests.map((r) => `${r.host} ${r.path} ${String(namespaceOf(r))}`)).toEqual([
+        `${name} /vectors/upsert vg-${uid}~docs`,
+        `${name} /query vg-${uid}~docs`,
+      ]);
+      expect((stub.requests[1]!.body as { filter: unknown }).filter).toEqual({
+        _vg_tenant: { $eq: uid },
+        _vg_ns: { $eq: 'docs' },
+      });
       await backend.erase(scope);
     });
 

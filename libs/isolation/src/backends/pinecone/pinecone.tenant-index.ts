@@ -1,5 +1,6 @@
 import type {
   Index,
+  IndexStatsDescription,
   PineconeRecord,
   QueryResponse,
   RecordMetadata,
@@ -104,13 +105,10 @@ export class TenantIndex {
    * tenants' names and counts never leave this method.
    */
   async tenantNamespaces(): Promise<Map<string, number>> {
-    this.bound();
-    const stats = await guarded('erase', () => this.handle.describeIndexStats());
+    const stats = await this.stats('erase');
     const own = new Map<string, number>();
     for (const [name, summary] of Object.entries(stats.namespaces ?? {})) {
-      if (!isTenantNamespace(this.tenantUid, name)) continue;
-      const count = summary?.recordCount;
-      own.set(name, typeof count === 'number' && Number.isFinite(count) && count > 0 ? count : 0);
+      if (isTenantNamespace(this.tenantUid, name)) own.set(name, recordCount(summary));
     }
     return own;
   }
@@ -138,25 +136,27 @@ export class TenantIndex {
    * namespace's number leaves this method.
    */
   async count(): Promise<number> {
-    const namespace = this.bound();
-    const stats = await guarded('count', () => this.handle.describeIndexStats());
-    const own = stats.namespaces?.[namespace]?.recordCount;
-    return typeof own === 'number' && Number.isFinite(own) && own > 0 ? own : 0;
+    const stats = await this.stats('count');
+    return recordCount(stats.namespaces?.[this.namespace]);
   }
 
   /** The index's dimension as Pinecone reports it (a configuration check at provisioning). */
   async dimension(): Promise<number | undefined> {
-    this.bound();
-    const stats = await guarded('provision', () => this.handle.describeIndexStats());
+    const stats = await this.stats('provision');
     return stats.dimension;
   }
 
   /** All namespaces of the index, for the capacity check only (server-side, never returned). */
   async namespaceCount(): Promise<{ total: number; includesOwn: boolean }> {
-    const namespace = this.bound();
-    const stats = await guarded('capacity check', () => this.handle.describeIndexStats());
+    const stats = await this.stats('capacity check');
     const names = Object.keys(stats.namespaces ?? {});
-    return { total: names.length, includesOwn: names.includes(namespace) };
+    return { total: names.length, includesOwn: names.includes(this.namespace) };
+  }
+
+  /** The index statistics (every namespace of the index): for this class's methods only. */
+  private async stats(action: string): Promise<IndexStatsDescription> {
+    this.bound();
+    return guarded(action, () => this.handle.describeIndexStats());
   }
 
   private bound(): string {
@@ -167,37 +167,40 @@ export class TenantIndex {
   }
 }
 
-function* upsertChunks(records: readonly PineconeRecord[]): Generator<PineconeRecord[]> {
-  let chunk: PineconeRecord[] = [];
-  let bytes = 0;
-  for (const record of records) {
-    const size = Buffer.byteLength(JSON.stringify(record)) + 1;
-    if (
-      chunk.length > 0 &&
-      (chunk.length >= MAX_UPSERT_RECORDS || bytes + size > MAX_UPSERT_BYTES)
-    ) {
-      yield chunk;
-      chunk = [];
-      bytes = 0;
-    }
-    chunk.push(record);
-    bytes += size;
-  }
-  if (chunk.length > 0) yield chunk;
+/** A namespace's record count from the statistics (0 when absent or unreadable). */
+function recordCount(summary: { recordCount?: number } | undefined): number {
+  const count = summary?.recordCount;
+  return typeof count === 'number' && Number.isFinite(count) && count > 0 ? count : 0;
 }
 
-function* fetchChunks(ids: readonly string[]): Generator<string[]> {
-  let chunk: string[] = [];
-  let chars = 0;
-  for (const id of ids) {
-    const size = encodeURIComponent(id).length + 5;
-    if (chunk.length > 0 && (chunk.length >= MAX_FETCH_IDS || chars + size > MAX_FETCH_URL_CHARS)) {
+function upsertChunks(records: readonly PineconeRecord[]): Generator<PineconeRecord[]> {
+  const size = (record: PineconeRecord) => Buffer.byteLength(JSON.stringify(record)) + 1;
+  return chunks(records, size, MAX_UPSERT_RECORDS, MAX_UPSERT_BYTES);
+}
+
+function fetchChunks(ids: readonly string[]): Generator<string[]> {
+  const size = (id: string) => encodeURIComponent(id).length + 5;
+  return chunks(ids, size, MAX_FETCH_IDS, MAX_FETCH_URL_CHARS);
+}
+
+/** Consecutive slices of at most `maxItems` items and `maxSize` in total (one item at least). */
+function* chunks<T>(
+  items: readonly T[],
+  sizeOf: (item: T) => number,
+  maxItems: number,
+  maxSize: number,
+): Generator<T[]> {
+  let chunk: T[] = [];
+  let total = 0;
+  for (const item of items) {
+    const size = sizeOf(item);
+    if (chunk.length > 0 && (chunk.length >= maxItems || total + size > maxSize)) {
       yield chunk;
       chunk = [];
-      chars = 0;
+      total = 0;
     }
-    chunk.push(id);
-    chars += size;
+    chunk.push(item);
+    total += size;
   }
   if (chunk.length > 0) yield chunk;
 }
