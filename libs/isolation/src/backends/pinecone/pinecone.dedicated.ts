@@ -1,5 +1,6 @@
 import type { IndexModel, Pinecone } from '@pinecone-database/pinecone';
 import { BackendError, CapacityError, ConflictError, UnavailableError } from '@vecgate/core';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ErasureReport } from '../../ports/backend-admin';
 import { MetricName, TenantScope, VectorSpace } from '../../ports/vector.types';
 import { PineconeClients } from './pinecone.clients';
@@ -203,8 +204,4 @@ export class DedicatedIndexes {
 
 function ownerOf(model: IndexModel): string | undefined {
   return model.tags?.[OWNER_TAG];
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -1,8 +1,9 @@
 import { BackendError, CapacityError } from '@vecgate/core';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { BackendHealth, ErasureReport } from '../../ports/backend-admin';
 import { DEFAULT_NAMESPACE, TenantScope } from '../../ports/vector.types';
 import { PineconeClients } from './pinecone.clients';
-import { DedicatedIndexes, sleep } from './pinecone.dedicated';
+import { DedicatedIndexes } from './pinecone.dedicated';
 import { guarded } from './pinecone.errors';
 import { PineconeOptions } from './pinecone.options';
 import { PineconePlace, PineconePlacements } from './pinecone.naming';
