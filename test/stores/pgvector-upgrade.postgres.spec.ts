@@ -1,4 +1,4 @@
-import { PGVECTOR_DEFAULT_LIMITS } from '@vecgate/isolation';
+import { makeTenantScope, PgvectorBackend, PGVECTOR_DEFAULT_LIMITS } from '@vecgate/isolation';
 import { PgvectorLayout } from '@vecgate/isolation/backends/pgvector/pgvector.layout';
 import { PgvectorLocation } from '@vecgate/isolation/backends/pgvector/pgvector.naming';
 import { wall } from '@vecgate/isolation/backends/pgvector/pgvector.schema';
@@ -26,15 +26,13 @@ const LOCATIONS: Record<string, PgvectorLocation> = {
   partition_key: { strategy: 'partition_key', table: 'vg_shared_4_cosine' },
 };
 
+function options(timeoutMs = 10_000) {
+  const urls = { url: db.url(db.data), adminUrl: db.url(db.owner) };
+  return { ...urls, poolSize: 2, timeoutMs, efSearch: 40, limits: PGVECTOR_DEFAULT_LIMITS };
+}
+
 function gateway(): PgvectorSession {
-  return new PgvectorSession({
-    url: db.url(db.data),
-    adminUrl: db.url(db.owner),
-    poolSize: 2,
-    timeoutMs: 10_000,
-    efSearch: 40,
-    limits: PGVECTOR_DEFAULT_LIMITS,
-  });
+  return new PgvectorSession(options());
 }
 
 (postgres.skipReason ? describe.skip : describe)(
@@ -137,6 +135,50 @@ function gateway(): PgvectorSession {
       } finally {
         await session.close();
       }
+    });
+
+    it('an upgrade waiting behind a long transaction is not cut by the statement timeout; a call past its deadline stops waiting', async () => {
+      const uid = 'c'.repeat(32);
+      const table = `vg_t_${uid}`;
+      await withClient(db.url(db.owner), async (owner) => {
+        for (const statement of [
+          `CREATE TABLE ${table} (${OLD_COLUMNS})`,
+          ...wall(table, db.data),
+        ]) {
+          await owner.query(statement);
+        }
+      });
+      const space = { dimension: 4, metric: 'cosine' } as const;
+      const driver = new PgvectorBackend(options(300));
+      const placement = driver.plan({
+        tenantId: 'c',
+        tenantUid: uid,
+        strategy: 'collection',
+        space,
+      });
+      const scope = makeTenantScope({ tenantId: 'c', tenantUid: uid, placement, space });
+      const { waiting } = await withClient(db.url(), async (admin) => {
+        // A reader holding the table for longer than the statement timeout (300 ms).
+        await admin.query('BEGIN');
+        await admin.query(`LOCK TABLE ${table} IN ACCESS SHARE MODE`);
+        try {
+          const late = driver.count(scope, { signal: AbortSignal.timeout(100) });
+          await expect(late).rejects.toMatchObject({ status: 504 });
+          const waiting = driver.count(scope);
+          await new Promise((resolve) => setTimeout(resolve, 700));
+          // Still waiting: handed out, and settled once the reader commits.
+          return { waiting };
+        } finally {
+          await admin.query('COMMIT');
+        }
+      });
+      try {
+        expect(await waiting).toBe(0);
+      } finally {
+        await driver.close();
+      }
+      const key = (await withClient(db.url(), primaryKeys)).find((k) => k.table === table);
+      expect(key?.columns).toEqual(['_vg_tenant', 'namespace', 'id']);
     });
   },
 );

@@ -41,11 +41,15 @@ function current(shape: Shape): boolean {
  * namespace in it, under the same name. On a partitioned table both apply to every partition
  * (a partition has no key or column of its own to change). Each step is skipped when done, so
  * a repeated or concurrent upgrade changes nothing; PostgreSQL's DDL is transactional, so a
- * crash leaves the table as it was before or after, never between.
+ * crash leaves the table as it was before or after, never between. The statements are not
+ * bound by `statement_timeout`: a large table's key takes as long as its index build.
  */
 export async function upgradeLayout(client: ClientBase, table: string): Promise<void> {
   const shape = await shapeOf(client, table);
   if (!shape.exists || current(shape)) return;
+  // Rebuilding the key reads the whole table: not bound by the data plane's statement timeout,
+  // which would roll it back on a large table at every attempt.
+  await client.query(`SELECT set_config('statement_timeout', '0', true)`);
   if (!shape.hasNamespace) {
     await client.query(
       `ALTER TABLE ${table} ADD COLUMN ${NAMESPACE_COLUMN} text NOT NULL DEFAULT ''`,

@@ -1,5 +1,6 @@
 import { PoolClient } from 'pg';
 import { toScore } from '../../ports/backend-rules';
+import { abandonOnAbort } from '../../ports/call-signal';
 import { TenantVectorStore } from '../../ports/tenant-vector-store';
 import {
   CallOptions,
@@ -60,7 +61,7 @@ export class PgvectorRecords implements TenantVectorStore {
     call?: CallOptions,
   ): Promise<{ upserted: number }> {
     return pgvectorCall('upsert', async () => {
-      const at = await this.place(scope);
+      const at = await this.place(scope, call);
       checkStorable(records);
       // A batch that names an id twice keeps its last record (ON CONFLICT may touch a row once).
       const last = new Map(records.map((record) => [record.id, record]));
@@ -90,7 +91,7 @@ export class PgvectorRecords implements TenantVectorStore {
     call?: CallOptions,
   ): Promise<StoredRecord[]> {
     return pgvectorCall('fetch', async () => {
-      const at = await this.place(scope);
+      const at = await this.place(scope, call);
       if (ids.length === 0) return [];
       const params = [...scoped(scope), ids.filter((id) => !unstorable(id))];
       const rows = await this.session.asTenant(scope.tenantUid, call, (client) =>
@@ -111,7 +112,7 @@ export class PgvectorRecords implements TenantVectorStore {
     call?: CallOptions,
   ): Promise<{ deleted: number }> {
     return pgvectorCall('delete', async () => {
-      const at = await this.place(scope);
+      const at = await this.place(scope, call);
       const params = scoped(scope);
       let where = IN_SCOPE;
       switch (selector.kind) {
@@ -135,7 +136,7 @@ export class PgvectorRecords implements TenantVectorStore {
 
   count(scope: TenantScope, call?: CallOptions): Promise<number> {
     return pgvectorCall('count', async () => {
-      const at = await this.place(scope);
+      const at = await this.place(scope, call);
       const rows = await this.session.asTenant(scope.tenantUid, call, (client) =>
         select<{ n: string }>(
           client,
@@ -156,7 +157,7 @@ export class PgvectorRecords implements TenantVectorStore {
    */
   search(scope: TenantScope, query: SearchQuery, call?: CallOptions): Promise<ScoredRecord[]> {
     return pgvectorCall('search', async () => {
-      const at = await this.place(scope);
+      const at = await this.place(scope, call);
       const { space } = scope;
       const { op } = METRIC_SQL[space.metric];
       const params = [...scoped(scope), vectorText(query.vector), query.topK];
@@ -184,10 +185,13 @@ export class PgvectorRecords implements TenantVectorStore {
     });
   }
 
-  /** The scope's location, refused unless derived from its uid, in the current layout. */
-  private async place(scope: TenantScope): Promise<PgvectorLocation> {
+  /**
+   * The scope's location, refused unless derived from its uid, in the current layout. A call
+   * whose deadline passes while its table is being upgraded stops waiting; the upgrade goes on.
+   */
+  private async place(scope: TenantScope, call?: CallOptions): Promise<PgvectorLocation> {
     const at = locationOf(scope);
-    await this.layout.ready(at, scope.tenantUid);
+    await abandonOnAbort(call, () => this.layout.ready(at, scope.tenantUid));
     return at;
   }
 }
