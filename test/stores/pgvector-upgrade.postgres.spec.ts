@@ -150,13 +150,9 @@ function gateway(): PgvectorSession {
       });
       const space = { dimension: 4, metric: 'cosine' } as const;
       const driver = new PgvectorBackend(options(300));
-      const placement = driver.plan({
-        tenantId: 'c',
-        tenantUid: uid,
-        strategy: 'collection',
-        space,
-      });
-      const scope = makeTenantScope({ tenantId: 'c', tenantUid: uid, placement, space });
+      const tenant = { tenantId: 'c', tenantUid: uid, space };
+      const placement = driver.plan({ ...tenant, strategy: 'collection' });
+      const scope = makeTenantScope({ ...tenant, placement });
       const { waiting } = await withClient(db.url(), async (admin) => {
         // A reader holding the table for longer than the statement timeout (300 ms).
         await admin.query('BEGIN');
