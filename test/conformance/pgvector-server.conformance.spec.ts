@@ -33,7 +33,7 @@ function options(url: string, adminUrl?: string): PgvectorOptions {
 
 describeIsolationConformance(
   'pgvector (container)',
-  { strategies: STRATEGIES, skip: noContainerRuntime() },
+  { strategies: STRATEGIES, skip: noContainerRuntime(), namespaces: true },
   async () => {
     const container = await new GenericContainer(IMAGE)
       .withEnvironment({ POSTGRES_PASSWORD: 'postgres', POSTGRES_DB: 'vecgate' })
@@ -71,7 +71,7 @@ const NO_URL = PGVECTOR_URL ? undefined : 'VECGATE_TEST_PGVECTOR_URL is not set'
 
 describeIsolationConformance(
   'pgvector (VECGATE_TEST_PGVECTOR_URL)',
-  { strategies: STRATEGIES, skip: NO_URL },
+  { strategies: STRATEGIES, skip: NO_URL, namespaces: true },
   () => {
     const url = PGVECTOR_URL ?? '';
     const driver = new PgvectorBackend(options(url));

@@ -13,7 +13,7 @@ jest.setTimeout(120_000);
 
 describeIsolationConformance(
   'pgvector (PGlite)',
-  { strategies: ['collection', 'partition', 'partition_key'] },
+  { strategies: ['collection', 'partition', 'partition_key'], namespaces: true },
   async () => {
     const pglite = await startPglite();
     const driver = new PgvectorBackend(pgliteOptions(pglite.url));

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
 import {
   FilterNode,
   makeTenantScope,
@@ -19,7 +20,8 @@ import { rng } from '../support/rng';
  * The pgvector backend's own guarantees, live on PGlite with real pgvector: the embedded
  * filter semantics, scores in vecgate's sense for every metric, topK under selective
  * filters, the limits (422 and 507 before anything is created) and values PostgreSQL
- * cannot hold refused with a 4xx, whole batch included.
+ * cannot hold refused with a 4xx, whole batch included; and the statements it sends, with the
+ * tenant uid and the namespace bound in every one.
  */
 
 jest.setTimeout(120_000);
@@ -328,4 +330,53 @@ describe('filter semantics equal the embedded backend’s', () => {
     expect(unstorable('lone\ud800')).toBe(true);
     expect(unstorable('𝕋énant 🦄')).toBe(false);
   });
+});
+
+describe('the statements the data plane sends', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it.each(['collection', 'partition', 'partition_key'] as const)(
+    '%s: every statement on the records carries the tenant uid and the namespace as bound parameters',
+    async (strategy) => {
+      const { tenantId, tenantUid, placement, space } = await tenant(strategy, {
+        dimension: 2,
+        metric: 'dot',
+      });
+      const scope = makeTenantScope({ tenantId, tenantUid, placement, space, namespace: 'n.s-1' });
+      const table = placement.location.table!;
+      const sent = jest.spyOn(Client.prototype, 'query');
+      await driver.upsert(scope, [{ id: 'a', values: Float32Array.of(1, 0), metadata: { k: 1 } }]);
+      await driver.fetch(scope, ['a'], ALL);
+      const filter: FilterNode = { op: '$or', nodes: [{ op: '$eq', field: 'k', value: 1 }] };
+      await driver.search(scope, { vector: Float32Array.of(1, 0), topK: 1, filter, ...NONE });
+      await driver.count(scope);
+      await driver.delete(scope, { kind: 'ids', ids: ['zz'] });
+      await driver.delete(scope, { kind: 'filter', filter });
+      await driver.delete(scope, { kind: 'all' });
+      const statements = (sent.mock.calls as unknown as [string, unknown[]?][]).filter(
+        ([text]) => typeof text === 'string' && text.includes(` ${table}`),
+      );
+      expect(statements.map(([text]) => /^\s*(\w+)/.exec(text)![1])).toEqual([
+        'INSERT',
+        'SELECT',
+        'SELECT',
+        'SELECT',
+        'DELETE',
+        'DELETE',
+        'DELETE',
+      ]);
+      for (const [text, values] of statements) {
+        expect(values?.slice(0, 2)).toEqual([tenantUid, 'n.s-1']);
+        // The namespace is a bound parameter, never spliced into the statement.
+        expect(text).not.toContain('n.s-1');
+        if (text.startsWith('INSERT')) {
+          expect(text).toMatch(/VALUES \(\$1, \$2, \$3,/);
+          expect(text).toContain('ON CONFLICT (_vg_tenant, namespace, id)');
+        } else {
+          expect(text).toMatch(/WHERE _vg_tenant = \$1 AND namespace = \$2( AND|$| ORDER| LIMIT)/);
+        }
+      }
+      await driver.erase(scope);
+    },
+  );
 });

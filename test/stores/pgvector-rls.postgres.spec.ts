@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { wall } from '@vecgate/isolation/backends/pgvector/pgvector.schema';
+import { recordColumns, wall } from '@vecgate/isolation/backends/pgvector/pgvector.schema';
+import { createRoleDatabase, RoleDatabase, withClient } from '../support/postgres';
 import { probeWall } from '../support/rls-wall';
-import { POSTGRES_ADMIN_URL, sqlTargets } from './sql-targets';
+import { sqlTargets } from './sql-targets';
 
 /**
  * The row-level security wall of the pgvector backend on a real PostgreSQL server (15 here),
@@ -13,85 +13,56 @@ import { POSTGRES_ADMIN_URL, sqlTargets } from './sql-targets';
  */
 
 const postgres = sqlTargets().find((t) => t.name === 'postgres')!;
-const suffix = randomBytes(5).toString('hex');
-const DATABASE = `vg_test_rls_${suffix}`;
-const OWNER = `vg_owner_${suffix}`;
-const DATA = `vg_data_${suffix}`;
 const OWN = 'a'.repeat(32);
 const OTHER = 'b'.repeat(32);
-const COLUMNS =
-  '_vg_tenant text NOT NULL, id text NOT NULL, embedding real[] NOT NULL, metadata jsonb, ' +
-  'PRIMARY KEY (_vg_tenant, id)';
-
-function urlFor(user: string | undefined): string {
-  const url = new URL(POSTGRES_ADMIN_URL);
-  url.pathname = `/${DATABASE}`;
-  if (user) url.username = user;
-  return url.toString();
-}
-
-async function withClient<T>(url: string, body: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url, connectionTimeoutMillis: 5000 });
-  await client.connect();
-  try {
-    return await body(client);
-  } finally {
-    await client.end();
-  }
-}
+const COLUMNS = recordColumns('real[]');
 
 (postgres.skipReason ? describe.skip : describe)(
   'the row-level security wall on PostgreSQL, with a non-owner login role',
   () => {
+    let db: RoleDatabase;
     let data: Client;
 
     beforeAll(async () => {
-      await withClient(POSTGRES_ADMIN_URL, async (admin) => {
-        await admin.query(`CREATE DATABASE ${DATABASE} TEMPLATE template0`);
-        await admin.query(`CREATE ROLE ${OWNER} NOLOGIN NOSUPERUSER NOBYPASSRLS`);
-        await admin.query(`CREATE ROLE ${DATA} LOGIN NOSUPERUSER NOBYPASSRLS`);
-      });
-      await withClient(urlFor(undefined), async (admin) => {
-        await admin.query(`GRANT CREATE ON SCHEMA public TO ${OWNER}`);
-        await admin.query(`SET ROLE ${OWNER}`);
+      db = await createRoleDatabase('vg_test_rls');
+      const { owner, data: dataLogin } = db;
+      await withClient(db.url(), async (admin) => {
+        await admin.query(`SET ROLE ${owner}`);
         const statements = [
           `CREATE TABLE vg_shared_4_cosine (${COLUMNS})`,
-          ...wall('vg_shared_4_cosine', DATA),
+          ...wall('vg_shared_4_cosine', dataLogin),
           `CREATE TABLE vg_part_4_cosine (${COLUMNS}) PARTITION BY LIST (_vg_tenant)`,
-          ...wall('vg_part_4_cosine', DATA),
+          ...wall('vg_part_4_cosine', dataLogin),
           `CREATE TABLE vg_p_${OWN} PARTITION OF vg_part_4_cosine FOR VALUES IN ('${OWN}')`,
-          ...wall(`vg_p_${OWN}`, DATA),
+          ...wall(`vg_p_${OWN}`, dataLogin),
           `CREATE TABLE vg_p_${OTHER} PARTITION OF vg_part_4_cosine FOR VALUES IN ('${OTHER}')`,
-          ...wall(`vg_p_${OTHER}`, DATA),
+          ...wall(`vg_p_${OTHER}`, dataLogin),
         ];
         for (const statement of statements) await admin.query(statement);
         await admin.query('RESET ROLE');
         // Rows written by the superuser, whom RLS does not hold: both tenants, equal ids.
         for (const table of ['vg_shared_4_cosine', 'vg_part_4_cosine']) {
           await admin.query(
-            `INSERT INTO ${table} VALUES ($1, 'same', '{1,2,3,4}', '{}'), ($2, 'same', '{4,3,2,1}', '{}')`,
+            `INSERT INTO ${table} (_vg_tenant, id, embedding, metadata)
+             VALUES ($1, 'same', '{1,2,3,4}', '{}'), ($2, 'same', '{4,3,2,1}', '{}')`,
             [OWN, OTHER],
           );
         }
       });
-      data = new Client({ connectionString: urlFor(DATA), connectionTimeoutMillis: 5000 });
+      data = new Client({ connectionString: db.url(dataLogin), connectionTimeoutMillis: 5000 });
       await data.connect();
     });
 
     afterAll(async () => {
       await data?.end();
-      await withClient(POSTGRES_ADMIN_URL, async (admin) => {
-        await admin.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
-        await admin.query(`DROP ROLE IF EXISTS ${DATA}`);
-        await admin.query(`DROP ROLE IF EXISTS ${OWNER}`);
-      });
+      await db?.drop();
     });
 
     it('the data login is itself the non-owner without BYPASSRLS', async () => {
       const { rows } = await data.query<{ user: string; bypass: boolean }>(
         'SELECT current_user AS user, rolbypassrls AS bypass FROM pg_roles WHERE rolname = current_user',
       );
-      expect(rows).toEqual([{ user: DATA, bypass: false }]);
+      expect(rows).toEqual([{ user: db.data, bypass: false }]);
     });
 
     it.each(['vg_shared_4_cosine', 'vg_part_4_cosine'])(
@@ -130,10 +101,10 @@ async function withClient<T>(url: string, body: (client: Client) => Promise<T>):
     });
 
     it('FORCE holds the owner too; only a superuser (the control) sees both tenants', async () => {
-      await withClient(urlFor(undefined), async (admin) => {
+      await withClient(db.url(), async (admin) => {
         const owner = await probeWall({
           client: admin,
-          enter: [`SET LOCAL ROLE ${OWNER}`],
+          enter: [`SET LOCAL ROLE ${db.owner}`],
           table: 'vg_shared_4_cosine',
           own: OWN,
           other: OTHER,

@@ -1,30 +1,14 @@
-import { UnprocessableError } from '@vecgate/core';
 import {
   BackendHealth,
   ErasureReport,
   PlacementRequest,
   StrategyCapability,
 } from '../../ports/backend-admin';
-import { VectorBackendDriver } from '../../ports/vector-backend.driver';
-import {
-  CallOptions,
-  DeleteSelector,
-  Placement,
-  ReadOptions,
-  ScoredRecord,
-  SearchQuery,
-  StoredRecord,
-  TenantScope,
-  VectorWrite,
-} from '../../ports/vector.types';
+import { RecordsDriver } from '../../ports/records-driver';
+import { Placement, TenantScope } from '../../ports/vector.types';
 import { pgvectorCall, pgvectorFailure } from './pgvector.errors';
-import {
-  checkIndexable,
-  isPgvectorStrategy,
-  locate,
-  locationOf,
-  locationRecord,
-} from './pgvector.naming';
+import { PgvectorLayout } from './pgvector.layout';
+import { pgvectorPlacement } from './pgvector.naming';
 import { PgvectorOptions } from './pgvector.options';
 import { pgvectorCapabilities, PgvectorPlaces } from './pgvector.places';
 import { PgvectorRecords } from './pgvector.records';
@@ -34,50 +18,41 @@ import { PgvectorSession } from './pgvector.session';
  * PostgreSQL with pgvector: `collection` (a table per tenant), `partition` (a LIST partition
  * per tenant of a shared table per vector space) and `partition_key` (a shared table per
  * vector space, tenant uid leading the key). Every table and partition has row-level security
- * forced, as a second wall behind the tenant condition every statement carries.
+ * forced, as a second wall behind the scope condition (tenant uid and namespace) every
+ * statement carries. Places (`PgvectorPlaces`) and the data plane (`PgvectorRecords`) both
+ * start from the location checked against the scope's uid (`locationOf`).
  */
-export class PgvectorBackend extends VectorBackendDriver {
+export class PgvectorBackend extends RecordsDriver {
   readonly name = 'pgvector' as const;
   readonly capabilities: readonly StrategyCapability[];
 
   private readonly session: PgvectorSession;
   private readonly places: PgvectorPlaces;
-  private readonly records: PgvectorRecords;
+  protected readonly records: PgvectorRecords;
 
   constructor(options: PgvectorOptions) {
     super();
     this.capabilities = pgvectorCapabilities(options.limits);
     this.session = new PgvectorSession(options);
-    this.places = new PgvectorPlaces(this.session, options);
-    this.records = new PgvectorRecords(this.session, options);
+    const layout = new PgvectorLayout(this.session);
+    this.places = new PgvectorPlaces(this.session, layout, options);
+    this.records = new PgvectorRecords(this.session, layout, options);
   }
 
   plan(request: PlacementRequest): Placement {
-    if (!isPgvectorStrategy(request.strategy)) {
-      throw new UnprocessableError(
-        `backend pgvector has no ${request.strategy} strategy`,
-        'strategy',
-      );
-    }
-    checkIndexable(request.space);
-    const location = locate(request.strategy, request.tenantUid, request.space);
-    return { backend: 'pgvector', strategy: request.strategy, location: locationRecord(location) };
+    return pgvectorPlacement(request);
   }
 
   checkCapacity(scope: TenantScope): Promise<void> {
-    return pgvectorCall('capacity check', () =>
-      this.places.checkCapacity(locationOf(scope), scope.space),
-    );
+    return pgvectorCall('capacity check', () => this.places.checkCapacity(scope));
   }
 
   provision(scope: TenantScope): Promise<void> {
-    return pgvectorCall('provisioning', () =>
-      this.places.provision(locationOf(scope), scope.tenantUid, scope.space),
-    );
+    return pgvectorCall('provisioning', () => this.places.provision(scope));
   }
 
   erase(scope: TenantScope): Promise<ErasureReport> {
-    return pgvectorCall('erasure', () => this.places.erase(locationOf(scope), scope.tenantUid));
+    return pgvectorCall('erasure', () => this.places.erase(scope));
   }
 
   async health(): Promise<BackendHealth> {
@@ -91,52 +66,5 @@ export class PgvectorBackend extends VectorBackendDriver {
 
   close(): Promise<void> {
     return this.session.close();
-  }
-
-  async upsert(
-    scope: TenantScope,
-    records: readonly VectorWrite[],
-    call?: CallOptions,
-  ): Promise<{ upserted: number }> {
-    return pgvectorCall('upsert', async () => ({
-      upserted: await this.records.upsert(scope.tenantUid, locationOf(scope), records, call),
-    }));
-  }
-
-  fetch(
-    scope: TenantScope,
-    ids: readonly string[],
-    options: ReadOptions,
-    call?: CallOptions,
-  ): Promise<StoredRecord[]> {
-    return pgvectorCall('fetch', async () => {
-      const location = locationOf(scope);
-      if (ids.length === 0) return [];
-      return this.records.fetch(scope.tenantUid, location, ids, options, call);
-    });
-  }
-
-  delete(
-    scope: TenantScope,
-    selector: DeleteSelector,
-    call?: CallOptions,
-  ): Promise<{ deleted: number }> {
-    return pgvectorCall('delete', async () => {
-      const location = locationOf(scope);
-      if (selector.kind === 'ids' && selector.ids.length === 0) return { deleted: 0 };
-      return { deleted: await this.records.delete(scope.tenantUid, location, selector, call) };
-    });
-  }
-
-  search(scope: TenantScope, query: SearchQuery, call?: CallOptions): Promise<ScoredRecord[]> {
-    return pgvectorCall('search', () =>
-      this.records.search(scope.tenantUid, locationOf(scope), scope.space, query, call),
-    );
-  }
-
-  count(scope: TenantScope, call?: CallOptions): Promise<number> {
-    return pgvectorCall('count', () =>
-      this.records.count(scope.tenantUid, locationOf(scope), call),
-    );
   }
 }

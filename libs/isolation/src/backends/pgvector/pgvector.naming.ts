@@ -1,5 +1,6 @@
 import { UnprocessableError } from '@vecgate/core';
-import { StrategyName, TenantScope, VectorSpace } from '../../ports/vector.types';
+import { PlacementRequest } from '../../ports/backend-admin';
+import { Placement, StrategyName, TenantScope, VectorSpace } from '../../ports/vector.types';
 import { TENANT_UID as UID } from '../../ports/backend-rules';
 import { PGVECTOR_MAX_INDEXED_DIMENSION } from './pgvector.options';
 
@@ -25,10 +26,6 @@ export interface PgvectorLocation {
 /** A placement that does not match the names vecgate derives: refused, never used. */
 export class PgvectorScopeError extends Error {
   override readonly name = 'PgvectorScopeError';
-}
-
-export function isPgvectorStrategy(strategy: StrategyName): strategy is PgvectorStrategy {
-  return (PGVECTOR_STRATEGIES as readonly string[]).includes(strategy);
 }
 
 export function checkUid(uid: unknown): string {
@@ -76,6 +73,13 @@ export function locate(strategy: StrategyName, uid: string, space: VectorSpace):
     case 'dedicated_index':
       throw new UnprocessableError(`backend pgvector has no ${strategy} strategy`, 'strategy');
   }
+}
+
+/** A new tenant's placement: 422 for a strategy or a vector space pgvector cannot hold. */
+export function pgvectorPlacement(request: PlacementRequest): Placement {
+  const location = locate(request.strategy, request.tenantUid, request.space);
+  checkIndexable(request.space);
+  return { backend: 'pgvector', strategy: request.strategy, location: locationRecord(location) };
 }
 
 /** The placement's location as stored in the registry. */

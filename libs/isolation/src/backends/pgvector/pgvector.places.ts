@@ -1,8 +1,9 @@
 import { CapacityError } from '@vecgate/core';
 import { PoolClient } from 'pg';
 import { ErasureReport, StrategyCapability } from '../../ports/backend-admin';
-import { VectorSpace } from '../../ports/vector.types';
-import { checkIndexable, PgvectorLocation, TENANT_TABLE_PREFIX } from './pgvector.naming';
+import { TenantScope } from '../../ports/vector.types';
+import { PgvectorLayout, upgradeLayout } from './pgvector.layout';
+import { checkIndexable, locationOf, TENANT_TABLE_PREFIX } from './pgvector.naming';
 import { PgvectorLimits, PgvectorOptions } from './pgvector.options';
 import {
   createPartition,
@@ -28,22 +29,26 @@ export function pgvectorCapabilities(limits: PgvectorLimits): StrategyCapability
 }
 
 /**
- * Provisioning, erasure and capacity. Tables are created by the admin connection, in one
- * transaction each (PostgreSQL's DDL is transactional: a crash leaves the whole place or none
- * of it), with their HNSW index, row-level security and the data role's grants; shared tables
- * are created on demand by the first tenant of their vector space.
+ * Provisioning, erasure and capacity, on the location checked against the scope's uid. Tables
+ * are created by the admin connection, in one transaction each (PostgreSQL's DDL is
+ * transactional: a crash leaves the whole place or none of it), with their HNSW index,
+ * row-level security and the data role's grants; shared tables are created on demand by the
+ * first tenant of their vector space, and a table of the previous layout is upgraded in the
+ * same transaction.
  */
 export class PgvectorPlaces {
   private grantee?: Promise<string | undefined>;
 
   constructor(
     private readonly session: PgvectorSession,
+    private readonly layout: PgvectorLayout,
     private readonly options: PgvectorOptions,
   ) {}
 
   /** 507 naming the limit when creating the tenant's place would exceed it; nothing is made. */
-  async checkCapacity(location: PgvectorLocation, space: VectorSpace): Promise<void> {
-    checkIndexable(space);
+  async checkCapacity(scope: TenantScope): Promise<void> {
+    const location = locationOf(scope);
+    checkIndexable(scope.space);
     await this.session.asAdmin('vg_capacity', async (client) => {
       if (location.strategy === 'partition_key' || (await exists(client, location.table))) return;
       if (location.strategy === 'collection') {
@@ -77,8 +82,13 @@ export class PgvectorPlaces {
     });
   }
 
-  /** Creates the tenant's table or partition, and the shared table it needs. Idempotent. */
-  async provision(location: PgvectorLocation, uid: string, space: VectorSpace): Promise<void> {
+  /**
+   * Creates the tenant's table or partition, and the shared table it needs, or upgrades them
+   * from the previous layout. Idempotent.
+   */
+  async provision(scope: TenantScope): Promise<void> {
+    const location = locationOf(scope);
+    const { space, tenantUid: uid } = scope;
     checkIndexable(space);
     const grantee = await this.dataGrantee();
     const statements: string[] = [];
@@ -92,20 +102,27 @@ export class PgvectorPlaces {
       statements.push(...createTable(location.table, space));
     }
     statements.push(...wall(location.table, grantee));
-    await this.session.asAdmin(location.parent ?? location.table, async (client) => {
+    const table = PgvectorLayout.tableOf(location);
+    await this.session.asAdmin(table, async (client) => {
       for (const statement of statements) await client.query(statement);
+      await upgradeLayout(client, table);
     });
+    this.layout.settled(table);
   }
 
   /**
-   * Drops the tenant's table or partition, or deletes its rows from the shared table, then
-   * counts what is left of it, through the data plane's tenant-scoped view.
+   * Drops the tenant's table or partition, or deletes its rows of every namespace from the
+   * shared table, then counts what is left of it (every namespace), through the data plane's
+   * tenant-scoped view.
    */
-  async erase(location: PgvectorLocation, uid: string): Promise<ErasureReport> {
+  async erase(scope: TenantScope): Promise<ErasureReport> {
+    const location = locationOf(scope);
+    const uid = scope.tenantUid;
     if (location.strategy !== 'partition_key') {
       await this.session.asAdmin(location.parent ?? location.table, async (client) => {
         await client.query(`DROP TABLE IF EXISTS ${location.table}`);
       });
+      this.layout.forget(location.table);
     }
     const where = location.parent ?? location.table;
     const remaining = await this.session.asTenant(uid, undefined, async (client) => {

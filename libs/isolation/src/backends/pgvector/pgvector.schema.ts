@@ -1,9 +1,15 @@
 import { MetricName, VectorSpace } from '../../ports/vector.types';
-import { TENANT_FIELD } from '../qdrant/qdrant.payload';
+import { TENANT_FIELD } from '../../ports/backend-rules';
 import { TENANT_SETTING } from './pgvector.session';
 
 /** The column holding the tenant uid on every row, the name every backend stores it under. */
 export const TENANT_COLUMN = TENANT_FIELD;
+
+/** The column holding the record's namespace ('' for the default one) on every row. */
+export const NAMESPACE_COLUMN = 'namespace';
+
+/** The primary key of every record table, in order: tenant uid, namespace, id. */
+export const KEY_COLUMNS = [TENANT_COLUMN, NAMESPACE_COLUMN, 'id'] as const;
 
 /** The row-level security policy on every table and partition that holds tenant rows. */
 export const POLICY_NAME = 'vg_tenant_wall';
@@ -16,15 +22,21 @@ export const METRIC_SQL: Readonly<Record<MetricName, { op: string; opclass: stri
 };
 
 /**
- * The columns of every record table. The key is (tenant uid, id), so two tenants' equal ids
- * never meet in a shared table, and a namespace later becomes one more key column.
+ * The columns of every record table, the vector held as `embedding` (`vector(<dimension>)`).
+ * The key is (tenant uid, namespace, id): two tenants' equal ids never meet in a shared table,
+ * nor two namespaces' equal ids in one tenant. A partitioned table's key must hold its
+ * partition column (the uid), and does.
  */
-function columns(space: VectorSpace): string {
+export function recordColumns(embedding: string): string {
   return (
-    `${TENANT_COLUMN} text NOT NULL, id text NOT NULL, ` +
-    `embedding vector(${space.dimension}) NOT NULL, metadata jsonb, ` +
-    `PRIMARY KEY (${TENANT_COLUMN}, id)`
+    `${TENANT_COLUMN} text NOT NULL, ${NAMESPACE_COLUMN} text NOT NULL DEFAULT '', ` +
+    `id text NOT NULL, embedding ${embedding} NOT NULL, metadata jsonb, ` +
+    `PRIMARY KEY (${KEY_COLUMNS.join(', ')})`
   );
+}
+
+function columns(space: VectorSpace): string {
+  return recordColumns(`vector(${space.dimension})`);
 }
 
 /** A plain record table: the collection and partition_key strategies. */

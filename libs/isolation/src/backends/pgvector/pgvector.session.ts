@@ -1,5 +1,5 @@
-import { DeadlineExceededError } from '@vecgate/core';
 import { Pool, PoolClient } from 'pg';
+import { assertNotAborted } from '../../ports/call-signal';
 import { CallOptions } from '../../ports/vector.types';
 import { checkUid } from './pgvector.naming';
 import { PgvectorOptions } from './pgvector.options';
@@ -92,7 +92,7 @@ export class PgvectorSession {
     settings: readonly (readonly [string, string])[],
     work: (client: PoolClient) => Promise<T>,
   ): Promise<T> {
-    aborted(call);
+    assertNotAborted(call);
     const client = await pool.connect();
     let broken: Error | undefined;
     try {
@@ -104,7 +104,7 @@ export class PgvectorSession {
       );
       const result = await work(client);
       // A request whose deadline passed while its statements ran is not committed.
-      aborted(call);
+      assertNotAborted(call);
       await client.query('COMMIT');
       return result;
     } catch (err) {
@@ -119,8 +119,4 @@ export class PgvectorSession {
       client.release(broken);
     }
   }
-}
-
-function aborted(call: CallOptions | undefined): void {
-  if (call?.signal?.aborted) throw new DeadlineExceededError();
 }
