@@ -11,6 +11,7 @@ import { AuthGuard, TenancyModule, TenantGuard } from '@vecgate/tenancy';
 import { join } from 'node:path';
 import { GATEWAY_CONFIG } from './config/config.tokens';
 import { GatewayConfig } from './config/gateway.config';
+import { AdminApiKeysController } from './controllers/admin-api-keys.controller';
 import { AdminSearchController } from './controllers/admin-search.controller';
 import { AdminTenantsController } from './controllers/admin-tenants.controller';
 import { AdminTokensController } from './controllers/admin-tokens.controller';
@@ -50,12 +51,17 @@ export class AppModule {
             autoLogging: false,
             quietReqLogger: true,
             redact: {
+              // API keys travel in `api-key` headers and `key` fields, as tokens do in theirs.
               paths: [
                 'req.headers.authorization',
+                'req.headers["api-key"]',
                 'req.headers.cookie',
                 '*.authorization',
+                '*["api-key"]',
                 '*.token',
                 'token',
+                '*.key',
+                'key',
               ],
               censor: '[redacted]',
             },
@@ -87,6 +93,7 @@ export class AppModule {
         AuditController,
         AdminTenantsController,
         AdminTokensController,
+        AdminApiKeysController,
         AdminSearchController,
         QdrantTokensController,
         HealthController,
