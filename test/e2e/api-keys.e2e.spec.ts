@@ -4,7 +4,10 @@ import { API_KEY_HKDF_LABEL } from '@vecgate/tenancy';
 import { TenancyTables } from '@vecgate/tenancy/registry/tenancy.tables';
 import { expectAudited, newRequestId } from '../support/audit-trail';
 import { createTenant, startWithTwoTenants } from '../support/fixtures';
+import { eventually } from '../support/eventually';
+import { createTempDatabase, TempDatabase } from '../support/postgres';
 import { deleteTenant } from '../support/tenant-deletion';
+import { sqlTargets } from '../stores/sql-targets';
 import { startGateway, TestGateway } from '../support/test-gateway';
 import { bearer, TEST_SECRET, ttlFrom } from '../support/tokens';
 
@@ -307,7 +310,7 @@ describe('tenant API keys', () => {
     expect(listed.items.map((k) => k.id)).toEqual([fresh.id]);
   });
 
-  it('refuses guessed, truncated and altered keys with 401, charged like any refusal', async () => {
+  it('refuses guessed, truncated and altered keys with 401, revealing nothing of the real key', async () => {
     const real = await h.created(gw.tokens.platform(), 'acme', { name: 'real', roles: ['reader'] });
     const flip = (c: string): string => (c === 'A' ? 'B' : 'A');
     const last = real.key.length - 1;
@@ -408,5 +411,71 @@ describe('API key lifetimes', () => {
       roles: ['reader'],
     });
     expect(never.expiresAt).toBeNull();
+  });
+});
+
+const postgres = sqlTargets().find((t) => t.name === 'postgres');
+const describeOnPostgres = postgres?.skipReason ? describe.skip : describe;
+
+/**
+ * Two replicas on one PostgreSQL registry, with a one-minute cache: only LISTEN/NOTIFY can
+ * explain a revocation reaching the other replica within seconds.
+ */
+describeOnPostgres('API keys across replicas on PostgreSQL', () => {
+  let database: TempDatabase;
+  let a: TestGateway;
+  let b: TestGateway;
+
+  beforeAll(async () => {
+    database = await createTempDatabase();
+    const env = { DATABASE_URL: database.url, TENANT_CACHE_TTL_MS: '60000' };
+    a = await startGateway({ env });
+    b = await startGateway({ env });
+    // Embedded, so it is served by B, which holds its records; keys are managed on A.
+    await createTenant(b.http, b.tokens, { id: 'replicated', dimension: 3, metric: 'cosine' });
+  });
+
+  afterAll(async () => {
+    await a?.close(true);
+    await b?.close(true);
+    await database?.drop();
+  });
+
+  const searchOnB = async (key: string): Promise<number> =>
+    (await helpers(b).search(apiKey(key))).status;
+
+  it('refuses on the other replica a key revoked on one, well within the cache period', async () => {
+    const created = await helpers(a).created(a.tokens.platform(), 'replicated', {
+      name: 'shared',
+      roles: ['reader'],
+    });
+    // B reads and caches the key.
+    expect(await searchOnB(created.key)).toBe(200);
+    expect(await searchOnB(created.key)).toBe(200);
+    expect((await helpers(a).revoke(a.tokens.platform(), 'replicated', created.id)).status).toBe(
+      204,
+    );
+    const after = await eventually(5000, async () => (await searchOnB(created.key)) === 401);
+    console.log(`an API key revocation reached the other replica in ${after} ms`);
+  });
+
+  it('refuses on the other replica the keys of a token revoked on one', async () => {
+    const minted = await a.http
+      .post('/v1/admin/tenants/replicated/tokens')
+      .set(bearer(a.tokens.platform()))
+      .send({ subject: 'temp-admin', roles: ['tenant_admin', 'reader'], ttlSeconds: 300 });
+    expect(minted.status).toBe(201);
+    const { token, jti } = minted.body as { token: string; jti: string };
+    // A tenant token is served by the replica holding the tenant: B.
+    const created = await helpers(b).created(token, 'replicated', {
+      name: 'from-token',
+      roles: ['reader'],
+    });
+    expect(await searchOnB(created.key)).toBe(200);
+    const revoked = await a.http
+      .delete(`/v1/admin/tenants/replicated/tokens/${jti}`)
+      .set(bearer(a.tokens.platform()));
+    expect(revoked.status).toBe(204);
+    await eventually(5000, async () => (await searchOnB(created.key)) === 401);
   });
 });

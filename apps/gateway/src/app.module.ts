@@ -21,6 +21,7 @@ import { SearchController } from './controllers/search.controller';
 import { VectorsController } from './controllers/vectors.controller';
 import { HealthController } from './health/health.controller';
 import { HttpPipeline } from './http/http-pipeline';
+import { LOG_REDACTION } from './http/log-redaction';
 import { DataDirCheck } from './config/data-dir-check';
 import { MemoryGuard } from './http/memory-guard';
 import { ProblemFilter } from './http/problem.filter';
@@ -50,21 +51,7 @@ export class AppModule {
             level: config.logLevel,
             autoLogging: false,
             quietReqLogger: true,
-            redact: {
-              // API keys travel in `api-key` headers and `key` fields, as tokens do in theirs.
-              paths: [
-                'req.headers.authorization',
-                'req.headers["api-key"]',
-                'req.headers.cookie',
-                '*.authorization',
-                '*["api-key"]',
-                '*.token',
-                'token',
-                '*.key',
-                'key',
-              ],
-              censor: '[redacted]',
-            },
+            redact: LOG_REDACTION,
           },
           forRoutes: [],
         }),
