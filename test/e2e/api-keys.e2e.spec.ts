@@ -5,9 +5,8 @@ import { TenancyTables } from '@vecgate/tenancy/registry/tenancy.tables';
 import { expectAudited, newRequestId } from '../support/audit-trail';
 import { createTenant, startWithTwoTenants } from '../support/fixtures';
 import { eventually } from '../support/eventually';
-import { createTempDatabase, TempDatabase } from '../support/postgres';
+import { describeOnPostgres, ReplicaPair, startReplicaPair } from '../support/replicas';
 import { deleteTenant } from '../support/tenant-deletion';
-import { sqlTargets } from '../stores/sql-targets';
 import { startGateway, TestGateway } from '../support/test-gateway';
 import { bearer, TEST_SECRET, ttlFrom } from '../support/tokens';
 
@@ -414,32 +413,23 @@ describe('API key lifetimes', () => {
   });
 });
 
-const postgres = sqlTargets().find((t) => t.name === 'postgres');
-const describeOnPostgres = postgres?.skipReason ? describe.skip : describe;
-
 /**
  * Two replicas on one PostgreSQL registry, with a one-minute cache: only LISTEN/NOTIFY can
  * explain a revocation reaching the other replica within seconds.
  */
 describeOnPostgres('API keys across replicas on PostgreSQL', () => {
-  let database: TempDatabase;
+  let replicas: ReplicaPair;
   let a: TestGateway;
   let b: TestGateway;
 
   beforeAll(async () => {
-    database = await createTempDatabase();
-    const env = { DATABASE_URL: database.url, TENANT_CACHE_TTL_MS: '60000' };
-    a = await startGateway({ env });
-    b = await startGateway({ env });
+    replicas = await startReplicaPair();
+    ({ a, b } = replicas);
     // Embedded, so it is served by B, which holds its records; keys are managed on A.
     await createTenant(b.http, b.tokens, { id: 'replicated', dimension: 3, metric: 'cosine' });
   });
 
-  afterAll(async () => {
-    await a?.close(true);
-    await b?.close(true);
-    await database?.drop();
-  });
+  afterAll(() => replicas?.close());
 
   const searchOnB = async (key: string): Promise<number> =>
     (await helpers(b).search(apiKey(key))).status;
