@@ -103,7 +103,7 @@ async function main(): Promise<void> {
       const gateway = await benchGateway(mode, work, data, queries, settings);
       log(`direct EmbeddedBackend.search on the ${mode} data, ${settings.directSeconds} s`);
       const direct = await benchDirect(gateway, queries, settings);
-      gateways.push({ mode, runs: gateway.runs, direct });
+      gateways.push({ mode, runs: gateway.runs, keyRuns: gateway.keyRuns, direct });
       firstBody ??= gateway.responseBody;
     }
     // The baseline answers the gateway's own first response, byte for byte, to every request.

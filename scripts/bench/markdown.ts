@@ -59,8 +59,15 @@ export function markdown(results: BenchResults, settings: BenchSettings, table: 
       `| direct (${g.mode} data) | in-process | ${g.direct.count} | ${ms(g.direct.mean)} | ` +
         `${ms(g.direct.max)} |`,
     );
-    for (const [conns, r] of g.runs) {
-      lines.push(`| gateway ${g.mode} | ${conns} | ${r.count} | ${ms(r.mean)} | ${ms(r.max)} |`);
+    for (const [credential, runs] of [
+      ['', g.runs],
+      [', API key', g.keyRuns],
+    ] as const) {
+      for (const [conns, r] of runs) {
+        lines.push(
+          `| gateway ${g.mode}${credential} | ${conns} | ${r.count} | ${ms(r.mean)} | ${ms(r.max)} |`,
+        );
+      }
     }
   }
   lines.push('');

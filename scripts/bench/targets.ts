@@ -43,7 +43,9 @@ export interface GatewayBench {
   readonly dataDir: string;
   readonly tenant: CreatedTenant;
   readonly matches: readonly Match[];
+  /** The same searches authenticated by JWT (`runs`) and by a tenant API key (`keyRuns`). */
   readonly runs: Map<number, GatewayRun>;
+  readonly keyRuns: Map<number, GatewayRun>;
   readonly responseBody: string;
 }
 
@@ -92,7 +94,11 @@ export async function benchGateway(
   log(`gateway (AUDIT_MODE=${mode}) starting on port ${port}, data ${dataDir}`);
   const server = await startServer(`gateway (${mode})`, [MAIN], env, port, logFile);
   const runs = new Map<number, GatewayRun>();
-  const windows = new Map<number, { from: number; to: number }>();
+  const keyRuns = new Map<number, GatewayRun>();
+  const windows = new Map<Map<number, GatewayRun>, Map<number, { from: number; to: number }>>([
+    [runs, new Map()],
+    [keyRuns, new Map()],
+  ]);
   let tenant: CreatedTenant;
   let sample: { matches?: unknown };
   try {
@@ -124,21 +130,38 @@ export async function benchGateway(
     if (!Array.isArray(sample.matches) || sample.matches.length !== settings.topK) {
       throw new Error(`unexpected search answer: ${JSON.stringify(sample)}`);
     }
-    const requests = searchRequests(queries, reader, settings);
-    for (const connections of settings.connections) {
-      if (settings.warmup > 0) await load(server.base, requests, connections, settings.warmup);
-      log(`gateway (${mode}) ${connections} connection(s), ${settings.duration} s`);
-      const from = Date.now();
-      const run = await load(server.base, requests, connections, settings.duration);
-      windows.set(connections, { from, to: Date.now() });
-      runs.set(connections, { ...run, server: { p50: NaN, p99: NaN, count: 0 } });
+    const { key } = (await request(
+      server.base,
+      'POST',
+      `/v1/admin/tenants/${TENANT}/api-keys`,
+      admin,
+      {
+        name: 'bench-reader',
+        roles: ['reader'],
+      },
+    )) as { key: string };
+    for (const [credential, label, into] of [
+      [reader, 'JWT', runs],
+      [key, 'API key', keyRuns],
+    ] as const) {
+      const requests = searchRequests(queries, credential, settings);
+      for (const connections of settings.connections) {
+        if (settings.warmup > 0) await load(server.base, requests, connections, settings.warmup);
+        log(`gateway (${mode}, ${label}) ${connections} connection(s), ${settings.duration} s`);
+        const from = Date.now();
+        const run = await load(server.base, requests, connections, settings.duration);
+        windows.get(into)?.set(connections, { from, to: Date.now() });
+        into.set(connections, { ...run, server: { p50: NaN, p99: NaN, count: 0 } });
+      }
     }
   } finally {
     await server.stop();
   }
-  for (const [connections, run] of runs) {
-    const window = windows.get(connections);
-    if (window) runs.set(connections, { ...run, server: serverSide(dataDir, window) });
+  for (const [into, timed] of windows) {
+    for (const [connections, run] of into) {
+      const window = timed.get(connections);
+      if (window) into.set(connections, { ...run, server: serverSide(dataDir, window) });
+    }
   }
   return {
     mode,
@@ -146,6 +169,7 @@ export async function benchGateway(
     tenant,
     matches: sample.matches as Match[],
     runs,
+    keyRuns,
     responseBody: JSON.stringify(sample),
   };
 }

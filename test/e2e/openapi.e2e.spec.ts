@@ -36,6 +36,9 @@ const CONTRACT = [
   'delete /v1/admin/tenants/{id}',
   'post /v1/admin/tenants/{id}/tokens',
   'delete /v1/admin/tenants/{id}/tokens/{jti}',
+  'post /v1/admin/tenants/{id}/api-keys',
+  'get /v1/admin/tenants/{id}/api-keys',
+  'delete /v1/admin/tenants/{id}/api-keys/{keyId}',
   'post /v1/admin/tenants/{id}/search',
   'get /v1/admin/audit',
   'get /health/live',
@@ -114,12 +117,12 @@ describe('OpenAPI document', () => {
     for (const route of CONTRACT) expect(documented).toContain(route);
   });
 
-  it('documents, for every protected route, bearer security, a success schema and problem answers', () => {
+  it('documents, for every protected route, bearer and api-key security, a success schema and problem answers', () => {
     for (const [path, ops] of Object.entries(doc.paths)) {
       if (path.startsWith('/health')) continue;
       for (const [method, op] of Object.entries(ops)) {
         const where = `${method} ${path}`;
-        expect([where, op.security]).toEqual([where, [{ bearer: [] }]]);
+        expect([where, op.security]).toEqual([where, [{ bearer: [] }, { 'api-key': [] }]]);
         const statuses = Object.keys(op.responses);
         expect([where, statuses.some((s) => /^2/.test(s))]).toEqual([where, true]);
         for (const s of ['401', '403']) {

@@ -1,35 +1,25 @@
 import { randomBytes } from 'node:crypto';
 import { createTenant } from '../support/fixtures';
-import { startGateway, TestGateway } from '../support/test-gateway';
+import type { TestGateway } from '../support/test-gateway';
 import { bearer, ttlFrom } from '../support/tokens';
-import { sqlTargets } from '../stores/sql-targets';
 import { eventually } from '../support/eventually';
-import { createTempDatabase, TempDatabase } from '../support/postgres';
-
-const postgres = sqlTargets().find((t) => t.name === 'postgres');
-const describeOnPostgres = postgres?.skipReason ? describe.skip : describe;
+import { describeOnPostgres, ReplicaPair, startReplicaPair } from '../support/replicas';
 
 /**
  * Two gateway replicas on one PostgreSQL registry. The tenant cache lives for a minute, so
  * only LISTEN/NOTIFY can explain a change reaching the other replica in well under a second.
  */
 describeOnPostgres('replicas on PostgreSQL', () => {
-  let database: TempDatabase;
+  let replicas: ReplicaPair;
   let a: TestGateway;
   let b: TestGateway;
 
   beforeAll(async () => {
-    database = await createTempDatabase();
-    const env = { DATABASE_URL: database.url, TENANT_CACHE_TTL_MS: '60000' };
-    a = await startGateway({ env });
-    b = await startGateway({ env });
+    replicas = await startReplicaPair();
+    ({ a, b } = replicas);
   });
 
-  afterAll(async () => {
-    await a?.close(true);
-    await b?.close(true);
-    await database?.drop();
-  });
+  afterAll(() => replicas?.close());
 
   it('sees a tenant created, suspended and resumed on the other replica within a second', async () => {
     // Made on B, which holds its embedded records and serves it; changed on A.

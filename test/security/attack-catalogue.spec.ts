@@ -38,6 +38,14 @@ interface Context {
   readonly wide: string;
   readonly slow: SlowStore;
   readonly query: { vector: number[]; topK: number; includeMetadata: boolean };
+  /** API keys: mallory's live admin and reader keys, its revoked one, victim's, phoenix's old. */
+  readonly keys: {
+    admin: { id: string; key: string };
+    reader: string;
+    revoked: string;
+    victim: { id: string; key: string };
+    oldPhoenix: string;
+  };
 }
 
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -65,6 +73,12 @@ const searchWith = (token: string, body?: object) => (ctx: Context, id: string) 
     .post('/v1/search')
     .set({ authorization: `Bearer ${token}`, 'x-request-id': id })
     .send(body ?? ctx.query);
+
+const withApiKey = (key: (ctx: Context) => string) => (ctx: Context, id: string) =>
+  ctx.gw.http
+    .post('/v1/search')
+    .set({ 'api-key': key(ctx), 'x-request-id': id })
+    .send(ctx.query);
 
 const asMallory =
   (
@@ -698,6 +712,103 @@ const ATTACKS: Attack[] = [
       }
     },
   },
+  {
+    name: 'a guessed API key (well formed, random)',
+    status: 401,
+    send: withApiKey(() => `vgk_${'3'.repeat(24)}_${Buffer.alloc(42, 7).toString('base64url')}`),
+  },
+  {
+    name: 'a truncated API key of mallory',
+    status: 401,
+    send: withApiKey((c) => c.keys.reader.slice(0, -8)),
+  },
+  {
+    name: 'mallory’s API key with its secret altered (its id kept)',
+    status: 401,
+    send: withApiKey((c) => c.keys.reader.slice(0, 29) + 'A'.repeat(56)),
+  },
+  {
+    name: 'victim’s key id with mallory’s secret spliced in',
+    status: 401,
+    send: withApiKey((c) => `vgk_${c.keys.victim.id}_${c.keys.reader.slice(29)}`),
+  },
+  {
+    name: 'a revoked API key, as a bearer',
+    status: 401,
+    send: (c, id) =>
+      c.gw.http
+        .post('/v1/search')
+        .set({ ...bearer(c.keys.revoked), 'x-request-id': id })
+        .send(c.query),
+  },
+  {
+    name: 'a deleted tenant’s API key, sent to the re-created tenant of the same id',
+    status: 401,
+    send: withApiKey((c) => c.keys.oldPhoenix),
+  },
+  {
+    name: 'mallory’s API key with a tenant header naming victim',
+    status: 400,
+    send: (c, id) =>
+      c.gw.http
+        .post('/v1/search')
+        .set({ 'api-key': c.keys.reader, 'x-tenant-id': 'victim', 'x-request-id': id })
+        .send(c.query),
+  },
+  {
+    name: 'mallory’s API key in api-key with victim’s token as a bearer (two credentials)',
+    status: 401,
+    send: (c, id) =>
+      c.gw.http
+        .post('/v1/search')
+        .set({
+          ...bearer(c.gw.tokens.tenant('victim', ['reader'])),
+          'api-key': c.keys.reader,
+          'x-request-id': id,
+        })
+        .send(c.query),
+  },
+  {
+    name: 'mallory’s tenant_admin API key listing victim’s keys',
+    status: 403,
+    send: (c, id) =>
+      c.gw.http
+        .get('/v1/admin/tenants/victim/api-keys')
+        .set({ 'api-key': c.keys.admin.key, 'x-request-id': id }),
+  },
+  {
+    name: 'mallory’s admin revoking victim’s key through its own tenant’s path',
+    status: 404,
+    send: (c, id) =>
+      c.gw.http
+        .delete(`/v1/admin/tenants/mallory/api-keys/${c.keys.victim.id}`)
+        .set({ ...bearer(c.mallory.admin), 'x-request-id': id }),
+  },
+  {
+    name: 'mallory’s admin creating an API key for victim',
+    status: 403,
+    send: asMallory('admin', 'post', '/v1/admin/tenants/victim/api-keys', {
+      name: 'stolen',
+      roles: ['reader'],
+    }),
+  },
+  {
+    name: 'mallory’s admin creating an API key with a platform role',
+    status: 403,
+    send: asMallory('admin', 'post', '/v1/admin/tenants/mallory/api-keys', {
+      name: 'escalate',
+      roles: ['reader', 'platform_admin'],
+    }),
+  },
+  {
+    name: 'mallory’s tenant_admin API key minting a token (keys cannot mint)',
+    status: 403,
+    send: (c, id) =>
+      c.gw.http
+        .post('/v1/admin/tenants/mallory/tokens')
+        .set({ 'api-key': c.keys.admin.key, 'x-request-id': id })
+        .send({ subject: 'from-key', roles: ['reader'], ttlSeconds: 60 }),
+  },
 ];
 
 describe('attack catalogue', () => {
@@ -771,6 +882,20 @@ describe('attack catalogue', () => {
       .send({
         vectors: [{ id: 'mallory-1', values: [1, 1, 1, 1], metadata: { owner: 'mallory', n: 1 } }],
       });
+    const keyOf = async (tenant: string, roles: string[]): Promise<{ id: string; key: string }> => {
+      const res = await gw.http
+        .post(`/v1/admin/tenants/${tenant}/api-keys`)
+        .set(bearer(gw.tokens.platform()))
+        .send({ name: `${tenant}-key`, roles });
+      expect(res.status).toBe(201);
+      return res.body as { id: string; key: string };
+    };
+    const oldPhoenix = await keyOf('phoenix', ['reader']);
+    const revoked = await keyOf('mallory', ['reader']);
+    const revocation = await gw.http
+      .delete(`/v1/admin/tenants/mallory/api-keys/${revoked.id}`)
+      .set(bearer(gw.tokens.platform()));
+    expect(revocation.status).toBe(204);
     expect(
       (await gw.http.delete('/v1/admin/tenants/phoenix').set(bearer(gw.tokens.platform()))).status,
     ).toBe(204);
@@ -785,6 +910,13 @@ describe('attack catalogue', () => {
       query: { vector: [1, 1, 1, 1], topK: 50, includeMetadata: true },
       wide: gw.tokens.tenant('mallory-wide', ['reader']),
       slow: slow as SlowStore,
+      keys: {
+        admin: await keyOf('mallory', ['tenant_admin', 'reader']),
+        reader: (await keyOf('mallory', ['reader'])).key,
+        revoked: revoked.key,
+        victim: await keyOf('victim', ['reader']),
+        oldPhoenix: oldPhoenix.key,
+      },
     };
   });
 
@@ -1077,6 +1209,36 @@ describe('attack catalogue: refused-request floods', () => {
     const event = await expectAudited(gw, requestId, 429);
     expect(event.subject).toBeUndefined();
     expect(event.claimedTenant).toBe('victim');
+  });
+});
+
+describe('attack catalogue: unknown API key floods', () => {
+  it('a flood of guessed API keys from one address ends in 429, charged to that address', async () => {
+    const gw = await startGateway({
+      env: {
+        UNAUTH_RATE_LIMIT_RPS: '1',
+        UNAUTH_RATE_LIMIT_BURST: '20',
+        AUDIT_UNAUTHENTICATED_PER_SECOND: '100000',
+      },
+    });
+    try {
+      const guess = (i: number): string =>
+        `vgk_${i.toString(16).padStart(24, '0')}_${Buffer.alloc(42, i).toString('base64url')}`;
+      const statuses: number[] = [];
+      for (let i = 0; i < 40 && !statuses.includes(429); i++) {
+        statuses.push((await gw.http.get('/v1/stats').set({ 'api-key': guess(i) })).status);
+      }
+      expect(statuses.slice(0, 10)).toEqual(new Array(10).fill(401));
+      const requestId = newRequestId();
+      const res = await gw.http
+        .get('/v1/stats')
+        .set({ 'api-key': guess(99), 'x-request-id': requestId });
+      expect(res.status).toBe(429);
+      expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      expect((await expectAudited(gw, requestId, 429)).subject).toBeUndefined();
+    } finally {
+      await gw.close(true);
+    }
   });
 });
 

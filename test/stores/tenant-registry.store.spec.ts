@@ -42,6 +42,7 @@ function options(cacheTtlMs: number): TenancyOptions {
     rateLimitBurst: 0,
     unauthenticatedPerSecond: 0,
     unauthenticatedBurst: 1,
+    apiKeyMaxDays: { tiers: {}, fallback: null },
   };
 }
 

@@ -11,6 +11,7 @@ import { AuthGuard, TenancyModule, TenantGuard } from '@vecgate/tenancy';
 import { join } from 'node:path';
 import { GATEWAY_CONFIG } from './config/config.tokens';
 import { GatewayConfig } from './config/gateway.config';
+import { AdminApiKeysController } from './controllers/admin-api-keys.controller';
 import { AdminSearchController } from './controllers/admin-search.controller';
 import { AdminTenantsController } from './controllers/admin-tenants.controller';
 import { AdminTokensController } from './controllers/admin-tokens.controller';
@@ -20,6 +21,7 @@ import { SearchController } from './controllers/search.controller';
 import { VectorsController } from './controllers/vectors.controller';
 import { HealthController } from './health/health.controller';
 import { HttpPipeline } from './http/http-pipeline';
+import { LOG_REDACTION } from './http/log-redaction';
 import { DataDirCheck } from './config/data-dir-check';
 import { MemoryGuard } from './http/memory-guard';
 import { ProblemFilter } from './http/problem.filter';
@@ -49,16 +51,7 @@ export class AppModule {
             level: config.logLevel,
             autoLogging: false,
             quietReqLogger: true,
-            redact: {
-              paths: [
-                'req.headers.authorization',
-                'req.headers.cookie',
-                '*.authorization',
-                '*.token',
-                'token',
-              ],
-              censor: '[redacted]',
-            },
+            redact: LOG_REDACTION,
           },
           forRoutes: [],
         }),
@@ -87,6 +80,7 @@ export class AppModule {
         AuditController,
         AdminTenantsController,
         AdminTokensController,
+        AdminApiKeysController,
         AdminSearchController,
         QdrantTokensController,
         HealthController,

@@ -1,6 +1,10 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
 import { SqlDatabase } from '@vecgate/core';
+import { ApiKeyUsage } from './api-keys/api-key-usage';
+import { ApiKeyFormat } from './api-keys/api-key.format';
+import { ApiKeyService } from './api-keys/api-key.service';
+import { ApiKeyVerifier } from './api-keys/api-key.verifier';
 import { Authenticator } from './auth/authenticator';
 import { JwtKeys } from './auth/jwt-keys';
 import { JwtStrategy } from './auth/jwt.strategy';
@@ -15,6 +19,7 @@ import { TenantRegistryRepository } from './registry/tenant-registry.repository'
 import { TENANCY_OPTIONS, TenancyOptions } from './tenancy.options';
 import { TenantLocks } from './tenant-locks';
 import { TenantService } from './tenant.service';
+import { CredentialGrant } from './tokens/grant';
 import { TokenSigner } from './tokens/token-signer';
 import { TokenService } from './tokens/token.service';
 import { CreateTenant } from './usecases/create-tenant/create-tenant.usecase';
@@ -55,6 +60,11 @@ export class TenancyModule {
         Authenticator,
         TokenSigner,
         TokenService,
+        CredentialGrant,
+        ApiKeyFormat,
+        ApiKeyUsage,
+        ApiKeyVerifier,
+        ApiKeyService,
         TenantLocks,
         TenantService,
         CreateTenant,
@@ -71,6 +81,7 @@ export class TenancyModule {
         DeleteTenant,
         TokenService,
         TokenSigner,
+        ApiKeyService,
         Authenticator,
         AuthGuard,
         TenantGuard,

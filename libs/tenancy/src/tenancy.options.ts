@@ -11,6 +11,13 @@ export interface ExternalIssuerOptions {
   readonly rolesClaim: string;
 }
 
+/** Longest lifetime of an API key, in days, per tenant tier; null is unlimited. */
+export interface ApiKeyLifetimes {
+  readonly tiers: Readonly<Record<string, number | null>>;
+  /** For tiers not listed. */
+  readonly fallback: number | null;
+}
+
 export interface TenancyOptions {
   /** HS256 keys of the built-in issuer; the first one signs minted tokens. */
   readonly hmacKeys: readonly HmacKey[];
@@ -42,6 +49,12 @@ export interface TenancyOptions {
    */
   readonly unauthenticatedPerSecond: number;
   readonly unauthenticatedBurst: number;
+  /**
+   * The HMAC key of API key hashes (API_KEY_SECRET); when absent, derived from the first HS256
+   * key with HKDF. Every replica must have the same.
+   */
+  readonly apiKeySecret?: string;
+  readonly apiKeyMaxDays: ApiKeyLifetimes;
 }
 
 export const TENANCY_OPTIONS = Symbol('TENANCY_OPTIONS');

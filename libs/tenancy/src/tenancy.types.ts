@@ -80,6 +80,8 @@ export interface Principal {
   readonly tenantUid?: string;
   readonly roles: readonly Role[];
   readonly tokenId?: string;
+  /** Set when the credential is a tenant API key (`subject` is then `key:<apiKeyId>`). */
+  readonly apiKeyId?: string;
   /** Subject of the principal that minted this token (minted tokens only). */
   readonly mintedBy?: string;
   /** Seconds since the epoch. */

@@ -12,7 +12,7 @@ import { dataDirProblem, replicaIdOf } from './data-dir';
 import { dataDirExposure } from './data-dir-check';
 import { placementProblems } from './placement.env';
 import type { QuotaPolicy } from '@vecgate/search';
-import { parseTierQuotas } from './tier-quotas';
+import { parseTierDays, parseTierQuotas } from './tier-quotas';
 import { GatewayEnv } from './gateway.env';
 
 export class ConfigError extends Error {
@@ -97,6 +97,7 @@ export function loadGatewayConfig(source: NodeJS.ProcessEnv): GatewayConfig {
   const dirProblem = dataDirProblem(dataDir);
   if (dirProblem) problems.push(dirProblem);
   const quotas = parseTierQuotas('TIER_QUOTAS', env.TIER_QUOTAS, problems);
+  const apiKeyMaxDays = parseTierDays('API_KEY_MAX_DAYS', env.API_KEY_MAX_DAYS, problems);
   if (env.MAX_CONNECTIONS_PER_IP > env.MAX_CONNECTIONS)
     problems.push('MAX_CONNECTIONS_PER_IP: must not exceed MAX_CONNECTIONS');
   if (problems.length > 0) throw new ConfigError(problems);
@@ -175,6 +176,8 @@ export function loadGatewayConfig(source: NodeJS.ProcessEnv): GatewayConfig {
       rateLimitBurst: env.RATE_LIMIT_BURST,
       unauthenticatedPerSecond: env.UNAUTH_RATE_LIMIT_RPS,
       unauthenticatedBurst: env.UNAUTH_RATE_LIMIT_BURST,
+      apiKeySecret: env.API_KEY_SECRET,
+      apiKeyMaxDays,
     },
     isolation: {
       embedded: {

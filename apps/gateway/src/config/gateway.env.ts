@@ -295,6 +295,16 @@ export class GatewayEnv {
   @IsString()
   TIER_QUOTAS = 'default:vectors=1000000,bytes=4GB';
 
+  /** Longest API key lifetime per tier, `tier:DAYS;...` (`unlimited` allowed). */
+  @IsString()
+  API_KEY_MAX_DAYS = 'default:unlimited';
+
+  /** HMAC key of API key hashes; derived from the first JWT secret when not set. */
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'API_KEY_SECRET must be at least 32 characters' })
+  API_KEY_SECRET?: string;
+
   @Transform(toInt)
   @IsInt()
   @Min(0)

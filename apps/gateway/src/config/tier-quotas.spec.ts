@@ -1,4 +1,4 @@
-import { parseTierQuotas } from './tier-quotas';
+import { parseTierDays, parseTierQuotas } from './tier-quotas';
 
 describe('TIER_QUOTAS', () => {
   it('reads vectors and bytes per tier, sizes with units, and the default for other tiers', () => {
@@ -38,6 +38,35 @@ describe('TIER_QUOTAS', () => {
     parseTierQuotas('TIER_QUOTAS', text, problems);
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/^TIER_QUOTAS: /);
+    expect(problems[0]).toContain(message);
+  });
+});
+
+describe('API_KEY_MAX_DAYS', () => {
+  it('reads days or unlimited per tier, the default for other tiers, unlimited without one', () => {
+    const problems: string[] = [];
+    expect(parseTierDays('API_KEY_MAX_DAYS', 'standard:90; premium:unlimited', problems)).toEqual({
+      tiers: { standard: 90, premium: null },
+      fallback: null,
+    });
+    expect(parseTierDays('API_KEY_MAX_DAYS', 'default:30;gold:365', problems)).toEqual({
+      tiers: { gold: 365 },
+      fallback: 30,
+    });
+    expect(problems).toEqual([]);
+  });
+
+  it.each([
+    ['standard:0', 'days must be a positive whole number'],
+    ['standard:1.5', 'days must be a positive whole number'],
+    ['standard:-3', 'days must be a positive whole number'],
+    ['standard', 'must start with a tier name'],
+    ['default:1;default:2', 'tier "default" is given twice'],
+  ])('refuses %s, naming the key', (text, message) => {
+    const problems: string[] = [];
+    parseTierDays('API_KEY_MAX_DAYS', text, problems);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^API_KEY_MAX_DAYS: /);
     expect(problems[0]).toContain(message);
   });
 });

@@ -11,15 +11,26 @@ const UNITS: Record<string, number> = {
   TB: 1024 ** 4,
 };
 
+/** A setting per tier, and its value for the tiers not listed. */
+export interface TierMap<T> {
+  readonly tiers: Record<string, T>;
+  readonly fallback: T;
+}
+
 /**
- * Parses `tier:vectors=N,bytes=SIZE;tier:...` (SIZE in B, KB, MB, GB or TB, 1024-based; either
- * limit may be `unlimited` or left out, which means unlimited). The tier `default` applies to
- * every tier not listed; without it those tiers are unlimited. Each bad entry is a problem
- * naming the key.
+ * Parses `tier:VALUE;tier:VALUE...` where `parseValue` reads VALUE (pushing its own problems
+ * and returning undefined when it is bad). The tier `default` applies to every tier not listed;
+ * without it those tiers get `unlisted`. Each bad entry is a problem naming the key.
  */
-export function parseTierQuotas(key: string, text: string, problems: string[]): QuotaPolicy {
-  const tiers: Record<string, StorageQuota> = {};
-  let fallback: StorageQuota = UNLIMITED;
+export function parseTierMap<T>(
+  key: string,
+  text: string,
+  unlisted: T,
+  problems: string[],
+  parseValue: (entry: string, value: string) => T | undefined,
+): TierMap<T> {
+  const tiers: Record<string, T> = {};
+  let fallback: T | undefined;
   for (const entry of text
     .split(';')
     .map((e) => e.trim())
@@ -30,16 +41,41 @@ export function parseTierQuotas(key: string, text: string, problems: string[]): 
       problems.push(`${key}: entry "${entry}" must start with a tier name and a colon`);
       continue;
     }
-    if (Object.hasOwn(tiers, tier) || (tier === 'default' && fallback !== UNLIMITED)) {
+    if (Object.hasOwn(tiers, tier) || (tier === 'default' && fallback !== undefined)) {
       problems.push(`${key}: tier "${tier}" is given twice`);
       continue;
     }
-    const quota = parseLimits(key, entry, entry.slice(colon + 1), problems);
-    if (!quota) continue;
-    if (tier === 'default') fallback = quota;
-    else tiers[tier] = quota;
+    const value = parseValue(entry, entry.slice(colon + 1).trim());
+    if (value === undefined) continue;
+    if (tier === 'default') fallback = value;
+    else tiers[tier] = value;
   }
-  return { tiers, fallback };
+  return { tiers, fallback: fallback ?? unlisted };
+}
+
+/**
+ * Parses `tier:vectors=N,bytes=SIZE;tier:...` (SIZE in B, KB, MB, GB or TB, 1024-based; either
+ * limit may be `unlimited` or left out, which means unlimited).
+ */
+export function parseTierQuotas(key: string, text: string, problems: string[]): QuotaPolicy {
+  return parseTierMap<StorageQuota>(key, text, UNLIMITED, problems, (entry, value) =>
+    parseLimits(key, entry, value, problems),
+  );
+}
+
+/** Parses `tier:DAYS;...` (whole days, or `unlimited`): the longest lifetime of an API key. */
+export function parseTierDays(
+  key: string,
+  text: string,
+  problems: string[],
+): TierMap<number | null> {
+  return parseTierMap<number | null>(key, text, null, problems, (entry, value) => {
+    if (value.toLowerCase() === 'unlimited') return null;
+    const days = /^\d{1,6}$/.test(value) ? Number(value) : 0;
+    if (days > 0) return days;
+    problems.push(`${key}: entry "${entry}": days must be a positive whole number or "unlimited"`);
+    return undefined;
+  });
 }
 
 function parseLimits(

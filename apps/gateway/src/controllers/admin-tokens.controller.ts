@@ -7,7 +7,7 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { Principal, Roles, TenantAdminOf, TokenService } from '@vecgate/tenancy';
+import { Principal, TokenService } from '@vecgate/tenancy';
 import { ApiProblems } from '../dto/problem.dto';
 import {
   ListTokensQuery,
@@ -17,7 +17,7 @@ import {
   TokenPageDto,
 } from '../dto/tokens.dto';
 import { CurrentPrincipal } from '../http/request.decorators';
-import { Audited } from '../http/route.decorators';
+import { TenantAdminRoute } from '../http/route.decorators';
 
 @ApiTags('admin: tokens')
 @ApiBearerAuth()
@@ -26,9 +26,7 @@ export class AdminTokensController {
   constructor(private readonly tokens: TokenService) {}
 
   @Post()
-  @Roles('platform_admin', 'tenant_admin')
-  @TenantAdminOf('id')
-  @Audited('admin.token.mint')
+  @TenantAdminRoute('admin.token.mint')
   @ApiOperation({
     summary: 'Mint a token for the tenant in the path',
     description:
@@ -46,9 +44,7 @@ export class AdminTokensController {
   }
 
   @Get()
-  @Roles('platform_admin', 'tenant_admin')
-  @TenantAdminOf('id')
-  @Audited('admin.token.list')
+  @TenantAdminRoute('admin.token.list')
   @ApiOperation({
     summary: 'List the live minted tokens of the tenant in the path',
     description:
@@ -64,9 +60,7 @@ export class AdminTokensController {
 
   @Delete(':jti')
   @HttpCode(204)
-  @Roles('platform_admin', 'tenant_admin')
-  @TenantAdminOf('id')
-  @Audited('admin.token.revoke')
+  @TenantAdminRoute('admin.token.revoke')
   @ApiOperation({
     summary: 'Revoke a minted token',
     description:

@@ -9,17 +9,16 @@ import {
 import { ConflictError } from '@vecgate/core';
 import { QdrantTokenService } from '@vecgate/isolation';
 import {
+  assertMayGrant,
   LiveTargetTenant,
   Principal,
-  Roles,
   Tenant,
-  TenantAdminOf,
   TenantService,
 } from '@vecgate/tenancy';
 import { ApiProblems } from '../dto/problem.dto';
 import { QdrantTokenRequestDto, QdrantTokenResponseDto } from '../dto/qdrant-tokens.dto';
 import { CurrentPrincipal } from '../http/request.decorators';
-import { Audited } from '../http/route.decorators';
+import { TenantAdminRoute } from '../http/route.decorators';
 
 @ApiTags('admin: qdrant')
 @ApiBearerAuth()
@@ -31,9 +30,7 @@ export class QdrantTokensController {
   ) {}
 
   @Post()
-  @Roles('platform_admin', 'tenant_admin')
-  @TenantAdminOf('id')
-  @Audited('admin.qdrant_token.mint')
+  @TenantAdminRoute('admin.qdrant_token.mint')
   @ApiOperation({
     summary: 'Mint a Qdrant-native token for the tenant’s own collection',
     description:
@@ -51,6 +48,7 @@ export class QdrantTokensController {
     @Body() body: QdrantTokenRequestDto,
     @CurrentPrincipal() principal: Principal,
   ): Promise<QdrantTokenResponseDto> {
+    assertMayGrant(principal);
     // A suspended tenant is refused at the gateway; a Qdrant token would not be.
     if (tenant.status !== 'active') {
       throw new ConflictError(

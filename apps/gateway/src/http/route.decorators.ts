@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { RouteConfig } from '@nestjs/platform-fastify';
-import { PublicAccess } from '@vecgate/tenancy';
+import { PublicAccess, Roles, TenantAdminOf } from '@vecgate/tenancy';
 
 /** Fastify route config read by the request hooks, before Nest's own pipeline runs. */
 export interface RouteMeta {
@@ -29,3 +29,10 @@ export const Audited = (action: string, traits: RouteTraits = {}): MethodDecorat
     ...(traits.readOnly ? { vgReadOnly: true } : {}),
     ...(traits.heavy ? { vgHeavy: true } : {}),
   } satisfies RouteMeta);
+
+/**
+ * An admin route about the tenant in its `:id`: platform_admin, or tenant_admin of that same
+ * tenant (checked before any lookup), audited under `action`.
+ */
+export const TenantAdminRoute = (action: string): MethodDecorator =>
+  applyDecorators(Roles('platform_admin', 'tenant_admin'), TenantAdminOf('id'), Audited(action));

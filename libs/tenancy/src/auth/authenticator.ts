@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { decode } from 'jsonwebtoken';
 import passport from 'passport';
 import { UnauthorizedError, VecgateError } from '@vecgate/core';
+import { ApiKeyVerifier } from '../api-keys/api-key.verifier';
+import { API_KEY_PREFIX } from '../api-keys/api-key.format';
 import { Principal } from '../tenancy.types';
 import { JWT_STRATEGY, JwtStrategy } from './jwt.strategy';
 import { PrincipalFactory } from './principal.factory';
@@ -15,9 +17,44 @@ export interface AuthenticationFailure {
   readonly claimedTenant?: string;
 }
 
+type Credential = { kind: 'jwt' } | { kind: 'api_key'; key: string };
+
 /**
- * Runs the passport-jwt strategy on a raw request, early in the request (before the body is
- * read), and returns the principal or a 401 with the reason.
+ * The one credential a request carries: a JWT or an API key as `Authorization: Bearer`, or an
+ * API key in the `api-key` header (as Pinecone and Qdrant clients send it; `Api-Key` is the
+ * same header). Two different credentials are refused, whichever would have been valid.
+ */
+function credentialOf(headers: Record<string, string | string[] | undefined>): Credential {
+  const authorization = oneHeader(headers.authorization);
+  const apiKey = oneHeader(headers['api-key']);
+  if (authorization === undefined && apiKey === undefined) {
+    throw new UnauthorizedError('missing bearer token or API key', 'token_missing');
+  }
+  const bearer = authorization?.startsWith('Bearer ') ? authorization.slice(7) : undefined;
+  if (apiKey !== undefined) {
+    if (authorization !== undefined && bearer !== apiKey) {
+      throw new UnauthorizedError(
+        'the request carries two different credentials (authorization and api-key)',
+        'credentials_conflict',
+      );
+    }
+    return { kind: 'api_key', key: apiKey };
+  }
+  if (bearer?.startsWith(API_KEY_PREFIX)) return { kind: 'api_key', key: bearer };
+  return { kind: 'jwt' };
+}
+
+/** A credential header sent once and within MAX_TOKEN_BYTES, or undefined when absent. */
+function oneHeader(value: string | string[] | undefined): string | undefined {
+  if (value !== undefined && (typeof value !== 'string' || value.length > MAX_TOKEN_BYTES)) {
+    throw new UnauthorizedError('a credential header is too large or repeated', 'token_too_large');
+  }
+  return value;
+}
+
+/**
+ * Authenticates a raw request early (before the body is read) with its API key, or its JWT
+ * through the passport-jwt strategy, and returns the principal or a 401 with the reason.
  */
 @Injectable()
 export class Authenticator {
@@ -28,23 +65,24 @@ export class Authenticator {
   constructor(
     _strategy: JwtStrategy,
     private readonly principals: PrincipalFactory,
+    private readonly apiKeys: ApiKeyVerifier,
   ) {
     this.authenticateWith = (callback) =>
       passport.authenticate(JWT_STRATEGY, { session: false }, callback) as never;
   }
 
-  authenticate(rawRequest: {
+  async authenticate(rawRequest: {
     headers: Record<string, string | string[] | undefined>;
   }): Promise<Principal> {
-    const header = rawRequest.headers.authorization;
-    if (header === undefined) {
-      return Promise.reject(new UnauthorizedError('missing bearer token', 'token_missing'));
-    }
-    if (typeof header !== 'string' || header.length > MAX_TOKEN_BYTES) {
-      return Promise.reject(
-        new UnauthorizedError('authorization header is too large', 'token_too_large'),
-      );
-    }
+    const credential = credentialOf(rawRequest.headers);
+    if (credential.kind === 'api_key') return this.apiKeys.verify(credential.key);
+    return this.verifyJwt(rawRequest);
+  }
+
+  private verifyJwt(rawRequest: {
+    headers: Record<string, string | string[] | undefined>;
+  }): Promise<Principal> {
+    const header = rawRequest.headers.authorization as string;
     if (!/^Bearer [A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]*\.[A-Za-z0-9\-_]*$/.test(header)) {
       return Promise.reject(
         new UnauthorizedError('authorization must be "Bearer <jwt>"', 'token_malformed'),

@@ -8,7 +8,7 @@ const CHANNEL = 'vecgate_revocations';
 const IDS_PER_NOTIFY = 100;
 
 /**
- * Revoked, unexpired token ids, in memory. A revocation is effective at once on the replica
+ * Revoked, unexpired token ids and recently revoked API key ids, in memory. A revocation is effective at once on the replica
  * that made it, on the others through NOTIFY, and at the latest after `cacheTtlMs` (the
  * periodic reload), which is the documented staleness of revocation.
  */
@@ -67,8 +67,13 @@ export class RevocationList implements OnModuleInit, OnApplicationShutdown {
     const added = new Set<string>();
     this.addedDuringReload = added;
     try {
-      const fresh = await this.repository.tokens.revokedJtis(Math.floor(Date.now() / 1000));
-      this.revoked = new Set([...fresh, ...added]);
+      const now = Math.floor(Date.now() / 1000);
+      const tokens = await this.repository.tokens.revokedJtis(now);
+      // A key is read from the registry again within one cache period of its revocation.
+      const keys = await this.repository.apiKeys.revokedSince(
+        now - 2 * Math.ceil(this.options.cacheTtlMs / 1000) - 1,
+      );
+      this.revoked = new Set([...tokens, ...keys, ...added]);
     } finally {
       if (this.addedDuringReload === added) this.addedDuringReload = undefined;
     }

@@ -38,10 +38,28 @@ export interface TokenRow {
   revoked_at: number | null;
 }
 
+export interface ApiKeyRow {
+  id: string;
+  tenant_uid: string;
+  tenant_id: string;
+  name: string;
+  roles: string;
+  /** HMAC-SHA256 of the key's id and secret (hex); the key itself is never stored. */
+  key_hash: string;
+  created_by: string;
+  /** JSON array of the minted tokens the creating token descends from, itself last. */
+  lineage: string;
+  created_at: number;
+  expires_at: number | null;
+  revoked_at: number | null;
+  last_used_at: number | null;
+}
+
 export interface TenancyTables {
   vg_tenants: TenantRow;
   vg_tenant_tombstones: TombstoneRow;
   vg_tokens: TokenRow;
+  vg_api_keys: ApiKeyRow;
 }
 
 export const tenancyMigrations: Record<string, Migration> = {
@@ -111,6 +129,36 @@ export const tenancyMigrations: Record<string, Migration> = {
       await db.schema
         .alterTable('vg_tokens')
         .addColumn('lineage', 'text', (c) => c.notNull().defaultTo('[]'))
+        .execute();
+    },
+  },
+  '0140_api_keys': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('vg_api_keys')
+        .addColumn('id', 'varchar(32)', (c) => c.primaryKey())
+        .addColumn('tenant_uid', 'varchar(32)', (c) => c.notNull())
+        .addColumn('tenant_id', 'varchar(63)', (c) => c.notNull())
+        .addColumn('name', 'varchar(256)', (c) => c.notNull())
+        .addColumn('roles', 'text', (c) => c.notNull())
+        .addColumn('key_hash', 'varchar(64)', (c) => c.notNull())
+        .addColumn('created_by', 'varchar(256)', (c) => c.notNull())
+        .addColumn('lineage', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint')
+        .addColumn('revoked_at', 'bigint')
+        .addColumn('last_used_at', 'bigint')
+        .execute();
+      await db.schema
+        .createIndex('vg_api_keys_tenant')
+        .on('vg_api_keys')
+        .column('tenant_uid')
+        .execute();
+      await db.schema
+        .createIndex('vg_api_keys_revoked')
+        .on('vg_api_keys')
+        .column('revoked_at')
+        .where(sql.ref('revoked_at'), 'is not', null)
         .execute();
     },
   },

@@ -3,6 +3,7 @@ import { SqlDatabase } from '@vecgate/core';
 import { BackendName, MetricName, StrategyName } from '@vecgate/isolation';
 import { Tenant, TenantStatus } from '../tenancy.types';
 import { TenancyTables, TenantRow, tenancyMigrations } from './tenancy.tables';
+import { ApiKeyRows } from './api-key-rows';
 import { TokenRows } from './token-rows';
 
 export interface ListPage {
@@ -18,10 +19,13 @@ export class TenantRegistryRepository {
   private readonly db: Kysely<TenancyTables>;
   /** Minted tokens; tombstoning a tenant forgets them here too. */
   readonly tokens: TokenRows;
+  /** Tenant API keys; tombstoning a tenant forgets them here too. */
+  readonly apiKeys: ApiKeyRows;
 
   private constructor(sql: SqlDatabase) {
     this.db = sql.kysely<TenancyTables>();
     this.tokens = new TokenRows(this.db);
+    this.apiKeys = new ApiKeyRows(this.db);
   }
 
   static async open(sql: SqlDatabase): Promise<TenantRegistryRepository> {
@@ -135,7 +139,7 @@ export class TenantRegistryRepository {
     await this.db.deleteFrom('vg_tenants').where('uid', '=', uid).execute();
   }
 
-  /** Replaces a tenant by its tombstone and forgets its minted tokens, in one transaction. */
+  /** Replaces a tenant by its tombstone and forgets its tokens and keys, in one transaction. */
   async tombstone(tenant: Tenant, deletedAt: number, deletedBy: string): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       await trx
@@ -144,6 +148,7 @@ export class TenantRegistryRepository {
         .onConflict((oc) => oc.column('uid').doNothing())
         .execute();
       await trx.deleteFrom('vg_tokens').where('tenant_uid', '=', tenant.uid).execute();
+      await trx.deleteFrom('vg_api_keys').where('tenant_uid', '=', tenant.uid).execute();
       await trx.deleteFrom('vg_tenants').where('uid', '=', tenant.uid).execute();
     });
   }

@@ -1,4 +1,5 @@
 import { Kysely } from 'kysely';
+import { lineagePattern, pageOf } from './api-key-rows';
 import { TenancyTables, TokenRow } from './tenancy.tables';
 
 export interface MintedTokenRecord {
@@ -75,8 +76,7 @@ export class TokenRows {
       .where('tenant_uid', '=', tenantUid)
       .where('revoked_at', 'is', null)
       .execute();
-    // Lineages hold registry jtis (UUIDs), so the quoted id cannot act as a LIKE wildcard.
-    const pattern = `%${JSON.stringify(jti)}%`;
+    const pattern = lineagePattern(jti);
     // A descendant never outlives its ancestor (a TTL is bounded by the minter's), and an
     // expired one is refused anyway: only live descendants need revoking and announcing.
     await this.db
@@ -140,10 +140,7 @@ export class TokenRows {
       .orderBy('jti', 'asc')
       .limit(limit + 1);
     if (after !== undefined) query = query.where('jti', '>', after);
-    const rows = await query.execute();
-    const items = rows.slice(0, limit).map(toToken);
-    const last = items[items.length - 1];
-    return { items, nextCursor: rows.length > limit && last ? last.jti : null };
+    return pageOf(await query.execute(), limit, toToken, (token) => token.jti);
   }
 }
 

@@ -1,11 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { BadRequestError, ForbiddenError, NotFoundError, UnauthorizedError } from '@vecgate/core';
+import { BadRequestError, NotFoundError, UnauthorizedError } from '@vecgate/core';
 import { RevocationList } from '../registry/revocation-list';
 import { TenantRegistryRepository } from '../registry/tenant-registry.repository';
 import { MintedTokenRecord, TokenPage } from '../registry/token-rows';
 import { TENANCY_OPTIONS, TenancyOptions } from '../tenancy.options';
-import { isTenantRole, Principal, Tenant, TenantRole } from '../tenancy.types';
+import { Principal, TenantRole } from '../tenancy.types';
 import { TenantService } from '../tenant.service';
+import { CredentialGrant } from './grant';
 import { subjectProblem } from './subject';
 import { TokenSigner } from './token-signer';
 
@@ -21,9 +22,6 @@ export interface MintedToken {
   readonly expiresAt: string;
 }
 
-/** How many minted tokens a token may descend from: each mint from a minted token adds one. */
-export const MAX_MINT_DEPTH = 16;
-
 /**
  * Mints, lists and revokes tenant tokens. The tenant comes from the route, never the body; a
  * tenant_admin mints only roles it holds; a TTL never exceeds MAX_TOKEN_TTL nor the minter's
@@ -36,30 +34,14 @@ export class TokenService {
     private readonly repository: TenantRegistryRepository,
     private readonly revocations: RevocationList,
     private readonly signer: TokenSigner,
+    private readonly grant: CredentialGrant,
     @Inject(TENANCY_OPTIONS) private readonly options: TenancyOptions,
   ) {}
 
   async mint(minter: Principal, tenantId: string, request: MintRequest): Promise<MintedToken> {
     const problem = subjectProblem(request.subject);
     if (problem !== undefined) throw new BadRequestError(`subject ${problem}`, 'subject');
-    const roles = [...new Set(request.roles)];
-    const notTenantRoles = roles.filter((r) => !isTenantRole(r));
-    if (roles.length === 0) throw new BadRequestError('roles must not be empty', 'roles');
-    if (notTenantRoles.length > 0) {
-      throw new ForbiddenError(
-        `only tenant roles can be minted, not ${notTenantRoles.join(', ')}`,
-        'mint_role',
-      );
-    }
-    if (minter.kind === 'tenant') {
-      const lacking = roles.filter((r) => !minter.roles.includes(r as TenantRole));
-      if (lacking.length > 0) {
-        throw new ForbiddenError(
-          `a tenant_admin can mint only roles it holds; lacking ${lacking.join(', ')}`,
-          'mint_role',
-        );
-      }
-    }
+    const roles = this.grant.roles(minter, request.roles);
     const now = Math.floor(Date.now() / 1000);
     if (request.ttlSeconds > this.options.maxTokenTtlSeconds) {
       throw new BadRequestError(
@@ -74,7 +56,7 @@ export class TokenService {
       );
     }
     return this.tenants.exclusive(tenantId, () =>
-      this.issue(minter, tenantId, roles as TenantRole[], request, now),
+      this.issue(minter, tenantId, roles, request, now),
     );
   }
 
@@ -86,7 +68,7 @@ export class TokenService {
     now: number,
   ): Promise<MintedToken> {
     const tenant = await this.tenants.getLive(tenantId);
-    const lineage = await this.lineageOf(minter, tenant);
+    const lineage = await this.grant.lineage(minter, tenant);
     const jti = TokenSigner.newTokenId();
     const signed = this.signer.sign(
       {
@@ -122,24 +104,6 @@ export class TokenService {
     return { token: signed.token, jti, expiresAt: new Date(signed.expiresAt * 1000).toISOString() };
   }
 
-  /** The ancestors a new token records: the minter's own lineage and the minter, if minted. */
-  private async lineageOf(minter: Principal, tenant: Tenant): Promise<string[]> {
-    if (minter.kind !== 'tenant' || minter.tokenId === undefined) return [];
-    const own = await this.repository.tokens.find(minter.tokenId);
-    if (!own || own.tenantUid !== tenant.uid) return [];
-    // The revocation list of this replica may not have heard of it yet; the registry has.
-    if (own.revokedAt !== null || (await this.repository.tokens.anyRevoked(own.lineage))) {
-      throw new UnauthorizedError('the minting token has been revoked', 'token_revoked');
-    }
-    if (own.lineage.length + 1 > MAX_MINT_DEPTH) {
-      throw new ForbiddenError(
-        `a token can descend from at most ${MAX_MINT_DEPTH} minted tokens; mint from an earlier one`,
-        'mint_depth',
-      );
-    }
-    return [...own.lineage, own.jti];
-  }
-
   async list(tenantId: string, limit: number, after?: string): Promise<TokenPage> {
     const tenant = await this.tenants.getLive(tenantId);
     return this.repository.tokens.listLive(tenant.uid, Math.floor(Date.now() / 1000), limit, after);
@@ -154,7 +118,10 @@ export class TokenService {
     await this.revokeCascade(record, Math.floor(Date.now() / 1000));
   }
 
+  /** Revokes the token, the tokens minted from it and the API keys any of them created. */
   private async revokeCascade(record: MintedTokenRecord, now: number): Promise<void> {
-    await this.revocations.add(await this.repository.tokens.revoke(record, now));
+    const tokens = await this.repository.tokens.revoke(record, now);
+    const keys = await this.repository.apiKeys.revokeDescendants(record, now);
+    await this.revocations.add([...tokens, ...keys]);
   }
 }

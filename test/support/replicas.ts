@@ -1,0 +1,33 @@
+import { sqlTargets } from '../stores/sql-targets';
+import { createTempDatabase, TempDatabase } from './postgres';
+import { startGateway, TestGateway } from './test-gateway';
+
+const postgres = sqlTargets().find((t) => t.name === 'postgres');
+/** Runs a suite only where a PostgreSQL server is reachable (skipped, with its reason, elsewhere). */
+export const describeOnPostgres = postgres?.skipReason ? describe.skip : describe;
+
+export interface ReplicaPair {
+  a: TestGateway;
+  b: TestGateway;
+  close(): Promise<void>;
+}
+
+/**
+ * Two gateway replicas on one fresh PostgreSQL registry, with a one-minute tenant cache, so
+ * only LISTEN/NOTIFY can explain a change reaching the other replica in well under a second.
+ */
+export async function startReplicaPair(): Promise<ReplicaPair> {
+  const database: TempDatabase = await createTempDatabase();
+  const env = { DATABASE_URL: database.url, TENANT_CACHE_TTL_MS: '60000' };
+  const a = await startGateway({ env });
+  const b = await startGateway({ env });
+  return {
+    a,
+    b,
+    async close() {
+      await a.close(true);
+      await b.close(true);
+      await database.drop();
+    },
+  };
+}
