@@ -331,6 +331,7 @@ export interface StubRow {
   readonly _vg_pk?: string;
   readonly _vg_id?: string;
   readonly _vg_tenant?: string;
+  readonly _vg_ns?: string;
   readonly _vg_vector?: number[];
   readonly _vg_meta?: unknown;
   readonly 'count(*)'?: number;

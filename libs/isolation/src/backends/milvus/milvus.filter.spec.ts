@@ -1,18 +1,13 @@
 import Database from 'better-sqlite3';
 import { FilterNode, Metadata, Scalar } from '../../ports/vector.types';
 import { compileSqliteFilter } from '../embedded/embedded.filter';
-import {
-  compileFilter,
-  primaryKeysFilter,
-  TemplateValue,
-  TemplateValues,
-  tenantScoped,
-  userFilter,
-} from './milvus.filter';
+import { compileFilter, TemplateValue, TemplateValues } from './milvus.filter';
+import { primaryKeysFilter, scopedFilter, tenantWideFilter, userFilter } from './milvus.scope';
 import { filterIndexOf, FilterIndex } from './milvus.schema';
 import { rng } from '../../../../../test/support/rng';
 
 const UID = '0123456789abcdef0123456789abcdef';
+const SCOPE = { tenantUid: UID, namespace: '' };
 
 // --- a model of how Milvus evaluates the expressions vecgate emits ---------------------------
 // The rules are those of segcore as read in the Milvus sources: `json_contains` reads the
@@ -221,25 +216,42 @@ function randomFilter(next: () => number, depth: number): FilterNode {
 
 describe('Milvus filter templates', () => {
   describe('shape', () => {
-    it('puts the tenant condition first, as a template value, and nothing else without a filter', () => {
-      expect(tenantScoped(UID)).toEqual({
+    it('puts the tenant and namespace condition first, as template values, and nothing else without a filter', () => {
+      expect(scopedFilter(SCOPE)).toEqual({
+        expr: '(_vg_tenant == {vg_tenant} && _vg_ns == {vg_ns})',
+        values: { vg_tenant: UID, vg_ns: '' },
+      });
+      expect(scopedFilter({ tenantUid: UID, namespace: 'docs' }).values).toEqual({
+        vg_tenant: UID,
+        vg_ns: 'docs',
+      });
+    });
+
+    it('names the tenant alone only for an erasure, which reaches every namespace', () => {
+      expect(tenantWideFilter(UID)).toEqual({
         expr: '(_vg_tenant == {vg_tenant})',
         values: { vg_tenant: UID },
       });
     });
 
-    it('refuses an empty or malformed tenant uid before building anything', () => {
+    it('refuses an empty or malformed tenant uid or namespace before building anything', () => {
       for (const uid of ['', 'abc', 'A'.repeat(32), `${UID}x`, `${UID.slice(0, 31)}"`]) {
-        expect(() => tenantScoped(uid)).toThrow(/32 hex/);
+        expect(() => scopedFilter({ tenantUid: uid, namespace: '' })).toThrow(/32 hex/);
+        expect(() => tenantWideFilter(uid)).toThrow(/32 hex/);
+      }
+      for (const namespace of ['_vg', 'a/b', 'a"', 'x'.repeat(65), ' ', undefined]) {
+        expect(() => scopedFilter({ tenantUid: UID, namespace: namespace as string })).toThrow(
+          /namespace/,
+        );
       }
     });
 
-    it('looks records up by primary key only inside the tenant condition', () => {
-      expect(primaryKeysFilter(UID, [`${UID}:a`, `${UID}:b"c`])).toEqual({
-        expr: '(_vg_tenant == {vg_tenant}) && (_vg_pk in {vg_pks})',
-        values: { vg_tenant: UID, vg_pks: [`${UID}:a`, `${UID}:b"c`] },
+    it('looks records up by primary key only inside the tenant and namespace condition', () => {
+      expect(primaryKeysFilter(SCOPE, [`${UID}:a`, `${UID}:b"c`])).toEqual({
+        expr: '(_vg_tenant == {vg_tenant} && _vg_ns == {vg_ns}) && (_vg_pk in {vg_pks})',
+        values: { vg_tenant: UID, vg_ns: '', vg_pks: [`${UID}:a`, `${UID}:b"c`] },
       });
-      expect(() => primaryKeysFilter(UID, [])).toThrow(/empty/);
+      expect(() => primaryKeysFilter(SCOPE, [])).toThrow(/empty/);
     });
 
     it('translates each operator to a template over the _vg_filter index', () => {
@@ -303,7 +315,7 @@ describe('Milvus filter templates', () => {
     });
 
     it('wraps a user filter so that it can only narrow the tenant condition', () => {
-      const filter = userFilter(UID, {
+      const filter = userFilter(SCOPE, {
         op: '$or',
         nodes: [
           { op: '$eq', field: 'a', value: 'x' },
@@ -311,9 +323,9 @@ describe('Milvus filter templates', () => {
         ],
       });
       expect(filter.expr).toBe(
-        '(_vg_tenant == {vg_tenant}) && ((json_contains(_vg_filter["str"]["a"], {p0}) || json_contains(_vg_filter["str"]["a"], {p1})))',
+        '(_vg_tenant == {vg_tenant} && _vg_ns == {vg_ns}) && ((json_contains(_vg_filter["str"]["a"], {p0}) || json_contains(_vg_filter["str"]["a"], {p1})))',
       );
-      expect(filter.values).toEqual({ p0: 'x', p1: 'y', vg_tenant: UID });
+      expect(filter.values).toEqual({ p0: 'x', p1: 'y', vg_tenant: UID, vg_ns: '' });
     });
 
     it('refuses integers Milvus cannot carry exactly, empty lists and invalid field names', () => {
@@ -342,7 +354,7 @@ describe('Milvus filter templates', () => {
         `_vg_tenant != ""`,
       ];
       for (const value of hostile) {
-        const filter = userFilter(UID, {
+        const filter = userFilter(SCOPE, {
           op: '$and',
           nodes: [
             { op: '$eq', field: 's', value },
@@ -350,9 +362,15 @@ describe('Milvus filter templates', () => {
           ],
         });
         expect(filter.expr).toBe(
-          '(_vg_tenant == {vg_tenant}) && ((json_contains(_vg_filter["str"]["s"], {p0}) && (json_contains(_vg_filter["keys"], {p1}) && !(json_contains_any(_vg_filter["str"]["s"], {p2})))))',
+          '(_vg_tenant == {vg_tenant} && _vg_ns == {vg_ns}) && ((json_contains(_vg_filter["str"]["s"], {p0}) && (json_contains(_vg_filter["keys"], {p1}) && !(json_contains_any(_vg_filter["str"]["s"], {p2})))))',
         );
-        expect(filter.values).toEqual({ p0: value, p1: 's', p2: [value, 'x'], vg_tenant: UID });
+        expect(filter.values).toEqual({
+          p0: value,
+          p1: 's',
+          p2: [value, 'x'],
+          vg_tenant: UID,
+          vg_ns: '',
+        });
       }
     });
   });
@@ -363,6 +381,7 @@ describe('Milvus filter templates', () => {
       label,
       row: {
         _vg_tenant: UID,
+        _vg_ns: '',
         _vg_filter: JSON.parse(JSON.stringify(filterIndexOf(metadata))) as FilterIndex,
       },
     }));
@@ -389,7 +408,7 @@ describe('Milvus filter templates', () => {
     }
 
     function milvus(filter: FilterNode): string[] {
-      const { expr, values } = userFilter(UID, filter);
+      const { expr, values } = userFilter(SCOPE, filter);
       const predicate = parse(expr, values);
       return rows
         .filter(({ row }) => predicate(row))
@@ -423,9 +442,10 @@ describe('Milvus filter templates', () => {
       expect(nonTrivial).toBeGreaterThan(200);
     });
 
-    it('keeps another tenant out whatever the user filter says', () => {
-      const other = { _vg_tenant: 'f'.repeat(32), _vg_filter: rows[0]!.row._vg_filter };
-      const { expr, values } = userFilter(UID, {
+    it('keeps another tenant and another namespace out whatever the user filter says', () => {
+      const other = { ...rows[0]!.row, _vg_tenant: 'f'.repeat(32) };
+      const elsewhere = { ...rows[0]!.row, _vg_ns: 'docs' };
+      const { expr, values } = userFilter(SCOPE, {
         op: '$or',
         nodes: [
           { op: '$ne', field: 'v', value: 'zzz' },
@@ -435,6 +455,7 @@ describe('Milvus filter templates', () => {
       const predicate = parse(expr, values);
       expect(predicate(rows[0]!.row)).toBe(true);
       expect(predicate(other)).toBe(false);
+      expect(predicate(elsewhere)).toBe(false);
     });
   });
 });
