@@ -1,3 +1,4 @@
+import { BackendError, UnavailableError } from '@vecgate/core';
 import type { MilvusClient } from '@zilliz/milvus2-sdk-node';
 import { answer, done } from './milvus.client';
 import { MilvusLocation } from './milvus.naming';
@@ -52,7 +53,18 @@ export class MilvusNamespaceField {
         this.client.addCollectionField({ ...names, field: { ...NAMESPACE_FIELD } }),
       );
     } catch (err) {
-      if (!hasNamespaceField(await this.describe(database, collection))) throw err;
+      if (hasNamespaceField(await this.describe(database, collection))) {
+        this.markPresent(database, collection);
+        return;
+      }
+      if (err instanceof UnavailableError) throw err;
+      const error = new BackendError(
+        `Milvus could not add the namespace field to collection ${collection} (adding a field ` +
+          'to an existing collection needs Milvus 2.6 or later)',
+        { reason: 'milvus_error' },
+      );
+      error.cause = err;
+      throw error;
     }
     this.markPresent(database, collection);
   }
