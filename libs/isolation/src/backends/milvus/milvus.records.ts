@@ -13,6 +13,7 @@ import {
   TenantScope,
   VectorWrite,
 } from '../../ports/vector.types';
+import { MilvusFilter } from './milvus.filter';
 import { encodePrimaryKey, locationOf } from './milvus.naming';
 import { MilvusNamespaceField } from './milvus.namespace-field';
 import { MilvusOptions } from './milvus.options';
@@ -166,26 +167,26 @@ export class MilvusRecords implements TenantVectorStore {
   ): Promise<{ deleted: number }> {
     const location = locationOf(this.options, scope);
     assertNotAborted(call);
-    const keys = selector.kind === 'ids' ? keysOf(scope, selector.ids) : [];
-    if (selector.kind === 'ids' && keys.length === 0) return { deleted: 0 };
+    // Every filter is built (and a bad one refused) before anything is sent.
+    const filters = deleteFilters(scope, selector);
+    if (filters.length === 0) return { deleted: 0 };
     await this.namespaces.ensure(location);
     assertNotAborted(call);
-    switch (selector.kind) {
-      case 'ids': {
-        let deleted = 0;
-        for (const chunk of chunks(keys)) {
-          const filter = primaryKeysFilter(scope, chunk);
-          deleted += await this.statements.delete(location, scope, filter);
-        }
-        return { deleted };
-      }
-      case 'filter': {
-        const filter = userFilter(scope, selector.filter);
-        return { deleted: await this.statements.delete(location, scope, filter) };
-      }
-      case 'all':
-        return { deleted: await this.statements.delete(location, scope, scopedFilter(scope)) };
-    }
+    let deleted = 0;
+    for (const filter of filters) deleted += await this.statements.delete(location, scope, filter);
+    return { deleted };
+  }
+}
+
+/** The filters of a delete: one per chunk of ids, or one. */
+function deleteFilters(scope: TenantScope, selector: DeleteSelector): MilvusFilter[] {
+  switch (selector.kind) {
+    case 'ids':
+      return chunks(keysOf(scope, selector.ids)).map((chunk) => primaryKeysFilter(scope, chunk));
+    case 'filter':
+      return [userFilter(scope, selector.filter)];
+    case 'all':
+      return [scopedFilter(scope)];
   }
 }
 
