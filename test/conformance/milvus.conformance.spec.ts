@@ -37,6 +37,7 @@ describeIsolationConformance(
   {
     strategies: ['database', 'collection', 'partition', 'partition_key'],
     skip: noContainerRuntime(),
+    namespaces: true,
   },
   async () => {
     const container = await startMilvus();

@@ -8,7 +8,16 @@ import { FilterNode, TenantScope } from '@vecgate/isolation';
 import { MilvusBackend } from '@vecgate/isolation/backends/milvus/milvus.backend';
 import { createMilvusClient } from '@vecgate/isolation/backends/milvus/milvus.client';
 import { MilvusStrategy } from '@vecgate/isolation/backends/milvus/milvus.naming';
-import { MilvusRecords } from '@vecgate/isolation/backends/milvus/milvus.records';
+import { MilvusFilter } from '@vecgate/isolation/backends/milvus/milvus.filter';
+import {
+  EVERY_NAMESPACE,
+  SCOPE_CLAUSE,
+  tenantWideFilter,
+} from '@vecgate/isolation/backends/milvus/milvus.scope';
+import {
+  MilvusStatements,
+  StatementScope,
+} from '@vecgate/isolation/backends/milvus/milvus.statements';
 import * as grpc from '@grpc/grpc-js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,7 +32,6 @@ import {
   milvusOptions,
   pick,
   scopeOf,
-  SPACE,
   TOKEN,
   tv,
   withLocation,
@@ -43,7 +51,15 @@ const DATA_METHODS = ['Search', 'Query', 'Delete', 'Upsert', 'DescribeCollection
 function schemaFields(stub: MilvusStub, request: Message): Message[] {
   const schema = stub.schemaOf(request);
   return (schema.fields as Message[]).map((f) =>
-    pick(f, ['name', 'data_type', 'is_primary_key', 'is_partition_key', 'type_params']),
+    pick(f, [
+      'name',
+      'data_type',
+      'is_primary_key',
+      'is_partition_key',
+      'type_params',
+      'nullable',
+      'default_value',
+    ]),
   );
 }
 
@@ -200,6 +216,7 @@ describe.each(['database', 'collection', 'partition', 'partition_key'] as const)
       expect(columns(upsert!)).toEqual({
         _vg_pk: [`${A}:r1`, `${A}:x:y`],
         _vg_tenant: [A, A],
+        _vg_ns: ['', ''],
         _vg_id: ['r1', 'x:y'],
         _vg_vector: [1, 0, 0, 0, 0, 0.5, 0, -1],
         _vg_meta: [{ color: 'red', n: [1, 2.5] }, {}],
@@ -224,6 +241,7 @@ describe.each(['database', 'collection', 'partition', 'partition_key'] as const)
             _vg_pk: `${A}:r1`,
             _vg_id: 'r1',
             _vg_tenant: A,
+            _vg_ns: '',
             _vg_meta: { color: 'red' },
             _vg_vector: [1, 0, 0, 0],
             score: 0.5,
@@ -232,6 +250,7 @@ describe.each(['database', 'collection', 'partition', 'partition_key'] as const)
             _vg_pk: `${A}:r2`,
             _vg_id: 'r2',
             _vg_tenant: A,
+            _vg_ns: '',
             _vg_meta: {},
             _vg_vector: [0, 1, 0, 0],
             score: 0.75,
@@ -257,6 +276,7 @@ describe.each(['database', 'collection', 'partition', 'partition_key'] as const)
         {
           id: 'r2',
           tenantUid: A,
+          namespace: '',
           score: 0.75,
           values: Float32Array.from([0, 1, 0, 0]),
           metadata: {},
@@ -264,6 +284,7 @@ describe.each(['database', 'collection', 'partition', 'partition_key'] as const)
         {
           id: 'r1',
           tenantUid: A,
+          namespace: '',
           score: 0.5,
           values: Float32Array.from([1, 0, 0, 0]),
           metadata: { color: 'red' },
@@ -288,7 +309,7 @@ describe.each(['database', 'collection', 'partition', 'partition_key'] as const)
         collection_name: place.collection,
         partition_names: partitionNames,
         dsl:
-          '(_vg_tenant == {vg_tenant}) && ((json_contains(_vg_filter["str"]["color"], {p0}) && ' +
+          '(_vg_tenant == {vg_tenant} && _vg_ns == {vg_ns}) && ((json_contains(_vg_filter["str"]["color"], {p0}) && ' +
           '(json_contains(_vg_filter["keys"], {p1}) && !json_contains(_vg_filter["str"]["quote"], {p2})) && ' +
           '(json_contains_any(_vg_filter["str"]["tag"], {p3}) || json_contains_any(_vg_filter["num"]["tag"], {p4})) && ' +
           '_vg_filter["max"]["n"] > {p5}))',
@@ -301,8 +322,9 @@ describe.each(['database', 'collection', 'partition', 'partition_key'] as const)
           p4: tv.ints([3, 7]),
           p5: tv.int(5),
           vg_tenant: tv.str(A),
+          vg_ns: tv.str(''),
         },
-        output_fields: ['_vg_id', '_vg_tenant', '_vg_vector', '_vg_meta'],
+        output_fields: ['_vg_id', '_vg_tenant', '_vg_ns', '_vg_vector', '_vg_meta'],
         consistency_level: 'Strong',
         use_default_consistency: false,
         nq: '1',
@@ -337,7 +359,7 @@ describe.each(['database', 'collection', 'partition', 'partition_key'] as const)
         const [search] = stub.requests('Search');
         const [remove] = stub.requests('Delete');
         expect(search!.dsl).toBe(
-          '(_vg_tenant == {vg_tenant}) && ((json_contains(_vg_filter["str"]["s"], {p0}) || ' +
+          '(_vg_tenant == {vg_tenant} && _vg_ns == {vg_ns}) && ((json_contains(_vg_filter["str"]["s"], {p0}) || ' +
             '(json_contains(_vg_filter["keys"], {p1}) && !(json_contains_any(_vg_filter["str"]["s"], {p2})))))',
         );
         expect(search!.expr_template_values).toEqual({
@@ -345,14 +367,16 @@ describe.each(['database', 'collection', 'partition', 'partition_key'] as const)
           p1: tv.str('s'),
           p2: tv.strs([value]),
           vg_tenant: tv.str(A),
+          vg_ns: tv.str(''),
         });
         expect(remove!.expr).toBe(
-          '(_vg_tenant == {vg_tenant}) && ((json_contains(_vg_filter["keys"], {p0}) && !json_contains(_vg_filter["str"]["s"], {p1})))',
+          '(_vg_tenant == {vg_tenant} && _vg_ns == {vg_ns}) && ((json_contains(_vg_filter["keys"], {p0}) && !json_contains(_vg_filter["str"]["s"], {p1})))',
         );
         expect(remove!.expr_template_values).toEqual({
           p0: tv.str('s'),
           p1: tv.str(value),
           vg_tenant: tv.str(A),
+          vg_ns: tv.str(''),
         });
       }
     });
@@ -361,8 +385,20 @@ describe.each(['database', 'collection', 'partition', 'partition_key'] as const)
       stub.next(
         'Query',
         queryAnswer([
-          { _vg_id: 'r1', _vg_tenant: A, _vg_vector: [1, 0, 0, 0], _vg_meta: { color: 'red' } },
-          { _vg_id: 'x:y', _vg_tenant: B, _vg_vector: [0, 1, 0, 0], _vg_meta: { owner: 'b' } },
+          {
+            _vg_id: 'r1',
+            _vg_tenant: A,
+            _vg_ns: '',
+            _vg_vector: [1, 0, 0, 0],
+            _vg_meta: { color: 'red' },
+          },
+          {
+            _vg_id: 'x:y',
+            _vg_tenant: B,
+            _vg_ns: 'docs',
+            _vg_vector: [0, 1, 0, 0],
+            _vg_meta: { owner: 'b' },
+          },
         ]),
       );
       const found = await backend.fetch(a, ['r1', 'x:y', 'r1'], ALL);
@@ -371,12 +407,14 @@ describe.each(['database', 'collection', 'partition', 'partition_key'] as const)
         {
           id: 'r1',
           tenantUid: A,
+          namespace: '',
           values: Float32Array.from([1, 0, 0, 0]),
           metadata: { color: 'red' },
         },
         {
           id: 'x:y',
           tenantUid: B,
+          namespace: 'docs',
           values: Float32Array.from([0, 1, 0, 0]),
           metadata: { owner: 'b' },
         },
@@ -397,12 +435,13 @@ describe.each(['database', 'collection', 'partition', 'partition_key'] as const)
         db_name: place.database,
         collection_name: place.collection,
         partition_names: partitionNames,
-        expr: '(_vg_tenant == {vg_tenant}) && (_vg_pk in {vg_pks})',
+        expr: '(_vg_tenant == {vg_tenant} && _vg_ns == {vg_ns}) && (_vg_pk in {vg_pks})',
         expr_template_values: {
           vg_pks: tv.strs([`${A}:r1`, `${A}:x:y`]),
           vg_tenant: tv.str(A),
+          vg_ns: tv.str(''),
         },
-        output_fields: ['_vg_id', '_vg_tenant', '_vg_vector', '_vg_meta'],
+        output_fields: ['_vg_id', '_vg_tenant', '_vg_ns', '_vg_vector', '_vg_meta'],
         query_params: [{ key: 'limit', value: '2' }],
         consistency_level: 'Strong',
       });
@@ -426,8 +465,8 @@ describe.each(['database', 'collection', 'partition', 'partition_key'] as const)
         db_name: place.database,
         collection_name: place.collection,
         partition_names: partitionNames,
-        expr: '(_vg_tenant == {vg_tenant})',
-        expr_template_values: { vg_tenant: tv.str(A) },
+        expr: '(_vg_tenant == {vg_tenant} && _vg_ns == {vg_ns})',
+        expr_template_values: { vg_tenant: tv.str(A), vg_ns: tv.str('') },
         output_fields: ['count(*)'],
         consistency_level: 'Strong',
       });
@@ -467,18 +506,22 @@ describe.each(['database', 'collection', 'partition', 'partition_key'] as const)
       ).toEqual([
         {
           ...names,
-          expr: '(_vg_tenant == {vg_tenant}) && (_vg_pk in {vg_pks})',
-          expr_template_values: { vg_pks: tv.strs([`${A}:r1`, `${A}:r2`]), vg_tenant: tv.str(A) },
+          expr: '(_vg_tenant == {vg_tenant} && _vg_ns == {vg_ns}) && (_vg_pk in {vg_pks})',
+          expr_template_values: {
+            vg_pks: tv.strs([`${A}:r1`, `${A}:r2`]),
+            vg_tenant: tv.str(A),
+            vg_ns: tv.str(''),
+          },
         },
         {
           ...names,
-          expr: '(_vg_tenant == {vg_tenant}) && (_vg_filter["min"]["n"] <= {p0})',
-          expr_template_values: { p0: tv.float(2.5), vg_tenant: tv.str(A) },
+          expr: '(_vg_tenant == {vg_tenant} && _vg_ns == {vg_ns}) && (_vg_filter["min"]["n"] <= {p0})',
+          expr_template_values: { p0: tv.float(2.5), vg_tenant: tv.str(A), vg_ns: tv.str('') },
         },
         {
           ...names,
-          expr: '(_vg_tenant == {vg_tenant})',
-          expr_template_values: { vg_tenant: tv.str(A) },
+          expr: '(_vg_tenant == {vg_tenant} && _vg_ns == {vg_ns})',
+          expr_template_values: { vg_tenant: tv.str(A), vg_ns: tv.str('') },
         },
       ]);
     });
@@ -633,6 +676,10 @@ describe('Milvus wire: an empty or missing partition or tenant value never becom
       ['a missing tenant uid', forged(a, { tenantUid: undefined })],
       ['another tenant uid', forged(a, { tenantUid: B })],
       ['another strategy', forged(a, { placement: { ...a.placement, strategy: 'partition_key' } })],
+      ['a reserved namespace', forged(a, { namespace: '_vg_ns' })],
+      ['a namespace with a slash', forged(a, { namespace: 'docs/a' })],
+      ['a missing namespace', forged(a, { namespace: undefined })],
+      ['a too long namespace', forged(a, { namespace: 'n'.repeat(65) })],
     ];
     for (const [label, scope] of scopes) {
       const calls: [string, () => Promise<unknown>][] = [
@@ -673,32 +720,64 @@ describe('Milvus wire: an empty or missing partition or tenant value never becom
     expect(stub.calls).toEqual([]);
   });
 
-  it('refuses, at the last step before the client, a request built without partition or tenant', async () => {
+  it('refuses, at the last step before the client, a request built without partition, tenant or namespace', async () => {
     const client = createMilvusClient(milvusOptions(stub.address()));
-    const records = new MilvusRecords(client);
+    const statements = new MilvusStatements(client);
     const shared = { database: 'default', collection: 'vg_shared_4_cosine_part' };
+    const own = { ...shared, partition: `vg_t_${A}` };
+    // Filters made by hand, as a faulty caller would: the builders would refuse them earlier.
+    const scoped = (uid: string, namespace: string): MilvusFilter => ({
+      expr: SCOPE_CLAUSE,
+      values: { vg_tenant: uid, vg_ns: namespace },
+    });
+    const search = (
+      location: typeof own | typeof shared,
+      scope: StatementScope,
+      filter = scoped(scope.tenantUid, ''),
+    ) =>
+      statements.search(location, scope, {
+        vector: Float32Array.from([1, 0, 0, 0]),
+        topK: 3,
+        metric: 'cosine',
+        filter,
+        output: ['_vg_id'],
+      });
     try {
       for (const uid of ['', 'not-a-uid', undefined as unknown as string]) {
-        await expect(
-          records.search(uid, { ...shared, partition: `vg_t_${A}` }, SPACE, {
-            vector: Float32Array.from([1, 0, 0, 0]),
-            topK: 3,
-            ...NONE,
-          }),
-        ).rejects.toThrow(/32 hex/);
-        await expect(records.count(uid, shared)).rejects.toThrow(/32 hex/);
-        await expect(records.delete(uid, shared, { kind: 'all' })).rejects.toThrow(/32 hex/);
+        const scope = { tenantUid: uid, namespace: '' };
+        await expect(search(own, scope)).rejects.toThrow(/32 hex/);
+        await expect(statements.count(shared, scope, scoped(uid, ''))).rejects.toThrow(/32 hex/);
+        await expect(statements.delete(shared, scope, scoped(uid, ''))).rejects.toThrow(/32 hex/);
       }
       await expect(
-        records.search(A, { ...shared, partition: `vg_t_${B}` }, SPACE, {
-          vector: Float32Array.from([1, 0, 0, 0]),
-          topK: 3,
-          ...NONE,
-        }),
+        search({ ...shared, partition: `vg_t_${B}` }, { tenantUid: A, namespace: '' }),
       ).rejects.toThrow(/not the tenant's own/);
-      await expect(records.fetch(A, { ...shared, partition: '' }, ['r1'], NONE)).rejects.toThrow(
-        /partition/,
-      );
+      await expect(
+        statements.query(
+          { ...shared, partition: '' },
+          { tenantUid: A, namespace: '' },
+          scoped(A, ''),
+          ['_vg_id'],
+        ),
+      ).rejects.toThrow(/partition/);
+      // The namespace: missing, another one than the scope's, outside the alphabet, or dropped
+      // for the tenant-wide clause outside an erasure.
+      const a = { tenantUid: A, namespace: 'docs' };
+      for (const filter of [
+        { expr: SCOPE_CLAUSE, values: { vg_tenant: A } },
+        scoped(A, ''),
+        scoped(A, 'notes'),
+        tenantWideFilter(A),
+      ]) {
+        await expect(search(own, a, filter)).rejects.toThrow(/namespace/);
+        await expect(statements.delete(shared, a, filter)).rejects.toThrow(/namespace/);
+      }
+      await expect(
+        search(own, { tenantUid: A, namespace: '_vg' }, scoped(A, '_vg')),
+      ).rejects.toThrow(/namespace/);
+      await expect(
+        statements.count(shared, { tenantUid: A, namespace: EVERY_NAMESPACE }, scoped(A, '')),
+      ).rejects.toThrow(/namespace value/);
     } finally {
       await client.closeConnection();
     }
@@ -949,7 +1028,13 @@ describe('Milvus wire: health, scores and configuration errors', () => {
     stub.next(
       'Search',
       searchAnswer(
-        raw.map((score, i) => ({ _vg_pk: `${A}:r${i}`, _vg_id: `r${i}`, _vg_tenant: A, score })),
+        raw.map((score, i) => ({
+          _vg_pk: `${A}:r${i}`,
+          _vg_id: `r${i}`,
+          _vg_tenant: A,
+          _vg_ns: '',
+          score,
+        })),
       ),
     );
     const hits = await backend.search(scope, {
@@ -957,7 +1042,9 @@ describe('Milvus wire: health, scores and configuration errors', () => {
       topK: 2,
       ...NONE,
     });
-    expect(hits).toEqual(scores.map((score, i) => ({ id: `r${i}`, tenantUid: A, score })));
+    expect(hits).toEqual(
+      scores.map((score, i) => ({ id: `r${i}`, tenantUid: A, namespace: '', score })),
+    );
     expect(stub.requests('Search')[0]!.search_params).toEqual(
       expect.arrayContaining([{ key: 'metric_type', value: milvusMetric }]),
     );

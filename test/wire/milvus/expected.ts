@@ -81,7 +81,8 @@ export const PROVISION_CALLS: Record<MilvusStrategy, string[]> = {
 
 /** The fields of the collection a strategy creates, as CreateCollection's schema carries them. */
 export function expectedSchema(strategy: MilvusStrategy): Message[] {
-  return [
+  const plain = { nullable: false, default_value: null };
+  const base: Message[] = [
     {
       name: '_vg_pk',
       data_type: 'VarChar',
@@ -125,7 +126,19 @@ export function expectedSchema(strategy: MilvusStrategy): Message[] {
       type_params: [],
     },
   ];
+  return [...base.map((field) => ({ ...field, ...plain })), NAMESPACE_FIELD_SCHEMA];
 }
+
+/** `_vg_ns` as CreateCollection and AddCollectionField carry it: nullable, default `""`. */
+export const NAMESPACE_FIELD_SCHEMA: Message = {
+  name: '_vg_ns',
+  data_type: 'VarChar',
+  is_primary_key: false,
+  is_partition_key: false,
+  type_params: [{ key: 'max_length', value: '64' }],
+  nullable: true,
+  default_value: { string_data: '' },
+};
 
 /** What erasing the tenant `uid` sends, in order, and the place its report names. */
 export function expectedErasure(

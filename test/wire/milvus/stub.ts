@@ -4,13 +4,22 @@ import milvusProto from '@zilliz/milvus2-sdk-node/dist/milvus/proto-json/milvus'
 // protobufjs is @grpc/proto-loader's own dependency; used only to decode the schema bytes
 // CreateCollection carries, so DescribeCollection can answer with the schema it was given.
 import { INamespace, Root } from 'protobufjs';
+import {
+  deleteRows,
+  dropPartitionRows,
+  ExpressionError,
+  queryRows,
+  searchRows,
+  StoredRow,
+  upsertRows,
+} from './model';
 
 /**
  * A `@grpc/grpc-js` server speaking the MilvusService of the protos shipped with the SDK
  * (protobufjs JSON under `dist/milvus/proto-json/`). It records every request as decoded
  * with the SDK's own loader options, keeps a small model of databases, collections,
- * partitions and indexes so the real client's control-plane calls behave, and answers data
- * calls with empty successes unless a test scripts an answer or a failure.
+ * partitions, indexes and rows so the real client's calls behave as on Milvus 2.6 (the rows
+ * and how filters select them: `./model`), unless a test scripts an answer or a failure.
  */
 
 /** The loader options the SDK uses (`LOADER_OPTIONS` in grpc/GrpcClient.js). */
@@ -29,6 +38,8 @@ export interface StubCollection {
   readonly consistency: string;
   partitions: string[];
   metric?: string;
+  /** The rows written to it, by primary key (see `./model`). */
+  rows?: Map<string, StoredRow>;
 }
 
 export const OK = { error_code: 'Success', reason: '', code: 0 };
@@ -47,14 +58,38 @@ type Responder = (request: Message) => Scripted;
 const PROTO_JSON = milvusProto as unknown as INamespace;
 const root = Root.fromJSON(PROTO_JSON);
 const schemaType = root.lookupType('milvus.proto.schema.CollectionSchema');
+const fieldType = root.lookupType('milvus.proto.schema.FieldSchema');
+const DECODED = { enums: String, longs: String, defaults: true };
 
 function decodeSchema(bytes: unknown): Message {
   const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.alloc(0);
-  return schemaType.toObject(schemaType.decode(buffer), {
-    enums: String,
-    longs: String,
-    defaults: true,
-  });
+  return schemaType.toObject(schemaType.decode(buffer), DECODED);
+}
+
+function decodeField(bytes: unknown): Message {
+  const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.alloc(0);
+  return fieldType.toObject(fieldType.decode(buffer), DECODED);
+}
+
+/**
+ * AddCollectionField as Milvus 2.6 checks it (proxy `addCollectionFieldTask.PreExecute` and
+ * `validateAddFieldRequest`): a new name, not a primary or partition key, and nullable "so
+ * that old segments without this field can return NULL"; then the field joins the schema, and
+ * rows written before it read its default value (`./model`).
+ */
+function addField(collection: StubCollection, field: Message): Message {
+  const fields = (collection.schema.fields as Message[] | undefined) ?? [];
+  const name = String(field.name);
+  const invalid = (reason: string) => failure(1100, reason, 'IllegalArgument');
+  if (fields.some((f) => f.name === name)) return invalid(`duplicated field name ${name}`);
+  if (field.is_primary_key) return invalid(`not support to add pk field, field name = ${name}`);
+  if (field.is_partition_key)
+    return invalid(`not support to add partition key field, field name  = ${name}`);
+  if (field.nullable !== true) {
+    return invalid(`added field must be nullable, please check it, field name = ${name}`);
+  }
+  (collection.schema as { fields: Message[] }).fields = [...fields, field];
+  return OK;
 }
 
 function serviceDefinition(): grpc.ServiceDefinition {
@@ -167,6 +202,11 @@ export class MilvusStub {
   /** Decodes the `schema` bytes of a captured CreateCollection request. */
   schemaOf(request: Message): Message {
     return decodeSchema(request.schema);
+  }
+
+  /** Decodes the `schema` bytes (one field) of a captured AddCollectionField request. */
+  fieldOf(request: Message): Message {
+    return decodeField(request.schema);
   }
 
   private answer(method: string, request: Message): Scripted {
@@ -302,8 +342,12 @@ export class MilvusStub {
         const at = collection.partitions.indexOf(String(request.partition_name));
         if (at < 0) return failure(200, 'partition not found');
         collection.partitions.splice(at, 1);
+        dropPartitionRows(collection, String(request.partition_name));
         return OK;
       }
+      // Milvus 2.6 has no AlterCollectionSchema (the SDK then falls back to this call).
+      case 'AddCollectionField':
+        return collection ? addField(collection, decodeField(request.schema)) : noCollection;
       case 'Upsert':
       case 'Delete':
       case 'Query':
@@ -311,18 +355,30 @@ export class MilvusStub {
         const missing = this.missingPlace(request, db, collection);
         if (missing)
           return method === 'Delete' || method === 'Upsert' ? missing : { status: missing };
-        if (method === 'Upsert') {
-          return { status: OK, upsert_cnt: String(request.num_rows), err_index: [] };
+        if (!collection) throw new Error('unreachable: the place was checked');
+        try {
+          return this.rows(method, collection, request);
+        } catch (err) {
+          if (!(err instanceof ExpressionError)) throw err;
+          const invalid = failure(1100, err.message, 'IllegalArgument');
+          return method === 'Delete' ? invalid : { status: invalid };
         }
-        if (method === 'Delete') return { status: OK, delete_cnt: '0' };
-        if (method === 'Search') return searchAnswer([]);
-        const fields = (request.output_fields as string[]) ?? [];
-        if (fields.includes('count(*)')) return queryAnswer([{ 'count(*)': 0 }]);
-        return { status: OK, fields_data: [] };
       }
       default:
         return { grpcError: grpc.status.UNIMPLEMENTED, details: `${method} is not modelled` };
     }
+  }
+
+  /** Upsert, Delete, Search and Query on the modelled rows. */
+  private rows(method: string, collection: StubCollection, request: Message): Message {
+    if (method === 'Upsert') {
+      return { status: OK, upsert_cnt: String(upsertRows(collection, request)), err_index: [] };
+    }
+    if (method === 'Delete') {
+      return { status: OK, delete_cnt: String(deleteRows(collection, request)) };
+    }
+    if (method === 'Search') return searchAnswer(searchRows(collection, request));
+    return queryAnswer(queryRows(collection, request));
   }
 }
 
@@ -331,6 +387,7 @@ export interface StubRow {
   readonly _vg_pk?: string;
   readonly _vg_id?: string;
   readonly _vg_tenant?: string;
+  readonly _vg_ns?: string;
   readonly _vg_vector?: number[];
   readonly _vg_meta?: unknown;
   readonly 'count(*)'?: number;

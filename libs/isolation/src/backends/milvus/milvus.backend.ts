@@ -6,34 +6,18 @@ import {
   PlacementRequest,
   StrategyCapability,
 } from '../../ports/backend-admin';
-import { VectorBackendDriver } from '../../ports/vector-backend.driver';
-import {
-  CallOptions,
-  DeleteSelector,
-  Placement,
-  ReadOptions,
-  ScoredRecord,
-  SearchQuery,
-  StoredRecord,
-  TenantScope,
-  VectorWrite,
-} from '../../ports/vector.types';
-import { abandonOnAbort, assertNotAborted } from '../../ports/call-signal';
+import { RecordsDriver } from '../../ports/records-driver';
+import { Placement, TenantScope } from '../../ports/vector.types';
 import { createMilvusClient } from './milvus.client';
-import { milvusCapabilities } from './milvus.limits';
-import {
-  assertUid,
-  isMilvusStrategy,
-  locate,
-  locationOf,
-  MilvusLocation,
-  MilvusStrategy,
-} from './milvus.naming';
-import { MilvusOptions } from './milvus.options';
 import { MilvusDdl } from './milvus.ddl';
+import { checkStatus, MilvusStatus, thrownError } from './milvus.errors';
+import { milvusCapabilities } from './milvus.limits';
+import { assertUid, isMilvusStrategy, locate, locationOf, MilvusStrategy } from './milvus.naming';
+import { MilvusNamespaceField } from './milvus.namespace-field';
+import { MilvusOptions } from './milvus.options';
 import { MilvusPlaces } from './milvus.places';
 import { MilvusRecords } from './milvus.records';
-import { checkStatus, MilvusStatus, thrownError } from './milvus.errors';
+import { MilvusStatements } from './milvus.statements';
 
 /** `CheckHealthResponse` as it arrives: the SDK's type leaves out the status. */
 interface HealthAnswer {
@@ -47,49 +31,47 @@ interface HealthAnswer {
  * tenant), `partition` (a partition per tenant in a shared collection per vector space) and
  * `partition_key` (a partition-key field in a shared collection per vector space). One
  * client per process; every call names its `db_name`; every read and delete carries the
- * tenant condition as a filter template, in every strategy.
+ * tenant and namespace condition as a filter template, in every strategy (`MilvusRecords`).
  */
-export class MilvusBackend extends VectorBackendDriver {
+export class MilvusBackend extends RecordsDriver {
   readonly name = 'milvus' as const;
   readonly capabilities: readonly StrategyCapability[];
 
   private readonly client: MilvusClient;
-  private readonly records: MilvusRecords;
+  protected readonly records: MilvusRecords;
   private readonly places: MilvusPlaces;
 
   constructor(private readonly options: MilvusOptions) {
     super();
     this.capabilities = milvusCapabilities(options.limits);
     this.client = createMilvusClient(options);
-    this.records = new MilvusRecords(this.client);
-    this.places = new MilvusPlaces(new MilvusDdl(this.client, options), this.records, options);
+    const statements = new MilvusStatements(this.client);
+    const namespaces = new MilvusNamespaceField(this.client);
+    this.records = new MilvusRecords(options, statements, namespaces);
+    const ddl = new MilvusDdl(this.client, options, namespaces);
+    this.places = new MilvusPlaces(ddl, statements, options);
   }
 
   plan(request: PlacementRequest): Placement {
     assertUid(request.tenantUid);
-    if (!isMilvusStrategy(request.strategy)) {
-      throw new UnprocessableError(
-        `backend milvus has no ${request.strategy} strategy`,
-        'strategy',
-      );
-    }
-    const location = locate(this.options, request.strategy, request.tenantUid, request.space);
-    return { backend: 'milvus', strategy: request.strategy, location: { ...location } };
+    const strategy = strategyOf(request.strategy);
+    const location = locate(this.options, strategy, request.tenantUid, request.space);
+    return { backend: 'milvus', strategy, location: { ...location } };
   }
 
   async checkCapacity(scope: TenantScope): Promise<void> {
     const location = locationOf(this.options, scope);
-    await this.places.checkCapacity(this.strategyOf(scope.placement), location);
+    await this.places.checkCapacity(strategyOf(scope.placement.strategy), location);
   }
 
   async provision(scope: TenantScope): Promise<void> {
     const location = locationOf(this.options, scope);
-    await this.places.provision(this.strategyOf(scope.placement), location, scope.space);
+    await this.places.provision(strategyOf(scope.placement.strategy), location, scope.space);
   }
 
   async erase(scope: TenantScope): Promise<ErasureReport> {
     const location = locationOf(this.options, scope);
-    return this.places.erase(this.strategyOf(scope.placement), scope.tenantUid, location);
+    return this.places.erase(strategyOf(scope.placement.strategy), scope.tenantUid, location);
   }
 
   async health(): Promise<BackendHealth> {
@@ -108,66 +90,11 @@ export class MilvusBackend extends VectorBackendDriver {
   async close(): Promise<void> {
     await this.client.closeConnection();
   }
+}
 
-  async upsert(
-    scope: TenantScope,
-    records: readonly VectorWrite[],
-    call?: CallOptions,
-  ): Promise<{ upserted: number }> {
-    assertNotAborted(call);
-    const upserted = await this.records.upsert(scope.tenantUid, this.at(scope), records);
-    return { upserted };
+function strategyOf(strategy: Placement['strategy']): MilvusStrategy {
+  if (!isMilvusStrategy(strategy)) {
+    throw new UnprocessableError(`backend milvus has no ${strategy} strategy`, 'strategy');
   }
-
-  async fetch(
-    scope: TenantScope,
-    ids: readonly string[],
-    options: ReadOptions,
-    call?: CallOptions,
-  ): Promise<StoredRecord[]> {
-    const location = this.at(scope);
-    if (ids.length === 0) return [];
-    return abandonOnAbort(call, () => this.records.fetch(scope.tenantUid, location, ids, options));
-  }
-
-  async delete(
-    scope: TenantScope,
-    selector: DeleteSelector,
-    call?: CallOptions,
-  ): Promise<{ deleted: number }> {
-    assertNotAborted(call);
-    const location = this.at(scope);
-    if (selector.kind === 'ids' && selector.ids.length === 0) return { deleted: 0 };
-    return { deleted: await this.records.delete(scope.tenantUid, location, selector) };
-  }
-
-  async search(
-    scope: TenantScope,
-    query: SearchQuery,
-    call?: CallOptions,
-  ): Promise<ScoredRecord[]> {
-    const location = this.at(scope);
-    return abandonOnAbort(call, () =>
-      this.records.search(scope.tenantUid, location, scope.space, query),
-    );
-  }
-
-  async count(scope: TenantScope, call?: CallOptions): Promise<number> {
-    const location = this.at(scope);
-    return abandonOnAbort(call, () => this.records.count(scope.tenantUid, location));
-  }
-
-  private at(scope: TenantScope): MilvusLocation {
-    return locationOf(this.options, scope);
-  }
-
-  private strategyOf(placement: Placement): MilvusStrategy {
-    if (!isMilvusStrategy(placement.strategy)) {
-      throw new UnprocessableError(
-        `backend milvus has no ${placement.strategy} strategy`,
-        'strategy',
-      );
-    }
-    return placement.strategy;
-  }
+  return strategy;
 }

@@ -4,10 +4,12 @@ import { VectorSpace } from '../../ports/vector.types';
 import { answer, done, found, removed } from './milvus.client';
 import { Census } from './milvus.limits';
 import { MilvusOptions } from './milvus.options';
+import { MilvusNamespaceField } from './milvus.namespace-field';
 import {
   checkSchema,
   collectionFields,
   FIELD,
+  hasNamespaceField,
   MILVUS_METRIC,
   VECTOR_INDEX_NAME,
 } from './milvus.schema';
@@ -27,6 +29,7 @@ export class MilvusDdl {
   constructor(
     private readonly client: MilvusClient,
     private readonly options: MilvusOptions,
+    private readonly namespaces: MilvusNamespaceField,
   ) {}
 
   async databases(): Promise<string[]> {
@@ -91,7 +94,7 @@ export class MilvusDdl {
 
   /**
    * Creates, indexes and loads the collection, or checks the existing one has the expected
-   * schema and metric. `onCreated` runs as soon as the collection exists, so a failure of the
+   * schema and metric (and adds `_vg_ns` to one made before namespaces). `onCreated` runs as soon as the collection exists, so a failure of the
    * index or the load can still roll it back. One at a time per collection in this process.
    */
   async ensureCollection(
@@ -103,8 +106,11 @@ export class MilvusDdl {
   ): Promise<void> {
     await this.exclusive(`${database}/${collection}`, async () => {
       const existing = await this.describe(database, collection);
-      if (existing) checkSchema(existing, collection, space, partitionKey);
-      else if (await this.createCollection(database, collection, space, partitionKey)) {
+      if (existing) {
+        checkSchema(existing, collection, space, partitionKey);
+        if (hasNamespaceField(existing)) this.namespaces.markPresent(database, collection);
+        else await this.namespaces.add(database, collection);
+      } else if (await this.createCollection(database, collection, space, partitionKey)) {
         onCreated?.();
       }
       const metric = await this.indexMetric(database, collection);
@@ -189,11 +195,14 @@ export class MilvusDdl {
           enable_dynamic_field: false,
         }),
       );
+      this.namespaces.markPresent(database, collection);
       return true;
     } catch (err) {
       const existing = await this.describe(database, collection).catch(() => undefined);
       if (!existing) throw err;
       checkSchema(existing, collection, space, partitionKey);
+      if (!hasNamespaceField(existing)) await this.namespaces.add(database, collection);
+      else this.namespaces.markPresent(database, collection);
       return false;
     }
   }

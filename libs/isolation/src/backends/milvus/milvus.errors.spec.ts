@@ -18,6 +18,10 @@ describe('Milvus answers', () => {
     expect(() => checkStatus('search', undefined)).toThrow(
       'Milvus search answered without a status',
     );
+    // What the SDK resolves for an UNIMPLEMENTED call whose answer is a bare status.
+    expect(() => checkStatus('add namespace field', {})).toThrow(
+      'Milvus add namespace field answered without a status',
+    );
   });
 
   it('answers 503 for a not-ready, unavailable, throttled or retriable Milvus', () => {

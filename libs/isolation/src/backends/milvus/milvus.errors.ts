@@ -134,10 +134,12 @@ export function statusError(operation: string, status: MilvusStatus): VecgateErr
 
 /**
  * Throws unless the answer carries a success status. An answer without a status (the SDK
- * turns an UNIMPLEMENTED call into `{}`) is an error too: never a silent empty result.
+ * turns an UNIMPLEMENTED call into `{}`, for a bare status too) is an error: never a silent
+ * empty result or a silent success.
  */
 export function checkStatus(operation: string, status: MilvusStatus | undefined | null): void {
-  if (!status || typeof status !== 'object') {
+  // A bare status answered as `{}` (an UNIMPLEMENTED call, for one) names no code at all.
+  if (!status || typeof status !== 'object' || !('error_code' in status || 'code' in status)) {
     throw new BackendError(`Milvus ${operation} answered without a status`, {
       reason: 'milvus_error',
     });

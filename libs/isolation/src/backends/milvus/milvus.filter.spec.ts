@@ -1,159 +1,14 @@
 import Database from 'better-sqlite3';
 import { FilterNode, Metadata, Scalar } from '../../ports/vector.types';
 import { compileSqliteFilter } from '../embedded/embedded.filter';
-import {
-  compileFilter,
-  primaryKeysFilter,
-  TemplateValue,
-  TemplateValues,
-  tenantScoped,
-  userFilter,
-} from './milvus.filter';
+import { compileFilter, TemplateValue, TemplateValues } from './milvus.filter';
+import { primaryKeysFilter, scopedFilter, tenantWideFilter, userFilter } from './milvus.scope';
 import { filterIndexOf, FilterIndex } from './milvus.schema';
 import { rng } from '../../../../../test/support/rng';
+import { parse } from '../../../../../test/wire/milvus/expression';
 
 const UID = '0123456789abcdef0123456789abcdef';
-
-// --- a model of how Milvus evaluates the expressions vecgate emits ---------------------------
-// The rules are those of segcore as read in the Milvus sources: `json_contains` reads the
-// array at the path and compares elements of the template value's type (an int64 value only
-// matches integer elements, a double value any number); a comparison reads the number at the
-// path (an int64 value falls back to a double read); a missing path is false.
-
-type Token = { kind: 'op' | 'ident' | 'string' | 'placeholder'; text: string };
-
-function tokenize(expr: string): Token[] {
-  const tokens: Token[] = [];
-  const pattern =
-    /\s*(?:(&&|\|\||==|>=|<=|[()[\],!<>])|([A-Za-z_][A-Za-z0-9_]*)|"((?:[^"\\]|\\.)*)"|\{([A-Za-z_][A-Za-z0-9_]*)\})/y;
-  let at = 0;
-  while (at < expr.length) {
-    pattern.lastIndex = at;
-    const m = pattern.exec(expr);
-    if (!m) throw new Error(`cannot tokenize at ${at}: ${expr.slice(at)}`);
-    if (m[1] !== undefined) tokens.push({ kind: 'op', text: m[1] });
-    else if (m[2] !== undefined) tokens.push({ kind: 'ident', text: m[2] });
-    else if (m[3] !== undefined) tokens.push({ kind: 'string', text: m[3] });
-    else if (m[4] !== undefined) tokens.push({ kind: 'placeholder', text: m[4] });
-    at = pattern.lastIndex;
-  }
-  return tokens;
-}
-
-type Row = Record<string, unknown>;
-type Predicate = (row: Row) => boolean;
-
-function isNumber(v: unknown): v is number {
-  return typeof v === 'number';
-}
-
-function typedEquals(element: unknown, value: unknown): boolean {
-  if (typeof value === 'number') {
-    return Number.isInteger(value)
-      ? isNumber(element) && Number.isInteger(element) && element === value
-      : isNumber(element) && element === value;
-  }
-  return typeof element === typeof value && element === value;
-}
-
-function parse(expr: string, values: Readonly<Record<string, TemplateValue>>): Predicate {
-  const tokens = tokenize(expr);
-  let i = 0;
-  const peek = () => tokens[i];
-  const take = (text?: string): Token => {
-    const t = tokens[i++];
-    if (!t || (text !== undefined && t.text !== text)) throw new Error(`expected ${text} at ${i}`);
-    return t;
-  };
-  const value = (): unknown => {
-    const t = take();
-    if (t.kind !== 'placeholder') throw new Error('values must be placeholders');
-    if (!(t.text in values)) throw new Error(`unbound placeholder ${t.text}`);
-    return values[t.text];
-  };
-  const path = (): ((row: Row) => unknown) => {
-    const field = take();
-    if (field.kind !== 'ident') throw new Error('expected a field');
-    const keys: string[] = [];
-    while (peek()?.text === '[') {
-      take('[');
-      const key = take();
-      if (key.kind !== 'string') throw new Error('expected a JSON key');
-      keys.push(key.text);
-      take(']');
-    }
-    return (row) =>
-      keys.reduce<unknown>(
-        (node, key) =>
-          node !== null && typeof node === 'object' && Object.hasOwn(node, key)
-            ? (node as Record<string, unknown>)[key]
-            : undefined,
-        row[field.text],
-      );
-  };
-  const atom = (): Predicate => {
-    const t = peek();
-    if (t?.text === '(') {
-      take('(');
-      const inner = or();
-      take(')');
-      return inner;
-    }
-    if (t?.text === 'json_contains' || t?.text === 'json_contains_any') {
-      take();
-      take('(');
-      const at = path();
-      take(',');
-      const v = value();
-      take(')');
-      const wanted = t.text === 'json_contains' ? [v] : (v as unknown[]);
-      return (row) => {
-        const list = at(row);
-        return Array.isArray(list) && list.some((e) => wanted.some((w) => typedEquals(e, w)));
-      };
-    }
-    const at = path();
-    const op = take().text;
-    if (op === 'in') {
-      const v = value() as unknown[];
-      return (row) => v.includes(at(row));
-    }
-    const v = value();
-    return (row) => {
-      const x = at(row);
-      if (op === '==') return typedEquals(x, v);
-      if (!isNumber(x) || !isNumber(v)) return false;
-      return op === '>' ? x > v : op === '>=' ? x >= v : op === '<' ? x < v : x <= v;
-    };
-  };
-  const not = (): Predicate => {
-    if (peek()?.text === '!') {
-      take('!');
-      const inner = not();
-      return (row) => !inner(row);
-    }
-    return atom();
-  };
-  const and = (): Predicate => {
-    const parts = [not()];
-    while (peek()?.text === '&&') {
-      take('&&');
-      parts.push(not());
-    }
-    return (row) => parts.every((p) => p(row));
-  };
-  const or = (): Predicate => {
-    const parts = [and()];
-    while (peek()?.text === '||') {
-      take('||');
-      parts.push(and());
-    }
-    return (row) => parts.some((p) => p(row));
-  };
-  const predicate = or();
-  if (i !== tokens.length) throw new Error(`trailing tokens in ${expr}`);
-  return predicate;
-}
+const SCOPE = { tenantUid: UID, namespace: '' };
 
 // --- records both backends see ---------------------------------------------------------------
 
@@ -221,25 +76,42 @@ function randomFilter(next: () => number, depth: number): FilterNode {
 
 describe('Milvus filter templates', () => {
   describe('shape', () => {
-    it('puts the tenant condition first, as a template value, and nothing else without a filter', () => {
-      expect(tenantScoped(UID)).toEqual({
+    it('puts the tenant and namespace condition first, as template values, and nothing else without a filter', () => {
+      expect(scopedFilter(SCOPE)).toEqual({
+        expr: '(_vg_tenant == {vg_tenant} && _vg_ns == {vg_ns})',
+        values: { vg_tenant: UID, vg_ns: '' },
+      });
+      expect(scopedFilter({ tenantUid: UID, namespace: 'docs' }).values).toEqual({
+        vg_tenant: UID,
+        vg_ns: 'docs',
+      });
+    });
+
+    it('names the tenant alone only for an erasure, which reaches every namespace', () => {
+      expect(tenantWideFilter(UID)).toEqual({
         expr: '(_vg_tenant == {vg_tenant})',
         values: { vg_tenant: UID },
       });
     });
 
-    it('refuses an empty or malformed tenant uid before building anything', () => {
+    it('refuses an empty or malformed tenant uid or namespace before building anything', () => {
       for (const uid of ['', 'abc', 'A'.repeat(32), `${UID}x`, `${UID.slice(0, 31)}"`]) {
-        expect(() => tenantScoped(uid)).toThrow(/32 hex/);
+        expect(() => scopedFilter({ tenantUid: uid, namespace: '' })).toThrow(/32 hex/);
+        expect(() => tenantWideFilter(uid)).toThrow(/32 hex/);
+      }
+      for (const namespace of ['_vg', 'a/b', 'a"', 'x'.repeat(65), ' ', undefined]) {
+        expect(() => scopedFilter({ tenantUid: UID, namespace: namespace as string })).toThrow(
+          /namespace/,
+        );
       }
     });
 
-    it('looks records up by primary key only inside the tenant condition', () => {
-      expect(primaryKeysFilter(UID, [`${UID}:a`, `${UID}:b"c`])).toEqual({
-        expr: '(_vg_tenant == {vg_tenant}) && (_vg_pk in {vg_pks})',
-        values: { vg_tenant: UID, vg_pks: [`${UID}:a`, `${UID}:b"c`] },
+    it('looks records up by primary key only inside the tenant and namespace condition', () => {
+      expect(primaryKeysFilter(SCOPE, [`${UID}:a`, `${UID}:b"c`])).toEqual({
+        expr: '(_vg_tenant == {vg_tenant} && _vg_ns == {vg_ns}) && (_vg_pk in {vg_pks})',
+        values: { vg_tenant: UID, vg_ns: '', vg_pks: [`${UID}:a`, `${UID}:b"c`] },
       });
-      expect(() => primaryKeysFilter(UID, [])).toThrow(/empty/);
+      expect(() => primaryKeysFilter(SCOPE, [])).toThrow(/empty/);
     });
 
     it('translates each operator to a template over the _vg_filter index', () => {
@@ -303,7 +175,7 @@ describe('Milvus filter templates', () => {
     });
 
     it('wraps a user filter so that it can only narrow the tenant condition', () => {
-      const filter = userFilter(UID, {
+      const filter = userFilter(SCOPE, {
         op: '$or',
         nodes: [
           { op: '$eq', field: 'a', value: 'x' },
@@ -311,9 +183,9 @@ describe('Milvus filter templates', () => {
         ],
       });
       expect(filter.expr).toBe(
-        '(_vg_tenant == {vg_tenant}) && ((json_contains(_vg_filter["str"]["a"], {p0}) || json_contains(_vg_filter["str"]["a"], {p1})))',
+        '(_vg_tenant == {vg_tenant} && _vg_ns == {vg_ns}) && ((json_contains(_vg_filter["str"]["a"], {p0}) || json_contains(_vg_filter["str"]["a"], {p1})))',
       );
-      expect(filter.values).toEqual({ p0: 'x', p1: 'y', vg_tenant: UID });
+      expect(filter.values).toEqual({ p0: 'x', p1: 'y', vg_tenant: UID, vg_ns: '' });
     });
 
     it('refuses integers Milvus cannot carry exactly, empty lists and invalid field names', () => {
@@ -342,7 +214,7 @@ describe('Milvus filter templates', () => {
         `_vg_tenant != ""`,
       ];
       for (const value of hostile) {
-        const filter = userFilter(UID, {
+        const filter = userFilter(SCOPE, {
           op: '$and',
           nodes: [
             { op: '$eq', field: 's', value },
@@ -350,9 +222,15 @@ describe('Milvus filter templates', () => {
           ],
         });
         expect(filter.expr).toBe(
-          '(_vg_tenant == {vg_tenant}) && ((json_contains(_vg_filter["str"]["s"], {p0}) && (json_contains(_vg_filter["keys"], {p1}) && !(json_contains_any(_vg_filter["str"]["s"], {p2})))))',
+          '(_vg_tenant == {vg_tenant} && _vg_ns == {vg_ns}) && ((json_contains(_vg_filter["str"]["s"], {p0}) && (json_contains(_vg_filter["keys"], {p1}) && !(json_contains_any(_vg_filter["str"]["s"], {p2})))))',
         );
-        expect(filter.values).toEqual({ p0: value, p1: 's', p2: [value, 'x'], vg_tenant: UID });
+        expect(filter.values).toEqual({
+          p0: value,
+          p1: 's',
+          p2: [value, 'x'],
+          vg_tenant: UID,
+          vg_ns: '',
+        });
       }
     });
   });
@@ -363,6 +241,7 @@ describe('Milvus filter templates', () => {
       label,
       row: {
         _vg_tenant: UID,
+        _vg_ns: '',
         _vg_filter: JSON.parse(JSON.stringify(filterIndexOf(metadata))) as FilterIndex,
       },
     }));
@@ -389,7 +268,7 @@ describe('Milvus filter templates', () => {
     }
 
     function milvus(filter: FilterNode): string[] {
-      const { expr, values } = userFilter(UID, filter);
+      const { expr, values } = userFilter(SCOPE, filter);
       const predicate = parse(expr, values);
       return rows
         .filter(({ row }) => predicate(row))
@@ -423,9 +302,10 @@ describe('Milvus filter templates', () => {
       expect(nonTrivial).toBeGreaterThan(200);
     });
 
-    it('keeps another tenant out whatever the user filter says', () => {
-      const other = { _vg_tenant: 'f'.repeat(32), _vg_filter: rows[0]!.row._vg_filter };
-      const { expr, values } = userFilter(UID, {
+    it('keeps another tenant and another namespace out whatever the user filter says', () => {
+      const other = { ...rows[0]!.row, _vg_tenant: 'f'.repeat(32) };
+      const elsewhere = { ...rows[0]!.row, _vg_ns: 'docs' };
+      const { expr, values } = userFilter(SCOPE, {
         op: '$or',
         nodes: [
           { op: '$ne', field: 'v', value: 'zzz' },
@@ -435,6 +315,7 @@ describe('Milvus filter templates', () => {
       const predicate = parse(expr, values);
       expect(predicate(rows[0]!.row)).toBe(true);
       expect(predicate(other)).toBe(false);
+      expect(predicate(elsewhere)).toBe(false);
     });
   });
 });

@@ -1,6 +1,5 @@
 import { UnprocessableError } from '@vecgate/core';
 import { FilterNode, Scalar } from '../../ports/vector.types';
-import { assertUid } from './milvus.naming';
 import { FIELD } from './milvus.schema';
 
 /** Values a Milvus filter template carries (`expr_template_values`). */
@@ -11,12 +10,6 @@ export interface MilvusFilter {
   readonly expr: string;
   readonly values: Readonly<Record<string, TemplateValue>>;
 }
-
-export const TENANT_PLACEHOLDER = 'vg_tenant';
-export const PKS_PLACEHOLDER = 'vg_pks';
-
-/** The first clause of every filter vecgate sends, whatever the strategy. */
-export const TENANT_CLAUSE = `(${FIELD.tenant} == {${TENANT_PLACEHOLDER}})`;
 
 /** Same pattern the filter parser enforces; checked again because it is spliced as a JSON key. */
 const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
@@ -35,37 +28,6 @@ export class TemplateValues {
   all(): Record<string, TemplateValue> {
     return { ...this.bound };
   }
-}
-
-/**
- * `(tenant condition) && (condition)`: the tenant uid is a template value too, and the
- * condition (user filter, id list) can only narrow it. Fails closed on a bad uid.
- */
-export function tenantScoped(
-  tenantUid: string,
-  condition?: (values: TemplateValues) => string,
-  extra: Readonly<Record<string, TemplateValue>> = {},
-): MilvusFilter {
-  assertUid(tenantUid);
-  const values = new TemplateValues();
-  const narrowed = condition ? condition(values) : undefined;
-  return {
-    expr: narrowed === undefined ? TENANT_CLAUSE : `${TENANT_CLAUSE} && (${narrowed})`,
-    values: { ...values.all(), ...extra, [TENANT_PLACEHOLDER]: tenantUid },
-  };
-}
-
-/** The tenant's records among the given primary keys. */
-export function primaryKeysFilter(tenantUid: string, primaryKeys: readonly string[]): MilvusFilter {
-  if (primaryKeys.length === 0) throw new Error('a primary key list cannot be empty');
-  return tenantScoped(tenantUid, () => `${FIELD.pk} in {${PKS_PLACEHOLDER}}`, {
-    [PKS_PLACEHOLDER]: [...primaryKeys],
-  });
-}
-
-/** The tenant's records that satisfy a user filter. */
-export function userFilter(tenantUid: string, node: FilterNode): MilvusFilter {
-  return tenantScoped(tenantUid, (values) => compileFilter(node, values));
 }
 
 /**

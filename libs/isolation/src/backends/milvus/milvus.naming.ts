@@ -1,5 +1,11 @@
 import { UnprocessableError } from '@vecgate/core';
-import { StrategyName, TenantScope, VectorSpace } from '../../ports/vector.types';
+import {
+  DEFAULT_NAMESPACE,
+  NAMESPACE_PATTERN,
+  StrategyName,
+  TenantScope,
+  VectorSpace,
+} from '../../ports/vector.types';
 import { MilvusOptions, spaceKey } from './milvus.options';
 import { TENANT_UID as UID } from '../../ports/backend-rules';
 export { TENANT_UID as UID } from '../../ports/backend-rules';
@@ -48,22 +54,40 @@ export function tenantName(uid: string): string {
 }
 
 /**
- * The physical primary key of a record: `<uid>:<id>`. The uid has a fixed width of 32
- * characters, so the first 32 characters are always the uid and everything after the colon
- * at position 32 is the caller's id: two different (uid, id) pairs never give the same key,
- * and two tenants' equal ids never collide (a Milvus upsert deletes by primary key).
+ * The physical primary key of a record. In the default namespace `<uid>:<id>` (the key every
+ * record had before namespaces, so those records keep theirs); in a named namespace
+ * `<uid>/<namespace>/<id>`. The uid has a fixed width of 32 characters and the character after
+ * it says which form follows; a namespace never contains `/` (`NAMESPACE_PATTERN`), so the
+ * namespace ends at the next `/` and everything after it is the caller's id. Two different
+ * (uid, namespace, id) triples never give the same key: two tenants' equal ids never collide
+ * (a Milvus upsert deletes by primary key), nor do one tenant's equal ids in two namespaces.
  */
-export function encodePrimaryKey(uid: string, id: string): string {
+export function encodePrimaryKey(uid: string, namespace: string, id: string): string {
   assertUid(uid);
-  return `${uid}:${id}`;
+  assertNamespace(namespace);
+  return namespace === DEFAULT_NAMESPACE ? `${uid}:${id}` : `${uid}/${namespace}/${id}`;
 }
 
-export function decodePrimaryKey(key: string): { uid: string; id: string } {
+export function decodePrimaryKey(key: string): { uid: string; namespace: string; id: string } {
   const uid = key.slice(0, 32);
-  if (key.charAt(32) !== ':' || !UID.test(uid)) {
+  if (!UID.test(uid)) throw new MilvusScopeError('not a vecgate primary key');
+  if (key.charAt(32) === ':') return { uid, namespace: DEFAULT_NAMESPACE, id: key.slice(33) };
+  const end = key.indexOf('/', 33);
+  const namespace = key.slice(33, end);
+  if (key.charAt(32) !== '/' || end < 0 || !NAMESPACE_PATTERN.test(namespace)) {
     throw new MilvusScopeError('not a vecgate primary key');
   }
-  return { uid, id: key.slice(33) };
+  return { uid, namespace, id: key.slice(end + 1) };
+}
+
+/** The default namespace or a name of `NAMESPACE_PATTERN`: anything else never reaches Milvus. */
+export function assertNamespace(namespace: unknown): asserts namespace is string {
+  if (
+    typeof namespace !== 'string' ||
+    (namespace !== DEFAULT_NAMESPACE && !NAMESPACE_PATTERN.test(namespace))
+  ) {
+    throw new MilvusScopeError('namespace is not a valid namespace name');
+  }
 }
 
 /** The shared collection configured for a vector space; 422 naming the pair when none is. */
@@ -130,14 +154,15 @@ function checkNames(location: MilvusLocation): MilvusLocation {
 
 /**
  * Reads the location back from the scope and refuses anything that is not exactly the names
- * derived from its uid, strategy and vector space: a tampered, truncated or foreign placement
- * never reaches Milvus.
+ * derived from its uid, strategy and vector space, and a namespace outside the namespace
+ * alphabet: a tampered, truncated or foreign placement never reaches Milvus.
  */
 export function locationOf(options: MilvusOptions, scope: TenantScope): MilvusLocation {
   if (scope.placement.backend !== 'milvus') {
     throw new MilvusScopeError(`placement of tenant ${scope.tenantId} is not on milvus`);
   }
   assertUid(scope.tenantUid);
+  assertNamespace(scope.namespace);
   const expected = locate(options, scope.placement.strategy, scope.tenantUid, scope.space);
   if (!sameLocation(scope.placement.location, expected)) {
     throw new MilvusScopeError(

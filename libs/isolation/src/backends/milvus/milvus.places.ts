@@ -4,7 +4,8 @@ import { capacityError, CreationPlan, needsNothing } from './milvus.limits';
 import { MilvusLocation, MilvusStrategy } from './milvus.naming';
 import { MilvusOptions } from './milvus.options';
 import { MilvusDdl } from './milvus.ddl';
-import { MilvusRecords } from './milvus.records';
+import { EVERY_NAMESPACE, tenantWideFilter } from './milvus.scope';
+import { MilvusStatements, StatementScope } from './milvus.statements';
 
 /**
  * Creates and removes a tenant's places. Capacity is checked before anything is created;
@@ -14,7 +15,7 @@ import { MilvusRecords } from './milvus.records';
 export class MilvusPlaces {
   constructor(
     private readonly ddl: MilvusDdl,
-    private readonly records: MilvusRecords,
+    private readonly statements: MilvusStatements,
     private readonly options: MilvusOptions,
   ) {}
 
@@ -91,7 +92,8 @@ export class MilvusPlaces {
 
   /**
    * Removes the tenant's place, then verifies: a dropped database or collection must be
-   * gone; in a shared collection no row may still carry the tenant uid, in any partition.
+   * gone; in a shared collection no row may still carry the tenant uid, in any partition or
+   * namespace (the tenant-wide condition needs no list of namespaces).
    */
   async erase(
     strategy: MilvusStrategy,
@@ -108,7 +110,7 @@ export class MilvusPlaces {
       case 'collection': {
         await this.ddl.dropCollection(database, collection);
         const left = (await this.ddl.describe(database, collection))
-          ? Math.max(1, await this.records.count(tenantUid, location))
+          ? Math.max(1, await this.tenantRows(tenantUid, location))
           : 0;
         return { places: [{ place: `milvus:${database}/${collection}`, remaining: left }] };
       }
@@ -123,7 +125,7 @@ export class MilvusPlaces {
           ? 1
           : 0;
         // The whole collection, not only the partition: no row of the tenant anywhere.
-        const rows = await this.records.count(tenantUid, { database, collection });
+        const rows = await this.tenantRows(tenantUid, { database, collection });
         return { places: [{ place, remaining: Math.max(partitionLeft, rows) }] };
       }
       case 'partition_key': {
@@ -131,9 +133,16 @@ export class MilvusPlaces {
         if (!(await this.ddl.describe(database, collection))) {
           return { places: [{ place, remaining: 0 }] };
         }
-        await this.records.delete(tenantUid, location, { kind: 'all' });
-        return { places: [{ place, remaining: await this.records.count(tenantUid, location) }] };
+        const every: StatementScope = { tenantUid, namespace: EVERY_NAMESPACE };
+        await this.statements.delete(location, every, tenantWideFilter(tenantUid));
+        return { places: [{ place, remaining: await this.tenantRows(tenantUid, location) }] };
       }
     }
+  }
+
+  /** The tenant's rows at the location, in every namespace. */
+  private tenantRows(tenantUid: string, location: MilvusLocation): Promise<number> {
+    const every: StatementScope = { tenantUid, namespace: EVERY_NAMESPACE };
+    return this.statements.count(location, every, tenantWideFilter(tenantUid));
   }
 }

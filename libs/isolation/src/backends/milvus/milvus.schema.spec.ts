@@ -4,6 +4,7 @@ import {
   collectionFields,
   filterIndexOf,
   MAX_ID_BYTES,
+  maxIdBytes,
   MILVUS_SCORES,
   toRow,
 } from './milvus.schema';
@@ -19,6 +20,7 @@ describe('Milvus records schema', () => {
       { name: '_vg_vector', data_type: 'FloatVector', dim: 8 },
       { name: '_vg_meta', data_type: 'JSON' },
       { name: '_vg_filter', data_type: 'JSON' },
+      { name: '_vg_ns', data_type: 'VarChar', max_length: 64, nullable: true, default_value: '' },
     ]);
     expect(collectionFields(8, false)[1]).toEqual({
       name: '_vg_tenant',
@@ -27,8 +29,8 @@ describe('Milvus records schema', () => {
     });
   });
 
-  it('stores the tenant uid, the id, the vector, the metadata and a uid-prefixed key', () => {
-    const row = toRow(UID, {
+  it('stores the tenant uid, the namespace, the id, the vector, the metadata and a uid-prefixed key', () => {
+    const row = toRow(UID, '', {
       id: 'doc:1',
       values: Float32Array.from([0.5, -1]),
       metadata: { tag: ['a', 1] },
@@ -36,6 +38,7 @@ describe('Milvus records schema', () => {
     expect(row).toEqual({
       _vg_pk: `${UID}:doc:1`,
       _vg_tenant: UID,
+      _vg_ns: '',
       _vg_id: 'doc:1',
       _vg_vector: [0.5, -1],
       _vg_meta: { tag: ['a', 1] },
@@ -47,32 +50,61 @@ describe('Milvus records schema', () => {
         max: { tag: 1 },
       },
     });
-    expect(toRow(UID, { id: 'x', values: Float32Array.from([1]) })._vg_meta).toEqual({});
+    expect(toRow(UID, '', { id: 'x', values: Float32Array.from([1]) })._vg_meta).toEqual({});
+    const named = toRow(UID, 'docs:v2', { id: 'doc:1', values: Float32Array.from([1]) });
+    expect([named._vg_pk, named._vg_ns, named._vg_id]).toEqual([
+      `${UID}/docs:v2/doc:1`,
+      'docs:v2',
+      'doc:1',
+    ]);
   });
 
-  it('refuses an id longer than the VarChar field, naming the input field', () => {
+  it('refuses an id longer than the primary key leaves room for, naming the input field', () => {
     const id = 'é'.repeat(MAX_ID_BYTES / 2 + 1);
-    expect(() => toRow(UID, { id, values: Float32Array.from([1]) }, 'vectors[3].id')).toThrow(
+    expect(() => toRow(UID, '', { id, values: Float32Array.from([1]) }, 'vectors[3].id')).toThrow(
       expect.objectContaining({ status: 422, extras: { field: 'vectors[3].id' } }),
     );
     expect(
-      toRow(UID, { id: 'é'.repeat(MAX_ID_BYTES / 2), values: Float32Array.from([1]) })._vg_id,
+      toRow(UID, '', { id: 'é'.repeat(MAX_ID_BYTES / 2), values: Float32Array.from([1]) })._vg_id,
     ).toHaveLength(MAX_ID_BYTES / 2);
+    // `/<namespace>/` takes the namespace's length plus one from the 2,048 bytes.
+    const namespace = 'n'.repeat(64);
+    expect(maxIdBytes(namespace)).toBe(MAX_ID_BYTES - 65);
+    const fits = toRow(UID, namespace, { id: 'x'.repeat(1983), values: Float32Array.from([1]) });
+    expect(Buffer.byteLength(fits._vg_pk as string)).toBe(2081);
+    expect(() =>
+      toRow(UID, namespace, { id: 'x'.repeat(1984), values: Float32Array.from([1]) }, 'v'),
+    ).toThrow(`a record id is at most 1983 bytes on Milvus in namespace ${namespace}`);
   });
 
-  it('gives equal ids of two tenants different keys, and decodes every key back exactly', () => {
+  it('gives equal ids of two tenants or two namespaces different keys, and decodes every key back exactly', () => {
     const other = 'f'.repeat(32);
-    const ids = ['a', 'a:b', ':', '', `${other}:a`, '"\u0000🦄'];
+    const ids = ['a', 'a:b', ':', '', '/', 'docs/a', `${other}:a`, '"\u0000🦄'];
+    const namespaces = ['', 'docs', 'docs:a', 'a', 'x.y@z-1_'];
     const keys = new Set<string>();
     for (const uid of [UID, other]) {
-      for (const id of ids) {
-        const key = toRow(uid, { id, values: Float32Array.from([1]) })._vg_pk as string;
-        expect(decodePrimaryKey(key)).toEqual({ uid, id });
-        keys.add(key);
+      for (const namespace of namespaces) {
+        for (const id of ids) {
+          const row = toRow(uid, namespace, { id, values: Float32Array.from([1]) });
+          expect(decodePrimaryKey(row._vg_pk as string)).toEqual({ uid, namespace, id });
+          keys.add(row._vg_pk as string);
+        }
       }
     }
-    expect(keys.size).toBe(ids.length * 2);
-    expect(() => decodePrimaryKey('short:a')).toThrow(/primary key/);
+    expect(keys.size).toBe(ids.length * namespaces.length * 2);
+    for (const bad of [
+      'short:a',
+      `${UID}`,
+      `${UID}/docs`,
+      `${UID}//a`,
+      `${UID}/_x/a`,
+      `${UID}-a`,
+    ]) {
+      expect(() => decodePrimaryKey(bad)).toThrow(/primary key/);
+    }
+    expect(() => toRow(UID, '_reserved', { id: 'a', values: Float32Array.from([1]) })).toThrow(
+      /namespace/,
+    );
   });
 
   describe('filter index', () => {

@@ -1,7 +1,14 @@
 import { UnprocessableError } from '@vecgate/core';
 import { RawScores, TENANT_FIELD } from '../../ports/backend-rules';
 import type { DescribeCollectionResponse } from '@zilliz/milvus2-sdk-node';
-import { Metadata, MetricName, VectorSpace, VectorWrite } from '../../ports/vector.types';
+import {
+  DEFAULT_NAMESPACE,
+  MAX_NAMESPACE_LENGTH,
+  Metadata,
+  MetricName,
+  VectorSpace,
+  VectorWrite,
+} from '../../ports/vector.types';
 import { encodePrimaryKey } from './milvus.naming';
 
 /**
@@ -16,6 +23,7 @@ export const FIELD = {
   vector: '_vg_vector',
   metadata: '_vg_meta',
   filter: '_vg_filter',
+  namespace: '_vg_ns',
 } as const;
 
 export const VECTOR_INDEX_NAME = '_vg_vector_index';
@@ -39,7 +47,24 @@ export interface MilvusFieldDefinition {
   readonly is_partition_key?: boolean;
   readonly max_length?: number;
   readonly dim?: number;
+  readonly nullable?: boolean;
+  readonly default_value?: string;
 }
+
+/**
+ * `_vg_ns`, the record's namespace. Nullable with the default namespace as its default value,
+ * because that is the one shape Milvus (2.6 and later) lets a field be added to an existing
+ * collection in: a collection made before namespaces gets it in place (`MilvusNamespaceField`)
+ * and its existing rows then read the default, which is the namespace they belong to. New
+ * collections are created with the same definition, so both kinds look alike.
+ */
+export const NAMESPACE_FIELD: MilvusFieldDefinition = {
+  name: FIELD.namespace,
+  data_type: 'VarChar',
+  max_length: MAX_NAMESPACE_LENGTH,
+  nullable: true,
+  default_value: DEFAULT_NAMESPACE,
+};
 
 /**
  * `_vg_tenant` is the partition-key field of a partition_key collection, so Milvus hashes
@@ -61,6 +86,7 @@ export function collectionFields(
     { name: FIELD.vector, data_type: 'FloatVector', dim: dimension },
     { name: FIELD.metadata, data_type: 'JSON' },
     { name: FIELD.filter, data_type: 'JSON' },
+    NAMESPACE_FIELD,
   ];
 }
 
@@ -124,14 +150,33 @@ export interface MilvusRow {
   [field: string]: string | number[] | Metadata | FilterIndex;
 }
 
-export function toRow(uid: string, record: VectorWrite, field = 'vectors'): MilvusRow {
-  if (Buffer.byteLength(record.id, 'utf8') > MAX_ID_BYTES) {
-    throw new UnprocessableError(`a record id is at most ${MAX_ID_BYTES} bytes on Milvus`, field);
+/**
+ * The longest id (UTF-8 bytes) a namespace can hold: the primary key stays within
+ * `MAX_PK_BYTES`, the width of `_vg_pk` in every collection, those made before namespaces too,
+ * so a named namespace's `/<namespace>/` takes its length plus one from the id's 2,048 bytes.
+ */
+export function maxIdBytes(namespace: string): number {
+  return MAX_PK_BYTES - Buffer.byteLength(encodePrimaryKey(UID_PLACEHOLDER, namespace, ''));
+}
+
+const UID_PLACEHOLDER = '0'.repeat(UID_BYTES);
+
+export function toRow(
+  uid: string,
+  namespace: string,
+  record: VectorWrite,
+  field = 'vectors',
+): MilvusRow {
+  const max = maxIdBytes(namespace);
+  if (Buffer.byteLength(record.id, 'utf8') > max) {
+    const where = namespace === DEFAULT_NAMESPACE ? '' : ` in namespace ${namespace}`;
+    throw new UnprocessableError(`a record id is at most ${max} bytes on Milvus${where}`, field);
   }
   const metadata = record.metadata ?? {};
   return {
-    [FIELD.pk]: encodePrimaryKey(uid, record.id),
+    [FIELD.pk]: encodePrimaryKey(uid, namespace, record.id),
     [FIELD.tenant]: uid,
+    [FIELD.namespace]: namespace,
     [FIELD.id]: record.id,
     [FIELD.vector]: Array.from(record.values),
     [FIELD.metadata]: metadata,
@@ -149,7 +194,16 @@ export const MILVUS_SCORES: RawScores = {
   euclidean: 'squared_distance',
 };
 
-/** Refuses an existing collection whose fields are not the ones vecgate writes. */
+/** True when the collection has `_vg_ns` (made, or upgraded, since namespaces exist). */
+export function hasNamespaceField(described: DescribeCollectionResponse): boolean {
+  return described.schema.fields.some((f) => f.name === FIELD.namespace);
+}
+
+/**
+ * Refuses an existing collection whose fields are not the ones vecgate writes. `_vg_ns` may be
+ * missing (a collection made before namespaces, upgraded in place on first use); when present
+ * it must be the nullable VarChar vecgate adds.
+ */
 export function checkSchema(
   described: DescribeCollectionResponse,
   collection: string,
@@ -160,7 +214,7 @@ export function checkSchema(
   const problems = collectionFields(space.dimension, partitionKey).flatMap(
     (want: MilvusFieldDefinition) => {
       const got = fields.get(want.name);
-      if (!got) return [`no field ${want.name}`];
+      if (!got) return want === NAMESPACE_FIELD ? [] : [`no field ${want.name}`];
       const wrong: string[] = [];
       if (String(got.data_type) !== want.data_type) wrong.push(`${want.name} is ${got.data_type}`);
       if (want.dim !== undefined && Number(got.dim) !== want.dim)
@@ -169,6 +223,7 @@ export function checkSchema(
         wrong.push(`${want.name} primary key mismatch`);
       if (!!want.is_partition_key !== !!got.is_partition_key)
         wrong.push(`${want.name} partition key mismatch`);
+      if (want.nullable && got.nullable !== true) wrong.push(`${want.name} is not nullable`);
       return wrong;
     },
   );

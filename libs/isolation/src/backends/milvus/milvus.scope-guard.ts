@@ -1,5 +1,12 @@
-import { TemplateValue, TENANT_CLAUSE, TENANT_PLACEHOLDER } from './milvus.filter';
-import { assertUid, MilvusScopeError, tenantName } from './milvus.naming';
+import { TemplateValue } from './milvus.filter';
+import { assertNamespace, assertUid, MilvusScopeError, tenantName } from './milvus.naming';
+import {
+  clauseOf,
+  EVERY_NAMESPACE,
+  NAMESPACE_PLACEHOLDER,
+  NamespaceSelector,
+  TENANT_PLACEHOLDER,
+} from './milvus.scope';
 
 /** The scoping parts of a search, query or delete request, as handed to the SDK. */
 export interface ScopedRequest {
@@ -9,25 +16,41 @@ export interface ScopedRequest {
   readonly partition_name?: string;
 }
 
+/** Whom a request must be scoped to: the tenant, its namespace (or every one), its partition. */
+export interface ExpectedScope {
+  readonly tenantUid: string;
+  readonly namespace: NamespaceSelector;
+  readonly partition: string | undefined;
+}
+
 /**
  * The last check before a read or delete leaves for Milvus, whatever built the request:
- * the filter starts with the tenant clause and nothing can bind looser than its `&&`; the
- * tenant template value is the scope's uid; for the partition strategy the request names
- * exactly the tenant's own partition. Anything else throws here, so an empty or missing
- * tenant value or partition list can never become an unscoped call.
+ * the filter starts with the scope clause (tenant and namespace; the tenant alone for an
+ * erasure) and nothing can bind looser than its `&&`; the template values are the scope's
+ * uid and namespace; for the partition strategy the request names exactly the tenant's own
+ * partition. Anything else throws here, so an empty or missing tenant value, namespace or
+ * partition list can never become an unscoped call.
  */
-export function assertScoped(
-  request: ScopedRequest,
-  tenantUid: string,
-  partition: string | undefined,
-): void {
+export function assertScoped(request: ScopedRequest, expected: ExpectedScope): void {
+  const { tenantUid, namespace, partition } = expected;
   assertUid(tenantUid);
   if (request.exprValues[TENANT_PLACEHOLDER] !== tenantUid) {
     throw new MilvusScopeError('the tenant template value is missing or not the scope uid');
   }
+  if (namespace === EVERY_NAMESPACE) {
+    if (NAMESPACE_PLACEHOLDER in request.exprValues) {
+      throw new MilvusScopeError('a tenant-wide request carries a namespace value');
+    }
+  } else {
+    assertNamespace(namespace);
+    if (request.exprValues[NAMESPACE_PLACEHOLDER] !== namespace) {
+      throw new MilvusScopeError('the namespace template value is missing or not the scope one');
+    }
+  }
   const { filter } = request;
-  if (filter !== TENANT_CLAUSE) {
-    const head = `${TENANT_CLAUSE} && (`;
+  const clause = clauseOf(namespace);
+  if (filter !== clause) {
+    const head = `${clause} && (`;
     if (!filter.startsWith(head) || !enclosed(filter.slice(head.length - 1))) {
       throw new MilvusScopeError('the filter does not start with the tenant condition');
     }
