@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { embeddedSandbox, newUid } from '../../../../../test/support/embedded-sandbox';
@@ -242,6 +243,42 @@ describe('EmbeddedBackend opening a data directory of the release before namespa
     } finally {
       db.close();
     }
+  });
+
+  it('survives the process dying part-way through the rebuild: the old table stays whole', async () => {
+    const t: OldTenant = { strategy: 'collection', uid: newUid(), records: rows(9, 'crash') };
+    writePreviousRelease(sandbox.dir, [t]);
+    const { file, table } = locate(t.strategy, t.uid, space);
+    const path = join(sandbox.dir, file);
+    // A process that starts the upgrade and is killed (SIGKILL, no cleanup) once the rows are
+    // copied, just before the old table would be dropped.
+    const child = [
+      `require(${JSON.stringify(require.resolve('tsx/cjs/api'))}).register();`,
+      `const { openSqliteFile } = require(${JSON.stringify(require.resolve('../../../../core/src/sql/sqlite-file'))});`,
+      `const { upgradeRecordTable } = require(${JSON.stringify(require.resolve('./embedded.schema'))});`,
+      `const db = openSqliteFile(${JSON.stringify(path)}, { incrementalVacuum: true });`,
+      `const exec = db.exec.bind(db);`,
+      `db.exec = (sql) => {`,
+      `  if (sql.startsWith(${JSON.stringify(`DROP TABLE "${table}"`)})) process.kill(process.pid, 'SIGKILL');`,
+      `  return exec(sql);`,
+      `};`,
+      `upgradeRecordTable(db, ${JSON.stringify(table)});`,
+    ].join('\n');
+    const killed = spawnSync(process.execPath, ['-e', child], { timeout: 60_000 });
+    expect(killed.signal).toBe('SIGKILL');
+
+    expect(columns(path, table).key).toEqual(['tenant_uid', 'id']);
+    expect(peek(path, (db) => db.prepare(`SELECT count(*) FROM "${table}"`).pluck().get())).toBe(
+      COUNT,
+    );
+    const leftovers = peek(path, (db) =>
+      db.prepare(`SELECT name FROM sqlite_master WHERE name LIKE '%upgrade%'`).pluck().all(),
+    );
+    expect(leftovers).toEqual([]);
+
+    backend = sandbox.open();
+    expect(await backend.count(scopeOf(t))).toBe(COUNT);
+    expect(columns(path, table).key).toEqual(['tenant_uid', 'namespace', 'id']);
   });
 
   it('upgrades a shared table once when tenants on both workers open it at the same time', async () => {
