@@ -9,6 +9,7 @@ import { AuthGuard } from './guards/auth.guard';
 import { RequestBudgets } from './guards/request-budgets';
 import { ReservedKeys } from './guards/reserved-keys';
 import { TenantGuard } from './guards/tenant.guard';
+import { NamespaceRegistry } from './registry/namespace-registry';
 import { RevocationList } from './registry/revocation-list';
 import { TenantRegistry } from './registry/tenant-registry';
 import { TenantRegistryRepository } from './registry/tenant-registry.repository';
@@ -48,6 +49,7 @@ export class TenancyModule {
           useFactory: TenantRegistryRepository.open,
         },
         TenantRegistry,
+        NamespaceRegistry,
         RevocationList,
         JwtKeys,
         PrincipalFactory,
@@ -75,6 +77,7 @@ export class TenancyModule {
         AuthGuard,
         TenantGuard,
         TenantRegistry,
+        NamespaceRegistry,
         RequestBudgets,
       ],
     };

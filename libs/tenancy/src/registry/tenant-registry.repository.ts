@@ -3,6 +3,7 @@ import { SqlDatabase } from '@vecgate/core';
 import { BackendName, MetricName, StrategyName } from '@vecgate/isolation';
 import { Tenant, TenantStatus } from '../tenancy.types';
 import { TenancyTables, TenantRow, tenancyMigrations } from './tenancy.tables';
+import { NamespaceRows } from './namespace-rows';
 import { TokenRows } from './token-rows';
 
 export interface ListPage {
@@ -18,10 +19,13 @@ export class TenantRegistryRepository {
   private readonly db: Kysely<TenancyTables>;
   /** Minted tokens; tombstoning a tenant forgets them here too. */
   readonly tokens: TokenRows;
+  /** Named namespaces; tombstoning a tenant forgets them here too. */
+  readonly namespaces: NamespaceRows;
 
   private constructor(sql: SqlDatabase) {
     this.db = sql.kysely<TenancyTables>();
     this.tokens = new TokenRows(this.db);
+    this.namespaces = new NamespaceRows(this.db);
   }
 
   static async open(sql: SqlDatabase): Promise<TenantRegistryRepository> {
@@ -132,10 +136,16 @@ export class TenantRegistryRepository {
   }
 
   async remove(uid: string): Promise<void> {
-    await this.db.deleteFrom('vg_tenants').where('uid', '=', uid).execute();
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('vg_namespaces').where('tenant_uid', '=', uid).execute();
+      await trx.deleteFrom('vg_tenants').where('uid', '=', uid).execute();
+    });
   }
 
-  /** Replaces a tenant by its tombstone and forgets its minted tokens, in one transaction. */
+  /**
+   * Replaces a tenant by its tombstone and forgets its minted tokens and namespaces, in one
+   * transaction.
+   */
   async tombstone(tenant: Tenant, deletedAt: number, deletedBy: string): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       await trx
@@ -144,6 +154,7 @@ export class TenantRegistryRepository {
         .onConflict((oc) => oc.column('uid').doNothing())
         .execute();
       await trx.deleteFrom('vg_tokens').where('tenant_uid', '=', tenant.uid).execute();
+      await trx.deleteFrom('vg_namespaces').where('tenant_uid', '=', tenant.uid).execute();
       await trx.deleteFrom('vg_tenants').where('uid', '=', tenant.uid).execute();
     });
   }
