@@ -6,7 +6,7 @@ import { describeIsolationConformance } from './isolation.conformance';
 
 describeIsolationConformance(
   'embedded',
-  { strategies: ['database', 'collection', 'partition_key'] },
+  { strategies: ['database', 'collection', 'partition_key'], namespaces: true },
   () => {
     const directory = mkdtempSync(join(tmpdir(), 'vg-conformance-embedded-'));
     const driver = new EmbeddedBackend({ directory, cacheMb: 16, maxOpenFiles: 8 });

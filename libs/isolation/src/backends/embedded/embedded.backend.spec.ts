@@ -16,6 +16,7 @@ import {
 import { EmbeddedBackend } from './embedded.backend';
 import { EmbeddedOptions } from './embedded.options';
 import { rng } from '../../../../../test/support/rng';
+import { peek } from '../../../../../test/support/sqlite-peek';
 
 /**
  * The message of a rejection. better-sqlite3's errors come from another realm once a second
@@ -232,7 +233,7 @@ describe('EmbeddedBackend', () => {
       expect(await backend.fetch(a, [], ALL)).toEqual([]);
       expect(await backend.fetch(a, ['nope'], ALL)).toEqual([]);
       const plain = await backend.fetch(a, ['r1', 'missing'], NONE);
-      expect(plain).toEqual([{ id: 'r1', tenantUid: a.tenantUid }]);
+      expect(plain).toEqual([{ id: 'r1', tenantUid: a.tenantUid, namespace: '' }]);
       const bare = await backend.fetch(a, ['bare'], ALL);
       expect(bare).toHaveLength(1);
       expect(bare[0]!.metadata).toEqual({});
@@ -289,7 +290,9 @@ describe('EmbeddedBackend', () => {
         // A NULL id breaks the NOT NULL constraint inside the transaction, after three rows.
         { id: null as unknown as string, values: new Float32Array(8) },
       ];
-      expect(await rejectionOf(attempt(() => backend.upsert(a, batch)))).toMatch(/NOT NULL/);
+      expect(await rejectionOf(attempt(() => backend.upsert(a, batch)))).toMatch(
+        /refused a value \(upsert: SQLITE_CONSTRAINT_NOTNULL\)/,
+      );
       expect(await backend.count(a)).toBe(2);
       expect(await backend.fetch(a, ['new0', 'new1', 'new2'], NONE)).toEqual([]);
       const hits = await backend.search(a, {
@@ -488,7 +491,7 @@ describe('EmbeddedBackend', () => {
       const rows = records(15, 3, 8);
       await backend.upsert(a, rows);
       const plain = await backend.search(a, { vector: rows[1]!.values, topK: 1, ...NONE });
-      expect(Object.keys(plain[0]!).sort()).toEqual(['id', 'score', 'tenantUid']);
+      expect(Object.keys(plain[0]!).sort()).toEqual(['id', 'namespace', 'score', 'tenantUid']);
       const full = await backend.search(a, { vector: rows[1]!.values, topK: 1, ...ALL });
       expect(full[0]!.id).toBe('r1');
       expect(full[0]!.metadata).toEqual(rows[1]!.metadata);
@@ -676,12 +679,7 @@ describe('EmbeddedBackend', () => {
         join(dir, 'b0', 'tenants', `${a.tenantUid}.db`),
         join(dir, 'b0', 'embedded.db'),
       ]) {
-        const check = new Database(file, { readonly: true, fileMustExist: true });
-        try {
-          expect(check.pragma('journal_mode', { simple: true })).toBe('wal');
-        } finally {
-          check.close();
-        }
+        expect(peek(file, (check) => check.pragma('journal_mode', { simple: true }))).toBe('wal');
       }
     });
 

@@ -4,18 +4,20 @@ import { makePrivateDirectory } from '../../../../core/src/fs/private-files';
 import { Metadata } from '../../ports/vector.types';
 import type { EngineTarget } from './embedded.engine-protocol';
 import type { Job, SliceClock } from './embedded.engine-scheduler';
-import { assertEmbeddedFile, locate, SHARED_FILE } from './embedded.naming';
+import { assertEmbeddedFile, assertNamespace, locate, SHARED_FILE } from './embedded.naming';
 import { MatrixCache } from './embedded.matrix-cache';
 import { RecordTable } from './embedded.record-table';
 import { SqliteHandlePool } from './embedded.handle-pool';
-import { TenantMatrix } from './embedded.tenant-matrix';
+import { upgradeRecordTable } from './embedded.schema';
+import { RowOwner, TenantMatrix } from './embedded.tenant-matrix';
 
 /** Rows read per page while loading a matrix: a page is a few milliseconds at most. */
 const LOAD_PAGE = 256;
 
 /**
  * What one engine worker holds: its own SQLite connections (bounded), the record statements
- * prepared on them, and the matrices of the tenants pinned to it, within its memory budget.
+ * prepared on them, and the matrices (one per namespace) of the tenants pinned to it, within
+ * its memory budget.
  */
 export class EngineFiles {
   readonly pool: SqliteHandlePool;
@@ -35,6 +37,7 @@ export class EngineFiles {
     if (target.file !== expected.file || target.table !== expected.table)
       throw new Error('placement does not match its uid and strategy');
     assertEmbeddedFile(target.file);
+    assertNamespace(target.namespace);
     return target;
   }
 
@@ -60,6 +63,8 @@ export class EngineFiles {
         .prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`)
         .get(table);
       if (!exists) return undefined;
+      // A table written before namespaces is rebuilt here, once, before any statement uses it.
+      upgradeRecordTable(db, table);
       records = new RecordTable(db, table);
       byName.set(table, records);
     }
@@ -72,22 +77,27 @@ export class EngineFiles {
   }
 
   /**
-   * The tenant's matrix: cached, or loaded page by page (pausing between pages) and cached
-   * when it fits the budget. A matrix too large for the budget serves this call only.
+   * The matrix of the target's namespace: cached, or loaded page by page (pausing between
+   * pages) and cached when it fits the budget. A matrix too large for the budget serves this
+   * call only.
    */
   *matrix(target: EngineTarget, clock: SliceClock): Job<TenantMatrix> {
-    const cached = this.cache.get(target.tenantUid);
+    const cached = this.cache.get(target);
     if (cached) return cached;
     const matrix = new TenantMatrix(target.dimension);
     let after = '';
+    let owner: RowOwner | undefined;
     for (;;) {
-      const page = this.records(target).page(target.tenantUid, after, LOAD_PAGE);
+      const page = this.records(target).page(target, after, LOAD_PAGE);
       for (const row of page) {
         const text = row.metadata ?? null;
         const metadata = text === null ? undefined : (JSON.parse(text) as Metadata);
+        // Rows read back with the same owner share one object (equal values, less memory).
+        if (owner?.tenantUid !== row.tenant_uid || owner.namespace !== row.namespace)
+          owner = { tenantUid: row.tenant_uid, namespace: row.namespace };
         matrix.put(
           row.id,
-          row.tenant_uid,
+          owner,
           row.vector as Buffer,
           metadata,
           text?.length ?? 0,
@@ -98,7 +108,7 @@ export class EngineFiles {
       if (page.length < LOAD_PAGE) break;
       if (clock.over()) yield;
     }
-    this.cache.set(target.tenantUid, matrix);
+    this.cache.set(target, matrix);
     return matrix;
   }
 }

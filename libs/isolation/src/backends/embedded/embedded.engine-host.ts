@@ -7,10 +7,11 @@ import type {
   EngineWorkerData,
 } from './embedded.engine-protocol';
 import { EngineFiles } from './embedded.engine-files';
+import { engineFault } from './embedded.errors';
 import { SHARED_FILE } from './embedded.naming';
 import { EngineScheduler, Job, Outcome } from './embedded.engine-scheduler';
 import { eraseJob, provisionJob } from './embedded.places';
-import { countJob, deleteJob, fetchJob, upsertJob } from './embedded.records';
+import { countJob, deleteJob, fetchJob, upsertJob } from './embedded.record-jobs';
 import { searchJob } from './embedded.search';
 
 /**
@@ -80,12 +81,12 @@ export class EngineHost {
     switch (control.op) {
       case 'stats':
         return {
-          cachedTenants: this.files.cache.size,
+          cachedTenants: this.files.cache.tenants,
           cacheBytes: this.files.cache.bytesUsed,
           openTenantFiles: this.files.pool.openCount - 1,
         };
       case 'cached':
-        return this.files.cache.has(control.tenantUid);
+        return this.files.cache.hasTenant(control.tenantUid);
       case 'health':
         this.files.pool.acquire(SHARED_FILE).prepare('SELECT 1').get();
         return null;
@@ -103,10 +104,7 @@ function toReply(id: number, outcome: Outcome): EngineReply {
       return { id, ok: true, value: outcome.value };
     case 'cancelled':
       return { id, ok: false, cancelled: true };
-    case 'failed': {
-      const error = outcome.error as { message?: unknown } | null;
-      const message = typeof error?.message === 'string' ? error.message : String(outcome.error);
-      return { id, ok: false, cancelled: false, message };
-    }
+    case 'failed':
+      return { id, ok: false, cancelled: false, fault: engineFault(outcome.error) };
   }
 }

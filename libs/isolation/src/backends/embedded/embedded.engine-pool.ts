@@ -9,8 +9,10 @@ import type {
   EngineReply,
   EngineRequest,
   EngineResults,
+  EngineStats,
   EngineWorkerData,
 } from './embedded.engine-protocol';
+import { embeddedError } from './embedded.errors';
 
 export interface EnginePoolOptions extends EngineWorkerData {
   /** Worker threads; each tenant is pinned to one of them by its uid. */
@@ -26,6 +28,8 @@ type Unsent = EngineRequest extends infer R ? (R extends unknown ? Omit<R, 'id'>
 
 interface Pending {
   readonly worker: number;
+  /** The call's or control's operation, named in its error. */
+  readonly op: string;
   readonly tenant?: string;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: Error) => void;
@@ -84,7 +88,7 @@ export class EnginePool {
     }
     this.perTenant.set(tenant, mine + 1);
     const worker = this.ownerOf(tenant);
-    return this.send<EngineResults[O]>(worker, { kind: 'call', call }, tenant, signal);
+    return this.send<EngineResults[O]>(worker, { kind: 'call', call }, call.op, tenant, signal);
   }
 
   control<O extends EngineControl['op']>(
@@ -92,7 +96,32 @@ export class EnginePool {
     control: Extract<EngineControl, { op: O }>,
   ): Promise<ControlResults[O]> {
     if (this.closed) return Promise.reject(new UnavailableError('the embedded engine is closed'));
-    return this.send<ControlResults[O]>(worker, { kind: 'control', control });
+    return this.send<ControlResults[O]>(worker, { kind: 'control', control }, control.op);
+  }
+
+  /** True while one of the tenant's matrices is held in memory (used by erasure checks). */
+  async isCached(tenantUid: string): Promise<boolean> {
+    const owner = this.ownerOf(tenantUid);
+    if (!this.isStarted(owner)) return false;
+    return this.control(owner, { op: 'cached', tenantUid });
+  }
+
+  /** Matrix cache and file use, summed over the started workers. */
+  async stats(): Promise<EngineStats> {
+    const total = { cachedTenants: 0, cacheBytes: 0, openTenantFiles: 0 };
+    for (let w = 0; w < this.size; w++) {
+      if (!this.isStarted(w)) continue;
+      const s = await this.control(w, { op: 'stats' });
+      total.cachedTenants += s.cachedTenants;
+      total.cacheBytes += s.cacheBytes;
+      total.openTenantFiles += s.openTenantFiles;
+    }
+    return total;
+  }
+
+  /** Asks every worker for a trivial read of the shared file (starting the ones not running). */
+  async health(): Promise<void> {
+    for (let w = 0; w < this.size; w++) await this.control(w, { op: 'health' });
   }
 
   async close(): Promise<void> {
@@ -118,6 +147,7 @@ export class EnginePool {
   private send<T>(
     worker: number,
     message: Unsent,
+    op: string,
     tenant?: string,
     signal?: AbortSignal,
   ): Promise<T> {
@@ -130,6 +160,7 @@ export class EnginePool {
       signal?.addEventListener('abort', onAbort, { once: true });
       this.pending.set(id, {
         worker,
+        op,
         tenant,
         resolve: resolve as (value: unknown) => void,
         reject,
@@ -144,7 +175,7 @@ export class EnginePool {
     if (!waiter) return;
     if (reply.ok) waiter.resolve(reply.value);
     else if (reply.cancelled) waiter.reject(new DeadlineExceededError());
-    else waiter.reject(new Error(reply.message));
+    else waiter.reject(embeddedError(waiter.op, reply.fault));
   }
 
   private take(id: number): Pending | undefined {

@@ -8,11 +8,16 @@ import {
   SearchQuery,
   StoredRecord,
 } from '../../ports/vector.types';
+import type { EngineFault } from './embedded.errors';
 import { EmbeddedStrategy } from './embedded.naming';
 
-/** What an engine worker needs to find one tenant's records; re-checked by the worker. */
+/**
+ * What an engine worker needs to find one tenant's records; re-checked by the worker. Data
+ * calls act in `namespace` only; provision and erase act on the tenant's whole place.
+ */
 export interface EngineTarget {
   readonly tenantUid: string;
+  readonly namespace: string;
   readonly strategy: EmbeddedStrategy;
   readonly file: string;
   readonly table: string;
@@ -89,7 +94,7 @@ export type EngineReply =
       readonly id: number;
       readonly ok: false;
       readonly cancelled: false;
-      readonly message: string;
+      readonly fault: EngineFault;
     };
 
 export interface EngineWorkerData {

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rng } from '../../../../../test/support/rng';
+import { peek } from '../../../../../test/support/sqlite-peek';
 import { makeTenantScope, StrategyName, TenantScope, VectorWrite } from '../../ports/vector.types';
 import { EmbeddedBackend } from './embedded.backend';
 
@@ -20,15 +21,10 @@ function rows(seed: number, count: number, tag: string): VectorWrite[] {
 }
 
 function inspect(file: string) {
-  const db = new Database(file, { readonly: true, fileMustExist: true });
-  try {
-    return {
-      autoVacuum: db.pragma('auto_vacuum', { simple: true }),
-      freePages: db.pragma('freelist_count', { simple: true }),
-    };
-  } finally {
-    db.close();
-  }
+  return peek(file, (db) => ({
+    autoVacuum: db.pragma('auto_vacuum', { simple: true }),
+    freePages: db.pragma('freelist_count', { simple: true }),
+  }));
 }
 
 describe('EmbeddedBackend erasure of shared files', () => {

@@ -1,11 +1,16 @@
+import type { RecordScope } from './embedded.record-table';
 import { TenantMatrix } from './embedded.tenant-matrix';
 
 /**
- * Keeps tenant matrices within a memory budget, evicting the least recently used. A matrix
- * larger than the whole budget is used for the current call and not kept.
+ * Keeps matrices within a memory budget, evicting the least recently used. There is one matrix
+ * per namespace of a tenant, so a search scans only its namespace's rows; erasure forgets all
+ * of a tenant's matrices at once. A matrix larger than the whole budget is used for the
+ * current call and not kept.
  */
 export class MatrixCache {
-  private readonly entries = new Map<string, TenantMatrix>();
+  private readonly entries = new Map<string, { owner: RecordScope; matrix: TenantMatrix }>();
+  /** The cache keys of each tenant's matrices. */
+  private readonly byTenant = new Map<string, Set<string>>();
   private used = 0;
 
   constructor(private readonly budgetBytes: number) {}
@@ -14,63 +19,88 @@ export class MatrixCache {
     return this.used;
   }
 
-  get size(): number {
-    return this.entries.size;
+  /** Tenants with at least one matrix held. */
+  get tenants(): number {
+    return this.byTenant.size;
   }
 
-  has(tenantUid: string): boolean {
-    return this.entries.has(tenantUid);
+  hasTenant(tenantUid: string): boolean {
+    return this.byTenant.has(tenantUid);
   }
 
-  get(tenantUid: string): TenantMatrix | undefined {
-    const entry = this.entries.get(tenantUid);
+  get(at: RecordScope): TenantMatrix | undefined {
+    const key = keyOf(at);
+    const entry = this.entries.get(key);
     if (entry) {
-      this.entries.delete(tenantUid);
-      this.entries.set(tenantUid, entry);
+      this.entries.delete(key);
+      this.entries.set(key, entry);
     }
-    return entry;
+    return entry?.matrix;
   }
 
   /** Stores a matrix; returns false when it does not fit in the budget at all. */
-  set(tenantUid: string, matrix: TenantMatrix): boolean {
-    this.delete(tenantUid);
+  set(at: RecordScope, matrix: TenantMatrix): boolean {
+    this.delete(at);
     if (matrix.bytes > this.budgetBytes) return false;
-    this.entries.set(tenantUid, matrix);
+    const key = keyOf(at);
+    const owner = { tenantUid: at.tenantUid, namespace: at.namespace };
+    this.entries.set(key, { owner, matrix });
+    let keys = this.byTenant.get(at.tenantUid);
+    if (!keys) this.byTenant.set(at.tenantUid, (keys = new Set()));
+    keys.add(key);
     this.used += matrix.bytes;
-    this.evict(tenantUid);
+    this.evict(key);
     return true;
   }
 
   /** Re-accounts a matrix after it changed size in place. */
-  resized(tenantUid: string, previousBytes: number): void {
-    const entry = this.entries.get(tenantUid);
+  resized(at: RecordScope, previousBytes: number): void {
+    const key = keyOf(at);
+    const entry = this.entries.get(key);
     if (!entry) return;
-    this.used += entry.bytes - previousBytes;
-    if (entry.bytes > this.budgetBytes) {
-      this.delete(tenantUid);
+    this.used += entry.matrix.bytes - previousBytes;
+    if (entry.matrix.bytes > this.budgetBytes) {
+      this.drop(key);
       return;
     }
-    this.evict(tenantUid);
+    this.evict(key);
   }
 
-  delete(tenantUid: string): void {
-    const entry = this.entries.get(tenantUid);
-    if (!entry) return;
-    this.entries.delete(tenantUid);
-    this.used -= entry.bytes;
+  delete(at: RecordScope): void {
+    this.drop(keyOf(at));
+  }
+
+  /** Forgets every namespace's matrix of a tenant (erasure), without knowing the namespaces. */
+  deleteTenant(tenantUid: string): void {
+    for (const key of [...(this.byTenant.get(tenantUid) ?? [])]) this.drop(key);
   }
 
   clear(): void {
     this.entries.clear();
+    this.byTenant.clear();
     this.used = 0;
   }
 
+  private drop(key: string): void {
+    const entry = this.entries.get(key);
+    if (!entry) return;
+    this.entries.delete(key);
+    this.used -= entry.matrix.bytes;
+    const keys = this.byTenant.get(entry.owner.tenantUid);
+    keys?.delete(key);
+    if (keys?.size === 0) this.byTenant.delete(entry.owner.tenantUid);
+  }
+
   private evict(keep: string): void {
-    for (const [uid, entry] of this.entries) {
+    // Deleting the entry being visited is safe while iterating a Map.
+    for (const key of this.entries.keys()) {
       if (this.used <= this.budgetBytes) return;
-      if (uid === keep) continue;
-      this.entries.delete(uid);
-      this.used -= entry.bytes;
+      if (key !== keep) this.drop(key);
     }
   }
+}
+
+/** A uid is hex, so the first `/` ends it whatever the namespace holds: the key is unambiguous. */
+function keyOf(at: RecordScope): string {
+  return `${at.tenantUid}/${at.namespace}`;
 }

@@ -1,3 +1,5 @@
+import type { EnginePoolOptions } from './embedded.engine-pool';
+
 export interface EmbeddedOptions {
   /** Directory for the embedded backend's files (`<DATA_DIR>/embedded`). */
   readonly directory: string;
@@ -22,3 +24,17 @@ export const EMBEDDED_DEFAULTS = {
   queue: 1024,
   sliceMs: 2,
 } as const;
+
+/** The engine's settings: the memory and open-file budgets are split across the workers. */
+export function engineOptions(options: EmbeddedOptions): EnginePoolOptions {
+  const workers = options.workers ?? EMBEDDED_DEFAULTS.workers;
+  return {
+    directory: options.directory,
+    cacheBytes: Math.floor((options.cacheMb * 1024 * 1024) / workers),
+    maxOpenFiles: Math.max(1, Math.floor(options.maxOpenFiles / workers)),
+    sliceMs: options.sliceMs ?? EMBEDDED_DEFAULTS.sliceMs,
+    workers,
+    tenantQueue: options.tenantQueue ?? EMBEDDED_DEFAULTS.tenantQueue,
+    queue: options.queue ?? EMBEDDED_DEFAULTS.queue,
+  };
+}

@@ -5,24 +5,33 @@ import type { ErasureReport } from '../../ports/backend-admin';
 import type { EngineFiles } from './embedded.engine-files';
 import type { EngineTarget } from './embedded.engine-protocol';
 import type { Job, SliceClock } from './embedded.engine-scheduler';
-import { deleteEverything } from './embedded.records';
+import { eraseTenantRows } from './embedded.record-jobs';
+import { recordTableDdl } from './embedded.schema';
 import { releaseFreePages } from './embedded.vacuum';
-import { RecordTable } from './embedded.record-table';
 
+/**
+ * Creates the tenant's table, or brings an existing one to the current layout (`tableOf`
+ * upgrades a table written before namespaces).
+ */
 /* eslint-disable-next-line require-yield -- creating a table is one bounded step */
 export function* provisionJob(files: EngineFiles, target: EngineTarget): Job<null> {
   const db = files.pool.acquire(target.file, true);
-  db.exec(RecordTable.schema(target.table));
+  db.exec(recordTableDdl(target.table));
+  files.tableOf(db, target.table);
   return null;
 }
 
+/**
+ * Removes the tenant's records of every namespace, and verifies: the file or table is gone, or
+ * no row of the tenant's uid is left in the shared table, whatever its namespace.
+ */
 export function* eraseJob(
   files: EngineFiles,
   target: EngineTarget,
   clock: SliceClock,
 ): Job<ErasureReport> {
   const { file, table } = target;
-  files.cache.delete(target.tenantUid);
+  files.cache.deleteTenant(target.tenantUid);
   switch (target.strategy) {
     case 'database': {
       files.pool.close(file);
@@ -34,7 +43,7 @@ export function* eraseJob(
     case 'collection': {
       // Emptying the table first, a chunk per transaction, keeps the final DROP small.
       if (files.tableOf(files.pool.acquire(file), table))
-        yield* deleteEverything(files, target, clock);
+        yield* eraseTenantRows(files, target, clock);
       const db = files.pool.acquire(file);
       files.forgetTables(db);
       db.exec(`DROP TABLE IF EXISTS "${table}"`);
@@ -49,9 +58,9 @@ export function* eraseJob(
     case 'partition_key': {
       if (!files.tableOf(files.pool.acquire(file), table))
         return { places: [{ place: `${file}:${table}`, remaining: 0 }] };
-      yield* deleteEverything(files, target, clock);
+      yield* eraseTenantRows(files, target, clock);
       yield* compact(files, file, clock);
-      const remaining = files.records(target).count(target.tenantUid);
+      const remaining = files.records(target).countTenant(target.tenantUid);
       return { places: [{ place: `${file}:${table}`, remaining }] };
     }
   }

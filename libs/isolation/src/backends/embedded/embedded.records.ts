@@ -1,146 +1,42 @@
-import {
-  DeleteSelector,
-  FilterNode,
-  Metadata,
-  ReadOptions,
-  StoredRecord,
-} from '../../ports/vector.types';
-import type { RecordRow } from './embedded.record-table';
-import type { EngineFiles } from './embedded.engine-files';
-import type { EngineTarget, EngineWrite } from './embedded.engine-protocol';
-import type { Job, SliceClock } from './embedded.engine-scheduler';
-import { compileRowFilter } from './embedded.row-filter';
-import { rowsMatching } from './embedded.search';
-import { TenantMatrix } from './embedded.tenant-matrix';
+import { TenantVectorStore } from '../../ports/tenant-vector-store';
+import { EnginePool } from './embedded.engine-pool';
+import { targetOf } from './embedded.naming';
 
-/** Rows deleted per transaction by a delete that the request does not bound. */
-const DELETE_CHUNK = 500;
+type Store = TenantVectorStore;
 
-/* eslint-disable require-yield --
-   Bounded work (one transaction, a key lookup) is a job of one step, so it still queues fairly
-   behind the tenant's earlier work and keeps the tenant's writes in order. */
+/**
+ * The embedded data plane on the main thread: each call checks the scope's placement against
+ * its uid (`targetOf`) and is handed, with its namespace, to the engine worker that owns the
+ * tenant (see `EnginePool`), so no tenant's search, filter or delete runs on the event loop.
+ * Every method is async, so a refused placement is a rejected promise like any other failure.
+ * The statements themselves, with their tenant condition, are in `RecordTable`.
+ */
+export class EmbeddedRecords implements Store {
+  constructor(private readonly engine: EnginePool) {}
 
-/** Writes all records in one transaction, then mirrors them into the cached matrix. */
-export function* upsertJob(
-  files: EngineFiles,
-  target: EngineTarget,
-  records: readonly EngineWrite[],
-): Job<{ upserted: number }> {
-  const rows = records.map((r) => ({
-    id: r.id,
-    vector: Buffer.from(r.values.buffer, r.values.byteOffset, r.values.byteLength),
-    metadata: r.metadata === undefined ? null : JSON.stringify(r.metadata),
-  }));
-  const seqs = files.records(target).upsert(target.tenantUid, rows);
-  const matrix = files.cache.get(target.tenantUid);
-  if (matrix) {
-    const before = matrix.bytes;
-    records.forEach((r, i) => {
-      const text = rows[i]?.metadata ?? null;
-      matrix.put(r.id, target.tenantUid, r.values, r.metadata, text?.length ?? 0, seqs[i] ?? 0);
-    });
-    files.cache.resized(target.tenantUid, before);
+  async upsert(
+    ...[scope, records, call]: Parameters<Store['upsert']>
+  ): ReturnType<Store['upsert']> {
+    return this.engine.call({ op: 'upsert', target: targetOf(scope), records }, call?.signal);
   }
-  return { upserted: records.length };
-}
 
-export function* fetchJob(
-  files: EngineFiles,
-  target: EngineTarget,
-  ids: readonly string[],
-  options: ReadOptions,
-): Job<StoredRecord[]> {
-  if (ids.length === 0) return [];
-  return files
-    .records(target)
-    .fetch(target.tenantUid, ids)
-    .map((row) => toRecord(row, options));
-}
-
-/** A loaded matrix mirrors every write of its tenant (they all pass here), so it can count. */
-export function* countJob(files: EngineFiles, target: EngineTarget): Job<number> {
-  const records = files.records(target);
-  return files.cache.get(target.tenantUid)?.count ?? records.count(target.tenantUid);
-}
-
-/* eslint-enable require-yield */
-
-export function* deleteJob(
-  files: EngineFiles,
-  target: EngineTarget,
-  selector: DeleteSelector,
-  clock: SliceClock,
-): Job<{ deleted: number }> {
-  switch (selector.kind) {
-    case 'ids': {
-      const gone = files.records(target).deleteIds(target.tenantUid, selector.ids);
-      forgetRows(files, target, gone);
-      return { deleted: gone.length };
-    }
-    case 'filter': {
-      const matrix = yield* files.matrix(target, clock);
-      const ids = yield* matchingIds(matrix, selector.filter, clock);
-      let deleted = 0;
-      // Each chunk is its own transaction and the deadline is checked between chunks: a
-      // delete stopped by its deadline has removed whole chunks, and repeating it finishes it.
-      for (let at = 0; at < ids.length; at += DELETE_CHUNK) {
-        const gone = files
-          .records(target)
-          .deleteIds(target.tenantUid, ids.slice(at, at + DELETE_CHUNK));
-        forgetRows(files, target, gone);
-        deleted += gone.length;
-        if (clock.over()) yield;
-      }
-      return { deleted };
-    }
-    case 'all': {
-      files.cache.delete(target.tenantUid);
-      const deleted = yield* deleteEverything(files, target, clock);
-      return { deleted };
-    }
+  async fetch(
+    ...[scope, ids, options, call]: Parameters<Store['fetch']>
+  ): ReturnType<Store['fetch']> {
+    return this.engine.call({ op: 'fetch', target: targetOf(scope), ids, options }, call?.signal);
   }
-}
 
-/** Deletes all of a tenant's rows a chunk per transaction, pausing between chunks. */
-export function* deleteEverything(
-  files: EngineFiles,
-  target: EngineTarget,
-  clock: SliceClock,
-): Job<number> {
-  let deleted = 0;
-  for (;;) {
-    const n = files.records(target).deleteSome(target.tenantUid, DELETE_CHUNK);
-    deleted += n;
-    if (n < DELETE_CHUNK) return deleted;
-    if (clock.over()) yield;
+  async delete(
+    ...[scope, selector, call]: Parameters<Store['delete']>
+  ): ReturnType<Store['delete']> {
+    return this.engine.call({ op: 'delete', target: targetOf(scope), selector }, call?.signal);
   }
-}
 
-/** Ids of the matrix rows whose metadata passes the filter, evaluated a few rows at a time. */
-function* matchingIds(matrix: TenantMatrix, filter: FilterNode, clock: SliceClock): Job<string[]> {
-  const rows = yield* rowsMatching(matrix, compileRowFilter(filter), 0, matrix.count, clock);
-  return rows.map((row) => matrix.idAt(row));
-}
-
-function forgetRows(files: EngineFiles, target: EngineTarget, ids: readonly string[]): void {
-  const matrix = files.cache.get(target.tenantUid);
-  if (!matrix || ids.length === 0) return;
-  const before = matrix.bytes;
-  for (const id of ids) matrix.remove(id);
-  files.cache.resized(target.tenantUid, before);
-}
-
-function toRecord(row: RecordRow, options: ReadOptions): StoredRecord {
-  const record: { -readonly [K in keyof StoredRecord]: StoredRecord[K] } = {
-    id: row.id,
-    tenantUid: row.tenant_uid,
-  };
-  if (options.includeValues && row.vector) {
-    const copy = new Uint8Array(row.vector.byteLength);
-    copy.set(row.vector);
-    record.values = new Float32Array(copy.buffer);
+  async search(...[scope, query, call]: Parameters<Store['search']>): ReturnType<Store['search']> {
+    return this.engine.call({ op: 'search', target: targetOf(scope), query }, call?.signal);
   }
-  if (options.includeMetadata)
-    record.metadata = row.metadata ? (JSON.parse(row.metadata) as Metadata) : {};
-  return record;
+
+  async count(...[scope, call]: Parameters<Store['count']>): ReturnType<Store['count']> {
+    return this.engine.call({ op: 'count', target: targetOf(scope) }, call?.signal);
+  }
 }

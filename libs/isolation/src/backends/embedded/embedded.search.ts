@@ -23,6 +23,7 @@ export interface ScanQuery {
   readonly predicate?: RowPredicate;
 }
 
+/** The exact top-k of the target's namespace: its matrix holds no other namespace's rows. */
 export function* searchJob(
   files: EngineFiles,
   target: EngineTarget,
@@ -38,9 +39,11 @@ export function* searchJob(
   );
   return hits.map(({ row, distance }) => {
     const metadata = query.includeMetadata ? (matrix.metadataAt(row) ?? {}) : undefined;
+    const owner = matrix.ownerAt(row);
     return {
       id: matrix.idAt(row),
-      tenantUid: matrix.storedUidAt(row),
+      tenantUid: owner.tenantUid,
+      namespace: owner.namespace,
       score: toScore(USEARCH_SCORES, target.metric, distance),
       ...(query.includeValues ? { values: matrix.valuesAt(row) } : {}),
       // Shared with the matrix only until the reply is posted, which copies it.

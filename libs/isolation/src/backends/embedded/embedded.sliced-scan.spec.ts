@@ -8,6 +8,7 @@ import { TenantMatrix } from './embedded.tenant-matrix';
 
 const METRICS: readonly MetricName[] = ['cosine', 'euclidean', 'dot'];
 const DIMENSION = 12;
+const OWNER = { tenantUid: 'uid', namespace: '' };
 
 /** Runs a job to completion, counting its pauses. */
 function drive<T>(job: Job<T>): { value: T; pauses: number } {
@@ -51,7 +52,7 @@ const seqOf = (i: number) => 10_000 - i;
 
 function matrixOf(rows: readonly Row[], rowsPerChunk: number): TenantMatrix {
   const matrix = new TenantMatrix(DIMENSION, rowsPerChunk);
-  rows.forEach((r, i) => matrix.put(r.id, 'uid', r.values, r.metadata, 10, seqOf(i)));
+  rows.forEach((r, i) => matrix.put(r.id, OWNER, r.values, r.metadata, 10, seqOf(i)));
   return matrix;
 }
 
@@ -100,7 +101,7 @@ describe('sliced scan', () => {
         // Same records, same insertion sequence: only the non-matching ones are left out.
         const only = new TenantMatrix(DIMENSION, rows.length);
         rows.forEach((r, i) => {
-          if (predicate(r.metadata)) only.put(r.id, 'uid', r.values, r.metadata, 10, seqOf(i));
+          if (predicate(r.metadata)) only.put(r.id, OWNER, r.values, r.metadata, 10, seqOf(i));
         });
         const sliced = matrixOf(rows, 7);
         for (const k of [1, 10, 25, matching.length, 1000]) {
@@ -121,7 +122,7 @@ describe('sliced scan', () => {
     for (let i = 1; i < rows.length; i += 3) sliced.remove(`r${i}`);
     const whole = new TenantMatrix(DIMENSION, rows.length);
     rows.forEach((r, i) => {
-      if (i % 3 !== 1) whole.put(r.id, 'uid', r.values, r.metadata, 10, seqOf(i));
+      if (i % 3 !== 1) whole.put(r.id, OWNER, r.values, r.metadata, 10, seqOf(i));
     });
     expect(sliced.count).toBe(kept.length);
     const q: ScanQuery = { vector: rows[5]!.values, topK: 50, metric: 'euclidean' };

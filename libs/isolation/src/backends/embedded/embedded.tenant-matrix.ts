@@ -3,7 +3,7 @@ import { Metadata } from '../../ports/vector.types';
 /** Bytes of vector data per chunk: one chunk is scanned in well under a millisecond. */
 export const CHUNK_BYTES = 2 * 1024 * 1024;
 
-/** Bookkeeping per row besides its vector: id, stored uid, index entry, metadata reference. */
+/** Bookkeeping per row besides its vector: id, stored owner, index entry, metadata reference. */
 const ROW_OVERHEAD = 160;
 
 /** A run of consecutive rows, in an ArrayBuffer of its own (byteOffset 0), ready to scan. */
@@ -13,9 +13,16 @@ export interface MatrixChunk {
   readonly rows: number;
 }
 
+/** Who a row belongs to, as read back from storage (or as written, for a mirrored write). */
+export interface RowOwner {
+  readonly tenantUid: string;
+  readonly namespace: string;
+}
+
 /**
- * One tenant's vectors as row-major Float32 chunks, the layout usearch's exact search scans
- * with SIMD kernels, plus each row's id, stored tenant uid and parsed metadata (for filters).
+ * The vectors of one namespace of one tenant as row-major Float32 chunks, the layout usearch's
+ * exact search scans with SIMD kernels, plus each row's id, stored owner (tenant uid and
+ * namespace, for result validation) and parsed metadata (for filters).
  * Every chunk owns its ArrayBuffer because usearch ignores a typed array's byteOffset: a
  * subarray starting at row 4 would be scanned from row 0.
  */
@@ -24,7 +31,7 @@ export class TenantMatrix {
   private readonly chunks: Float32Array[] = [];
   private rows = 0;
   private readonly ids: string[] = [];
-  private readonly storedUids: string[] = [];
+  private readonly owners: RowOwner[] = [];
   private readonly seqs: number[] = [];
   private readonly metadata: (Metadata | undefined)[] = [];
   private readonly metadataSizes: number[] = [];
@@ -61,7 +68,7 @@ export class TenantMatrix {
    */
   put(
     id: string,
-    storedUid: string,
+    owner: RowOwner,
     values: Float32Array | Uint8Array,
     metadata: Metadata | undefined,
     metadataSize: number,
@@ -75,7 +82,7 @@ export class TenantMatrix {
       this.index.set(id, row);
       this.metadataSizes[row] = 0;
     }
-    this.storedUids[row] = storedUid;
+    this.owners[row] = owner;
     this.seqs[row] = seq;
     this.metadata[row] = metadata;
     this.metadataBytes += metadataSize * 2 - (this.metadataSizes[row] as number);
@@ -100,14 +107,14 @@ export class TenantMatrix {
       const to = this.locate(row);
       to.chunk.set(from.chunk.subarray(from.offset, from.offset + this.dimension), to.offset);
       this.ids[row] = lastId;
-      this.storedUids[row] = this.storedUids[last] as string;
+      this.owners[row] = this.owners[last] as RowOwner;
       this.seqs[row] = this.seqs[last] as number;
       this.metadata[row] = this.metadata[last];
       this.metadataSizes[row] = this.metadataSizes[last] as number;
       this.index.set(lastId, row);
     }
     this.ids.pop();
-    this.storedUids.pop();
+    this.owners.pop();
     this.seqs.pop();
     this.metadata.pop();
     this.metadataSizes.pop();
@@ -124,8 +131,8 @@ export class TenantMatrix {
     return this.ids[row] as string;
   }
 
-  storedUidAt(row: number): string {
-    return this.storedUids[row] as string;
+  ownerAt(row: number): RowOwner {
+    return this.owners[row] as RowOwner;
   }
 
   seqAt(row: number): number {

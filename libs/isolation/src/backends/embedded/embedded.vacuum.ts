@@ -1,10 +1,28 @@
 import type Database from 'better-sqlite3';
-import { truncateWal } from '../../../../core/src/sql/sqlite-file';
+import { join } from 'node:path';
+import { makePrivateDirectory } from '../../../../core/src/fs/private-files';
+import { openSqliteFile, truncateWal } from '../../../../core/src/sql/sqlite-file';
 import type { Job, SliceClock } from './embedded.engine-scheduler';
+import { SHARED_FILE } from './embedded.naming';
 
 /** Pages returned to the file system per step: 256 pages of 4 KiB, about a millisecond. */
 const PAGES_PER_STEP = 256;
 const INCREMENTAL = 2;
+
+/**
+ * Readies a data directory at start-up, before anyone is served: the tenants' folder exists,
+ * and the shared file exists in incremental auto-vacuum mode (converted once when an earlier
+ * version made it without).
+ */
+export function prepareDataDirectory(directory: string): void {
+  makePrivateDirectory(join(directory, 'tenants'));
+  const shared = openSqliteFile(join(directory, SHARED_FILE), { incrementalVacuum: true });
+  try {
+    ensureIncrementalVacuum(shared);
+  } finally {
+    shared.close();
+  }
+}
 
 /**
  * Makes a file use `auto_vacuum=INCREMENTAL`. A file created before it existed (NONE) is
