@@ -1,51 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SqlDatabase } from '@vecgate/core';
-import {
-  NamespaceRegistry,
-  TenancyOptions,
-  Tenant,
-  TenantRegistryRepository,
-} from '@vecgate/tenancy';
+import { NamespaceRegistry, TenantRegistryRepository } from '@vecgate/tenancy';
 import { describeIfAvailable, SqlStore, SqlTarget, sqlTargets } from './sql-targets';
-
-const T0 = 1_767_225_600_123;
-
-function options(cacheTtlMs: number): TenancyOptions {
-  return {
-    hmacKeys: [{ kid: 'k1', secret: 'a-test-secret-of-at-least-32-bytes!!' }],
-    issuer: 'vecgate',
-    audience: 'vecgate',
-    tenantClaim: 'tenant',
-    rolesClaim: 'roles',
-    clockToleranceSeconds: 5,
-    maxTokenTtlSeconds: 3600,
-    cacheTtlMs,
-    replicaId: 'replica-a',
-    deleteGraceMs: 0,
-    rateLimitPerSecond: 0,
-    rateLimitBurst: 0,
-    unauthenticatedPerSecond: 0,
-    unauthenticatedBurst: 1,
-  };
-}
-
-function tenant(id: string): Tenant {
-  const uid = randomBytes(16).toString('hex');
-  return {
-    id,
-    uid,
-    status: 'active',
-    tier: 'standard',
-    placement: { backend: 'embedded', strategy: 'partition_key', location: {} },
-    dimension: 3,
-    metric: 'cosine',
-    supersedesDeletedAt: null,
-    owner: 'replica-a',
-    createdAt: T0,
-    updatedAt: T0,
-  };
-}
+import { options, T0, tenant } from './tenancy-fixtures';
 
 const names = async (registry: NamespaceRegistry, uid: string): Promise<string[]> =>
   (await registry.list(uid)).map((e) => e.name);
