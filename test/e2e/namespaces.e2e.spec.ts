@@ -237,6 +237,26 @@ describe('namespaces', () => {
       expect((await fetchIn('acme', 'a', 'acme-only')).status).toBe(200);
     });
 
+    it('lets a cross-tenant admin search inside one namespace of a tenant, audited with it', async () => {
+      const requestId = newRequestId();
+      const res = await gw.http
+        .post('/v1/admin/tenants/acme/search')
+        .set({ ...bearer(gw.tokens.platform(['cross_tenant_admin'])), 'x-request-id': requestId })
+        .send({ vector: [1, 0, 0], topK: 10, namespace: 'shared' });
+      expect(res.status).toBe(200);
+      expect(ids(res)).toEqual(['secret']);
+      const [event] = await auditOf(gw, requestId);
+      expect(event).toMatchObject({
+        resource: 'POST /v1/admin/tenants/:id/search?namespace=shared',
+        severity: 'alert',
+      });
+      const bad = await gw.http
+        .post('/v1/admin/tenants/acme/search')
+        .set(bearer(gw.tokens.platform(['cross_tenant_admin'])))
+        .send({ vector: [1, 0, 0], topK: 10, namespace: '_x' });
+      expect(bad.status).toBe(400);
+    });
+
     it('reaches nothing through a namespace named like another tenant’s id or uid', async () => {
       const acme = await gw.http.get('/v1/admin/tenants/acme').set(bearer(gw.tokens.platform()));
       for (const name of ['acme', acme.body.uid as string]) {

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SqlDatabase } from '@vecgate/core';
 import { NamespaceRegistry, TenantRegistryRepository } from '@vecgate/tenancy';
+import { tenancyMigrations, TenancyTables } from '@vecgate/tenancy/registry/tenancy.tables';
 import { describeIfAvailable, SqlStore, SqlTarget, sqlTargets } from './sql-targets';
 import { options, T0, tenant } from './tenancy-fixtures';
 
@@ -25,6 +26,43 @@ describe.each(sqlTargets())('namespace registry on $name', (target: SqlTarget) =
     afterAll(async () => {
       await registry?.onApplicationShutdown();
       await store?.dispose();
+    });
+
+    it('upgrades a registry made before namespaces in place: tenants kept, none listed', async () => {
+      const old = await target.create();
+      try {
+        const db = old.open();
+        const before = Object.fromEntries(
+          Object.entries(tenancyMigrations).filter(([name]) => name < '0130'),
+        );
+        await db.migrate('tenancy', before);
+        const earlier = tenant('earlier');
+        await db
+          .kysely<TenancyTables>()
+          .insertInto('vg_tenants')
+          .values({
+            uid: earlier.uid,
+            id: earlier.id,
+            status: 'active',
+            tier: 'standard',
+            backend: 'embedded',
+            strategy: 'partition_key',
+            location: '{}',
+            dimension: 3,
+            metric: 'cosine',
+            supersedes_deleted_at: null,
+            owner: 'replica-a',
+            created_at: T0,
+            updated_at: T0,
+          })
+          .execute();
+        const upgraded = await TenantRegistryRepository.open(db);
+        expect((await upgraded.findById('earlier'))?.uid).toBe(earlier.uid);
+        expect(await upgraded.namespaces.list(earlier.uid)).toEqual([]);
+        expect(await upgraded.namespaces.add(earlier.uid, 'docs', 5, T0)).toBe('created');
+      } finally {
+        await old.dispose();
+      }
     });
 
     it('registers up to the cap, then refuses; repeats are not counted twice', async () => {
