@@ -375,6 +375,18 @@ describe('namespaces', () => {
       expect(over.body.reason).toBe('quota:vectors');
       const stats = await gw.http.get('/v1/stats').set(as('tiny', 'tenant_admin'));
       expect(stats.body.quota.vectors).toEqual({ used: 4, limit: 4 });
+      // A write refused for its size registers no namespace either.
+      const full = await gw.http.delete('/v1/namespaces/two').set(as('tiny', 'writer'));
+      expect(full.status).toBe(204);
+      const refused = await put('tiny', {
+        namespace: 'fresh',
+        vectors: [
+          { id: 'p', values: [1, 0, 0] },
+          { id: 'q', values: [1, 0, 0] },
+        ],
+      });
+      expect(refused.body.reason).toBe('quota:vectors');
+      expect((await list('tiny')).map((n) => n.name)).toEqual(['', 'three']);
     });
   });
 

@@ -77,9 +77,10 @@ export class VectorService {
   ): Promise<{ upserted: number }> {
     const { records, bytes } = this.input.sizedRecords(vectors, scope.space);
     const call = { signal: trace.signal };
-    await this.namespaces.admit(scope, tier);
     const release = await this.usage.reserveUpsert(scope, tier, records, bytes, call);
     try {
+      // After the quota check, so a write refused for its size registers no namespace.
+      await this.namespaces.admit(scope, tier);
       return await this.store.upsert(scope, records, call);
     } catch (err) {
       release();
