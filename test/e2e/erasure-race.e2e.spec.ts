@@ -77,6 +77,7 @@ describe('erasure against a write already under way', () => {
         location: { file: 'embedded.db', table: 'vg_shared_2_dot' },
       },
       space: { dimension: 2, metric: 'dot' },
+      namespace: '',
     } as unknown as TenantScope;
     // A second backend on the same directory, closed after (it runs engine worker threads).
     const check = new EmbeddedBackend({

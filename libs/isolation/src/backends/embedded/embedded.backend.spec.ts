@@ -303,12 +303,18 @@ describe('EmbeddedBackend', () => {
       expect(hits.map((h) => h.id).sort()).toEqual(['old0', 'old1']);
     });
 
-    it('deletes by ids only the ids that exist, and search no longer finds them', async () => {
+    /** A tenant of ten records whose matrix is loaded, so deletes must reach it too. */
+    async function loaded(seed: number, queryRow: number) {
       const a = await tenant(backend, strategy, space);
-      const rows = records(7, 10, 8);
+      const rows = records(seed, 10, 8);
       await backend.upsert(a, rows);
-      const query = rows[2]!.values;
+      const query = rows[queryRow]!.values;
       await backend.search(a, { vector: query, topK: 10, ...NONE });
+      return { a, rows, query };
+    }
+
+    it('deletes by ids only the ids that exist, and search no longer finds them', async () => {
+      const { a, rows, query } = await loaded(7, 2);
       await expect(
         backend.delete(a, { kind: 'ids', ids: ['r2', 'r5', 'absent'] }),
       ).resolves.toEqual({ deleted: 2 });
@@ -320,11 +326,7 @@ describe('EmbeddedBackend', () => {
     });
 
     it('deletes by filter only the matching records', async () => {
-      const a = await tenant(backend, strategy, space);
-      const rows = records(8, 10, 8);
-      await backend.upsert(a, rows);
-      const query = rows[0]!.values;
-      await backend.search(a, { vector: query, topK: 10, ...NONE });
+      const { a, query } = await loaded(8, 0);
       await expect(
         backend.delete(a, {
           kind: 'filter',

@@ -1,11 +1,11 @@
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { embeddedSandbox, provisionedTenant } from '../../../../../test/support/embedded-sandbox';
 import { rng } from '../../../../../test/support/rng';
 import { peek } from '../../../../../test/support/sqlite-peek';
-import { makeTenantScope, StrategyName, TenantScope, VectorWrite } from '../../ports/vector.types';
+import { StrategyName, VectorWrite } from '../../ports/vector.types';
 import { EmbeddedBackend } from './embedded.backend';
 
 const DIMENSION = 32;
@@ -28,45 +28,22 @@ function inspect(file: string) {
 }
 
 describe('EmbeddedBackend erasure of shared files', () => {
-  let dir: string;
-  let backend: EmbeddedBackend | undefined;
-
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'vg-erase-'));
-  });
-
-  afterEach(async () => {
-    await backend?.close();
-    backend = undefined;
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  async function tenant(on: EmbeddedBackend, strategy: StrategyName): Promise<TenantScope> {
-    const tenantUid = randomBytes(16).toString('hex');
-    const placement = on.plan({ tenantId: 't', tenantUid, strategy, space });
-    const scope = makeTenantScope({ tenantId: `t-${tenantUid}`, tenantUid, placement, space });
-    await on.provision(scope);
-    return scope;
-  }
+  const sandbox = embeddedSandbox('vg-erase-');
+  const tenant = (on: EmbeddedBackend, strategy: StrategyName) =>
+    provisionedTenant(on, strategy, space);
 
   it.each(['partition_key', 'collection'] as const)(
     'erases a large %s tenant in slices, serving its neighbour meanwhile, and leaves no byte of it nor a free page',
     async (strategy) => {
       // One worker, so the erasure and the neighbour's calls share it.
-      backend = new EmbeddedBackend({
-        directory: dir,
-        cacheMb: 64,
-        maxOpenFiles: 4,
-        sliceMs: 1,
-        workers: 1,
-      });
+      const backend = sandbox.open({ cacheMb: 64, sliceMs: 1, workers: 1 });
       const marker = `GONE${randomBytes(6).toString('hex')}`;
       const keep = `KEEP${randomBytes(6).toString('hex')}`;
       const erased = await tenant(backend, strategy);
       const neighbour = await tenant(backend, strategy);
       for (let b = 0; b < 6; b++) await backend.upsert(erased, rows(b, 1000, `${marker}${b}`));
       await backend.upsert(neighbour, rows(99, 500, keep));
-      const shared = join(dir, 'embedded.db');
+      const shared = join(sandbox.dir, 'embedded.db');
       const holding = (text: string) =>
         [shared, `${shared}-wal`].filter((f) => existsSync(f) && readFileSync(f).includes(text));
       expect(holding(marker).length).toBeGreaterThan(0);
@@ -100,8 +77,8 @@ describe('EmbeddedBackend erasure of shared files', () => {
   );
 
   it('converts a shared file made without auto_vacuum once, at start-up, keeping its records', () => {
-    mkdirSync(dir, { recursive: true });
-    const shared = join(dir, 'embedded.db');
+    mkdirSync(sandbox.dir, { recursive: true });
+    const shared = join(sandbox.dir, 'embedded.db');
     const old = new Database(shared);
     old.pragma('journal_mode = WAL');
     old.exec('CREATE TABLE legacy (x TEXT)');
@@ -109,7 +86,7 @@ describe('EmbeddedBackend erasure of shared files', () => {
     old.close();
     expect(inspect(shared).autoVacuum).toBe(0);
 
-    backend = new EmbeddedBackend({ directory: dir, cacheMb: 8, maxOpenFiles: 4 });
+    sandbox.open();
     expect(inspect(shared).autoVacuum).toBe(2);
     const check = new Database(shared, { readonly: true });
     try {
@@ -120,10 +97,10 @@ describe('EmbeddedBackend erasure of shared files', () => {
   });
 
   it('creates new shared and per-tenant files with incremental auto_vacuum', async () => {
-    backend = new EmbeddedBackend({ directory: dir, cacheMb: 8, maxOpenFiles: 4 });
+    const backend = sandbox.open();
     const own = await tenant(backend, 'database');
     await backend.upsert(own, rows(5, 3, 'own'));
-    expect(inspect(join(dir, 'embedded.db')).autoVacuum).toBe(2);
-    expect(inspect(join(dir, 'tenants', `${own.tenantUid}.db`)).autoVacuum).toBe(2);
+    expect(inspect(join(sandbox.dir, 'embedded.db')).autoVacuum).toBe(2);
+    expect(inspect(join(sandbox.dir, 'tenants', `${own.tenantUid}.db`)).autoVacuum).toBe(2);
   });
 });

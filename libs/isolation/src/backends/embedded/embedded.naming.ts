@@ -47,6 +47,8 @@ export function assertEmbeddedFile(file: string): void {
  * parameter; the check keeps what reaches storage (and cache keys) to names the gateway accepts.
  */
 export function assertNamespace(namespace: string): void {
+  if (typeof namespace !== 'string')
+    throw new Error('a tenant scope without a namespace reached the embedded backend');
   if (namespace !== DEFAULT_NAMESPACE && !NAMESPACE_PATTERN.test(namespace))
     throw new BadRequestError('namespace must match ' + String(NAMESPACE_PATTERN), 'namespace');
 }

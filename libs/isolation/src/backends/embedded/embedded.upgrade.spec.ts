@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { embeddedSandbox, newUid } from '../../../../../test/support/embedded-sandbox';
 import { rng } from '../../../../../test/support/rng';
 import { peek } from '../../../../../test/support/sqlite-peek';
 import { openSqliteFile } from '../../../../core/src/sql/sqlite-file';
@@ -97,18 +97,8 @@ function columns(file: string, table: string): { names: string[]; key: string[] 
 }
 
 describe('EmbeddedBackend opening a data directory of the release before namespaces', () => {
-  let dir: string;
+  const sandbox = embeddedSandbox('vg-upgrade-');
   let backend: EmbeddedBackend | undefined;
-
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'vg-upgrade-'));
-  });
-
-  afterEach(async () => {
-    await backend?.close();
-    backend = undefined;
-    rmSync(dir, { recursive: true, force: true });
-  });
 
   function scopeOf(t: OldTenant, namespace?: string): TenantScope {
     const placement = backend!.plan({
@@ -126,7 +116,7 @@ describe('EmbeddedBackend opening a data directory of the release before namespa
     });
   }
 
-  const uid = () => randomBytes(16).toString('hex');
+  const uid = newUid;
 
   it('finds every old record in the default namespace, searchable, and writes other namespaces beside them', async () => {
     const tenants: OldTenant[] = [
@@ -136,8 +126,8 @@ describe('EmbeddedBackend opening a data directory of the release before namespa
       { strategy: 'partition_key', uid: uid(), records: rows(3, 'shared-a') },
       { strategy: 'partition_key', uid: uid(), records: rows(4, 'shared-b') },
     ];
-    writePreviousRelease(dir, tenants);
-    backend = new EmbeddedBackend({ directory: dir, cacheMb: 8, maxOpenFiles: 4 });
+    writePreviousRelease(sandbox.dir, tenants);
+    backend = sandbox.open();
 
     for (const t of tenants) {
       const scope = scopeOf(t);
@@ -192,7 +182,7 @@ describe('EmbeddedBackend opening a data directory of the release before namespa
 
     for (const t of tenants) {
       const { file, table } = locate(t.strategy, t.uid, space);
-      expect(columns(join(dir, file), table)).toEqual({
+      expect(columns(join(sandbox.dir, file), table)).toEqual({
         names: ['tenant_uid', 'namespace', 'id', 'vector', 'metadata'],
         key: ['tenant_uid', 'namespace', 'id'],
       });
@@ -200,7 +190,7 @@ describe('EmbeddedBackend opening a data directory of the release before namespa
 
     // Reopened, the directory is already current: nothing is rebuilt and nothing is lost.
     await backend.close();
-    backend = new EmbeddedBackend({ directory: dir, cacheMb: 8, maxOpenFiles: 4 });
+    backend = sandbox.open();
     for (const t of tenants) {
       expect(await backend.count(scopeOf(t))).toBe(COUNT + 1);
       expect(await backend.count(scopeOf(t, 'docs'))).toBe(1);
@@ -211,14 +201,14 @@ describe('EmbeddedBackend opening a data directory of the release before namespa
     const t: OldTenant = { strategy: 'partition_key', uid: uid(), records: rows(5, 'ties') };
     const same = new Float32Array(space.dimension).fill(1);
     t.records.forEach((r) => r.values.set(same));
-    writePreviousRelease(dir, [t]);
+    writePreviousRelease(sandbox.dir, [t]);
     const { file, table } = locate(t.strategy, t.uid, space);
     const rowids = () =>
-      peek(join(dir, file), (db) =>
+      peek(join(sandbox.dir, file), (db) =>
         db.prepare(`SELECT rowid, id FROM "${table}" ORDER BY id`).all(),
       );
     const before = rowids();
-    backend = new EmbeddedBackend({ directory: dir, cacheMb: 8, maxOpenFiles: 4 });
+    backend = sandbox.open();
     const hits = await backend.search(scopeOf(t), { vector: same, topK: 3, ...ALL });
     // Written in reverse: r39 is the oldest row.
     expect(hits.map((h) => h.id)).toEqual(['r39', 'r38', 'r37']);
@@ -226,9 +216,9 @@ describe('EmbeddedBackend opening a data directory of the release before namespa
   });
 
   it('rebuilds a table in one transaction: a failure part-way leaves the old table whole', () => {
-    const file = join(dir, 'embedded.db');
+    const file = join(sandbox.dir, 'embedded.db');
     const t: OldTenant = { strategy: 'collection', uid: uid(), records: rows(6, 'atomic') };
-    writePreviousRelease(dir, [t]);
+    writePreviousRelease(sandbox.dir, [t]);
     const { table } = locate(t.strategy, t.uid, space);
     const db = openSqliteFile(file, { incrementalVacuum: true });
     try {
@@ -255,6 +245,42 @@ describe('EmbeddedBackend opening a data directory of the release before namespa
     }
   });
 
+  it('survives the process dying part-way through the rebuild: the old table stays whole', async () => {
+    const t: OldTenant = { strategy: 'collection', uid: newUid(), records: rows(9, 'crash') };
+    writePreviousRelease(sandbox.dir, [t]);
+    const { file, table } = locate(t.strategy, t.uid, space);
+    const path = join(sandbox.dir, file);
+    // A process that starts the upgrade and is killed (SIGKILL, no cleanup) once the rows are
+    // copied, just before the old table would be dropped.
+    const child = [
+      `require(${JSON.stringify(require.resolve('tsx/cjs/api'))}).register();`,
+      `const { openSqliteFile } = require(${JSON.stringify(require.resolve('../../../../core/src/sql/sqlite-file'))});`,
+      `const { upgradeRecordTable } = require(${JSON.stringify(require.resolve('./embedded.schema'))});`,
+      `const db = openSqliteFile(${JSON.stringify(path)}, { incrementalVacuum: true });`,
+      `const exec = db.exec.bind(db);`,
+      `db.exec = (sql) => {`,
+      `  if (sql.startsWith(${JSON.stringify(`DROP TABLE "${table}"`)})) process.kill(process.pid, 'SIGKILL');`,
+      `  return exec(sql);`,
+      `};`,
+      `upgradeRecordTable(db, ${JSON.stringify(table)});`,
+    ].join('\n');
+    const killed = spawnSync(process.execPath, ['-e', child], { timeout: 60_000 });
+    expect(killed.signal).toBe('SIGKILL');
+
+    expect(columns(path, table).key).toEqual(['tenant_uid', 'id']);
+    expect(peek(path, (db) => db.prepare(`SELECT count(*) FROM "${table}"`).pluck().get())).toBe(
+      COUNT,
+    );
+    const leftovers = peek(path, (db) =>
+      db.prepare(`SELECT name FROM sqlite_master WHERE name LIKE '%upgrade%'`).pluck().all(),
+    );
+    expect(leftovers).toEqual([]);
+
+    backend = sandbox.open();
+    expect(await backend.count(scopeOf(t))).toBe(COUNT);
+    expect(columns(path, table).key).toEqual(['tenant_uid', 'namespace', 'id']);
+  });
+
   it('upgrades a shared table once when tenants on both workers open it at the same time', async () => {
     // Uids whose first 8 hex digits are even and odd are pinned to different workers.
     const even = `00000002${uid().slice(8)}`;
@@ -263,8 +289,8 @@ describe('EmbeddedBackend opening a data directory of the release before namespa
       { strategy: 'partition_key', uid: even, records: rows(7, 'even') },
       { strategy: 'partition_key', uid: odd, records: rows(8, 'odd') },
     ];
-    writePreviousRelease(dir, tenants);
-    backend = new EmbeddedBackend({ directory: dir, cacheMb: 8, maxOpenFiles: 4, workers: 2 });
+    writePreviousRelease(sandbox.dir, tenants);
+    backend = sandbox.open({ workers: 2 });
     const counts = await Promise.all(
       tenants.flatMap((t) => [backend!.count(scopeOf(t)), backend!.count(scopeOf(t, 'docs'))]),
     );
