@@ -121,7 +121,7 @@ describe('limits', () => {
     ['a fractional topK', { vector: vec(), topK: 2.5 }, 400, 'topK'],
     ['a wrong dimension', { vector: [1, 2], topK: 3 }, 422, 'vector'],
     ['a non-array vector', { vector: 'abc', topK: 3 }, 400, 'vector'],
-    ['an unknown property', { vector: vec(), topK: 3, namespace: 'x' }, 400, 'namespace'],
+    ['an unknown property', { vector: vec(), topK: 3, includeScores: true }, 400, 'includeScores'],
   ])('refuses a search with %s', async (_n, body, status, field) => {
     const res = await gw.http.post('/v1/search').set(writer).send(body);
     expect(res.status).toBe(status);

@@ -23,6 +23,8 @@ const WIDE = 4096;
 const QUOTA = 100;
 const DEADLINE = 2000;
 const now = (): number => Math.floor(Date.now() / 1000);
+/** A namespace of `victim` whose very name is a secret. */
+const VICTIM_NAMESPACE = `${MARK}-ns`;
 
 interface Attack {
   readonly name: string;
@@ -672,6 +674,41 @@ const ATTACKS: Attack[] = [
         .set({ ...bearer(c.wide), 'x-request-id': id })
         .send({ vector: new Array(WIDE).fill(0.5), topK: 1000, includeValues: true }),
   },
+  // namespaces
+  {
+    name: 'a search in a namespace named like the victim’s tenant id',
+    status: 200,
+    send: search(undefined, { namespace: 'victim' }),
+  },
+  {
+    name: 'a search in the namespace the victim wrote to, by its name',
+    status: 200,
+    send: search(undefined, { namespace: VICTIM_NAMESPACE }),
+  },
+  {
+    name: 'a fetch of a victim’s id in a namespace named like the victim’s uid',
+    status: 404,
+    send: async (c, id) => {
+      const admin = bearer(c.gw.tokens.platform());
+      const uid = (await c.gw.http.get('/v1/admin/tenants/victim').set(admin)).body.uid as string;
+      return asMallory('reader', 'get', `/v1/vectors/victim-1?namespace=${uid}`)(c, id);
+    },
+  },
+  {
+    name: 'erasing a namespace named like the victim’s id, which only the victim has',
+    status: 404,
+    send: asMallory('writer', 'delete', '/v1/namespaces/victim'),
+  },
+  {
+    name: 'listing namespaces, hoping for the victim’s',
+    status: 200,
+    send: asMallory('reader', 'get', '/v1/namespaces'),
+  },
+  {
+    name: 'a namespace named with the reserved prefix, spelling the tenant field',
+    status: 400,
+    send: search(undefined, { namespace: '_vg_tenant_uid' }),
+  },
   {
     name: 'a write past the tier’s storage quota',
     status: 403,
@@ -876,6 +913,22 @@ describe('attack catalogue', () => {
         });
       expect(res.status).toBe(200);
     }
+    for (const namespace of ['victim', VICTIM_NAMESPACE]) {
+      const res = await gw.http
+        .put('/v1/vectors')
+        .set(bearer(gw.tokens.tenant('victim', ['writer'])))
+        .send({
+          namespace,
+          vectors: [
+            {
+              id: 'victim-ns-1',
+              values: [1, 1, 1, 1],
+              metadata: { owner: 'victim', secret: MARK },
+            },
+          ],
+        });
+      expect(res.status).toBe(200);
+    }
     await gw.http
       .put('/v1/vectors')
       .set(bearer(gw.tokens.tenant('mallory', ['writer'])))
@@ -935,9 +988,9 @@ describe('attack catalogue', () => {
     };
     expect(res.status).toBe(attack.status);
     expect(res.text ?? JSON.stringify(res.body)).not.toContain(MARK);
-    if (attack.status === 200) {
-      const matches = (res.body as { matches: { metadata?: { owner?: string } }[] }).matches;
-      expect(matches.every((m) => m.metadata?.owner === 'mallory')).toBe(true);
+    const body = res.body as { matches?: { metadata?: { owner?: string } }[] };
+    if (attack.status === 200 && body.matches !== undefined) {
+      expect(body.matches.every((m) => m.metadata?.owner === 'mallory')).toBe(true);
     }
     await expectAudited(ctx.gw, requestId, attack.status);
   });

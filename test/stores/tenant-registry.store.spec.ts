@@ -5,7 +5,6 @@ import { SqlDatabase } from '@vecgate/core';
 import {
   MintedTokenRecord,
   Tenant,
-  TenancyOptions,
   TenantRegistry,
   TenantRegistryRepository,
   TenantStatus,
@@ -13,9 +12,8 @@ import {
 import { RevocationList } from '@vecgate/tenancy/registry/revocation-list';
 import { TenancyTables } from '@vecgate/tenancy/registry/tenancy.tables';
 import { describeIfAvailable, rejectionOf, SqlStore, SqlTarget, sqlTargets } from './sql-targets';
+import { newUid, options, T0, tenant } from './tenancy-fixtures';
 
-/** Epoch milliseconds past 2^32, so a column that is not really 64-bit would show. */
-const T0 = 1_767_225_600_123;
 /** Epoch seconds, for tokens. */
 const NOW_S = Math.floor(Date.now() / 1000);
 
@@ -25,52 +23,6 @@ const ANY_STATUS = ['provisioning', 'active', 'suspended', 'deleting'] as const;
 const PROPAGATION_POLL_MS = 20;
 const PROPAGATION_LIMIT_MS = 2_000;
 const REPLICA_CACHE_TTL_MS = 60_000;
-
-function options(cacheTtlMs: number): TenancyOptions {
-  return {
-    hmacKeys: [{ kid: 'k1', secret: 'a-test-secret-of-at-least-32-bytes!!' }],
-    issuer: 'vecgate',
-    audience: 'vecgate',
-    tenantClaim: 'tenant',
-    rolesClaim: 'roles',
-    clockToleranceSeconds: 5,
-    maxTokenTtlSeconds: 3600,
-    cacheTtlMs,
-    replicaId: 'replica-a',
-    deleteGraceMs: 0,
-    rateLimitPerSecond: 0,
-    rateLimitBurst: 0,
-    unauthenticatedPerSecond: 0,
-    unauthenticatedBurst: 1,
-    apiKeyMaxDays: { tiers: {}, fallback: null },
-  };
-}
-
-function newUid(): string {
-  return randomBytes(16).toString('hex');
-}
-
-function tenant(id: string, overrides: Partial<Tenant> = {}): Tenant {
-  const uid = overrides.uid ?? newUid();
-  return {
-    id,
-    uid,
-    status: 'active',
-    tier: 'standard',
-    placement: {
-      backend: 'embedded',
-      strategy: 'database',
-      location: { file: `tenants/${uid}.db`, note: 'ünïcode, "quotes" and \\ backslash' },
-    },
-    dimension: 1536,
-    metric: 'cosine',
-    supersedesDeletedAt: null,
-    owner: 'replica-a',
-    createdAt: T0,
-    updatedAt: T0,
-    ...overrides,
-  };
-}
 
 function token(owner: Tenant, overrides: Partial<MintedTokenRecord> = {}): MintedTokenRecord {
   return {

@@ -16,6 +16,7 @@ import { AdminSearchController } from './controllers/admin-search.controller';
 import { AdminTenantsController } from './controllers/admin-tenants.controller';
 import { AdminTokensController } from './controllers/admin-tokens.controller';
 import { AuditController } from './controllers/audit.controller';
+import { NamespacesController } from './controllers/namespaces.controller';
 import { QdrantTokensController } from './controllers/qdrant-tokens.controller';
 import { SearchController } from './controllers/search.controller';
 import { VectorsController } from './controllers/vectors.controller';
@@ -77,6 +78,7 @@ export class AppModule {
       controllers: [
         VectorsController,
         SearchController,
+        NamespacesController,
         AuditController,
         AdminTenantsController,
         AdminTokensController,

@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { FilterParser } from './filter/filter.parser';
+import { NamespaceService } from './namespaces/namespace.service';
 import { StorageUsageTracker } from './quota/storage-usage';
 import { SEARCH_OPTIONS, SearchOptions } from './search.options';
 import { RecordInput } from './validation/record-input';
@@ -19,8 +20,9 @@ export class SearchModule {
         ResultValidator,
         StorageUsageTracker,
         VectorService,
+        NamespaceService,
       ],
-      exports: [VectorService, FilterParser],
+      exports: [VectorService, NamespaceService, FilterParser],
     };
   }
 }

@@ -10,6 +10,8 @@ export * from './guards/reserved-keys';
 export * from './guards/target-tenant';
 export * from './guards/tenant-request';
 export * from './guards/tenant.guard';
+export * from './registry/namespace-registry';
+export * from './registry/namespace-rows';
 export * from './registry/tenant-registry';
 export * from './registry/tenant-registry.repository';
 export * from './registry/api-key-rows';

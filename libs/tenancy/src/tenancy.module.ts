@@ -13,6 +13,7 @@ import { AuthGuard } from './guards/auth.guard';
 import { RequestBudgets } from './guards/request-budgets';
 import { ReservedKeys } from './guards/reserved-keys';
 import { TenantGuard } from './guards/tenant.guard';
+import { NamespaceRegistry } from './registry/namespace-registry';
 import { RevocationList } from './registry/revocation-list';
 import { TenantRegistry } from './registry/tenant-registry';
 import { TenantRegistryRepository } from './registry/tenant-registry.repository';
@@ -53,6 +54,7 @@ export class TenancyModule {
           useFactory: TenantRegistryRepository.open,
         },
         TenantRegistry,
+        NamespaceRegistry,
         RevocationList,
         JwtKeys,
         PrincipalFactory,
@@ -86,6 +88,7 @@ export class TenancyModule {
         AuthGuard,
         TenantGuard,
         TenantRegistry,
+        NamespaceRegistry,
         RequestBudgets,
       ],
     };

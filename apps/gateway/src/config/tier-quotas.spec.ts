@@ -5,15 +5,15 @@ describe('TIER_QUOTAS', () => {
     const problems: string[] = [];
     const policy = parseTierQuotas(
       'TIER_QUOTAS',
-      'standard:vectors=100000,bytes=500MB; premium:bytes=2GB ;default:vectors=10,bytes=unlimited',
+      'standard:vectors=100000,bytes=500MB,namespaces=20; premium:bytes=2GB ;default:vectors=10,bytes=unlimited',
       problems,
     );
     expect(problems).toEqual([]);
     expect(policy.tiers).toEqual({
-      standard: { vectors: 100_000, bytes: 500 * 1024 ** 2 },
-      premium: { vectors: null, bytes: 2 * 1024 ** 3 },
+      standard: { vectors: 100_000, bytes: 500 * 1024 ** 2, namespaces: 20 },
+      premium: { vectors: null, bytes: 2 * 1024 ** 3, namespaces: 1000 },
     });
-    expect(policy.fallback).toEqual({ vectors: 10, bytes: null });
+    expect(policy.fallback).toEqual({ vectors: 10, bytes: null, namespaces: 1000 });
   });
 
   it('leaves tiers unlimited when no default is given', () => {
@@ -21,6 +21,7 @@ describe('TIER_QUOTAS', () => {
     expect(parseTierQuotas('TIER_QUOTAS', 'gold:vectors=5', problems).fallback).toEqual({
       vectors: null,
       bytes: null,
+      namespaces: 1000,
     });
   });
 
@@ -31,6 +32,10 @@ describe('TIER_QUOTAS', () => {
     ['standard:vectors=0', 'vectors must be a positive number'],
     ['standard:bytes=12XB', 'bytes must be a positive number'],
     ['standard:rows=5', 'unknown limit "rows"'],
+    ['standard:namespaces=unlimited', 'namespaces must be a number from 1 to 100000'],
+    ['standard:namespaces=0', 'namespaces must be a number from 1 to 100000'],
+    ['standard:namespaces=100001', 'namespaces must be a number from 1 to 100000'],
+    ['standard:namespaces=5KB', 'namespaces must be a number from 1 to 100000'],
     ['a:vectors=1;a:vectors=2', 'tier "a" is given twice'],
     ['default:vectors=1;default:vectors=2', 'tier "default" is given twice'],
   ])('refuses %s, naming the key', (text, message) => {

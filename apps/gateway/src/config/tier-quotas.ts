@@ -1,5 +1,5 @@
 import type { QuotaPolicy, StorageQuota } from '@vecgate/search';
-import { UNLIMITED } from '@vecgate/search';
+import { DEFAULT_NAMESPACE_CAP, MAX_NAMESPACE_CAP, UNLIMITED } from '@vecgate/search';
 
 const TIER = /^[a-z][a-z0-9_-]{0,31}$/;
 const SIZE = /^(\d{1,15})(B|KB|MB|GB|TB)?$/i;
@@ -54,8 +54,9 @@ export function parseTierMap<T>(
 }
 
 /**
- * Parses `tier:vectors=N,bytes=SIZE;tier:...` (SIZE in B, KB, MB, GB or TB, 1024-based; either
- * limit may be `unlimited` or left out, which means unlimited).
+ * Parses `tier:vectors=N,bytes=SIZE,namespaces=N;tier:...` (SIZE in B, KB, MB, GB or TB,
+ * 1024-based; vectors and bytes may be `unlimited` or left out, which means unlimited; the
+ * namespace cap is always a number, 1000 when left out).
  */
 export function parseTierQuotas(key: string, text: string, problems: string[]): QuotaPolicy {
   return parseTierMap<StorageQuota>(key, text, UNLIMITED, problems, (entry, value) =>
@@ -86,20 +87,33 @@ function parseLimits(
 ): StorageQuota | undefined {
   let vectors: number | null = null;
   let bytes: number | null = null;
+  let namespaces = DEFAULT_NAMESPACE_CAP;
   const before = problems.length;
   for (const part of text
     .split(',')
     .map((p) => p.trim())
     .filter(Boolean)) {
     const [name = '', value = ''] = part.split('=').map((p) => p.trim());
+    if (name === 'namespaces') {
+      const cap = sizeOf(value, false);
+      if (cap === undefined || cap > MAX_NAMESPACE_CAP) {
+        problems.push(
+          `${key}: entry "${entry}": namespaces must be a number from 1 to ${MAX_NAMESPACE_CAP}`,
+        );
+      } else namespaces = cap;
+      continue;
+    }
     const limit = value.toLowerCase() === 'unlimited' ? null : sizeOf(value, name === 'bytes');
     if (limit === undefined) {
       problems.push(`${key}: entry "${entry}": ${name} must be a positive number or "unlimited"`);
     } else if (name === 'vectors') vectors = limit;
     else if (name === 'bytes') bytes = limit;
-    else problems.push(`${key}: entry "${entry}": unknown limit "${name}" (vectors, bytes)`);
+    else
+      problems.push(
+        `${key}: entry "${entry}": unknown limit "${name}" (vectors, bytes, namespaces)`,
+      );
   }
-  return problems.length === before ? { vectors, bytes } : undefined;
+  return problems.length === before ? { vectors, bytes, namespaces } : undefined;
 }
 
 function sizeOf(value: string, withUnit: boolean): number | undefined {

@@ -11,7 +11,9 @@ import {
 } from '@vecgate/tenancy';
 import { ApiProblems } from '../dto/problem.dto';
 import { SearchRequest, SearchResponse } from '../dto/vectors.dto';
-import { Trace } from '../http/request.decorators';
+import type { RequestState } from '@vecgate/core';
+import { inRequestedNamespace } from '../http/namespace-scope';
+import { RequestStateParam, Trace } from '../http/request.decorators';
 import { Audited } from '../http/route.decorators';
 
 @ApiTags('admin: cross-tenant')
@@ -41,7 +43,13 @@ export class AdminSearchController {
     @LiveTargetTenant() tenant: Tenant,
     @Body() body: SearchRequest,
     @Trace() trace: RequestTrace,
+    @RequestStateParam() state: RequestState,
   ): Promise<SearchResponse> {
-    return this.vectors.search(this.tenants.scopeOf(tenant), body, trace);
+    const scope = this.tenants.scopeOf(tenant);
+    return this.vectors.search(
+      inRequestedNamespace(state, scope, body.namespace, 'namespace'),
+      body,
+      trace,
+    );
   }
 }

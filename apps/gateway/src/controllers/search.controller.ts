@@ -25,7 +25,7 @@ export class SearchController {
   @ApiOkResponse({ type: SearchResponse })
   @ApiProblems(400, 401, 403, 409, 413, 415, 422, 429, 503, 504)
   search(
-    @Scope() scope: TenantScope,
+    @Scope('body') scope: TenantScope,
     @Body() body: SearchRequest,
     @Trace() trace: RequestTrace,
   ): Promise<SearchResponse> {
@@ -36,7 +36,8 @@ export class SearchController {
   @Roles('tenant_admin')
   @Audited('tenant.stats')
   @ApiOperation({
-    summary: 'The caller’s tenant: vector count, dimension, metric, strategy',
+    summary:
+      'The caller’s tenant: vector counts (total and per namespace), dimension, metric, strategy',
     description: 'Role: tenant_admin.',
   })
   @ApiOkResponse({ type: StatsResponse })

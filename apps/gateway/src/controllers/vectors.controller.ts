@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { TenantScope } from '@vecgate/isolation';
 import { RequestTrace, VectorService } from '@vecgate/search';
 import { Roles } from '@vecgate/tenancy';
@@ -27,7 +27,7 @@ export class VectorsController {
   @ApiOkResponse({ type: UpsertVectorsResponse })
   @ApiProblems(400, 401, 403, 409, 413, 415, 422, 429, 503, 504)
   upsert(
-    @Scope() scope: TenantScope,
+    @Scope('body') scope: TenantScope,
     @TenantTier() tier: string,
     @Body() body: UpsertVectorsRequest,
     @Trace() trace: RequestTrace,
@@ -44,8 +44,13 @@ export class VectorsController {
   })
   @ApiOkResponse({ type: VectorDto })
   @ApiProblems(400, 401, 403, 404, 429, 503, 504)
+  @ApiQuery({
+    name: 'namespace',
+    required: false,
+    description: 'The namespace to read from; absent, `""` and `__default__` are the default',
+  })
   fetch(
-    @Scope() scope: TenantScope,
+    @Scope('query') scope: TenantScope,
     @Param('id') id: string,
     @Trace() trace: RequestTrace,
   ): Promise<VectorDto> {
@@ -58,12 +63,14 @@ export class VectorsController {
   @Audited('vectors.delete', { heavy: true })
   @ApiOperation({
     summary: 'Delete vectors by ids or by filter',
-    description: 'Role: writer. An empty filter is refused unless `deleteAll: true`.',
+    description:
+      'Role: writer. Acts inside one namespace (the default unless `namespace` is given). ' +
+      'An empty filter is refused unless `deleteAll: true`.',
   })
   @ApiOkResponse({ type: DeleteVectorsResponse })
   @ApiProblems(400, 401, 403, 409, 413, 415, 429, 503, 504)
   delete(
-    @Scope() scope: TenantScope,
+    @Scope('body') scope: TenantScope,
     @Body() body: DeleteVectorsRequest,
     @Trace() trace: RequestTrace,
   ): Promise<DeleteVectorsResponse> {

@@ -29,7 +29,11 @@ export class AuditEventDto {
   @ApiPropertyOptional() targetTenant?: string;
   @ApiPropertyOptional() targetTenantUid?: string;
   @ApiProperty({ example: 'vectors.search' }) action!: string;
-  @ApiProperty({ example: 'POST /v1/search' }) resource!: string;
+  @ApiProperty({
+    example: 'POST /v1/search?namespace=docs',
+    description: 'Method and route; `?namespace=<name>` after it for a call in a named namespace',
+  })
+  resource!: string;
   @ApiProperty({ enum: ['allowed', 'denied', 'error'] }) outcome!: string;
   @ApiProperty({ example: 200 }) status!: number;
   @ApiPropertyOptional() reason?: string;

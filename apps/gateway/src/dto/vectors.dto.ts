@@ -1,6 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsArray, IsBoolean, IsInt, IsObject, IsOptional, Max, Min } from 'class-validator';
 
+const NAMESPACE_DESCRIPTION =
+  'The namespace of the tenant the call acts in: absent, `""` and `"__default__"` are the ' +
+  'default namespace; otherwise 1 to 64 letters, digits and `_ . : @ -`, starting with a ' +
+  'letter or digit (names starting with `_` are reserved).';
+
 export class VectorRecordDto {
   @ApiProperty({
     example: 'doc-1',
@@ -32,6 +37,13 @@ export class UpsertVectorsRequest {
   })
   @IsArray()
   vectors!: unknown[];
+
+  @ApiPropertyOptional({
+    example: 'docs',
+    description: `${NAMESPACE_DESCRIPTION} A write into a namespace the tenant does not have yet creates it.`,
+  })
+  @IsOptional()
+  namespace?: string;
 }
 
 export class UpsertVectorsResponse {
@@ -62,11 +74,18 @@ export class DeleteVectorsRequest {
 
   @ApiPropertyOptional({
     example: false,
-    description: 'Required (true) to delete every record of the tenant',
+    description: 'Required (true) to delete every record of the namespace',
   })
   @IsOptional()
   @IsBoolean()
   deleteAll?: boolean;
+
+  @ApiPropertyOptional({
+    example: 'docs',
+    description: NAMESPACE_DESCRIPTION,
+  })
+  @IsOptional()
+  namespace?: string;
 }
 
 export class DeleteVectorsResponse {
@@ -97,6 +116,13 @@ export class SearchRequest {
 
   @ApiPropertyOptional({ example: true }) @IsOptional() @IsBoolean() includeMetadata?: boolean;
   @ApiPropertyOptional({ example: false }) @IsOptional() @IsBoolean() includeValues?: boolean;
+
+  @ApiPropertyOptional({
+    example: 'docs',
+    description: NAMESPACE_DESCRIPTION,
+  })
+  @IsOptional()
+  namespace?: string;
 }
 
 export class MatchDto {
@@ -124,8 +150,23 @@ export class QuotaViewDto {
   @ApiProperty({ type: QuotaUsageDto }) bytes!: QuotaUsageDto;
 }
 
+export class NamespaceCountDto {
+  @ApiProperty({ example: 'docs', description: '`""` is the default namespace' }) name!: string;
+  @ApiProperty({ example: 1000 }) vectors!: number;
+}
+
 export class StatsResponse {
-  @ApiProperty({ example: 1200 }) vectorCount!: number;
+  @ApiProperty({ example: 1200, description: 'Across every namespace of the tenant' })
+  vectorCount!: number;
+  @ApiProperty({
+    type: [NamespaceCountDto],
+    description: 'Each namespace of the tenant with its count: the default first, then by name',
+    example: [
+      { name: '', vectors: 200 },
+      { name: 'docs', vectors: 1000 },
+    ],
+  })
+  namespaces!: NamespaceCountDto[];
   @ApiProperty({ example: 3 }) dimension!: number;
   @ApiProperty({ example: 'cosine', enum: ['cosine', 'euclidean', 'dot'] }) metric!: string;
   @ApiProperty({ example: 'embedded' }) backend!: string;

@@ -9,7 +9,7 @@ import { VecgateError } from '@vecgate/core';
 export class QuotaExceededError extends VecgateError {
   readonly status = 403;
   readonly title = 'Quota Exceeded';
-  constructor(message: string, quota: 'vectors' | 'bytes') {
+  constructor(message: string, quota: 'vectors' | 'bytes' | 'namespaces') {
     super(message, { reason: `quota:${quota}` });
   }
 }

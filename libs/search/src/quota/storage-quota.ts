@@ -2,7 +2,14 @@
 export interface StorageQuota {
   readonly vectors: number | null;
   readonly bytes: number | null;
+  /** Named namespaces a tenant may hold besides the default one; always bounded. */
+  readonly namespaces: number;
 }
+
+/** Namespaces per tenant when its tier sets no cap. */
+export const DEFAULT_NAMESPACE_CAP = 1000;
+/** The highest cap a tier may set: listings and stats walk every namespace of a tenant. */
+export const MAX_NAMESPACE_CAP = 100_000;
 
 /** Storage quotas by tier, and the quota of tiers not listed. */
 export interface QuotaPolicy {
@@ -10,7 +17,12 @@ export interface QuotaPolicy {
   readonly fallback: StorageQuota;
 }
 
-export const UNLIMITED: StorageQuota = { vectors: null, bytes: null };
+/** No storage limit, and the default namespace cap. */
+export const UNLIMITED: StorageQuota = {
+  vectors: null,
+  bytes: null,
+  namespaces: DEFAULT_NAMESPACE_CAP,
+};
 
 export const NO_QUOTAS: QuotaPolicy = { tiers: {}, fallback: UNLIMITED };
 

@@ -1,37 +1,41 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CallOptions, TenantScope, TenantVectorStore, VectorWrite } from '@vecgate/isolation';
+import {
+  CallOptions,
+  DEFAULT_NAMESPACE,
+  TenantScope,
+  TenantVectorStore,
+  VectorWrite,
+} from '@vecgate/isolation';
+import { NamespaceRegistry, scopeInNamespace } from '@vecgate/tenancy';
 import { metadataBytes } from '../validation/record-input';
 import { SEARCH_OPTIONS, SearchOptions } from '../search.options';
 import { QuotaExceededError } from './quota-exceeded.error';
 import { QuotaView, quotaOfTier, StorageQuota, StorageUsage } from './storage-quota';
-
-/** What is known of one tenant's usage; metadata bytes are kept apart from vector bytes. */
-interface Tally {
-  vectors: number;
-  metadataBytes: number;
-  /** The vector count must be read again from the backend (after a delete by filter). */
-  stale: boolean;
-}
+import { eachBounded, UsageTally } from './usage-tally';
 
 /** Tenants whose usage is kept; the least recently written beyond it is recounted when next used. */
 const MAX_TALLIES = 10_000;
+/** Backend `count` calls one recount of a tenant's namespaces runs at a time. */
+const COUNT_CONCURRENCY = 4;
 
 /**
- * Storage usage per tenant against its tier's quota, cheap per write: a tally per tenant, kept
- * current by the writes that pass through (a keyed fetch of the written ids tells which are new
- * and what they replace), and read from the backend's `count` when unknown. Bytes are
- * dimension × 4 + metadata JSON length per record. A tally read back from `count` (after a
- * restart, or a delete by filter) knows the vector count exactly; its metadata bytes are the
- * last known figure scaled to the new count (0 after a restart), an estimate until the records
- * are rewritten. The reservation is taken before the write and given back if the write fails,
- * so concurrent writes of one tenant cannot both pass the last free room.
+ * Storage usage per tenant, across all its namespaces, against its tier's quota, cheap per
+ * write: a tally per tenant, kept current by the writes that pass through (a keyed fetch of the
+ * written ids tells which are new and what they replace), and read from the backend's `count`
+ * of each namespace when unknown. Bytes are dimension × 4 + metadata JSON length per record. A
+ * tally read back from `count` (after a restart, or a delete by filter) knows the vector count
+ * exactly; its metadata bytes are the last known figure scaled to the new count (0 after a
+ * restart), an estimate until the records are rewritten. The reservation is taken before the
+ * write and given back if the write fails, so concurrent writes of one tenant cannot both pass
+ * the last free room.
  */
 @Injectable()
 export class StorageUsageTracker {
-  private readonly tallies = new Map<string, Tally>();
+  private readonly tallies = new Map<string, UsageTally>();
 
   constructor(
     private readonly store: TenantVectorStore,
+    private readonly namespaces: NamespaceRegistry,
     @Inject(SEARCH_OPTIONS) private readonly options: SearchOptions,
   ) {}
 
@@ -39,10 +43,26 @@ export class StorageUsageTracker {
     return quotaOfTier(this.options.quotas, tier);
   }
 
-  /** Usage against quota, for `GET /v1/stats`; the vector count is read from the backend. */
-  async view(scope: TenantScope, tier: string, call?: CallOptions): Promise<QuotaView> {
-    this.forgetCount(scope);
-    const usage = this.usageOf(scope, await this.tally(scope, call));
+  /**
+   * Reads the vector count of each of `names`, every namespace of the tenant, from the backend
+   * and keeps them as the tenant's tally.
+   */
+  async recount(
+    scope: TenantScope,
+    names: readonly string[],
+    call?: CallOptions,
+  ): Promise<Map<string, number>> {
+    const counts = await this.countEach(scope, names, call);
+    const tally = this.tallies.get(scope.tenantUid) ?? new UsageTally();
+    tally.recounted(counts, true);
+    this.keep(scope.tenantUid, tally);
+    return counts;
+  }
+
+  /** Usage against quota, for `GET /v1/stats`, from counts just read (`recount`). */
+  view(scope: TenantScope, tier: string): QuotaView {
+    const tally = this.tallies.get(scope.tenantUid) ?? new UsageTally();
+    const usage = this.usageOf(scope, tally);
     const quota = this.quota(tier);
     return {
       vectors: { used: usage.vectors, limit: quota.vectors },
@@ -84,7 +104,6 @@ export class StorageUsageTracker {
     const after = this.usageOf(scope, {
       vectors: tally.vectors + addVectors,
       metadataBytes: tally.metadataBytes + addMetadata,
-      stale: false,
     });
     if (quota.vectors !== null && addVectors > 0 && after.vectors > quota.vectors) {
       throw new QuotaExceededError(
@@ -98,8 +117,8 @@ export class StorageUsageTracker {
         'bytes',
       );
     }
-    this.adjust(tally, addVectors, addMetadata);
-    return () => this.adjust(tally, -addVectors, -addMetadata);
+    tally.adjust(scope.namespace, addVectors, addMetadata);
+    return () => tally.adjust(scope.namespace, -addVectors, -addMetadata);
   }
 
   /** Before a delete by ids: what those records hold, to be released once it succeeded. */
@@ -118,43 +137,73 @@ export class StorageUsageTracker {
     );
     const own = found.filter((r) => r.tenantUid === scope.tenantUid);
     const freed = own.reduce((sum, r) => sum + metadataBytes(r.metadata), 0);
-    return () => this.adjust(tally, -own.length, -freed);
+    return () => tally.adjust(scope.namespace, -own.length, -freed);
   }
 
-  /** After a delete by filter or of everything: the count is read again when next needed. */
+  /**
+   * After a delete by filter or of everything in the scope's namespace: that namespace's count
+   * is read again when next needed.
+   */
   forgetCount(scope: TenantScope): void {
-    const tally = this.tallies.get(scope.tenantUid);
-    if (tally) tally.stale = true;
+    this.tallies.get(scope.tenantUid)?.stale.add(scope.namespace);
   }
 
-  private async tally(scope: TenantScope, call?: CallOptions): Promise<Tally> {
-    const known = this.tallies.get(scope.tenantUid);
-    if (known && !known.stale) {
-      // Re-inserted so the map's order is least recently used first.
-      this.tallies.delete(scope.tenantUid);
-      this.tallies.set(scope.tenantUid, known);
-      return known;
+  /** After a namespace was erased and forgotten: it holds nothing and is no longer counted. */
+  erased(scope: TenantScope): void {
+    const tally = this.tallies.get(scope.tenantUid);
+    if (!tally) return;
+    tally.recounted(new Map([[scope.namespace, 0]]), false);
+    tally.counts.delete(scope.namespace);
+  }
+
+  private async tally(scope: TenantScope, call?: CallOptions): Promise<UsageTally> {
+    let tally = this.tallies.get(scope.tenantUid);
+    if (!tally) {
+      const counts = await this.countEach(scope, await this.namesOf(scope), call);
+      // Another write may have made the tally meanwhile, and reserved room in it: keep that one.
+      tally = this.tallies.get(scope.tenantUid);
+      if (!tally) {
+        tally = new UsageTally();
+        tally.recounted(counts, true);
+      }
+    } else if (tally.stale.size > 0) {
+      tally.recounted(await this.countEach(scope, [...tally.stale], call), false);
     }
-    const vectors = await this.store.count(scope, call);
-    const again = this.tallies.get(scope.tenantUid);
-    if (again && !again.stale) return again;
-    const perRecord = known && known.vectors > 0 ? known.metadataBytes / known.vectors : 0;
-    const tally: Tally = { vectors, metadataBytes: Math.round(perRecord * vectors), stale: false };
-    this.tallies.delete(scope.tenantUid);
-    this.tallies.set(scope.tenantUid, tally);
+    this.keep(scope.tenantUid, tally);
+    return tally;
+  }
+
+  /** Every namespace of the tenant: the default one first, then the registered ones by name. */
+  private async namesOf(scope: TenantScope): Promise<string[]> {
+    const named = await this.namespaces.list(scope.tenantUid);
+    return [DEFAULT_NAMESPACE, ...named.map((e) => e.name)];
+  }
+
+  private countEach(
+    scope: TenantScope,
+    names: readonly string[],
+    call?: CallOptions,
+  ): Promise<Map<string, number>> {
+    return eachBounded(names, COUNT_CONCURRENCY, async (name) => {
+      const n = await this.store.count(scopeInNamespace(scope, name), call);
+      return [name, n] as const;
+    }).then((pairs) => new Map(pairs));
+  }
+
+  /** Keeps a tally, most recently used last, forgetting the least recently used beyond the cap. */
+  private keep(tenantUid: string, tally: UsageTally): void {
+    this.tallies.delete(tenantUid);
+    this.tallies.set(tenantUid, tally);
     if (this.tallies.size > MAX_TALLIES) {
       const oldest = this.tallies.keys().next().value;
       if (oldest !== undefined) this.tallies.delete(oldest);
     }
-    return tally;
   }
 
-  private adjust(tally: Tally, vectors: number, metadata: number): void {
-    tally.vectors = Math.max(0, tally.vectors + vectors);
-    tally.metadataBytes = Math.max(0, tally.metadataBytes + metadata);
-  }
-
-  private usageOf(scope: TenantScope, tally: Tally): StorageUsage {
+  private usageOf(
+    scope: TenantScope,
+    tally: { readonly vectors: number; readonly metadataBytes: number },
+  ): StorageUsage {
     return {
       vectors: tally.vectors,
       bytes: tally.vectors * scope.space.dimension * 4 + tally.metadataBytes,

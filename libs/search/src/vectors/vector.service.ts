@@ -3,6 +3,7 @@ import { BadRequestError, NotFoundError } from '@vecgate/core';
 import { DeleteSelector, Metadata, TenantScope, TenantVectorStore } from '@vecgate/isolation';
 import { FilterParser } from '../filter/filter.parser';
 import { LIMITS } from '../limits';
+import { NamespaceService } from '../namespaces/namespace.service';
 import { QuotaView } from '../quota/storage-quota';
 import { StorageUsageTracker } from '../quota/storage-usage';
 import { RecordInput } from '../validation/record-input';
@@ -37,7 +38,10 @@ export interface VectorView {
 }
 
 export interface TenantStats {
+  /** Across every namespace of the tenant. */
   vectorCount: number;
+  /** Each namespace's count: the default (`""`) first, then the named ones by name. */
+  namespaces: { name: string; vectors: number }[];
   dimension: number;
   metric: string;
   backend: string;
@@ -58,9 +62,13 @@ export class VectorService {
     private readonly filters: FilterParser,
     private readonly results: ResultValidator,
     private readonly usage: StorageUsageTracker,
+    private readonly namespaces: NamespaceService,
   ) {}
 
-  /** All or nothing against the tier's storage quota: a write past it stores nothing. */
+  /**
+   * All or nothing against the tier's storage quota: a write past it stores nothing. A write
+   * into a namespace the tenant does not have yet registers it first, within the tier's cap.
+   */
   async upsert(
     scope: TenantScope,
     tier: string,
@@ -71,6 +79,8 @@ export class VectorService {
     const call = { signal: trace.signal };
     const release = await this.usage.reserveUpsert(scope, tier, records, bytes, call);
     try {
+      // After the quota check, so a write refused for its size registers no namespace.
+      await this.namespaces.admit(scope, tier);
       return await this.store.upsert(scope, records, call);
     } catch (err) {
       release();
@@ -160,9 +170,11 @@ export class VectorService {
   }
 
   async stats(scope: TenantScope, tier: string, trace: RequestTrace): Promise<TenantStats> {
-    const quota = await this.usage.view(scope, tier, { signal: trace.signal });
+    const namespaces = await this.namespaces.counted(scope, { signal: trace.signal });
+    const quota = this.usage.view(scope, tier);
     return {
       vectorCount: quota.vectors.used,
+      namespaces: namespaces.map((n) => ({ name: n.name, vectors: n.vectors })),
       dimension: scope.space.dimension,
       metric: scope.space.metric,
       backend: scope.placement.backend,

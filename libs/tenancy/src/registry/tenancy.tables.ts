@@ -38,6 +38,13 @@ export interface TokenRow {
   revoked_at: number | null;
 }
 
+/** A namespace of a tenant other than the default one, which every tenant has without a row. */
+export interface NamespaceRow {
+  tenant_uid: string;
+  name: string;
+  created_at: number;
+}
+
 export interface ApiKeyRow {
   id: string;
   tenant_uid: string;
@@ -59,6 +66,7 @@ export interface TenancyTables {
   vg_tenants: TenantRow;
   vg_tenant_tombstones: TombstoneRow;
   vg_tokens: TokenRow;
+  vg_namespaces: NamespaceRow;
   vg_api_keys: ApiKeyRow;
 }
 
@@ -129,6 +137,18 @@ export const tenancyMigrations: Record<string, Migration> = {
       await db.schema
         .alterTable('vg_tokens')
         .addColumn('lineage', 'text', (c) => c.notNull().defaultTo('[]'))
+        .execute();
+    },
+  },
+  '0130_namespaces': {
+    // Tenants had only the default namespace before, which needs no row: nothing to copy.
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('vg_namespaces')
+        .addColumn('tenant_uid', 'varchar(32)', (c) => c.notNull())
+        .addColumn('name', 'varchar(64)', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('vg_namespaces_pk', ['tenant_uid', 'name'])
         .execute();
     },
   },

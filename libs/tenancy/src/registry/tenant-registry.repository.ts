@@ -4,6 +4,7 @@ import { BackendName, MetricName, StrategyName } from '@vecgate/isolation';
 import { Tenant, TenantStatus } from '../tenancy.types';
 import { TenancyTables, TenantRow, tenancyMigrations } from './tenancy.tables';
 import { ApiKeyRows } from './api-key-rows';
+import { NamespaceRows } from './namespace-rows';
 import { TokenRows } from './token-rows';
 
 export interface ListPage {
@@ -21,11 +22,14 @@ export class TenantRegistryRepository {
   readonly tokens: TokenRows;
   /** Tenant API keys; tombstoning a tenant forgets them here too. */
   readonly apiKeys: ApiKeyRows;
+  /** Named namespaces; tombstoning a tenant forgets them here too. */
+  readonly namespaces: NamespaceRows;
 
   private constructor(sql: SqlDatabase) {
     this.db = sql.kysely<TenancyTables>();
     this.tokens = new TokenRows(this.db);
     this.apiKeys = new ApiKeyRows(this.db);
+    this.namespaces = new NamespaceRows(this.db);
   }
 
   static async open(sql: SqlDatabase): Promise<TenantRegistryRepository> {
@@ -136,10 +140,16 @@ export class TenantRegistryRepository {
   }
 
   async remove(uid: string): Promise<void> {
-    await this.db.deleteFrom('vg_tenants').where('uid', '=', uid).execute();
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('vg_namespaces').where('tenant_uid', '=', uid).execute();
+      await trx.deleteFrom('vg_tenants').where('uid', '=', uid).execute();
+    });
   }
 
-  /** Replaces a tenant by its tombstone and forgets its tokens and keys, in one transaction. */
+  /**
+   * Replaces a tenant by its tombstone and forgets its minted tokens, API keys and namespaces,
+   * in one transaction.
+   */
   async tombstone(tenant: Tenant, deletedAt: number, deletedBy: string): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       await trx
@@ -149,6 +159,7 @@ export class TenantRegistryRepository {
         .execute();
       await trx.deleteFrom('vg_tokens').where('tenant_uid', '=', tenant.uid).execute();
       await trx.deleteFrom('vg_api_keys').where('tenant_uid', '=', tenant.uid).execute();
+      await trx.deleteFrom('vg_namespaces').where('tenant_uid', '=', tenant.uid).execute();
       await trx.deleteFrom('vg_tenants').where('uid', '=', tenant.uid).execute();
     });
   }

@@ -1,0 +1,104 @@
+import { Injectable } from '@nestjs/common';
+import { NotFoundError, UnavailableError } from '@vecgate/core';
+import { CallOptions, DEFAULT_NAMESPACE, TenantScope, TenantVectorStore } from '@vecgate/isolation';
+import { NamespaceRegistry } from '@vecgate/tenancy';
+import { QuotaExceededError } from '../quota/quota-exceeded.error';
+import { StorageUsageTracker } from '../quota/storage-usage';
+import { RequestTrace } from '../vectors/result-validator';
+
+export interface NamespaceView {
+  name: string;
+  vectors: number;
+  /** Epoch ms; the default namespace has no registry entry and is as old as its tenant. */
+  createdAt: number | null;
+}
+
+/**
+ * A tenant's namespaces: the default one, which always exists, and the named ones registered
+ * in the tenancy registry (created explicitly or by a first write, up to the tier's cap).
+ */
+@Injectable()
+export class NamespaceService {
+  constructor(
+    private readonly store: TenantVectorStore,
+    private readonly registry: NamespaceRegistry,
+    private readonly usage: StorageUsageTracker,
+  ) {}
+
+  /**
+   * Makes sure the scope's namespace is registered before anything is written to it; 403
+   * `quota:namespaces` when that would pass the tier's cap. True when it was created now.
+   */
+  async admit(scope: TenantScope, tier: string): Promise<boolean> {
+    if (scope.namespace === DEFAULT_NAMESPACE) return false;
+    const cap = this.usage.quota(tier).namespaces;
+    const outcome = await this.registry.register(scope.tenantUid, scope.namespace, cap);
+    if (outcome === 'full') {
+      throw new QuotaExceededError(
+        `namespace "${scope.namespace}" would pass this tenant's quota of ${cap} namespaces ` +
+          'besides the default one',
+        'namespaces',
+      );
+    }
+    return outcome === 'created';
+  }
+
+  /** Every namespace of the tenant with its vector count, read from the backend: default first. */
+  async counted(scope: TenantScope, call?: CallOptions): Promise<NamespaceView[]> {
+    const named = await this.registry.list(scope.tenantUid);
+    const names = [DEFAULT_NAMESPACE, ...named.map((e) => e.name)];
+    const counts = await this.usage.recount(scope, names, call);
+    return [
+      { name: DEFAULT_NAMESPACE, vectors: counts.get(DEFAULT_NAMESPACE) ?? 0, createdAt: null },
+      ...named.map((e) => ({
+        name: e.name,
+        vectors: counts.get(e.name) ?? 0,
+        createdAt: e.createdAt,
+      })),
+    ];
+  }
+
+  /** Creates the scope's namespace, empty, if it does not exist yet (the default always does). */
+  async create(
+    scope: TenantScope,
+    tier: string,
+  ): Promise<{ created: boolean; createdAt: number | null }> {
+    const created = await this.admit(scope, tier);
+    if (scope.namespace === DEFAULT_NAMESPACE) return { created, createdAt: null };
+    const entry = await this.registry.lookup(scope.tenantUid, scope.namespace);
+    return { created, createdAt: entry?.createdAt ?? Date.now() };
+  }
+
+  /**
+   * Erases the scope's namespace: deletes every record in it, verifies that none remains, and
+   * only then forgets its registry entry, so a failed or interrupted erasure is retried by
+   * repeating the call. The default namespace is emptied and stays. 404 for a namespace the
+   * tenant does not have; 503 with Retry-After when records remain after the delete.
+   */
+  async erase(scope: TenantScope, trace: RequestTrace): Promise<{ deleted: number }> {
+    const named = scope.namespace !== DEFAULT_NAMESPACE;
+    if (named && !(await this.registry.lookup(scope.tenantUid, scope.namespace))) {
+      throw new NotFoundError(`this tenant has no namespace "${scope.namespace}"`);
+    }
+    const call = { signal: trace.signal };
+    let result: { deleted: number };
+    try {
+      result = await this.store.delete(scope, { kind: 'all' }, call);
+    } finally {
+      this.usage.forgetCount(scope);
+    }
+    const remaining = await this.store.count(scope, call);
+    if (remaining > 0) {
+      throw new UnavailableError(
+        `${remaining} records remain in the namespace after its deletion; retry the deletion`,
+        1,
+        'erasure_incomplete',
+      );
+    }
+    if (named) {
+      await this.registry.remove(scope.tenantUid, scope.namespace);
+      this.usage.erased(scope);
+    }
+    return result;
+  }
+}
