@@ -1,3 +1,5 @@
+import { MAX_FIELD_LENGTH, MAX_FIELD_SEGMENTS, METADATA_KEY } from '@vecgate/isolation';
+
 /** The input limits of the tenant plane; the README's limits table lists each with its status. */
 export const LIMITS = {
   maxBatch: 1000,
@@ -34,5 +36,9 @@ export const LIMITS = {
   maxFilterString: 1024,
 } as const;
 
-/** Metadata and filter keys: they always address metadata, never a storage column. */
-export const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+/**
+ * Metadata keys and filter fields (`isMetadataKey`): dot-separated segments, each
+ * `[A-Za-z_][A-Za-z0-9_]*`, at most MAX_FIELD_LENGTH characters and MAX_FIELD_SEGMENTS
+ * segments. They always address metadata, never a storage column.
+ */
+export const FIELD_NAME_RULE = `${METADATA_KEY.source}, at most ${MAX_FIELD_LENGTH} characters and ${MAX_FIELD_SEGMENTS} segments`;

@@ -5,9 +5,15 @@ import {
   TenantBypassError,
   UnprocessableError,
 } from '@vecgate/core';
-import { Metadata, MetadataValue, VectorSpace, VectorWrite } from '@vecgate/isolation';
+import {
+  isMetadataKey,
+  Metadata,
+  MetadataValue,
+  VectorSpace,
+  VectorWrite,
+} from '@vecgate/isolation';
 import { ReservedKeys } from '@vecgate/tenancy';
-import { FIELD_NAME, LIMITS } from '../limits';
+import { FIELD_NAME_RULE, LIMITS } from '../limits';
 
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
@@ -172,8 +178,8 @@ export class RecordInput {
       if (this.reserved.isReserved(key)) {
         throw new TenantBypassError(`metadata key "${key}" is reserved`, at);
       }
-      if (!FIELD_NAME.test(key))
-        throw new BadRequestError(`metadata keys must match ${FIELD_NAME.source}`, at);
+      if (!isMetadataKey(key))
+        throw new BadRequestError(`metadata keys must match ${FIELD_NAME_RULE}`, at);
       this.checkValue(item, at, depth + 1);
     }
   }

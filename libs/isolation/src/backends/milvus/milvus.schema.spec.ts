@@ -88,12 +88,28 @@ describe('Milvus records schema', () => {
           obj: { a: 1 },
         }),
       ).toEqual({
-        keys: ['s', 'n', 'f', 'arr', 'empty'],
+        keys: ['s', 'n', 'f', 'arr', 'empty', 'obj.a'],
         str: { s: ['x'], arr: ['x'] },
-        num: { n: [5], arr: [3, -1.5] },
+        num: { n: [5], arr: [3, -1.5], 'obj.a': [1] },
         bool: { f: [false], arr: [true] },
-        min: { n: 5, arr: -1.5 },
-        max: { n: 5, arr: 3 },
+        min: { n: 5, arr: -1.5, 'obj.a': 1 },
+        max: { n: 5, arr: 3, 'obj.a': 1 },
+      });
+    });
+
+    it('indexes dotted names: a literal dotted key first, else the nested path', () => {
+      expect(
+        filterIndexOf({
+          'loc.lines.from': 1,
+          loc: { lines: { from: 2, to: 'x' } },
+          metadata: { source: 'a.pdf', page: null },
+        }),
+      ).toEqual({
+        keys: ['loc.lines.from', 'loc.lines.to', 'metadata.source'],
+        str: { 'metadata.source': ['a.pdf'], 'loc.lines.to': ['x'] },
+        num: { 'loc.lines.from': [1] },
+        min: { 'loc.lines.from': 1 },
+        max: { 'loc.lines.from': 1 },
       });
     });
 

@@ -99,7 +99,7 @@ describe('Pinecone filter translation', () => {
   });
 
   it('refuses field names outside the gateway key pattern or in the reserved _vg space', () => {
-    for (const field of ['_vg_tenant', '_VG_md', '_vgx', 'a.b', '$or', '', 'a b']) {
+    for (const field of ['_vg_tenant', '_VG_md', '_vgx', 'a..b', 'a.', '$or', '', 'a b']) {
       expect(() => compilePineconeFilter({ op: '$eq', field, value: 1 })).toThrow(/is not allowed/);
     }
   });
