@@ -4,6 +4,7 @@ export * from './backends/pgvector';
 export * from './backends/pinecone';
 export * from './backends/qdrant';
 export * from './backend-drivers.table';
+export * from './metadata-capacity.table';
 export * from './isolation.module';
 export * from './isolation.options';
 export * from './placement/placement-policy';

@@ -19,10 +19,11 @@ export const LIMITS = {
    * so no metric can overflow to an infinite score.
    */
   maxVectorValue: 1e15,
-  maxMetadataBytes: 16_384,
+  // A record's metadata size is a tier setting bounded by its backend (`metadataLimitOf`).
   maxMetadataKeys: 64,
   maxMetadataDepth: 4,
-  maxMetadataString: 4096,
+  /** Characters of one metadata string: room for page content, as LangChain stores it. */
+  maxMetadataString: 65_536,
   maxMetadataArray: 256,
   maxFilterDepth: 6,
   maxFilterClauses: 64,

@@ -55,7 +55,7 @@ describe('configuration', () => {
     });
     expect(config.quotas).toEqual({
       tiers: {},
-      fallback: { vectors: 1_000_000, bytes: 4 * 1024 ** 3 },
+      fallback: { vectors: 1_000_000, bytes: 4 * 1024 ** 3, metadataBytes: 40 * 1024 },
     });
   });
 

@@ -1,5 +1,5 @@
 import type { QuotaPolicy, StorageQuota } from '@vecgate/search';
-import { UNLIMITED } from '@vecgate/search';
+import { DEFAULT_METADATA_BYTES, UNLIMITED } from '@vecgate/search';
 
 const TIER = /^[a-z][a-z0-9_-]{0,31}$/;
 const SIZE = /^(\d{1,15})(B|KB|MB|GB|TB)?$/i;
@@ -12,10 +12,11 @@ const UNITS: Record<string, number> = {
 };
 
 /**
- * Parses `tier:vectors=N,bytes=SIZE;tier:...` (SIZE in B, KB, MB, GB or TB, 1024-based; either
- * limit may be `unlimited` or left out, which means unlimited). The tier `default` applies to
- * every tier not listed; without it those tiers are unlimited. Each bad entry is a problem
- * naming the key.
+ * Parses `tier:vectors=N,bytes=SIZE,metadata=SIZE;tier:...` (SIZE in B, KB, MB, GB or TB,
+ * 1024-based). `vectors` and `bytes` may be `unlimited` or left out, which means unlimited;
+ * `metadata` (one record's metadata as JSON) defaults to 40 KB, and `unlimited` leaves only the
+ * backend's own limit. The tier `default` applies to every tier not listed; without it those
+ * tiers have no storage limit. Each bad entry is a problem naming the key.
  */
 export function parseTierQuotas(key: string, text: string, problems: string[]): QuotaPolicy {
   const tiers: Record<string, StorageQuota> = {};
@@ -50,20 +51,24 @@ function parseLimits(
 ): StorageQuota | undefined {
   let vectors: number | null = null;
   let bytes: number | null = null;
+  let metadataBytes: number | null = DEFAULT_METADATA_BYTES;
   const before = problems.length;
   for (const part of text
     .split(',')
     .map((p) => p.trim())
     .filter(Boolean)) {
     const [name = '', value = ''] = part.split('=').map((p) => p.trim());
-    const limit = value.toLowerCase() === 'unlimited' ? null : sizeOf(value, name === 'bytes');
+    const sized = name === 'bytes' || name === 'metadata';
+    const limit = value.toLowerCase() === 'unlimited' ? null : sizeOf(value, sized);
     if (limit === undefined) {
       problems.push(`${key}: entry "${entry}": ${name} must be a positive number or "unlimited"`);
     } else if (name === 'vectors') vectors = limit;
     else if (name === 'bytes') bytes = limit;
-    else problems.push(`${key}: entry "${entry}": unknown limit "${name}" (vectors, bytes)`);
+    else if (name === 'metadata') metadataBytes = limit;
+    else
+      problems.push(`${key}: entry "${entry}": unknown limit "${name}" (vectors, bytes, metadata)`);
   }
-  return problems.length === before ? { vectors, bytes } : undefined;
+  return problems.length === before ? { vectors, bytes, metadataBytes } : undefined;
 }
 
 function sizeOf(value: string, withUnit: boolean): number | undefined {

@@ -1,8 +1,18 @@
+import { BackendName, METADATA_CAPACITY } from '@vecgate/isolation';
+
 /** A tier's storage limits per tenant; `null` means unlimited. */
 export interface StorageQuota {
   readonly vectors: number | null;
   readonly bytes: number | null;
+  /**
+   * One record's metadata, in bytes of JSON; `null` leaves only the backend's own limit. The
+   * effective limit is the smaller of this and what the tenant's backend can store.
+   */
+  readonly metadataBytes: number | null;
 }
+
+/** A record's metadata limit unless the tier says otherwise: Pinecone's 40 KB. */
+export const DEFAULT_METADATA_BYTES = 40 * 1024;
 
 /** Storage quotas by tier, and the quota of tiers not listed. */
 export interface QuotaPolicy {
@@ -10,7 +20,12 @@ export interface QuotaPolicy {
   readonly fallback: StorageQuota;
 }
 
-export const UNLIMITED: StorageQuota = { vectors: null, bytes: null };
+/** No storage limit; a record's metadata keeps its default limit. */
+export const UNLIMITED: StorageQuota = {
+  vectors: null,
+  bytes: null,
+  metadataBytes: DEFAULT_METADATA_BYTES,
+};
 
 export const NO_QUOTAS: QuotaPolicy = { tiers: {}, fallback: UNLIMITED };
 
@@ -28,4 +43,23 @@ export interface StorageUsage {
 export interface QuotaView {
   readonly vectors: { readonly used: number; readonly limit: number | null };
   readonly bytes: { readonly used: number; readonly limit: number | null };
+}
+
+/** The metadata limit of one record for a tenant, and what sets it (named in refusals). */
+export interface MetadataLimit {
+  readonly bytes: number;
+  readonly setBy: string;
+}
+
+/** The smaller of the tier's metadata limit and what the tenant's backend can store. */
+export function metadataLimitOf(
+  quota: StorageQuota,
+  tier: string,
+  backend: BackendName,
+): MetadataLimit {
+  const capacity = METADATA_CAPACITY[backend];
+  if (quota.metadataBytes !== null && quota.metadataBytes <= capacity) {
+    return { bytes: quota.metadataBytes, setBy: `tier "${tier}"` };
+  }
+  return { bytes: capacity, setBy: `the ${backend} backend` };
 }

@@ -3,7 +3,14 @@ import { CallOptions, TenantScope, TenantVectorStore, VectorWrite } from '@vecga
 import { metadataBytes } from '../validation/record-input';
 import { SEARCH_OPTIONS, SearchOptions } from '../search.options';
 import { QuotaExceededError } from './quota-exceeded.error';
-import { QuotaView, quotaOfTier, StorageQuota, StorageUsage } from './storage-quota';
+import {
+  MetadataLimit,
+  metadataLimitOf,
+  QuotaView,
+  quotaOfTier,
+  StorageQuota,
+  StorageUsage,
+} from './storage-quota';
 
 /** What is known of one tenant's usage; metadata bytes are kept apart from vector bytes. */
 interface Tally {
@@ -37,6 +44,11 @@ export class StorageUsageTracker {
 
   quota(tier: string): StorageQuota {
     return quotaOfTier(this.options.quotas, tier);
+  }
+
+  /** One record's metadata limit for this tenant: its tier's, within its backend's. */
+  metadataLimit(scope: TenantScope, tier: string): MetadataLimit {
+    return metadataLimitOf(this.quota(tier), tier, scope.placement.backend);
   }
 
   /** Usage against quota, for `GET /v1/stats`; the vector count is read from the backend. */

@@ -22,3 +22,9 @@ export const EMBEDDED_DEFAULTS = {
   queue: 1024,
   sliceMs: 2,
 } as const;
+
+/**
+ * One record's metadata the embedded backend stores, in bytes of JSON: SQLite holds far more,
+ * but metadata is parsed into the worker's memory beside each tenant's matrix.
+ */
+export const EMBEDDED_METADATA_CAPACITY = 256 * 1024;

@@ -37,12 +37,6 @@ export const fieldKeys = {
 
 /** Pinecone's limit on one record's metadata. */
 export const MAX_METADATA_BYTES = 40 * 1024;
-/**
- * The caller's metadata this backend can store: Pinecone's 40 KB hold it twice (as JSON, and
- * again as the typed filter fields), so half. `encodeMetadata` still checks the encoded size.
- */
-export const PINECONE_METADATA_CAPACITY = MAX_METADATA_BYTES / 2;
-
 /** The canonical text of a number: the same for every spelling of one float64 (-0 is 0). */
 export function canonicalNumber(value: number): string {
   return String(value === 0 ? 0 : value);
