@@ -1,4 +1,5 @@
 import { FilterNode, Metadata, Scalar } from '@vecgate/isolation';
+import { rng } from './rng';
 
 /**
  * Records and filters that check a backend's filter translation against the embedded
@@ -111,4 +112,21 @@ export function tree(next: () => number, depth: number): FilterNode {
   if (depth === 0 || next() < 0.4) return leaf(next);
   const nodes = Array.from({ length: 1 + Math.floor(next() * 3) }, () => tree(next, depth - 1));
   return { op: next() < 0.5 ? '$and' : '$or', nodes };
+}
+
+/**
+ * The filters a backend's wire test sends over the shared records: `$exists` on every field,
+ * equality, inequality, a range and a `$nin` on every field, and `random` seeded trees.
+ */
+export function sharedFilters(seed: number, random: number): FilterNode[] {
+  const filters: FilterNode[] = [...EXISTENCE];
+  for (const field of FIELDS) {
+    for (const value of ['5', 5, 9.5, 'x', true] as const) {
+      filters.push({ op: '$eq', field, value }, { op: '$ne', field, value });
+    }
+    filters.push({ op: '$gte', field, value: 5 }, { op: '$nin', field, values: ['x', 5] });
+  }
+  const next = rng(seed);
+  for (let i = 0; i < random; i++) filters.push(tree(next, 3));
+  return filters;
 }

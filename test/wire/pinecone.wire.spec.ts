@@ -897,17 +897,8 @@ describe('Pinecone backend on the wire (real @pinecone-database/pinecone client,
       }));
       await backend.upsert(viaPinecone, records);
       await embedded.upsert(viaEmbedded, records);
-      const filters: FilterNode[] = [...shared.EXISTENCE];
-      for (const field of shared.FIELDS) {
-        for (const value of ['5', 5, 9.5, 'x', true] as const) {
-          filters.push({ op: '$eq', field, value }, { op: '$ne', field, value });
-        }
-        filters.push({ op: '$gte', field, value: 5 }, { op: '$nin', field, values: ['x', 5] });
-      }
-      const next = rng(4242);
-      for (let i = 0; i < 60; i++) filters.push(shared.tree(next, 3));
       const mismatches: string[] = [];
-      for (const filter of filters) {
+      for (const filter of shared.sharedFilters(4242, 60)) {
         const ask = {
           vector: Float32Array.of(1, 1, 1, 1, 1, 1, 1, 1),
           topK: 100,
