@@ -247,6 +247,21 @@ describe('Milvus filter templates', () => {
     it('translates each operator to a template over the _vg_filter index', () => {
       const cases: [FilterNode, string, Record<string, TemplateValue>][] = [
         [
+          { op: '$eq', field: 'loc.lines.from', value: 'x' },
+          'json_contains(_vg_filter["str"]["loc.lines.from"], {p0})',
+          { p0: 'x' },
+        ],
+        [
+          { op: '$exists', field: 'metadata.source', value: true },
+          'json_contains(_vg_filter["keys"], {p0})',
+          { p0: 'metadata.source' },
+        ],
+        [
+          { op: '$exists', field: 'a', value: false },
+          '!json_contains(_vg_filter["keys"], {p0})',
+          { p0: 'a' },
+        ],
+        [
           { op: '$eq', field: 'color', value: 'red' },
           'json_contains(_vg_filter["str"]["color"], {p0})',
           { p0: 'red' },

@@ -60,6 +60,20 @@ describe('Pinecone filter translation', () => {
     expect(compilePineconeFilter({ op: '$nin', field: 'v', values: [] })).toEqual(has('v'));
   });
 
+  it('tests $exists on _vg_has, and reads a dotted field from its own typed fields', () => {
+    expect(compilePineconeFilter({ op: '$exists', field: 'metadata.source', value: true })).toEqual(
+      {
+        _vg_has: { $in: ['metadata.source'] },
+      },
+    );
+    expect(compilePineconeFilter({ op: '$exists', field: 'a', value: false })).toEqual({
+      $or: [{ _vg_has: { $exists: false } }, { _vg_has: { $nin: ['a'] } }],
+    });
+    expect(compilePineconeFilter({ op: '$gt', field: 'loc.lines.from', value: 3 })).toEqual({
+      '_vg_hi_loc.lines.from': { $gt: 3 },
+    });
+  });
+
   it('uses the largest element for > and >=, the smallest for < and <=, and numbers only', () => {
     expect(compilePineconeFilter({ op: '$gt', field: 'n', value: 3 })).toEqual({
       _vg_hi_n: { $gt: 3 },
