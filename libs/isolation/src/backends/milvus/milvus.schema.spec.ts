@@ -1,3 +1,4 @@
+import { UnprocessableError } from '@vecgate/core';
 import { toScore } from '../../ports/backend-rules';
 import { decodePrimaryKey } from './milvus.naming';
 import {
@@ -120,6 +121,19 @@ describe('Milvus records schema', () => {
       expect(JSON.stringify(index)).toBe(
         '{"keys":["__proto__","constructor"],"str":{"__proto__":["x"]},"num":{"constructor":[1]},"min":{"constructor":1},"max":{"constructor":1}}',
       );
+    });
+
+    it('refuses with 422 a record whose filter index passes the JSON field limit', () => {
+      // Many short values under long names: the names repeat in the index, the values do not.
+      const name = (i: number) => `f${i}`.padEnd(120, 'x');
+      const metadata = {
+        o: Object.fromEntries(Array.from({ length: 300 }, (_, i) => [name(i), i])),
+      };
+      expect(Buffer.byteLength(JSON.stringify(metadata))).toBeLessThan(65_536);
+      expect(() => toRow(UID, { id: 'r', values: Float32Array.of(1), metadata })).toThrow(
+        UnprocessableError,
+      );
+      expect(toRow(UID, { id: 'r', values: Float32Array.of(1), metadata: { a: 1 } })).toBeDefined();
     });
 
     it('is only the key list for a record without metadata', () => {

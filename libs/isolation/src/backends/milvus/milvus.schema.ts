@@ -4,6 +4,7 @@ import { comparableFields } from '../../ports/metadata-fields';
 import type { DescribeCollectionResponse } from '@zilliz/milvus2-sdk-node';
 import { Metadata, MetricName, VectorSpace, VectorWrite } from '../../ports/vector.types';
 import { encodePrimaryKey } from './milvus.naming';
+import { MILVUS_METADATA_CAPACITY } from './milvus.options';
 
 /**
  * Storage fields of every vecgate collection. User metadata keys cannot start with `_vg`
@@ -110,6 +111,22 @@ export function filterIndexOf(metadata: Metadata | undefined): FilterIndex {
   return index;
 }
 
+/**
+ * The index as a row stores it. Its JSON repeats field names (in `keys` and per type), so it
+ * can outgrow metadata that fits: past Milvus's JSON field limit it is a 422, not Milvus's error.
+ */
+function storableFilterIndex(metadata: Metadata, field: string): FilterIndex {
+  const index = filterIndexOf(metadata);
+  const size = Buffer.byteLength(JSON.stringify(index));
+  if (size > MILVUS_METADATA_CAPACITY) {
+    throw new UnprocessableError(
+      `a record's metadata needs a ${size}-byte filter index on Milvus, whose JSON fields hold ${MILVUS_METADATA_CAPACITY}: use fewer or shorter field names`,
+      field,
+    );
+  }
+  return index;
+}
+
 /** Adds a value once: repeats change no comparison and only cost bytes. */
 function append<T>(groups: Map<string, T[]>, key: string, value: T): void {
   const list = groups.get(key);
@@ -133,7 +150,7 @@ export function toRow(uid: string, record: VectorWrite, field = 'vectors'): Milv
     [FIELD.id]: record.id,
     [FIELD.vector]: Array.from(record.values),
     [FIELD.metadata]: metadata,
-    [FIELD.filter]: filterIndexOf(metadata),
+    [FIELD.filter]: storableFilterIndex(metadata, field),
   };
 }
 
