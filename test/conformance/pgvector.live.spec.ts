@@ -12,7 +12,7 @@ import {
 } from '@vecgate/isolation';
 import { compileRowFilter } from '../../libs/isolation/src/backends/embedded/embedded.row-filter';
 import { unstorable } from '../../libs/isolation/src/backends/pgvector/pgvector.values';
-import { COMPARISONS, FIELDS, RECORDS, tree, VALUES } from '../support/filter-cases';
+import { COMPARISONS, EXISTENCE, FIELDS, RECORDS, tree, VALUES } from '../support/filter-cases';
 import { LivePglite, pgliteOptions, startPglite } from '../support/pglite';
 import { rng } from '../support/rng';
 
@@ -310,6 +310,24 @@ describe('filter semantics equal the embedded backend’s', () => {
       }
     }
     expect(mismatches).toEqual([]);
+  });
+
+  it('$exists and dotted fields (literal key first, else nested path) match the same records', async () => {
+    const mismatches: string[] = [];
+    for (const filter of EXISTENCE) {
+      const [want, got] = [expected(filter), await viaPostgres(filter)];
+      if (JSON.stringify(want) !== JSON.stringify(got)) {
+        mismatches.push(`${JSON.stringify(filter)}: want ${want.join()} got ${got.join()}`);
+      }
+    }
+    expect(mismatches).toEqual([]);
+    expect(await viaPostgres({ op: '$eq', field: 'loc.lines.from', value: '5' })).toEqual(['both']);
+    expect(await viaPostgres({ op: '$eq', field: 'loc.lines.from', value: 5 })).toEqual(
+      ['dotted', 'halfDotted', 'nested'].sort(),
+    );
+    expect(await viaPostgres({ op: '$exists', field: 'metadata.source', value: true })).toEqual([
+      'payload',
+    ]);
   });
 
   it('300 random nested filters match the same records', async () => {

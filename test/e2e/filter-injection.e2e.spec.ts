@@ -37,9 +37,12 @@ const HOSTILE_KEYS = [
   '$where',
   '$regex',
   '__proto__',
-  'constructor.prototype',
-  'metadata.owner',
-  'a'.repeat(65),
+  'constructor..prototype',
+  'metadata.',
+  '.owner',
+  'a'.repeat(129),
+  'metadata.tenant_uid',
+  'owner._vg_tenant',
   'tenant_uid',
   '_vg_tenant',
   'TENANT',
@@ -118,6 +121,29 @@ describe('filter injection cannot break out of the tenant', () => {
         expect(res.status).toBe(200);
         const matches = (res.body as { matches: { metadata: { owner: string } }[] }).matches;
         expect(matches.every((m) => m.metadata.owner === 'attacker')).toBe(true);
+      }
+    },
+  );
+
+  it.each(
+    ['metadata.owner', 'constructor.prototype', '__proto__.owner', 'owner.length'].map((k) => [
+      JSON.stringify(k),
+      k,
+    ]),
+  )(
+    'dotted key %s is a field like any other and reaches only the caller’s records',
+    async (_n, key) => {
+      // No record has such a field: only `$exists: false` matches, every one of the caller's.
+      for (const [condition, expected] of [
+        ['victim', 0],
+        [{ $ne: 'x' }, 0],
+        [{ $exists: false }, HOSTILE_VALUES.length],
+      ] as const) {
+        const res = await search({ [key]: condition });
+        expect(res.status).toBe(200);
+        const matches = (res.body as { matches: { metadata: { owner: string } }[] }).matches;
+        expect(matches.every((m) => m.metadata.owner === 'attacker')).toBe(true);
+        expect(matches).toHaveLength(expected);
       }
     },
   );

@@ -75,20 +75,32 @@ describe('limits', () => {
     ['a duplicate id', { id: 'ok-0', values: vec() }, 400, 'vectors[1].id'],
     ['an unknown property', { id: 'a', values: vec(), metdata: {} }, 400, 'vectors[1].metdata'],
     [
-      'metadata over 16 KiB',
+      'metadata over the default tier limit of 40 KiB',
       {
         id: 'a',
         values: vec(),
-        metadata: {
-          t: 'x'.repeat(4000),
-          u: 'x'.repeat(4000),
-          v: 'x'.repeat(4000),
-          w: 'x'.repeat(4000),
-          z: 'x'.repeat(1000),
-        },
+        metadata: { text: 'x'.repeat(30_000), more: 'x'.repeat(11_000) },
       },
-      400,
+      413,
       'vectors[1].metadata',
+    ],
+    [
+      'a metadata string over 65,536 characters',
+      { id: 'a', values: vec(), metadata: { text: 'x'.repeat(65_537) } },
+      400,
+      'vectors[1].metadata.text',
+    ],
+    [
+      'a metadata key with an empty segment',
+      { id: 'a', values: vec(), metadata: { 'loc..from': 1 } },
+      400,
+      'vectors[1].metadata.loc..from',
+    ],
+    [
+      'a reserved segment in a dotted metadata key',
+      { id: 'a', values: vec(), metadata: { nested: { 'meta.tenant_id': 'x' } } },
+      400,
+      'body.vectors[1].metadata.nested.meta.tenant_id',
     ],
     [
       'metadata nested too deep',

@@ -117,6 +117,48 @@ describe.each(TIERS)('pgvector %s over HTTP', (strategy, tier) => {
     expect(res.body).toMatchObject({ field: 'vectors[1].metadata.note' });
     expect((await gw.http.get('/v1/vectors/fine').set(token(globex))).status).toBe(404);
   });
+
+  it('stores LangChain and Qdrant-style payloads and filters them by dotted field and $exists', async () => {
+    const page = 'Page content. '.repeat(600);
+    const put = await gw.http
+      .put('/v1/vectors')
+      .set(token(acme))
+      .send({
+        vectors: [
+          {
+            id: 'lc',
+            values: vectorFor(5, 8),
+            metadata: { text: page, 'loc.lines.from': 4 },
+          },
+          {
+            id: 'qd',
+            values: vectorFor(6, 8),
+            metadata: { metadata: { source: 'a.md', loc: { lines: { from: 9 } } } },
+          },
+        ],
+      });
+    expect(put.status).toBe(200);
+    const ids = async (who: string, filter: object) =>
+      (
+        (
+          await gw.http
+            .post('/v1/search')
+            .set(token(who))
+            .send({ vector: vectorFor(5, 8), topK: 50, filter })
+        ).body as { matches: { id: string }[] }
+      ).matches
+        .map((m) => m.id)
+        .sort();
+    expect(await ids(acme, { 'loc.lines.from': 4 })).toEqual(['lc']);
+    expect(await ids(acme, { 'metadata.loc.lines.from': { $gt: 5 } })).toEqual(['qd']);
+    expect(await ids(acme, { 'metadata.source': { $exists: true } })).toEqual(['qd']);
+    expect(await ids(acme, { text: { $exists: true } })).toEqual(['lc']);
+    const fetched = await gw.http.get('/v1/vectors/lc').set(token(acme));
+    expect((fetched.body as { metadata: { text: string } }).metadata.text).toBe(page);
+    // The twin holds none of them, whatever the filter.
+    expect(await ids(globex, { 'metadata.source': { $exists: true } })).toEqual([]);
+    expect(await ids(globex, { 'loc.lines.from': 4 })).toEqual([]);
+  });
 });
 
 describe('pgvector tenants at creation and deletion', () => {

@@ -471,7 +471,21 @@ const ATTACKS: Attack[] = [
   },
   { name: 'a $where operator', status: 400, send: search({ $where: 'this.owner == "victim"' }) },
   { name: 'a $regex operator', status: 400, send: search({ owner: { $regex: '.*' } }) },
-  { name: 'an unknown $exists operator', status: 400, send: search({ owner: { $exists: true } }) },
+  {
+    name: 'an unknown $elemMatch operator',
+    status: 400,
+    send: search({ owner: { $elemMatch: {} } }),
+  },
+  {
+    name: '$exists with a non-boolean',
+    status: 400,
+    send: search({ owner: { $exists: 'victim' } }),
+  },
+  {
+    name: 'a reserved name as a segment of a dotted filter field',
+    status: 400,
+    send: search({ 'metadata._vg_tenant': { $exists: true } }),
+  },
   {
     name: 'a filter nested 40 levels deep',
     status: 400,

@@ -18,6 +18,7 @@ import { describeIsolationConformance } from '../conformance/isolation.conforman
 import { StubRecord } from './pinecone/model';
 import { error, PineconeStub } from './pinecone/stub';
 import { rng } from '../support/rng';
+import * as shared from '../support/filter-cases';
 import { randomFilter, randomMetadata } from './pinecone/random-input';
 import {
   Backends,
@@ -32,6 +33,7 @@ import {
 } from './pinecone/fixtures';
 
 const ALL = { includeValues: true, includeMetadata: true } as const;
+const NO_DATA = { includeValues: false, includeMetadata: false } as const;
 const NONE = { includeValues: false, includeMetadata: false } as const;
 const COSINE4 = { dimension: 4, metric: 'cosine' } as const;
 const CLIENT_API_VERSION = '2026-04';
@@ -77,8 +79,18 @@ function leafValues(value: unknown): unknown[] {
   return [value];
 }
 
+/** A range on a non-number matches nothing, and so does an `$and` holding one. */
+function matchesNothing(node: FilterNode): boolean {
+  if (node.op === '$and') return node.nodes.some(matchesNothing);
+  if (node.op === '$or') return node.nodes.every(matchesNothing);
+  return ['$gt', '$gte', '$lt', '$lte'].includes(node.op) && 'value' in node
+    ? typeof node.value !== 'number'
+    : false;
+}
+
 /** The string values of a filter tree that a query must carry (ranges on strings match nothing). */
 function stringsOf(node: FilterNode): string[] {
+  if (matchesNothing(node)) return [];
   switch (node.op) {
     case '$and':
     case '$or':
@@ -93,6 +105,7 @@ function stringsOf(node: FilterNode): string[] {
     case '$gte':
     case '$lt':
     case '$lte':
+    case '$exists':
       return [];
   }
 }
@@ -242,7 +255,7 @@ describe('Pinecone backend on the wire (real @pinecone-database/pinecone client,
       const tenant = { _vg_tenant: { $eq: a.tenantUid }, _vg_ns: { $exists: false } };
       const next = rng(20240605);
       const allowedKey =
-        /^(\$and|\$or|\$in|\$nin|\$gt|\$gte|\$lt|\$lte|\$exists|_vg_has|_vg_(s|n|lo|hi|b)_[A-Za-z_][A-Za-z0-9_]*)$/;
+        /^(\$and|\$or|\$in|\$nin|\$gt|\$gte|\$lt|\$lte|\$exists|_vg_has|_vg_(s|n|lo|hi|b)_[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*)$/;
       let queries = 0;
       for (let i = 0; i < 150; i++) {
         const filter = randomFilter(next, 0, true);
@@ -1076,7 +1089,8 @@ describe('Pinecone backend on the wire (real @pinecone-database/pinecone client,
       rmSync(dir, { recursive: true, force: true });
     });
 
-    it('match exactly what the embedded backend matches, for random filters over mixed-type metadata', async () => {
+    /** One tenant uid on the stub's Pinecone and on the embedded backend, same space. */
+    async function pairedTenants() {
       const backend = backends.make(stubOptions(stub));
       const space = { dimension: 8, metric: 'cosine' } as const;
       const uid = newUid();
@@ -1089,6 +1103,11 @@ describe('Pinecone backend on the wire (real @pinecone-database/pinecone client,
       });
       const viaEmbedded = makeTenantScope({ tenantId: 'diff', tenantUid: uid, placement, space });
       await embedded.provision(viaEmbedded);
+      return { backend, viaPinecone, viaEmbedded };
+    }
+
+    it('match exactly what the embedded backend matches, for random filters over mixed-type metadata', async () => {
+      const { backend, viaPinecone, viaEmbedded } = await pairedTenants();
       const next = rng(77);
       const records = Array.from({ length: 60 }, (_, i) => {
         const metadata = randomMetadata(next, i);
@@ -1131,6 +1150,39 @@ describe('Pinecone backend on the wire (real @pinecone-database/pinecone client,
           Array.from(fromEmbedded.get(record.id)!.values!),
         );
       }
+      await backend.erase(viaPinecone);
+    });
+
+    it('match the embedded backend on the shared cases: dotted keys, nested paths, $exists', async () => {
+      const { backend, viaPinecone, viaEmbedded } = await pairedTenants();
+      const records = Object.entries(shared.RECORDS).map(([id, metadata]) => ({
+        id,
+        values: Float32Array.of(1, 1, 1, 1, 1, 1, 1, 1),
+        ...(metadata ? { metadata } : {}),
+      }));
+      await backend.upsert(viaPinecone, records);
+      await embedded.upsert(viaEmbedded, records);
+      const mismatches: string[] = [];
+      for (const filter of shared.sharedFilters(4242, 60)) {
+        const ask = {
+          vector: Float32Array.of(1, 1, 1, 1, 1, 1, 1, 1),
+          topK: 100,
+          filter,
+          ...NO_DATA,
+        };
+        const want = (await embedded.search(viaEmbedded, ask)).map((h) => h.id).sort();
+        const got = (await backend.search(viaPinecone, ask)).map((h) => h.id).sort();
+        if (want.join() !== got.join()) mismatches.push(`${JSON.stringify(filter)}: ${got.join()}`);
+      }
+      expect(mismatches).toEqual([]);
+      const literal = { op: '$eq', field: 'loc.lines.from', value: '5' } as const;
+      const hits = await backend.search(viaPinecone, {
+        vector: Float32Array.of(1, 1, 1, 1, 1, 1, 1, 1),
+        topK: 10,
+        filter: literal,
+        ...NO_DATA,
+      });
+      expect(hits.map((h) => h.id)).toEqual(['both']);
       await backend.erase(viaPinecone);
     });
   });

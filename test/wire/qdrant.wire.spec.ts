@@ -12,6 +12,8 @@ import { pointId } from '@vecgate/isolation/backends/qdrant/qdrant.point-id';
 import { QdrantStub, RecordedRequest } from './qdrant/stub';
 import { scopeOn, stubOptions } from './qdrant/fixtures';
 import { rng } from '../support/rng';
+import * as shared from '../support/filter-cases';
+import { compileRowFilter } from '../../libs/isolation/src/backends/embedded/embedded.row-filter';
 import { DeadlineExceededError } from '@vecgate/core';
 
 /**
@@ -666,6 +668,46 @@ describe('user filters on the wire', () => {
       deleted: 0,
     });
     expect(stub.take()).toEqual([]);
+  });
+
+  it('answers dotted, nested and $exists filters as the embedded backend does, through the real client', async () => {
+    const scope = await provisioned('partition_key', 8, 'dot');
+    const records = Object.entries(shared.RECORDS).map(([id, metadata]) => ({
+      id,
+      values: new Float32Array(8).fill(1),
+      ...(metadata ? { metadata } : {}),
+    }));
+    await backend.upsert(scope, records);
+    const mismatches: string[] = [];
+    for (const filter of shared.sharedFilters(31337, 40)) {
+      const test = compileRowFilter(filter);
+      const want = records
+        .filter((r) => test(r.metadata))
+        .map((r) => r.id)
+        .sort();
+      const hits = await backend.search(scope, {
+        vector: new Float32Array(8).fill(1),
+        topK: 100,
+        filter,
+        ...NONE,
+      });
+      const got = hits.map((h) => h.id).sort();
+      if (want.join() !== got.join()) mismatches.push(`${JSON.stringify(filter)}: ${got.join()}`);
+    }
+    expect(mismatches).toEqual([]);
+    // The literal dotted key wins; the nested path is read from the resolved `_vg_f` field.
+    stub.take();
+    const hits = await backend.search(scope, {
+      vector: new Float32Array(8).fill(1),
+      topK: 10,
+      filter: { op: '$eq', field: 'loc.lines.from', value: '5' },
+      ...NONE,
+    });
+    expect(hits.map((h) => h.id)).toEqual(['both']);
+    const query = one(stub.take(), 'POST', '/points/query');
+    expect((query.body as { filter: unknown }).filter).toEqual({
+      must: [TENANT(scope.tenantUid), { key: '_vg_f.loc-lines-from', match: { value: '5' } }],
+    });
   });
 });
 

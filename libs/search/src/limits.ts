@@ -1,3 +1,5 @@
+import { MAX_FIELD_LENGTH, MAX_FIELD_SEGMENTS, METADATA_KEY } from '@vecgate/isolation';
+
 /** The input limits of the tenant plane; the README's limits table lists each with its status. */
 export const LIMITS = {
   maxBatch: 1000,
@@ -17,10 +19,11 @@ export const LIMITS = {
    * so no metric can overflow to an infinite score.
    */
   maxVectorValue: 1e15,
-  maxMetadataBytes: 16_384,
+  // A record's metadata size is a tier setting bounded by its backend (`metadataLimitOf`).
   maxMetadataKeys: 64,
   maxMetadataDepth: 4,
-  maxMetadataString: 4096,
+  /** Characters of one metadata string: room for page content, as LangChain stores it. */
+  maxMetadataString: 65_536,
   maxMetadataArray: 256,
   maxFilterDepth: 6,
   maxFilterClauses: 64,
@@ -34,5 +37,9 @@ export const LIMITS = {
   maxFilterString: 1024,
 } as const;
 
-/** Metadata and filter keys: they always address metadata, never a storage column. */
-export const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+/**
+ * Metadata keys and filter fields (`isMetadataKey`): dot-separated segments, each
+ * `[A-Za-z_][A-Za-z0-9_]*`, at most MAX_FIELD_LENGTH characters and MAX_FIELD_SEGMENTS
+ * segments. They always address metadata, never a storage column.
+ */
+export const FIELD_NAME_RULE = `${METADATA_KEY.source}, at most ${MAX_FIELD_LENGTH} characters and ${MAX_FIELD_SEGMENTS} segments`;

@@ -41,7 +41,20 @@ export function hostileString(next: () => number): string {
   return next() < 0.5 ? `${noise}${base}` : `${base}${noise}`;
 }
 
-const FIELDS = ['kind', 's', 'n', 'b', 'arr', 'mixed', 'nul', 'obj', 'absent'] as const;
+const FIELDS = [
+  'kind',
+  's',
+  'n',
+  'b',
+  'arr',
+  'mixed',
+  'nul',
+  'obj',
+  'absent',
+  'obj.s',
+  'obj.n',
+  'loc.n',
+] as const;
 const STRINGS = ['a', 'b', '5', 'true', '$ne', '', 'é', 'e\u0301'];
 const NUMBERS = [-2, 0, 1, 2.5, 5, 10, 1e21];
 const BOOLEANS = [true, false];
@@ -66,6 +79,7 @@ export function randomFilter(next: () => number, depth = 0, hostile = false): Fi
   }
   const field = pick(next, FIELDS);
   const kind = next();
+  if (next() < 0.1) return { op: '$exists', field, value: kind < 0.5 };
   if (kind < 0.3) return { op: '$eq', field, value: scalar(next, hostile) };
   if (kind < 0.45) return { op: '$ne', field, value: scalar(next, hostile) };
   if (kind < 0.6 || kind >= 0.9) {
@@ -100,5 +114,8 @@ export function randomMetadata(next: () => number, i: number): Metadata | undefi
   );
   maybe('nul', () => (next() < 0.5 ? null : pick(next, NUMBERS)));
   maybe('obj', () => (next() < 0.7 ? { s: 'a', n: 5 } : pick(next, STRINGS)));
+  // A literal dotted key, a nested path of the same name, or both (the literal key wins).
+  maybe('loc.n', () => pick(next, NUMBERS));
+  maybe('loc', () => ({ n: pick(next, [...NUMBERS, 'a']) }));
   return md;
 }

@@ -4,7 +4,7 @@ import { compileSqliteFilter } from '../../../libs/isolation/src/backends/embedd
 import { translateFilter } from '../../../libs/isolation/src/backends/qdrant/qdrant.filter';
 import { toPoint } from '../../../libs/isolation/src/backends/qdrant/qdrant.payload';
 import { compileFilter, Payload, PointView } from './filter-model';
-import { COMPARISONS, FIELDS, RECORDS, tree, VALUES } from '../../support/filter-cases';
+import { COMPARISONS, EXISTENCE, FIELDS, RECORDS, tree, VALUES } from '../../support/filter-cases';
 import { rng } from '../../support/rng';
 
 /**
@@ -71,6 +71,25 @@ describe('Qdrant filter translation keeps the embedded semantics', () => {
         ? { op, field, values: [value] }
         : { op: op as (typeof COMPARISONS)[number], field, value };
     expect(viaQdrant(filter)).toEqual(viaSqlite(filter));
+  });
+
+  it.each(EXISTENCE.map((filter) => [JSON.stringify(filter), filter] as const))(
+    '%s matches the same records',
+    (_label, filter) => {
+      expect(viaQdrant(filter)).toEqual(viaSqlite(filter));
+    },
+  );
+
+  it('a dotted field reads the literal dotted key when present, else the nested path', () => {
+    expect(viaQdrant({ op: '$eq', field: 'loc.lines.from', value: 5 })).toEqual(
+      ['dotted', 'halfDotted', 'nested'].sort(),
+    );
+    expect(viaQdrant({ op: '$eq', field: 'loc.lines.from', value: '5' })).toEqual(['both']);
+    expect(viaQdrant({ op: '$eq', field: 'metadata.source', value: 'x' })).toEqual(['payload']);
+    expect(viaQdrant({ op: '$exists', field: 'loc.lines.from', value: true })).toEqual(
+      ['both', 'dotted', 'halfDotted', 'nested'].sort(),
+    );
+    expect(viaQdrant({ op: '$exists', field: 'metadata', value: true })).toEqual([]);
   });
 
   it('a missing, null or object field matches no comparison, $ne and $nin included', () => {

@@ -55,7 +55,12 @@ describe('configuration', () => {
     });
     expect(config.quotas).toEqual({
       tiers: {},
-      fallback: { vectors: 1_000_000, bytes: 4 * 1024 ** 3, namespaces: 1000 },
+      fallback: {
+        vectors: 1_000_000,
+        bytes: 4 * 1024 ** 3,
+        namespaces: 1000,
+        metadataBytes: 40 * 1024,
+      },
     });
   });
 

@@ -293,7 +293,7 @@ export class GatewayEnv {
   MEMORY_GUARD_PERCENT = 85;
 
   @IsString()
-  TIER_QUOTAS = 'default:vectors=1000000,bytes=4GB';
+  TIER_QUOTAS = 'default:vectors=1000000,bytes=4GB,metadata=40KB';
 
   /** Longest API key lifetime per tier, `tier:DAYS;...` (`unlimited` allowed). */
   @IsString()

@@ -5,23 +5,34 @@ describe('TIER_QUOTAS', () => {
     const problems: string[] = [];
     const policy = parseTierQuotas(
       'TIER_QUOTAS',
-      'standard:vectors=100000,bytes=500MB,namespaces=20; premium:bytes=2GB ;default:vectors=10,bytes=unlimited',
+      'standard:vectors=100000,bytes=500MB,namespaces=20,metadata=8KB; premium:bytes=2GB,metadata=unlimited ;default:vectors=10,bytes=unlimited',
       problems,
     );
     expect(problems).toEqual([]);
     expect(policy.tiers).toEqual({
-      standard: { vectors: 100_000, bytes: 500 * 1024 ** 2, namespaces: 20 },
-      premium: { vectors: null, bytes: 2 * 1024 ** 3, namespaces: 1000 },
+      standard: {
+        vectors: 100_000,
+        bytes: 500 * 1024 ** 2,
+        namespaces: 20,
+        metadataBytes: 8 * 1024,
+      },
+      premium: { vectors: null, bytes: 2 * 1024 ** 3, namespaces: 1000, metadataBytes: null },
     });
-    expect(policy.fallback).toEqual({ vectors: 10, bytes: null, namespaces: 1000 });
+    expect(policy.fallback).toEqual({
+      vectors: 10,
+      bytes: null,
+      namespaces: 1000,
+      metadataBytes: 40 * 1024,
+    });
   });
 
-  it('leaves tiers unlimited when no default is given', () => {
+  it('leaves tiers without a storage limit, and metadata at 40 KB, when no default is given', () => {
     const problems: string[] = [];
     expect(parseTierQuotas('TIER_QUOTAS', 'gold:vectors=5', problems).fallback).toEqual({
       vectors: null,
       bytes: null,
       namespaces: 1000,
+      metadataBytes: 40 * 1024,
     });
   });
 
@@ -36,6 +47,8 @@ describe('TIER_QUOTAS', () => {
     ['standard:namespaces=0', 'namespaces must be a number from 1 to 100000'],
     ['standard:namespaces=100001', 'namespaces must be a number from 1 to 100000'],
     ['standard:namespaces=5KB', 'namespaces must be a number from 1 to 100000'],
+    ['standard:metadata=0', 'metadata must be a positive number'],
+    ['standard:metadata=1XB', 'metadata must be a positive number'],
     ['a:vectors=1;a:vectors=2', 'tier "a" is given twice'],
     ['default:vectors=1;default:vectors=2', 'tier "default" is given twice'],
   ])('refuses %s, naming the key', (text, message) => {

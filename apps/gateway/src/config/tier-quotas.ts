@@ -1,5 +1,10 @@
 import type { QuotaPolicy, StorageQuota } from '@vecgate/search';
-import { DEFAULT_NAMESPACE_CAP, MAX_NAMESPACE_CAP, UNLIMITED } from '@vecgate/search';
+import {
+  DEFAULT_METADATA_BYTES,
+  DEFAULT_NAMESPACE_CAP,
+  MAX_NAMESPACE_CAP,
+  UNLIMITED,
+} from '@vecgate/search';
 
 const TIER = /^[a-z][a-z0-9_-]{0,31}$/;
 const SIZE = /^(\d{1,15})(B|KB|MB|GB|TB)?$/i;
@@ -54,9 +59,10 @@ export function parseTierMap<T>(
 }
 
 /**
- * Parses `tier:vectors=N,bytes=SIZE,namespaces=N;tier:...` (SIZE in B, KB, MB, GB or TB,
- * 1024-based; vectors and bytes may be `unlimited` or left out, which means unlimited; the
- * namespace cap is always a number, 1000 when left out).
+ * Parses `tier:vectors=N,bytes=SIZE,namespaces=N,metadata=SIZE;tier:...` (SIZE in B, KB, MB,
+ * GB or TB, 1024-based). `vectors` and `bytes` may be `unlimited` or left out, which means
+ * unlimited; the namespace cap is always a number, 1000 when left out; `metadata` (one record's
+ * metadata as JSON) defaults to 40 KB, and `unlimited` leaves only the backend's own limit.
  */
 export function parseTierQuotas(key: string, text: string, problems: string[]): QuotaPolicy {
   return parseTierMap<StorageQuota>(key, text, UNLIMITED, problems, (entry, value) =>
@@ -88,6 +94,7 @@ function parseLimits(
   let vectors: number | null = null;
   let bytes: number | null = null;
   let namespaces = DEFAULT_NAMESPACE_CAP;
+  let metadataBytes: number | null = DEFAULT_METADATA_BYTES;
   const before = problems.length;
   for (const part of text
     .split(',')
@@ -103,17 +110,19 @@ function parseLimits(
       } else namespaces = cap;
       continue;
     }
-    const limit = value.toLowerCase() === 'unlimited' ? null : sizeOf(value, name === 'bytes');
+    const sized = name === 'bytes' || name === 'metadata';
+    const limit = value.toLowerCase() === 'unlimited' ? null : sizeOf(value, sized);
     if (limit === undefined) {
       problems.push(`${key}: entry "${entry}": ${name} must be a positive number or "unlimited"`);
     } else if (name === 'vectors') vectors = limit;
     else if (name === 'bytes') bytes = limit;
+    else if (name === 'metadata') metadataBytes = limit;
     else
       problems.push(
-        `${key}: entry "${entry}": unknown limit "${name}" (vectors, bytes, namespaces)`,
+        `${key}: entry "${entry}": unknown limit "${name}" (vectors, bytes, namespaces, metadata)`,
       );
   }
-  return problems.length === before ? { vectors, bytes, namespaces } : undefined;
+  return problems.length === before ? { vectors, bytes, namespaces, metadataBytes } : undefined;
 }
 
 function sizeOf(value: string, withUnit: boolean): number | undefined {

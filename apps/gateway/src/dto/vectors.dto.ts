@@ -23,9 +23,12 @@ export class VectorRecordDto {
   @ApiPropertyOptional({
     type: 'object',
     additionalProperties: true,
-    example: { genre: 'news', year: 2024 },
+    example: { genre: 'news', year: 2024, 'loc.lines.from': 12, source: { file: 'a.pdf' } },
     description:
-      'Keys match ^[A-Za-z_][A-Za-z0-9_]{0,63}$; no reserved keys; at most 16 KiB as JSON',
+      'Keys are dot-separated segments matching ^[A-Za-z_][A-Za-z0-9_]*$ (at most 128 ' +
+      'characters and 8 segments); no reserved name in any segment, at any depth; strings ' +
+      "up to 65,536 characters; at most the tenant's metadata limit as JSON (tier setting, " +
+      'default 40 KiB, capped by the backend), else 413',
   })
   metadata?: Record<string, unknown>;
 }
@@ -67,6 +70,8 @@ export class DeleteVectorsRequest {
     type: 'object',
     additionalProperties: true,
     example: { genre: { $eq: 'news' } },
+    description:
+      'Same language as a search filter: dotted fields reach a literal dotted key, else the nested path',
   })
   @IsOptional()
   @IsObject()
@@ -106,9 +111,13 @@ export class SearchRequest {
   @ApiPropertyOptional({
     type: 'object',
     additionalProperties: true,
-    example: { $and: [{ genre: 'news' }, { year: { $gte: 2020 } }] },
+    example: {
+      $and: [{ genre: 'news' }, { 'metadata.year': { $gte: 2020 } }, { draft: { $exists: false } }],
+    },
     description:
-      'Operators $eq $ne $in $nin $gt $gte $lt $lte $and $or; at most 6 levels and 64 clauses',
+      'Operators $eq $ne $in $nin $gt $gte $lt $lte $exists $and $or; at most 6 levels and 64 ' +
+      'clauses. A dotted field names the literal dotted key when the record has it, else the ' +
+      'nested path; a missing, null or object field matches nothing but $exists: false',
   })
   @IsOptional()
   @IsObject()

@@ -1,7 +1,12 @@
 import { StreamableFile } from '@nestjs/common';
 import { Writable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { matchesStream, STREAM_ANSWER_FLOATS, streamIfLarge } from './answer-stream';
+import {
+  matchesStream,
+  STREAM_ANSWER_FLOATS,
+  STREAM_ANSWER_METADATA_CHARS,
+  streamIfLarge,
+} from './answer-stream';
 
 function answerOf(count: number, dimension: number, built = { count: 0 }) {
   return {
@@ -49,6 +54,19 @@ describe('streamIfLarge', () => {
     const streamed = streamIfLarge(answerOf(count, dimension));
     expect(streamed).toBeInstanceOf(StreamableFile);
     expect((streamed as StreamableFile).getHeaders().type).toBe('application/json; charset=utf-8');
+  });
+
+  it('streams an answer whose metadata is past the bound, even without values', () => {
+    const page = 'x'.repeat(40_000);
+    const count = Math.ceil(STREAM_ANSWER_METADATA_CHARS / page.length) + 1;
+    const matches = Array.from({ length: count }, (_, i) => ({
+      id: `m${i}`,
+      score: 1,
+      metadata: { text: page },
+    }));
+    expect(streamIfLarge({ matches })).toBeInstanceOf(StreamableFile);
+    const fewer = { matches: matches.slice(0, 5) };
+    expect(streamIfLarge(fewer)).toBe(fewer);
   });
 
   it('leaves answers within the bound, and anything else, as they are', () => {

@@ -8,9 +8,14 @@ import { Readable } from 'node:stream';
  * go on the event loop.
  */
 export const STREAM_ANSWER_FLOATS = 16_384;
+/**
+ * Likewise for metadata: an answer whose matches' metadata holds more characters than this
+ * (page content of 40 KB per record adds up fast at topK 1,000) is streamed a match at a time.
+ */
+export const STREAM_ANSWER_METADATA_CHARS = 300_000;
 
 interface MatchesAnswer {
-  readonly matches: readonly { readonly values?: readonly number[] }[];
+  readonly matches: readonly { readonly values?: readonly number[]; readonly metadata?: unknown }[];
 }
 
 function isMatchesAnswer(value: unknown): value is MatchesAnswer {
@@ -25,9 +30,25 @@ function isMatchesAnswer(value: unknown): value is MatchesAnswer {
 export function streamIfLarge(value: unknown): unknown {
   if (!isMatchesAnswer(value)) return value;
   let floats = 0;
-  for (const match of value.matches) floats += match.values?.length ?? 0;
-  if (floats <= STREAM_ANSWER_FLOATS) return value;
+  let chars = 0;
+  for (const match of value.matches) {
+    floats += match.values?.length ?? 0;
+    if (chars <= STREAM_ANSWER_METADATA_CHARS) chars += roughChars(match.metadata);
+  }
+  if (floats <= STREAM_ANSWER_FLOATS && chars <= STREAM_ANSWER_METADATA_CHARS) return value;
   return new StreamableFile(matchesStream(value), { type: 'application/json; charset=utf-8' });
+}
+
+/** About the characters of a value's JSON: its strings and keys, and a few per other value. */
+function roughChars(value: unknown): number {
+  if (typeof value === 'string') return value.length + 2;
+  if (Array.isArray(value)) return value.reduce((sum: number, item) => sum + roughChars(item), 2);
+  if (typeof value === 'object' && value !== null) {
+    let sum = 2;
+    for (const [key, item] of Object.entries(value)) sum += key.length + 3 + roughChars(item);
+    return sum;
+  }
+  return 8;
 }
 
 /**

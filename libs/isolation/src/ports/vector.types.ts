@@ -127,8 +127,15 @@ export type Scalar = string | number | boolean;
 export type ComparisonOperator = '$eq' | '$ne' | '$gt' | '$gte' | '$lt' | '$lte';
 export type SetOperator = '$in' | '$nin';
 
-/** A validated user filter. Fields always address metadata, never storage columns. */
+/**
+ * A validated user filter. Fields always address metadata, never storage columns; a dotted
+ * field names a literal dotted key when the record has it, else a nested path
+ * (`metadata-fields.ts` states the rule every backend follows). A missing field, null or an
+ * object matches no comparison, `$ne` and `$nin` included; `$exists: false` is the one test it
+ * passes.
+ */
 export type FilterNode =
   | { readonly op: '$and' | '$or'; readonly nodes: readonly FilterNode[] }
   | { readonly op: ComparisonOperator; readonly field: string; readonly value: Scalar }
-  | { readonly op: SetOperator; readonly field: string; readonly values: readonly Scalar[] };
+  | { readonly op: SetOperator; readonly field: string; readonly values: readonly Scalar[] }
+  | { readonly op: '$exists'; readonly field: string; readonly value: boolean };

@@ -1,8 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { BadRequestError, TenantBypassError } from '@vecgate/core';
-import { ComparisonOperator, FilterNode, Scalar, SetOperator } from '@vecgate/isolation';
+import {
+  ComparisonOperator,
+  FilterNode,
+  isMetadataKey,
+  Scalar,
+  SetOperator,
+} from '@vecgate/isolation';
 import { ReservedKeys } from '@vecgate/tenancy';
-import { FIELD_NAME, LIMITS } from '../limits';
+import { FIELD_NAME_RULE, LIMITS } from '../limits';
 
 const COMPARISONS: readonly ComparisonOperator[] = ['$eq', '$ne', '$gt', '$gte', '$lt', '$lte'];
 const SETS: readonly SetOperator[] = ['$in', '$nin'];
@@ -10,9 +16,10 @@ const RANGES = new Set(['$gt', '$gte', '$lt', '$lte']);
 
 /**
  * Parses the JSON filter language (a subset of the MongoDB-style language Pinecone and others
- * use) into a validated tree: `{field: value}`, `{field: {$op: value}}`, `$and`, `$or`.
- * Anything else is a 400 naming the path at fault. The tree never contains user text other
- * than field names that match FIELD_NAME and scalar values that backends bind as parameters.
+ * use) into a validated tree: `{field: value}`, `{field: {$op: value}}`, `$exists`, `$and`,
+ * `$or`. Anything else is a 400 naming the path at fault. The tree never contains user text
+ * other than field names that pass `isMetadataKey` (a dotted field reaches a literal dotted key
+ * or a nested path: `metadata-fields.ts`) and scalar values that backends bind as parameters.
  */
 @Injectable()
 export class FilterParser {
@@ -73,14 +80,15 @@ export class FilterParser {
   }
 
   private field(key: string, path: string): void {
+    // Checked on the whole name and on every segment: `metadata.tenant` is refused too.
     if (this.reserved.isReserved(key)) {
       throw new TenantBypassError(
         `filter field "${key}" is reserved: the tenant comes from the token`,
         path,
       );
     }
-    if (!FIELD_NAME.test(key))
-      throw new BadRequestError(`filter field must match ${FIELD_NAME.source}`, path);
+    if (!isMetadataKey(key))
+      throw new BadRequestError(`filter field must match ${FIELD_NAME_RULE}`, path);
   }
 
   private clause(
@@ -112,6 +120,12 @@ export class FilterParser {
         field,
         values: value.map((v, i) => this.scalar(v, `${path}[${i}]`)),
       };
+    }
+    if (op === '$exists') {
+      if (typeof value !== 'boolean')
+        throw new BadRequestError('$exists takes true or false', path);
+      this.charge(counter, 1, path);
+      return { op, field, value };
     }
     throw new BadRequestError(`unknown operator ${op}`, path);
   }

@@ -116,8 +116,8 @@ describe('NamespaceService', () => {
     store = new MemoryStore();
     registry = new MemoryRegistry();
     const quotas = {
-      tiers: { small: { vectors: 5, bytes: null, namespaces: 2 } },
-      fallback: { vectors: null, bytes: null, namespaces: 1000 },
+      tiers: { small: { vectors: 5, bytes: null, namespaces: 2, metadataBytes: null } },
+      fallback: { vectors: null, bytes: null, namespaces: 1000, metadataBytes: null },
     };
     const names = registry as unknown as NamespaceRegistry;
     usage = new StorageUsageTracker(store, names, { quotas });

@@ -10,7 +10,14 @@ import { NamespaceRegistry, scopeInNamespace } from '@vecgate/tenancy';
 import { metadataBytes } from '../validation/record-input';
 import { SEARCH_OPTIONS, SearchOptions } from '../search.options';
 import { QuotaExceededError } from './quota-exceeded.error';
-import { QuotaView, quotaOfTier, StorageQuota, StorageUsage } from './storage-quota';
+import {
+  MetadataLimit,
+  metadataLimitOf,
+  QuotaView,
+  quotaOfTier,
+  StorageQuota,
+  StorageUsage,
+} from './storage-quota';
 import { eachBounded, UsageTally } from './usage-tally';
 
 /** Tenants whose usage is kept; the least recently written beyond it is recounted when next used. */
@@ -41,6 +48,11 @@ export class StorageUsageTracker {
 
   quota(tier: string): StorageQuota {
     return quotaOfTier(this.options.quotas, tier);
+  }
+
+  /** One record's metadata limit for this tenant: its tier's, within its backend's. */
+  metadataLimit(scope: TenantScope, tier: string): MetadataLimit {
+    return metadataLimitOf(this.quota(tier), tier, scope.placement.backend);
   }
 
   /**

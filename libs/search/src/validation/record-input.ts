@@ -5,9 +5,16 @@ import {
   TenantBypassError,
   UnprocessableError,
 } from '@vecgate/core';
-import { Metadata, MetadataValue, VectorSpace, VectorWrite } from '@vecgate/isolation';
+import {
+  isMetadataKey,
+  Metadata,
+  MetadataValue,
+  VectorSpace,
+  VectorWrite,
+} from '@vecgate/isolation';
 import { ReservedKeys } from '@vecgate/tenancy';
-import { FIELD_NAME, LIMITS } from '../limits';
+import { FIELD_NAME_RULE, LIMITS } from '../limits';
+import type { MetadataLimit } from '../quota/storage-quota';
 
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
@@ -75,12 +82,16 @@ export class RecordInput {
     return values.map((v, i) => this.id(v, `${field}[${i}]`));
   }
 
-  metadata(value: unknown, field: string): Metadata | undefined {
-    return this.sizedMetadata(value, field).metadata;
+  metadata(value: unknown, field: string, limit: MetadataLimit): Metadata | undefined {
+    return this.sizedMetadata(value, field, limit).metadata;
   }
 
   /** The checked metadata and its size as JSON (0 when absent), measured once. */
-  private sizedMetadata(value: unknown, field: string): { metadata?: Metadata; size: number } {
+  private sizedMetadata(
+    value: unknown,
+    field: string,
+    limit: MetadataLimit,
+  ): { metadata?: Metadata; size: number } {
     if (value === undefined || value === null) return { size: 0 };
     if (typeof value !== 'object' || Array.isArray(value))
       throw new BadRequestError('must be an object', field);
@@ -89,21 +100,25 @@ export class RecordInput {
     }
     this.checkValue(value as MetadataValue, field, 1);
     const size = metadataBytes(value as Metadata);
-    if (size > LIMITS.maxMetadataBytes) {
-      throw new BadRequestError(
-        `is ${size} bytes as JSON; the limit is ${LIMITS.maxMetadataBytes}`,
+    if (size > limit.bytes) {
+      throw new PayloadTooLargeError(
+        `is ${size} bytes as JSON; the metadata limit is ${limit.bytes} bytes per record (set by ${limit.setBy})`,
         field,
       );
     }
     return { metadata: value as Metadata, size };
   }
 
-  records(input: unknown, space: VectorSpace): VectorWrite[] {
-    return this.sizedRecords(input, space).records;
+  records(input: unknown, space: VectorSpace, limit: MetadataLimit): VectorWrite[] {
+    return this.sizedRecords(input, space, limit).records;
   }
 
   /** The records, and the stored size of each (see `storedBytes`), measured once. */
-  sizedRecords(input: unknown, space: VectorSpace): { records: VectorWrite[]; bytes: number[] } {
+  sizedRecords(
+    input: unknown,
+    space: VectorSpace,
+    limit: MetadataLimit,
+  ): { records: VectorWrite[]; bytes: number[] } {
     if (!Array.isArray(input) || input.length === 0)
       throw new BadRequestError('must be a non-empty array', 'vectors');
     if (input.length > LIMITS.maxBatch) {
@@ -129,7 +144,7 @@ export class RecordInput {
         throw new BadRequestError(`id "${id}" appears twice in this batch`, `${at}.id`);
       seen.add(id);
       const values = this.vector(record.values, space, `${at}.values`);
-      const { metadata, size } = this.sizedMetadata(record.metadata, `${at}.metadata`);
+      const { metadata, size } = this.sizedMetadata(record.metadata, `${at}.metadata`, limit);
       bytes.push(space.dimension * 4 + size);
       return metadata === undefined ? { id, values } : { id, values, metadata };
     });
@@ -172,8 +187,8 @@ export class RecordInput {
       if (this.reserved.isReserved(key)) {
         throw new TenantBypassError(`metadata key "${key}" is reserved`, at);
       }
-      if (!FIELD_NAME.test(key))
-        throw new BadRequestError(`metadata keys must match ${FIELD_NAME.source}`, at);
+      if (!isMetadataKey(key))
+        throw new BadRequestError(`metadata keys must match ${FIELD_NAME_RULE}`, at);
       this.checkValue(item, at, depth + 1);
     }
   }

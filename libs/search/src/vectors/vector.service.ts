@@ -75,7 +75,8 @@ export class VectorService {
     vectors: unknown,
     trace: RequestTrace,
   ): Promise<{ upserted: number }> {
-    const { records, bytes } = this.input.sizedRecords(vectors, scope.space);
+    const limit = this.usage.metadataLimit(scope, tier);
+    const { records, bytes } = this.input.sizedRecords(vectors, scope.space, limit);
     const call = { signal: trace.signal };
     const release = await this.usage.reserveUpsert(scope, tier, records, bytes, call);
     try {

@@ -36,6 +36,10 @@ describe('ReservedKeys', () => {
       '＿ｖｇ_x',
       'https://idp.example.com/org',
       'httpsIdpExampleComOrg',
+      'metadata.tenant',
+      'a._vg_x',
+      'loc.tenant_id.from',
+      'ｍｅｔａ．tenant',
     ])('reserves %j', (name) => {
       expect(keys.isReserved(name)).toBe(true);
     });
@@ -52,6 +56,9 @@ describe('ReservedKeys', () => {
       'uid',
       '',
       '__vg',
+      'loc.lines.from',
+      'metadata.source',
+      'tenants.id',
     ])('does not reserve %j', (name) => {
       expect(keys.isReserved(name)).toBe(false);
     });

@@ -14,7 +14,8 @@ function canonical(name: string): string {
  * Key names a caller may never use, anywhere in its input: `tenant_id`, `tenantId`, `tenant`,
  * the configured tenant claims, and anything starting with `_vg`. Names are compared after
  * NFKC normalisation, case-insensitively and ignoring separators, so `Tenant-ID` or a
- * full-width `ｔｅｎａｎｔ` are caught too. Values are never inspected.
+ * full-width `ｔｅｎａｎｔ` are caught too, and so is every segment of a dotted name. Values are
+ * never inspected.
  */
 export class ReservedKeys {
   private readonly names: ReadonlySet<string>;
@@ -23,7 +24,16 @@ export class ReservedKeys {
     this.names = new Set(['tenantid', 'tenant', 'tenantuid', ...tenantClaims.map(canonical)]);
   }
 
+  /**
+   * A dotted name (`metadata.tenant`, `a._vg_x`) is reserved when the whole name or any one
+   * of its segments is: a filter field with dots can address a nested key.
+   */
   isReserved(name: string): boolean {
+    const segments = name.normalize('NFKC').split('.');
+    return this.reservedName(name) || segments.some((segment) => this.reservedName(segment));
+  }
+
+  private reservedName(name: string): boolean {
     const normalized = name.normalize('NFKC').toLowerCase();
     return normalized.startsWith('_vg') || this.names.has(canonical(name));
   }

@@ -345,8 +345,8 @@ describe('compileSqliteFilter', () => {
       });
       expect(compiled.sql).not.toContain('secretField');
       expect(compiled.sql).not.toContain('otherSecret');
-      expect(compiled.params).toContain('$.secretField');
-      expect(compiled.params).toContain('$.otherSecret');
+      expect(compiled.params).toContain('$."secretField"');
+      expect(compiled.params).toContain('$."otherSecret"');
     });
 
     it('binds only strings and numbers (booleans become JSON type names)', () => {

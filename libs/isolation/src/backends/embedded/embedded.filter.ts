@@ -1,3 +1,4 @@
+import { fieldPaths } from '../../ports/metadata-fields';
 import { FilterNode, Scalar } from '../../ports/vector.types';
 
 export interface CompiledFilter {
@@ -12,10 +13,11 @@ const COMPARABLE = `('text','integer','real','true','false','array')`;
  * Translates a validated filter into a SQL condition over the JSON `metadata` column. Every
  * field path and value is a bound parameter; nothing from the filter is spliced into the SQL.
  *
- * Semantics, the same on every backend: values compare within their own JSON type ("5" is
- * not 5); a field missing from a record makes every comparison false, `$ne` and `$nin`
- * included; on an array field a comparison holds when it holds for any element, and `$ne` /
- * `$nin` hold when no element equals.
+ * Semantics, the same on every backend: a dotted field is the literal key when the record has
+ * it, else the nested path (`metadata-fields.ts`); values compare within their own JSON type
+ * ("5" is not 5); a field missing from a record makes every comparison false, `$ne` and `$nin`
+ * included, and `$exists: false` true; on an array field a comparison holds when it holds for
+ * any element, and `$ne` / `$nin` hold when no element equals.
  */
 export function compileSqliteFilter(node: FilterNode): CompiledFilter {
   const params: (string | number)[] = [];
@@ -43,11 +45,30 @@ function compile(node: FilterNode, params: (string | number)[]): string {
     case '$lt':
     case '$lte':
       return anyElement(node.field, rangeCondition(node.op, node.value, params), params);
+    case '$exists': {
+      const typed = `COALESCE(json_type(metadata, ${path(node.field, params)}) IN ${COMPARABLE}, 0)`;
+      return node.value ? typed : `(NOT ${typed})`;
+    }
   }
 }
 
-function path(field: string): string {
-  return `$.${field}`;
+/**
+ * The JSON path the field names in a row: the first candidate path (`fieldPaths`) the row
+ * has, chosen in SQL, each candidate a bound parameter with every key quoted.
+ */
+function path(field: string, params: (string | number)[]): string {
+  const paths = fieldPaths(field).map((keys) => `$${keys.map((key) => `."${key}"`).join('')}`);
+  if (paths.length === 1) {
+    params.push(paths[0] as string);
+    return '?';
+  }
+  const last = paths.pop() as string;
+  const cases = paths.map((candidate) => {
+    params.push(candidate, candidate);
+    return 'WHEN json_type(metadata, ?) IS NOT NULL THEN ?';
+  });
+  params.push(last);
+  return `(CASE ${cases.join(' ')} ELSE ? END)`;
 }
 
 /**
@@ -55,13 +76,16 @@ function path(field: string): string {
  * condition's own parameters were pushed before the path ones, so they are bound in order.
  */
 function anyElement(field: string, condition: Condition, params: (string | number)[]): string {
-  params.push(path(field), ...condition.params, path(field));
-  return `(EXISTS (SELECT 1 FROM json_each(metadata, ?) AS e WHERE ${condition.sql}) AND json_type(metadata, ?) IN ${COMPARABLE})`;
+  const each = path(field, params);
+  params.push(...condition.params);
+  return `(EXISTS (SELECT 1 FROM json_each(metadata, ${each}) AS e WHERE ${condition.sql}) AND json_type(metadata, ${path(field, params)}) IN ${COMPARABLE})`;
 }
 
 function noElement(field: string, condition: Condition, params: (string | number)[]): string {
-  params.push(path(field), path(field), ...condition.params);
-  return `(json_type(metadata, ?) IN ${COMPARABLE} AND NOT EXISTS (SELECT 1 FROM json_each(metadata, ?) AS e WHERE ${condition.sql}))`;
+  const typed = path(field, params);
+  const each = path(field, params);
+  params.push(...condition.params);
+  return `(json_type(metadata, ${typed}) IN ${COMPARABLE} AND NOT EXISTS (SELECT 1 FROM json_each(metadata, ${each}) AS e WHERE ${condition.sql}))`;
 }
 
 interface Condition {

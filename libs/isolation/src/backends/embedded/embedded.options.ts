@@ -38,3 +38,9 @@ export function engineOptions(options: EmbeddedOptions): EnginePoolOptions {
     queue: options.queue ?? EMBEDDED_DEFAULTS.queue,
   };
 }
+
+/**
+ * One record's metadata the embedded backend stores, in bytes of JSON: SQLite holds far more,
+ * but metadata is parsed into the worker's memory beside each tenant's matrix.
+ */
+export const EMBEDDED_METADATA_CAPACITY = 256 * 1024;

@@ -121,6 +121,82 @@ describe('compileRowFilter', () => {
     },
   );
 
+  it('reads a dotted field from the literal dotted key when present, else the nested path', () => {
+    const eq = (value: Scalar) => compileRowFilter({ op: '$eq', field: 'loc.lines.from', value });
+    expect(eq(1)({ 'loc.lines.from': 1 })).toBe(true);
+    expect(eq(1)({ loc: { lines: { from: 1 } } })).toBe(true);
+    expect(eq(1)({ loc: { 'lines.from': 1 } })).toBe(true);
+    expect(eq(1)({ 'loc.lines.from': 2, loc: { lines: { from: 1 } } })).toBe(false);
+    expect(eq(2)({ 'loc.lines.from': 2, loc: { lines: { from: 1 } } })).toBe(true);
+    expect(eq(1)({ 'loc.lines.from': null, loc: { lines: { from: 1 } } })).toBe(false);
+    expect(eq(1)({ loc: [{ lines: { from: 1 } }] })).toBe(false);
+  });
+
+  it('makes $exists true for a comparable value only, and false for missing, null and objects', () => {
+    const exists = (value: boolean) =>
+      compileRowFilter({ op: '$exists', field: 'meta.src', value });
+    for (const present of [
+      { meta: { src: 'a' } },
+      { 'meta.src': [] },
+      { meta: { src: false } },
+    ] as Metadata[]) {
+      expect([exists(true)(present), exists(false)(present)]).toEqual([true, false]);
+    }
+    for (const absent of [
+      undefined,
+      {},
+      { meta: null },
+      { meta: { src: null } },
+      { meta: { src: {} } },
+    ] as (Metadata | undefined)[]) {
+      expect([exists(true)(absent), exists(false)(absent)]).toEqual([false, true]);
+    }
+  });
+
+  it('matches the SQLite translation on dotted fields and $exists', () => {
+    const db = new Database(':memory:');
+    db.exec('CREATE TABLE t (label TEXT, metadata TEXT)');
+    const rows: Record<string, Metadata | undefined> = {
+      literal: { 'a.b': 1 },
+      nested: { a: { b: 1 } },
+      both: { 'a.b': '1', a: { b: 1 } },
+      nullLiteral: { 'a.b': null, a: { b: 1 } },
+      half: { a: { 'b.c': 2 } },
+      deep: { a: { b: { c: 2 } } },
+      none: undefined,
+    };
+    for (const [label, metadata] of Object.entries(rows)) {
+      db.prepare('INSERT INTO t VALUES (?, ?)').run(
+        label,
+        metadata ? JSON.stringify(metadata) : null,
+      );
+    }
+    const filters: FilterNode[] = ['a.b', 'a.b.c', 'a'].flatMap((field) => [
+      { op: '$eq', field, value: 1 },
+      { op: '$eq', field, value: '1' },
+      { op: '$ne', field, value: 1 },
+      { op: '$gt', field, value: 1 },
+      { op: '$exists', field, value: true },
+      { op: '$exists', field, value: false },
+    ]);
+    for (const filter of filters) {
+      const compiled = compileSqliteFilter(filter);
+      const viaSql = (
+        db
+          .prepare(`SELECT label FROM t WHERE ${compiled.sql}`)
+          .pluck()
+          .all(...compiled.params) as string[]
+      ).sort();
+      const test = compileRowFilter(filter);
+      const inMemory = Object.entries(rows)
+        .filter(([, metadata]) => test(metadata))
+        .map(([label]) => label)
+        .sort();
+      expect({ filter, labels: inMemory }).toEqual({ filter, labels: viaSql });
+    }
+    db.close();
+  });
+
   it('never reads a field from the object prototype', () => {
     const predicate = compileRowFilter({ op: '$ne', field: 'constructor', value: 'x' });
     expect(predicate({})).toBe(false);

@@ -1,3 +1,4 @@
+import { FieldReader, fieldReader, isComparable } from '../../ports/metadata-fields';
 import { FilterNode, Metadata, MetadataValue, Scalar } from '../../ports/vector.types';
 
 /** Tests one record's metadata against a compiled filter. */
@@ -10,12 +11,14 @@ type Member = (value: Scalar) => boolean;
  * Compiles a validated filter once per request into a predicate over parsed metadata, for
  * evaluating filters in memory beside a tenant's vector matrix instead of in SQLite.
  *
- * The semantics are exactly those of `compileSqliteFilter`, the same on every backend: values
- * compare within their own JSON type ("5" is not 5); a field missing from a record, or holding
- * null or an object, makes every comparison false, `$ne` and `$nin` included; on an array
- * field a comparison holds when it holds for one element, and `$ne` / `$nin` hold when no
- * element equals. Set membership uses hash sets, so a record costs one lookup per array item
- * and clause however many values a `$in` lists.
+ * The semantics are exactly those of `compileSqliteFilter`, the same on every backend: a
+ * dotted field is the literal key when the record has it, else the nested path
+ * (`metadata-fields.ts`); values compare within their own JSON type ("5" is not 5); a field
+ * missing from a record, or holding null or an object, makes every comparison false, `$ne` and
+ * `$nin` included, and `$exists: false` true; on an array field a comparison holds when it
+ * holds for one element, and `$ne` / `$nin` hold when no element equals. Set membership uses
+ * hash sets, so a record costs one lookup per array item and clause however many values a
+ * `$in` lists.
  */
 export function compileRowFilter(filter: FilterNode): RowPredicate {
   switch (filter.op) {
@@ -46,16 +49,21 @@ export function compileRowFilter(filter: FilterNode): RowPredicate {
     case '$lt':
     case '$lte':
       return anyElement(filter.field, rangeOf(filter.op, filter.value));
+    case '$exists': {
+      const read = comparable(filter.field);
+      const wanted = filter.value;
+      return (metadata) => (read(metadata) !== undefined) === wanted;
+    }
   }
 }
 
-/** The field's value when it is comparable (a scalar or an array), else undefined. */
-function comparable(metadata: Metadata | undefined, field: string): MetadataValue | undefined {
-  if (metadata === undefined || !Object.hasOwn(metadata, field)) return undefined;
-  const value = metadata[field];
-  if (value === null || value === undefined) return undefined;
-  if (typeof value === 'object' && !Array.isArray(value)) return undefined;
-  return value;
+/** Reads the field's value when it is comparable (a scalar or an array), else undefined. */
+function comparable(field: string): FieldReader {
+  const read = fieldReader(field);
+  return (metadata) => {
+    const value = read(metadata);
+    return isComparable(value) ? value : undefined;
+  };
 }
 
 function isScalar(value: MetadataValue): value is Scalar {
@@ -64,8 +72,9 @@ function isScalar(value: MetadataValue): value is Scalar {
 }
 
 function anyElement(field: string, test: Member): RowPredicate {
+  const read = comparable(field);
   return (metadata) => {
-    const value = comparable(metadata, field);
+    const value = read(metadata);
     if (value === undefined) return false;
     if (!Array.isArray(value)) return test(value as Scalar);
     for (const element of value) if (isScalar(element) && test(element)) return true;
@@ -74,8 +83,9 @@ function anyElement(field: string, test: Member): RowPredicate {
 }
 
 function noElement(field: string, test: Member): RowPredicate {
+  const read = comparable(field);
   return (metadata) => {
-    const value = comparable(metadata, field);
+    const value = read(metadata);
     if (value === undefined) return false;
     if (!Array.isArray(value)) return !test(value as Scalar);
     for (const element of value) if (isScalar(element) && test(element)) return false;

@@ -6,6 +6,8 @@ import { primaryKeysFilter, scopedFilter, tenantWideFilter, userFilter } from '.
 import { filterIndexOf, FilterIndex } from './milvus.schema';
 import { rng } from '../../../../../test/support/rng';
 import { parse } from '../../../../../test/wire/milvus/expression';
+import * as shared from '../../../../../test/support/filter-cases';
+import { compileRowFilter } from '../embedded/embedded.row-filter';
 
 const UID = '0123456789abcdef0123456789abcdef';
 const SCOPE = { tenantUid: UID, namespace: '' };
@@ -117,6 +119,21 @@ describe('Milvus filter templates', () => {
     it('translates each operator to a template over the _vg_filter index', () => {
       const cases: [FilterNode, string, Record<string, TemplateValue>][] = [
         [
+          { op: '$eq', field: 'loc.lines.from', value: 'x' },
+          'json_contains(_vg_filter["str"]["loc.lines.from"], {p0})',
+          { p0: 'x' },
+        ],
+        [
+          { op: '$exists', field: 'metadata.source', value: true },
+          'json_contains(_vg_filter["keys"], {p0})',
+          { p0: 'metadata.source' },
+        ],
+        [
+          { op: '$exists', field: 'a', value: false },
+          '!json_contains(_vg_filter["keys"], {p0})',
+          { p0: 'a' },
+        ],
+        [
           { op: '$eq', field: 'color', value: 'red' },
           'json_contains(_vg_filter["str"]["color"], {p0})',
           { p0: 'red' },
@@ -195,7 +212,7 @@ describe('Milvus filter templates', () => {
       );
       expect(() => compileFilter({ op: '$in', field: 'n', values: [] }, bound)).toThrow(/empty/);
       expect(() => compileFilter({ op: '$and', nodes: [] }, bound)).toThrow(/without/);
-      for (const field of ['a"]', 'a b', '', 'x'.repeat(65), 'a)||(b']) {
+      for (const field of ['a"]', 'a b', '', 'x'.repeat(129), 'a)||(b', 'a..b', 'a.']) {
         expect(() => compileFilter({ op: '$eq', field, value: 1 }, bound)).toThrow(/field/);
         expect(() => compileFilter({ op: '$gt', field, value: 'x' }, bound)).toThrow(/field/);
       }
@@ -300,6 +317,74 @@ describe('Milvus filter templates', () => {
         if (expected.length > 0 && expected.length < rows.length) nonTrivial++;
       }
       expect(nonTrivial).toBeGreaterThan(200);
+    });
+
+    describe('the shared filter cases: dotted keys, nested paths, $exists', () => {
+      const cases = Object.entries(shared.RECORDS).map(([label, metadata]) => ({
+        label,
+        metadata,
+        row: {
+          _vg_tenant: UID,
+          _vg_filter: JSON.parse(JSON.stringify(filterIndexOf(metadata))) as FilterIndex,
+        },
+      }));
+
+      function both(filter: FilterNode): { want: string[]; got: string[] } {
+        const test = compileRowFilter(filter);
+        const { expr, values } = userFilter(SCOPE, filter);
+        const predicate = parse(expr, values);
+        const pick = (keep: (c: (typeof cases)[number]) => boolean) =>
+          cases
+            .filter(keep)
+            .map((c) => c.label)
+            .sort();
+        return { want: pick((c) => test(c.metadata)), got: pick((c) => predicate(c.row)) };
+      }
+
+      it('a literal dotted key wins over the nested path, and $exists follows the same rule', () => {
+        expect(both({ op: '$eq', field: 'loc.lines.from', value: 5 }).got).toEqual(
+          ['dotted', 'halfDotted', 'nested'].sort(),
+        );
+        expect(both({ op: '$eq', field: 'loc.lines.from', value: '5' }).got).toEqual(['both']);
+        expect(both({ op: '$exists', field: 'metadata.source', value: true }).got).toEqual([
+          'payload',
+        ]);
+      });
+
+      it('every comparison and $exists on every shared field matches the embedded backend', () => {
+        const mismatches: string[] = [];
+        const filters: FilterNode[] = [...shared.EXISTENCE];
+        for (const field of shared.FIELDS) {
+          for (const value of shared.VALUES) {
+            if (
+              typeof value === 'number' &&
+              !Number.isSafeInteger(value) &&
+              Number.isInteger(value)
+            )
+              continue;
+            for (const op of shared.COMPARISONS) filters.push({ op, field, value });
+            filters.push(
+              { op: '$in', field, values: [value] },
+              { op: '$nin', field, values: [value] },
+            );
+          }
+        }
+        for (const filter of filters) {
+          const { want, got } = both(filter);
+          if (want.join() !== got.join())
+            mismatches.push(`${JSON.stringify(filter)}: ${got.join()}`);
+        }
+        expect(mismatches).toEqual([]);
+      });
+
+      it('matches the embedded backend on 600 random shared filters', () => {
+        const next = rng(20261202);
+        for (let n = 0; n < 600; n++) {
+          const filter = shared.tree(next, 3);
+          const { want, got } = both(filter);
+          expect({ filter, got }).toEqual({ filter, got: want });
+        }
+      });
     });
 
     it('keeps another tenant and another namespace out whatever the user filter says', () => {

@@ -1,4 +1,5 @@
 import { UnprocessableError } from '@vecgate/core';
+import { isMetadataKey } from '../../ports/metadata-fields';
 import { FilterNode, Scalar } from '../../ports/vector.types';
 import { FIELD } from './milvus.schema';
 
@@ -10,9 +11,6 @@ export interface MilvusFilter {
   readonly expr: string;
   readonly values: Readonly<Record<string, TemplateValue>>;
 }
-
-/** Same pattern the filter parser enforces; checked again because it is spliced as a JSON key. */
-const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
 /** Binds values to numbered placeholders `{p0}`, `{p1}`... */
 export class TemplateValues {
@@ -32,8 +30,10 @@ export class TemplateValues {
 
 /**
  * Translates a validated filter over the `_vg_filter` index (see `filterIndexOf`), with the
- * semantics of the embedded backend: type-strict equality, any element of an array, `$ne`
- * and `$nin` false for a missing field, ranges on numbers only.
+ * semantics of the embedded backend: a dotted field is the index entry of that name, which
+ * the index resolved at write time (literal key first, else nested path); type-strict
+ * equality, any element of an array, `$ne` and `$nin` false for a missing field, `$exists`
+ * on the index's comparable keys, ranges on numbers only.
  */
 export function compileFilter(node: FilterNode, values: TemplateValues): string {
   switch (node.op) {
@@ -56,11 +56,14 @@ export function compileFilter(node: FilterNode, values: TemplateValues): string 
     case '$lt':
     case '$lte':
       return range(node.op, node.field, node.value, values);
+    case '$exists':
+      return node.value ? present(node.field, values) : `!${present(node.field, values)}`;
   }
 }
 
+/** The filter parser's rule, checked again because a field is spliced as a JSON key. */
 function checkField(field: string): void {
-  if (!FIELD_NAME.test(field)) throw new UnprocessableError('invalid filter field', 'filter');
+  if (!isMetadataKey(field)) throw new UnprocessableError('invalid filter field', 'filter');
 }
 
 function path(group: 'str' | 'num' | 'bool' | 'min' | 'max', field: string): string {

@@ -29,6 +29,12 @@ export const MILVUS_DEFAULT_LIMITS: MilvusLimits = {
   partitionsPerCollection: 1_024,
 };
 
+/**
+ * One record's metadata Milvus stores, in bytes of JSON: a JSON field holds at most 65,536
+ * bytes (the derived `_vg_filter` field is a second JSON field with its own limit).
+ */
+export const MILVUS_METADATA_CAPACITY = 65_536;
+
 /** Index types vecgate lets a deployment choose for the vector field. */
 export const MILVUS_INDEX_TYPES = [
   'AUTOINDEX',

@@ -1,3 +1,4 @@
+import { UnprocessableError } from '@vecgate/core';
 import { toScore } from '../../ports/backend-rules';
 import { decodePrimaryKey } from './milvus.naming';
 import {
@@ -120,12 +121,28 @@ describe('Milvus records schema', () => {
           obj: { a: 1 },
         }),
       ).toEqual({
-        keys: ['s', 'n', 'f', 'arr', 'empty'],
+        keys: ['s', 'n', 'f', 'arr', 'empty', 'obj.a'],
         str: { s: ['x'], arr: ['x'] },
-        num: { n: [5], arr: [3, -1.5] },
+        num: { n: [5], arr: [3, -1.5], 'obj.a': [1] },
         bool: { f: [false], arr: [true] },
-        min: { n: 5, arr: -1.5 },
-        max: { n: 5, arr: 3 },
+        min: { n: 5, arr: -1.5, 'obj.a': 1 },
+        max: { n: 5, arr: 3, 'obj.a': 1 },
+      });
+    });
+
+    it('indexes dotted names: a literal dotted key first, else the nested path', () => {
+      expect(
+        filterIndexOf({
+          'loc.lines.from': 1,
+          loc: { lines: { from: 2, to: 'x' } },
+          metadata: { source: 'a.pdf', page: null },
+        }),
+      ).toEqual({
+        keys: ['loc.lines.from', 'loc.lines.to', 'metadata.source'],
+        str: { 'metadata.source': ['a.pdf'], 'loc.lines.to': ['x'] },
+        num: { 'loc.lines.from': [1] },
+        min: { 'loc.lines.from': 1 },
+        max: { 'loc.lines.from': 1 },
       });
     });
 
@@ -136,6 +153,21 @@ describe('Milvus records schema', () => {
       expect(JSON.stringify(index)).toBe(
         '{"keys":["__proto__","constructor"],"str":{"__proto__":["x"]},"num":{"constructor":[1]},"min":{"constructor":1},"max":{"constructor":1}}',
       );
+    });
+
+    it('refuses with 422 a record whose filter index passes the JSON field limit', () => {
+      // Many short values under long names: the names repeat in the index, the values do not.
+      const name = (i: number) => `f${i}`.padEnd(120, 'x');
+      const metadata = {
+        o: Object.fromEntries(Array.from({ length: 300 }, (_, i) => [name(i), i])),
+      };
+      expect(Buffer.byteLength(JSON.stringify(metadata))).toBeLessThan(65_536);
+      expect(() => toRow(UID, '', { id: 'r', values: Float32Array.of(1), metadata })).toThrow(
+        UnprocessableError,
+      );
+      expect(
+        toRow(UID, '', { id: 'r', values: Float32Array.of(1), metadata: { a: 1 } }),
+      ).toBeDefined();
     });
 
     it('is only the key list for a record without metadata', () => {

@@ -1,5 +1,6 @@
 import { UnprocessableError } from '@vecgate/core';
 import { RawScores, TENANT_FIELD } from '../../ports/backend-rules';
+import { comparableFields } from '../../ports/metadata-fields';
 import type { DescribeCollectionResponse } from '@zilliz/milvus2-sdk-node';
 import {
   DEFAULT_NAMESPACE,
@@ -10,6 +11,7 @@ import {
   VectorWrite,
 } from '../../ports/vector.types';
 import { encodePrimaryKey } from './milvus.naming';
+import { MILVUS_METADATA_CAPACITY } from './milvus.options';
 
 /**
  * Storage fields of every vecgate collection. User metadata keys cannot start with `_vg`
@@ -93,11 +95,13 @@ export function collectionFields(
 /**
  * A derived, typed view of the metadata that filters run against, so that the filter
  * semantics of the design hold on Milvus without relying on how Milvus compares mixed JSON
- * types: for each top-level key whose value is a string, number, boolean or array, its
- * scalar values by type (array elements count one by one; nested arrays, objects and nulls
- * are not comparable) and the least and greatest number (a range holds for some element
- * exactly when it holds for the greatest or the least one). `keys` lists the comparable
- * keys, which `$ne` and `$nin` require: a missing field matches no comparison.
+ * types: for each field name the metadata answers with a string, number, boolean or array
+ * (`comparableFields`: top-level keys, and dotted names resolved literal key first, else
+ * nested path), its scalar values by type (array elements count one by one; nested arrays,
+ * objects and nulls are not comparable) and the least and greatest number (a range holds for
+ * some element exactly when it holds for the greatest or the least one). `keys` lists the
+ * comparable names, which `$ne`, `$nin` and `$exists` look at: a missing field matches no
+ * comparison.
  */
 export interface FilterIndex {
   keys: string[];
@@ -108,18 +112,13 @@ export interface FilterIndex {
   max?: Record<string, number>;
 }
 
-const KEY = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
-
 export function filterIndexOf(metadata: Metadata | undefined): FilterIndex {
   // Maps, then Object.fromEntries: a key such as `__proto__` stays an own property.
   const keys: string[] = [];
   const str = new Map<string, string[]>();
   const num = new Map<string, number[]>();
   const bool = new Map<string, boolean[]>();
-  for (const [key, value] of Object.entries(metadata ?? {})) {
-    // Filter fields match the same pattern, so a key outside it could never be addressed.
-    if (!KEY.test(key)) continue;
-    if (value === null || (typeof value === 'object' && !Array.isArray(value))) continue;
+  for (const [key, value] of comparableFields(metadata)) {
     keys.push(key);
     for (const element of Array.isArray(value) ? value : [value]) {
       if (typeof element === 'string') append(str, key, element);
@@ -134,6 +133,22 @@ export function filterIndexOf(metadata: Metadata | undefined): FilterIndex {
     index.num = Object.fromEntries(num);
     index.min = Object.fromEntries([...num].map(([key, list]) => [key, Math.min(...list)]));
     index.max = Object.fromEntries([...num].map(([key, list]) => [key, Math.max(...list)]));
+  }
+  return index;
+}
+
+/**
+ * The index as a row stores it. Its JSON repeats field names (in `keys` and per type), so it
+ * can outgrow metadata that fits: past Milvus's JSON field limit it is a 422, not Milvus's error.
+ */
+function storableFilterIndex(metadata: Metadata, field: string): FilterIndex {
+  const index = filterIndexOf(metadata);
+  const size = Buffer.byteLength(JSON.stringify(index));
+  if (size > MILVUS_METADATA_CAPACITY) {
+    throw new UnprocessableError(
+      `a record's metadata needs a ${size}-byte filter index on Milvus, whose JSON fields hold ${MILVUS_METADATA_CAPACITY}: use fewer or shorter field names`,
+      field,
+    );
   }
   return index;
 }
@@ -180,7 +195,7 @@ export function toRow(
     [FIELD.id]: record.id,
     [FIELD.vector]: Array.from(record.values),
     [FIELD.metadata]: metadata,
-    [FIELD.filter]: filterIndexOf(metadata),
+    [FIELD.filter]: storableFilterIndex(metadata, field),
   };
 }
 

@@ -1,3 +1,4 @@
+import { fieldPaths } from '../../ports/metadata-fields';
 import { FilterNode, Scalar } from '../../ports/vector.types';
 import { unstorable } from './pgvector.values';
 
@@ -12,11 +13,12 @@ const COMPARABLE = `('string','number','boolean','array')`;
  * names and values are bound parameters (`metadata -> $n`, JSONB values); nothing from the
  * filter is spliced into the SQL.
  *
- * The semantics are those of every backend (`compileRowFilter` is the reference): values
- * compare within their own JSON type (JSONB equality is typed: "5" is not 5, and 5 equals
- * 5.0); a field that is missing, null or an object makes every comparison false, `$ne` and
- * `$nin` included; on an array field a comparison holds when it holds for one element, and
- * `$ne` / `$nin` hold when no element equals.
+ * The semantics are those of every backend (`compileRowFilter` is the reference): a dotted
+ * field is the literal key when the record has it, else the nested path (`metadata-fields.ts`);
+ * values compare within their own JSON type (JSONB equality is typed: "5" is not 5, and 5
+ * equals 5.0); a field that is missing, null or an object makes every comparison false, `$ne`
+ * and `$nin` included, and `$exists: false` true; on an array field a comparison holds when it
+ * holds for one element, and `$ne` / `$nin` hold when no element equals.
  */
 export function compileFilter(node: FilterNode, params: Params): string {
   if ('field' in node && unstorable(node.field)) return 'false';
@@ -39,7 +41,23 @@ export function compileFilter(node: FilterNode, params: Params): string {
     case '$lt':
     case '$lte':
       return anyElement(node.field, range(node.op, node.value, params), params);
+    case '$exists': {
+      const typed = `COALESCE(jsonb_typeof(${valueOf(node.field, params)}) IN ${COMPARABLE}, false)`;
+      return node.value ? typed : `(NOT ${typed})`;
+    }
   }
+}
+
+/**
+ * The field's JSONB value: the first candidate path (`fieldPaths`) the row has, each path one
+ * bound text array (a key present with a JSON null is present: `#>` gives 'null', not NULL).
+ */
+function valueOf(field: string, params: Params): string {
+  const paths = fieldPaths(field);
+  if (paths.length === 1) return `(metadata -> ${bind(params, field)}::text)`;
+  const at = paths.map((path) => `(metadata #> ${bind(params, path)}::text[])`);
+  const last = at.pop() as string;
+  return `(CASE ${at.map((value) => `WHEN ${value} IS NOT NULL THEN ${value}`).join(' ')} ELSE ${last} END)`;
 }
 
 function bind(params: Params, value: unknown): string {
@@ -49,7 +67,7 @@ function bind(params: Params, value: unknown): string {
 
 /** The field's value, or each of its elements when it is an array, as rows `e(v)`. */
 function elements(field: string, params: Params): { typed: string; rows: string } {
-  const value = `(metadata -> ${bind(params, field)}::text)`;
+  const value = valueOf(field, params);
   return {
     typed: `COALESCE(jsonb_typeof(${value}) IN ${COMPARABLE}, false)`,
     rows:

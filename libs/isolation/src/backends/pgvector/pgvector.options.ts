@@ -16,6 +16,9 @@ export const PGVECTOR_DEFAULT_LIMITS: PgvectorLimits = {
   partitionsPerTable: 1_000,
 };
 
+/** One record's metadata vecgate stores in a JSONB column, in bytes of JSON (answers carry topK of them). */
+export const PGVECTOR_METADATA_CAPACITY = 256 * 1024;
+
 /** pgvector's HNSW index takes a `vector` of at most this many dimensions. */
 export const PGVECTOR_MAX_INDEXED_DIMENSION = 2000;
 

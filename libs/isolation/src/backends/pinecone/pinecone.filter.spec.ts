@@ -60,6 +60,20 @@ describe('Pinecone filter translation', () => {
     expect(compilePineconeFilter({ op: '$nin', field: 'v', values: [] })).toEqual(has('v'));
   });
 
+  it('tests $exists on _vg_has, and reads a dotted field from its own typed fields', () => {
+    expect(compilePineconeFilter({ op: '$exists', field: 'metadata.source', value: true })).toEqual(
+      {
+        _vg_has: { $in: ['metadata.source'] },
+      },
+    );
+    expect(compilePineconeFilter({ op: '$exists', field: 'a', value: false })).toEqual({
+      $or: [{ _vg_has: { $exists: false } }, { _vg_has: { $nin: ['a'] } }],
+    });
+    expect(compilePineconeFilter({ op: '$gt', field: 'loc.lines.from', value: 3 })).toEqual({
+      '_vg_hi_loc.lines.from': { $gt: 3 },
+    });
+  });
+
   it('uses the largest element for > and >=, the smallest for < and <=, and numbers only', () => {
     expect(compilePineconeFilter({ op: '$gt', field: 'n', value: 3 })).toEqual({
       _vg_hi_n: { $gt: 3 },
@@ -116,7 +130,7 @@ describe('Pinecone filter translation', () => {
   });
 
   it('refuses field names outside the gateway key pattern or in the reserved _vg space', () => {
-    for (const field of ['_vg_tenant', '_VG_md', '_vgx', 'a.b', '$or', '', 'a b']) {
+    for (const field of ['_vg_tenant', '_VG_md', '_vgx', 'a..b', 'a.', '$or', '', 'a b']) {
       expect(() => compilePineconeFilter({ op: '$eq', field, value: 1 })).toThrow(/is not allowed/);
     }
   });

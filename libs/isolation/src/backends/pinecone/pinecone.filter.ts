@@ -1,4 +1,5 @@
 import { BadRequestError } from '@vecgate/core';
+import { isMetadataKey } from '../../ports/metadata-fields';
 import { DEFAULT_NAMESPACE, FilterNode, Scalar } from '../../ports/vector.types';
 import {
   canonicalNumber,
@@ -14,8 +15,6 @@ export type PineconeFilter = { readonly [key: string]: unknown };
 /** A clause no record can satisfy (a range on a string, `$in` over no value...). */
 export const NOTHING = Symbol('matches nothing');
 export type Compiled = PineconeFilter | typeof NOTHING;
-
-const FIELD = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
 /**
  * The tenant condition: the record's tenant uid, and its namespace (`_vg_ns` equal to the
@@ -43,8 +42,10 @@ export function tenantFilter(tenantUid: string, namespace: string, filter?: Filt
 
 /**
  * Translates a validated filter into Pinecone's language over the typed fields written by
- * `encodeMetadata`, with the semantics every vecgate backend shares: comparisons within one
- * JSON type; a missing field matches nothing, `$ne` and `$nin` included; on an array field a
+ * `encodeMetadata`, with the semantics every vecgate backend shares: a dotted field is the
+ * typed projection of that name, which `encodeMetadata` resolved (literal key first, else
+ * nested path); comparisons within one JSON type; a missing field matches nothing, `$ne` and
+ * `$nin` included, and `$exists: false` is the one test it passes; on an array field a
  * comparison holds when it holds for some element, and `$ne` / `$nin` when no element equals;
  * ranges on numbers only. Values travel as JSON values; field names only as a suffix of our
  * own prefixed keys, after checking them against the gateway's key pattern.
@@ -78,7 +79,18 @@ export function compilePineconeFilter(node: FilterNode): Compiled {
     case '$lte':
       if (typeof node.value !== 'number') return NOTHING;
       return { [fieldKeys.low(checked(node.field))]: { [node.op]: node.value } };
+    case '$exists':
+      return node.value ? present(checked(node.field)) : absent(checked(node.field));
   }
+}
+
+function present(field: string): PineconeFilter {
+  return { [HAS_FIELD]: { $in: [field] } };
+}
+
+/** Also when `_vg_has` itself is missing (no comparable field at all), whatever `$nin` does there. */
+function absent(field: string): PineconeFilter {
+  return { $or: [{ [HAS_FIELD]: { $exists: false } }, { [HAS_FIELD]: { $nin: [field] } }] };
 }
 
 function single(parts: PineconeFilter[], op: '$and' | '$or'): PineconeFilter {
@@ -87,7 +99,7 @@ function single(parts: PineconeFilter[], op: '$and' | '$or'): PineconeFilter {
 
 /** Defence in depth: the parser already refuses such names; a key here is never a `_vg` one. */
 function checked(field: string): string {
-  if (!FIELD.test(field) || field.toLowerCase().startsWith('_vg')) {
+  if (!isMetadataKey(field) || field.toLowerCase().startsWith('_vg')) {
     throw new BadRequestError(`filter field "${field}" is not allowed`, 'filter');
   }
   return field;
@@ -128,7 +140,7 @@ function anyEquals(field: string, values: readonly Scalar[]): Compiled {
  * makes this independent of how Pinecone treats `$nin` on a missing field.
  */
 function noneEquals(field: string, values: readonly Scalar[]): PineconeFilter {
-  const clauses: PineconeFilter[] = [{ [HAS_FIELD]: { $in: [field] } }];
+  const clauses: PineconeFilter[] = [present(field)];
   for (const { key, values: v } of typed(field, values)) {
     clauses.push({ $or: [{ [key]: { $exists: false } }, { [key]: { $nin: v } }] });
   }

@@ -24,7 +24,7 @@ describe('Pinecone metadata encoding', () => {
     expect(encodeMetadata(UID, metadata, 'r1', '')).toEqual({
       _vg_tenant: UID,
       _vg_md: JSON.stringify(metadata),
-      _vg_has: ['s', 'n', 'b', 'mixed', 'empty'],
+      _vg_has: ['s', 'n', 'b', 'mixed', 'empty', 'obj.n'],
       _vg_s_s: ['x'],
       _vg_n_n: ['5'],
       _vg_lo_n: 5,
@@ -35,7 +35,24 @@ describe('Pinecone metadata encoding', () => {
       _vg_lo_mixed: -1.5,
       _vg_hi_mixed: 2,
       _vg_b_mixed: ['true'],
+      '_vg_n_obj.n': ['1'],
+      '_vg_lo_obj.n': 1,
+      '_vg_hi_obj.n': 1,
     });
+  });
+
+  it('projects a dotted name from the literal dotted key when present, else the nested path', () => {
+    const encoded = encodeMetadata(
+      UID,
+      { 'loc.lines.from': 3, loc: { lines: { from: 'x', to: 9 } }, metadata: { source: 'a' } },
+      'r',
+      '',
+    );
+    expect(encoded['_vg_n_loc.lines.from']).toEqual(['3']);
+    expect(encoded['_vg_s_loc.lines.from']).toBeUndefined();
+    expect(encoded['_vg_n_loc.lines.to']).toEqual(['9']);
+    expect(encoded['_vg_s_metadata.source']).toEqual(['a']);
+    expect(encoded._vg_has).toEqual(['loc.lines.from', 'loc.lines.to', 'metadata.source']);
   });
 
   it('writes only the tenant uid for a record without metadata', () => {

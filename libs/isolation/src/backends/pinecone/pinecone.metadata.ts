@@ -1,6 +1,7 @@
 import type { RecordMetadata } from '@pinecone-database/pinecone';
 import { BackendError, UnprocessableError } from '@vecgate/core';
-import { DEFAULT_NAMESPACE, Metadata, MetadataValue } from '../../ports/vector.types';
+import { comparableFields } from '../../ports/metadata-fields';
+import { DEFAULT_NAMESPACE, Metadata } from '../../ports/vector.types';
 import { TENANT_FIELD } from '../../ports/backend-rules';
 export { TENANT_FIELD } from '../../ports/backend-rules';
 
@@ -20,7 +21,8 @@ export { TENANT_FIELD } from '../../ports/backend-rules';
  *   equality), `_vg_lo_f` / `_vg_hi_f` the smallest and largest number (for ranges: "some
  *   element is > x" is "the largest is > x"), `_vg_b_f` the booleans as "true"/"false".
  * - `_vg_has`: the names of the fields holding a comparable value, so that `$ne` / `$nin` can
- *   require the field to exist (a missing field matches no comparison).
+ *   require the field to exist (a missing field matches no comparison) and `$exists` can test
+ *   it.
  *
  * Caller keys never start with `_vg` (the gateway refuses such names), so the two never meet.
  */
@@ -40,7 +42,6 @@ export const fieldKeys = {
 
 /** Pinecone's limit on one record's metadata. */
 export const MAX_METADATA_BYTES = 40 * 1024;
-
 /** The canonical text of a number: the same for every spelling of one float64 (-0 is 0). */
 export function canonicalNumber(value: number): string {
   return String(value === 0 ? 0 : value);
@@ -57,9 +58,11 @@ export function encodeMetadata(
   if (metadata === undefined) return out;
   out[JSON_FIELD] = JSON.stringify(metadata);
   const present: string[] = [];
-  for (const [field, value] of Object.entries(metadata)) {
-    const elements = comparableElements(value);
-    if (!elements) continue;
+  for (const [field, value] of comparableFields(metadata)) {
+    const elements = (Array.isArray(value) ? value : [value]).filter(
+      (v): v is string | number | boolean =>
+        typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean',
+    );
     present.push(field);
     const strings = elements.filter((v): v is string => typeof v === 'string');
     const numbers = elements.filter((v): v is number => typeof v === 'number');
@@ -83,22 +86,6 @@ export function encodeMetadata(
     );
   }
   return out;
-}
-
-/**
- * The scalars a comparison looks at: the value itself, or an array's scalar elements. Null and
- * objects are not comparable (a comparison on them is false, as a missing field's is).
- */
-function comparableElements(value: MetadataValue): (string | number | boolean)[] | undefined {
-  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
-    return [value];
-  if (Array.isArray(value)) {
-    return value.filter(
-      (v): v is string | number | boolean =>
-        typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean',
-    );
-  }
-  return undefined;
 }
 
 function unique(values: string[]): string[] {

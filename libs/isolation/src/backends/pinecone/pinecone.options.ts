@@ -74,3 +74,10 @@ export interface PineconeOptions {
   /** Interval between polls (index readiness, erasure verification). */
   readonly pollIntervalMs: number;
 }
+
+/**
+ * One record's metadata the Pinecone backend stores, in bytes of JSON: Pinecone allows 40 KB of
+ * metadata per record, and the adapter keeps the caller's metadata twice (as JSON, and again as
+ * the typed fields its filters read), so about half. Writing still checks the encoded size.
+ */
+export const PINECONE_METADATA_CAPACITY = 20 * 1024;

@@ -81,14 +81,28 @@ describe('Qdrant filter translation', () => {
     expect(() => translateFilter({ op: '$or', nodes: [] })).toThrow(/at least one/);
   });
 
-  it('never builds a path outside metadata, whatever the field name', () => {
-    for (const field of ['a.b', '_vg_tenant"]', '', 'x y', '$or', 'a[]', '"q"']) {
-      if (/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(field)) continue;
+  it('never builds a path outside metadata and the dotted fields, whatever the field name', () => {
+    for (const field of ['a..b', 'a.', '_vg_tenant"]', '', 'x y', '$or', 'a[]', '"q"', 'a-b']) {
       expect(() => metadataKey(field)).toThrow(/invalid filter field/);
       expect(() => translateFilter(eq(field, 'x'))).toThrow(/invalid filter field/);
+      expect(() => translateFilter({ op: '$exists', field, value: true })).toThrow(
+        /invalid filter field/,
+      );
     }
     // A name that looks like a system field is still only a metadata key.
     expect(metadataKey('_vg_tenant')).toBe('metadata._vg_tenant');
+    expect(metadataKey('metadata._vg_tenant')).toBe('_vg_f.metadata-_vg_tenant');
+    expect(metadataKey('loc.lines.from')).toBe('_vg_f.loc-lines-from');
+  });
+
+  it('tests $exists on the listed comparable fields', () => {
+    expect(translateFilter({ op: '$exists', field: 'a.b', value: true })).toEqual({
+      key: '_vg_keys',
+      match: { value: 'a.b' },
+    });
+    expect(translateFilter({ op: '$exists', field: 'a', value: false })).toEqual({
+      must_not: [{ key: '_vg_keys', match: { value: 'a' } }],
+    });
   });
 
   it('passes hostile values through verbatim as JSON data', () => {

@@ -1,12 +1,11 @@
 import type { Schemas } from '@qdrant/js-client-rest';
+import { isMetadataKey } from '../../ports/metadata-fields';
 import { FilterNode, Scalar } from '../../ports/vector.types';
-import { KEYS_FIELD, METADATA_FIELD } from './qdrant.payload';
+import { dottedKey, KEYS_FIELD } from './qdrant.filter-fields';
+import { METADATA_FIELD } from './qdrant.payload';
 
 export type QdrantCondition = Schemas['Condition'];
 export type QdrantFilter = Schemas['Filter'];
-
-/** The filter field grammar (the filter parser's); anything else never reaches a JSON path. */
-const FIELD = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
 const RANGE_OP = { $gt: 'gt', $gte: 'gte', $lt: 'lt', $lte: 'lte' } as const;
 
@@ -24,8 +23,12 @@ const RANGE_OP = { $gt: 'gt', $gte: 'gte', $lt: 'lt', $lte: 'lte' } as const;
  *   element of an array, one level deep, as SQLite's `json_each` does);
  * - `$ne`/`$nin` hold when the field is comparable (listed in `_vg_keys`) and no element
  *   equals: a `must_not` alone would also match missing, null and object fields;
+ * - a dotted field reads the value written under `_vg_f` (literal dotted key first, else the
+ *   nested path: qdrant.filter-fields.ts); an undotted one reads `metadata.<field>`;
+ * - `$exists` tests `_vg_keys`, the fields holding a comparable value;
  * - values are JSON data in the request body; field names are checked against the filter
- *   grammar and always land under `metadata.`, so no system field can be addressed.
+ *   grammar and always land under `metadata.` or `_vg_f.`, so no system field can be
+ *   addressed.
  */
 export function translateFilter(node: FilterNode): QdrantCondition | null {
   switch (node.op) {
@@ -62,12 +65,21 @@ export function translateFilter(node: FilterNode): QdrantCondition | null {
       // Ranges take numbers only: anything else matches nothing, as in SQLite.
       if (typeof node.value !== 'number' || !Number.isFinite(node.value)) return null;
       return { key: metadataKey(node.field), range: { [RANGE_OP[node.op]]: node.value } };
+    case '$exists': {
+      const comparable = hasComparable(node.field);
+      return node.value ? comparable : { must_not: [comparable] };
+    }
   }
 }
 
 export function metadataKey(field: string): string {
-  if (!FIELD.test(field)) throw new Error(`invalid filter field name ${JSON.stringify(field)}`);
-  return `${METADATA_FIELD}.${field}`;
+  if (!isMetadataKey(field)) throw new Error(`invalid filter field name ${JSON.stringify(field)}`);
+  return field.includes('.') ? dottedKey(field) : `${METADATA_FIELD}.${field}`;
+}
+
+function hasComparable(field: string): QdrantCondition {
+  if (!isMetadataKey(field)) throw new Error(`invalid filter field name ${JSON.stringify(field)}`);
+  return { key: KEYS_FIELD, match: { value: field } };
 }
 
 /** One condition per group of values; the field equals one of `values` when any holds. */
@@ -93,6 +105,6 @@ function anyOf(conditions: QdrantCondition[]): QdrantCondition | null {
 }
 
 function noneOf(field: string, equal: QdrantCondition[]): QdrantCondition {
-  const comparable: QdrantCondition = { key: KEYS_FIELD, match: { value: field } };
+  const comparable = hasComparable(field);
   return equal.length === 0 ? { must: [comparable] } : { must: [comparable], must_not: equal };
 }

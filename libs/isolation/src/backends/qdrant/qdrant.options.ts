@@ -64,6 +64,13 @@ export const QDRANT_DEFAULTS = {
   tokenMaxTtlSeconds: QDRANT_INTEGERS.tokenMaxTtlSeconds.fallback,
 } as const;
 
+/**
+ * One record's metadata vecgate stores in a Qdrant payload, in bytes of JSON. Qdrant bounds a
+ * payload only by its request size (32 MB), but the payload holds the metadata, the comparable
+ * field list and the resolved dotted fields: about twice the metadata.
+ */
+export const QDRANT_METADATA_CAPACITY = 256 * 1024;
+
 /** Names vecgate gives or accepts for Qdrant collections (Qdrant itself allows more). */
 export const COLLECTION_NAME = /^[A-Za-z0-9_-]{1,255}$/;
 /** Prefix of per-tenant collections; configured shared collections may not use it. */

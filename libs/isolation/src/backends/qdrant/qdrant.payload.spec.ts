@@ -1,6 +1,6 @@
 import { toScore } from '../../ports/backend-rules';
+import { filterPayload } from './qdrant.filter-fields';
 import {
-  comparableKeys,
   fromPoint,
   payloadSelector,
   toPoint,
@@ -13,15 +13,25 @@ const UID = '0123456789abcdef0123456789abcdef';
 const ALL = { includeValues: true, includeMetadata: true } as const;
 
 describe('Qdrant points', () => {
-  it('list as comparable the metadata keys holding a string, number, boolean or array', () => {
-    expect(comparableKeys({ s: 'x', n: 0, b: false, a: [], z: null, o: { k: 1 }, e: '' })).toEqual([
-      's',
-      'n',
-      'b',
-      'a',
-      'e',
-    ]);
-    expect(comparableKeys(undefined)).toEqual([]);
+  it('list as comparable the metadata fields holding a string, number, boolean or array', () => {
+    expect(filterPayload({ s: 'x', n: 0, b: false, a: [], z: null, o: { k: 1 }, e: '' })).toEqual({
+      _vg_keys: ['s', 'n', 'b', 'a', 'o.k', 'e'],
+      _vg_f: { 'o-k': 1 },
+    });
+    expect(filterPayload(undefined)).toEqual({ _vg_keys: [] });
+  });
+
+  it('keep dotted fields resolved: a literal dotted key first, else the nested path', () => {
+    expect(
+      filterPayload({
+        'loc.lines.from': 1,
+        loc: { lines: { from: 2, to: [3] } },
+        metadata: { source: 'a', page: null },
+      }),
+    ).toEqual({
+      _vg_keys: ['loc.lines.from', 'loc.lines.to', 'metadata.source'],
+      _vg_f: { 'loc-lines-from': 1, 'loc-lines-to': [3], 'metadata-source': 'a' },
+    });
   });
 
   it('keep a raw copy of cosine vectors only, since Qdrant normalises cosine ones', () => {

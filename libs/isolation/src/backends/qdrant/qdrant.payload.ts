@@ -10,6 +10,7 @@ import {
 } from '../../ports/vector.types';
 import { RawScores, TENANT_FIELD } from '../../ports/backend-rules';
 export { TENANT_FIELD } from '../../ports/backend-rules';
+import { filterPayload } from './qdrant.filter-fields';
 
 /**
  * The namespace inside the tenant, on every point written since namespaces exist (a keyword
@@ -18,12 +19,7 @@ export { TENANT_FIELD } from '../../ports/backend-rules';
 export const NAMESPACE_FIELD = '_vg_ns';
 /** The caller's record id, kept verbatim: the point id is only a hash of it. */
 export const ID_FIELD = '_vg_id';
-/**
- * The caller's top-level metadata keys whose value a comparison can look at (a string, number,
- * boolean or array), so `$ne`/`$nin` can require such a field as SQLite's `json_type` check does:
- * Qdrant has no condition that tells an object or a null from a comparable value.
- */
-export const KEYS_FIELD = '_vg_keys';
+export { KEYS_FIELD } from './qdrant.filter-fields';
 /**
  * The caller's metadata, nested under one key: system fields and caller keys can never
  * collide, and a filter can only address `metadata.<field>`.
@@ -66,19 +62,6 @@ export const QDRANT_SCORES: RawScores = {
   euclidean: 'distance',
 };
 
-export function comparableKeys(metadata: Metadata | undefined): string[] {
-  if (!metadata) return [];
-  return Object.keys(metadata).filter((key) => {
-    const value = metadata[key];
-    return (
-      typeof value === 'string' ||
-      typeof value === 'number' ||
-      typeof value === 'boolean' ||
-      Array.isArray(value)
-    );
-  });
-}
-
 /** The point of a record in the scope's namespace; `pointId` is the hash of its key. */
 export function toPoint(
   scope: Pick<TenantScope, 'tenantUid' | 'namespace' | 'space'>,
@@ -95,7 +78,7 @@ export function toPoint(
       [TENANT_FIELD]: scope.tenantUid,
       [NAMESPACE_FIELD]: scope.namespace,
       [ID_FIELD]: record.id,
-      [KEYS_FIELD]: comparableKeys(record.metadata),
+      ...filterPayload(record.metadata),
       [METADATA_FIELD]: record.metadata ?? {},
     },
   };
