@@ -706,7 +706,11 @@ describe('user filters on the wire', () => {
     expect(hits.map((h) => h.id)).toEqual(['both']);
     const query = one(stub.take(), 'POST', '/points/query');
     expect((query.body as { filter: unknown }).filter).toEqual({
-      must: [TENANT(scope.tenantUid), { key: '_vg_f.loc-lines-from', match: { value: '5' } }],
+      must: [
+        TENANT(scope.tenantUid),
+        DEFAULT_NS,
+        { key: '_vg_f.loc-lines-from', match: { value: '5' } },
+      ],
     });
   });
 });
@@ -909,12 +913,16 @@ describe('scoped Qdrant tokens', () => {
 describe('deadlines on the wire', () => {
   it('abandons a search Qdrant has not answered when the request’s deadline passes', async () => {
     const scope = await provisioned('partition_key');
+    // The first call of a process checks the collection's namespace index; do it before the
+    // deadline is armed, so the 200 ms budget is the search's alone however loaded the machine.
+    await backend.count(scope);
+    stub.take();
     stub.intercept = (r) =>
       r.path.endsWith('/points/query')
         ? { status: 200, body: { result: { points: [] }, status: 'ok', time: 0 }, delayMs: 3000 }
         : undefined;
     const controller = new AbortController();
-    setTimeout(() => controller.abort(new DeadlineExceededError()), 50);
+    setTimeout(() => controller.abort(new DeadlineExceededError()), 200);
     const started = Date.now();
     await expect(
       backend.search(

@@ -325,6 +325,7 @@ describe('Milvus filter templates', () => {
         metadata,
         row: {
           _vg_tenant: UID,
+          _vg_ns: '',
           _vg_filter: JSON.parse(JSON.stringify(filterIndexOf(metadata))) as FilterIndex,
         },
       }));
