@@ -88,7 +88,7 @@ export interface StoredRecord {
   readonly id: string;
   readonly tenantUid: string;
   /** The stored namespace, read back like the uid. */
-  readonly namespace?: string;
+  readonly namespace: string;
   readonly values?: Float32Array;
   readonly metadata?: Metadata;
 }

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { MetricsService } from '@vecgate/core';
 import { AuditService } from '@vecgate/audit';
-import { DEFAULT_NAMESPACE, StoredRecord, TenantScope } from '@vecgate/isolation';
+import { StoredRecord, TenantScope } from '@vecgate/isolation';
 
 /** Who asked, for the audit events a violation produces. */
 export interface RequestTrace {
@@ -43,9 +43,9 @@ export class ResultValidator {
     const own: T[] = [];
     let foreign = 0;
     for (const record of records) {
-      const namespace = record.namespace ?? DEFAULT_NAMESPACE;
-      if (record.tenantUid === scope.tenantUid && namespace === scope.namespace) own.push(record);
-      else foreign++;
+      if (record.tenantUid === scope.tenantUid && record.namespace === scope.namespace) {
+        own.push(record);
+      } else foreign++;
     }
     if (foreign > 0) this.report(scope, foreign, trace);
     return own;
