@@ -71,6 +71,7 @@ export async function benchGateway(
   data: readonly number[][],
   queries: readonly number[][],
   settings: BenchSettings,
+  nodeArgs: readonly string[] = [],
 ): Promise<GatewayBench> {
   const dataDir = join(work, `data-${mode}`);
   mkdirSync(dataDir, { recursive: true });
@@ -90,7 +91,7 @@ export async function benchGateway(
   };
   const logFile = join(work, `gateway-${mode}.log`);
   log(`gateway (AUDIT_MODE=${mode}) starting on port ${port}, data ${dataDir}`);
-  const server = await startServer(`gateway (${mode})`, [MAIN], env, port, logFile);
+  const server = await startServer(`gateway (${mode})`, [...nodeArgs, MAIN], env, port, logFile);
   const runs = new Map<number, GatewayRun>();
   const windows = new Map<number, { from: number; to: number }>();
   let tenant: CreatedTenant;
