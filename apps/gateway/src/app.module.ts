@@ -11,6 +11,7 @@ import { AuthGuard, TenancyModule, TenantGuard } from '@vecgate/tenancy';
 import { join } from 'node:path';
 import { GATEWAY_CONFIG } from './config/config.tokens';
 import { GatewayConfig } from './config/gateway.config';
+import { logDestination } from './config/log-destination';
 import { AdminSearchController } from './controllers/admin-search.controller';
 import { AdminTenantsController } from './controllers/admin-tenants.controller';
 import { AdminTokensController } from './controllers/admin-tokens.controller';
@@ -45,21 +46,24 @@ export class AppModule {
           load: [() => ({ ...config })],
         }),
         LoggerModule.forRoot({
-          pinoHttp: {
-            level: config.logLevel,
-            autoLogging: false,
-            quietReqLogger: true,
-            redact: {
-              paths: [
-                'req.headers.authorization',
-                'req.headers.cookie',
-                '*.authorization',
-                '*.token',
-                'token',
-              ],
-              censor: '[redacted]',
+          pinoHttp: [
+            {
+              level: config.logLevel,
+              autoLogging: false,
+              quietReqLogger: true,
+              redact: {
+                paths: [
+                  'req.headers.authorization',
+                  'req.headers.cookie',
+                  '*.authorization',
+                  '*.token',
+                  'token',
+                ],
+                censor: '[redacted]',
+              },
             },
-          },
+            logDestination(),
+          ],
           forRoutes: [],
         }),
         ConfigHolder.forRoot(config),
