@@ -2,9 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { decode } from 'jsonwebtoken';
 import passport from 'passport';
 import { UnauthorizedError, VecgateError } from '@vecgate/core';
+import { RevocationList } from '../registry/revocation-list';
 import { Principal } from '../tenancy.types';
 import { JWT_STRATEGY, JwtStrategy } from './jwt.strategy';
 import { PrincipalFactory } from './principal.factory';
+import { VerifiedTokens } from './verified-tokens';
 
 /** Tokens above this size are refused before any parsing. */
 export const MAX_TOKEN_BYTES = 8192;
@@ -24,10 +26,12 @@ export class Authenticator {
   private readonly authenticateWith: (
     callback: (err: unknown, user: Principal | false, info: unknown) => void,
   ) => (req: unknown, res: unknown, next: () => void) => void;
+  private readonly verified = new VerifiedTokens();
 
   constructor(
     _strategy: JwtStrategy,
     private readonly principals: PrincipalFactory,
+    private readonly revocations: RevocationList,
   ) {
     this.authenticateWith = (callback) =>
       passport.authenticate(JWT_STRATEGY, { session: false }, callback) as never;
@@ -50,6 +54,13 @@ export class Authenticator {
         new UnauthorizedError('authorization must be "Bearer <jwt>"', 'token_malformed'),
       );
     }
+    const known = this.verified.get(header);
+    if (known) {
+      if (known.tokenId === undefined || !this.revocations.isRevoked(known.tokenId)) {
+        return Promise.resolve(known);
+      }
+      this.verified.forget(header);
+    }
     return new Promise((resolve, reject) => {
       this.authenticateWith((err, user, info) => {
         if (err) {
@@ -62,6 +73,7 @@ export class Authenticator {
           const message = info instanceof Error ? info.message : 'invalid token';
           reject(new UnauthorizedError(message, reasonOf(message)));
         } else {
+          this.verified.remember(header, user);
           resolve(user);
         }
       })(rawRequest, {}, () => undefined);
