@@ -86,6 +86,9 @@ export async function benchGateway(
     DATA_DIR: dataDir,
     JWT_SECRET: secret,
     METRICS_PORT: 'off',
+    // Room for the 32-connection rows: one tenant's default caps (16) would answer 429.
+    TENANT_MAX_INFLIGHT: '64',
+    EMBEDDED_TENANT_QUEUE: '64',
     ...gatewayOverrides(),
     AUDIT_MODE: mode,
   };
