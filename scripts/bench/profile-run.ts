@@ -34,7 +34,7 @@ async function main(): Promise<void> {
     }
     process.stdout.write(`profile written to ${dir}\n`);
   } finally {
-    if (process.env.BENCH_KEEP === "1") process.stdout.write(`kept ${work}\n`);
+    if (process.env.BENCH_KEEP === '1') process.stdout.write(`kept ${work}\n`);
     else rmSync(work, { recursive: true, force: true });
   }
 }
