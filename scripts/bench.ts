@@ -4,7 +4,7 @@
  * See bench/README.md for what is measured and how to read the report.
  *
  * Tunables (environment): BENCH_VECTORS (10000), BENCH_DIMENSION (128), BENCH_TOPK (10),
- * BENCH_DURATION (10 s per load run), BENCH_WARMUP (2 s), BENCH_CONNECTIONS ("1,8"),
+ * BENCH_DURATION (10 s per load run), BENCH_WARMUP (2 s), BENCH_CONNECTIONS ("1,8,32"),
  * BENCH_DIRECT_SECONDS (4), BENCH_MODES ("durable,async"), BENCH_KEEP=1 keeps the temp dirs,
  * BENCH_GW_<NAME>=value passes <NAME>=value to the gateway (e.g. BENCH_GW_LOG_LEVEL=warn).
  */
@@ -15,9 +15,8 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { builtLibrary, MAIN, ROOT } from '../test/support/build-output';
-import { rng } from '../test/support/rng';
 import { markdown } from './bench/markdown';
-import { log } from './bench/measure';
+import { log, randomVectors } from './bench/measure';
 import {
   BenchResults,
   BuildInfo,
@@ -50,14 +49,6 @@ function serveBaseline(): void {
       process.exit(1);
     }
   });
-}
-
-function randomVectors(count: number, dimension: number, seed: number): number[][] {
-  const next = rng(seed);
-  // Values a float32 represents exactly, so JSON and Float32Array carry the same numbers.
-  return Array.from({ length: count }, () =>
-    Array.from({ length: dimension }, () => Math.fround(next() * 2 - 1)),
-  );
 }
 
 /** Which code was measured: git HEAD, uncommitted changes, and when dist was built. */

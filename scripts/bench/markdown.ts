@@ -23,7 +23,7 @@ export function markdown(results: BenchResults, settings: BenchSettings, table: 
       `${settings.metric}, embedded backend, strategy ${settings.strategy}, small metadata per record`,
     `- query: POST /v1/search, topK ${settings.topK}, includeMetadata true, ${settings.queryCount} ` +
       'distinct query vectors cycled, reader token',
-    `- load: autocannon over loopback, ${settings.connections.join(' and ')} connection(s), ` +
+    `- load: autocannon over loopback, ${settings.connections.join(', ')} connection(s), ` +
       `${settings.duration} s per run after a ${settings.warmup} s warm-up; gateway and baseline ` +
       'each in their own Node process, the load generator in the bench process',
     `- direct: EmbeddedBackend from the built dist, opened on the data directory the gateway ` +

@@ -2,6 +2,7 @@ import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { ROOT } from '../../test/support/build-output';
+import { rng } from '../../test/support/rng';
 
 export interface Summary {
   readonly count: number;
@@ -17,6 +18,14 @@ export interface SearchRequest {
   path: string;
   headers: Record<string, string>;
   body: string;
+}
+
+export function randomVectors(count: number, dimension: number, seed: number): number[][] {
+  const next = rng(seed);
+  // Values a float32 represents exactly, so JSON and Float32Array carry the same numbers.
+  return Array.from({ length: count }, () =>
+    Array.from({ length: dimension }, () => Math.fround(next() * 2 - 1)),
+  );
 }
 
 export function log(message: string): void {

@@ -73,6 +73,7 @@ export async function benchGateway(
   data: readonly number[][],
   queries: readonly number[][],
   settings: BenchSettings,
+  nodeArgs: readonly string[] = [],
 ): Promise<GatewayBench> {
   const dataDir = join(work, `data-${mode}`);
   mkdirSync(dataDir, { recursive: true });
@@ -87,12 +88,15 @@ export async function benchGateway(
     DATA_DIR: dataDir,
     JWT_SECRET: secret,
     METRICS_PORT: 'off',
+    // Room for the 32-connection rows: one tenant's default caps (16) would answer 429.
+    TENANT_MAX_INFLIGHT: '64',
+    EMBEDDED_TENANT_QUEUE: '64',
     ...gatewayOverrides(),
     AUDIT_MODE: mode,
   };
   const logFile = join(work, `gateway-${mode}.log`);
   log(`gateway (AUDIT_MODE=${mode}) starting on port ${port}, data ${dataDir}`);
-  const server = await startServer(`gateway (${mode})`, [MAIN], env, port, logFile);
+  const server = await startServer(`gateway (${mode})`, [...nodeArgs, MAIN], env, port, logFile);
   const runs = new Map<number, GatewayRun>();
   const keyRuns = new Map<number, GatewayRun>();
   const windows = new Map<Map<number, GatewayRun>, Map<number, { from: number; to: number }>>([

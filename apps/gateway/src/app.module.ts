@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { GATEWAY_CONFIG } from './config/config.tokens';
 import { GatewayConfig } from './config/gateway.config';
 import { AdminApiKeysController } from './controllers/admin-api-keys.controller';
+import { logDestination } from './config/log-destination';
 import { AdminSearchController } from './controllers/admin-search.controller';
 import { AdminTenantsController } from './controllers/admin-tenants.controller';
 import { AdminTokensController } from './controllers/admin-tokens.controller';
@@ -48,12 +49,15 @@ export class AppModule {
           load: [() => ({ ...config })],
         }),
         LoggerModule.forRoot({
-          pinoHttp: {
-            level: config.logLevel,
-            autoLogging: false,
-            quietReqLogger: true,
-            redact: LOG_REDACTION,
-          },
+          pinoHttp: [
+            {
+              level: config.logLevel,
+              autoLogging: false,
+              quietReqLogger: true,
+              redact: LOG_REDACTION,
+            },
+            logDestination(),
+          ],
           forRoutes: [],
         }),
         ConfigHolder.forRoot(config),

@@ -4,9 +4,11 @@ import passport from 'passport';
 import { UnauthorizedError, VecgateError } from '@vecgate/core';
 import { ApiKeyVerifier } from '../api-keys/api-key.verifier';
 import { API_KEY_PREFIX } from '../api-keys/api-key.format';
+import { RevocationList } from '../registry/revocation-list';
 import { Principal } from '../tenancy.types';
 import { JWT_STRATEGY, JwtStrategy } from './jwt.strategy';
 import { PrincipalFactory } from './principal.factory';
+import { VerifiedTokens } from './verified-tokens';
 
 /** Tokens above this size are refused before any parsing. */
 export const MAX_TOKEN_BYTES = 8192;
@@ -61,11 +63,13 @@ export class Authenticator {
   private readonly authenticateWith: (
     callback: (err: unknown, user: Principal | false, info: unknown) => void,
   ) => (req: unknown, res: unknown, next: () => void) => void;
+  private readonly verified = new VerifiedTokens();
 
   constructor(
     _strategy: JwtStrategy,
     private readonly principals: PrincipalFactory,
     private readonly apiKeys: ApiKeyVerifier,
+    private readonly revocations: RevocationList,
   ) {
     this.authenticateWith = (callback) =>
       passport.authenticate(JWT_STRATEGY, { session: false }, callback) as never;
@@ -88,6 +92,13 @@ export class Authenticator {
         new UnauthorizedError('authorization must be "Bearer <jwt>"', 'token_malformed'),
       );
     }
+    const known = this.verified.get(header);
+    if (known) {
+      if (known.tokenId === undefined || !this.revocations.isRevoked(known.tokenId)) {
+        return Promise.resolve(known);
+      }
+      this.verified.forget(header);
+    }
     return new Promise((resolve, reject) => {
       this.authenticateWith((err, user, info) => {
         if (err) {
@@ -100,6 +111,7 @@ export class Authenticator {
           const message = info instanceof Error ? info.message : 'invalid token';
           reject(new UnauthorizedError(message, reasonOf(message)));
         } else {
+          this.verified.remember(header, user);
           resolve(user);
         }
       })(rawRequest, {}, () => undefined);
