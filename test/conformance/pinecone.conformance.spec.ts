@@ -20,7 +20,7 @@ const SUITE = 'pinecone (Pinecone Local, namespace strategy)';
 
 describeIsolationConformance(
   SUITE,
-  { strategies: ['namespace'], skip: noContainerRuntime() },
+  { strategies: ['namespace'], skip: noContainerRuntime(), namespaces: true },
   async () => {
     const container: StartedTestContainer = await new GenericContainer(IMAGE)
       .withPlatform('linux/amd64')

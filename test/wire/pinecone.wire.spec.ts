@@ -1,5 +1,6 @@
 import {
   BackendError,
+  BadRequestError,
   DeadlineExceededError,
   UnavailableError,
   UnprocessableError,
@@ -14,12 +15,14 @@ import { join } from 'node:path';
 import { EmbeddedBackend } from '@vecgate/isolation';
 import { PineconeBackend } from '@vecgate/isolation/backends/pinecone/pinecone.backend';
 import { describeIsolationConformance } from '../conformance/isolation.conformance';
+import { StubRecord } from './pinecone/model';
 import { error, PineconeStub } from './pinecone/stub';
 import { rng } from '../support/rng';
 import { randomFilter, randomMetadata } from './pinecone/random-input';
 import {
   Backends,
   createTenant,
+  inNamespace,
   newUid,
   PROJECT_KEY,
   rejectionOf,
@@ -33,7 +36,33 @@ const NONE = { includeValues: false, includeMetadata: false } as const;
 const COSINE4 = { dimension: 4, metric: 'cosine' } as const;
 const CLIENT_API_VERSION = '2026-04';
 
-/** The namespace a data-plane request names (in its body, or its query string for fetch). */
+const SAMPLE_METADATA = { color: 'red', n: 3, tags: ['a', 'b'], flag: true, nested: { x: null } };
+
+/**
+ * Records `r1` (with `SAMPLE_METADATA`) and `r2` (without metadata) of the default namespace as
+ * Pinecone stores them: what this release sends, and what the release before namespaces sent.
+ */
+function defaultNamespaceRecords(uid: string): StubRecord[] {
+  return [
+    {
+      id: 'r1',
+      values: [1, 0, 0, 0],
+      metadata: {
+        _vg_tenant: uid,
+        _vg_md: JSON.stringify(SAMPLE_METADATA),
+        _vg_has: ['color', 'n', 'tags', 'flag'],
+        _vg_s_color: ['red'],
+        _vg_n_n: ['3'],
+        _vg_lo_n: 3,
+        _vg_hi_n: 3,
+        _vg_s_tags: ['a', 'b'],
+        _vg_b_flag: ['true'],
+      },
+    },
+    { id: 'r2', values: [0, 1, 0, 0], metadata: { _vg_tenant: uid } },
+  ];
+}
+
 /** Every object key in a JSON value, at any depth. */
 function objectKeys(value: unknown): string[] {
   if (Array.isArray(value)) return value.flatMap(objectKeys);
@@ -68,6 +97,7 @@ function stringsOf(node: FilterNode): string[] {
   }
 }
 
+/** The namespace a data-plane request names (in its body, or its query string for fetch). */
 function namespaceOf(request: { body: unknown; query: URLSearchParams; path: string }): unknown {
   if (request.path === '/vectors/fetch') return request.query.get('namespace');
   return (request.body as { namespace?: unknown } | undefined)?.namespace;
@@ -89,127 +119,127 @@ describe('Pinecone backend on the wire (real @pinecone-database/pinecone client,
   beforeEach(() => stub.reset());
 
   describe('namespace strategy', () => {
-    it('binds every upsert, fetch, query and delete to the tenant namespace on the shared index host', async () => {
-      const backend = backends.make(stubOptions(stub));
-      const a = await createTenant(backend, 'namespace', COSINE4);
-      const uid = a.tenantUid;
-      const ns = `vg-${uid}`;
-      expect(a.placement.location).toEqual({ index: 'vg-shared-4-cosine', namespace: ns });
-      stub.reset();
+    it.each([
+      ['its default namespace', '', '', { $exists: false }, {}],
+      ['a named namespace', 'docs', '~docs', { $eq: 'docs' }, { _vg_ns: 'docs' }],
+    ])(
+      'binds every upsert, fetch, query and delete to the Pinecone namespace of %s on the shared index host',
+      async (_, name, suffix, namespaceCondition, stamp) => {
+        const backend = backends.make(stubOptions(stub));
+        const base = await createTenant(backend, 'namespace', COSINE4);
+        const uid = base.tenantUid;
+        expect(base.placement.location).toEqual({
+          index: 'vg-shared-4-cosine',
+          namespace: `vg-${uid}`,
+        });
+        const a = inNamespace(base, name);
+        const ns = `vg-${uid}${suffix}`;
+        stub.reset();
 
-      const metadata = { color: 'red', n: 3, tags: ['a', 'b'], flag: true, nested: { x: null } };
-      await expect(
-        backend.upsert(a, [
-          { id: 'r1', values: Float32Array.from([1, 0, 0, 0]), metadata },
-          { id: 'r2', values: Float32Array.from([0, 1, 0, 0]) },
-        ]),
-      ).resolves.toEqual({ upserted: 2 });
-      const fetched = await backend.fetch(a, ['r1', 'zz'], ALL);
-      const hits = await backend.search(a, {
-        vector: Float32Array.from([1, 0.5, 0, 0]),
-        topK: 5,
-        filter: { op: '$eq', field: 'color', value: 'red' },
-        ...NONE,
-      });
-      const deletedIds = await backend.delete(a, { kind: 'ids', ids: ['r1', 'absent'] });
-      await backend.upsert(a, [{ id: 'r1', values: Float32Array.from([1, 0, 0, 0]), metadata }]);
-      const deletedByFilter = await backend.delete(a, {
-        kind: 'filter',
-        filter: { op: '$gt', field: 'n', value: 2 },
-      });
-      const deletedAll = await backend.delete(a, { kind: 'all' });
-      const count = await backend.count(a);
+        const metadata = SAMPLE_METADATA;
+        await expect(
+          backend.upsert(a, [
+            { id: 'r1', values: Float32Array.from([1, 0, 0, 0]), metadata },
+            { id: 'r2', values: Float32Array.from([0, 1, 0, 0]) },
+          ]),
+        ).resolves.toEqual({ upserted: 2 });
+        const fetched = await backend.fetch(a, ['r1', 'zz'], ALL);
+        const hits = await backend.search(a, {
+          vector: Float32Array.from([1, 0.5, 0, 0]),
+          topK: 5,
+          filter: { op: '$eq', field: 'color', value: 'red' },
+          ...NONE,
+        });
+        const deletedIds = await backend.delete(a, { kind: 'ids', ids: ['r1', 'absent'] });
+        await backend.upsert(a, [{ id: 'r1', values: Float32Array.from([1, 0, 0, 0]), metadata }]);
+        const deletedByFilter = await backend.delete(a, {
+          kind: 'filter',
+          filter: { op: '$gt', field: 'n', value: 2 },
+        });
+        const deletedAll = await backend.delete(a, { kind: 'all' });
+        const count = await backend.count(a);
 
-      expect(fetched).toEqual([
-        {
-          id: 'r1',
-          tenantUid: uid,
-          values: Float32Array.from([1, 0, 0, 0]),
-          metadata,
-        },
-      ]);
-      expect(hits.map((h) => ({ id: h.id, tenantUid: h.tenantUid }))).toEqual([
-        { id: 'r1', tenantUid: uid },
-      ]);
-      expect(hits[0]!.score).toBeCloseTo(1 / Math.sqrt(1.25), 6);
-      expect(deletedIds).toEqual({ deleted: 1 });
-      expect(deletedByFilter).toEqual({ deleted: 1 });
-      expect(deletedAll).toEqual({ deleted: 1 });
-      expect(count).toBe(0);
-
-      const tenant = { _vg_tenant: { $eq: uid } };
-      const sent = stub.requests.map((r) => ({
-        host: r.host,
-        call: `${r.method} ${r.path}`,
-        namespace: namespaceOf(r),
-      }));
-      expect(sent).toEqual([
-        { host: 'vg-shared-4-cosine', call: 'POST /vectors/upsert', namespace: ns },
-        { host: 'vg-shared-4-cosine', call: 'GET /vectors/fetch', namespace: ns },
-        { host: 'vg-shared-4-cosine', call: 'POST /query', namespace: ns },
-        { host: 'vg-shared-4-cosine', call: 'GET /vectors/fetch', namespace: ns },
-        { host: 'vg-shared-4-cosine', call: 'POST /vectors/delete', namespace: ns },
-        { host: 'vg-shared-4-cosine', call: 'POST /vectors/upsert', namespace: ns },
-        { host: 'vg-shared-4-cosine', call: 'POST /query', namespace: ns },
-        { host: 'vg-shared-4-cosine', call: 'POST /vectors/delete', namespace: ns },
-        // Index statistics name every namespace: requested index-wide, read server-side.
-        { host: 'vg-shared-4-cosine', call: 'POST /describe_index_stats', namespace: undefined },
-        { host: 'vg-shared-4-cosine', call: 'POST /vectors/delete', namespace: ns },
-        { host: 'vg-shared-4-cosine', call: 'POST /describe_index_stats', namespace: undefined },
-      ]);
-      const [upsert, fetch, query, , deleteIds, , filterQuery, filterDelete, , deleteAll] =
-        stub.requests;
-      expect(upsert!.body).toEqual({
-        vectors: [
+        expect(fetched).toEqual([
           {
             id: 'r1',
-            values: [1, 0, 0, 0],
-            metadata: {
-              _vg_tenant: uid,
-              _vg_md: JSON.stringify(metadata),
-              _vg_has: ['color', 'n', 'tags', 'flag'],
-              _vg_s_color: ['red'],
-              _vg_n_n: ['3'],
-              _vg_lo_n: 3,
-              _vg_hi_n: 3,
-              _vg_s_tags: ['a', 'b'],
-              _vg_b_flag: ['true'],
-            },
+            tenantUid: uid,
+            namespace: name,
+            values: Float32Array.from([1, 0, 0, 0]),
+            metadata,
           },
-          { id: 'r2', values: [0, 1, 0, 0], metadata: { _vg_tenant: uid } },
-        ],
-        namespace: ns,
-      });
-      expect(fetch!.query.getAll('ids')).toEqual(['r1', 'zz']);
-      expect(query!.body).toEqual({
-        namespace: ns,
-        topK: 5,
-        vector: [1, 0.5, 0, 0],
-        filter: { $and: [tenant, { _vg_s_color: { $in: ['red'] } }] },
-        includeValues: false,
-        includeMetadata: true,
-      });
-      expect(deleteIds!.body).toEqual({ ids: ['r1'], namespace: ns });
-      expect(filterQuery!.body).toEqual({
-        namespace: ns,
-        topK: 1000,
-        vector: [1, 0, 0, 0],
-        filter: { $and: [tenant, { _vg_hi_n: { $gt: 2 } }] },
-        includeValues: false,
-        includeMetadata: false,
-      });
-      expect(filterDelete!.body).toEqual({ ids: ['r1'], namespace: ns });
-      expect(deleteAll!.body).toEqual({ deleteAll: true, namespace: ns });
-      for (const r of stub.requests) {
-        expect(r.headers['api-key']).toBe(PROJECT_KEY);
-        expect(r.headers['x-pinecone-api-version']).toBe(CLIENT_API_VERSION);
-      }
-    });
+        ]);
+        expect(
+          hits.map((h) => ({ id: h.id, tenantUid: h.tenantUid, namespace: h.namespace })),
+        ).toEqual([{ id: 'r1', tenantUid: uid, namespace: name }]);
+        expect(hits[0]!.score).toBeCloseTo(1 / Math.sqrt(1.25), 6);
+        expect(deletedIds).toEqual({ deleted: 1 });
+        expect(deletedByFilter).toEqual({ deleted: 1 });
+        expect(deletedAll).toEqual({ deleted: 1 });
+        expect(count).toBe(0);
+
+        const tenant = { _vg_tenant: { $eq: uid }, _vg_ns: namespaceCondition };
+        const sent = stub.requests.map((r) => ({
+          host: r.host,
+          call: `${r.method} ${r.path}`,
+          namespace: namespaceOf(r),
+        }));
+        expect(sent).toEqual([
+          { host: 'vg-shared-4-cosine', call: 'POST /vectors/upsert', namespace: ns },
+          { host: 'vg-shared-4-cosine', call: 'GET /vectors/fetch', namespace: ns },
+          { host: 'vg-shared-4-cosine', call: 'POST /query', namespace: ns },
+          { host: 'vg-shared-4-cosine', call: 'GET /vectors/fetch', namespace: ns },
+          { host: 'vg-shared-4-cosine', call: 'POST /vectors/delete', namespace: ns },
+          { host: 'vg-shared-4-cosine', call: 'POST /vectors/upsert', namespace: ns },
+          { host: 'vg-shared-4-cosine', call: 'POST /query', namespace: ns },
+          { host: 'vg-shared-4-cosine', call: 'POST /vectors/delete', namespace: ns },
+          // Index statistics name every namespace: requested index-wide, read server-side.
+          { host: 'vg-shared-4-cosine', call: 'POST /describe_index_stats', namespace: undefined },
+          { host: 'vg-shared-4-cosine', call: 'POST /vectors/delete', namespace: ns },
+          { host: 'vg-shared-4-cosine', call: 'POST /describe_index_stats', namespace: undefined },
+        ]);
+        const [upsert, fetch, query, , deleteIds, , filterQuery, filterDelete, , deleteAll] =
+          stub.requests;
+        // The default namespace's records are stored as before namespaces existed; the others
+        // carry their namespace name too.
+        const stored = defaultNamespaceRecords(uid).map((r) => ({
+          ...r,
+          metadata: { ...r.metadata, ...stamp },
+        }));
+        expect(upsert!.body).toEqual({ vectors: stored, namespace: ns });
+        expect(fetch!.query.getAll('ids')).toEqual(['r1', 'zz']);
+        expect(query!.body).toEqual({
+          namespace: ns,
+          topK: 5,
+          vector: [1, 0.5, 0, 0],
+          filter: { $and: [tenant, { _vg_s_color: { $in: ['red'] } }] },
+          includeValues: false,
+          includeMetadata: true,
+        });
+        expect(deleteIds!.body).toEqual({ ids: ['r1'], namespace: ns });
+        expect(filterQuery!.body).toEqual({
+          namespace: ns,
+          topK: 1000,
+          vector: [1, 0, 0, 0],
+          filter: { $and: [tenant, { _vg_hi_n: { $gt: 2 } }] },
+          includeValues: false,
+          includeMetadata: false,
+        });
+        expect(filterDelete!.body).toEqual({ ids: ['r1'], namespace: ns });
+        expect(deleteAll!.body).toEqual({ deleteAll: true, namespace: ns });
+        for (const r of stub.requests) {
+          expect(r.headers['api-key']).toBe(PROJECT_KEY);
+          expect(r.headers['x-pinecone-api-version']).toBe(CLIENT_API_VERSION);
+        }
+        // No other Pinecone namespace of the tenant was ever written.
+        const index = stub.index('vg-shared-4-cosine');
+        expect([...index.namespaces.keys()].filter((k) => k.includes(uid))).toEqual([ns]);
+      },
+    );
 
     it('puts the tenant condition first in every query filter, whatever hostile values the user filter holds', async () => {
       const backend = backends.make(stubOptions(stub));
       const a = await createTenant(backend, 'namespace', COSINE4);
-      const tenant = { _vg_tenant: { $eq: a.tenantUid } };
+      const tenant = { _vg_tenant: { $eq: a.tenantUid }, _vg_ns: { $exists: false } };
       const next = rng(20240605);
       const allowedKey =
         /^(\$and|\$or|\$in|\$nin|\$gt|\$gte|\$lt|\$lte|\$exists|_vg_has|_vg_(s|n|lo|hi|b)_[A-Za-z_][A-Za-z0-9_]*)$/;
@@ -469,7 +499,7 @@ describe('Pinecone backend on the wire (real @pinecone-database/pinecone client,
         topK: 3,
         ...NONE,
       });
-      expect(hits).toEqual([{ id: 'foreign', tenantUid: intruder, score: 0.5 }]);
+      expect(hits).toEqual([{ id: 'foreign', tenantUid: intruder, namespace: '', score: 0.5 }]);
       // A delete by ids never removes a record stamped with another uid.
       stub.override = undefined;
       await expect(backend.delete(a, { kind: 'ids', ids: ['foreign'] })).resolves.toEqual({
@@ -565,6 +595,7 @@ describe('Pinecone backend on the wire (real @pinecone-database/pinecone client,
         places: [{ place: `pinecone:vg-shared-4-cosine/vg-${a.tenantUid}`, remaining: 0 }],
       });
       expect(stub.requests.map((r) => `${r.method} ${r.path} ${JSON.stringify(r.body)}`)).toEqual([
+        'POST /describe_index_stats {}',
         `POST /vectors/delete {"deleteAll":true,"namespace":"vg-${a.tenantUid}"}`,
         'POST /describe_index_stats {}',
       ]);
@@ -602,6 +633,223 @@ describe('Pinecone backend on the wire (real @pinecone-database/pinecone client,
       await backend.count(a);
       expect(stub.requests.length).toBeGreaterThan(0);
       for (const r of stub.requests) expect(r.headers['x-pinecone-api-version']).toBe('2025-01');
+    });
+  });
+
+  describe('namespaces inside a tenant', () => {
+    const FIRST = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+    const REST = `${FIRST}_.:@-`;
+
+    /** A random namespace name of the gateway's alphabet, 1 to 64 characters. */
+    function randomNamespace(next: () => number): string {
+      const pick = (chars: string) => chars[Math.floor(next() * chars.length)]!;
+      const length = 1 + Math.floor(next() * 64);
+      let name = pick(FIRST);
+      while (name.length < length) name += pick(REST);
+      return name;
+    }
+
+    it('carries random namespace names of the whole alphabet verbatim, each in its own Pinecone namespace', async () => {
+      const backend = backends.make(stubOptions(stub));
+      const base = await createTenant(backend, 'namespace', COSINE4);
+      const next = rng(1313);
+      const names = new Set(['a', 'A', 'a.b', 'a:b', 'a@b', 'a-b', 'a_b', '0', `vg-${newUid()}`]);
+      while (names.size < 40) names.add(randomNamespace(next));
+      for (const [i, name] of [...names].entries()) {
+        const scope = inNamespace(base, name);
+        const v = Float32Array.from([1, i, 0, 0]);
+        stub.reset();
+        await backend.upsert(scope, [{ id: 'same-id', values: v, metadata: { i } }]);
+        const [fetched] = await backend.fetch(scope, ['same-id'], ALL);
+        const hits = await backend.search(scope, { vector: v, topK: 100, ...ALL });
+        expect(fetched).toMatchObject({ namespace: name, metadata: { i } });
+        expect(hits.map((h) => [h.id, h.namespace, h.metadata])).toEqual([
+          ['same-id', name, { i }],
+        ]);
+        for (const r of stub.requests) expect(namespaceOf(r)).toBe(`vg-${base.tenantUid}~${name}`);
+        const query = stub.requests.find((r) => r.path === '/query')!;
+        expect((query.body as { filter: unknown }).filter).toEqual({
+          _vg_tenant: { $eq: base.tenantUid },
+          _vg_ns: { $eq: name },
+        });
+      }
+      // Forty namespaces, one record each, the same id everywhere; the default one is empty.
+      for (const name of names) expect(await backend.count(inNamespace(base, name))).toBe(1);
+      expect(await backend.count(base)).toBe(0);
+      await backend.erase(base);
+    });
+
+    it('refuses a namespace name outside the alphabet with a 400 before any request', async () => {
+      const backend = backends.make(stubOptions(stub));
+      const base = await createTenant(backend, 'dedicated_index', COSINE4);
+      const bad = ['__default__', '_vg_ns', '-x', 'a~b', 'a/b', '../x', 'a b', 'x'.repeat(65), 'é'];
+      const v = Float32Array.from([1, 0, 0, 0]);
+      stub.reset();
+      for (const name of bad) {
+        const scope = inNamespace(base, name);
+        for (const call of [
+          () => backend.upsert(scope, [{ id: 'x', values: v }]),
+          () => backend.fetch(scope, ['x'], ALL),
+          () => backend.search(scope, { vector: v, topK: 1, ...ALL }),
+          () => backend.delete(scope, { kind: 'all' }),
+          () => backend.count(scope),
+        ]) {
+          const err = await rejectionOf(call);
+          expect(err).toBeInstanceOf(BadRequestError);
+          expect((err as VecgateError).extras.field).toBe('namespace');
+        }
+      }
+      expect(stub.requests.filter((r) => r.host !== 'control')).toEqual([]);
+      await backend.erase(base);
+    });
+
+    it('reports the namespace read back from each record, and deletes by id only what carries the scope’s', async () => {
+      const backend = backends.make(stubOptions(stub));
+      const base = await createTenant(backend, 'namespace', COSINE4);
+      const uid = base.tenantUid;
+      const docs = inNamespace(base, 'docs');
+      stub.index('vg-shared-4-cosine').seed(`vg-${uid}~docs`, [
+        { id: 'unmarked', values: [1, 0, 0, 0], metadata: { _vg_tenant: uid } },
+        { id: 'other', values: [0, 1, 0, 0], metadata: { _vg_tenant: uid, _vg_ns: 'notes' } },
+        { id: 'odd', values: [0, 0, 1, 0], metadata: { _vg_tenant: uid, _vg_ns: 7 } },
+      ]);
+      const fetched = await backend.fetch(docs, ['unmarked', 'other', 'odd'], NONE);
+      expect(fetched.map((r) => [r.id, r.tenantUid, r.namespace])).toEqual([
+        ['unmarked', uid, ''],
+        ['other', uid, 'notes'],
+        ['odd', uid, '_vg_unreadable'],
+      ]);
+      stub.reset();
+      await expect(
+        backend.delete(docs, { kind: 'ids', ids: ['unmarked', 'other', 'odd'] }),
+      ).resolves.toEqual({ deleted: 0 });
+      expect(stub.requests.map((r) => r.path)).toEqual(['/vectors/fetch']);
+      await backend.erase(base);
+    });
+
+    it("erases every namespace of the tenant, found by its uid in the index statistics, and nobody else's", async () => {
+      const backend = backends.make(stubOptions(stub));
+      const a = await createTenant(backend, 'namespace', COSINE4);
+      const b = await createTenant(backend, 'namespace', COSINE4);
+      const uid = a.tenantUid;
+      const v = Float32Array.from([1, 0, 0, 0]);
+      for (const scope of [
+        a,
+        inNamespace(a, 'docs'),
+        inNamespace(a, 'notes'),
+        b,
+        inNamespace(b, 'docs'),
+      ]) {
+        await backend.upsert(scope, [{ id: 'r', values: v }]);
+      }
+      const index = stub.index('vg-shared-4-cosine');
+      // Pinecone namespaces that only look like the tenant's (another application's).
+      for (const lookalike of [`vg-${uid}x`, `vg-${uid}-docs`, `vg-${uid}~`, 'another']) {
+        index.seed(lookalike, [{ id: 'keep', values: [1, 0, 0, 0] }]);
+      }
+      stub.reset();
+      await expect(backend.erase(a)).resolves.toEqual({
+        places: [{ place: `pinecone:vg-shared-4-cosine/vg-${uid}`, remaining: 0 }],
+      });
+      const calls = stub.requests.map((r) => `${r.method} ${r.path} ${String(namespaceOf(r))}`);
+      expect(calls[0]).toBe('POST /describe_index_stats undefined');
+      expect(calls.slice(1, 4).sort()).toEqual([
+        `POST /vectors/delete vg-${uid}`,
+        `POST /vectors/delete vg-${uid}~docs`,
+        `POST /vectors/delete vg-${uid}~notes`,
+      ]);
+      expect(calls.slice(4)).toEqual(['POST /describe_index_stats undefined']);
+      for (const r of stub.requests.filter((q) => q.path === '/vectors/delete')) {
+        expect(r.body).toEqual({ deleteAll: true, namespace: namespaceOf(r) });
+      }
+      for (const scope of [a, inNamespace(a, 'docs'), inNamespace(a, 'notes')]) {
+        expect(await backend.count(scope)).toBe(0);
+      }
+      expect(await backend.count(b)).toBe(1);
+      expect(await backend.count(inNamespace(b, 'docs'))).toBe(1);
+      for (const lookalike of [`vg-${uid}x`, `vg-${uid}-docs`, `vg-${uid}~`, 'another']) {
+        expect(index.namespaces.get(lookalike)?.size).toBe(1);
+        index.namespaces.delete(lookalike);
+      }
+      // A namespace whose delete Pinecone has not applied yet is reported, not hidden.
+      await backend.upsert(inNamespace(a, 'late'), [{ id: 'r', values: v }]);
+      stub.override = (r) => (r.path === '/vectors/delete' ? { status: 200, body: {} } : undefined);
+      const report = await backend.erase(a);
+      expect(report.places[0]!.remaining).toBe(1);
+      stub.override = undefined;
+      await backend.erase(a);
+      await backend.erase(b);
+    });
+
+    it('serves the records the previous release wrote as the default namespace, in place', async () => {
+      const backend = backends.make(stubOptions(stub));
+      const uid = newUid();
+      // The placement the previous release planned, and the records it wrote (its upsert
+      // payload, as its wire test pinned it): no namespace field, in the tenant's namespace.
+      const placement = {
+        backend: 'pinecone',
+        strategy: 'namespace',
+        location: { index: 'vg-shared-4-cosine', namespace: `vg-${uid}` },
+      } as const;
+      expect(
+        backend.plan({ tenantId: 'old', tenantUid: uid, strategy: 'namespace', space: COSINE4 }),
+      ).toEqual(placement);
+      const scope = makeTenantScope({ tenantId: 'old', tenantUid: uid, placement, space: COSINE4 });
+      const metadata = SAMPLE_METADATA;
+      stub.index('vg-shared-4-cosine').seed(`vg-${uid}`, defaultNamespaceRecords(uid));
+
+      expect(await backend.fetch(scope, ['r1', 'r2'], ALL)).toEqual([
+        {
+          id: 'r1',
+          tenantUid: uid,
+          namespace: '',
+          values: Float32Array.from([1, 0, 0, 0]),
+          metadata,
+        },
+        {
+          id: 'r2',
+          tenantUid: uid,
+          namespace: '',
+          values: Float32Array.from([0, 1, 0, 0]),
+          metadata: {},
+        },
+      ]);
+      const red = await backend.search(scope, {
+        vector: Float32Array.from([0, 1, 0, 0]),
+        topK: 10,
+        filter: { op: '$eq', field: 'color', value: 'red' },
+        ...NONE,
+      });
+      expect(red.map((h) => [h.id, h.namespace])).toEqual([['r1', '']]);
+      expect(await backend.count(scope)).toBe(2);
+      // Named namespaces start empty; the old records are in none of them.
+      const docs = inNamespace(scope, 'docs');
+      expect(await backend.fetch(docs, ['r1', 'r2'], ALL)).toEqual([]);
+      expect(await backend.count(docs)).toBe(0);
+      // New writes to the default namespace sit beside the old ones, written the same way.
+      stub.reset();
+      await backend.upsert(scope, [{ id: 'r3', values: Float32Array.from([0, 0, 1, 0]) }]);
+      expect(stub.requests[0]!.body).toEqual({
+        vectors: [{ id: 'r3', values: [0, 0, 1, 0], metadata: { _vg_tenant: uid } }],
+        namespace: `vg-${uid}`,
+      });
+      await expect(backend.delete(scope, { kind: 'ids', ids: ['r2'] })).resolves.toEqual({
+        deleted: 1,
+      });
+      expect(
+        (
+          await backend.search(scope, {
+            vector: Float32Array.from([1, 1, 1, 0]),
+            topK: 10,
+            ...NONE,
+          })
+        )
+          .map((h) => h.id)
+          .sort(),
+      ).toEqual(['r1', 'r3']);
+      await expect(backend.erase(scope)).resolves.toEqual({
+        places: [{ place: `pinecone:vg-shared-4-cosine/vg-${uid}`, remaining: 0 }],
+      });
     });
   });
 
@@ -663,7 +911,24 @@ describe('Pinecone backend on the wire (real @pinecone-database/pinecone client,
       }
       const query = stub.requests.find((r) => r.path === '/query')!;
       expect((query.body as { filter: unknown }).filter).toEqual({
-        $and: [{ _vg_tenant: { $eq: uid } }, { _vg_s_k: { $in: ['v'] } }],
+        $and: [
+          { _vg_tenant: { $eq: uid }, _vg_ns: { $exists: false } },
+          { _vg_s_k: { $in: ['v'] } },
+        ],
+      });
+      // Its other namespaces are Pinecone namespaces of its index, named as in a shared one.
+      stub.reset();
+      const docs = inNamespace(scope, 'docs');
+      await backend.upsert(docs, [{ id: 'd1', values: v }]);
+      const inDocs = await backend.search(docs, { vector: v, topK: 3, ...NONE });
+      expect(inDocs.map((h) => [h.id, h.tenantUid, h.namespace])).toEqual([['d1', uid, 'docs']]);
+      expect(stub.requests.map((r) => `${r.host} ${r.path} ${String(namespaceOf(r))}`)).toEqual([
+        `${name} /vectors/upsert vg-${uid}~docs`,
+        `${name} /query vg-${uid}~docs`,
+      ]);
+      expect((stub.requests[1]!.body as { filter: unknown }).filter).toEqual({
+        _vg_tenant: { $eq: uid },
+        _vg_ns: { $eq: 'docs' },
       });
       await backend.erase(scope);
     });
@@ -876,7 +1141,7 @@ describe('Pinecone backend on the wire (real @pinecone-database/pinecone client,
 // real in test/conformance/pinecone.conformance.spec.ts).
 describeIsolationConformance(
   'pinecone wire model (local stub, real client)',
-  { strategies: ['namespace', 'dedicated_index'] },
+  { strategies: ['namespace', 'dedicated_index'], namespaces: true },
   async () => {
     const stub = await startStub();
     const driver = new PineconeBackend(stubOptions(stub));

@@ -24,6 +24,10 @@ const KEY = 'wire-test-qdrant-api-key';
 const ALL = { includeValues: true, includeMetadata: true } as const;
 const NONE = { includeValues: false, includeMetadata: false } as const;
 const TENANT = (uid: string) => ({ key: '_vg_tenant', match: { value: uid } });
+/** The default namespace's condition: its stored value, or no value (points written before). */
+const DEFAULT_NS = {
+  should: [{ key: '_vg_ns', match: { value: '' } }, { is_empty: { key: '_vg_ns' } }],
+};
 
 let stub: QdrantStub;
 let backend: QdrantBackend;
@@ -58,13 +62,16 @@ function one(requests: RecordedRequest[], method: string, pathEnd: string): Reco
   return found[0]!;
 }
 
-/** Every read, count and delete of points names the tenant in its first `must` condition. */
+/**
+ * Every read, count and delete of points names the tenant and then the default namespace in its
+ * first two `must` conditions.
+ */
 function expectTenantMust(requests: RecordedRequest[], uid: string, shardKey?: string): void {
   const data = requests.filter((r) => /\/points\/(scroll|count|query|delete)$/.test(r.path));
   expect(data.length).toBeGreaterThan(0);
   for (const request of data) {
     const body = request.body as { filter: { must: unknown[] }; shard_key?: string };
-    expect(body.filter.must[0]).toEqual(TENANT(uid));
+    expect(body.filter.must.slice(0, 2)).toEqual([TENANT(uid), DEFAULT_NS]);
     if (shardKey === undefined) expect(body.shard_key).toBeUndefined();
     else expect(body.shard_key).toBe(shardKey);
   }
@@ -117,6 +124,7 @@ describe('collection strategy', () => {
       `GET /collections/${name}/exists`,
       `PUT /collections/${name}`,
       `PUT /collections/${name}/index?wait=true`,
+      `PUT /collections/${name}/index?wait=true`,
     ]);
     expect(requests[1]!.body).toEqual({
       vectors: {
@@ -128,6 +136,7 @@ describe('collection strategy', () => {
       field_name: '_vg_tenant',
       field_schema: { type: 'keyword', is_tenant: false },
     });
+    expect(requests[3]!.body).toEqual({ field_name: '_vg_ns', field_schema: { type: 'keyword' } });
     await backend.provision(scope);
     expect(QdrantStub.lines(stub.take())).toEqual([
       `GET /collections/${name}/exists`,
@@ -163,22 +172,29 @@ describe('collection strategy', () => {
     expect(upsert!.body).toEqual({
       points: [
         {
-          id: pointId(scope.tenantUid, 'doc-1'),
+          id: pointId(scope.tenantUid, '', 'doc-1'),
           vector: {
             v: [0.5, 0, 0, 0, 0, 0, 0, 0.25],
             v_raw: [0.5, 0, 0, 0, 0, 0, 0, 0.25],
           },
           payload: {
             _vg_tenant: scope.tenantUid,
+            _vg_ns: '',
             _vg_id: 'doc-1',
             _vg_keys: ['genre', 'n'],
             metadata: { genre: 'news', n: 2 },
           },
         },
         {
-          id: pointId(scope.tenantUid, 'doc-2'),
+          id: pointId(scope.tenantUid, '', 'doc-2'),
           vector: { v: [1, 1, 1, 1, 1, 1, 1, 1], v_raw: [1, 1, 1, 1, 1, 1, 1, 1] },
-          payload: { _vg_tenant: scope.tenantUid, _vg_id: 'doc-2', _vg_keys: [], metadata: {} },
+          payload: {
+            _vg_tenant: scope.tenantUid,
+            _vg_ns: '',
+            _vg_id: 'doc-2',
+            _vg_keys: [],
+            metadata: {},
+          },
         },
       ],
     });
@@ -194,7 +210,12 @@ describe('collection strategy', () => {
       ...ALL,
     });
     expect(hits).toHaveLength(1);
-    expect(hits[0]).toMatchObject({ id: 'a', tenantUid: scope.tenantUid, metadata: { k: 'x' } });
+    expect(hits[0]).toMatchObject({
+      id: 'a',
+      tenantUid: scope.tenantUid,
+      namespace: '',
+      metadata: { k: 'x' },
+    });
     expect(Array.from(hits[0]!.values!)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(hits[0]!.score).toBeCloseTo(1, 6);
     const query = one(stub.take(), 'POST', '/points/query');
@@ -202,9 +223,9 @@ describe('collection strategy', () => {
     expect(query.body).toEqual({
       query: [1, 2, 3, 4, 5, 6, 7, 8],
       using: 'v',
-      filter: { must: [TENANT(scope.tenantUid)] },
+      filter: { must: [TENANT(scope.tenantUid), DEFAULT_NS] },
       limit: 5,
-      with_payload: ['_vg_tenant', '_vg_id', 'metadata'],
+      with_payload: ['_vg_tenant', '_vg_ns', '_vg_id', 'metadata'],
       with_vector: ['v_raw'],
     });
   });
@@ -227,18 +248,25 @@ describe('collection strategy', () => {
       filter: {
         must: [
           TENANT(scope.tenantUid),
-          { has_id: [pointId(scope.tenantUid, 'a'), pointId(scope.tenantUid, 'b')] },
+          DEFAULT_NS,
+          { has_id: [pointId(scope.tenantUid, '', 'a'), pointId(scope.tenantUid, '', 'b')] },
         ],
       },
       limit: 2,
-      with_payload: ['_vg_tenant', '_vg_id'],
+      with_payload: ['_vg_tenant', '_vg_ns', '_vg_id'],
       with_vector: false,
     });
     const deletes = only(requests, 'POST', '/points/delete');
     expect(deletes).toHaveLength(1);
     expect(deletes[0]!.query).toEqual({ wait: 'true' });
     expect(deletes[0]!.body).toEqual({
-      filter: { must: [TENANT(scope.tenantUid), { has_id: [pointId(scope.tenantUid, 'a')] }] },
+      filter: {
+        must: [
+          TENANT(scope.tenantUid),
+          DEFAULT_NS,
+          { has_id: [pointId(scope.tenantUid, '', 'a')] },
+        ],
+      },
     });
   });
 
@@ -263,7 +291,10 @@ describe('collection strategy', () => {
       `DELETE /collections/${name}`,
       `GET /collections/${name}/exists`,
     ]);
-    expectTenantMust(requests, scope.tenantUid);
+    // The grant is found by the tenant alone: it belongs to no namespace.
+    for (const request of only(requests, 'POST', '/vg_token_grants/points/count')) {
+      expect(request.body).toEqual({ filter: { must: [TENANT(scope.tenantUid)] }, exact: true });
+    }
     // Idempotent: a second erase finds nothing and reports nothing left.
     await expect(backend.erase(scope)).resolves.toEqual({
       places: [
@@ -304,6 +335,7 @@ describe('partition_key strategy', () => {
       'GET /collections/shared_12_euclidean/exists',
       'PUT /collections/shared_12_euclidean',
       'PUT /collections/shared_12_euclidean/index?wait=true',
+      'PUT /collections/shared_12_euclidean/index?wait=true',
     ]);
     expect(requests[1]!.body).toEqual({
       vectors: { v: { size: 12, distance: 'Euclid' } },
@@ -313,6 +345,7 @@ describe('partition_key strategy', () => {
       field_name: '_vg_tenant',
       field_schema: { type: 'keyword', is_tenant: true },
     });
+    expect(requests[3]!.body).toEqual({ field_name: '_vg_ns', field_schema: { type: 'keyword' } });
     // A second tenant of the same space reuses it.
     await backend.provision(scopeOn(backend, 'partition_key', 12, 'euclidean'));
     expect(QdrantStub.lines(stub.take())).toEqual([
@@ -330,8 +363,8 @@ describe('partition_key strategy', () => {
     const sent = upserts.map(
       (u) => (u.body as { points: { id: string; payload: unknown }[] }).points[0]!,
     );
-    expect(sent[0]!.id).toBe(pointId(a.tenantUid, 'doc-1'));
-    expect(sent[1]!.id).toBe(pointId(b.tenantUid, 'doc-1'));
+    expect(sent[0]!.id).toBe(pointId(a.tenantUid, '', 'doc-1'));
+    expect(sent[1]!.id).toBe(pointId(b.tenantUid, '', 'doc-1'));
     expect(sent[0]!.id).not.toBe(sent[1]!.id);
     const stored = stub.model
       .points('shared_8_dot')
@@ -343,8 +376,8 @@ describe('partition_key strategy', () => {
       }))
       .sort((x, y) => x.owner.localeCompare(y.owner));
     expect(stored).toEqual([
-      { id: pointId(a.tenantUid, 'doc-1'), tenant: a.tenantUid, owner: 'a' },
-      { id: pointId(b.tenantUid, 'doc-1'), tenant: b.tenantUid, owner: 'b' },
+      { id: pointId(a.tenantUid, '', 'doc-1'), tenant: a.tenantUid, owner: 'a' },
+      { id: pointId(b.tenantUid, '', 'doc-1'), tenant: b.tenantUid, owner: 'b' },
     ]);
     for (const [scope, owner] of [
       [a, 'a'],
@@ -378,13 +411,17 @@ describe('partition_key strategy', () => {
     expect(one(requests, 'POST', '/points/query').body).toEqual({
       query: [1, 0, 0, 0, 0, 0, 0, 0],
       using: 'v',
-      filter: { must: [TENANT(scope.tenantUid), { key: 'metadata.n', range: { gte: 3 } }] },
+      filter: {
+        must: [TENANT(scope.tenantUid), DEFAULT_NS, { key: 'metadata.n', range: { gte: 3 } }],
+      },
       limit: 3,
-      with_payload: ['_vg_tenant', '_vg_id'],
+      with_payload: ['_vg_tenant', '_vg_ns', '_vg_id'],
       with_vector: false,
     });
     expect(one(requests, 'POST', '/points/delete').body).toEqual({
-      filter: { must: [TENANT(scope.tenantUid), { key: 'metadata.n', range: { gte: 3 } }] },
+      filter: {
+        must: [TENANT(scope.tenantUid), DEFAULT_NS, { key: 'metadata.n', range: { gte: 3 } }],
+      },
     });
     expect(only(requests, 'PUT', '/points')).toEqual([]);
   });
@@ -446,6 +483,7 @@ describe('partition strategy (custom shard keys)', () => {
       'GET /collections/sharded_12_dot/exists',
       'PUT /collections/sharded_12_dot',
       'PUT /collections/sharded_12_dot/index?wait=true',
+      'PUT /collections/sharded_12_dot/index?wait=true',
       'GET /collections/sharded_12_dot/shards',
       'PUT /collections/sharded_12_dot/shards',
     ]);
@@ -457,7 +495,8 @@ describe('partition strategy (custom shard keys)', () => {
       field_name: '_vg_tenant',
       field_schema: { type: 'keyword', is_tenant: true },
     });
-    expect(requests[7]!.body).toEqual({ shard_key: scope.tenantUid });
+    expect(requests[6]!.body).toEqual({ field_name: '_vg_ns', field_schema: { type: 'keyword' } });
+    expect(requests[8]!.body).toEqual({ shard_key: scope.tenantUid });
   });
 
   it('sends the tenant’s shard key and tenant condition on every write, query, read, count and delete', async () => {
@@ -589,6 +628,7 @@ describe('user filters on the wire', () => {
       expect(body.filter).toEqual({
         must: [
           TENANT(scope.tenantUid),
+          DEFAULT_NS,
           {
             must: [
               { key: 'metadata.title', match: { value: s1 } },
@@ -705,7 +745,11 @@ describe('failures', () => {
   it('turns a timeout and an unreachable server into 503s, and health says so', async () => {
     const slow = new QdrantBackend(stubOptions(stub.url, { apiKey: KEY, timeoutMs: 150 }));
     const scope = scopeOn(slow, 'partition_key', 8, 'cosine');
-    stub.intercept = () => ({ status: 200, body: { result: { count: 0 } }, delayMs: 1000 });
+    // Only the count is slow (a new process first looks at the collection's indexes).
+    stub.intercept = (r) =>
+      r.path.endsWith('/points/count')
+        ? { status: 200, body: { result: { count: 0 } }, delayMs: 1000 }
+        : undefined;
     await expect(slow.count(scope)).rejects.toMatchObject({
       status: 503,
       message: 'Qdrant did not answer in time (count points)',
@@ -716,7 +760,7 @@ describe('failures', () => {
     const down = new QdrantBackend(stubOptions(`http://127.0.0.1:${port}`, { timeoutMs: 2000 }));
     await expect(down.count(scopeOn(down, 'partition_key'))).rejects.toMatchObject({
       status: 503,
-      message: 'Qdrant cannot be reached (count points: ECONNREFUSED)',
+      message: 'Qdrant cannot be reached (describe a collection: ECONNREFUSED)',
     });
     await expect(down.health()).resolves.toEqual({
       ok: false,
@@ -775,7 +819,7 @@ describe('scoped Qdrant tokens', () => {
     expect(grant.body).toEqual({
       points: [
         {
-          id: pointId(scope.tenantUid, '#qdrant-token-grant'),
+          id: pointId(scope.tenantUid, '', '#qdrant-token-grant'),
           vector: [1],
           payload: { _vg_tenant: scope.tenantUid, collection: `vg_t_${scope.tenantUid}` },
         },

@@ -92,12 +92,20 @@ export async function createTenant(
 
 /** A scope whose placement was altered (a damaged or forged registry row). */
 export function withLocation(scope: TenantScope, location: Record<string, string>): TenantScope {
+  const { tenantId, tenantUid, space, namespace } = scope;
   return makeTenantScope({
-    tenantId: scope.tenantId,
-    tenantUid: scope.tenantUid,
-    space: scope.space,
+    tenantId,
+    tenantUid,
+    space,
+    namespace,
     placement: { ...scope.placement, location },
   });
+}
+
+/** The same tenant's scope in another of its namespaces. */
+export function inNamespace(scope: TenantScope, namespace: string): TenantScope {
+  const { tenantId, tenantUid, space, placement } = scope;
+  return makeTenantScope({ tenantId, tenantUid, space, placement, namespace });
 }
 
 /** The rejection of a call (synchronous throws included), or a failure if it resolved. */

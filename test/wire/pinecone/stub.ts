@@ -245,6 +245,7 @@ export class PineconeStub {
     const { method, path } = request;
     const body = (request.body ?? {}) as Record<string, unknown>;
     const namespace = typeof body.namespace === 'string' ? body.namespace : '';
+    checkNamespace(path === '/vectors/fetch' ? (request.query.get('namespace') ?? '') : namespace);
     if (method === 'POST' && path === '/vectors/upsert') {
       const vectors = body.vectors as { id: string; values: number[]; metadata?: unknown }[];
       const store = index.space(namespace, true)!;
@@ -323,6 +324,13 @@ export class PineconeStub {
     }
     return error(404, `no route ${method} ${path}`);
   }
+}
+
+/** Pinecone's namespace names: at most 512 ASCII characters, no NUL. */
+function checkNamespace(name: string): void {
+  const ascii = [...name].every((c) => c.charCodeAt(0) > 0 && c.charCodeAt(0) < 128);
+  if (name.length > 512 || !ascii)
+    throw new BadRequest(`namespace ${JSON.stringify(name)} is not a valid namespace name`);
 }
 
 function ok(body: unknown): Scripted {

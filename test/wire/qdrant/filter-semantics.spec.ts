@@ -14,6 +14,8 @@ import { rng } from '../../support/rng';
  * (filter-model.ts, ported from Qdrant's sources). The matching records must be equal.
  */
 
+const SPACE = { dimension: 1, metric: 'dot' } as const;
+
 describe('Qdrant filter translation keeps the embedded semantics', () => {
   let db: Database.Database;
   let points: PointView[];
@@ -24,7 +26,8 @@ describe('Qdrant filter translation keeps the embedded semantics', () => {
     const insert = db.prepare('INSERT INTO h (label, metadata) VALUES (?, ?)');
     points = Object.entries(RECORDS).map(([label, metadata]) => {
       insert.run(label, metadata === undefined ? null : JSON.stringify(metadata));
-      const point = toPoint('0'.repeat(32), 'dot', label, label, {
+      const scope = { tenantUid: '0'.repeat(32), namespace: '', space: SPACE };
+      const point = toPoint(scope, label, {
         id: label,
         values: new Float32Array([1]),
         ...(metadata ? { metadata } : {}),

@@ -11,7 +11,7 @@ import { stubOptions } from './fixtures';
  */
 describeIsolationConformance(
   'qdrant (wire model)',
-  { strategies: ['collection', 'partition_key', 'partition'] },
+  { strategies: ['collection', 'partition_key', 'partition'], namespaces: true },
   async () => {
     const stub = await QdrantStub.start({ distributed: true, apiKey: 'wire-api-key' });
     const driver = new QdrantBackend(stubOptions(stub.url, { apiKey: 'wire-api-key' }));

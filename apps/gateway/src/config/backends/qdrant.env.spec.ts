@@ -84,11 +84,28 @@ describe('loadQdrantOptions', () => {
         'QDRANT_TIMEOUT_MS: must be an integer of at least 100, not "soon"',
         'QDRANT_MAX_COLLECTIONS: must be an integer of at least 1, not "0"',
         'QDRANT_TOKEN_MAX_TTL: must be an integer of at least 60, not "30"',
-        'QDRANT_PUBLIC_URL: "qdrant.example.com" must be an http:// or https:// URL',
-        'QDRANT_URL: must start with http:// or https://',
-        'QDRANT_SHARED_COLLECTIONS: 4:dot: collection "vg_t_x" is reserved (per-tenant collections start with vg_t_; vg_token_grants holds token grants)',
-        'QDRANT_SHARDED_COLLECTIONS: 8:dot: collection "a" is already used by QDRANT_SHARED_COLLECTIONS 1536:cosine',
+        'QDRANT_URL: must be an http:// or https:// URL, not "ftp://qdrant"',
+        'QDRANT_PUBLIC_URL: must be an http:// or https:// URL, not "qdrant.example.com"',
+        'QDRANT_SHARED_COLLECTIONS: entry "4:dot=vg_t_x": collection vg_t_x is reserved (per-tenant collections start with vg_t_; vg_token_grants holds token grants)',
+        'QDRANT_SHARDED_COLLECTIONS: entry "8:dot=a": collection a is also used by QDRANT_SHARED_COLLECTIONS 1536:cosine',
       ],
     });
+  });
+
+  it('names each problem once, by its variable, whichever check finds it', () => {
+    const problems = loadQdrantOptions({
+      QDRANT_URL: 'not a url',
+      QDRANT_SHARED_COLLECTIONS: '3:cosine=bad name,0:cosine=x,3:cosine=y',
+      QDRANT_TIMEOUT_MS: '5',
+    }).problems;
+    expect(problems).toEqual([
+      'QDRANT_SHARED_COLLECTIONS: entry "0:cosine=x": dimension must be 1 to 4096',
+      'QDRANT_SHARED_COLLECTIONS: entry "3:cosine=y": 3:cosine is mapped twice',
+      'QDRANT_TIMEOUT_MS: must be an integer of at least 100, not "5"',
+      'QDRANT_URL: must be an http:// or https:// URL, not "not a url"',
+      'QDRANT_SHARED_COLLECTIONS: entry "3:cosine=bad name": collection must match ^[A-Za-z0-9_-]{1,255}$',
+    ]);
+    // The one message format: every problem starts with the variable an operator sets.
+    for (const problem of problems) expect(problem).toMatch(/^QDRANT_[A-Z_]+: /);
   });
 });

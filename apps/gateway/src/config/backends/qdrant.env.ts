@@ -1,83 +1,51 @@
 import { EnvReader } from './env-reader';
 import { parseSpaceMap } from './space-map';
 import {
-  QDRANT_DEFAULTS,
+  QDRANT_ENV,
+  QDRANT_INTEGERS,
   qdrantOptionProblems,
+  QdrantEnvKey,
   QdrantOptions,
   QdrantSpaceCollection,
 } from '@vecgate/isolation';
 
 /** Every variable the Qdrant backend reads; docs/backends/qdrant.md's table mirrors it. */
-export const QDRANT_ENV_KEYS = [
-  'QDRANT_URL',
-  'QDRANT_API_KEY',
-  'QDRANT_SHARED_COLLECTIONS',
-  'QDRANT_SHARDED_COLLECTIONS',
-  'QDRANT_TIMEOUT_MS',
-  'QDRANT_MAX_COLLECTIONS',
-  'QDRANT_MAX_SHARD_KEYS',
-  'QDRANT_TOKEN_MAX_TTL',
-  'QDRANT_PUBLIC_URL',
-] as const;
-
-type QdrantEnvKey = (typeof QDRANT_ENV_KEYS)[number];
-
-/** The variable behind each option name in the library's problem texts. */
-const ENV_NAME: Readonly<Record<string, QdrantEnvKey>> = {
-  url: 'QDRANT_URL',
-  apiKey: 'QDRANT_API_KEY',
-  sharedCollections: 'QDRANT_SHARED_COLLECTIONS',
-  shardedCollections: 'QDRANT_SHARDED_COLLECTIONS',
-  timeoutMs: 'QDRANT_TIMEOUT_MS',
-  maxCollections: 'QDRANT_MAX_COLLECTIONS',
-  maxShardKeys: 'QDRANT_MAX_SHARD_KEYS',
-  tokenMaxTtlSeconds: 'QDRANT_TOKEN_MAX_TTL',
-};
+export const QDRANT_ENV_KEYS: readonly QdrantEnvKey[] = Object.values(QDRANT_ENV);
 
 /**
  * Reads the Qdrant backend's configuration. No options when `QDRANT_URL` is unset (the
  * backend is off); every bad key is named in `problems`, and so is a Qdrant setting given
- * without `QDRANT_URL` (it would be silently ignored otherwise).
+ * without `QDRANT_URL` (it would be silently ignored otherwise). The reader parses each key
+ * (whole numbers within the bounds `QDRANT_INTEGERS` gives, `dimension:metric=collection`
+ * lists); the Qdrant rules on what was parsed (URLs, collection names) are the library's,
+ * already in this format.
  */
 export function loadQdrantOptions(env: NodeJS.ProcessEnv): {
   options?: QdrantOptions;
   problems: string[];
 } {
   const read = new EnvReader(env, QDRANT_ENV_KEYS);
-  const url = read.enabledBy('QDRANT_URL', 'the Qdrant backend');
+  const url = read.enabledBy(QDRANT_ENV.url, 'the Qdrant backend');
   if (!url) return { problems: read.problems };
-  const spaces = (key: QdrantEnvKey): QdrantSpaceCollection[] =>
-    parseSpaceCollections(key, read.text(key), read.problems);
-  const apiKey = read.text('QDRANT_API_KEY');
-  const publicUrl = read.text('QDRANT_PUBLIC_URL');
+  const spaces = (option: 'sharedCollections' | 'shardedCollections'): QdrantSpaceCollection[] =>
+    parseSpaceMap(QDRANT_ENV[option], read.text(QDRANT_ENV[option]), read.problems, {
+      what: 'collection',
+    }).map((e) => ({ dimension: e.dimension, metric: e.metric, collection: e.value }));
+  const int = (option: keyof typeof QDRANT_INTEGERS): number =>
+    read.int(QDRANT_ENV[option], QDRANT_INTEGERS[option].fallback, QDRANT_INTEGERS[option].min);
+  const apiKey = read.text(QDRANT_ENV.apiKey);
+  const publicUrl = read.text(QDRANT_ENV.publicUrl);
   const options: QdrantOptions = {
     url,
     ...(apiKey ? { apiKey } : {}),
-    sharedCollections: spaces('QDRANT_SHARED_COLLECTIONS'),
-    shardedCollections: spaces('QDRANT_SHARDED_COLLECTIONS'),
-    timeoutMs: read.int('QDRANT_TIMEOUT_MS', QDRANT_DEFAULTS.timeoutMs, 100),
-    maxCollections: read.int('QDRANT_MAX_COLLECTIONS', QDRANT_DEFAULTS.maxCollections, 1),
-    maxShardKeys: read.int('QDRANT_MAX_SHARD_KEYS', QDRANT_DEFAULTS.maxShardKeys, 1),
-    tokenMaxTtlSeconds: read.int('QDRANT_TOKEN_MAX_TTL', QDRANT_DEFAULTS.tokenMaxTtlSeconds, 60),
+    sharedCollections: spaces('sharedCollections'),
+    shardedCollections: spaces('shardedCollections'),
+    timeoutMs: int('timeoutMs'),
+    maxCollections: int('maxCollections'),
+    maxShardKeys: int('maxShardKeys'),
+    tokenMaxTtlSeconds: int('tokenMaxTtlSeconds'),
     ...(publicUrl ? { publicUrl } : {}),
   };
-  if (publicUrl !== undefined && !/^https?:\/\/[^\s/]+/.test(publicUrl)) {
-    read.problem('QDRANT_PUBLIC_URL', `"${publicUrl}" must be an http:// or https:// URL`);
-  }
-  // The library's own checks (URL, reserved names, a collection used twice...), named by the
-  // variables an operator sets.
-  read.optionProblems(qdrantOptionProblems(options), ENV_NAME);
+  read.problems.push(...qdrantOptionProblems(options));
   return read.problems.length > 0 ? { problems: read.problems } : { options, problems: [] };
-}
-
-function parseSpaceCollections(
-  key: QdrantEnvKey,
-  text: string | undefined,
-  problems: string[],
-): QdrantSpaceCollection[] {
-  return parseSpaceMap(key, text, problems, { what: 'collection' }).map((e) => ({
-    dimension: e.dimension,
-    metric: e.metric,
-    collection: e.value,
-  }));
 }

@@ -9,7 +9,7 @@ import { Placement, TenantScope } from '../../ports/vector.types';
 import { PineconeClients } from './pinecone.clients';
 import { DedicatedIndexes } from './pinecone.dedicated';
 import { PineconeOptions } from './pinecone.options';
-import { PineconePlacements } from './pinecone.placement';
+import { PineconePlacements } from './pinecone.naming';
 import { PineconePlaces } from './pinecone.places';
 import { PineconeRecords } from './pinecone.records';
 import { EnvFileSecretProvider, PineconeSecretProvider } from './pinecone.secrets';

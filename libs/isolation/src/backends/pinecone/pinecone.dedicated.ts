@@ -1,12 +1,12 @@
 import type { IndexModel, Pinecone } from '@pinecone-database/pinecone';
 import { BackendError, CapacityError, ConflictError, UnavailableError } from '@vecgate/core';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ErasureReport } from '../../ports/backend-admin';
-import { MetricName, VectorSpace } from '../../ports/vector.types';
+import { MetricName, TenantScope, VectorSpace } from '../../ports/vector.types';
 import { PineconeClients } from './pinecone.clients';
 import { guarded, isNotFound, pineconeStatus, toGatewayError } from './pinecone.errors';
-import { OWNER_TAG, TENANT_UID } from './pinecone.naming';
-import { apiKeyFor, PineconePlace } from './pinecone.placement';
-import { PineconeSecretProvider } from './pinecone.secrets';
+import { OWNER_TAG, PineconePlace, TENANT_UID } from './pinecone.naming';
+import { apiKeyFor, PineconeSecretProvider } from './pinecone.secrets';
 import { TenantIndex } from './pinecone.tenant-index';
 import { PineconeOptions } from './pinecone.options';
 
@@ -41,8 +41,8 @@ export class DedicatedIndexes {
     private readonly secrets: PineconeSecretProvider,
   ) {}
 
-  /** The tenant's data-plane place: its index (host checked once, then cached) and namespace. */
-  async open(scope: IndexOwner, place: DedicatedPlace): Promise<TenantIndex> {
+  /** The data-plane place of the scope's namespace in its index (host checked once, then cached). */
+  async open(scope: TenantScope, place: DedicatedPlace): Promise<TenantIndex> {
     const key = await this.keyOf(scope, place);
     let host = this.hosts.get(place.indexName);
     if (!host) {
@@ -59,11 +59,8 @@ export class DedicatedIndexes {
       host = model.host;
       this.hosts.set(place.indexName, host);
     }
-    return new TenantIndex(
-      this.clients.index(key, host),
-      place.namespace,
-      `${place.indexName}/${place.namespace}`,
-    );
+    const handle = this.clients.index(key, host);
+    return new TenantIndex(handle, scope.tenantUid, scope.namespace, place.indexName);
   }
 
   /** Refuses, before anything is created, a colliding name or a project at its index limit. */
@@ -207,8 +204,4 @@ export class DedicatedIndexes {
 
 function ownerOf(model: IndexModel): string | undefined {
   return model.tags?.[OWNER_TAG];
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

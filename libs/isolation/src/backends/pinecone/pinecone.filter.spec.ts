@@ -1,8 +1,8 @@
 import { FilterNode } from '../../ports/vector.types';
-import { compilePineconeFilter, NOTHING, tenantFilter } from './pinecone.filter';
+import { compilePineconeFilter, NOTHING, scopeCondition, tenantFilter } from './pinecone.filter';
 
 const UID = '0123456789abcdef0123456789abcdef';
-const TENANT = { _vg_tenant: { $eq: UID } };
+const TENANT = { _vg_tenant: { $eq: UID }, _vg_ns: { $exists: false } };
 
 function has(field: string) {
   return { _vg_has: { $in: [field] } };
@@ -10,13 +10,13 @@ function has(field: string) {
 
 describe('Pinecone filter translation', () => {
   it('puts the tenant condition first in an $and, beside the user filter, never merged', () => {
-    expect(tenantFilter(UID)).toEqual(TENANT);
-    expect(tenantFilter(UID, { op: '$eq', field: 'x', value: 'a' })).toEqual({
+    expect(tenantFilter(UID, '')).toEqual(TENANT);
+    expect(tenantFilter(UID, '', { op: '$eq', field: 'x', value: 'a' })).toEqual({
       $and: [TENANT, { _vg_s_x: { $in: ['a'] } }],
     });
     // A user clause on the same operator stays a separate branch.
     expect(
-      tenantFilter(UID, {
+      tenantFilter(UID, '', {
         op: '$and',
         nodes: [
           { op: '$eq', field: 'a', value: 1 },
@@ -77,6 +77,22 @@ describe('Pinecone filter translation', () => {
     expect(compilePineconeFilter({ op: '$lt', field: 'n', value: true })).toBe(NOTHING);
   });
 
+  it('names the namespace in the tenant condition: absent for the default one, equal otherwise', () => {
+    expect(scopeCondition(UID, '')).toEqual({
+      _vg_tenant: { $eq: UID },
+      _vg_ns: { $exists: false },
+    });
+    // A namespace called like the default's alias or a reserved field is just a value.
+    for (const namespace of ['docs', '__default__', '_vg_tenant', 'a:b@c.d-e_f']) {
+      expect(tenantFilter(UID, namespace, { op: '$eq', field: 'x', value: 1 })).toEqual({
+        $and: [
+          { _vg_tenant: { $eq: UID }, _vg_ns: { $eq: namespace } },
+          { _vg_n_x: { $in: ['1'] } },
+        ],
+      });
+    }
+  });
+
   it('folds clauses that can match nothing: $and fails, $or drops them', () => {
     const never: FilterNode = { op: '$gt', field: 'n', value: 'x' };
     const red: FilterNode = { op: '$eq', field: 'c', value: 'red' };
@@ -86,7 +102,8 @@ describe('Pinecone filter translation', () => {
     });
     expect(compilePineconeFilter({ op: '$or', nodes: [never, never] })).toBe(NOTHING);
     expect(compilePineconeFilter({ op: '$in', field: 'c', values: [] })).toBe(NOTHING);
-    expect(tenantFilter(UID, never)).toBe(NOTHING);
+    expect(tenantFilter(UID, '', never)).toBe(NOTHING);
+    expect(tenantFilter(UID, 'docs', never)).toBe(NOTHING);
   });
 
   it('carries hostile strings as values, verbatim', () => {

@@ -1,6 +1,12 @@
 import { BadRequestError } from '@vecgate/core';
-import { FilterNode, Scalar } from '../../ports/vector.types';
-import { canonicalNumber, fieldKeys, HAS_FIELD, TENANT_FIELD } from './pinecone.metadata';
+import { DEFAULT_NAMESPACE, FilterNode, Scalar } from '../../ports/vector.types';
+import {
+  canonicalNumber,
+  fieldKeys,
+  HAS_FIELD,
+  NAMESPACE_FIELD,
+  TENANT_FIELD,
+} from './pinecone.metadata';
 
 /** A Pinecone metadata filter: a JSON object in Pinecone's MongoDB-like language. */
 export type PineconeFilter = { readonly [key: string]: unknown };
@@ -12,12 +18,23 @@ export type Compiled = PineconeFilter | typeof NOTHING;
 const FIELD = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
 /**
+ * The tenant condition: the record's tenant uid, and its namespace (`_vg_ns` equal to the
+ * name, or absent for the default namespace, whose records carry none).
+ */
+export function scopeCondition(tenantUid: string, namespace: string): PineconeFilter {
+  return {
+    [TENANT_FIELD]: { $eq: tenantUid },
+    [NAMESPACE_FIELD]: namespace === DEFAULT_NAMESPACE ? { $exists: false } : { $eq: namespace },
+  };
+}
+
+/**
  * The filter sent with a tenant's query: `{$and: [tenant condition, user filter]}`, never a
  * merge of the two objects, so no user clause can replace or shadow the tenant's. `NOTHING`
  * when the user filter can match no record (the caller then skips the call).
  */
-export function tenantFilter(tenantUid: string, filter?: FilterNode): Compiled {
-  const tenant: PineconeFilter = { [TENANT_FIELD]: { $eq: tenantUid } };
+export function tenantFilter(tenantUid: string, namespace: string, filter?: FilterNode): Compiled {
+  const tenant = scopeCondition(tenantUid, namespace);
   if (!filter) return tenant;
   const user = compilePineconeFilter(filter);
   if (user === NOTHING) return NOTHING;

@@ -4,6 +4,7 @@ import {
   decodeMetadata,
   encodeMetadata,
   MAX_METADATA_BYTES,
+  storedNamespace,
   storedTenant,
 } from './pinecone.metadata';
 
@@ -20,7 +21,7 @@ describe('Pinecone metadata encoding', () => {
       nul: null,
       obj: { n: 1 },
     };
-    expect(encodeMetadata(UID, metadata, 'r1')).toEqual({
+    expect(encodeMetadata(UID, metadata, 'r1', '')).toEqual({
       _vg_tenant: UID,
       _vg_md: JSON.stringify(metadata),
       _vg_has: ['s', 'n', 'b', 'mixed', 'empty'],
@@ -38,13 +39,32 @@ describe('Pinecone metadata encoding', () => {
   });
 
   it('writes only the tenant uid for a record without metadata', () => {
-    expect(encodeMetadata(UID, undefined, 'r')).toEqual({ _vg_tenant: UID });
-    expect(encodeMetadata(UID, {}, 'r')).toEqual({ _vg_tenant: UID, _vg_md: '{}' });
+    expect(encodeMetadata(UID, undefined, 'r', '')).toEqual({ _vg_tenant: UID });
+    expect(encodeMetadata(UID, {}, 'r', '')).toEqual({ _vg_tenant: UID, _vg_md: '{}' });
+  });
+
+  it('stores the namespace name outside the default namespace, and reads it back as stored', () => {
+    expect(encodeMetadata(UID, undefined, 'r', 'docs')).toEqual({
+      _vg_tenant: UID,
+      _vg_ns: 'docs',
+    });
+    expect(encodeMetadata(UID, { a: 1 }, 'r', 'docs')).toMatchObject({
+      _vg_tenant: UID,
+      _vg_ns: 'docs',
+      _vg_md: '{"a":1}',
+    });
+    expect(storedNamespace(encodeMetadata(UID, { a: 1 }, 'r', 'docs'))).toBe('docs');
+    expect(storedNamespace(encodeMetadata(UID, { a: 1 }, 'r', ''))).toBe('');
+    // As the previous release wrote records: no namespace field, so the default namespace.
+    expect(storedNamespace({ _vg_tenant: UID, _vg_md: '{}' })).toBe('');
+    // Anything but a string matches no scope's namespace (names never start with "_").
+    expect(storedNamespace({ _vg_tenant: UID, _vg_ns: 5 })).toMatch(/^_/);
+    expect(storedNamespace({ _vg_tenant: UID, _vg_ns: ['docs'] })).toMatch(/^_/);
   });
 
   it('reads metadata back exactly, and the stored uid as stored', () => {
     const metadata = { a: [1, 'b', null, { c: [true] }], d: null };
-    const stored = encodeMetadata(UID, metadata, 'r');
+    const stored = encodeMetadata(UID, metadata, 'r', '');
     expect(decodeMetadata(stored, 'r')).toEqual(metadata);
     expect(storedTenant(stored)).toBe(UID);
     expect(storedTenant({ other: 'x' })).toBe('');
@@ -63,7 +83,7 @@ describe('Pinecone metadata encoding', () => {
     const big = { text: 'q"'.repeat(11_000) };
     let err: unknown;
     try {
-      encodeMetadata(UID, big, 'huge');
+      encodeMetadata(UID, big, 'huge', '');
     } catch (e) {
       err = e;
     }

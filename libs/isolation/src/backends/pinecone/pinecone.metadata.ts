@@ -1,6 +1,6 @@
 import type { RecordMetadata } from '@pinecone-database/pinecone';
 import { BackendError, UnprocessableError } from '@vecgate/core';
-import { Metadata, MetadataValue } from '../../ports/vector.types';
+import { DEFAULT_NAMESPACE, Metadata, MetadataValue } from '../../ports/vector.types';
 import { TENANT_FIELD } from '../../ports/backend-rules';
 export { TENANT_FIELD } from '../../ports/backend-rules';
 
@@ -9,6 +9,8 @@ export { TENANT_FIELD } from '../../ports/backend-rules';
  * booleans and lists of strings, and whose filters are not type-strict the way vecgate's are.
  *
  * - `_vg_tenant`: the tenant uid, written on every record and read back on every read.
+ * - `_vg_ns`: the namespace name, on every record outside the default namespace (a record
+ *   without it, such as one written before namespaces existed, is in the default namespace).
  * - `_vg_md`: the caller's metadata as JSON, so nulls, nesting and arrays of any type come
  *   back exactly as written.
  * - For each top-level field `f` holding a comparable value (a scalar or an array), a typed
@@ -24,6 +26,9 @@ export { TENANT_FIELD } from '../../ports/backend-rules';
  */
 export const JSON_FIELD = '_vg_md';
 export const HAS_FIELD = '_vg_has';
+export const NAMESPACE_FIELD = '_vg_ns';
+/** What a `_vg_ns` that is not a string reads back as: no scope's namespace is called that. */
+const UNREADABLE_NAMESPACE = '_vg_unreadable';
 
 export const fieldKeys = {
   strings: (field: string) => `_vg_s_${field}`,
@@ -45,8 +50,10 @@ export function encodeMetadata(
   tenantUid: string,
   metadata: Metadata | undefined,
   recordId: string,
+  namespace: string,
 ): RecordMetadata {
   const out: RecordMetadata = { [TENANT_FIELD]: tenantUid };
+  if (namespace !== DEFAULT_NAMESPACE) out[NAMESPACE_FIELD] = namespace;
   if (metadata === undefined) return out;
   out[JSON_FIELD] = JSON.stringify(metadata);
   const present: string[] = [];
@@ -102,6 +109,13 @@ function unique(values: string[]): string[] {
 export function storedTenant(metadata: RecordMetadata | undefined): string {
   const value = metadata?.[TENANT_FIELD];
   return typeof value === 'string' ? value : '';
+}
+
+/** The namespace exactly as stored: its name, or the default namespace when absent. */
+export function storedNamespace(metadata: RecordMetadata | undefined): string {
+  const value = metadata?.[NAMESPACE_FIELD];
+  if (value === undefined) return DEFAULT_NAMESPACE;
+  return typeof value === 'string' ? value : UNREADABLE_NAMESPACE;
 }
 
 /** The caller's metadata as written ({} when it wrote none). */

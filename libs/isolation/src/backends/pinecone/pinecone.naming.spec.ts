@@ -1,9 +1,13 @@
 import { randomBytes } from 'node:crypto';
+import { BadRequestError } from '@vecgate/core';
 import {
+  DATA_NAMESPACE,
+  dataNamespaceOf,
   dedicatedIndexName,
   INDEX_NAME,
   indexPrefixProblem,
   MAX_INDEX_PREFIX,
+  isTenantNamespace,
   namespaceOf,
   TENANT_NAMESPACE,
 } from './pinecone.naming';
@@ -18,6 +22,48 @@ describe('Pinecone names', () => {
     const seen = new Set<string>();
     for (let i = 0; i < 1000; i++) seen.add(namespaceOf(uid()));
     expect(seen.size).toBe(1000);
+  });
+
+  it("keeps the default namespace in the tenant's own Pinecone namespace, and names the others after it", () => {
+    const a = uid();
+    expect(dataNamespaceOf(a, '')).toBe(`vg-${a}`);
+    expect(dataNamespaceOf(a, 'docs')).toBe(`vg-${a}~docs`);
+    expect(dataNamespaceOf(a, 'Docs')).toBe(`vg-${a}~Docs`);
+    const longest = `z${'a:b@c.d-e_'.repeat(6)}abc`;
+    expect(longest).toHaveLength(64);
+    for (const ns of ['', 'docs', 'a', '0', longest, `vg-${uid()}`]) {
+      expect(dataNamespaceOf(a, ns)).toMatch(DATA_NAMESPACE);
+      expect(isTenantNamespace(a, dataNamespaceOf(a, ns))).toBe(true);
+    }
+  });
+
+  it('gives two (tenant, namespace) pairs two Pinecone namespaces, and no tenant another one’s', () => {
+    const a = uid();
+    const b = uid();
+    // Names a tenant might pick to reach another: its uid, its own Pinecone namespace.
+    const names = ['', 'docs', 'docs2', 'd', a, b, `vg-${a}`, `vg-${b}`];
+    const seen = new Set<string>();
+    for (const owner of [a, b]) {
+      for (const ns of names) {
+        const name = dataNamespaceOf(owner, ns);
+        expect(seen.has(name)).toBe(false);
+        seen.add(name);
+        expect(isTenantNamespace(owner, name)).toBe(true);
+        expect(isTenantNamespace(owner === a ? b : a, name)).toBe(false);
+      }
+    }
+    // Names that merely start like the tenant's are not its own.
+    for (const name of [`vg-${a}x`, `vg-${a}-docs`, `vg-${a}~`, `vg-${a}~_x`, `vg-${a}~a/b`, '']) {
+      expect(isTenantNamespace(a, name)).toBe(false);
+    }
+  });
+
+  it('refuses a namespace name outside the alphabet with a 400, before any name is built', () => {
+    const a = uid();
+    for (const bad of ['__default__', '_x', '-x', 'a b', 'a~b', 'a/b', 'x'.repeat(65), 'é']) {
+      expect(() => dataNamespaceOf(a, bad)).toThrow(BadRequestError);
+    }
+    expect(() => dataNamespaceOf('not-a-uid', 'docs')).toThrow(/32 hex/);
   });
 
   it('refuses anything but a 32-hex uid, so no name can be steered', () => {

@@ -1,11 +1,12 @@
 import { BackendError, CapacityError } from '@vecgate/core';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { BackendHealth, ErasureReport } from '../../ports/backend-admin';
-import { TenantScope } from '../../ports/vector.types';
+import { DEFAULT_NAMESPACE, TenantScope } from '../../ports/vector.types';
 import { PineconeClients } from './pinecone.clients';
-import { DedicatedIndexes, sleep } from './pinecone.dedicated';
+import { DedicatedIndexes } from './pinecone.dedicated';
 import { guarded } from './pinecone.errors';
 import { PineconeOptions } from './pinecone.options';
-import { PineconePlace, PineconePlacements } from './pinecone.placement';
+import { PineconePlace, PineconePlacements } from './pinecone.naming';
 import { TenantIndex } from './pinecone.tenant-index';
 
 type SharedPlace = Extract<PineconePlace, { strategy: 'namespace' }>;
@@ -31,7 +32,11 @@ export class PineconePlaces {
     }
     const max = this.options.maxNamespacesPerIndex;
     if (max === null) return;
-    const { total, includesOwn } = await this.shared(place).namespaceCount();
+    const { total, includesOwn } = await this.shared(
+      scope,
+      place,
+      DEFAULT_NAMESPACE,
+    ).namespaceCount();
     if (!includesOwn && total >= max) {
       throw new CapacityError(
         `the Pinecone index for ${space.dimension}:${space.metric} holds ${total} namespaces; ` +
@@ -48,7 +53,7 @@ export class PineconePlaces {
       return;
     }
     // A namespace is created by its first write; check the shared index is the one configured.
-    const dimension = await this.shared(place).dimension();
+    const dimension = await this.shared(scope, place, DEFAULT_NAMESPACE).dimension();
     if (dimension !== undefined && dimension !== scope.space.dimension) {
       throw new BackendError(
         `the Pinecone index configured for ${scope.space.dimension}:${scope.space.metric} ` +
@@ -57,19 +62,33 @@ export class PineconePlaces {
     }
   }
 
+  /**
+   * Empties every Pinecone namespace of the tenant in its shared index (its own and one per
+   * namespace name, found in the index statistics by the uid they all start with), then polls
+   * within a bound until none holds a record: deletes are eventually consistent.
+   */
   async erase(scope: TenantScope): Promise<ErasureReport> {
     const place = this.placements.placeOf(scope);
     if (place.strategy === 'dedicated_index') return this.dedicated.erase(scope, place);
-    const index = this.shared(place);
-    await index.deleteAll(true);
-    // Deletes are eventually consistent: poll until the namespace counts zero, within a bound.
+    const index = this.shared(scope, place, DEFAULT_NAMESPACE);
     const deadline = Date.now() + this.options.eraseTimeoutMs;
-    let remaining = await index.count();
-    while (remaining > 0 && Date.now() < deadline) {
+    const emptied = new Set<string>();
+    let found = await index.tenantNamespaces();
+    // The tenant's own namespace always, even before the statistics show it.
+    found.set(index.namespace, found.get(index.namespace) ?? 0);
+    for (;;) {
+      for (const name of found.keys()) {
+        if (emptied.has(name)) continue;
+        await index.clear(name);
+        emptied.add(name);
+      }
+      found = await index.tenantNamespaces();
+      const remaining = [...found.values()].reduce((sum, n) => sum + n, 0);
+      if (remaining === 0 || Date.now() >= deadline) {
+        return { places: [{ place: `pinecone:${index.place}`, remaining }] };
+      }
       await sleep(this.options.pollIntervalMs);
-      remaining = await index.count();
     }
-    return { places: [{ place: `pinecone:${index.place}`, remaining }] };
   }
 
   async health(): Promise<BackendHealth> {
@@ -95,19 +114,16 @@ export class PineconePlaces {
     return { ok: true };
   }
 
-  /** The tenant's data-plane place, built from its checked placement. */
+  /** The data-plane place of the scope's namespace, built from its checked placement. */
   async open(scope: TenantScope): Promise<TenantIndex> {
     const place = this.placements.placeOf(scope);
     if (place.strategy === 'dedicated_index') return this.dedicated.open(scope, place);
-    return this.shared(place);
+    return this.shared(scope, place, scope.namespace);
   }
 
-  private shared(place: SharedPlace): TenantIndex {
+  private shared(scope: TenantScope, place: SharedPlace, namespace: string): TenantIndex {
     const index = place.index;
-    return new TenantIndex(
-      this.clients.index(this.options.apiKey, index.host),
-      place.namespace,
-      `${index.name}/${place.namespace}`,
-    );
+    const handle = this.clients.index(this.options.apiKey, index.host);
+    return new TenantIndex(handle, scope.tenantUid, namespace, index.name);
   }
 }

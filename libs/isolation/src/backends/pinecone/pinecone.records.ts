@@ -15,7 +15,7 @@ import {
   VectorWrite,
 } from '../../ports/vector.types';
 import { NOTHING, tenantFilter } from './pinecone.filter';
-import { decodeMetadata, encodeMetadata, storedTenant } from './pinecone.metadata';
+import { decodeMetadata, encodeMetadata, storedNamespace, storedTenant } from './pinecone.metadata';
 import { PineconePlaces } from './pinecone.places';
 import { TenantIndex } from './pinecone.tenant-index';
 
@@ -25,9 +25,10 @@ const DELETE_PAGE = 1000;
 const DELETE_ROUNDS = 1000;
 
 /**
- * The Pinecone data plane. Every call names the tenant's namespace (never the default one),
- * every record carries the tenant uid in its metadata, every query filter starts with the
- * tenant condition, and reads report the uid read back from storage.
+ * The Pinecone data plane. Every call names the Pinecone namespace of the scope's tenant and
+ * namespace (never the index's default one), every record carries the tenant uid and its
+ * namespace in its metadata, every query filter starts with that tenant condition, and reads
+ * report the uid and namespace read back from storage.
  */
 export class PineconeRecords implements TenantVectorStore {
   constructor(private readonly places: PineconePlaces) {}
@@ -43,7 +44,7 @@ export class PineconeRecords implements TenantVectorStore {
     const rows: PineconeRecord[] = records.map((r) => ({
       id: r.id,
       values: Array.from(r.values),
-      metadata: encodeMetadata(scope.tenantUid, r.metadata, r.id),
+      metadata: encodeMetadata(scope.tenantUid, r.metadata, r.id, scope.namespace),
     }));
     await index.upsert(rows);
     return { upserted: records.length };
@@ -68,7 +69,7 @@ export class PineconeRecords implements TenantVectorStore {
     call?: CallOptions,
   ): Promise<ScoredRecord[]> {
     const index = await this.places.open(scope);
-    const filter = tenantFilter(scope.tenantUid, query.filter);
+    const filter = tenantFilter(scope.tenantUid, scope.namespace, query.filter);
     if (filter === NOTHING) return [];
     const matches = await abandonOnAbort(call, () =>
       index.query({
@@ -101,9 +102,13 @@ export class PineconeRecords implements TenantVectorStore {
     switch (selector.kind) {
       case 'ids': {
         if (selector.ids.length === 0) return { deleted: 0 };
-        // Only ids that exist and carry this tenant's uid are deleted (and counted).
+        // Only ids that exist and carry this tenant's uid and namespace are deleted (and counted).
         const found = await index.fetch([...new Set(selector.ids)]);
-        const own = found.filter((r) => storedTenant(r.metadata) === scope.tenantUid);
+        const own = found.filter(
+          (r) =>
+            storedTenant(r.metadata) === scope.tenantUid &&
+            storedNamespace(r.metadata) === scope.namespace,
+        );
         if (own.length > 0) await index.deleteIds(own.map((r) => r.id));
         return { deleted: own.length };
       }
@@ -132,7 +137,7 @@ export class PineconeRecords implements TenantVectorStore {
     index: TenantIndex,
     filter: FilterNode,
   ): Promise<number> {
-    const compiled = tenantFilter(scope.tenantUid, filter);
+    const compiled = tenantFilter(scope.tenantUid, scope.namespace, filter);
     if (compiled === NOTHING) return 0;
     const probe = new Array<number>(scope.space.dimension).fill(0);
     probe[0] = 1;
@@ -156,11 +161,12 @@ export class PineconeRecords implements TenantVectorStore {
   }
 }
 
-/** A record as read: the stored tenant uid, values and metadata only when asked for. */
+/** A record as read: the stored tenant uid and namespace, values and metadata when asked for. */
 function toStored(record: PineconeRecord, options: ReadOptions): StoredRecord {
   const out: { -readonly [K in keyof StoredRecord]: StoredRecord[K] } = {
     id: record.id,
     tenantUid: storedTenant(record.metadata),
+    namespace: storedNamespace(record.metadata),
   };
   if (options.includeValues && record.values) out.values = Float32Array.from(record.values);
   if (options.includeMetadata) out.metadata = decodeMetadata(record.metadata, record.id);

@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { UnavailableError } from '@vecgate/core';
 import { assertTenantUid } from './pinecone.naming';
+import { PineconeCredentials } from './pinecone.options';
 
 /**
  * Where per-tenant Pinecone API keys come from (a tenant whose dedicated index lives in its own
@@ -75,4 +77,36 @@ export class EnvFileSecretProvider extends PineconeSecretProvider {
       throw err;
     }
   }
+}
+
+/**
+ * The API key for a place: the project key, or the tenant's own, which must exist (a tenant
+ * placed in its own project is never served, nor its index created, with the project key).
+ */
+export async function apiKeyFor(
+  credentials: PineconeCredentials,
+  tenantUid: string,
+  projectKey: string,
+  secrets: PineconeSecretProvider,
+): Promise<string> {
+  if (credentials === 'project') return projectKey;
+  let key: string | undefined;
+  try {
+    key = await secrets.tenantApiKey(tenantUid);
+  } catch {
+    throw new UnavailableError(
+      'the Pinecone API key of this tenant could not be read',
+      5,
+      'pinecone_tenant_key_unreadable',
+    );
+  }
+  if (!key) {
+    throw new UnavailableError(
+      `no Pinecone API key is configured for this tenant (set ${tenantKeyVariable(tenantUid)} ` +
+        `or mount ${tenantKeyFile(tenantUid)} in PINECONE_TENANT_KEYS_DIR)`,
+      5,
+      'pinecone_tenant_key_missing',
+    );
+  }
+  return key;
 }

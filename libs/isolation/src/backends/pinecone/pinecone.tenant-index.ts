@@ -1,12 +1,13 @@
 import type {
   Index,
+  IndexStatsDescription,
   PineconeRecord,
   QueryResponse,
   RecordMetadata,
 } from '@pinecone-database/pinecone';
 import { guarded, isNotFound, toGatewayError } from './pinecone.errors';
 import { PineconeFilter } from './pinecone.filter';
-import { TENANT_NAMESPACE } from './pinecone.naming';
+import { DATA_NAMESPACE, dataNamespaceOf, isTenantNamespace } from './pinecone.naming';
 
 /** Pinecone's request limits: records and bytes per upsert, ids per delete. */
 const MAX_UPSERT_RECORDS = 1000;
@@ -25,18 +26,30 @@ export interface QueryArgs {
 }
 
 /**
- * One tenant's place: an index handle and the tenant's namespace. The only way this backend
- * talks to a data plane, so every call carries the namespace explicitly, checked first: a
- * missing, empty or foreign-shaped namespace throws before any request leaves, instead of
- * falling back to the index's default namespace (`""` / `__default__`).
+ * One tenant namespace's place: an index handle and the Pinecone namespace derived from the
+ * tenant uid and the namespace name. The only way this backend talks to a data plane, so
+ * every call carries that namespace explicitly, checked first: a missing, empty or
+ * foreign-shaped namespace throws before any request leaves, instead of falling back to the
+ * index's default namespace (`""` / `__default__`).
  */
 export class TenantIndex {
+  /** The Pinecone namespace every call of this place names. */
+  readonly namespace: string;
+
   constructor(
     private readonly handle: Index,
-    readonly namespace: string,
-    /** A label for reports (`index/namespace`), never sent anywhere. */
-    readonly place: string,
-  ) {}
+    private readonly tenantUid: string,
+    /** The tenant's namespace name (`""` for its default namespace). */
+    namespace: string,
+    private readonly indexName: string,
+  ) {
+    this.namespace = dataNamespaceOf(tenantUid, namespace);
+  }
+
+  /** A label for reports (`index/namespace`), never sent anywhere. */
+  get place(): string {
+    return `${this.indexName}/${this.namespace}`;
+  }
 
   async upsert(records: readonly PineconeRecord[]): Promise<void> {
     const namespace = this.bound();
@@ -83,7 +96,32 @@ export class TenantIndex {
    * namespace that holds nothing) counts as done; the caller verifies the count afterwards.
    */
   async deleteAll(missingIsEmpty: boolean): Promise<void> {
-    const namespace = this.bound();
+    await this.deleteAllIn(this.bound(), missingIsEmpty);
+  }
+
+  /**
+   * Record counts of every Pinecone namespace of this tenant in the index (all its namespaces,
+   * found without knowing their names), from the index statistics read on the server: other
+   * tenants' names and counts never leave this method.
+   */
+  async tenantNamespaces(): Promise<Map<string, number>> {
+    const stats = await this.stats('erase');
+    const own = new Map<string, number>();
+    for (const [name, summary] of Object.entries(stats.namespaces ?? {})) {
+      if (isTenantNamespace(this.tenantUid, name)) own.set(name, recordCount(summary));
+    }
+    return own;
+  }
+
+  /** Empties one of this tenant's Pinecone namespaces (erasure); absent counts as empty. */
+  async clear(name: string): Promise<void> {
+    if (!isTenantNamespace(this.tenantUid, name)) {
+      throw new Error("refusing to empty a Pinecone namespace that is not the tenant's");
+    }
+    await this.deleteAllIn(name, true);
+  }
+
+  private async deleteAllIn(namespace: string, missingIsEmpty: boolean): Promise<void> {
     try {
       await this.handle.deleteAll({ namespace });
     } catch (err) {
@@ -98,66 +136,71 @@ export class TenantIndex {
    * namespace's number leaves this method.
    */
   async count(): Promise<number> {
-    const namespace = this.bound();
-    const stats = await guarded('count', () => this.handle.describeIndexStats());
-    const own = stats.namespaces?.[namespace]?.recordCount;
-    return typeof own === 'number' && Number.isFinite(own) && own > 0 ? own : 0;
+    const stats = await this.stats('count');
+    return recordCount(stats.namespaces?.[this.namespace]);
   }
 
   /** The index's dimension as Pinecone reports it (a configuration check at provisioning). */
   async dimension(): Promise<number | undefined> {
-    this.bound();
-    const stats = await guarded('provision', () => this.handle.describeIndexStats());
+    const stats = await this.stats('provision');
     return stats.dimension;
   }
 
   /** All namespaces of the index, for the capacity check only (server-side, never returned). */
   async namespaceCount(): Promise<{ total: number; includesOwn: boolean }> {
-    const namespace = this.bound();
-    const stats = await guarded('capacity check', () => this.handle.describeIndexStats());
+    const stats = await this.stats('capacity check');
     const names = Object.keys(stats.namespaces ?? {});
-    return { total: names.length, includesOwn: names.includes(namespace) };
+    return { total: names.length, includesOwn: names.includes(this.namespace) };
+  }
+
+  /** The index statistics (every namespace of the index): for this class's methods only. */
+  private async stats(action: string): Promise<IndexStatsDescription> {
+    this.bound();
+    return guarded(action, () => this.handle.describeIndexStats());
   }
 
   private bound(): string {
-    if (typeof this.namespace !== 'string' || !TENANT_NAMESPACE.test(this.namespace)) {
+    if (typeof this.namespace !== 'string' || !DATA_NAMESPACE.test(this.namespace)) {
       throw new Error('refusing a Pinecone call without a tenant namespace');
     }
     return this.namespace;
   }
 }
 
-function* upsertChunks(records: readonly PineconeRecord[]): Generator<PineconeRecord[]> {
-  let chunk: PineconeRecord[] = [];
-  let bytes = 0;
-  for (const record of records) {
-    const size = Buffer.byteLength(JSON.stringify(record)) + 1;
-    if (
-      chunk.length > 0 &&
-      (chunk.length >= MAX_UPSERT_RECORDS || bytes + size > MAX_UPSERT_BYTES)
-    ) {
-      yield chunk;
-      chunk = [];
-      bytes = 0;
-    }
-    chunk.push(record);
-    bytes += size;
-  }
-  if (chunk.length > 0) yield chunk;
+/** A namespace's record count from the statistics (0 when absent or unreadable). */
+function recordCount(summary: { recordCount?: number } | undefined): number {
+  const count = summary?.recordCount;
+  return typeof count === 'number' && Number.isFinite(count) && count > 0 ? count : 0;
 }
 
-function* fetchChunks(ids: readonly string[]): Generator<string[]> {
-  let chunk: string[] = [];
-  let chars = 0;
-  for (const id of ids) {
-    const size = encodeURIComponent(id).length + 5;
-    if (chunk.length > 0 && (chunk.length >= MAX_FETCH_IDS || chars + size > MAX_FETCH_URL_CHARS)) {
+function upsertChunks(records: readonly PineconeRecord[]): Generator<PineconeRecord[]> {
+  const size = (record: PineconeRecord) => Buffer.byteLength(JSON.stringify(record)) + 1;
+  return chunks(records, size, MAX_UPSERT_RECORDS, MAX_UPSERT_BYTES);
+}
+
+function fetchChunks(ids: readonly string[]): Generator<string[]> {
+  const size = (id: string) => encodeURIComponent(id).length + 5;
+  return chunks(ids, size, MAX_FETCH_IDS, MAX_FETCH_URL_CHARS);
+}
+
+/** Consecutive slices of at most `maxItems` items and `maxSize` in total (one item at least). */
+function* chunks<T>(
+  items: readonly T[],
+  sizeOf: (item: T) => number,
+  maxItems: number,
+  maxSize: number,
+): Generator<T[]> {
+  let chunk: T[] = [];
+  let total = 0;
+  for (const item of items) {
+    const size = sizeOf(item);
+    if (chunk.length > 0 && (chunk.length >= maxItems || total + size > maxSize)) {
       yield chunk;
       chunk = [];
-      chars = 0;
+      total = 0;
     }
-    chunk.push(id);
-    chars += size;
+    chunk.push(item);
+    total += size;
   }
   if (chunk.length > 0) yield chunk;
 }

@@ -8,7 +8,9 @@ export type { QdrantAccess, QdrantTokenClaims } from './qdrant.token';
 export {
   GRANTS_COLLECTION as QDRANT_GRANTS_COLLECTION,
   QDRANT_DEFAULTS,
+  QDRANT_ENV,
+  QDRANT_INTEGERS,
   qdrantOptionProblems,
   TENANT_COLLECTION_PREFIX as QDRANT_TENANT_COLLECTION_PREFIX,
 } from './qdrant.options';
-export type { QdrantOptions, QdrantSpaceCollection } from './qdrant.options';
+export type { QdrantEnvKey, QdrantOptions, QdrantSpaceCollection } from './qdrant.options';

@@ -10,7 +10,7 @@ import { Placement, TenantScope } from '../../ports/vector.types';
 import { QdrantCollections } from './qdrant.collections';
 import { QdrantGrants } from './qdrant.grants';
 import { locationRecord, QdrantPlacements } from './qdrant.naming';
-import { qdrantOptionProblems, QdrantOptions } from './qdrant.options';
+import { QdrantOptions } from './qdrant.options';
 import { QdrantPlaces } from './qdrant.places';
 import { QdrantPoints } from './qdrant.points';
 import { QdrantRecords } from './qdrant.records';
@@ -23,9 +23,10 @@ export type { MintedQdrantToken, QdrantTokenRequest } from './qdrant.token-minte
  * shared collection per vector space with an `is_tenant` keyword index) and `partition` (a
  * custom-sharded collection per vector space, one shard key per tenant; distributed mode).
  *
- * Whatever the strategy, every point carries the tenant uid in `_vg_tenant` and every read,
- * count and delete filters on it with a `must` condition; point ids are UUIDv5 hashes of
- * (tenant uid, caller's id); writes wait for Qdrant to apply them (`wait=true`), so an
+ * Whatever the strategy, every point carries the tenant uid in `_vg_tenant` and its namespace
+ * in `_vg_ns`, and every read, count and delete filters on both with `must` conditions; point
+ * ids are UUIDv5 hashes of (tenant uid, namespace, caller's id); erasure removes every
+ * namespace by the tenant condition alone; writes wait for Qdrant to apply them (`wait=true`), so an
  * acknowledged write is visible to the next read on the same node. Every call first checks
  * the scope's placement against the names its uid derives (`QdrantPlacements.location`).
  */
@@ -41,8 +42,7 @@ export class QdrantBackend extends RecordsDriver {
 
   constructor(options: QdrantOptions, client?: QdrantClient) {
     super();
-    const problems = qdrantOptionProblems(options);
-    if (problems.length > 0) throw new Error(`invalid Qdrant options: ${problems.join('; ')}`);
+    // The options were validated once, when the configuration was read (qdrantOptionProblems).
     this.capabilities = [
       { strategy: 'collection', limit: options.maxCollections, limitName: 'collections' },
       { strategy: 'partition_key', limit: null },
@@ -65,7 +65,7 @@ export class QdrantBackend extends RecordsDriver {
     const grants = new QdrantGrants(this.collections, points);
     this.placements = new QdrantPlacements(options);
     this.places = new QdrantPlaces(options, this.collections, points, grants);
-    this.records = new QdrantRecords(qdrant, points, this.placements);
+    this.records = new QdrantRecords(qdrant, this.collections, points, this.placements);
     this.minter = new QdrantTokenMinter(options, grants);
   }
 

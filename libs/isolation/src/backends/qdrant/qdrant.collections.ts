@@ -2,7 +2,13 @@ import type { QdrantClient, Schemas } from '@qdrant/js-client-rest';
 import { ConflictError } from '@vecgate/core';
 import { MetricName, VectorSpace } from '../../ports/vector.types';
 import { qdrantCall } from './qdrant.errors';
-import { RAW_VECTOR, SEARCH_VECTOR, TENANT_FIELD, vectorsConfig } from './qdrant.payload';
+import {
+  NAMESPACE_FIELD,
+  RAW_VECTOR,
+  SEARCH_VECTOR,
+  TENANT_FIELD,
+  vectorsConfig,
+} from './qdrant.payload';
 
 /**
  * What a collection is for, which fixes how it is created:
@@ -33,13 +39,29 @@ export function createParams(
   }
 }
 
-/** The tenant field's index; `is_tenant` where several tenants share the collection. */
-export function tenantIndex(kind: CollectionKind): Schemas['KeywordIndexParams'] {
-  return { type: 'keyword', is_tenant: kind === 'shared' || kind === 'sharded' };
+type PayloadIndexes = Readonly<Record<string, Schemas['KeywordIndexParams']>>;
+
+/** A plain keyword index: the namespace field's, whatever the kind of collection. */
+const NAMESPACE_INDEX: Schemas['KeywordIndexParams'] = { type: 'keyword' };
+
+/**
+ * The payload indexes a collection of `kind` has: the tenant field's (`is_tenant` where
+ * several tenants share the collection) and, where records live, the namespace field's.
+ */
+export function payloadIndexes(kind: CollectionKind): PayloadIndexes {
+  const tenant: Schemas['KeywordIndexParams'] = {
+    type: 'keyword',
+    is_tenant: kind === 'shared' || kind === 'sharded',
+  };
+  if (kind === 'grants') return { [TENANT_FIELD]: tenant };
+  return { [TENANT_FIELD]: tenant, [NAMESPACE_FIELD]: NAMESPACE_INDEX };
 }
 
 /** Collection-level operations: create on demand (idempotently), verify, drop, shard keys. */
 export class QdrantCollections {
+  /** Collections whose namespace index this process has made sure of (see `upgrade`). */
+  private readonly indexed = new Map<string, Promise<void>>();
+
   constructor(private readonly client: QdrantClient) {}
 
   async exists(name: string): Promise<boolean> {
@@ -48,17 +70,20 @@ export class QdrantCollections {
   }
 
   /**
-   * Makes sure `name` exists with the vectors, sharding and tenant index `kind` needs. Safe to
-   * repeat after a crash or a concurrent creation; an existing collection of another shape is
-   * refused rather than used.
+   * Makes sure `name` exists with the vectors, sharding and payload indexes `kind` needs. Safe
+   * to repeat after a crash or a concurrent creation, and on a collection made by an earlier
+   * release (a missing index is added); an existing collection of another shape is refused
+   * rather than used.
    */
   async ensure(name: string, kind: CollectionKind, space: VectorSpace): Promise<void> {
+    const wanted = payloadIndexes(kind);
     if (!(await this.exists(name))) {
       try {
         await qdrantCall('create a collection', () =>
           this.client.createCollection(name, createParams(kind, space)),
         );
-        await this.createTenantIndex(name, kind);
+        await this.createIndexes(name, wanted, {}, true);
+        this.indexed.set(name, Promise.resolve());
         return;
       } catch (err) {
         // Another gateway replica may have created it first: then check what it made.
@@ -67,11 +92,38 @@ export class QdrantCollections {
     }
     const info = await qdrantCall('describe a collection', () => this.client.getCollection(name));
     assertShape(name, kind, space, info);
-    if (!info.payload_schema[TENANT_FIELD]) await this.createTenantIndex(name, kind);
+    await this.createIndexes(name, wanted, info.payload_schema, true);
+    this.indexed.set(name, Promise.resolve());
+  }
+
+  /**
+   * Adds the namespace index to a collection made before namespaces existed, once per
+   * collection and process: a data-plane call on a collection this process has not provisioned
+   * first looks at its indexes. Qdrant builds the index in the background (no `wait`): filters
+   * on the field work meanwhile, only without the index's help.
+   */
+  async upgrade(name: string): Promise<void> {
+    let done = this.indexed.get(name);
+    if (!done) {
+      done = qdrantCall('describe a collection', () => this.client.getCollection(name)).then(
+        (info) =>
+          this.createIndexes(
+            name,
+            { [NAMESPACE_FIELD]: NAMESPACE_INDEX },
+            info.payload_schema,
+            false,
+          ),
+      );
+      this.indexed.set(name, done);
+      // A failure is retried by the next call rather than remembered.
+      done.catch(() => this.indexed.delete(name));
+    }
+    return done;
   }
 
   /** Drops the collection if it exists; true when it is gone afterwards. */
   async drop(name: string): Promise<boolean> {
+    this.indexed.delete(name);
     if (await this.exists(name)) {
       await qdrantCall('delete a collection', () => this.client.deleteCollection(name));
     }
@@ -120,14 +172,19 @@ export class QdrantCollections {
     return response.data.result?.status === 'enabled';
   }
 
-  private async createTenantIndex(name: string, kind: CollectionKind): Promise<void> {
-    await qdrantCall('create the tenant index', () =>
-      this.client.createPayloadIndex(name, {
-        field_name: TENANT_FIELD,
-        field_schema: tenantIndex(kind),
-        wait: true,
-      }),
-    );
+  /** Creates each of `wanted` that `existing` (the collection's payload schema) lacks. */
+  private async createIndexes(
+    name: string,
+    wanted: PayloadIndexes,
+    existing: Schemas['CollectionInfo']['payload_schema'],
+    wait: boolean,
+  ): Promise<void> {
+    for (const [field, schema] of Object.entries(wanted)) {
+      if (existing[field]) continue;
+      await qdrantCall(`create the ${field} index`, () =>
+        this.client.createPayloadIndex(name, { field_name: field, field_schema: schema, wait }),
+      );
+    }
   }
 }
 

@@ -1,5 +1,6 @@
 import { FilterNode } from '../../ports/vector.types';
-import { metadataKey, scopedFilter, tenantCondition, translateFilter } from './qdrant.filter';
+import { metadataKey, translateFilter } from './qdrant.filter';
+import { scopedFilter } from './qdrant.scope';
 
 const UID = '0123456789abcdef0123456789abcdef';
 const eq = (field: string, value: string | number | boolean): FilterNode => ({
@@ -9,17 +10,6 @@ const eq = (field: string, value: string | number | boolean): FilterNode => ({
 });
 
 describe('Qdrant filter translation', () => {
-  it('keeps the tenant condition its own must element, before the caller filter', () => {
-    expect(tenantCondition(UID)).toEqual({ key: '_vg_tenant', match: { value: UID } });
-    expect(scopedFilter(UID, { key: 'metadata.a', match: { value: 'x' } })).toEqual({
-      must: [
-        { key: '_vg_tenant', match: { value: UID } },
-        { key: 'metadata.a', match: { value: 'x' } },
-      ],
-    });
-    expect(() => tenantCondition('')).toThrow(/tenant uid/);
-  });
-
   it('compares strings and booleans with match.value and numbers with a closed range', () => {
     expect(translateFilter(eq('genre', 'news'))).toEqual({
       key: 'metadata.genre',
@@ -105,10 +95,12 @@ describe('Qdrant filter translation', () => {
     const hostile = `"}],"should":[{"key":"_vg_tenant","match":{"value":"x"}}],"a":"`;
     const condition = translateFilter(eq('s', hostile));
     expect(condition).toEqual({ key: 'metadata.s', match: { value: hostile } });
-    const wire = JSON.parse(JSON.stringify(scopedFilter(UID, condition!))) as unknown;
+    const scope = { tenantUid: UID, namespace: 'docs' };
+    const wire = JSON.parse(JSON.stringify(scopedFilter(scope, condition!))) as unknown;
     expect(wire).toEqual({
       must: [
         { key: '_vg_tenant', match: { value: UID } },
+        { key: '_vg_ns', match: { value: 'docs' } },
         { key: 'metadata.s', match: { value: hostile } },
       ],
     });

@@ -1,6 +1,6 @@
 import type { Schemas } from '@qdrant/js-client-rest';
 import { FilterNode, Scalar } from '../../ports/vector.types';
-import { KEYS_FIELD, METADATA_FIELD, TENANT_FIELD } from './qdrant.payload';
+import { KEYS_FIELD, METADATA_FIELD } from './qdrant.payload';
 
 export type QdrantCondition = Schemas['Condition'];
 export type QdrantFilter = Schemas['Filter'];
@@ -9,20 +9,6 @@ export type QdrantFilter = Schemas['Filter'];
 const FIELD = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
 const RANGE_OP = { $gt: 'gt', $gte: 'gte', $lt: 'lt', $lte: 'lte' } as const;
-
-/** The condition every read, count and delete carries: the point's stored tenant uid. */
-export function tenantCondition(tenantUid: string): QdrantCondition {
-  if (!tenantUid) throw new Error('a Qdrant tenant condition needs a tenant uid');
-  return { key: TENANT_FIELD, match: { value: tenantUid } };
-}
-
-/**
- * `{must: [tenant condition, ...more]}`: the tenant condition is always its own element, never
- * merged with (or replaceable by) the caller's filter.
- */
-export function scopedFilter(tenantUid: string, ...more: QdrantCondition[]): QdrantFilter {
-  return { must: [tenantCondition(tenantUid), ...more] };
-}
 
 /**
  * Translates a validated filter into a Qdrant condition, or `null` when it can match no

@@ -1,11 +1,11 @@
 import { ErasureReport } from '../../ports/backend-admin';
-import { VectorSpace } from '../../ports/vector.types';
+import { DEFAULT_NAMESPACE, VectorSpace } from '../../ports/vector.types';
 import { pointId } from './qdrant.point-id';
 import { QdrantCollections } from './qdrant.collections';
-import { scopedFilter } from './qdrant.filter';
 import { TENANT_FIELD } from './qdrant.payload';
 import { QdrantLocation } from './qdrant.naming';
 import { QdrantPoints } from './qdrant.points';
+import { tenantFilter } from './qdrant.scope';
 import { GRANTS_COLLECTION } from './qdrant.options';
 
 const GRANTS: QdrantLocation = { strategy: 'collection', collection: GRANTS_COLLECTION };
@@ -28,7 +28,7 @@ export class QdrantGrants {
       GRANTS,
       [
         {
-          id: pointId(tenantUid, '#qdrant-token-grant'),
+          id: pointId(tenantUid, DEFAULT_NAMESPACE, '#qdrant-token-grant'),
           vector: [1],
           payload: { [TENANT_FIELD]: tenantUid, collection },
         },
@@ -41,7 +41,7 @@ export class QdrantGrants {
   /** Deletes the tenant's grant; reports what is left (nothing when there never was one). */
   async revoke(tenantUid: string): Promise<ErasureReport['places']> {
     if (!(await this.collections.exists(GRANTS_COLLECTION))) return [];
-    const remaining = await this.points.deleteAndVerify(GRANTS, scopedFilter(tenantUid));
+    const remaining = await this.points.deleteAndVerify(GRANTS, tenantFilter(tenantUid));
     return [{ place: `qdrant:${GRANTS_COLLECTION}`, remaining }];
   }
 }

@@ -1,5 +1,11 @@
 import { UnprocessableError } from '@vecgate/core';
-import { StrategyName, TenantScope, VectorSpace } from '../../ports/vector.types';
+import {
+  DEFAULT_NAMESPACE,
+  NAMESPACE_PATTERN,
+  StrategyName,
+  TenantScope,
+  VectorSpace,
+} from '../../ports/vector.types';
 import { QdrantOptions, QdrantSpaceCollection, TENANT_COLLECTION_PREFIX } from './qdrant.options';
 import { TENANT_UID as UID } from '../../ports/backend-rules';
 
@@ -52,11 +58,15 @@ export class QdrantPlacements {
 
   /**
    * The scope's location, recomputed and compared with what the registry stored: a scope
-   * whose names do not match its uid, strategy and space never reaches Qdrant.
+   * whose names do not match its uid, strategy and space, or whose namespace is neither the
+   * default nor a valid name, never reaches Qdrant.
    */
   location(scope: TenantScope): QdrantLocation {
     if (scope.placement.backend !== 'qdrant') {
       throw new Error(`tenant ${scope.tenantId} is not placed on qdrant`);
+    }
+    if (scope.namespace !== DEFAULT_NAMESPACE && !NAMESPACE_PATTERN.test(scope.namespace)) {
+      throw new Error(`the scope of tenant ${scope.tenantId} has an invalid namespace`);
     }
     const expected = this.locate(scope.placement.strategy, scope.tenantUid, scope.space);
     const stored = scope.placement.location;

@@ -1,4 +1,4 @@
-import { QDRANT_DEFAULTS, qdrantOptionProblems, QdrantOptions } from './qdrant.options';
+import { QDRANT_DEFAULTS, QDRANT_ENV, qdrantOptionProblems, QdrantOptions } from './qdrant.options';
 
 const base: QdrantOptions = {
   url: 'http://qdrant:6333',
@@ -13,36 +13,41 @@ describe('Qdrant options', () => {
       qdrantOptionProblems({
         ...base,
         apiKey: 'k',
+        publicUrl: 'https://qdrant.example.com',
         sharedCollections: [{ dimension: 3, metric: 'cosine', collection: 'shared_3' }],
         shardedCollections: [{ dimension: 3, metric: 'cosine', collection: 'sharded_3' }],
       }),
     ).toEqual([]);
   });
 
-  it('names each bad setting', () => {
+  it('names each bad setting by its environment variable', () => {
     expect(
       qdrantOptionProblems({
         ...base,
         url: 'ftp://x',
-        apiKey: '',
-        timeoutMs: 5,
+        publicUrl: 'qdrant.example.com',
         sharedCollections: [
-          { dimension: 0, metric: 'cosine', collection: 'a' },
+          { dimension: 2, metric: 'cosine', collection: 'a' },
           { dimension: 3, metric: 'cosine', collection: 'vg_t_mine' },
-          { dimension: 3, metric: 'cosine', collection: 'b' },
+          { dimension: 3, metric: 'dot', collection: 'vg_token_grants' },
           { dimension: 4, metric: 'dot', collection: 'bad name' },
+          { dimension: 5, metric: 'dot', collection: 'a' },
         ],
         shardedCollections: [{ dimension: 5, metric: 'dot', collection: 'a' }],
       }),
     ).toEqual([
-      'url: must start with http:// or https://',
-      'apiKey: must not be empty',
-      'timeoutMs: must be an integer of at least 100',
-      'sharedCollections: 0:cosine: dimension must be an integer from 1 to 4096',
-      'sharedCollections: 3:cosine: collection "vg_t_mine" is reserved (per-tenant collections start with vg_t_; vg_token_grants holds token grants)',
-      'sharedCollections: 3:cosine is mapped twice',
-      'sharedCollections: 4:dot: collection "bad name" must match ^[A-Za-z0-9_-]{1,255}$',
-      'shardedCollections: 5:dot: collection "a" is already used by sharedCollections 0:cosine',
+      'QDRANT_URL: must be an http:// or https:// URL, not "ftp://x"',
+      'QDRANT_PUBLIC_URL: must be an http:// or https:// URL, not "qdrant.example.com"',
+      'QDRANT_SHARED_COLLECTIONS: entry "3:cosine=vg_t_mine": collection vg_t_mine is reserved (per-tenant collections start with vg_t_; vg_token_grants holds token grants)',
+      'QDRANT_SHARED_COLLECTIONS: entry "3:dot=vg_token_grants": collection vg_token_grants is reserved (per-tenant collections start with vg_t_; vg_token_grants holds token grants)',
+      'QDRANT_SHARED_COLLECTIONS: entry "4:dot=bad name": collection must match ^[A-Za-z0-9_-]{1,255}$',
+      'QDRANT_SHARED_COLLECTIONS: entry "5:dot=a": collection a is also used by QDRANT_SHARED_COLLECTIONS 2:cosine',
+      'QDRANT_SHARDED_COLLECTIONS: entry "5:dot=a": collection a is also used by QDRANT_SHARED_COLLECTIONS 2:cosine',
     ]);
+  });
+
+  it('has a variable for every option', () => {
+    const options: Required<QdrantOptions> = { ...base, apiKey: 'k', publicUrl: 'http://q' };
+    expect(Object.keys(QDRANT_ENV).sort()).toEqual(Object.keys(options).sort());
   });
 });

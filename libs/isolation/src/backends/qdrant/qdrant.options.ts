@@ -1,4 +1,4 @@
-import { MAX_DIMENSION, METRICS, MetricName } from '../../ports/vector.types';
+import { MetricName } from '../../ports/vector.types';
 
 /** A collection configured for one vector space (a shared place is keyed by the pair). */
 export interface QdrantSpaceCollection {
@@ -28,11 +28,40 @@ export interface QdrantOptions {
   readonly publicUrl?: string;
 }
 
+/**
+ * The environment variable that sets each option: what an operator writes, so every problem
+ * names it (`QDRANT_URL: must be ...`), in the configuration reader's one format.
+ */
+export const QDRANT_ENV = {
+  url: 'QDRANT_URL',
+  apiKey: 'QDRANT_API_KEY',
+  sharedCollections: 'QDRANT_SHARED_COLLECTIONS',
+  shardedCollections: 'QDRANT_SHARDED_COLLECTIONS',
+  timeoutMs: 'QDRANT_TIMEOUT_MS',
+  maxCollections: 'QDRANT_MAX_COLLECTIONS',
+  maxShardKeys: 'QDRANT_MAX_SHARD_KEYS',
+  tokenMaxTtlSeconds: 'QDRANT_TOKEN_MAX_TTL',
+  publicUrl: 'QDRANT_PUBLIC_URL',
+} as const satisfies { readonly [K in keyof QdrantOptions]-?: string };
+
+export type QdrantEnvKey = (typeof QDRANT_ENV)[keyof QdrantOptions];
+
+/**
+ * The whole-number options: their default and smallest value. The configuration reader checks
+ * them as it parses them (`EnvReader.int`), so they are not checked again below.
+ */
+export const QDRANT_INTEGERS = {
+  timeoutMs: { fallback: 30_000, min: 100 },
+  maxCollections: { fallback: 1000, min: 1 },
+  maxShardKeys: { fallback: 1024, min: 1 },
+  tokenMaxTtlSeconds: { fallback: 3600, min: 60 },
+} as const satisfies { readonly [K in keyof QdrantOptions]?: { fallback: number; min: number } };
+
 export const QDRANT_DEFAULTS = {
-  timeoutMs: 30_000,
-  maxCollections: 1000,
-  maxShardKeys: 1024,
-  tokenMaxTtlSeconds: 3600,
+  timeoutMs: QDRANT_INTEGERS.timeoutMs.fallback,
+  maxCollections: QDRANT_INTEGERS.maxCollections.fallback,
+  maxShardKeys: QDRANT_INTEGERS.maxShardKeys.fallback,
+  tokenMaxTtlSeconds: QDRANT_INTEGERS.tokenMaxTtlSeconds.fallback,
 } as const;
 
 /** Names vecgate gives or accepts for Qdrant collections (Qdrant itself allows more). */
@@ -42,75 +71,54 @@ export const TENANT_COLLECTION_PREFIX = 'vg_t_';
 /** The collection of token grants that minted tokens' `value_exists` condition looks up. */
 export const GRANTS_COLLECTION = 'vg_token_grants';
 
-/** Every problem of the options, each naming the setting at fault; empty when they are valid. */
+/**
+ * The Qdrant rules of the options the configuration reader has parsed (which already checked
+ * the whole numbers and each `dimension:metric=` entry's form, space and uniqueness): the URLs
+ * and the collection names. Each problem is `<VARIABLE>: <what is wrong>`; none when valid.
+ * Checked once, at start-up.
+ */
 export function qdrantOptionProblems(options: QdrantOptions): string[] {
   const problems: string[] = [];
-  let url: URL | undefined;
-  try {
-    url = new URL(options.url);
-  } catch {
-    problems.push(`url: "${options.url}" is not a URL`);
-  }
-  if (url && url.protocol !== 'http:' && url.protocol !== 'https:') {
-    problems.push('url: must start with http:// or https://');
-  }
-  if (options.apiKey !== undefined && options.apiKey.length === 0) {
-    problems.push('apiKey: must not be empty');
-  }
-  for (const [name, value, min] of [
-    ['timeoutMs', options.timeoutMs, 100],
-    ['maxCollections', options.maxCollections, 1],
-    ['maxShardKeys', options.maxShardKeys, 1],
-    ['tokenMaxTtlSeconds', options.tokenMaxTtlSeconds, 60],
-  ] as const) {
-    if (!Number.isInteger(value) || value < min) {
-      problems.push(`${name}: must be an integer of at least ${min}`);
+  for (const option of ['url', 'publicUrl'] as const) {
+    const url = options[option];
+    if (url !== undefined && !httpUrl(url)) {
+      problems.push(`${QDRANT_ENV[option]}: must be an http:// or https:// URL, not "${url}"`);
     }
   }
-  const used = new Map<string, string>();
-  for (const [setting, list] of [
-    ['sharedCollections', options.sharedCollections],
-    ['shardedCollections', options.shardedCollections],
-  ] as const) {
-    const pairs = new Set<string>();
-    for (const entry of list) {
-      const pair = `${entry.dimension}:${entry.metric}`;
-      if (
-        !Number.isInteger(entry.dimension) ||
-        entry.dimension < 1 ||
-        entry.dimension > MAX_DIMENSION
-      ) {
+  const owners = new Map<string, string>();
+  for (const option of ['sharedCollections', 'shardedCollections'] as const) {
+    for (const { dimension, metric, collection } of options[option]) {
+      const owner = `${QDRANT_ENV[option]} ${dimension}:${metric}`;
+      const wrong = collectionProblem(collection, owners.get(collection));
+      if (wrong) {
         problems.push(
-          `${setting}: ${pair}: dimension must be an integer from 1 to ${MAX_DIMENSION}`,
-        );
-      }
-      if (!(METRICS as readonly string[]).includes(entry.metric)) {
-        problems.push(`${setting}: ${pair}: metric must be one of ${METRICS.join(', ')}`);
-      }
-      if (pairs.has(pair)) problems.push(`${setting}: ${pair} is mapped twice`);
-      pairs.add(pair);
-      if (!COLLECTION_NAME.test(entry.collection)) {
-        problems.push(
-          `${setting}: ${pair}: collection "${entry.collection}" must match ${COLLECTION_NAME.source}`,
-        );
-      } else if (
-        entry.collection.startsWith(TENANT_COLLECTION_PREFIX) ||
-        entry.collection === GRANTS_COLLECTION
-      ) {
-        problems.push(
-          `${setting}: ${pair}: collection "${entry.collection}" is reserved (per-tenant collections start with ${TENANT_COLLECTION_PREFIX}; ${GRANTS_COLLECTION} holds token grants)`,
+          `${QDRANT_ENV[option]}: entry "${dimension}:${metric}=${collection}": ${wrong}`,
         );
       }
       // One collection serves one space of one strategy: its vector size, metric and sharding
       // method are fixed when Qdrant creates it.
-      const owner = used.get(entry.collection);
-      if (owner !== undefined && owner !== `${setting} ${pair}`) {
-        problems.push(
-          `${setting}: ${pair}: collection "${entry.collection}" is already used by ${owner}`,
-        );
-      }
-      used.set(entry.collection, `${setting} ${pair}`);
+      if (!owners.has(collection)) owners.set(collection, owner);
     }
   }
   return problems;
+}
+
+function httpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.host !== '';
+  } catch {
+    return false;
+  }
+}
+
+function collectionProblem(collection: string, owner: string | undefined): string | undefined {
+  if (!COLLECTION_NAME.test(collection)) {
+    return `collection must match ${COLLECTION_NAME.source}`;
+  }
+  if (collection.startsWith(TENANT_COLLECTION_PREFIX) || collection === GRANTS_COLLECTION) {
+    return `collection ${collection} is reserved (per-tenant collections start with ${TENANT_COLLECTION_PREFIX}; ${GRANTS_COLLECTION} holds token grants)`;
+  }
+  if (owner !== undefined) return `collection ${collection} is also used by ${owner}`;
+  return undefined;
 }

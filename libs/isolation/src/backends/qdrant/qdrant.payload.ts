@@ -1,15 +1,21 @@
 import type { Schemas } from '@qdrant/js-client-rest';
 import {
+  DEFAULT_NAMESPACE,
   Metadata,
   MetricName,
   ReadOptions,
   StoredRecord,
+  TenantScope,
   VectorWrite,
 } from '../../ports/vector.types';
 import { RawScores, TENANT_FIELD } from '../../ports/backend-rules';
 export { TENANT_FIELD } from '../../ports/backend-rules';
 
-/** The tenant uid, on every point (a keyword index; `is_tenant` in shared collections). */
+/**
+ * The namespace inside the tenant, on every point written since namespaces exist (a keyword
+ * index). Points written before have none: they are the default namespace's.
+ */
+export const NAMESPACE_FIELD = '_vg_ns';
 /** The caller's record id, kept verbatim: the point id is only a hash of it. */
 export const ID_FIELD = '_vg_id';
 /**
@@ -73,22 +79,22 @@ export function comparableKeys(metadata: Metadata | undefined): string[] {
   });
 }
 
+/** The point of a record in the scope's namespace; `pointId` is the hash of its key. */
 export function toPoint(
-  tenantUid: string,
-  metric: MetricName,
-  id: string,
+  scope: Pick<TenantScope, 'tenantUid' | 'namespace' | 'space'>,
   pointId: string,
   record: VectorWrite,
 ): Schemas['PointStruct'] {
   const values = Array.from(record.values);
   const vector: Record<string, number[]> = { [SEARCH_VECTOR]: values };
-  if (metric === 'cosine') vector[RAW_VECTOR] = values;
+  if (scope.space.metric === 'cosine') vector[RAW_VECTOR] = values;
   return {
     id: pointId,
     vector,
     payload: {
-      [TENANT_FIELD]: tenantUid,
-      [ID_FIELD]: id,
+      [TENANT_FIELD]: scope.tenantUid,
+      [NAMESPACE_FIELD]: scope.namespace,
+      [ID_FIELD]: record.id,
       [KEYS_FIELD]: comparableKeys(record.metadata),
       [METADATA_FIELD]: record.metadata ?? {},
     },
@@ -97,9 +103,8 @@ export function toPoint(
 
 /** The payload fields a read asks for: never more than it returns. */
 export function payloadSelector(options: ReadOptions): string[] {
-  return options.includeMetadata
-    ? [TENANT_FIELD, ID_FIELD, METADATA_FIELD]
-    : [TENANT_FIELD, ID_FIELD];
+  const system = [TENANT_FIELD, NAMESPACE_FIELD, ID_FIELD];
+  return options.includeMetadata ? [...system, METADATA_FIELD] : system;
 }
 
 export function vectorSelector(options: ReadOptions, metric: MetricName): string[] | false {
@@ -109,10 +114,12 @@ export function vectorSelector(options: ReadOptions, metric: MetricName): string
 type ReadPoint = Pick<Schemas['Record'], 'id' | 'payload' | 'vector'>;
 
 /**
- * A record as read back: the id and tenant uid are the stored payload values, never the
- * scope's. A point written around the gateway (with a minted token) without `_vg_id` reads
- * with its Qdrant id; one without `_vg_tenant` reads with an empty uid, which result
- * validation refuses (and the tenant condition keeps it out of every read anyway).
+ * A record as read back: the id, tenant uid and namespace are the stored payload values, never
+ * the scope's. A point without `_vg_ns` (written before namespaces, or around the gateway with
+ * a minted token) is in the default namespace, as the default namespace's condition says. A
+ * point written around the gateway without `_vg_id` reads with its Qdrant id; one without
+ * `_vg_tenant` reads with an empty uid, which result validation refuses (and the tenant
+ * condition keeps it out of every read anyway).
  */
 export function fromPoint(
   point: ReadPoint,
@@ -122,9 +129,11 @@ export function fromPoint(
   const payload = point.payload ?? {};
   const storedUid = payload[TENANT_FIELD];
   const storedId = payload[ID_FIELD];
+  const storedNamespace = payload[NAMESPACE_FIELD];
   const record: { -readonly [K in keyof StoredRecord]: StoredRecord[K] } = {
     id: typeof storedId === 'string' ? storedId : String(point.id),
     tenantUid: typeof storedUid === 'string' ? storedUid : '',
+    namespace: typeof storedNamespace === 'string' ? storedNamespace : DEFAULT_NAMESPACE,
   };
   if (options.includeValues) {
     const values = namedVector(point.vector, storedVectorName(metric));

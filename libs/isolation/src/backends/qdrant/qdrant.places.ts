@@ -2,11 +2,11 @@ import { CapacityError, UnprocessableError } from '@vecgate/core';
 import { ErasureReport } from '../../ports/backend-admin';
 import { TenantScope, VectorSpace } from '../../ports/vector.types';
 import { QdrantCollections } from './qdrant.collections';
-import { scopedFilter } from './qdrant.filter';
 import { QdrantGrants } from './qdrant.grants';
 import { QdrantLocation } from './qdrant.naming';
 import { QdrantOptions, TENANT_COLLECTION_PREFIX } from './qdrant.options';
 import { QdrantPoints } from './qdrant.points';
+import { tenantFilter } from './qdrant.scope';
 
 /** A tenant's Qdrant places: capacity before creation, provisioning, erasure. */
 export class QdrantPlaces {
@@ -77,7 +77,8 @@ export class QdrantPlaces {
         if (!(await this.collections.exists(location.collection))) {
           return { places: [{ place: `qdrant:${location.collection}`, remaining: 0 }] };
         }
-        const all = scopedFilter(uid);
+        // The tenant condition alone: every namespace goes, without a list of them.
+        const all = tenantFilter(uid);
         await this.points.deleteWhere(location, all);
         const remaining = await this.points.count(location, all);
         return { places: [{ place: `qdrant:${location.collection}`, remaining }] };
@@ -92,7 +93,7 @@ export class QdrantPlaces {
         // Then across every shard, not only the deleted key's: no point of the tenant may
         // remain anywhere in the collection, however it got there.
         const everywhere: QdrantLocation = { ...location, shardKey: undefined };
-        const remaining = await this.points.deleteAndVerify(everywhere, scopedFilter(uid));
+        const remaining = await this.points.deleteAndVerify(everywhere, tenantFilter(uid));
         return { places: [{ place, remaining: remaining + (gone ? 0 : 1) }] };
       }
     }

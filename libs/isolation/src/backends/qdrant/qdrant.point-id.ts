@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { DEFAULT_NAMESPACE } from '../../ports/vector.types';
 
 /**
  * The UUIDv5 namespace of vecgate's Qdrant point ids. Fixed forever: changing it would orphan
@@ -19,15 +20,20 @@ export function uuidV5(namespace: string, name: Uint8Array): string {
 
 /**
  * The bytes a point id is derived from. Qdrant accepts only unsigned integers and UUIDs as ids,
- * so (tenant uid, caller's id) is hashed; the pair is encoded as a JSON array first, which is
+ * so (tenant uid, namespace, caller's id) is hashed, encoded as a JSON array first, which is
  * unambiguous (`["ab","c"]` and `["a","bc"]` differ, where plain concatenation would not) and
  * injective even for strings that UTF-8 could not encode (lone surrogates are escaped).
+ *
+ * The default namespace keeps the pair `[uid, id]` that points had before namespaces existed,
+ * so they stay addressable; any other namespace is the triple `[uid, namespace, id]`, which no
+ * pair encodes to.
  */
-export function pointIdName(tenantUid: string, id: string): Buffer {
-  return Buffer.from(JSON.stringify([tenantUid, id]), 'utf8');
+export function pointIdName(tenantUid: string, namespace: string, id: string): Buffer {
+  const key = namespace === DEFAULT_NAMESPACE ? [tenantUid, id] : [tenantUid, namespace, id];
+  return Buffer.from(JSON.stringify(key), 'utf8');
 }
 
-/** The Qdrant point id of a caller's record id for one tenant incarnation. */
-export function pointId(tenantUid: string, id: string): string {
-  return uuidV5(POINT_ID_NAMESPACE, pointIdName(tenantUid, id));
+/** The Qdrant point id of a caller's record id in one namespace of one tenant incarnation. */
+export function pointId(tenantUid: string, namespace: string, id: string): string {
+  return uuidV5(POINT_ID_NAMESPACE, pointIdName(tenantUid, namespace, id));
 }

@@ -13,8 +13,9 @@ import {
   VectorWrite,
 } from '../../ports/vector.types';
 import { qdrantCall } from './qdrant.errors';
-import { QdrantCondition, QdrantFilter, scopedFilter, translateFilter } from './qdrant.filter';
-import { QdrantPlacements } from './qdrant.naming';
+import { QdrantCondition, QdrantFilter, translateFilter } from './qdrant.filter';
+import { QdrantCollections } from './qdrant.collections';
+import { QdrantLocation, QdrantPlacements } from './qdrant.naming';
 import {
   fromPoint,
   payloadSelector,
@@ -25,29 +26,40 @@ import {
 } from './qdrant.payload';
 import { pointId } from './qdrant.point-id';
 import { QdrantPoints, shardSelector } from './qdrant.points';
+import { scopedFilter } from './qdrant.scope';
 
 /**
  * The Qdrant data plane, on the location checked against the scope's uid. Every read, count
- * and delete carries the tenant condition (`scopedFilter`), whatever the strategy.
+ * and delete carries the tenant and namespace conditions (`scopedFilter`), whatever the
+ * strategy; every point id is derived from (tenant uid, namespace, caller's id).
  */
 export class QdrantRecords implements TenantVectorStore {
   constructor(
     private readonly client: QdrantClient,
+    private readonly collections: QdrantCollections,
     private readonly points: QdrantPoints,
     private readonly placements: QdrantPlacements,
   ) {}
+
+  /**
+   * The scope's checked location, once its collection has the namespace index (added on first
+   * use to a collection made by an earlier release; a no-op afterwards).
+   */
+  private async located(scope: TenantScope, call?: CallOptions): Promise<QdrantLocation> {
+    const location = this.placements.location(scope);
+    await abandonOnAbort(call, () => this.collections.upgrade(location.collection));
+    return location;
+  }
 
   async upsert(
     scope: TenantScope,
     records: readonly VectorWrite[],
     call?: CallOptions,
   ): Promise<{ upserted: number }> {
-    const location = this.placements.location(scope);
+    const location = await this.located(scope, call);
     assertNotAborted(call);
     const { metric, dimension } = scope.space;
-    const points = records.map((r) =>
-      toPoint(scope.tenantUid, metric, r.id, pointId(scope.tenantUid, r.id), r),
-    );
+    const points = records.map((r) => toPoint(scope, pointIdOf(scope, r.id), r));
     // Cosine points send their values twice (the searched vector and the raw copy).
     const valuesPerPoint = dimension * (metric === 'cosine' ? 2 : 1);
     await this.points.upsert(location, points, valuesPerPoint, 'upsert points', call);
@@ -60,16 +72,14 @@ export class QdrantRecords implements TenantVectorStore {
     options: ReadOptions,
     call?: CallOptions,
   ): Promise<StoredRecord[]> {
-    const location = this.placements.location(scope);
     const unique = [...new Set(ids)];
+    const location = await this.located(scope, call);
     if (unique.length === 0) return [];
     // A scroll, not a retrieve by id: a retrieve cannot carry the tenant condition.
     const result = await abandonOnAbort(call, () =>
       qdrantCall('read points', () =>
         this.client.scroll(location.collection, {
-          filter: scopedFilter(scope.tenantUid, {
-            has_id: unique.map((id) => pointId(scope.tenantUid, id)),
-          }),
+          filter: scopedFilter(scope, { has_id: unique.map((id) => pointIdOf(scope, id)) }),
           limit: unique.length,
           with_payload: payloadSelector(options),
           with_vector: vectorSelector(options, scope.space.metric),
@@ -85,7 +95,7 @@ export class QdrantRecords implements TenantVectorStore {
     query: SearchQuery,
     call?: CallOptions,
   ): Promise<ScoredRecord[]> {
-    const location = this.placements.location(scope);
+    const location = await this.located(scope, call);
     const filter = withUserFilter(scope, query.filter);
     if (!filter) return [];
     const result = await abandonOnAbort(call, () =>
@@ -108,8 +118,8 @@ export class QdrantRecords implements TenantVectorStore {
   }
 
   async count(scope: TenantScope, call?: CallOptions): Promise<number> {
-    const location = this.placements.location(scope);
-    return abandonOnAbort(call, () => this.points.count(location, scopedFilter(scope.tenantUid)));
+    const location = await this.located(scope, call);
+    return abandonOnAbort(call, () => this.points.count(location, scopedFilter(scope)));
   }
 
   async delete(
@@ -117,23 +127,21 @@ export class QdrantRecords implements TenantVectorStore {
     selector: DeleteSelector,
     call?: CallOptions,
   ): Promise<{ deleted: number }> {
-    const location = this.placements.location(scope);
+    const location = await this.located(scope, call);
     assertNotAborted(call);
     let filter: QdrantFilter | null;
     switch (selector.kind) {
       case 'ids': {
         const unique = [...new Set(selector.ids)];
         if (unique.length === 0) return { deleted: 0 };
-        filter = scopedFilter(scope.tenantUid, {
-          has_id: unique.map((id) => pointId(scope.tenantUid, id)),
-        });
+        filter = scopedFilter(scope, { has_id: unique.map((id) => pointIdOf(scope, id)) });
         break;
       }
       case 'filter':
         filter = withUserFilter(scope, selector.filter);
         break;
       case 'all':
-        filter = scopedFilter(scope.tenantUid);
+        filter = scopedFilter(scope);
         break;
     }
     if (!filter) return { deleted: 0 };
@@ -145,9 +153,13 @@ export class QdrantRecords implements TenantVectorStore {
   }
 }
 
-/** The tenant condition, with the caller's filter when there is one (null: matches nothing). */
+/** The scope's conditions, with the caller's filter when there is one (null: matches nothing). */
 function withUserFilter(scope: TenantScope, filter: SearchQuery['filter']): QdrantFilter | null {
-  if (!filter) return scopedFilter(scope.tenantUid);
+  if (!filter) return scopedFilter(scope);
   const user: QdrantCondition | null = translateFilter(filter);
-  return user === null ? null : scopedFilter(scope.tenantUid, user);
+  return user === null ? null : scopedFilter(scope, user);
+}
+
+function pointIdOf(scope: TenantScope, id: string): string {
+  return pointId(scope.tenantUid, scope.namespace, id);
 }

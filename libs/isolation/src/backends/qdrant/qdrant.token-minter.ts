@@ -23,6 +23,9 @@ export interface MintedQdrantToken {
  * Qdrant JWTs for collection-strategy tenants: `r` or `rw` on the tenant's collection only, an
  * `exp` within QDRANT_TOKEN_MAX_TTL (and the minter's own expiry), and a `value_exists`
  * condition on the tenant's grant point, which erasing the tenant deletes first.
+ *
+ * A token opens the whole collection, so every namespace of the tenant: namespaces are payload
+ * values (`_vg_ns`), which Qdrant's access rules cannot tell apart.
  */
 export class QdrantTokenMinter {
   constructor(

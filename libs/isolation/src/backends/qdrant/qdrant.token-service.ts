@@ -8,8 +8,8 @@ import { MintedQdrantToken, QdrantBackend, QdrantTokenRequest } from './qdrant.b
 /**
  * Mints Qdrant-native tokens for tenants on the Qdrant `collection` strategy. Calls made with
  * such a token go straight to Qdrant: the gateway neither sees nor audits them, so the token
- * is bounded in scope (one collection), in time (QDRANT_TOKEN_MAX_TTL) and in life (erasing
- * the tenant revokes it).
+ * is bounded in scope (one collection: the tenant's, with every namespace in it), in time
+ * (QDRANT_TOKEN_MAX_TTL) and in life (erasing the tenant revokes it).
  */
 @Injectable()
 export class QdrantTokenService {
