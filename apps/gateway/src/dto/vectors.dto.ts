@@ -97,6 +97,15 @@ export class SearchRequest {
 
   @ApiPropertyOptional({ example: true }) @IsOptional() @IsBoolean() includeMetadata?: boolean;
   @ApiPropertyOptional({ example: false }) @IsOptional() @IsBoolean() includeValues?: boolean;
+
+  @ApiPropertyOptional({
+    example: false,
+    description:
+      'Search exactly: the embedded backend otherwise answers large namespaces from an HNSW index',
+  })
+  @IsOptional()
+  @IsBoolean()
+  exact?: boolean;
 }
 
 export class MatchDto {
