@@ -106,9 +106,9 @@ export class AnnFiles {
   invalidate(target: RecordScope): void {
     const dir = this.tenantDirectory(target.tenantUid);
     if (!existsSync(dir)) return;
+    const manifest = existsSync(this.manifestPath(target));
     rmSync(this.manifestPath(target), { force: true });
-    this.removeGraphs(target);
-    fsyncDirectory(dir);
+    if (this.removeGraphs(target) > 0 || manifest) fsyncDirectory(dir);
   }
 
   /** Erasure: removes the graphs of every namespace of a tenant; returns files left (0). */
@@ -123,13 +123,18 @@ export class AnnFiles {
     return join(this.tenantDirectory(target.tenantUid), `${stem(target.namespace)}.json`);
   }
 
-  private removeGraphs(target: RecordScope, keep?: string): void {
+  /** Removes the namespace's graph files but `keep`; returns how many it removed. */
+  private removeGraphs(target: RecordScope, keep?: string): number {
     const dir = this.tenantDirectory(target.tenantUid);
     const prefix = `${stem(target.namespace)}.`;
+    let removed = 0;
     for (const name of readdirSync(dir)) {
-      if (name.startsWith(prefix) && name.endsWith('.usearch') && name !== keep)
+      if (name.startsWith(prefix) && name.endsWith('.usearch') && name !== keep) {
         rmSync(join(dir, name), { force: true });
+        removed++;
+      }
     }
+    return removed;
   }
 }
 

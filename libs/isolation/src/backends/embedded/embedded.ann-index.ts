@@ -17,7 +17,7 @@ export interface AnnSettings {
 export const ANN_DEFAULTS: AnnSettings = {
   minVectors: 50_000,
   connectivity: 16,
-  expansionAdd: 128,
+  expansionAdd: 64,
   expansionSearch: 128,
 };
 
@@ -55,6 +55,11 @@ export class AnnIndex {
       multi: false,
     });
     return new AnnIndex(index, dimension, settings);
+  }
+
+  /** Candidates a search visits anyway: asking for up to this many results costs no more. */
+  get expansion(): number {
+    return this.settings.expansionSearch;
   }
 
   get size(): number {

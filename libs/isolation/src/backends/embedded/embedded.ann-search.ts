@@ -4,7 +4,10 @@ import type { ScanQuery } from './embedded.search';
 import { closer, Hit } from './embedded.sliced-scan';
 import { TenantMatrix } from './embedded.tenant-matrix';
 
-/** A filtered search first asks the graph for this many times `topK` candidates... */
+/**
+ * A filtered search first asks the graph for this many times `topK` candidates, or for twice
+ * its search expansion (half of them may fail the filter), whichever is more...
+ */
 const FILTER_WIDEN = 4;
 /** ...widening by the same factor while too few pass, up to this many candidates. */
 export const MAX_CANDIDATES = 4096;
@@ -24,7 +27,7 @@ export function* approximateHits(
 ): Job<readonly Hit[] | undefined> {
   const k = Math.min(query.topK, matrix.count);
   if (k === 0) return [];
-  let ask = query.predicate ? k * FILTER_WIDEN : k;
+  let ask = query.predicate ? Math.max(k * FILTER_WIDEN, 2 * ann.expansion) : k;
   for (;;) {
     const asked = Math.min(ask, matrix.count, MAX_CANDIDATES);
     const hits: Hit[] = [];
