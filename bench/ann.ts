@@ -13,8 +13,6 @@
  * BENCH_ANN_QUERIES (100).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -25,13 +23,15 @@ import {
   makeTenantScope,
   SearchQuery,
   TenantScope,
-  VectorWrite,
 } from '../libs/isolation/src/ports/vector.types';
 import { rng } from '../test/support/rng';
+import * as support from './engine-support';
 
-const ROWS = Number(process.env.BENCH_ANN_ROWS ?? 200_000);
-const DIMENSION = Number(process.env.BENCH_ANN_DIMENSION ?? 768);
-const QUERIES = Number(process.env.BENCH_ANN_QUERIES ?? 100);
+const [ROWS, DIMENSION, QUERIES] = [
+  support.tunable('BENCH_ANN_ROWS', 200_000),
+  support.tunable('BENCH_ANN_DIMENSION', 768),
+  support.tunable('BENCH_ANN_QUERIES', 100),
+];
 const CENTRES = 1_000;
 const LATENT = 32;
 const REPORT = join(__dirname, 'results', 'ann.md');
@@ -55,11 +55,6 @@ function embedding(centre: number): Float32Array {
   return v;
 }
 
-function percentile(samples: readonly number[], p: number): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
-}
-
 async function timed(backend: EmbeddedBackend, scope: TenantScope, queries: SearchQuery[]) {
   const ms: number[] = [];
   const answers: string[][] = [];
@@ -69,7 +64,7 @@ async function timed(backend: EmbeddedBackend, scope: TenantScope, queries: Sear
     ms.push(performance.now() - start);
     answers.push(found.map((r) => r.id));
   }
-  return { p50: percentile(ms, 50), p99: percentile(ms, 99), answers };
+  return { p50: support.percentile(ms, 50), p99: support.percentile(ms, 99), answers };
 }
 
 function recall(approximate: string[][], exact: string[][]): number {
@@ -105,91 +100,73 @@ function open(dir: string): EmbeddedBackend {
   });
 }
 
-async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'vg-bench-ann-'));
+async function main(dir: string, opened: EmbeddedBackend[]): Promise<void> {
   let backend = open(dir);
-  try {
-    const tenantUid = randomBytes(16).toString('hex');
-    const space = { dimension: DIMENSION, metric: 'cosine' } as const;
-    const placement = backend.plan({ tenantId: 'b', tenantUid, strategy: 'database', space });
-    const scope = makeTenantScope({ tenantId: 'bench-ann', tenantUid, placement, space });
-    await backend.provision(scope);
-    const rssBefore = process.memoryUsage().rss;
-    const loadStart = performance.now();
-    for (let at = 0; at < ROWS; at += 1000) {
-      const batch: VectorWrite[] = [];
-      for (let i = at; i < Math.min(ROWS, at + 1000); i++) {
-        batch.push({
-          id: `r${i}`,
-          values: embedding(i % CENTRES),
-          metadata: { even: i % 2 === 0 },
-        });
-      }
-      await backend.upsert(scope, batch);
-    }
-    const loadMs = performance.now() - loadStart;
-    const buildMs = await ready(backend, scope);
-    const stats = await backend.stats();
-    const rss = process.memoryUsage().rss - rssBefore;
+  opened.push(backend);
+  const tenantUid = randomBytes(16).toString('hex');
+  const space = { dimension: DIMENSION, metric: 'cosine' } as const;
+  const placement = backend.plan({ tenantId: 'b', tenantUid, strategy: 'database', space });
+  const scope = makeTenantScope({ tenantId: 'bench-ann', tenantUid, placement, space });
+  await backend.provision(scope);
+  const rssBefore = process.memoryUsage().rss;
+  const loadStart = performance.now();
+  await support.upsertInBatches(backend, scope, ROWS, (i) => ({
+    id: `r${i}`,
+    values: embedding(i % CENTRES),
+    metadata: { even: i % 2 === 0 },
+  }));
+  const loadMs = performance.now() - loadStart;
+  const buildMs = await ready(backend, scope);
+  const stats = await backend.stats();
+  const rss = process.memoryUsage().rss - rssBefore;
 
-    const base = { topK: 10, includeMetadata: false, includeValues: false } as const;
-    const queries = Array.from({ length: QUERIES }, (_, q) => ({
-      ...base,
-      vector: embedding((q * 7919) % CENTRES),
-    }));
-    const exactOf = (qs: SearchQuery[]) => qs.map((q) => ({ ...q, exact: true }));
-    const even: FilterNode = { op: '$eq', field: 'even', value: true };
-    const filtered = queries.map((q) => ({ ...q, filter: even }));
-    const exact = await timed(backend, scope, exactOf(queries));
-    const approximate = await timed(backend, scope, queries);
-    const exactFiltered = await timed(backend, scope, exactOf(filtered));
-    const approximateFiltered = await timed(backend, scope, filtered);
+  const base = { topK: 10, includeMetadata: false, includeValues: false } as const;
+  const queries = Array.from({ length: QUERIES }, (_, q) => ({
+    ...base,
+    vector: embedding((q * 7919) % CENTRES),
+  }));
+  const exactOf = (qs: SearchQuery[]) => qs.map((q) => ({ ...q, exact: true }));
+  const even: FilterNode = { op: '$eq', field: 'even', value: true };
+  const filtered = queries.map((q) => ({ ...q, filter: even }));
+  const exact = await timed(backend, scope, exactOf(queries));
+  const approximate = await timed(backend, scope, queries);
+  const exactFiltered = await timed(backend, scope, exactOf(filtered));
+  const approximateFiltered = await timed(backend, scope, filtered);
 
-    await backend.close();
-    backend = open(dir);
-    const reloadMs = await ready(backend, scope);
+  await backend.close();
+  backend = open(dir);
+  opened.push(backend);
+  const reloadMs = await ready(backend, scope);
 
-    const row = (name: string, r: { p50: number; p99: number }, vs: number, rec: string) =>
-      `| ${name} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${(vs / r.p50).toFixed(1)}× | ${rec} |`;
-    const lines = [
-      `# Approximate search: one tenant of ${ROWS.toLocaleString('en')} × ${DIMENSION} (cosine, clustered)`,
-      '',
-      `Run ${new Date().toISOString()}, Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? '?'},`,
-      `load average ${loadavg()
-        .map((l) => l.toFixed(2))
-        .join(' ')} at the end; 1 engine worker; HNSW connectivity ${ANN_DEFAULTS.connectivity},`,
-      `expansion_add ${ANN_DEFAULTS.expansionAdd}, expansion_search ${ANN_DEFAULTS.expansionSearch}; ${QUERIES} queries, topK 10, one call at a time.`,
-      `Data: ${CENTRES} centres, each record its centre plus a ${LATENT}-dimensional perturbation plus noise.`,
-      '',
-      `- upsert of all records (batches of 1,000): ${(loadMs / 1000).toFixed(1)} s`,
-      `- graph build in the background (from the first search to ready): ${(buildMs / 1000).toFixed(1)} s`,
-      `- reload of the saved graph after a restart (first search to ready): ${(reloadMs / 1000).toFixed(1)} s`,
-      `- memory counted by the engine (matrix + graph): ${(stats.cacheBytes / 2 ** 20).toFixed(0)} MiB; process RSS growth: ${(rss / 2 ** 20).toFixed(0)} MiB`,
-      '',
-      '| search | p50 ms | p99 ms | p50 speed-up vs exact | recall@10 vs exact |',
-      '| --- | --- | --- | --- | --- |',
-      row('exact (`exact: true`)', exact, exact.p50, '1.000'),
-      row(
-        'approximate',
-        approximate,
-        exact.p50,
-        recall(approximate.answers, exact.answers).toFixed(3),
-      ),
-      row('exact, filter `{even: true}` (50 %)', exactFiltered, exactFiltered.p50, '1.000'),
-      row(
-        'approximate, filter `{even: true}`',
-        approximateFiltered,
-        exactFiltered.p50,
-        recall(approximateFiltered.answers, exactFiltered.answers).toFixed(3),
-      ),
-      '',
-    ];
-    writeFileSync(REPORT, lines.join('\n'));
-    console.log(lines.join('\n'));
-  } finally {
-    await backend.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  // Each approximate row is compared with the exact row above it.
+  const rows = [
+    ['exact (`exact: true`)', exact, exact],
+    ['approximate', approximate, exact],
+    ['exact, filter `{even: true}` (50 %)', exactFiltered, exactFiltered],
+    ['approximate, filter `{even: true}`', approximateFiltered, exactFiltered],
+  ] as const;
+  const lines = [
+    `# Approximate search: one tenant of ${ROWS.toLocaleString('en')} × ${DIMENSION} (cosine, clustered)`,
+    '',
+    ...support.machineLines(`1 engine worker; HNSW connectivity ${ANN_DEFAULTS.connectivity},`),
+    `expansion_add ${ANN_DEFAULTS.expansionAdd}, expansion_search ${ANN_DEFAULTS.expansionSearch}; ${QUERIES} queries, topK 10, one call at a time.`,
+    `Data: ${CENTRES} centres, each record its centre plus a ${LATENT}-dimensional perturbation plus noise.`,
+    '',
+    `- upsert of all records (batches of 1,000): ${(loadMs / 1000).toFixed(1)} s`,
+    `- graph build in the background (from the first search to ready): ${(buildMs / 1000).toFixed(1)} s`,
+    `- reload of the saved graph after a restart (first search to ready): ${(reloadMs / 1000).toFixed(1)} s`,
+    `- memory counted by the engine (matrix + graph): ${(stats.cacheBytes / 2 ** 20).toFixed(0)} MiB; process RSS growth: ${(rss / 2 ** 20).toFixed(0)} MiB`,
+    '',
+    '| search | p50 ms | p99 ms | p50 speed-up vs exact | recall@10 vs exact |',
+    '| --- | --- | --- | --- | --- |',
+    ...rows.map(([name, r, truth]) => {
+      const speedUp = (truth.p50 / r.p50).toFixed(1);
+      const recalled = recall(r.answers, truth.answers).toFixed(3);
+      return `| ${name} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${speedUp}× | ${recalled} |`;
+    }),
+    '',
+  ];
+  support.publish(REPORT, lines);
 }
 
-void main();
+support.runInScratch('vg-bench-ann-', main);
