@@ -113,6 +113,24 @@ describe('EmbeddedBackend approximate search (HNSW)', () => {
     expect(ids(after)).toEqual(ids(await backend.search(scope, query(7, { exact: true }))));
   });
 
+  it('compacts a graph with removals into a fresh one, saved again', async () => {
+    await readyGraph(backend, scope, ROWS);
+    const gone = Array.from({ length: 40 }, (_, i) => `r${i * 7}`);
+    await backend.delete(scope, { kind: 'ids', ids: gone });
+    expect(graphs()).toEqual([]);
+    // 40 removals are over a tenth of the graph: the next call starts the compaction, which
+    // saves the fresh graph (a graph with removals is never saved).
+    const status = await readyGraph(backend, scope, ROWS - 40);
+    for (let i = 0; i < 500 && !(await backend.annStatus(scope)).saved; i++) await sleep(20);
+    expect({ ...status, saved: true }).toEqual(await backend.annStatus(scope));
+    expect(graphs()).toHaveLength(2);
+    const found = await backend.search(scope, query(13, { topK: 100 }));
+    expect(ids(found).filter((id) => gone.includes(id))).toEqual([]);
+    expect(ids(found)).toEqual(
+      ids(await backend.search(scope, query(13, { topK: 100, exact: true }))),
+    );
+  });
+
   it('filtered search returns topK when that many match, falling back on selective filters', async () => {
     await readyGraph(backend, scope, ROWS);
     const half: FilterNode = { op: '$eq', field: 'half', value: true };
@@ -162,6 +180,21 @@ describe('EmbeddedBackend approximate search (HNSW)', () => {
     await readyGraph(backend, scope, ROWS + 5);
     const approximate = await backend.search(scope, query(11));
     expect(ids(approximate)).toEqual(ids(await backend.search(scope, query(11, { exact: true }))));
+  });
+
+  it('builds in the background: the tenant and a neighbour on the same worker are served meanwhile', async () => {
+    const big = await provisionedTenant(backend, 'partition_key', space);
+    for (let b = 0; b < 4; b++) await backend.upsert(big, clustered(20 + b, 1000, `b${b}-`));
+    const neighbour = await provisionedTenant(backend, 'partition_key', space);
+    await backend.upsert(neighbour, clustered(30, 10));
+    await backend.search(big, query(1));
+    expect((await backend.annStatus(big)).state).toBe('building');
+    // Both answer while the build goes on: the tenant's own search exactly.
+    const own = await backend.search(big, query(2));
+    expect(ids(own)).toEqual(ids(await backend.search(big, query(2, { exact: true }))));
+    expect(await backend.search(neighbour, query(3))).toHaveLength(10);
+    expect((await backend.annStatus(big)).state).toBe('building');
+    await readyGraph(backend, big, 4000);
   });
 
   it('keeps a graph per namespace, and erasure removes every graph file of the tenant', async () => {
