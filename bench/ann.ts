@@ -113,7 +113,8 @@ async function main(dir: string, opened: EmbeddedBackend[]): Promise<void> {
   await support.upsertInBatches(backend, scope, ROWS, (i) => ({
     id: `r${i}`,
     values: embedding(i % CENTRES),
-    metadata: { even: i % 2 === 0 },
+    // Half of every cluster: a filter that does not follow the clusters.
+    metadata: { even: Math.floor(i / CENTRES) % 2 === 0 },
   }));
   const loadMs = performance.now() - loadStart;
   const buildMs = await ready(backend, scope);

@@ -78,7 +78,11 @@ export class AnnFiles {
    * anything unreadable or mismatched is removed and reported as absent (rebuilt from SQLite).
    */
   load(target: EngineTarget, settings: AnnSettings): { ann: AnnIndex; mark: number } | undefined {
-    if (!this.hasSaved(target)) return undefined;
+    if (!this.hasSaved(target)) {
+      // A graph file without its manifest (a crash while removing them) goes now.
+      this.invalidate(target);
+      return undefined;
+    }
     try {
       const manifest = JSON.parse(readFileSync(this.manifestPath(target), 'utf8')) as AnnManifest;
       const matches =

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { embeddedSandbox, provisionedTenant } from '../../../../../test/support/embedded-sandbox';
@@ -180,6 +180,17 @@ describe('EmbeddedBackend approximate search (HNSW)', () => {
     await readyGraph(backend, scope, ROWS + 5);
     const approximate = await backend.search(scope, query(11));
     expect(ids(approximate)).toEqual(ids(await backend.search(scope, query(11, { exact: true }))));
+  });
+
+  it('removes a graph file left without its manifest, and rebuilds', async () => {
+    await readyGraph(backend, scope, ROWS);
+    const [graph] = graphs();
+    await backend.close();
+    rmSync(join(sandbox.dir, 'ann', scope.tenantUid, 'ns-.json'));
+    backend = sandbox.open({ workers: 1, ann });
+    await readyGraph(backend, scope, ROWS);
+    expect(graphs()).toHaveLength(2);
+    expect(graphs()).not.toContain(graph);
   });
 
   it('builds in the background: the tenant and a neighbour on the same worker are served meanwhile', async () => {
