@@ -113,8 +113,9 @@ async function main(dir: string, opened: EmbeddedBackend[]): Promise<void> {
   await support.upsertInBatches(backend, scope, ROWS, (i) => ({
     id: `r${i}`,
     values: embedding(i % CENTRES),
-    // Half of every cluster: a filter that does not follow the clusters.
-    metadata: { even: Math.floor(i / CENTRES) % 2 === 0 },
+    // `even`: half of every cluster. `odd`: every record of half of the clusters (it follows
+    // the clusters, so for half of the queries it rejects the whole neighbourhood).
+    metadata: { even: Math.floor(i / CENTRES) % 2 === 0, odd: i % 2 === 1 },
   }));
   const loadMs = performance.now() - loadStart;
   const buildMs = await ready(backend, scope);
@@ -127,12 +128,15 @@ async function main(dir: string, opened: EmbeddedBackend[]): Promise<void> {
     vector: embedding((q * 7919) % CENTRES),
   }));
   const exactOf = (qs: SearchQuery[]) => qs.map((q) => ({ ...q, exact: true }));
-  const even: FilterNode = { op: '$eq', field: 'even', value: true };
-  const filtered = queries.map((q) => ({ ...q, filter: even }));
+  const filter = (field: string): FilterNode => ({ op: '$eq', field, value: true });
+  const filtered = queries.map((q) => ({ ...q, filter: filter('even') }));
+  const clustered = queries.map((q) => ({ ...q, filter: filter('odd') }));
   const exact = await timed(backend, scope, exactOf(queries));
   const approximate = await timed(backend, scope, queries);
   const exactFiltered = await timed(backend, scope, exactOf(filtered));
   const approximateFiltered = await timed(backend, scope, filtered);
+  const exactClustered = await timed(backend, scope, exactOf(clustered));
+  const approximateClustered = await timed(backend, scope, clustered);
 
   await backend.close();
   backend = open(dir);
@@ -145,6 +149,8 @@ async function main(dir: string, opened: EmbeddedBackend[]): Promise<void> {
     ['approximate', approximate, exact],
     ['exact, filter `{even: true}` (50 %)', exactFiltered, exactFiltered],
     ['approximate, filter `{even: true}`', approximateFiltered, exactFiltered],
+    ['exact, filter `{odd: true}` (50 %, whole clusters)', exactClustered, exactClustered],
+    ['approximate, filter `{odd: true}`', approximateClustered, exactClustered],
   ] as const;
   const lines = [
     `# Approximate search: one tenant of ${ROWS.toLocaleString('en')} × ${DIMENSION} (cosine, clustered)`,
