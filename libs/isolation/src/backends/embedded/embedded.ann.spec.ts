@@ -195,7 +195,8 @@ describe('EmbeddedBackend approximate search (HNSW)', () => {
 
   it('builds in the background: the tenant and a neighbour on the same worker are served meanwhile', async () => {
     const big = await provisionedTenant(backend, 'partition_key', space);
-    for (let b = 0; b < 4; b++) await backend.upsert(big, clustered(20 + b, 1000, `b${b}-`));
+    // Large enough that the build outlasts the calls below many times over on a fast machine.
+    for (let b = 0; b < 8; b++) await backend.upsert(big, clustered(20 + b, 1000, `b${b}-`));
     const neighbour = await provisionedTenant(backend, 'partition_key', space);
     await backend.upsert(neighbour, clustered(30, 10));
     await backend.search(big, query(1));
@@ -205,7 +206,7 @@ describe('EmbeddedBackend approximate search (HNSW)', () => {
     expect(ids(own)).toEqual(ids(await backend.search(big, query(2, { exact: true }))));
     expect(await backend.search(neighbour, query(3))).toHaveLength(10);
     expect((await backend.annStatus(big)).state).toBe('building');
-    await readyGraph(backend, big, 4000);
+    await readyGraph(backend, big, 8000);
   });
 
   it('keeps a graph per namespace, and erasure removes every graph file of the tenant', async () => {
