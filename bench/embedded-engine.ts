@@ -10,23 +10,24 @@
  * BENCH_ENGINE_WORKERS (2).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { EmbeddedBackend } from '../libs/isolation/src/backends/embedded/embedded.backend';
-import {
-  FilterNode,
-  makeTenantScope,
-  TenantScope,
-  VectorWrite,
-} from '../libs/isolation/src/ports/vector.types';
+import { FilterNode, makeTenantScope, TenantScope } from '../libs/isolation/src/ports/vector.types';
 import { rng } from '../test/support/rng';
+import {
+  machineLines,
+  percentile,
+  publish,
+  runInScratch,
+  tunable,
+  upsertInBatches,
+} from './engine-support';
 
-const ROWS = Number(process.env.BENCH_ENGINE_ROWS ?? 50_000);
-const DIMENSION = Number(process.env.BENCH_ENGINE_DIMENSION ?? 768);
-const QUERIES = Number(process.env.BENCH_ENGINE_QUERIES ?? 200);
-const WORKERS = Number(process.env.BENCH_ENGINE_WORKERS ?? 2);
+const ROWS = tunable('BENCH_ENGINE_ROWS', 50_000);
+const DIMENSION = tunable('BENCH_ENGINE_DIMENSION', 768);
+const QUERIES = tunable('BENCH_ENGINE_QUERIES', 200);
+const WORKERS = tunable('BENCH_ENGINE_WORKERS', 2);
 const GROUPS = 10;
 const NEIGHBOUR_ROWS = 1_000;
 const REPORT = join(__dirname, 'results', 'embedded-engine.md');
@@ -57,19 +58,12 @@ async function tenant(backend: EmbeddedBackend, rows: number): Promise<TenantSco
   const placement = backend.plan({ tenantId: 'b', tenantUid, strategy: 'partition_key', space });
   const scope = makeTenantScope({ tenantId: `bench-${tenantUid}`, tenantUid, placement, space });
   await backend.provision(scope);
-  for (let at = 0; at < rows; at += 1000) {
-    const batch: VectorWrite[] = [];
-    for (let i = at; i < Math.min(rows, at + 1000); i++) {
-      batch.push({ id: `r${i}`, values: clustered(i % GROUPS), metadata: { g: i % GROUPS, i } });
-    }
-    await backend.upsert(scope, batch);
-  }
+  await upsertInBatches(backend, scope, rows, (i) => ({
+    id: `r${i}`,
+    values: clustered(i % GROUPS),
+    metadata: { g: i % GROUPS, i },
+  }));
   return scope;
-}
-
-function percentile(samples: readonly number[], p: number): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 }
 
 interface Row {
@@ -116,94 +110,87 @@ async function measure(
   };
 }
 
-async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'vg-bench-engine-'));
+async function main(dir: string, opened: EmbeddedBackend[]): Promise<void> {
   const backend = new EmbeddedBackend({
     directory: dir,
     cacheMb: 1024,
     maxOpenFiles: 16,
     workers: WORKERS,
+    // The exact scan is measured here; approximate search has its own bench (bench/ann.ts).
+    ann: { minVectors: Number.MAX_SAFE_INTEGER },
   });
-  try {
-    const loadStart = performance.now();
-    const big = await tenant(backend, ROWS);
-    const neighbour = await tenant(backend, NEIGHBOUR_ROWS);
-    const loadSeconds = (performance.now() - loadStart) / 1000;
-    const queries = Array.from({ length: QUERIES }, (_, i) => clustered(i % GROUPS));
-    const coldStart = performance.now();
-    await backend.search(big, {
-      vector: queries[0]!,
-      topK: 10,
-      includeMetadata: false,
-      includeValues: false,
-    });
-    const coldMs = performance.now() - coldStart;
+  opened.push(backend);
+  const loadStart = performance.now();
+  const big = await tenant(backend, ROWS);
+  const neighbour = await tenant(backend, NEIGHBOUR_ROWS);
+  const loadSeconds = (performance.now() - loadStart) / 1000;
+  const queries = Array.from({ length: QUERIES }, (_, i) => clustered(i % GROUPS));
+  const coldStart = performance.now();
+  await backend.search(big, {
+    vector: queries[0]!,
+    topK: 10,
+    includeMetadata: false,
+    includeValues: false,
+  });
+  const coldMs = performance.now() - coldStart;
 
-    const selective: FilterNode = { op: '$eq', field: 'g', value: 3 };
-    const unselective: FilterNode = { op: '$ne', field: 'g', value: 3 };
-    const cases: [string, TenantScope, FilterNode | undefined][] = [
-      ['unfiltered', big, undefined],
-      ['filter {g: 3} (10 %)', big, selective],
-      ['filter {g: {$ne: 3}} (90 %)', big, unselective],
-      ['neighbour alone (1,000 rows)', neighbour, undefined],
-    ];
-    const rows: Row[] = [];
-    for (const [name, scope, filter] of cases)
-      rows.push(await measure(name, backend, scope, filter, queries));
+  const selective: FilterNode = { op: '$eq', field: 'g', value: 3 };
+  const unselective: FilterNode = { op: '$ne', field: 'g', value: 3 };
+  const cases: [string, TenantScope, FilterNode | undefined][] = [
+    ['unfiltered', big, undefined],
+    ['filter {g: 3} (10 %)', big, selective],
+    ['filter {g: {$ne: 3}} (90 %)', big, unselective],
+    ['neighbour alone (1,000 rows)', neighbour, undefined],
+  ];
+  const rows: Row[] = [];
+  for (const [name, scope, filter] of cases)
+    rows.push(await measure(name, backend, scope, filter, queries));
 
-    // The neighbour again, while the large tenant runs unselective filtered searches back to
-    // back on the same worker.
-    let stop = false;
-    const noisy = (async () => {
-      let i = 0;
-      while (!stop) {
-        await backend.search(big, {
-          vector: queries[i++ % queries.length]!,
-          topK: 10,
-          filter: unselective,
-          includeMetadata: true,
-          includeValues: false,
-        });
-      }
-    })();
-    rows.push(
-      await measure(
-        'neighbour during large filtered searches',
-        backend,
-        neighbour,
-        undefined,
-        queries,
-      ),
-    );
-    stop = true;
-    await noisy;
+  // The neighbour again, while the large tenant runs unselective filtered searches back to
+  // back on the same worker.
+  let stop = false;
+  const noisy = (async () => {
+    let i = 0;
+    while (!stop) {
+      await backend.search(big, {
+        vector: queries[i++ % queries.length]!,
+        topK: 10,
+        filter: unselective,
+        includeMetadata: true,
+        includeValues: false,
+      });
+    }
+  })();
+  rows.push(
+    await measure(
+      'neighbour during large filtered searches',
+      backend,
+      neighbour,
+      undefined,
+      queries,
+    ),
+  );
+  stop = true;
+  await noisy;
 
-    const unfiltered = rows[0]!;
-    const lines = [
-      '# Embedded engine: one tenant of ' +
-        `${ROWS.toLocaleString('en')} × ${DIMENSION} (cosine, ${GROUPS} clusters)`,
-      '',
-      `Run ${new Date().toISOString()}, Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? '?'},`,
-      `load average ${loadavg()
-        .map((l) => l.toFixed(2))
-        .join(' ')} at the end; ${WORKERS} engine workers,`,
-      `EMBEDDED_SLICE_MS default; ${QUERIES} queries per row, topK 10 with metadata, one call at a time.`,
-      `Loading the data took ${loadSeconds.toFixed(1)} s; the first search (matrix load from SQLite) ${coldMs.toFixed(0)} ms.`,
-      '',
-      '| search | p50 ms | p99 ms | p50 vs unfiltered | main event-loop delay max ms | hits |',
-      '| --- | --- | --- | --- | --- | --- |',
-      ...rows.map(
-        (r) =>
-          `| ${r.name} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${(r.p50 / unfiltered.p50).toFixed(2)}× | ${r.loopMaxMs.toFixed(1)} | ${r.hits} |`,
-      ),
-      '',
-    ];
-    writeFileSync(REPORT, lines.join('\n'));
-    console.log(lines.join('\n'));
-  } finally {
-    await backend.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const unfiltered = rows[0]!;
+  const lines = [
+    '# Embedded engine: one tenant of ' +
+      `${ROWS.toLocaleString('en')} × ${DIMENSION} (cosine, ${GROUPS} clusters)`,
+    '',
+    ...machineLines(`${WORKERS} engine workers,`),
+    `EMBEDDED_SLICE_MS default; ${QUERIES} queries per row, topK 10 with metadata, one call at a time.`,
+    `Loading the data took ${loadSeconds.toFixed(1)} s; the first search (matrix load from SQLite) ${coldMs.toFixed(0)} ms.`,
+    '',
+    '| search | p50 ms | p99 ms | p50 vs unfiltered | main event-loop delay max ms | hits |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...rows.map(
+      (r) =>
+        `| ${r.name} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${(r.p50 / unfiltered.p50).toFixed(2)}× | ${r.loopMaxMs.toFixed(1)} | ${r.hits} |`,
+    ),
+    '',
+  ];
+  publish(REPORT, lines);
 }
 
-void main();
+runInScratch('vg-bench-engine-', main);

@@ -188,6 +188,7 @@ export function loadGatewayConfig(source: NodeJS.ProcessEnv): GatewayConfig {
         tenantQueue: env.EMBEDDED_TENANT_QUEUE,
         queue: env.EMBEDDED_QUEUE,
         sliceMs: env.EMBEDDED_SLICE_MS,
+        ann: { minVectors: env.EMBEDDED_ANN_MIN_VECTORS },
       },
       ...backends.options,
       placementPolicy: env.PLACEMENT_POLICY,

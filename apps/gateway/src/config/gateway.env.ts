@@ -228,6 +228,12 @@ export class GatewayEnv {
 
   @Transform(toInt)
   @IsInt()
+  @Min(1)
+  @Max(1_000_000_000)
+  EMBEDDED_ANN_MIN_VECTORS: number = EMBEDDED_DEFAULTS.annMinVectors;
+
+  @Transform(toInt)
+  @IsInt()
   @Min(100)
   TENANT_CACHE_TTL_MS = 5000;
 

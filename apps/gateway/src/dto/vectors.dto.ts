@@ -132,6 +132,15 @@ export class SearchRequest {
   })
   @IsOptional()
   namespace?: string;
+
+  @ApiPropertyOptional({
+    example: false,
+    description:
+      'Search exactly: the embedded backend otherwise answers large namespaces from an HNSW index',
+  })
+  @IsOptional()
+  @IsBoolean()
+  exact?: boolean;
 }
 
 export class MatchDto {

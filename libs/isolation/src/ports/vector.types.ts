@@ -113,6 +113,11 @@ export interface CallOptions {
 }
 
 export interface SearchQuery extends ReadOptions {
+  /**
+   * Forces an exact search where the backend would otherwise answer from an approximate index
+   * (the embedded backend's HNSW graphs); backends that always search exactly ignore it.
+   */
+  readonly exact?: boolean;
   readonly vector: Float32Array;
   readonly topK: number;
   readonly filter?: FilterNode;

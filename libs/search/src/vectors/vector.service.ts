@@ -16,6 +16,8 @@ export interface SearchInput {
   readonly filter?: unknown;
   readonly includeMetadata?: boolean;
   readonly includeValues?: boolean;
+  /** Search exactly even where an approximate index would answer. */
+  readonly exact?: boolean;
 }
 
 export interface DeleteInput {
@@ -145,6 +147,8 @@ export class VectorService {
     const filter = this.filters.parse(request.filter);
     const includeMetadata = request.includeMetadata ?? false;
     const includeValues = request.includeValues ?? false;
+    const exact = request.exact ?? false;
+    if (typeof exact !== 'boolean') throw new BadRequestError('exact must be a boolean', 'exact');
     if (includeValues && topK * scope.space.dimension > LIMITS.maxAnswerFloats) {
       throw new BadRequestError(
         `an answer with values holds at most ${LIMITS.maxAnswerFloats} floats (topK × dimension); ` +
@@ -156,7 +160,7 @@ export class VectorService {
     }
     const found = await this.store.search(
       scope,
-      { vector, topK, filter, includeMetadata, includeValues },
+      { vector, topK, filter, includeMetadata, includeValues, ...(exact ? { exact } : {}) },
       { signal: trace.signal },
     );
     const own = ranked(this.results.keepOwn(scope, found, trace));

@@ -6,7 +6,7 @@ import {
 } from '../../ports/backend-admin';
 import { RecordsDriver } from '../../ports/records-driver';
 import { Placement, TenantScope } from '../../ports/vector.types';
-import { EngineStats } from './embedded.engine-protocol';
+import { AnnStatus, EngineStats } from './embedded.engine-protocol';
 import { EnginePool } from './embedded.engine-pool';
 import { locate, targetOf, UID } from './embedded.naming';
 import { EmbeddedOptions, engineOptions } from './embedded.options';
@@ -83,6 +83,11 @@ export class EmbeddedBackend extends RecordsDriver {
   }
 
   /** Matrix cache and file use, summed over the started workers. */
+  /** The state of a namespace's HNSW graph (tests and diagnostics). */
+  annStatus(scope: TenantScope): Promise<AnnStatus> {
+    return this.engine.annStatus(scope.tenantUid, scope.namespace);
+  }
+
   stats(): Promise<EngineStats> {
     return this.engine.stats();
   }

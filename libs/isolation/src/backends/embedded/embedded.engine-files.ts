@@ -2,6 +2,8 @@ import type Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { makePrivateDirectory } from '../../../../core/src/fs/private-files';
 import { Metadata } from '../../ports/vector.types';
+import { AnnSettings } from './embedded.ann-index';
+import { AnnKeeper } from './embedded.ann-keeper';
 import type { EngineTarget } from './embedded.engine-protocol';
 import type { Job, SliceClock } from './embedded.engine-scheduler';
 import { assertEmbeddedFile, assertNamespace, locate, SHARED_FILE } from './embedded.naming';
@@ -22,13 +24,16 @@ const LOAD_PAGE = 256;
 export class EngineFiles {
   readonly pool: SqliteHandlePool;
   readonly cache: MatrixCache;
+  /** The HNSW graphs of the large namespaces, and their saved files. */
+  readonly ann: AnnKeeper;
   private readonly tables = new WeakMap<Database.Database, Map<string, RecordTable>>();
 
-  constructor(directory: string, maxOpenFiles: number, cacheBytes: number) {
+  constructor(directory: string, maxOpenFiles: number, cacheBytes: number, ann: AnnSettings) {
     makePrivateDirectory(join(directory, 'tenants'));
     this.pool = new SqliteHandlePool(directory, maxOpenFiles, new Set([SHARED_FILE]));
     this.pool.acquire(SHARED_FILE, true);
     this.cache = new MatrixCache(cacheBytes);
+    this.ann = new AnnKeeper(directory, ann);
   }
 
   /** Re-derives the location from the uid, so a message can never name another tenant's place. */

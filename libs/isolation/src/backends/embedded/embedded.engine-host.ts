@@ -26,8 +26,13 @@ export class EngineHost {
     data: EngineWorkerData,
     private readonly reply: (message: EngineReply) => void,
   ) {
-    this.files = new EngineFiles(data.directory, data.maxOpenFiles, data.cacheBytes);
+    this.files = new EngineFiles(data.directory, data.maxOpenFiles, data.cacheBytes, data.ann);
     this.scheduler = new EngineScheduler(data.sliceMs);
+    // Background work (graph builds) gets negative ids, apart from the calls' positive ones.
+    let background = 0;
+    this.files.ann.attach((queue, start, done) =>
+      this.scheduler.submit(--background, queue, () => start(this.scheduler.clock), done),
+    );
   }
 
   handle(request: EngineRequest): void {
@@ -87,6 +92,13 @@ export class EngineHost {
         };
       case 'cached':
         return this.files.cache.hasTenant(control.tenantUid);
+      case 'ann': {
+        const at = { tenantUid: control.tenantUid, namespace: control.namespace };
+        const matrix = this.files.cache.peek(at);
+        const saved = this.files.ann.files.hasSaved(at);
+        if (matrix?.ann) return { state: 'ready', size: matrix.ann.size, saved };
+        return { state: matrix?.building ? 'building' : 'none', size: 0, saved };
+      }
       case 'health':
         this.files.pool.acquire(SHARED_FILE).prepare('SELECT 1').get();
         return null;

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { DeadlineExceededError, TooManyRequestsError, UnavailableError } from '@vecgate/core';
 import type {
+  AnnStatus,
   ControlResults,
   EngineCall,
   EngineControl,
@@ -106,6 +107,13 @@ export class EnginePool {
     return this.control(owner, { op: 'cached', tenantUid });
   }
 
+  /** The HNSW graph of one namespace of a tenant, as its worker holds it. */
+  async annStatus(tenantUid: string, namespace: string): Promise<AnnStatus> {
+    const owner = this.ownerOf(tenantUid);
+    if (!this.isStarted(owner)) return { state: 'none', size: 0, saved: false };
+    return this.control(owner, { op: 'ann', tenantUid, namespace });
+  }
+
   /** Matrix cache and file use, summed over the started workers. */
   async stats(): Promise<EngineStats> {
     const total = { cachedTenants: 0, cacheBytes: 0, openTenantFiles: 0 };
@@ -199,6 +207,7 @@ export class EnginePool {
       cacheBytes: this.options.cacheBytes,
       maxOpenFiles: this.options.maxOpenFiles,
       sliceMs: this.options.sliceMs,
+      ann: this.options.ann,
     };
     const worker = spawnEngineWorker(data);
     worker.unref();

@@ -8,6 +8,7 @@ import {
   SearchQuery,
   StoredRecord,
 } from '../../ports/vector.types';
+import type { AnnSettings } from './embedded.ann-index';
 import type { EngineFault } from './embedded.errors';
 import { EmbeddedStrategy } from './embedded.naming';
 
@@ -72,13 +73,24 @@ export type EngineControl =
   | { readonly op: 'stats' }
   | { readonly op: 'cached'; readonly tenantUid: string }
   | { readonly op: 'health' }
+  | { readonly op: 'ann'; readonly tenantUid: string; readonly namespace: string }
   | { readonly op: 'close' };
 
 export interface ControlResults {
   stats: EngineStats;
   cached: boolean;
   health: null;
+  ann: AnnStatus;
   close: null;
+}
+
+/** A namespace's HNSW graph as its worker holds it (`none` also when its matrix is not held). */
+export interface AnnStatus {
+  readonly state: 'none' | 'building' | 'ready';
+  /** Vectors in the graph searches use (0 unless ready). */
+  readonly size: number;
+  /** Whether a saved graph is on disk for the namespace. */
+  readonly saved: boolean;
 }
 
 export type EngineRequest =
@@ -102,4 +114,5 @@ export interface EngineWorkerData {
   readonly cacheBytes: number;
   readonly maxOpenFiles: number;
   readonly sliceMs: number;
+  readonly ann: AnnSettings;
 }

@@ -28,6 +28,16 @@ export class MatrixCache {
     return this.byTenant.has(tenantUid);
   }
 
+  /** The budget a single matrix (with its HNSW graph) must fit in to be kept. */
+  get budget(): number {
+    return this.budgetBytes;
+  }
+
+  /** The cached matrix without touching the eviction order (background work uses it). */
+  peek(at: RecordScope): TenantMatrix | undefined {
+    return this.entries.get(keyOf(at))?.matrix;
+  }
+
   get(at: RecordScope): TenantMatrix | undefined {
     const key = keyOf(at);
     const entry = this.entries.get(key);

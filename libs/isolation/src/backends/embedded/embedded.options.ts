@@ -1,3 +1,4 @@
+import { ANN_DEFAULTS, AnnSettings } from './embedded.ann-index';
 import type { EnginePoolOptions } from './embedded.engine-pool';
 
 export interface EmbeddedOptions {
@@ -15,6 +16,8 @@ export interface EmbeddedOptions {
   readonly queue?: number;
   /** Longest run of one job before the worker turns to the next tenant (`EMBEDDED_SLICE_MS`). */
   readonly sliceMs?: number;
+  /** Approximate search (`EMBEDDED_ANN_MIN_VECTORS` sets `minVectors`); defaults: ANN_DEFAULTS. */
+  readonly ann?: Partial<AnnSettings>;
 }
 
 /** The documented defaults, also used by the gateway configuration. */
@@ -23,6 +26,7 @@ export const EMBEDDED_DEFAULTS = {
   tenantQueue: 16,
   queue: 1024,
   sliceMs: 2,
+  annMinVectors: ANN_DEFAULTS.minVectors,
 } as const;
 
 /** The engine's settings: the memory and open-file budgets are split across the workers. */
@@ -36,6 +40,7 @@ export function engineOptions(options: EmbeddedOptions): EnginePoolOptions {
     workers,
     tenantQueue: options.tenantQueue ?? EMBEDDED_DEFAULTS.tenantQueue,
     queue: options.queue ?? EMBEDDED_DEFAULTS.queue,
+    ann: { ...ANN_DEFAULTS, ...options.ann },
   };
 }
 

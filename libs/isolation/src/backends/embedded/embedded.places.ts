@@ -30,8 +30,20 @@ export function* eraseJob(
   target: EngineTarget,
   clock: SliceClock,
 ): Job<ErasureReport> {
-  const { file, table } = target;
   files.cache.deleteTenant(target.tenantUid);
+  // The saved graphs of every namespace, with the tenant's records.
+  const graphs = files.ann.files.eraseTenant(target.tenantUid);
+  const report = yield* eraseRecords(files, target, clock);
+  const place = { place: `ann/${target.tenantUid}`, remaining: graphs };
+  return { places: [...report.places, place] };
+}
+
+function* eraseRecords(
+  files: EngineFiles,
+  target: EngineTarget,
+  clock: SliceClock,
+): Job<ErasureReport> {
+  const { file, table } = target;
   switch (target.strategy) {
     case 'database': {
       files.pool.close(file);

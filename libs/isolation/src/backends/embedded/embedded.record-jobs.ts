@@ -36,6 +36,11 @@ export function* upsertJob(
     vector: Buffer.from(r.values.buffer, r.values.byteOffset, r.values.byteLength),
     metadata: r.metadata === undefined ? null : JSON.stringify(r.metadata),
   }));
+  files.ann.beforeUpsert(
+    files,
+    target,
+    records.map((r) => r.id),
+  );
   const seqs = files.records(target).upsert(target, rows);
   const matrix = files.cache.get(target);
   if (matrix) {
@@ -46,7 +51,12 @@ export function* upsertJob(
       const text = rows[i]?.metadata ?? null;
       matrix.put(r.id, owner, r.values, r.metadata, text?.length ?? 0, seqs[i] ?? 0);
     });
+    files.ann.afterUpsert(
+      matrix,
+      records.map((r, i) => ({ seq: seqs[i] ?? 0, values: r.values })),
+    );
     files.cache.resized(target, before);
+    files.ann.consider(files, target, matrix);
   }
   return { upserted: records.length };
 }
@@ -78,6 +88,8 @@ export function* deleteJob(
   selector: DeleteSelector,
   clock: SliceClock,
 ): Job<{ deleted: number }> {
+  // A saved graph would keep deleted vectors: it is removed before any row is.
+  files.ann.beforeDelete(target);
   switch (selector.kind) {
     case 'ids': {
       const gone = files.records(target).deleteIds(target, selector.ids);
@@ -138,7 +150,13 @@ function forgetRows(files: EngineFiles, target: EngineTarget, ids: readonly stri
   const matrix = files.cache.get(target);
   if (!matrix || ids.length === 0) return;
   const before = matrix.bytes;
-  for (const id of ids) matrix.remove(id);
+  const seqs: number[] = [];
+  for (const id of ids) {
+    const row = matrix.rowOf(id);
+    if (row !== undefined) seqs.push(matrix.seqAt(row));
+    matrix.remove(id);
+  }
+  files.ann.afterRemove(matrix, seqs);
   files.cache.resized(target, before);
 }
 

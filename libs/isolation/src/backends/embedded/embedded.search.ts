@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { MetricName, ScoredRecord, SearchQuery } from '../../ports/vector.types';
+import { approximateHits } from './embedded.ann-search';
 import type { EngineFiles } from './embedded.engine-files';
 import type { EngineTarget } from './embedded.engine-protocol';
 import type { Job, SliceClock } from './embedded.engine-scheduler';
@@ -23,7 +24,11 @@ export interface ScanQuery {
   readonly predicate?: RowPredicate;
 }
 
-/** The exact top-k of the target's namespace: its matrix holds no other namespace's rows. */
+/**
+ * The top-k of the target's namespace (its matrix holds no other namespace's rows): from the
+ * namespace's HNSW graph once it is complete, unless the query asks for `exact`; otherwise,
+ * or when the graph cannot answer (see `approximateHits`), the exact scan.
+ */
 export function* searchJob(
   files: EngineFiles,
   target: EngineTarget,
@@ -31,12 +36,13 @@ export function* searchJob(
   clock: SliceClock,
 ): Job<ScoredRecord[]> {
   const matrix = yield* files.matrix(target, clock);
+  files.ann.consider(files, target, matrix);
   const predicate = query.filter ? compileRowFilter(query.filter) : undefined;
-  const hits = yield* scanMatrix(
-    matrix,
-    { vector: query.vector, topK: query.topK, metric: target.metric, predicate },
-    clock,
-  );
+  const scan = { vector: query.vector, topK: query.topK, metric: target.metric, predicate };
+  const ann = query.exact ? undefined : matrix.ann;
+  const hits =
+    (ann && (yield* approximateHits(matrix, ann, scan, clock))) ||
+    (yield* scanMatrix(matrix, scan, clock));
   return hits.map(({ row, distance }) => {
     const metadata = query.includeMetadata ? (matrix.metadataAt(row) ?? {}) : undefined;
     const owner = matrix.ownerAt(row);

@@ -1,4 +1,5 @@
 import { Metadata } from '../../ports/vector.types';
+import type { AnnIndex } from './embedded.ann-index';
 
 /** Bytes of vector data per chunk: one chunk is scanned in well under a millisecond. */
 export const CHUNK_BYTES = 2 * 1024 * 1024;
@@ -37,6 +38,11 @@ export class TenantMatrix {
   private readonly metadataSizes: number[] = [];
   private metadataBytes = 0;
   private readonly index = new Map<string, number>();
+  private readonly bySeq = new Map<number, number>();
+  /** The HNSW graph searches use, once complete; kept up to date with every write. */
+  ann?: AnnIndex;
+  /** A graph being built (first build or compaction), also kept up to date with writes. */
+  building?: AnnIndex;
 
   constructor(
     readonly dimension: number,
@@ -53,9 +59,9 @@ export class TenantMatrix {
     return Math.ceil(this.rows / this.rowsPerChunk);
   }
 
-  /** Approximate heap use: allocated chunks, per-row bookkeeping and parsed metadata. */
+  /** Approximate memory use: chunks, per-row bookkeeping, parsed metadata and HNSW graphs. */
   get bytes(): number {
-    let data = 0;
+    let data = (this.ann?.bytes ?? 0) + (this.building?.bytes ?? 0);
     for (const chunk of this.chunks) data += chunk.byteLength;
     return data + this.rows * ROW_OVERHEAD + this.metadataBytes;
   }
@@ -83,7 +89,9 @@ export class TenantMatrix {
       this.metadataSizes[row] = 0;
     }
     this.owners[row] = owner;
+    if (this.seqs[row] !== seq) this.bySeq.delete(this.seqs[row] as number);
     this.seqs[row] = seq;
+    this.bySeq.set(seq, row);
     this.metadata[row] = metadata;
     this.metadataBytes += metadataSize * 2 - (this.metadataSizes[row] as number);
     this.metadataSizes[row] = metadataSize * 2;
@@ -101,6 +109,7 @@ export class TenantMatrix {
     if (row === undefined) return;
     const last = this.rows - 1;
     this.metadataBytes -= this.metadataSizes[row] as number;
+    this.bySeq.delete(this.seqs[row] as number);
     if (row !== last) {
       const lastId = this.ids[last] as string;
       const from = this.locate(last);
@@ -112,6 +121,7 @@ export class TenantMatrix {
       this.metadata[row] = this.metadata[last];
       this.metadataSizes[row] = this.metadataSizes[last] as number;
       this.index.set(lastId, row);
+      this.bySeq.set(this.seqs[row], row);
     }
     this.ids.pop();
     this.owners.pop();
@@ -125,6 +135,11 @@ export class TenantMatrix {
 
   rowOf(id: string): number | undefined {
     return this.index.get(id);
+  }
+
+  /** The row of the record with this sequence (an HNSW key), if it is still here. */
+  rowOfSeq(seq: number): number | undefined {
+    return this.bySeq.get(seq);
   }
 
   idAt(row: number): string {
