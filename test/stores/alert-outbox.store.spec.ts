@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { AuditEvent, AuditStore } from '@vecgate/audit';
 import { AlertOutbox } from '@vecgate/audit/alerts/alert-outbox';
-import { describeIfAvailable, rejectionOf, SqlStore, SqlTarget, sqlTargets } from './sql-targets';
+import {
+  describeIfAvailable,
+  rejectionOf,
+  SqlStore,
+  SqlTarget,
+  sqlTargets,
+  withStore,
+} from './sql-targets';
 
 function event(action: string, extra: Partial<AuditEvent> = {}): AuditEvent {
   return {
@@ -28,19 +35,15 @@ const idsOf = (payloads: { payload: string }[]) =>
 
 describe.each(sqlTargets())('alert outbox on $name', (target: SqlTarget) => {
   describeIfAvailable(target)('AlertOutbox', () => {
-    let store: SqlStore;
     let audit: AuditStore;
     let outbox: AlertOutbox;
+    let opened: SqlStore;
 
-    beforeAll(async () => {
-      store = await target.create();
+    withStore(target, async (store) => {
+      opened = store;
       const database = store.open();
       audit = await AuditStore.open(database);
       outbox = new AlertOutbox(database);
-    });
-
-    afterAll(async () => {
-      await store?.dispose();
     });
 
     afterEach(async () => {
@@ -85,7 +88,7 @@ describe.each(sqlTargets())('alert outbox on $name', (target: SqlTarget) => {
 
     it('leases an alert to one replica at a time, and a released lease is taken again at once', async () => {
       await audit.insert([insider()], { alertOutbox: true });
-      const other = new AlertOutbox(store.open());
+      const other = new AlertOutbox(opened.open());
       const [alert] = await outbox.oldest(10);
       expect(await outbox.claim(alert!.seq)).toBe(true);
       if (target.name === 'postgres') {

@@ -7,7 +7,7 @@ import {
   TenantRegistryRepository,
 } from '@vecgate/tenancy';
 import { TenancyTables } from '@vecgate/tenancy/registry/tenancy.tables';
-import { describeIfAvailable, SqlStore, SqlTarget, sqlTargets } from './sql-targets';
+import { describeIfAvailable, SqlTarget, sqlTargets, withStore } from './sql-targets';
 
 const NOW_S = Math.floor(Date.now() / 1000);
 const hex = (bytes: number): string => randomBytes(bytes).toString('hex');
@@ -63,18 +63,12 @@ function key(owner: Tenant, overrides: Partial<ApiKeyRecord> = {}): ApiKeyRecord
 
 describe.each(sqlTargets())('API key rows on $name', (target: SqlTarget) => {
   describeIfAvailable(target)('ApiKeyRows', () => {
-    let store: SqlStore;
     let database: SqlDatabase;
     let repository: TenantRegistryRepository;
 
-    beforeAll(async () => {
-      store = await target.create();
+    withStore(target, async (store) => {
       database = store.open();
       repository = await TenantRegistryRepository.open(database);
-    });
-
-    afterAll(async () => {
-      await store?.dispose();
     });
 
     beforeEach(async () => {

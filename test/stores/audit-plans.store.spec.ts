@@ -4,7 +4,7 @@ import { SqlDatabase } from '@vecgate/core';
 import { AuditEvent, AuditFilter, AuditStore, StoredAuditEvent } from '@vecgate/audit';
 import { AUDIT_SCAN_BUDGET, floorQuery, pageQuery, planOf } from '@vecgate/audit/store/audit.query';
 import { AuditTables, auditMigrations } from '@vecgate/audit/store/audit.tables';
-import { describeIfAvailable, SqlStore, SqlTarget, sqlTargets } from './sql-targets';
+import { describeIfAvailable, SqlStore, SqlTarget, sqlTargets, withStore } from './sql-targets';
 
 /** Enough events that a plan reading them all, or sorting them, would show. */
 const EVENTS = 24_000;
@@ -60,7 +60,6 @@ const VIEWS: [string, AuditFilter][] = [
 
 describe.each(sqlTargets())('audit query plans on $name', (target: SqlTarget) => {
   describeIfAvailable(target)('AuditStore at scale', () => {
-    let store: SqlStore;
     let database: SqlDatabase;
     let audit: AuditStore;
     const events = Array.from({ length: EVENTS }, (_, i) => event(i));
@@ -81,17 +80,16 @@ describe.each(sqlTargets())('audit query plans on $name', (target: SqlTarget) =>
       return rows.map((r) => r['QUERY PLAN']).join('\n');
     }
 
-    beforeAll(async () => {
-      store = await target.create();
-      database = store.open();
-      audit = await AuditStore.open(database);
-      for (let i = 0; i < EVENTS; i += 1000) await audit.insert(events.slice(i, i + 1000));
-      await sql`analyze`.execute(database.kysely());
-    }, 120_000);
-
-    afterAll(async () => {
-      await store?.dispose();
-    });
+    withStore(
+      target,
+      async (store) => {
+        database = store.open();
+        audit = await AuditStore.open(database);
+        for (let i = 0; i < EVENTS; i += 1000) await audit.insert(events.slice(i, i + 1000));
+        await sql`analyze`.execute(database.kysely());
+      },
+      { timeoutMs: 120_000 },
+    );
 
     it.each(VIEWS)(
       'reads %s through an index, newest first, with no sort of the matching events',

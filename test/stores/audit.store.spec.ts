@@ -8,7 +8,7 @@ import {
   StoredAuditEvent,
 } from '@vecgate/audit';
 import { AuditTables } from '@vecgate/audit/store/audit.tables';
-import { describeIfAvailable, rejectionOf, SqlStore, SqlTarget, sqlTargets } from './sql-targets';
+import { describeIfAvailable, rejectionOf, SqlTarget, sqlTargets, withStore } from './sql-targets';
 
 /** Epoch milliseconds past 2^32, so a column that is not really 64-bit would show. */
 const T0 = 1_767_225_600_000;
@@ -81,7 +81,6 @@ async function readAll(
 
 describe.each(sqlTargets())('audit store on $name', (target: SqlTarget) => {
   describeIfAvailable(target)('AuditStore', () => {
-    let store: SqlStore;
     let database: SqlDatabase;
     let audit: AuditStore;
 
@@ -90,14 +89,9 @@ describe.each(sqlTargets())('audit store on $name', (target: SqlTarget) => {
       await database.kysely<AuditTables>().deleteFrom('vg_audit_events').execute();
     }
 
-    beforeAll(async () => {
-      store = await target.create();
+    withStore(target, async (store) => {
       database = store.open();
       audit = await AuditStore.open(database);
-    });
-
-    afterAll(async () => {
-      await store?.dispose();
     });
 
     describe(`a log of ${EVENTS} events written in batches of ${BATCH}`, () => {

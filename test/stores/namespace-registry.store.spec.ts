@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { SqlDatabase } from '@vecgate/core';
 import { NamespaceRegistry, TenantRegistryRepository } from '@vecgate/tenancy';
 import { tenancyMigrations, TenancyTables } from '@vecgate/tenancy/registry/tenancy.tables';
-import { describeIfAvailable, SqlStore, SqlTarget, sqlTargets } from './sql-targets';
+import { describeIfAvailable, SqlTarget, sqlTargets, withStore } from './sql-targets';
 import { options, T0, tenant } from './tenancy-fixtures';
 
 const names = async (registry: NamespaceRegistry, uid: string): Promise<string[]> =>
@@ -10,23 +10,20 @@ const names = async (registry: NamespaceRegistry, uid: string): Promise<string[]
 
 describe.each(sqlTargets())('namespace registry on $name', (target: SqlTarget) => {
   describeIfAvailable(target)('one replica', () => {
-    let store: SqlStore;
     let database: SqlDatabase;
     let repository: TenantRegistryRepository;
     let registry: NamespaceRegistry;
 
-    beforeAll(async () => {
-      store = await target.create();
-      database = store.open();
-      repository = await TenantRegistryRepository.open(database);
-      registry = new NamespaceRegistry(repository, database, options(60_000));
-      await registry.onModuleInit();
-    });
-
-    afterAll(async () => {
-      await registry?.onApplicationShutdown();
-      await store?.dispose();
-    });
+    withStore(
+      target,
+      async (store) => {
+        database = store.open();
+        repository = await TenantRegistryRepository.open(database);
+        registry = new NamespaceRegistry(repository, database, options(60_000));
+        await registry.onModuleInit();
+      },
+      { close: async () => registry?.onApplicationShutdown() },
+    );
 
     it('upgrades a registry made before namespaces in place: tenants kept, none listed', async () => {
       const old = await target.create();
@@ -131,27 +128,28 @@ describe.each(sqlTargets())('namespace registry on $name', (target: SqlTarget) =
   // LISTEN/NOTIFY between replicas: PostgreSQL only (SQLite is one process by design).
   const replicas = target.name === 'postgres' ? describeIfAvailable(target) : describe.skip;
   replicas('two replicas on one database', () => {
-    let store: SqlStore;
     let registryA: NamespaceRegistry;
     let registryB: NamespaceRegistry;
 
-    beforeAll(async () => {
-      store = await target.create();
-      const databaseA = store.open();
-      const databaseB = store.open();
-      const repoA = await TenantRegistryRepository.open(databaseA);
-      const repoB = await TenantRegistryRepository.open(databaseB);
-      registryA = new NamespaceRegistry(repoA, databaseA, options(60_000));
-      registryB = new NamespaceRegistry(repoB, databaseB, options(60_000));
-      await registryA.onModuleInit();
-      await registryB.onModuleInit();
-    });
-
-    afterAll(async () => {
-      await registryA?.onApplicationShutdown();
-      await registryB?.onApplicationShutdown();
-      await store?.dispose();
-    });
+    withStore(
+      target,
+      async (store) => {
+        const databaseA = store.open();
+        const databaseB = store.open();
+        const repoA = await TenantRegistryRepository.open(databaseA);
+        const repoB = await TenantRegistryRepository.open(databaseB);
+        registryA = new NamespaceRegistry(repoA, databaseA, options(60_000));
+        registryB = new NamespaceRegistry(repoB, databaseB, options(60_000));
+        await registryA.onModuleInit();
+        await registryB.onModuleInit();
+      },
+      {
+        close: async () => {
+          await registryA?.onApplicationShutdown();
+          await registryB?.onApplicationShutdown();
+        },
+      },
+    );
 
     it('a namespace created or removed on A reaches B well within the cache bound', async () => {
       const uid = tenant('shared').uid;

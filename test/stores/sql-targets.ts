@@ -177,6 +177,27 @@ export function sqlTargets(): SqlTarget[] {
   return targets;
 }
 
+/**
+ * A fresh store of `target` for the enclosing block: created before its tests, handed to `open`
+ * (which opens the databases and services the tests use), and disposed of after them, once
+ * `close` (the block's services) has run.
+ */
+export function withStore(
+  target: SqlTarget,
+  open: (store: SqlStore) => Promise<void>,
+  options: { readonly close?: () => Promise<void>; readonly timeoutMs?: number } = {},
+): void {
+  let store: SqlStore | undefined;
+  beforeAll(async () => {
+    store = await target.create();
+    await open(store);
+  }, options.timeoutMs);
+  afterAll(async () => {
+    await options.close?.();
+    await store?.dispose();
+  });
+}
+
 /** `describe`, or `describe.skip` for a target that cannot run here. */
 export function describeIfAvailable(target: SqlTarget): jest.Describe {
   return target.skipReason ? describe.skip : describe;

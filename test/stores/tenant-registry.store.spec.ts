@@ -11,7 +11,7 @@ import {
 } from '@vecgate/tenancy';
 import { RevocationList } from '@vecgate/tenancy/registry/revocation-list';
 import { TenancyTables } from '@vecgate/tenancy/registry/tenancy.tables';
-import { describeIfAvailable, rejectionOf, SqlStore, SqlTarget, sqlTargets } from './sql-targets';
+import { describeIfAvailable, rejectionOf, SqlTarget, sqlTargets, withStore } from './sql-targets';
 import { newUid, options, T0, tenant } from './tenancy-fixtures';
 
 /** Epoch seconds, for tokens. */
@@ -129,18 +129,12 @@ function summary(label: string, samples: number[]): string {
 
 describe.each(sqlTargets())('tenant registry store on $name', (target: SqlTarget) => {
   describeIfAvailable(target)('TenantRegistryRepository', () => {
-    let store: SqlStore;
     let database: SqlDatabase;
     let repository: TenantRegistryRepository;
 
-    beforeAll(async () => {
-      store = await target.create();
+    withStore(target, async (store) => {
       database = store.open();
       repository = await TenantRegistryRepository.open(database);
-    });
-
-    afterAll(async () => {
-      await store?.dispose();
     });
 
     beforeEach(async () => {
@@ -466,7 +460,6 @@ describe.each(sqlTargets())('tenant registry store on $name', (target: SqlTarget
   });
 
   describeIfAvailable(target)('TenantRegistry and RevocationList (one replica)', () => {
-    let store: SqlStore;
     let database: SqlDatabase;
     let repository: TenantRegistryRepository;
     const started: { onApplicationShutdown(): Promise<void> }[] = [];
@@ -485,16 +478,16 @@ describe.each(sqlTargets())('tenant registry store on $name', (target: SqlTarget
       return list;
     }
 
-    beforeAll(async () => {
-      store = await target.create();
-      database = store.open();
-      repository = await TenantRegistryRepository.open(database);
-    });
-
-    afterAll(async () => {
-      for (const s of started) await s.onApplicationShutdown();
-      await store?.dispose();
-    });
+    withStore(
+      target,
+      async (store) => {
+        database = store.open();
+        repository = await TenantRegistryRepository.open(database);
+      },
+      {
+        close: async () => void (await Promise.all(started.map((s) => s.onApplicationShutdown()))),
+      },
+    );
 
     afterEach(() => {
       jest.restoreAllMocks();
@@ -603,7 +596,6 @@ describe.each(sqlTargets())('tenant registry store on $name', (target: SqlTarget
   // LISTEN/NOTIFY between replicas: PostgreSQL only (SQLite is one process by design).
   if (target.name !== 'postgres') return;
   describeIfAvailable(target)('two replicas on one database (LISTEN/NOTIFY)', () => {
-    let store: SqlStore;
     let repoA: TenantRegistryRepository;
     let repoB: TenantRegistryRepository;
     let registryA: TenantRegistry;
@@ -611,25 +603,27 @@ describe.each(sqlTargets())('tenant registry store on $name', (target: SqlTarget
     let revocationsA: RevocationList;
     let revocationsB: RevocationList;
 
-    beforeAll(async () => {
-      store = await target.create();
-      const databaseA = store.open();
-      const databaseB = store.open();
-      repoA = await TenantRegistryRepository.open(databaseA);
-      repoB = await TenantRegistryRepository.open(databaseB);
-      const opts = options(REPLICA_CACHE_TTL_MS);
-      registryA = new TenantRegistry(repoA, databaseA, opts);
-      registryB = new TenantRegistry(repoB, databaseB, opts);
-      revocationsA = new RevocationList(repoA, databaseA, opts);
-      revocationsB = new RevocationList(repoB, databaseB, opts);
-      for (const s of [registryA, registryB, revocationsA, revocationsB]) await s.onModuleInit();
-    });
-
-    afterAll(async () => {
-      for (const s of [registryA, registryB, revocationsA, revocationsB])
-        await s?.onApplicationShutdown();
-      await store?.dispose();
-    });
+    withStore(
+      target,
+      async (store) => {
+        const databaseA = store.open();
+        const databaseB = store.open();
+        repoA = await TenantRegistryRepository.open(databaseA);
+        repoB = await TenantRegistryRepository.open(databaseB);
+        const opts = options(REPLICA_CACHE_TTL_MS);
+        registryA = new TenantRegistry(repoA, databaseA, opts);
+        registryB = new TenantRegistry(repoB, databaseB, opts);
+        revocationsA = new RevocationList(repoA, databaseA, opts);
+        revocationsB = new RevocationList(repoB, databaseB, opts);
+        for (const s of [registryA, registryB, revocationsA, revocationsB]) await s.onModuleInit();
+      },
+      {
+        close: async () => {
+          for (const s of [registryA, registryB, revocationsA, revocationsB])
+            await s?.onApplicationShutdown();
+        },
+      },
+    );
 
     it('a tenant change on A reaches B well within cacheTtlMs', async () => {
       const shared = tenant('shared');

@@ -3,15 +3,11 @@ import { toScore } from '../../ports/backend-rules';
 import { abandonOnAbort, assertNotAborted } from '../../ports/call-signal';
 import { TenantVectorStore } from '../../ports/tenant-vector-store';
 import {
-  CallOptions,
   DeleteSelector,
   Metadata,
   ReadOptions,
-  ScoredRecord,
-  SearchQuery,
   StoredRecord,
   TenantScope,
-  VectorWrite,
 } from '../../ports/vector.types';
 import { MilvusFilter } from './milvus.filter';
 import { encodePrimaryKey, locationOf } from './milvus.naming';
@@ -71,13 +67,15 @@ function toRecord(row: Record<string, unknown>, options: ReadOptions): StoredRec
   return record;
 }
 
+type Store = TenantVectorStore;
+
 /**
  * The Milvus data plane, on the location checked against the scope's uid, strategy and space.
  * Every search, query and delete carries the scope clause (tenant uid and namespace) as a
  * filter template, in every strategy; the collection is upgraded to hold namespaces, in
  * place, before its first use (`MilvusNamespaceField`).
  */
-export class MilvusRecords implements TenantVectorStore {
+export class MilvusRecords implements Store {
   constructor(
     private readonly options: MilvusOptions,
     private readonly statements: MilvusStatements,
@@ -85,10 +83,8 @@ export class MilvusRecords implements TenantVectorStore {
   ) {}
 
   async upsert(
-    scope: TenantScope,
-    records: readonly VectorWrite[],
-    call?: CallOptions,
-  ): Promise<{ upserted: number }> {
+    ...[scope, records, call]: Parameters<Store['upsert']>
+  ): ReturnType<Store['upsert']> {
     const location = locationOf(this.options, scope);
     assertNotAborted(call);
     if (records.length === 0) return { upserted: 0 };
@@ -105,11 +101,8 @@ export class MilvusRecords implements TenantVectorStore {
   }
 
   async fetch(
-    scope: TenantScope,
-    ids: readonly string[],
-    options: ReadOptions,
-    call?: CallOptions,
-  ): Promise<StoredRecord[]> {
+    ...[scope, ids, options, call]: Parameters<Store['fetch']>
+  ): ReturnType<Store['fetch']> {
     const location = locationOf(this.options, scope);
     const keys = keysOf(scope, ids);
     if (keys.length === 0) return [];
@@ -126,7 +119,7 @@ export class MilvusRecords implements TenantVectorStore {
     });
   }
 
-  async count(scope: TenantScope, call?: CallOptions): Promise<number> {
+  async count(...[scope, call]: Parameters<Store['count']>): ReturnType<Store['count']> {
     const location = locationOf(this.options, scope);
     return abandonOnAbort(call, async () => {
       await this.namespaces.ensure(location);
@@ -134,11 +127,7 @@ export class MilvusRecords implements TenantVectorStore {
     });
   }
 
-  async search(
-    scope: TenantScope,
-    query: SearchQuery,
-    call?: CallOptions,
-  ): Promise<ScoredRecord[]> {
+  async search(...[scope, query, call]: Parameters<Store['search']>): ReturnType<Store['search']> {
     const location = locationOf(this.options, scope);
     const filter = query.filter ? userFilter(scope, query.filter) : scopedFilter(scope);
     const { metric } = scope.space;
@@ -161,10 +150,8 @@ export class MilvusRecords implements TenantVectorStore {
   }
 
   async delete(
-    scope: TenantScope,
-    selector: DeleteSelector,
-    call?: CallOptions,
-  ): Promise<{ deleted: number }> {
+    ...[scope, selector, call]: Parameters<Store['delete']>
+  ): ReturnType<Store['delete']> {
     const location = locationOf(this.options, scope);
     assertNotAborted(call);
     // Every filter is built (and a bad one refused) before anything is sent.

@@ -2,16 +2,7 @@ import { PoolClient } from 'pg';
 import { toScore } from '../../ports/backend-rules';
 import { abandonOnAbort } from '../../ports/call-signal';
 import { TenantVectorStore } from '../../ports/tenant-vector-store';
-import {
-  CallOptions,
-  DeleteSelector,
-  ReadOptions,
-  ScoredRecord,
-  SearchQuery,
-  StoredRecord,
-  TenantScope,
-  VectorWrite,
-} from '../../ports/vector.types';
+import { CallOptions, TenantScope } from '../../ports/vector.types';
 import { pgvectorCall } from './pgvector.errors';
 import { compileFilter, Params } from './pgvector.filter';
 import { PgvectorLayout } from './pgvector.layout';
@@ -41,13 +32,15 @@ function scoped(scope: TenantScope): Params {
   return [scope.tenantUid, scope.namespace];
 }
 
+type Store = TenantVectorStore;
+
 /**
  * The data plane, on the location checked against the scope's uid (`locationOf`) and in the
  * current layout (`PgvectorLayout`). Every statement runs in a transaction scoped to the
  * tenant (row-level security's setting) and carries the scope condition as well; rows come
  * back with the tenant uid and namespace read from the table, never the scope's.
  */
-export class PgvectorRecords implements TenantVectorStore {
+export class PgvectorRecords implements Store {
   constructor(
     private readonly session: PgvectorSession,
     private readonly layout: PgvectorLayout,
@@ -55,11 +48,7 @@ export class PgvectorRecords implements TenantVectorStore {
   ) {}
 
   /** One INSERT ... ON CONFLICT in one transaction: the whole batch or none of it. */
-  upsert(
-    scope: TenantScope,
-    records: readonly VectorWrite[],
-    call?: CallOptions,
-  ): Promise<{ upserted: number }> {
+  upsert(...[scope, records, call]: Parameters<Store['upsert']>): ReturnType<Store['upsert']> {
     return pgvectorCall('upsert', async () => {
       const at = await this.place(scope, call);
       checkStorable(records);
@@ -84,12 +73,7 @@ export class PgvectorRecords implements TenantVectorStore {
     });
   }
 
-  fetch(
-    scope: TenantScope,
-    ids: readonly string[],
-    options: ReadOptions,
-    call?: CallOptions,
-  ): Promise<StoredRecord[]> {
+  fetch(...[scope, ids, options, call]: Parameters<Store['fetch']>): ReturnType<Store['fetch']> {
     return pgvectorCall('fetch', async () => {
       const at = await this.place(scope, call);
       if (ids.length === 0) return [];
@@ -106,11 +90,7 @@ export class PgvectorRecords implements TenantVectorStore {
     });
   }
 
-  delete(
-    scope: TenantScope,
-    selector: DeleteSelector,
-    call?: CallOptions,
-  ): Promise<{ deleted: number }> {
+  delete(...[scope, selector, call]: Parameters<Store['delete']>): ReturnType<Store['delete']> {
     return pgvectorCall('delete', async () => {
       const at = await this.place(scope, call);
       const params = scoped(scope);
@@ -134,7 +114,7 @@ export class PgvectorRecords implements TenantVectorStore {
     });
   }
 
-  count(scope: TenantScope, call?: CallOptions): Promise<number> {
+  count(...[scope, call]: Parameters<Store['count']>): ReturnType<Store['count']> {
     return pgvectorCall('count', async () => {
       const at = await this.place(scope, call);
       const rows = await this.session.asTenant(scope.tenantUid, call, (client) =>
@@ -155,7 +135,7 @@ export class PgvectorRecords implements TenantVectorStore {
    * `hnsw.max_scan_tuples`, the same query runs as an exact scan: the answer then holds every
    * match up to topK.
    */
-  search(scope: TenantScope, query: SearchQuery, call?: CallOptions): Promise<ScoredRecord[]> {
+  search(...[scope, query, call]: Parameters<Store['search']>): ReturnType<Store['search']> {
     return pgvectorCall('search', async () => {
       const at = await this.place(scope, call);
       const { space } = scope;

@@ -3,17 +3,7 @@ import { BackendError } from '@vecgate/core';
 import { RawScores, toScore } from '../../ports/backend-rules';
 import { abandonOnAbort, assertNotAborted } from '../../ports/call-signal';
 import { TenantVectorStore } from '../../ports/tenant-vector-store';
-import {
-  CallOptions,
-  DeleteSelector,
-  FilterNode,
-  ReadOptions,
-  ScoredRecord,
-  SearchQuery,
-  StoredRecord,
-  TenantScope,
-  VectorWrite,
-} from '../../ports/vector.types';
+import { FilterNode, ReadOptions, StoredRecord, TenantScope } from '../../ports/vector.types';
 import { NOTHING, tenantFilter } from './pinecone.filter';
 import { decodeMetadata, encodeMetadata, storedNamespace, storedTenant } from './pinecone.metadata';
 import { PineconePlaces } from './pinecone.places';
@@ -24,20 +14,20 @@ const DELETE_PAGE = 1000;
 /** Bound on the rounds of a filtered delete (a million records at one page per round). */
 const DELETE_ROUNDS = 1000;
 
+type Store = TenantVectorStore;
+
 /**
  * The Pinecone data plane. Every call names the Pinecone namespace of the scope's tenant and
  * namespace (never the index's default one), every record carries the tenant uid and its
  * namespace in its metadata, every query filter starts with that tenant condition, and reads
  * report the uid and namespace read back from storage.
  */
-export class PineconeRecords implements TenantVectorStore {
+export class PineconeRecords implements Store {
   constructor(private readonly places: PineconePlaces) {}
 
   async upsert(
-    scope: TenantScope,
-    records: readonly VectorWrite[],
-    call?: CallOptions,
-  ): Promise<{ upserted: number }> {
+    ...[scope, records, call]: Parameters<Store['upsert']>
+  ): ReturnType<Store['upsert']> {
     const index = await this.places.open(scope);
     assertNotAborted(call);
     if (records.length === 0) return { upserted: 0 };
@@ -51,11 +41,8 @@ export class PineconeRecords implements TenantVectorStore {
   }
 
   async fetch(
-    scope: TenantScope,
-    ids: readonly string[],
-    options: ReadOptions,
-    call?: CallOptions,
-  ): Promise<StoredRecord[]> {
+    ...[scope, ids, options, call]: Parameters<Store['fetch']>
+  ): ReturnType<Store['fetch']> {
     const index = await this.places.open(scope);
     if (ids.length === 0) return [];
     const wanted = new Set(ids);
@@ -63,11 +50,7 @@ export class PineconeRecords implements TenantVectorStore {
     return found.filter((r) => wanted.has(r.id)).map((r) => toStored(r, options));
   }
 
-  async search(
-    scope: TenantScope,
-    query: SearchQuery,
-    call?: CallOptions,
-  ): Promise<ScoredRecord[]> {
+  async search(...[scope, query, call]: Parameters<Store['search']>): ReturnType<Store['search']> {
     const index = await this.places.open(scope);
     const filter = tenantFilter(scope.tenantUid, scope.namespace, query.filter);
     if (filter === NOTHING) return [];
@@ -93,10 +76,8 @@ export class PineconeRecords implements TenantVectorStore {
   }
 
   async delete(
-    scope: TenantScope,
-    selector: DeleteSelector,
-    call?: CallOptions,
-  ): Promise<{ deleted: number }> {
+    ...[scope, selector, call]: Parameters<Store['delete']>
+  ): ReturnType<Store['delete']> {
     const index = await this.places.open(scope);
     assertNotAborted(call);
     switch (selector.kind) {
@@ -122,7 +103,7 @@ export class PineconeRecords implements TenantVectorStore {
     }
   }
 
-  async count(scope: TenantScope, call?: CallOptions): Promise<number> {
+  async count(...[scope, call]: Parameters<Store['count']>): ReturnType<Store['count']> {
     const index = await this.places.open(scope);
     return abandonOnAbort(call, () => index.count());
   }

@@ -2,16 +2,7 @@ import { QdrantClient } from '@qdrant/js-client-rest';
 import { toScore } from '../../ports/backend-rules';
 import { abandonOnAbort, assertNotAborted } from '../../ports/call-signal';
 import { TenantVectorStore } from '../../ports/tenant-vector-store';
-import {
-  CallOptions,
-  DeleteSelector,
-  ReadOptions,
-  ScoredRecord,
-  SearchQuery,
-  StoredRecord,
-  TenantScope,
-  VectorWrite,
-} from '../../ports/vector.types';
+import { CallOptions, SearchQuery, TenantScope } from '../../ports/vector.types';
 import { qdrantCall } from './qdrant.errors';
 import { QdrantCondition, QdrantFilter, translateFilter } from './qdrant.filter';
 import { QdrantCollections } from './qdrant.collections';
@@ -28,12 +19,14 @@ import { pointId } from './qdrant.point-id';
 import { QdrantPoints, shardSelector } from './qdrant.points';
 import { scopedFilter } from './qdrant.scope';
 
+type Store = TenantVectorStore;
+
 /**
  * The Qdrant data plane, on the location checked against the scope's uid. Every read, count
  * and delete carries the tenant and namespace conditions (`scopedFilter`), whatever the
  * strategy; every point id is derived from (tenant uid, namespace, caller's id).
  */
-export class QdrantRecords implements TenantVectorStore {
+export class QdrantRecords implements Store {
   constructor(
     private readonly client: QdrantClient,
     private readonly collections: QdrantCollections,
@@ -52,10 +45,8 @@ export class QdrantRecords implements TenantVectorStore {
   }
 
   async upsert(
-    scope: TenantScope,
-    records: readonly VectorWrite[],
-    call?: CallOptions,
-  ): Promise<{ upserted: number }> {
+    ...[scope, records, call]: Parameters<Store['upsert']>
+  ): ReturnType<Store['upsert']> {
     const location = await this.located(scope, call);
     assertNotAborted(call);
     const { metric, dimension } = scope.space;
@@ -67,11 +58,8 @@ export class QdrantRecords implements TenantVectorStore {
   }
 
   async fetch(
-    scope: TenantScope,
-    ids: readonly string[],
-    options: ReadOptions,
-    call?: CallOptions,
-  ): Promise<StoredRecord[]> {
+    ...[scope, ids, options, call]: Parameters<Store['fetch']>
+  ): ReturnType<Store['fetch']> {
     const unique = [...new Set(ids)];
     const location = await this.located(scope, call);
     if (unique.length === 0) return [];
@@ -90,11 +78,7 @@ export class QdrantRecords implements TenantVectorStore {
     return result.points.map((point) => fromPoint(point, options, scope.space.metric));
   }
 
-  async search(
-    scope: TenantScope,
-    query: SearchQuery,
-    call?: CallOptions,
-  ): Promise<ScoredRecord[]> {
+  async search(...[scope, query, call]: Parameters<Store['search']>): ReturnType<Store['search']> {
     const location = await this.located(scope, call);
     const filter = withUserFilter(scope, query.filter);
     if (!filter) return [];
@@ -117,16 +101,14 @@ export class QdrantRecords implements TenantVectorStore {
     }));
   }
 
-  async count(scope: TenantScope, call?: CallOptions): Promise<number> {
+  async count(...[scope, call]: Parameters<Store['count']>): ReturnType<Store['count']> {
     const location = await this.located(scope, call);
     return abandonOnAbort(call, () => this.points.count(location, scopedFilter(scope)));
   }
 
   async delete(
-    scope: TenantScope,
-    selector: DeleteSelector,
-    call?: CallOptions,
-  ): Promise<{ deleted: number }> {
+    ...[scope, selector, call]: Parameters<Store['delete']>
+  ): ReturnType<Store['delete']> {
     const location = await this.located(scope, call);
     assertNotAborted(call);
     let filter: QdrantFilter | null;
