@@ -5,7 +5,7 @@ import { TenancyTables } from '@vecgate/tenancy/registry/tenancy.tables';
 import { expectAudited, newRequestId } from '../support/audit-trail';
 import { createTenant, startWithTwoTenants } from '../support/fixtures';
 import { eventually } from '../support/eventually';
-import { describeOnPostgres, ReplicaPair, startReplicaPair } from '../support/replicas';
+import { describeOnPostgres, withReplicaPair } from '../support/replicas';
 import { deleteTenant } from '../support/tenant-deletion';
 import { startGateway, TestGateway } from '../support/test-gateway';
 import { bearer, TEST_SECRET, ttlFrom } from '../support/tokens';
@@ -418,18 +418,14 @@ describe('API key lifetimes', () => {
  * explain a revocation reaching the other replica within seconds.
  */
 describeOnPostgres('API keys across replicas on PostgreSQL', () => {
-  let replicas: ReplicaPair;
   let a: TestGateway;
   let b: TestGateway;
 
-  beforeAll(async () => {
-    replicas = await startReplicaPair();
-    ({ a, b } = replicas);
+  withReplicaPair(async (pair) => {
+    ({ a, b } = pair);
     // Embedded, so it is served by B, which holds its records; keys are managed on A.
     await createTenant(b.http, b.tokens, { id: 'replicated', dimension: 3, metric: 'cosine' });
   });
-
-  afterAll(() => replicas?.close());
 
   const searchOnB = async (key: string): Promise<number> =>
     (await helpers(b).search(apiKey(key))).status;

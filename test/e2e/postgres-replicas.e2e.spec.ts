@@ -3,23 +3,19 @@ import { createTenant } from '../support/fixtures';
 import type { TestGateway } from '../support/test-gateway';
 import { bearer, ttlFrom } from '../support/tokens';
 import { eventually } from '../support/eventually';
-import { describeOnPostgres, ReplicaPair, startReplicaPair } from '../support/replicas';
+import { describeOnPostgres, withReplicaPair } from '../support/replicas';
 
 /**
  * Two gateway replicas on one PostgreSQL registry. The tenant cache lives for a minute, so
  * only LISTEN/NOTIFY can explain a change reaching the other replica in well under a second.
  */
 describeOnPostgres('replicas on PostgreSQL', () => {
-  let replicas: ReplicaPair;
   let a: TestGateway;
   let b: TestGateway;
 
-  beforeAll(async () => {
-    replicas = await startReplicaPair();
-    ({ a, b } = replicas);
+  withReplicaPair((pair) => {
+    ({ a, b } = pair);
   });
-
-  afterAll(() => replicas?.close());
 
   it('sees a tenant created, suspended and resumed on the other replica within a second', async () => {
     // Made on B, which holds its embedded records and serves it; changed on A.

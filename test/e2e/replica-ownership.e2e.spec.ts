@@ -4,11 +4,8 @@ import { createTenant, vectorFor } from '../support/fixtures';
 import { createTempDatabase, TempDatabase } from '../support/postgres';
 import { startGateway, TestGateway } from '../support/test-gateway';
 import { bearer } from '../support/tokens';
-import { sqlTargets } from '../stores/sql-targets';
+import { describeOnPostgres } from '../support/replicas';
 import { eventually } from '../support/eventually';
-
-const postgres = sqlTargets().find((t) => t.name === 'postgres');
-const describeOnPostgres = postgres?.skipReason ? describe.skip : describe;
 
 /**
  * Two replicas on one PostgreSQL registry, each with its own data directory and the default

@@ -31,3 +31,16 @@ export async function startReplicaPair(): Promise<ReplicaPair> {
     },
   };
 }
+
+/**
+ * A replica pair for the enclosing block: started (then handed to `ready`) before its tests,
+ * stopped after them.
+ */
+export function withReplicaPair(ready: (pair: ReplicaPair) => Promise<void> | void): void {
+  let pair: ReplicaPair | undefined;
+  beforeAll(async () => {
+    pair = await startReplicaPair();
+    await ready(pair);
+  });
+  afterAll(() => pair?.close());
+}
