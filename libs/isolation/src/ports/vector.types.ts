@@ -61,6 +61,17 @@ export const DEFAULT_NAMESPACE_ALIAS = '__default__';
 export const NAMESPACE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,63}$/;
 export const MAX_NAMESPACE_LENGTH = 64;
 
+/**
+ * Whether a scope's namespace is one a backend may store: the default or a name of
+ * `NAMESPACE_PATTERN` (the request layer has mapped the alias to the default already).
+ */
+export function isStoredNamespace(namespace: unknown): boolean {
+  return (
+    typeof namespace === 'string' &&
+    (namespace === DEFAULT_NAMESPACE || NAMESPACE_PATTERN.test(namespace))
+  );
+}
+
 /** Builds a scope. Exported for the tenancy module and for tests; services never call it. */
 export function makeTenantScope(
   fields: Omit<TenantScope, typeof scopeBrand | 'namespace'> & { readonly namespace?: string },

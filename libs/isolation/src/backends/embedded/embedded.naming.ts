@@ -1,6 +1,6 @@
 import { BadRequestError } from '../../../../core/src/errors/vecgate.error';
 import {
-  DEFAULT_NAMESPACE,
+  isStoredNamespace,
   NAMESPACE_PATTERN,
   StrategyName,
   TenantScope,
@@ -49,7 +49,7 @@ export function assertEmbeddedFile(file: string): void {
 export function assertNamespace(namespace: string): void {
   if (typeof namespace !== 'string')
     throw new Error('a tenant scope without a namespace reached the embedded backend');
-  if (namespace !== DEFAULT_NAMESPACE && !NAMESPACE_PATTERN.test(namespace))
+  if (!isStoredNamespace(namespace))
     throw new BadRequestError('namespace must match ' + String(NAMESPACE_PATTERN), 'namespace');
 }
 

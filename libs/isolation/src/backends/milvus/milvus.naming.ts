@@ -1,6 +1,7 @@
 import { UnprocessableError } from '@vecgate/core';
 import {
   DEFAULT_NAMESPACE,
+  isStoredNamespace,
   NAMESPACE_PATTERN,
   StrategyName,
   TenantScope,
@@ -82,10 +83,7 @@ export function decodePrimaryKey(key: string): { uid: string; namespace: string;
 
 /** The default namespace or a name of `NAMESPACE_PATTERN`: anything else never reaches Milvus. */
 export function assertNamespace(namespace: unknown): asserts namespace is string {
-  if (
-    typeof namespace !== 'string' ||
-    (namespace !== DEFAULT_NAMESPACE && !NAMESPACE_PATTERN.test(namespace))
-  ) {
+  if (!isStoredNamespace(namespace)) {
     throw new MilvusScopeError('namespace is not a valid namespace name');
   }
 }

@@ -4,6 +4,7 @@ import { PlacementRequest } from '../../ports/backend-admin';
 import { TENANT_UID } from '../../ports/backend-rules';
 import {
   DEFAULT_NAMESPACE,
+  isStoredNamespace,
   NAMESPACE_PATTERN,
   Placement,
   TenantScope,
@@ -60,15 +61,14 @@ export function namespaceOf(tenantUid: string): string {
  */
 export function dataNamespaceOf(tenantUid: string, namespace: string): string {
   const own = namespaceOf(tenantUid);
-  if (namespace === DEFAULT_NAMESPACE) return own;
-  if (!NAMESPACE_PATTERN.test(namespace)) {
+  if (!isStoredNamespace(namespace)) {
     throw new BadRequestError(
       `namespace "${namespace}" is not a valid namespace name`,
       'namespace',
       'invalid_namespace',
     );
   }
-  return `${own}${NAMESPACE_SEPARATOR}${namespace}`;
+  return namespace === DEFAULT_NAMESPACE ? own : `${own}${NAMESPACE_SEPARATOR}${namespace}`;
 }
 
 /** Whether a Pinecone namespace holds records of the tenant (any of its namespaces). */

@@ -1,7 +1,6 @@
 import { UnprocessableError } from '@vecgate/core';
 import {
-  DEFAULT_NAMESPACE,
-  NAMESPACE_PATTERN,
+  isStoredNamespace,
   StrategyName,
   TenantScope,
   VectorSpace,
@@ -65,7 +64,7 @@ export class QdrantPlacements {
     if (scope.placement.backend !== 'qdrant') {
       throw new Error(`tenant ${scope.tenantId} is not placed on qdrant`);
     }
-    if (scope.namespace !== DEFAULT_NAMESPACE && !NAMESPACE_PATTERN.test(scope.namespace)) {
+    if (!isStoredNamespace(scope.namespace)) {
       throw new Error(`the scope of tenant ${scope.tenantId} has an invalid namespace`);
     }
     const expected = this.locate(scope.placement.strategy, scope.tenantUid, scope.space);
