@@ -16,6 +16,9 @@
  * every few hundred milliseconds: the process must never die of it, and the same checks hold.
  * A 503 answer given because the audit store was away is the one answer allowed to lack its
  * event (the answer says the store is away). CRASH_PG_CYCLES=0 skips the phase.
+ *
+ * A last phase kills the gateway while a tenant moves between placements (migration-crash.ts;
+ * CRASH_MIGRATION_CYCLES=0 skips it).
  */
 import Database from 'better-sqlite3';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -25,11 +28,13 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { createTempDatabase, TempDatabase } from '../support/postgres';
 import { MAIN } from '../support/build-output';
+import { MigrationCrashStats, runMigrationCycles } from './migration-crash';
 import { freePort, GatewayProcess } from '../support/gateway-process';
 import { ScriptTokens } from '../support/script-tokens';
 
 const CYCLES = Number(process.env.CRASH_CYCLES ?? 20);
 const PG_CYCLES = Number(process.env.CRASH_PG_CYCLES ?? 10);
+const MIGRATION_CYCLES = Number(process.env.CRASH_MIGRATION_CYCLES ?? 8);
 const WORKERS = Number(process.env.CRASH_WORKERS ?? 6);
 const DIM = 8;
 const TIERS = ['enterprise', 'premium', 'standard'] as const;
@@ -390,6 +395,8 @@ async function main(): Promise<void> {
       await database.drop();
     }
   }
+  let moves: MigrationCrashStats | undefined;
+  if (MIGRATION_CYCLES > 0) moves = await runMigrationCycles(MIGRATION_CYCLES, tokens, env, fail);
   const seconds = ((Date.now() - started) / 1000).toFixed(0);
   console.log('');
   console.log(`kill cycles                     ${stats.cycles}`);
@@ -415,6 +422,14 @@ async function main(): Promise<void> {
   console.log(
     `gateway died on its own         ${failures.filter((f) => f.includes('died')).length}`,
   );
+  if (moves) {
+    console.log(
+      `migration kill cycles           ${moves.cycles} (${moves.killedWhileMoving} killed while moving, ${moves.completedMoves} moves completed)`,
+    );
+    console.log(`migration: acknowledged writes  ${moves.writesAcked}`);
+    console.log(`migration: lost writes          ${moves.lostWrites}`);
+    console.log(`migration: two or no live places ${moves.placesWrong}`);
+  }
   console.log(`duration                        ${seconds} s`);
   if (failures.length > 0) {
     console.error(`\n${failures.length} failures`);

@@ -17,6 +17,7 @@ export function options(cacheTtlMs: number): TenancyOptions {
     cacheTtlMs,
     replicaId: 'replica-a',
     deleteGraceMs: 0,
+    migrationRecordsPerSecond: 1_000_000,
     rateLimitPerSecond: 0,
     rateLimitBurst: 0,
     unauthenticatedPerSecond: 0,

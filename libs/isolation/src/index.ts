@@ -15,3 +15,4 @@ export * from './ports/vector.types';
 export * from './ports/metadata-fields';
 export * from './routing/backend-drivers';
 export * from './ports/call-signal';
+export * from './routing/migration-gate';

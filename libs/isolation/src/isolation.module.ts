@@ -8,6 +8,7 @@ import { TenantVectorStore } from './ports/tenant-vector-store';
 import { BackendDrivers } from './routing/backend-drivers';
 import { RoutingBackendAdmin } from './routing/routing-backend-admin';
 import { RoutingVectorStore } from './routing/routing-vector-store';
+import { MigrationGate } from './routing/migration-gate';
 import { ScopeFence } from './routing/scope-fence';
 
 export interface IsolationModuleAsyncOptions {
@@ -72,6 +73,7 @@ export class IsolationModule {
           useFactory: buildPolicy,
         },
         ScopeFence,
+        MigrationGate,
         QdrantTokenService,
         { provide: TenantVectorStore, useClass: RoutingVectorStore },
         { provide: BackendAdmin, useClass: RoutingBackendAdmin },
@@ -83,6 +85,7 @@ export class IsolationModule {
         PlacementPolicy,
         BackendDrivers,
         QdrantTokenService,
+        MigrationGate,
       ],
     };
   }

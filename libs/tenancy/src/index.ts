@@ -28,4 +28,5 @@ export * from './tokens/platform-tokens.module';
 export * from './tokens/token-signer';
 export * from './tokens/token.service';
 export * from './usecases/create-tenant/create-tenant.usecase';
+export * from './usecases/migrate-tenant/migrate-tenant.usecase';
 export * from './usecases/delete-tenant/delete-tenant.usecase';

@@ -25,6 +25,8 @@ import { TokenSigner } from './tokens/token-signer';
 import { TokenService } from './tokens/token.service';
 import { CreateTenant } from './usecases/create-tenant/create-tenant.usecase';
 import { DeleteTenant } from './usecases/delete-tenant/delete-tenant.usecase';
+import { MigrateTenant } from './usecases/migrate-tenant/migrate-tenant.usecase';
+import { MigrationRunner } from './usecases/migrate-tenant/migration-runner';
 import { RecoverTenants } from './usecases/recover-tenants/recover-tenants.usecase';
 
 export interface TenancyModuleAsyncOptions {
@@ -71,6 +73,8 @@ export class TenancyModule {
         TenantService,
         CreateTenant,
         DeleteTenant,
+        MigrateTenant,
+        MigrationRunner,
         RecoverTenants,
         RequestBudgets,
         AuthGuard,
@@ -81,6 +85,7 @@ export class TenancyModule {
         TenantService,
         CreateTenant,
         DeleteTenant,
+        MigrateTenant,
         TokenService,
         TokenSigner,
         ApiKeyService,

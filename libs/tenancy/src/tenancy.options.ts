@@ -35,6 +35,8 @@ export interface TenancyOptions {
    * replicas admitted before they stopped serving the tenant; longer than any backend call.
    */
   readonly deleteGraceMs: number;
+  /** How fast a tenant's move copies its records to the new place (records per second). */
+  readonly migrationRecordsPerSecond: number;
   /**
    * This gateway process's replica id (kept in its data directory). Embedded tenants belong to
    * the replica that created them; the others refuse their requests.

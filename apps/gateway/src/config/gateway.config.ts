@@ -171,6 +171,7 @@ export function loadGatewayConfig(source: NodeJS.ProcessEnv): GatewayConfig {
       maxTokenTtlSeconds: env.MAX_TOKEN_TTL,
       cacheTtlMs: env.TENANT_CACHE_TTL_MS,
       deleteGraceMs: env.TENANT_DELETE_GRACE_MS,
+      migrationRecordsPerSecond: env.MIGRATION_RECORDS_PER_SECOND,
       replicaId: replicaIdOf(dataDir),
       rateLimitPerSecond: env.RATE_LIMIT_RPS,
       rateLimitBurst: env.RATE_LIMIT_BURST,

@@ -244,6 +244,11 @@ export class GatewayEnv {
 
   @Transform(toInt)
   @IsInt()
+  @Min(1)
+  MIGRATION_RECORDS_PER_SECOND = 5_000;
+
+  @Transform(toInt)
+  @IsInt()
   @Min(1024)
   MAX_BODY_BYTES = 16 * 1024 * 1024;
 

@@ -14,6 +14,7 @@ import type { RequestState } from '@vecgate/core';
 import {
   CreateTenant,
   DeleteTenant,
+  MigrateTenant,
   Principal,
   Roles,
   TargetTenant,
@@ -41,6 +42,7 @@ export class AdminTenantsController {
     private readonly tenants: TenantService,
     private readonly createTenant: CreateTenant,
     private readonly deleteTenant: DeleteTenant,
+    private readonly migrateTenant: MigrateTenant,
   ) {}
 
   @Post()
@@ -96,13 +98,49 @@ export class AdminTenantsController {
   @Roles('platform_admin')
   @Audited('admin.tenant.update')
   @ApiOperation({
-    summary: 'Suspend, resume or re-tier a tenant',
-    description: 'Role: platform_admin. Placement never moves.',
+    summary: 'Suspend, resume, re-tier or move a tenant',
+    description:
+      'Role: platform_admin. A tier whose placement rule differs from the tenant’s placement, or an explicit ' +
+      '`backend`/`strategy`, moves the tenant online: 202 with `migration`, and GET shows its progress until the ' +
+      'tenant lives in its new place. The tenant keeps serving reads and writes throughout, with the same tokens ' +
+      'and API keys. 409 while another move is under way; 507 when the target cannot take the tenant (nothing is ' +
+      'started then).',
   })
   @ApiOkResponse({ type: TenantDto })
-  @ApiProblems(400, 401, 403, 404, 409, 503)
-  async update(@Param('id') id: string, @Body() body: UpdateTenantRequest): Promise<TenantDto> {
-    return TenantDto.of(await this.tenants.update(id, body));
+  @ApiAcceptedResponse({ type: TenantDto, description: 'A move to another placement has started' })
+  @ApiProblems(400, 401, 403, 404, 409, 421, 422, 503, 507)
+  async update(
+    @Param('id') id: string,
+    @Body() body: UpdateTenantRequest,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TenantDto> {
+    const { status, ...move } = body;
+    const { tenant, moving } = await this.migrateTenant.execute(id, move, principal.subject);
+    if (!moving) return TenantDto.of(await this.tenants.update(id, { status, tier: body.tier }));
+    const updated = status ? await this.tenants.update(id, { status }) : tenant;
+    void reply.status(202).header('location', `/v1/admin/tenants/${id}`);
+    return TenantDto.of({ ...updated, migration: tenant.migration });
+  }
+
+  @Delete(':id/migration')
+  @Roles('platform_admin')
+  @Audited('admin.tenant.migration.cancel')
+  @ApiOperation({
+    summary: 'Cancel a tenant’s move',
+    description:
+      'Role: platform_admin. Before the switch only: the tenant stays where it was and the new place is erased ' +
+      '(the migration reads `cancelling` until then). 404 when the tenant is not moving; 409 once it has switched.',
+  })
+  @ApiAcceptedResponse({ type: TenantDto })
+  @ApiProblems(401, 403, 404, 409, 503)
+  async cancelMigration(
+    @Param('id') id: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TenantDto> {
+    const tenant = await this.migrateTenant.cancel(id);
+    void reply.status(202);
+    return TenantDto.of(tenant);
   }
 
   @Delete(':id')

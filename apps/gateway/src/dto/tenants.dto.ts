@@ -4,7 +4,8 @@ import { PageQuery } from './page.dto';
 import { BACKENDS, METRICS, STRATEGIES, TIER_PATTERN } from '@vecgate/isolation';
 import type { BackendName, MetricName, StrategyName } from '@vecgate/isolation';
 import { TENANT_ID_PATTERN } from '@vecgate/tenancy';
-import type { Tenant } from '@vecgate/tenancy';
+import { MIGRATION_STATES } from '@vecgate/tenancy';
+import type { Tenant, TenantMigration, TierPlace } from '@vecgate/tenancy';
 
 export class CreateTenantRequest {
   @ApiProperty({ example: 'acme', pattern: '^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$' })
@@ -47,11 +48,59 @@ export class UpdateTenantRequest {
   @IsIn(['active', 'suspended'])
   status?: 'active' | 'suspended';
 
-  @ApiPropertyOptional({ example: 'premium', description: 'A label only: placement does not move' })
+  @ApiPropertyOptional({
+    example: 'premium',
+    description:
+      'A tier whose PLACEMENT_POLICY rule places elsewhere moves the tenant (202); a tier without a rule is a label only',
+  })
   @IsOptional()
   @IsString()
   @Matches(TIER_PATTERN, { message: `tier must match ${TIER_PATTERN.source}` })
   tier?: string;
+
+  @ApiPropertyOptional({ enum: BACKENDS, description: 'Moves the tenant to this backend' })
+  @IsOptional()
+  @IsIn(BACKENDS)
+  backend?: BackendName;
+
+  @ApiPropertyOptional({ enum: STRATEGIES, description: 'Moves the tenant to this strategy' })
+  @IsOptional()
+  @IsIn(STRATEGIES)
+  strategy?: StrategyName;
+}
+
+export class MigrationEndDto {
+  @ApiProperty({ example: 'standard' }) tier!: string;
+  @ApiProperty({ enum: BACKENDS }) backend!: string;
+  @ApiProperty({ enum: STRATEGIES }) strategy!: string;
+
+  static of(end: TierPlace): MigrationEndDto {
+    return { tier: end.tier, backend: end.placement.backend, strategy: end.placement.strategy };
+  }
+}
+
+export class MigrationDto {
+  @ApiProperty({ enum: MIGRATION_STATES }) state!: string;
+  @ApiProperty({ type: MigrationEndDto }) from!: MigrationEndDto;
+  @ApiProperty({ type: MigrationEndDto }) to!: MigrationEndDto;
+  @ApiProperty({ example: 1200, description: 'Records copied so far' }) copied!: number;
+  @ApiProperty({ example: 5000, description: 'Records in the old place when the copy began' })
+  total!: number;
+  @ApiProperty({ example: '2026-11-27T10:00:00.000Z' }) startedAt!: string;
+  @ApiPropertyOptional({ description: 'Why the move failed and was rolled back' })
+  error?: string;
+
+  static of(m: TenantMigration): MigrationDto {
+    return {
+      state: m.state,
+      from: MigrationEndDto.of(m.from),
+      to: MigrationEndDto.of(m.to),
+      copied: m.copied,
+      total: m.total,
+      startedAt: new Date(m.startedAt).toISOString(),
+      ...(m.error !== null ? { error: m.error } : {}),
+    };
+  }
 }
 
 export class TenantDto {
@@ -81,6 +130,11 @@ export class TenantDto {
   replica?: string;
   @ApiProperty({ example: '2026-11-27T10:00:00.000Z' }) createdAt!: string;
   @ApiProperty({ example: '2026-11-27T10:00:00.000Z' }) updatedAt!: string;
+  @ApiPropertyOptional({
+    type: MigrationDto,
+    description: 'While the tenant moves to another placement, or after a move failed',
+  })
+  migration?: MigrationDto;
 
   static of(tenant: Tenant): TenantDto {
     return {
@@ -96,6 +150,7 @@ export class TenantDto {
       ...(tenant.owner !== null ? { replica: tenant.owner } : {}),
       createdAt: new Date(tenant.createdAt).toISOString(),
       updatedAt: new Date(tenant.updatedAt).toISOString(),
+      ...(tenant.migration ? { migration: MigrationDto.of(tenant.migration) } : {}),
     };
   }
 }

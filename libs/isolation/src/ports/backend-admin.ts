@@ -42,5 +42,11 @@ export abstract class BackendAdmin {
   abstract provision(scope: TenantScope): Promise<void>;
   /** Removes every record and place of the tenant and verifies nothing remains. Idempotent. */
   abstract erase(scope: TenantScope): Promise<ErasureReport>;
+  /**
+   * Erases and verifies one place of a tenant that goes on living elsewhere (a migration left
+   * it, or a cancelled one never switched to it): calls in that place are refused and drained
+   * first, and stay refused until the place is provisioned again (a later migration back).
+   */
+  abstract retire(scope: TenantScope): Promise<ErasureReport>;
   abstract health(): Promise<Record<string, BackendHealth>>;
 }

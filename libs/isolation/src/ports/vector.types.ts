@@ -46,6 +46,12 @@ export interface TenantScope {
    * condition of every statement and reads it back; `erase` removes every namespace.
    */
   readonly namespace: string;
+  /**
+   * While the tenant moves between placements: its scope in the other place (same tenant, uid,
+   * space and namespace, no mirror of its own), which every write (upsert and delete) also
+   * reaches, so neither place misses an acknowledged write. Reads never use it.
+   */
+  readonly mirror?: TenantScope;
   readonly [scopeBrand]: true;
 }
 
@@ -70,6 +76,12 @@ export function isStoredNamespace(namespace: unknown): boolean {
     typeof namespace === 'string' &&
     (namespace === DEFAULT_NAMESPACE || NAMESPACE_PATTERN.test(namespace))
   );
+}
+
+/** One string per physical place of a tenant: its backend, strategy and physical names. */
+export function placeKey(tenantUid: string, placement: Placement): string {
+  const location = Object.entries(placement.location).sort(([a], [b]) => (a < b ? -1 : 1));
+  return JSON.stringify([tenantUid, placement.backend, placement.strategy, location]);
 }
 
 /** Builds a scope. Exported for the tenancy module and for tests; services never call it. */

@@ -48,17 +48,22 @@ export class RoutingBackendAdmin extends BackendAdmin {
 
   provision(scope: TenantScope): Promise<void> {
     this.fence.assertOpen(scope.tenantUid);
+    // A place a migration left stays closed to late calls until a later one comes back to it.
+    this.fence.reopen(scope);
     return this.drivers.get(scope.placement.backend).provision(scope);
   }
 
   async erase(scope: TenantScope): Promise<ErasureReport> {
-    if (!(await this.fence.close(scope.tenantUid, DRAIN_TIMEOUT_MS))) {
-      throw new UnavailableError(
-        'calls of the tenant are still running; retry the deletion',
-        5,
-        'erasure_busy',
-      );
-    }
+    if (!(await this.fence.close(scope, DRAIN_TIMEOUT_MS))) throw erasureBusy();
+    return this.verifiedErase(scope);
+  }
+
+  async retire(scope: TenantScope): Promise<ErasureReport> {
+    if (!(await this.fence.retire(scope, DRAIN_TIMEOUT_MS))) throw erasureBusy();
+    return this.verifiedErase(scope);
+  }
+
+  private async verifiedErase(scope: TenantScope): Promise<ErasureReport> {
     const report = await this.drivers.get(scope.placement.backend).erase(scope);
     const left = report.places.filter((p) => p.remaining > 0);
     if (left.length > 0) {
@@ -81,4 +86,12 @@ export class RoutingBackendAdmin extends BackendAdmin {
     );
     return Object.fromEntries(entries);
   }
+}
+
+function erasureBusy(): UnavailableError {
+  return new UnavailableError(
+    'calls of the tenant are still running; retry the deletion',
+    5,
+    'erasure_busy',
+  );
 }

@@ -21,6 +21,7 @@ function options(overrides: Partial<TenancyOptions> = {}): TenancyOptions {
     maxTokenTtlSeconds: 3600,
     cacheTtlMs: 60_000,
     deleteGraceMs: 0,
+    migrationRecordsPerSecond: 1_000_000,
     replicaId: 'r',
     rateLimitPerSecond: 0,
     rateLimitBurst: 0,

@@ -62,12 +62,29 @@ export interface ApiKeyRow {
   last_used_at: number | null;
 }
 
+/** A tenant moving between placements; at most one per tenant, removed once it ends. */
+export interface MigrationRow {
+  tenant_uid: string;
+  tenant_id: string;
+  state: string;
+  /** JSON `{tier, placement}` of the place the tenant leaves, and of the one it goes to. */
+  from_place: string;
+  to_place: string;
+  copied: number;
+  total: number;
+  started_at: number;
+  started_by: string;
+  updated_at: number;
+  error: string | null;
+}
+
 export interface TenancyTables {
   vg_tenants: TenantRow;
   vg_tenant_tombstones: TombstoneRow;
   vg_tokens: TokenRow;
   vg_namespaces: NamespaceRow;
   vg_api_keys: ApiKeyRow;
+  vg_tenant_migrations: MigrationRow;
 }
 
 export const tenancyMigrations: Record<string, Migration> = {
@@ -179,6 +196,24 @@ export const tenancyMigrations: Record<string, Migration> = {
         .on('vg_api_keys')
         .column('revoked_at')
         .where(sql.ref('revoked_at'), 'is not', null)
+        .execute();
+    },
+  },
+  '0150_migrations': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('vg_tenant_migrations')
+        .addColumn('tenant_uid', 'varchar(32)', (c) => c.primaryKey())
+        .addColumn('tenant_id', 'varchar(63)', (c) => c.notNull())
+        .addColumn('state', 'varchar(16)', (c) => c.notNull())
+        .addColumn('from_place', 'text', (c) => c.notNull())
+        .addColumn('to_place', 'text', (c) => c.notNull())
+        .addColumn('copied', 'bigint', (c) => c.notNull())
+        .addColumn('total', 'bigint', (c) => c.notNull())
+        .addColumn('started_at', 'bigint', (c) => c.notNull())
+        .addColumn('started_by', 'varchar(256)', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addColumn('error', 'text')
         .execute();
     },
   },

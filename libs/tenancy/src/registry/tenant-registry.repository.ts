@@ -4,6 +4,7 @@ import { BackendName, MetricName, StrategyName } from '@vecgate/isolation';
 import { Tenant, TenantStatus } from '../tenancy.types';
 import { TenancyTables, TenantRow, tenancyMigrations } from './tenancy.tables';
 import { ApiKeyRows } from './api-key-rows';
+import { MigrationRows } from './migration-rows';
 import { NamespaceRows } from './namespace-rows';
 import { TokenRows } from './token-rows';
 
@@ -24,12 +25,15 @@ export class TenantRegistryRepository {
   readonly apiKeys: ApiKeyRows;
   /** Named namespaces; tombstoning a tenant forgets them here too. */
   readonly namespaces: NamespaceRows;
+  /** Moves between placements; tombstoning a tenant forgets them here too. */
+  readonly migrations: MigrationRows;
 
   private constructor(sql: SqlDatabase) {
     this.db = sql.kysely<TenancyTables>();
     this.tokens = new TokenRows(this.db);
     this.apiKeys = new ApiKeyRows(this.db);
     this.namespaces = new NamespaceRows(this.db);
+    this.migrations = new MigrationRows(this.db);
   }
 
   static async open(sql: SqlDatabase): Promise<TenantRegistryRepository> {
@@ -43,7 +47,9 @@ export class TenantRegistryRepository {
       .selectAll()
       .where('id', '=', id)
       .executeTakeFirst();
-    return row ? toTenant(row) : undefined;
+    if (!row) return undefined;
+    const migration = await this.migrations.find(row.uid);
+    return migration ? { ...toTenant(row), migration } : toTenant(row);
   }
 
   async findByStatus(status: TenantStatus, updatedBefore: number): Promise<Tenant[]> {
@@ -142,6 +148,7 @@ export class TenantRegistryRepository {
   async remove(uid: string): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('vg_namespaces').where('tenant_uid', '=', uid).execute();
+      await trx.deleteFrom('vg_tenant_migrations').where('tenant_uid', '=', uid).execute();
       await trx.deleteFrom('vg_tenants').where('uid', '=', uid).execute();
     });
   }
@@ -160,6 +167,7 @@ export class TenantRegistryRepository {
       await trx.deleteFrom('vg_tokens').where('tenant_uid', '=', tenant.uid).execute();
       await trx.deleteFrom('vg_api_keys').where('tenant_uid', '=', tenant.uid).execute();
       await trx.deleteFrom('vg_namespaces').where('tenant_uid', '=', tenant.uid).execute();
+      await trx.deleteFrom('vg_tenant_migrations').where('tenant_uid', '=', tenant.uid).execute();
       await trx.deleteFrom('vg_tenants').where('uid', '=', tenant.uid).execute();
     });
   }

@@ -80,7 +80,7 @@ describe('QdrantTokenService refusals', () => {
   it('refuses to mint for a tenant whose erasure has begun (it would re-create a revoked grant)', async () => {
     const fence = new ScopeFence();
     const fenced = new QdrantTokenService(new BackendDrivers([driver]), fence);
-    await fence.close(UID, 10);
+    await fence.close(scopeOn(driver, 'collection'), 10);
     await expect(
       fenced.mint(scopeOn(driver, 'collection'), { access: 'r', ttlSeconds: 60 }),
     ).rejects.toMatchObject({ status: 409, message: 'the tenant is being deleted' });

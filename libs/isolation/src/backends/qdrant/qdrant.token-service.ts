@@ -30,6 +30,6 @@ export class QdrantTokenService {
     }
     // Through the erasure fence: a mint that races a deletion either finishes before the
     // erasure starts (which then removes its grant) or is refused.
-    return this.fence.admit(scope.tenantUid, () => driver.mintToken(scope, request));
+    return this.fence.admit(scope, () => driver.mintToken(scope, request));
   }
 }

@@ -6,7 +6,7 @@ import { TenantRegistry } from '../../registry/tenant-registry';
 import { TenantRegistryRepository } from '../../registry/tenant-registry.repository';
 import { assertServedHere } from '../../replica-ownership';
 import { TENANCY_OPTIONS, TenancyOptions } from '../../tenancy.options';
-import { scopeOfTenant, Tenant, TENANT_ID_PATTERN } from '../../tenancy.types';
+import { placesOf, scopeAt, Tenant, TENANT_ID_PATTERN } from '../../tenancy.types';
 import { heartbeat, TenantLocks } from '../../tenant-locks';
 
 /** `erased`: gone and verified (204); otherwise the erasure finishes in the background (202). */
@@ -71,7 +71,10 @@ export class DeleteTenant implements OnApplicationShutdown {
    */
   async finish(tenant: Tenant, deletedBy: string): Promise<void> {
     assertServedHere(tenant, this.options.replicaId);
-    await this.backends.erase(scopeOfTenant(tenant));
+    // A tenant deleted while it moves has two places: both go.
+    for (const placement of placesOf(tenant)) {
+      await this.backends.erase(scopeAt(tenant, placement));
+    }
     await this.repository.tombstone(tenant, Date.now(), deletedBy);
     await this.registry.changed(tenant.id);
   }

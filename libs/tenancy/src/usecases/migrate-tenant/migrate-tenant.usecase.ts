@@ -1,0 +1,122 @@
+import { Injectable } from '@nestjs/common';
+import { ConflictError, NotFoundError } from '@vecgate/core';
+import { BackendAdmin, BackendName, PlacementPolicy, StrategyName } from '@vecgate/isolation';
+import { existingTenant, liveTenant } from '../../guards/target-tenant';
+import { TenantRegistry } from '../../registry/tenant-registry';
+import { TenantRegistryRepository } from '../../registry/tenant-registry.repository';
+import { scopeAt, Tenant, TenantMigration } from '../../tenancy.types';
+import { TenantLocks } from '../../tenant-locks';
+import { MigrationRunner } from './migration-runner';
+
+export interface MoveRequest {
+  readonly tier?: string;
+  readonly backend?: BackendName;
+  readonly strategy?: StrategyName;
+}
+
+/** `moving`: a migration started (202); otherwise the placement stays and the tier is a label. */
+export type MoveOutcome = { readonly tenant: Tenant; readonly moving: boolean };
+
+const BEFORE_SWITCH = ['announced', 'copying', 'verifying'] as const;
+
+/**
+ * Starts and cancels a tenant's move to another placement. A tier whose rule places elsewhere
+ * (or an explicit backend and strategy) starts one: the target is planned for the same uid,
+ * its capacity checked and its place provisioned before anything is recorded, so a refusal
+ * leaves nothing started; the runner does the rest in the background.
+ */
+@Injectable()
+export class MigrateTenant {
+  constructor(
+    private readonly repository: TenantRegistryRepository,
+    private readonly registry: TenantRegistry,
+    private readonly backends: BackendAdmin,
+    private readonly policy: PlacementPolicy,
+    private readonly locks: TenantLocks,
+    private readonly runner: MigrationRunner,
+  ) {}
+
+  /**
+   * Whether the request names a placement other than the tenant's: a tier without a rule in
+   * the placement policy stays a label, as it always was.
+   */
+  async execute(id: string, request: MoveRequest, by: string): Promise<MoveOutcome> {
+    return this.locks.run(id, async () => {
+      const tenant = liveTenant(id, existingTenant(id, await this.repository.findById(id)));
+      const target = this.targetOf(tenant, request);
+      if (!target) return { tenant, moving: false };
+      if (tenant.migration && tenant.migration.state !== 'failed') {
+        throw new ConflictError(
+          `tenant ${id} is already moving (${tenant.migration.state}); cancel it first`,
+        );
+      }
+      const placement = this.backends.plan(target.backend, {
+        tenantId: tenant.id,
+        tenantUid: tenant.uid,
+        strategy: target.strategy,
+        space: { dimension: tenant.dimension, metric: tenant.metric },
+      });
+      const scope = scopeAt(tenant, placement);
+      await this.backends.checkCapacity(scope);
+      await this.backends.provision(scope);
+      const now = Date.now();
+      const migration: TenantMigration = {
+        state: 'announced',
+        from: { tier: tenant.tier, placement: tenant.placement },
+        to: { tier: target.tier, placement },
+        copied: 0,
+        total: 0,
+        startedAt: now,
+        startedBy: by,
+        updatedAt: now,
+        error: null,
+      };
+      if (!(await this.repository.migrations.start(tenant, migration))) {
+        throw new ConflictError(`tenant ${id} is already moving; cancel it first`);
+      }
+      await this.registry.changed(id);
+      this.runner.audited(tenant, 'announced', migration);
+      this.runner.drive(id);
+      return { tenant: { ...tenant, migration }, moving: true };
+    });
+  }
+
+  /** Cancels a move that has not switched yet: the tenant stays where it was. */
+  async cancel(id: string): Promise<Tenant> {
+    return this.locks.run(id, async () => {
+      const tenant = liveTenant(id, existingTenant(id, await this.repository.findById(id)));
+      const m = tenant.migration;
+      if (!m || m.state === 'failed') throw new NotFoundError(`tenant ${id} is not moving`);
+      const cancelled = await this.repository.migrations.advance(
+        tenant.uid,
+        BEFORE_SWITCH,
+        { state: 'cancelling' },
+        Date.now(),
+      );
+      if (!cancelled) {
+        throw new ConflictError(`tenant ${id} has already switched to its new place (${m.state})`);
+      }
+      await this.registry.changed(id);
+      this.runner.audited(tenant, 'cancelling', m);
+      this.runner.drive(id);
+      return { ...tenant, migration: { ...m, state: 'cancelling' } };
+    });
+  }
+
+  private targetOf(
+    tenant: Tenant,
+    request: MoveRequest,
+  ): { tier: string; backend: BackendName; strategy: StrategyName } | undefined {
+    const tier = request.tier ?? tenant.tier;
+    const explicit = request.backend !== undefined || request.strategy !== undefined;
+    if (!explicit && !this.policy.entries().some(([name]) => name === tier)) return undefined;
+    const choice = this.policy.resolve({
+      tier,
+      backend: request.backend ?? (explicit ? tenant.placement.backend : undefined),
+      strategy: request.strategy,
+    });
+    const same =
+      choice.backend === tenant.placement.backend && choice.strategy === tenant.placement.strategy;
+    return same ? undefined : choice;
+  }
+}

@@ -1,0 +1,150 @@
+import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  MetadataValue,
+  MigrationGate,
+  StoredRecord,
+  TenantScope,
+  TenantVectorStore,
+} from '@vecgate/isolation';
+
+/** Records per listed page: one page is one exclusive step against the tenant's writes. */
+export const COPY_PAGE = 100;
+const DIGEST_MODULUS = 1n << 256n;
+
+/** The count and an order-free digest of ids, vectors and metadata of one place. */
+export interface PlaceDigest {
+  readonly count: number;
+  readonly digest: string;
+}
+
+/**
+ * Copies a tenant's records from one of its places to another, through the store port only,
+ * a page at a time: each page is read and written with none of the tenant's writes in flight
+ * (the migration gate), so a copy never overwrites a newer write nor brings a deleted record
+ * back. Throttled to `recordsPerSecond`; the calls carry the tenant's scope, so the backends
+ * count them as the tenant's own work.
+ */
+export class PlaceCopier {
+  private copied = 0;
+  private readonly startedAt = Date.now();
+
+  constructor(
+    private readonly store: TenantVectorStore,
+    private readonly gate: MigrationGate,
+    private readonly recordsPerSecond: number,
+    private readonly signal: AbortSignal,
+  ) {}
+
+  /** Copies every record of one namespace; calls `progress` after each page with the total. */
+  async copy(
+    from: TenantScope,
+    to: TenantScope,
+    progress: (copied: number) => Promise<void>,
+  ): Promise<void> {
+    let cursor: string | undefined;
+    do {
+      this.signal.throwIfAborted();
+      cursor = await this.gate.exclusive(from.tenantUid, async () => {
+        const page = await this.page(from, cursor, true);
+        if (page.records.length > 0) await this.store.upsert(to, page.records.map(toWrite));
+        this.copied += page.records.length;
+        return page.next;
+      });
+      await progress(this.copied);
+      await this.throttle();
+    } while (cursor !== undefined);
+  }
+
+  /**
+   * Deletes from `to` the records `from` does not hold (left by a write that reached one place
+   * only before a crash), so the verification compares like with like.
+   */
+  async prune(from: TenantScope, to: TenantScope): Promise<void> {
+    let cursor: string | undefined;
+    do {
+      this.signal.throwIfAborted();
+      cursor = await this.gate.exclusive(from.tenantUid, async () => {
+        const page = await this.page(to, cursor, false);
+        const ids = page.records.map((r) => r.id);
+        if (ids.length === 0) return page.next;
+        const held = await this.store.fetch(from, ids, {
+          includeValues: false,
+          includeMetadata: false,
+        });
+        const present = new Set(held.map((r) => r.id));
+        const extra = ids.filter((id) => !present.has(id));
+        if (extra.length > 0) await this.store.delete(to, { kind: 'ids', ids: extra });
+        return page.next;
+      });
+    } while (cursor !== undefined);
+  }
+
+  /** Count and digest of one namespace of a place; the caller holds the gate exclusively. */
+  async digest(scope: TenantScope): Promise<PlaceDigest> {
+    let count = 0;
+    let sum = 0n;
+    let cursor: string | undefined;
+    do {
+      this.signal.throwIfAborted();
+      const page = await this.page(scope, cursor, true);
+      for (const record of page.records) sum = (sum + recordHash(record)) % DIGEST_MODULUS;
+      count += page.records.length;
+      cursor = page.next;
+    } while (cursor !== undefined);
+    return { count, digest: sum.toString(16) };
+  }
+
+  private page(
+    scope: TenantScope,
+    cursor: string | undefined,
+    full: boolean,
+  ): Promise<{ records: StoredRecord[]; next?: string }> {
+    return this.store.list(
+      scope,
+      {
+        limit: COPY_PAGE,
+        ...(cursor !== undefined ? { cursor } : {}),
+        includeValues: full,
+        includeMetadata: full,
+      },
+      { signal: this.signal },
+    );
+  }
+
+  /** Sleeps until the average rate since the start is back under the configured one. */
+  private async throttle(): Promise<void> {
+    const due = this.startedAt + (this.copied / this.recordsPerSecond) * 1000;
+    const wait = due - Date.now();
+    if (wait > 0) await sleep(wait, undefined, { signal: this.signal });
+  }
+}
+
+function toWrite(record: StoredRecord) {
+  const metadata = record.metadata;
+  return {
+    id: record.id,
+    values: record.values ?? new Float32Array(0),
+    ...(metadata && Object.keys(metadata).length > 0 ? { metadata } : {}),
+  };
+}
+
+/** SHA-256 of a record's namespace, id, vector bytes and canonical metadata, as a number. */
+function recordHash(record: StoredRecord): bigint {
+  const hash = createHash('sha256');
+  hash.update(JSON.stringify([record.namespace, record.id]));
+  const values = record.values ?? new Float32Array(0);
+  hash.update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+  hash.update(canonical(record.metadata ?? {}));
+  return BigInt(`0x${hash.digest('hex')}`);
+}
+
+/** JSON with object keys sorted at every depth, so two backends' equal metadata hash equal. */
+function canonical(value: MetadataValue): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const keys = Object.keys(value).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(value[k] ?? null)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}

@@ -1,0 +1,317 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createTenant } from '../support/fixtures';
+import { eventually } from '../support/eventually';
+import { startGateway, TestGateway } from '../support/test-gateway';
+import { bearer } from '../support/tokens';
+
+const DIM = 8;
+type Values = number[];
+type Body = Record<string, unknown> & {
+  strategy?: string;
+  location?: Record<string, string>;
+  migration?: { state: string; copied: number; total: number };
+};
+
+function valuesOf(seed: number): Values {
+  return Array.from({ length: DIM }, (_, j) => ((seed * 31 + j * 7) % 97) / 97 + 0.01);
+}
+
+/** Whether any file of the place (with its WAL) still holds the marker's bytes. */
+function placeHolds(gw: TestGateway, file: string, marker: string): boolean {
+  return ['', '-wal'].some((suffix) => {
+    const path = join(gw.dataDir, 'embedded', file + suffix);
+    return existsSync(path) && readFileSync(path).includes(Buffer.from(marker));
+  });
+}
+
+async function tenantOf(gw: TestGateway, id: string): Promise<Body> {
+  const res = await gw.http.get(`/v1/admin/tenants/${id}`).set(bearer(gw.tokens.platform()));
+  expect(res.status).toBe(200);
+  return res.body as Body;
+}
+
+async function moved(gw: TestGateway, id: string, strategy: string): Promise<Body> {
+  let last: Body = {};
+  await eventually(120_000, async () => {
+    last = await tenantOf(gw, id);
+    return last.migration === undefined && last.strategy === strategy;
+  });
+  return last;
+}
+
+/**
+ * A client of one tenant that writes (upserts, overwrites, deletes) and reads without pause,
+ * keeping a model of every acknowledged write: the truth the tenant must hold afterwards.
+ */
+class Load {
+  readonly model = new Map<string, Values | null>();
+  readonly problems: string[] = [];
+  private stopped = false;
+  private seed = 0;
+
+  constructor(
+    private readonly gw: TestGateway,
+    private readonly token: string,
+    private readonly prefix: string,
+    private readonly foreignPrefix: string,
+  ) {}
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  async writes(): Promise<void> {
+    while (!this.stopped) {
+      const n = this.seed++;
+      const ids = [...this.model.keys()];
+      if (n % 5 === 4 && ids.length > 0) {
+        const id = ids[(n * 13) % ids.length] as string;
+        const res = await this.gw.http
+          .post('/v1/vectors/delete')
+          .set(bearer(this.token))
+          .send({ ids: [id] });
+        if (res.status === 200) this.model.set(id, null);
+        else this.problems.push(`delete ${id}: ${res.status}`);
+        continue;
+      }
+      const id =
+        n % 3 === 0 && ids.length > 0 ? (ids[n % ids.length] as string) : `${this.prefix}-w${n}`;
+      const values = valuesOf(n + 1000);
+      const res = await this.gw.http
+        .put('/v1/vectors')
+        .set(bearer(this.token))
+        .send({ vectors: [{ id, values, metadata: { n } }] });
+      if (res.status === 200) this.model.set(id, values);
+      else this.problems.push(`upsert ${id}: ${res.status}`);
+    }
+  }
+
+  async reads(): Promise<void> {
+    while (!this.stopped) {
+      const deleted = [...this.model].filter(([, v]) => v === null).map(([id]) => id);
+      const id = deleted[this.seed % Math.max(1, deleted.length)];
+      if (id !== undefined) {
+        const res = await this.gw.http.get(`/v1/vectors/${id}`).set(bearer(this.token));
+        // Only a delete acknowledged before this read counts, and the model says so.
+        if (res.status === 200 && this.model.get(id) === null)
+          this.problems.push(`read ${id} after its delete`);
+      }
+      const search = await this.gw.http
+        .post('/v1/search')
+        .set(bearer(this.token))
+        .send({ vector: valuesOf(this.seed), topK: 20 });
+      if (search.status !== 200) this.problems.push(`search: ${search.status}`);
+      const matches = (search.body as { matches?: { id: string }[] }).matches ?? [];
+      for (const m of matches)
+        if (m.id.startsWith(this.foreignPrefix)) this.problems.push(`saw ${m.id}`);
+    }
+  }
+
+  /** Every acknowledged write, checked in the tenant as it is now. */
+  async check(): Promise<string[]> {
+    const wrong: string[] = [];
+    for (const [id, values] of this.model) {
+      const res = await this.gw.http.get(`/v1/vectors/${id}`).set(bearer(this.token));
+      if (values === null) {
+        if (res.status !== 404) wrong.push(`${id} deleted but answered ${res.status}`);
+        continue;
+      }
+      const got = (res.body as { values?: number[] }).values ?? [];
+      const same = got.length === DIM && got.every((v, i) => Math.abs(v - (values[i] ?? 0)) < 1e-6);
+      if (res.status !== 200 || !same)
+        wrong.push(`${id} answered ${res.status} ${JSON.stringify(got)}`);
+    }
+    return wrong;
+  }
+}
+
+async function preload(gw: TestGateway, load: Load, token: string, prefix: string, count: number) {
+  for (let i = 0; i < count; i += 100) {
+    const vectors = Array.from({ length: Math.min(100, count - i) }, (_, k) => ({
+      id: `${prefix}-p${i + k}`,
+      values: valuesOf(i + k),
+      metadata: { text: `${prefix} ${i + k}`, nested: { k } },
+    }));
+    const res = await gw.http.put('/v1/vectors').set(bearer(token)).send({ vectors });
+    expect(res.status).toBe(200);
+    for (const v of vectors) load.model.set(v.id, v.values);
+  }
+}
+
+describe('moving a tenant to another placement, online', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startGateway({ env: { MIGRATION_RECORDS_PER_SECOND: '1500' } });
+  });
+  afterAll(() => gw.close(true));
+
+  it('loses no acknowledged write, never shows a neighbour record, and leaves no byte in the old place', async () => {
+    const marker = 'MOVERMARK';
+    await createTenant(gw.http, gw.tokens, {
+      id: 'mover',
+      tier: 'standard',
+      dimension: DIM,
+      metric: 'cosine',
+    });
+    await createTenant(gw.http, gw.tokens, {
+      id: 'nbr',
+      tier: 'standard',
+      dimension: DIM,
+      metric: 'cosine',
+    });
+    const moverToken = gw.tokens.tenant('mover', ['reader', 'writer']);
+    const nbrToken = gw.tokens.tenant('nbr', ['reader', 'writer']);
+    const mover = new Load(gw, moverToken, marker, 'NBR');
+    const nbr = new Load(gw, nbrToken, 'NBR', marker);
+    await preload(gw, mover, moverToken, marker, 3000);
+    await preload(gw, nbr, nbrToken, 'NBR', 200);
+    const ns = await gw.http
+      .put('/v1/vectors')
+      .set(bearer(moverToken))
+      .send({
+        namespace: 'docs',
+        vectors: [{ id: `${marker}-ns`, values: valuesOf(1), metadata: { in: 'docs' } }],
+      });
+    expect(ns.status).toBe(200);
+    const before = await tenantOf(gw, 'mover');
+    const oldFile = before.location?.file as string;
+    expect(placeHolds(gw, oldFile, marker)).toBe(true);
+
+    const running = [mover.writes(), mover.reads(), nbr.writes(), nbr.reads()];
+    const patch = await gw.http
+      .patch('/v1/admin/tenants/mover')
+      .set(bearer(gw.tokens.platform()))
+      .send({ tier: 'enterprise' });
+    expect(patch.status).toBe(202);
+    expect(patch.body).toMatchObject({
+      strategy: 'partition_key',
+      migration: {
+        state: 'announced',
+        from: { tier: 'standard', backend: 'embedded', strategy: 'partition_key' },
+        to: { tier: 'enterprise', backend: 'embedded', strategy: 'database' },
+      },
+    });
+    await eventually(
+      60_000,
+      async () => (await tenantOf(gw, 'mover')).migration?.state === 'copying',
+    );
+    const during = await tenantOf(gw, 'mover');
+    expect(during.strategy).toBe('partition_key');
+    const after = await moved(gw, 'mover', 'database');
+    mover.stop();
+    nbr.stop();
+    await Promise.all(running);
+
+    expect(after).toMatchObject({ tier: 'enterprise', uid: before.uid });
+    expect(mover.problems).toEqual([]);
+    expect(nbr.problems).toEqual([]);
+    expect(await mover.check()).toEqual([]);
+    expect(await nbr.check()).toEqual([]);
+    expect(mover.model.size).toBeGreaterThan(3000);
+    const inDocs = await gw.http
+      .get(`/v1/vectors/${marker}-ns?namespace=docs`)
+      .set(bearer(moverToken));
+    expect(inDocs.status).toBe(200);
+    // The old place was shared with the neighbour: its file lives on, without a byte of the mover.
+    expect(placeHolds(gw, oldFile, marker)).toBe(false);
+    expect(placeHolds(gw, oldFile, 'NBR')).toBe(true);
+
+    await gw.flushAudit();
+    for (const phase of [
+      'announced',
+      'copying',
+      'verifying',
+      'switched',
+      'retiring',
+      'completed',
+    ]) {
+      const action = `admin.tenant.migration.${phase}`;
+      const platform = await gw.http
+        .get(`/v1/admin/audit?action=${action}`)
+        .set(bearer(gw.tokens.platform()));
+      expect(platform.body).toMatchObject({
+        items: [{ action, targetTenant: 'mover', targetTenantUid: before.uid, outcome: 'allowed' }],
+      });
+      const own = await gw.http
+        .get(`/v1/audit?action=${action}`)
+        .set(bearer(gw.tokens.tenant('mover', ['tenant_admin'])));
+      expect(own.body).toMatchObject({ items: [{ action }] });
+      const neighbours = await gw.http
+        .get(`/v1/audit?action=${action}`)
+        .set(bearer(gw.tokens.tenant('nbr', ['tenant_admin'])));
+      expect(neighbours.body).toMatchObject({ items: [] });
+    }
+  }, 240_000);
+
+  it('a cancelled move leaves the tenant where it was, with its records, and erases the new place', async () => {
+    const slow = await startGateway({ env: { MIGRATION_RECORDS_PER_SECOND: '50' } });
+    try {
+      await createTenant(slow.http, slow.tokens, {
+        id: 'stay',
+        tier: 'premium',
+        dimension: DIM,
+        metric: 'cosine',
+      });
+      const token = slow.tokens.tenant('stay', ['reader', 'writer']);
+      const load = new Load(slow, token, 'STAY', 'none');
+      await preload(slow, load, token, 'STAY', 1000);
+      const patch = await slow.http
+        .patch('/v1/admin/tenants/stay')
+        .set(bearer(slow.tokens.platform()))
+        .send({ backend: 'embedded', strategy: 'database' });
+      expect(patch.status).toBe(202);
+      await eventually(
+        30_000,
+        async () => ((await tenantOf(slow, 'stay')).migration?.copied ?? 0) > 0,
+      );
+      const cancel = await slow.http
+        .delete('/v1/admin/tenants/stay/migration')
+        .set(bearer(slow.tokens.platform()));
+      expect(cancel.status).toBe(202);
+      const after = await moved(slow, 'stay', 'collection');
+      expect(after.tier).toBe('premium');
+      expect(await load.check()).toEqual([]);
+      expect(placeHolds(slow, `tenants/${after.uid as string}.db`, 'STAY')).toBe(false);
+      const again = await slow.http
+        .delete('/v1/admin/tenants/stay/migration')
+        .set(bearer(slow.tokens.platform()));
+      expect(again.status).toBe(404);
+    } finally {
+      await slow.close(true);
+    }
+  }, 120_000);
+
+  it('a tier without a placement rule is a label, and a move to the same placement moves nothing', async () => {
+    await createTenant(gw.http, gw.tokens, {
+      id: 'label',
+      tier: 'premium',
+      dimension: DIM,
+      metric: 'cosine',
+    });
+    for (const body of [{ tier: 'gold' }, { backend: 'embedded', strategy: 'collection' }]) {
+      const res = await gw.http
+        .patch('/v1/admin/tenants/label')
+        .set(bearer(gw.tokens.platform()))
+        .send(body);
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ strategy: 'collection' });
+      expect((res.body as Body).migration).toBeUndefined();
+    }
+  });
+
+  it('refuses a strategy the target backend does not have with a 422, and starts nothing', async () => {
+    await createTenant(gw.http, gw.tokens, {
+      id: 'nowhere',
+      tier: 'premium',
+      dimension: DIM,
+      metric: 'cosine',
+    });
+    const res = await gw.http
+      .patch('/v1/admin/tenants/nowhere')
+      .set(bearer(gw.tokens.platform()))
+      .send({ backend: 'embedded', strategy: 'namespace' });
+    expect(res.status).toBe(422);
+    expect((await tenantOf(gw, 'nowhere')).migration).toBeUndefined();
+  });
+});
