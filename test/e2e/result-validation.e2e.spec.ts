@@ -1,6 +1,8 @@
 import {
   BackendDrivers,
   DeleteSelector,
+  ListPage,
+  ListResult,
   ReadOptions,
   ScoredRecord,
   SearchQuery,
@@ -52,6 +54,9 @@ class LeakyStore extends TenantVectorStore {
   }
   count(scope: TenantScope): Promise<number> {
     return this.drivers.get(scope.placement.backend).count(scope);
+  }
+  list(scope: TenantScope, page: ListPage): Promise<ListResult> {
+    return this.drivers.get(scope.placement.backend).list(scope, page);
   }
 }
 
