@@ -158,7 +158,9 @@ export async function runMigrationCycles(
 
   for (let cycle = 1; cycle <= cycles; cycle++) {
     const before = await client.settled('mover', 120_000);
-    const next = TIERS[(TIERS.indexOf(before.tier as (typeof TIERS)[number]) + 1) % TIERS.length];
+    const next =
+      TIERS[(TIERS.indexOf(before.tier as (typeof TIERS)[number]) + 1) % TIERS.length] ??
+      'standard';
     const patch = await client.send('PATCH', '/v1/admin/tenants/mover', tokens.platform(), {
       tier: next,
     });

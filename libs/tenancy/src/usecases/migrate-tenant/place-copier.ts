@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  ListResult,
   MetadataValue,
   MigrationGate,
   StoredRecord,
@@ -95,12 +96,16 @@ export class PlaceCopier {
     return { count, digest: sum.toString(16) };
   }
 
-  private page(
+  /**
+   * One listed page, checked like any result: a record of another tenant or namespace stops
+   * the migration (it is never copied, nor counted in a digest).
+   */
+  private async page(
     scope: TenantScope,
     cursor: string | undefined,
     full: boolean,
-  ): Promise<{ records: StoredRecord[]; next?: string }> {
-    return this.store.list(
+  ): Promise<ListResult> {
+    const page = await this.store.list(
       scope,
       {
         limit: COPY_PAGE,
@@ -110,6 +115,11 @@ export class PlaceCopier {
       },
       { signal: this.signal },
     );
+    for (const record of page.records) {
+      if (record.tenantUid !== scope.tenantUid || record.namespace !== scope.namespace)
+        throw new Error(`the listing of ${scope.placement.backend} answered a foreign record`);
+    }
+    return page;
   }
 
   /** Sleeps until the average rate since the start is back under the configured one. */
