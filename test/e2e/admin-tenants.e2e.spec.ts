@@ -93,7 +93,7 @@ describe('admin plane: tenant lifecycle', () => {
     expect(new Set(seen).size).toBe(seen.length);
   });
 
-  it('suspends (tenant tokens get 403), re-tiers without moving, and resumes', async () => {
+  it('suspends (tenant tokens get 403), re-tiers to a tier without a placement rule without moving, and resumes', async () => {
     await gw.http
       .post('/v1/admin/tenants')
       .set(admin)
@@ -102,11 +102,11 @@ describe('admin plane: tenant lifecycle', () => {
     const suspended = await gw.http
       .patch('/v1/admin/tenants/sleepy')
       .set(admin)
-      .send({ status: 'suspended', tier: 'premium' });
+      .send({ status: 'suspended', tier: 'gold' });
     expect(suspended.status).toBe(200);
     expect(suspended.body).toMatchObject({
       status: 'suspended',
-      tier: 'premium',
+      tier: 'gold',
       strategy: 'partition_key',
     });
     const requestId = newRequestId();
