@@ -128,7 +128,7 @@ export async function runMigrationCycles(
     placesWrong: 0,
   };
   const dataDir = mkdtempSync(join(tmpdir(), 'vecgate-crash-move-'));
-  const env = { ...baseEnv, DATA_DIR: dataDir, MIGRATION_RECORDS_PER_SECOND: '3000' };
+  const env = { ...baseEnv, DATA_DIR: dataDir, MIGRATION_RECORDS_PER_SECOND: '1500' };
   const ledger = new Map<string, number[] | null>();
   const failuresBefore = stats.lostWrites + stats.placesWrong;
   console.log(`migration: ${cycles} cycles, data ${dataDir}`);
@@ -183,7 +183,7 @@ export async function runMigrationCycles(
         stats.writesAcked++;
       }
     })();
-    await new Promise((r) => setTimeout(r, 200 + Math.random() * 2500));
+    await new Promise((r) => setTimeout(r, 200 + Math.random() * 3500));
     const moving = (await client.tenant('mover').catch(() => undefined))?.migration?.state;
     if (moving) stats.killedWhileMoving++;
     await gateway.kill();
