@@ -314,4 +314,35 @@ describe('moving a tenant to another placement, online', () => {
     expect(res.status).toBe(422);
     expect((await tenantOf(gw, 'nowhere')).migration).toBeUndefined();
   });
+
+  it('refuses a move into a tier whose quota the tenant exceeds with a 507 naming it, and starts nothing', async () => {
+    const tight = await startGateway({
+      env: { TIER_QUOTAS: 'enterprise:vectors=5;default:vectors=unlimited' },
+    });
+    try {
+      const created = await createTenant(tight.http, tight.tokens, {
+        id: 'big',
+        tier: 'standard',
+        dimension: DIM,
+        metric: 'cosine',
+      });
+      const token = tight.tokens.tenant('big', ['reader', 'writer']);
+      await preload(tight, new Load(tight, token, 'BIG', 'none'), token, 'BIG', 10);
+      const res = await tight.http
+        .patch('/v1/admin/tenants/big')
+        .set(bearer(tight.tokens.platform()))
+        .send({ tier: 'enterprise' });
+      expect(res.status).toBe(507);
+      expect(res.body).toMatchObject({ reason: 'limit:quota_vectors' });
+      expect((res.body as { detail: string }).detail).toMatch(/tier enterprise allows 5 vectors/);
+      const after = await tenantOf(tight, 'big');
+      expect(after).toMatchObject({ tier: 'standard', strategy: 'partition_key' });
+      expect(after.migration).toBeUndefined();
+      expect(
+        existsSync(join(tight.dataDir, 'embedded', 'tenants', `${created.uid as string}.db`)),
+      ).toBe(false);
+    } finally {
+      await tight.close(true);
+    }
+  });
 });

@@ -7,6 +7,7 @@ export * from './validation/record-input';
 export * from './vectors/result-validator';
 export * from './vectors/record-listing';
 export * from './vectors/vector.service';
+export * from './quota/move-quota';
 export * from './quota/quota-exceeded.error';
 export * from './quota/storage-quota';
 export * from './search.options';

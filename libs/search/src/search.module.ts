@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { FilterParser } from './filter/filter.parser';
 import { NamespaceService } from './namespaces/namespace.service';
+import { MoveQuota } from './quota/move-quota';
 import { StorageUsageTracker } from './quota/storage-usage';
 import { SEARCH_OPTIONS, SearchOptions } from './search.options';
 import { RecordInput } from './validation/record-input';
@@ -23,8 +24,9 @@ export class SearchModule {
         VectorService,
         RecordListing,
         NamespaceService,
+        MoveQuota,
       ],
-      exports: [VectorService, RecordListing, NamespaceService, FilterParser],
+      exports: [VectorService, RecordListing, NamespaceService, FilterParser, MoveQuota],
     };
   }
 }

@@ -22,6 +22,7 @@ import {
   Tenant,
   TenantService,
 } from '@vecgate/tenancy';
+import { MoveQuota } from '@vecgate/search';
 import { ApiProblems } from '../dto/problem.dto';
 import {
   CreateTenantRequest,
@@ -43,6 +44,7 @@ export class AdminTenantsController {
     private readonly createTenant: CreateTenant,
     private readonly deleteTenant: DeleteTenant,
     private readonly migrateTenant: MigrateTenant,
+    private readonly moveQuota: MoveQuota,
   ) {}
 
   @Post()
@@ -116,7 +118,12 @@ export class AdminTenantsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TenantDto> {
     const { status, ...move } = body;
-    const { tenant, moving } = await this.migrateTenant.execute(id, move, principal.subject);
+    const { tenant, moving } = await this.migrateTenant.execute(
+      id,
+      move,
+      principal.subject,
+      (s, t) => this.moveQuota.admit(s, t),
+    );
     if (!moving) return TenantDto.of(await this.tenants.update(id, { status, tier: body.tier }));
     const updated = status ? await this.tenants.update(id, { status }) : tenant;
     void reply.status(202).header('location', `/v1/admin/tenants/${id}`);

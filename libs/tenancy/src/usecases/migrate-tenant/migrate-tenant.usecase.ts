@@ -1,6 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { ConflictError, NotFoundError } from '@vecgate/core';
-import { BackendAdmin, BackendName, PlacementPolicy, StrategyName } from '@vecgate/isolation';
+import {
+  BackendAdmin,
+  BackendName,
+  PlacementPolicy,
+  StrategyName,
+  TenantScope,
+} from '@vecgate/isolation';
 import { existingTenant, liveTenant } from '../../guards/target-tenant';
 import { TenantRegistry } from '../../registry/tenant-registry';
 import { TenantRegistryRepository } from '../../registry/tenant-registry.repository';
@@ -13,6 +19,12 @@ export interface MoveRequest {
   readonly backend?: BackendName;
   readonly strategy?: StrategyName;
 }
+
+/**
+ * What the tenant plane checks of a move before it starts (the storage quota of the target
+ * tier); refuses by throwing.
+ */
+export type MoveAdmission = (current: TenantScope, tier: string) => Promise<void>;
 
 /** `moving`: a migration started (202); otherwise the placement stays and the tier is a label. */
 export type MoveOutcome = { readonly tenant: Tenant; readonly moving: boolean };
@@ -40,7 +52,12 @@ export class MigrateTenant {
    * Whether the request names a placement other than the tenant's: a tier without a rule in
    * the placement policy stays a label, as it always was.
    */
-  async execute(id: string, request: MoveRequest, by: string): Promise<MoveOutcome> {
+  async execute(
+    id: string,
+    request: MoveRequest,
+    by: string,
+    admit: MoveAdmission,
+  ): Promise<MoveOutcome> {
     return this.locks.run(id, async () => {
       const tenant = liveTenant(id, existingTenant(id, await this.repository.findById(id)));
       const target = this.targetOf(tenant, request);
@@ -58,6 +75,7 @@ export class MigrateTenant {
       });
       const scope = scopeAt(tenant, placement);
       await this.backends.checkCapacity(scope);
+      await admit(scopeAt(tenant, tenant.placement), target.tier);
       await this.backends.provision(scope);
       const now = Date.now();
       const migration: TenantMigration = {
