@@ -282,6 +282,42 @@ describe('moving a tenant to another placement, online', () => {
     }
   }, 120_000);
 
+  it('deleting a tenant while it moves erases both places', async () => {
+    const slow = await startGateway({ env: { MIGRATION_RECORDS_PER_SECOND: '50' } });
+    try {
+      const created = await createTenant(slow.http, slow.tokens, {
+        id: 'doomed',
+        tier: 'standard',
+        dimension: DIM,
+        metric: 'cosine',
+      });
+      const token = slow.tokens.tenant('doomed', ['reader', 'writer']);
+      await preload(slow, new Load(slow, token, 'DOOMED', 'none'), token, 'DOOMED', 500);
+      const patch = await slow.http
+        .patch('/v1/admin/tenants/doomed')
+        .set(bearer(slow.tokens.platform()))
+        .send({ tier: 'enterprise' });
+      expect(patch.status).toBe(202);
+      await eventually(
+        30_000,
+        async () => ((await tenantOf(slow, 'doomed')).migration?.copied ?? 0) > 0,
+      );
+      const gone = await slow.http
+        .delete('/v1/admin/tenants/doomed')
+        .set(bearer(slow.tokens.platform()));
+      expect(gone.status).toBe(204);
+      const own = join(slow.dataDir, 'embedded', 'tenants', `${created.uid as string}.db`);
+      expect(existsSync(own)).toBe(false);
+      expect(placeHolds(slow, 'embedded.db', 'DOOMED')).toBe(false);
+      const after = await slow.http
+        .get('/v1/admin/tenants/doomed')
+        .set(bearer(slow.tokens.platform()));
+      expect(after.status).toBe(404);
+    } finally {
+      await slow.close(true);
+    }
+  }, 60_000);
+
   it('a tier without a placement rule is a label, and a move to the same placement moves nothing', async () => {
     await createTenant(gw.http, gw.tokens, {
       id: 'label',

@@ -47,9 +47,7 @@ export class TenantRegistryRepository {
       .selectAll()
       .where('id', '=', id)
       .executeTakeFirst();
-    if (!row) return undefined;
-    const migration = await this.migrations.find(row.uid);
-    return migration ? { ...toTenant(row), migration } : toTenant(row);
+    return row ? this.withMigration(row) : undefined;
   }
 
   async findByStatus(status: TenantStatus, updatedBefore: number): Promise<Tenant[]> {
@@ -59,7 +57,8 @@ export class TenantRegistryRepository {
       .where('status', '=', status)
       .where('updated_at', '<=', updatedBefore)
       .execute();
-    return rows.map(toTenant);
+    // With their moves: a deletion recovery finishes erases both places of a moving tenant.
+    return Promise.all(rows.map((row) => this.withMigration(row)));
   }
 
   async list(limit: number, after?: string): Promise<ListPage> {
@@ -117,7 +116,13 @@ export class TenantRegistryRepository {
       .selectAll()
       .where('uid', '=', uid)
       .executeTakeFirst();
-    return row ? toTenant(row) : undefined;
+    return row ? this.withMigration(row) : undefined;
+  }
+
+  /** A tenant with its move, if it has one. */
+  private async withMigration(row: TenantRow): Promise<Tenant> {
+    const migration = await this.migrations.find(row.uid);
+    return migration ? { ...toTenant(row), migration } : toTenant(row);
   }
 
   /**
