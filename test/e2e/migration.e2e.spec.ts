@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTenant } from '../support/fixtures';
 import { eventually } from '../support/eventually';
-import { startGateway, TestGateway } from '../support/test-gateway';
+import { startGateway, tempDataDir, TestGateway } from '../support/test-gateway';
+import { peek } from '../support/sqlite-peek';
 import { bearer } from '../support/tokens';
 
 const DIM = 8;
@@ -317,6 +318,46 @@ describe('moving a tenant to another placement, online', () => {
       await slow.close(true);
     }
   }, 60_000);
+
+  it('a move interrupted by a shutdown is resumed at start-up, and completes with every record', async () => {
+    const dataDir = tempDataDir();
+    let first = await startGateway({ dataDir, env: { MIGRATION_RECORDS_PER_SECOND: '100' } });
+    try {
+      await createTenant(first.http, first.tokens, {
+        id: 'resumed',
+        tier: 'premium',
+        dimension: DIM,
+        metric: 'cosine',
+      });
+      const token = first.tokens.tenant('resumed', ['reader', 'writer']);
+      const load = new Load(first, token, 'RESUMED', 'none');
+      await preload(first, load, token, 'RESUMED', 600);
+      const patch = await first.http
+        .patch('/v1/admin/tenants/resumed')
+        .set(bearer(first.tokens.platform()))
+        .send({ tier: 'standard' });
+      expect(patch.status).toBe(202);
+      await eventually(
+        30_000,
+        async () => ((await tenantOf(first, 'resumed')).migration?.copied ?? 0) > 0,
+      );
+      await first.close();
+      first = await startGateway({ dataDir, env: { MIGRATION_RECORDS_PER_SECOND: '100000' } });
+      const after = await moved(first, 'resumed', 'partition_key');
+      expect(after.tier).toBe('standard');
+      const reader = new Load(first, first.tokens.tenant('resumed', ['reader']), 'RESUMED', 'none');
+      for (const [id, values] of load.model) reader.model.set(id, values);
+      expect(await reader.check()).toEqual([]);
+      const tables = peek(join(first.dataDir, 'embedded', 'embedded.db'), (db) =>
+        db
+          .prepare(`SELECT name FROM sqlite_master WHERE name = ?`)
+          .all(`vg_t_${after.uid as string}`),
+      );
+      expect(tables).toEqual([]);
+    } finally {
+      await first.close(true);
+    }
+  }, 120_000);
 
   it('a tier without a placement rule is a label, and a move to the same placement moves nothing', async () => {
     await createTenant(gw.http, gw.tokens, {
