@@ -84,6 +84,7 @@ export class RoutingVectorStore extends TenantVectorStore {
    */
   private write<T>(scope: TenantScope, apply: (scope: TenantScope) => Promise<T>): Promise<T> {
     const mirror = scope.mirror;
+    // Without a mirror no gate: the migration's own copy writes are such writes.
     if (!mirror) return this.fence.admit(scope, () => apply(scope));
     return this.gate.write(scope.tenantUid, async () => {
       const answer = await this.fence.admit(scope, () => apply(scope));
