@@ -1,5 +1,6 @@
 import { decode } from 'jsonwebtoken';
 import { expectAudited, newRequestId } from '../support/audit-trail';
+import { refusedSearch, searchBearing } from '../support/requests';
 import { createTenant } from '../support/fixtures';
 import { startGateway, TestGateway } from '../support/test-gateway';
 import { bearer } from '../support/tokens';
@@ -26,12 +27,7 @@ describe('token minting cannot escalate', () => {
       .set({ ...bearer(token), 'x-request-id': requestId })
       .send(body);
 
-  /** A search of acme's one record with `token`. */
-  const searchWith = (token: string, headers: Record<string, string> = {}) =>
-    gw.http
-      .post('/v1/search')
-      .set({ ...bearer(token), ...headers })
-      .send({ vector: [1, 0, 0], topK: 1 });
+  const searchWith = (token: string) => searchBearing(gw, token);
 
   beforeAll(async () => {
     gw = await startGateway({ env: { MAX_TOKEN_TTL: '7200' } });
@@ -139,11 +135,8 @@ describe('token minting cannot escalate', () => {
     expect(
       (await gw.http.delete(`/v1/admin/tenants/acme/tokens/${jti}`).set(bearer(acmeAdmin))).status,
     ).toBe(204);
-    const requestId = newRequestId();
-    const refused = await searchWith(token, { 'x-request-id': requestId });
-    expect(refused.status).toBe(401);
-    expect(refused.body).toMatchObject({ reason: 'token_revoked' });
-    await expectAudited(gw, requestId, 401);
+    const refused = await refusedSearch(gw, bearer(token), { vector: [1, 0, 0], topK: 1 }, 401);
+    expect(refused.res.body).toMatchObject({ reason: 'token_revoked' });
   });
 
   it.each([
