@@ -35,3 +35,12 @@ export async function startWithTwoTenants(): Promise<TestGateway> {
     await createTenant(gw.http, gw.tokens, { id, dimension: 3, metric: 'cosine' });
   return gw;
 }
+
+/** Creates tenant `id` on `gw`: 3-dimensional and cosine unless `spec` says otherwise. */
+export function createTenantOn(
+  gw: TestGateway,
+  id: string,
+  spec: Record<string, unknown> = {},
+): Promise<Record<string, unknown>> {
+  return createTenant(gw.http, gw.tokens, { id, dimension: 3, metric: 'cosine', ...spec });
+}
