@@ -44,3 +44,14 @@ export function createTenantOn(
 ): Promise<Record<string, unknown>> {
   return createTenant(gw.http, gw.tokens, { id, dimension: 3, metric: 'cosine', ...spec });
 }
+
+/** A gateway started with `env`, holding a cosine tenant of `dimension` for each [id, tier]. */
+export async function startWithTenants(
+  env: Record<string, string>,
+  tenants: readonly (readonly [id: string, tier: string])[],
+  dimension = 3,
+): Promise<TestGateway> {
+  const gw = await startGateway({ env });
+  for (const [id, tier] of tenants) await createTenantOn(gw, id, { tier, dimension });
+  return gw;
+}
