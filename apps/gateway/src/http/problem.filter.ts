@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { GatewayRequest } from './fastify-request';
 import { toProblem } from './problem';
+import type { RouteMeta } from './route.decorators';
 
 /**
  * The one exception filter: every error, from a controller, a guard, the framework (body too
@@ -48,6 +49,15 @@ export class ProblemFilter implements ExceptionFilter {
     if (problem.retryAfterSeconds !== undefined)
       void reply.header('retry-after', String(problem.retryAfterSeconds));
     if (body.status === 401) void reply.header('www-authenticate', 'Bearer');
+    const dialect = (request.routeOptions?.config as RouteMeta | undefined)?.vgDialectError;
+    if (dialect) {
+      const answer = dialect(body);
+      void reply
+        .status(answer.status)
+        .header('content-type', 'application/json; charset=utf-8')
+        .send(JSON.stringify(answer.body));
+      return;
+    }
     void reply.send(JSON.stringify(body));
   }
 }

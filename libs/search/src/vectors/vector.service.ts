@@ -109,6 +109,23 @@ export class VectorService {
     };
   }
 
+  /** The records of `ids` the scope's namespace holds, in the order asked; absent ids are left out. */
+  async fetchMany(scope: TenantScope, ids: unknown, trace: RequestTrace): Promise<VectorView[]> {
+    const checked = this.input.ids(ids, 'ids');
+    const found = await this.store.fetch(
+      scope,
+      checked,
+      { includeValues: true, includeMetadata: true },
+      { signal: trace.signal },
+    );
+    const own = new Map(this.results.keepOwn(scope, found, trace).map((r) => [r.id, r]));
+    return [...new Set(checked)].flatMap((id) => {
+      const record = own.get(id);
+      if (!record) return [];
+      return [{ id, values: Array.from(record.values ?? []), metadata: record.metadata ?? {} }];
+    });
+  }
+
   async delete(
     scope: TenantScope,
     request: DeleteInput,

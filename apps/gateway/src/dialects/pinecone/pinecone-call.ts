@@ -1,0 +1,63 @@
+import {
+  applyDecorators,
+  createParamDecorator,
+  ExecutionContext,
+  Get,
+  HttpCode,
+  Post,
+} from '@nestjs/common';
+import type { TenantScope } from '@vecgate/isolation';
+import type { RequestTrace } from '@vecgate/search';
+import { Roles } from '@vecgate/tenancy';
+import { GatewayRequest } from '../../http/fastify-request';
+import { traceOf } from '../../http/request.decorators';
+import { Audited, RouteTraits } from '../../http/route.decorators';
+import { dataPlaneError } from './pinecone.errors';
+import { DATA_PLANE_PATH } from './pinecone-hosts';
+import { recordPath } from './pinecone-resource';
+
+type Role = Parameters<typeof Roles>[0];
+
+/** What every data-plane call acts with: the tenant's scope and tier, the index, the trace. */
+export interface DataCallContext {
+  readonly scope: TenantScope;
+  readonly tier: string;
+  readonly index: string;
+  readonly trace: RequestTrace;
+}
+
+/**
+ * A data-plane route: `POST` (answering 200, as Pinecone does) or `GET` at `path` under the
+ * index's host, for `role`, audited as `pinecone.<call>` with errors in the data plane's shape.
+ */
+export const DataRoute = (
+  method: 'GET' | 'POST',
+  path: string,
+  role: Role,
+  call: string,
+  traits: RouteTraits = {},
+): MethodDecorator =>
+  applyDecorators(
+    ...(method === 'GET' ? [Get(path)] : [Post(path), HttpCode(200)]),
+    Roles(role),
+    Audited(`pinecone.${call}`, traits, dataPlaneError),
+  );
+
+/** The context of a data-plane call; records the call's path as its audit resource. */
+export const DataCall = createParamDecorator(
+  (_: unknown, context: ExecutionContext): DataCallContext => {
+    const req = context.switchToHttp().getRequest<GatewayRequest>();
+    const { scope, tenant, vg } = req;
+    if (!scope || !tenant) throw new Error('tenant-plane route reached without a tenant scope');
+    const param = (req.params as Record<string, unknown>).index;
+    const index = typeof param === 'string' ? param : '';
+    const template = req.routeOptions.url ?? '';
+    recordPath(vg, index, template.slice(template.indexOf(`/${DATA_PLANE_PATH}/`)));
+    return {
+      scope,
+      tier: tenant.tier,
+      index,
+      trace: traceOf(vg),
+    };
+  },
+);

@@ -1,0 +1,159 @@
+import { Injectable } from '@nestjs/common';
+import type {
+  FetchResponse,
+  IndexDescription,
+  QueryResponse,
+  ScoredVector,
+  UpdateResponse,
+  UpsertResponse,
+} from '@pinecone-database/pinecone/dist/pinecone-generated-ts-fetch/db_data';
+import { BadRequestError, NotFoundError } from '@vecgate/core';
+import { VectorService } from '@vecgate/search';
+import type { DataCallContext } from './pinecone-call';
+import { indexName } from './pinecone.naming';
+import { PineconeIndexes } from './pinecone-indexes.service';
+import {
+  bodyOf,
+  checkFlatMetadata,
+  pineconeMetric,
+  pineconeScore,
+  refuseUnsupported,
+  upsertRecords,
+} from './pinecone.translate';
+
+/** One read unit per call: vecgate does not meter reads, the field is there for the SDKs. */
+const USAGE = { readUnits: 1 };
+
+/** The namespace an answer names: as the request gave it, `""` when it gave none. */
+const echoed = (namespace: unknown): string => (typeof namespace === 'string' ? namespace : '');
+
+/**
+ * Pinecone's data plane, translated onto vecgate's use cases: every call acts in the scope of
+ * one (index, namespace) pair of the caller's tenant, with vecgate's validation, quotas, filter
+ * rules and result validation.
+ */
+@Injectable()
+export class PineconeData {
+  constructor(
+    private readonly vectors: VectorService,
+    private readonly indexes: PineconeIndexes,
+  ) {}
+
+  async upsert(
+    { scope: base, tier, index, trace }: DataCallContext,
+    raw: unknown,
+  ): Promise<UpsertResponse> {
+    const body = bodyOf(raw);
+    const scope = await this.indexes.scopeOf(base, index, body.namespace);
+    const { upserted } = await this.vectors.upsert(scope, tier, upsertRecords(body.vectors), trace);
+    return { upsertedCount: upserted };
+  }
+
+  async query(
+    { scope: base, index, trace }: DataCallContext,
+    raw: unknown,
+  ): Promise<QueryResponse> {
+    const body = bodyOf(raw);
+    refuseUnsupported(body, ['sparseVector', 'queries'], '');
+    const scope = await this.indexes.scopeOf(base, index, body.namespace);
+    const namespace = echoed(body.namespace);
+    let vector = body.vector;
+    if (body.id !== undefined) {
+      if (vector !== undefined) throw new BadRequestError('give either vector or id', 'id');
+      const [found] = await this.vectors.fetchMany(scope, [body.id], trace);
+      if (!found) return { matches: [], namespace, usage: USAGE };
+      vector = found.values;
+    }
+    const includeValues = body.includeValues === true;
+    const { matches } = await this.vectors.search(
+      scope,
+      {
+        vector,
+        topK: body.topK,
+        filter: body.filter,
+        includeMetadata: body.includeMetadata === true,
+        includeValues,
+      },
+      trace,
+    );
+    const metric = scope.space.metric;
+    const scored = matches.map((m): ScoredVector => ({
+      id: m.id,
+      score: pineconeScore(metric, m.score),
+      values: includeValues ? (m.values ?? []) : [],
+      ...(m.metadata !== undefined ? { metadata: m.metadata } : {}),
+    }));
+    return { matches: scored, namespace, usage: USAGE };
+  }
+
+  async fetch(
+    { scope: base, index, trace }: DataCallContext,
+    query: Record<string, unknown>,
+  ): Promise<FetchResponse> {
+    const scope = await this.indexes.scopeOf(base, index, query.namespace);
+    const ids = typeof query.ids === 'string' ? [query.ids] : query.ids;
+    const found = await this.vectors.fetchMany(scope, ids, trace);
+    const vectors: NonNullable<FetchResponse['vectors']> = {};
+    for (const record of found) vectors[record.id] = record;
+    return { vectors, namespace: echoed(query.namespace), usage: USAGE };
+  }
+
+  /** `{}`: the SDK reads the body of a delete and refuses an empty one. */
+  async delete(
+    { scope: base, index, trace }: DataCallContext,
+    raw: unknown,
+  ): Promise<Record<string, never>> {
+    const body = bodyOf(raw);
+    const scope = await this.indexes.scopeOf(base, index, body.namespace);
+    await this.vectors.delete(
+      scope,
+      { ids: body.ids, filter: body.filter, deleteAll: body.deleteAll === true },
+      trace,
+    );
+    return {};
+  }
+
+  /**
+   * Replaces the values and merges `setMetadata` into the metadata of one record, as a fetch
+   * followed by an upsert: a concurrent write to the same id between the two may be overwritten.
+   */
+  async update(
+    { scope: base, tier, index, trace }: DataCallContext,
+    raw: unknown,
+  ): Promise<UpdateResponse> {
+    const body = bodyOf(raw);
+    refuseUnsupported(body, ['sparseValues', 'filter', 'dryRun'], '');
+    const scope = await this.indexes.scopeOf(base, index, body.namespace);
+    checkFlatMetadata(body.setMetadata, 'setMetadata');
+    const [found] = await this.vectors.fetchMany(scope, [body.id], trace);
+    if (!found) throw new NotFoundError('no vector with this id in the namespace');
+    const metadata = { ...found.metadata, ...(body.setMetadata as object | undefined) };
+    const values = body.values ?? found.values;
+    await this.vectors.upsert(scope, tier, [{ id: found.id, values, metadata }], trace);
+    return { matchedRecords: 1 };
+  }
+
+  async stats(
+    { scope: base, index, trace }: DataCallContext,
+    raw: unknown,
+  ): Promise<IndexDescription> {
+    refuseUnsupported(bodyOf(raw), ['filter'], '');
+    const name = indexName(index);
+    await this.indexes.scopeOf(base, name, undefined);
+    const counts = await this.indexes.counted(base, name, trace);
+    const namespaces: NonNullable<IndexDescription['namespaces']> = {};
+    let total = 0;
+    for (const [namespace, vectorCount] of counts) {
+      total += vectorCount;
+      if (vectorCount > 0) namespaces[namespace] = { vectorCount };
+    }
+    return {
+      namespaces,
+      dimension: base.space.dimension,
+      indexFullness: 0,
+      totalVectorCount: total,
+      metric: pineconeMetric(base.space.metric),
+      vectorType: 'dense',
+    };
+  }
+}

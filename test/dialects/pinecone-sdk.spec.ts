@@ -1,0 +1,292 @@
+import { Errors, Pinecone } from '@pinecone-database/pinecone';
+import {
+  IndexListFromJSON,
+  IndexModelFromJSON,
+} from '@pinecone-database/pinecone/dist/pinecone-generated-ts-fetch/db_control';
+import {
+  FetchResponseFromJSON,
+  IndexDescriptionFromJSON,
+  QueryResponseFromJSON,
+} from '@pinecone-database/pinecone/dist/pinecone-generated-ts-fetch/db_data';
+import { bearer } from '../support/tokens';
+import {
+  auditedAs,
+  keyFor,
+  ListeningGateway,
+  startListening,
+  tenantWithKey,
+} from './pinecone-support';
+
+const { PineconeBadRequestError, PineconeConflictError, PineconeNotFoundError } = Errors;
+
+const SPEC = { serverless: { cloud: 'aws' as const, region: 'us-east-1' } };
+
+describe('Pinecone API dialect with the Pinecone SDK 8', () => {
+  let lg: ListeningGateway;
+  let acme: Pinecone;
+  let globex: Pinecone;
+  let acmeKey: string;
+
+  const client = (apiKey: string): Pinecone =>
+    new Pinecone({ apiKey, controllerHostUrl: `${lg.base}/pinecone`, maxRetries: 3 });
+
+  beforeAll(async () => {
+    lg = await startListening();
+    acmeKey = await tenantWithKey(lg.gw, { id: 'acme', dimension: 4, metric: 'cosine' });
+    const globexKey = await tenantWithKey(lg.gw, { id: 'globex', dimension: 4, metric: 'cosine' });
+    acme = client(acmeKey);
+    globex = client(globexKey);
+    for (const pc of [acme, globex])
+      await pc.createIndex({ name: 'docs', dimension: 4, metric: 'cosine', spec: SPEC });
+  }, 60_000);
+
+  afterAll(async () => {
+    await lg?.gw.close(true);
+  });
+
+  it('describes an index with a host built from the listening address, never the Host header', async () => {
+    const described = await acme.describeIndex('docs');
+    expect(described).toMatchObject({ name: 'docs', dimension: 4, metric: 'cosine' });
+    expect(described.host).toBe(`${lg.base}/pinecone/data/docs`);
+    const raw = await fetch(`${lg.base}/pinecone/indexes/docs`, {
+      headers: { 'api-key': acmeKey, 'x-forwarded-host': 'evil.example', host: 'evil.example' },
+    });
+    const model = IndexModelFromJSON(await raw.json());
+    expect(model.host).toBe(`${lg.base}/pinecone/data/docs`);
+    expect(model.status).toEqual({ ready: true, state: 'Ready' });
+  });
+
+  it('lists only the calling tenant’s indexes', async () => {
+    await acme.createIndex({ name: 'acme-only', dimension: 4, metric: 'cosine', spec: SPEC });
+    const own = await acme.listIndexes();
+    const other = await globex.listIndexes();
+    expect(own.indexes?.map((i) => i.name).sort()).toEqual(['acme-only', 'docs']);
+    expect(other.indexes?.map((i) => i.name)).toEqual(['docs']);
+    const raw = await fetch(`${lg.base}/pinecone/indexes`, { headers: { 'api-key': acmeKey } });
+    expect(IndexListFromJSON(await raw.json()).indexes).toHaveLength(2);
+    await acme.deleteIndex('acme-only');
+    await expect(acme.describeIndex('acme-only')).rejects.toBeInstanceOf(PineconeNotFoundError);
+  });
+
+  it('answers a second createIndex with 409 ALREADY_EXISTS, and suppressConflicts accepts it', async () => {
+    await expect(
+      acme.createIndex({ name: 'docs', dimension: 4, metric: 'cosine', spec: SPEC }),
+    ).rejects.toBeInstanceOf(PineconeConflictError);
+    await acme.createIndex({
+      name: 'docs',
+      dimension: 4,
+      metric: 'cosine',
+      spec: SPEC,
+      suppressConflicts: true,
+    });
+    const raw = await fetch(`${lg.base}/pinecone/indexes`, {
+      method: 'POST',
+      headers: { 'api-key': acmeKey, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'docs', dimension: 4, metric: 'cosine', spec: SPEC }),
+    });
+    expect(raw.status).toBe(409);
+    expect(await raw.json()).toEqual({
+      error: { code: 'ALREADY_EXISTS', message: 'index "docs" already exists' },
+      status: 409,
+    });
+  });
+
+  it('refuses an index of another dimension with 400 in Pinecone’s shape, without a retry', async () => {
+    lg.resetCount();
+    await expect(
+      acme.createIndex({ name: 'wide', dimension: 8, metric: 'cosine', spec: SPEC }),
+    ).rejects.toBeInstanceOf(PineconeBadRequestError);
+    expect(lg.requestsTo('/pinecone/indexes')).toBe(1);
+    await expect(acme.describeIndex('wide')).rejects.toBeInstanceOf(PineconeNotFoundError);
+  });
+
+  it('writes, queries with a filter, fetches, updates and deletes within one index', async () => {
+    const index = acme.index({ name: 'docs' });
+    await index.upsert({
+      records: [
+        { id: 'a', values: [1, 0, 0, 0], metadata: { genre: 'drama', year: 2020 } },
+        { id: 'b', values: [0.9, 0.1, 0, 0], metadata: { genre: 'comedy', year: 2021 } },
+        { id: 'c', values: [0, 1, 0, 0], metadata: { genre: 'drama', tags: ['x', 'y'] } },
+      ],
+    });
+    const found = await index.query({
+      vector: [1, 0, 0, 0],
+      topK: 3,
+      filter: { genre: { $eq: 'drama' } },
+      includeMetadata: true,
+    });
+    expect(found.matches.map((m) => m.id)).toEqual(['a', 'c']);
+    expect(found.matches[0]?.score).toBeCloseTo(1, 5);
+    expect(found.matches[0]?.metadata).toEqual({ genre: 'drama', year: 2020 });
+    const byRange = await index.query({
+      vector: [1, 0, 0, 0],
+      topK: 3,
+      filter: { $or: [{ year: { $gte: 2021 } }, { tags: { $in: ['y'] } }] },
+    });
+    expect(byRange.matches.map((m) => m.id).sort()).toEqual(['b', 'c']);
+    const fetched = await index.fetch({ ids: ['a', 'b', 'missing'] });
+    expect(Object.keys(fetched.records).sort()).toEqual(['a', 'b']);
+    expect(fetched.records.a?.values).toEqual([1, 0, 0, 0]);
+    await index.update({ id: 'a', metadata: { year: 2024 } });
+    const updated = await index.fetch({ ids: ['a'] });
+    expect(updated.records.a?.metadata).toEqual({ genre: 'drama', year: 2024 });
+    await index.deleteOne({ id: 'b' });
+    await index.deleteMany({ filter: { genre: { $eq: 'drama' } } });
+    const stats = await index.describeIndexStats();
+    expect(stats.totalRecordCount).toBe(0);
+  });
+
+  it('keeps Pinecone namespaces separate, and shows them as vecgate namespaces of the tenant', async () => {
+    const index = acme.index({ name: 'docs' });
+    await index.namespace('team-a').upsert({ records: [{ id: 'n1', values: [1, 1, 0, 0] }] });
+    await index.upsert({ records: [{ id: 'n1', values: [0, 0, 1, 1] }] });
+    const inA = await index.namespace('team-a').fetch({ ids: ['n1'] });
+    const inDefault = await index.fetch({ ids: ['n1'] });
+    expect(inA.records.n1?.values).toEqual([1, 1, 0, 0]);
+    expect(inDefault.records.n1?.values).toEqual([0, 0, 1, 1]);
+    const stats = await index.describeIndexStats();
+    expect(stats.namespaces).toEqual({
+      __default__: { recordCount: 1 },
+      'team-a': { recordCount: 1 },
+    });
+    const v1 = await lg.gw.http.get('/v1/namespaces').set({ 'api-key': acmeKey });
+    const names = (v1.body as { items: { name: string; vectors: number }[] }).items;
+    expect(names).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: 'docs', vectors: 1 }),
+        expect.objectContaining({ name: 'docs:team-a', vectors: 1 }),
+      ]),
+    );
+    await index.namespace('team-a').deleteAll();
+    await index.deleteAll();
+  });
+
+  it('answers in the data plane’s JSON, which the SDK’s own converters read', async () => {
+    const index = acme.index({ name: 'docs' });
+    await index.upsert({ records: [{ id: 'j', values: [1, 0, 0, 0], metadata: { k: 'v' } }] });
+    const post = (path: string, body: unknown): Promise<Response> =>
+      fetch(`${lg.base}/pinecone/data/docs/${path}`, {
+        method: 'POST',
+        headers: { 'api-key': acmeKey, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const query = QueryResponseFromJSON(
+      await (await post('query', { vector: [1, 0, 0, 0], topK: 1, includeMetadata: true })).json(),
+    );
+    expect(query.matches?.[0]).toMatchObject({ id: 'j', metadata: { k: 'v' } });
+    const stats = IndexDescriptionFromJSON(await (await post('describe_index_stats', {})).json());
+    expect(stats).toMatchObject({ dimension: 4, metric: 'cosine', totalVectorCount: 1 });
+    const fetched = FetchResponseFromJSON(
+      await (
+        await fetch(`${lg.base}/pinecone/data/docs/vectors/fetch?ids=j&namespace=`, {
+          headers: { 'api-key': acmeKey },
+        })
+      ).json(),
+    );
+    expect(fetched.vectors?.j?.values).toEqual([1, 0, 0, 0]);
+    const refused = await post('query', { vector: [1, 0], topK: 1 });
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ code: 3, details: [] });
+    await index.deleteAll();
+  });
+
+  it('never shows one tenant the records of another using the same index name and ids', async () => {
+    await acme.index({ name: 'docs' }).upsert({
+      records: [{ id: 'same', values: [1, 0, 0, 0], metadata: { owner: 'acme' } }],
+    });
+    await globex.index({ name: 'docs' }).upsert({
+      records: [{ id: 'same', values: [1, 0, 0, 0], metadata: { owner: 'globex' } }],
+    });
+    const seen = await globex
+      .index({ name: 'docs' })
+      .query({ vector: [1, 0, 0, 0], topK: 10, includeMetadata: true });
+    expect(seen.matches.map((m) => m.metadata)).toEqual([{ owner: 'globex' }]);
+    const fetched = await acme.index({ name: 'docs' }).fetch({ ids: ['same'] });
+    expect(fetched.records.same?.metadata).toEqual({ owner: 'acme' });
+    await globex.index({ name: 'docs' }).deleteAll();
+    expect((await acme.index({ name: 'docs' }).describeIndexStats()).totalRecordCount).toBe(1);
+    await acme.index({ name: 'docs' }).deleteAll();
+  });
+
+  it('refuses cross-tenant tricks with a 4xx the SDK does not retry, and audits each', async () => {
+    const index = acme.index({ name: 'docs' });
+    lg.resetCount();
+    await expect(
+      index.query({ vector: [1, 0, 0, 0], topK: 1, filter: { _vg_tenant: { $eq: 'x' } } }),
+    ).rejects.toBeInstanceOf(PineconeBadRequestError);
+    expect(lg.requestsTo('/pinecone/data/docs/query')).toBe(1);
+    await expect(
+      index.upsert({
+        records: [{ id: 'z', values: [1, 0, 0, 0], metadata: { tenant_id: 'globex' } }],
+      }),
+    ).rejects.toBeInstanceOf(PineconeBadRequestError);
+    await expect(index.namespace('_vg').fetch({ ids: ['z'] })).rejects.toBeInstanceOf(
+      PineconeBadRequestError,
+    );
+    const spoofing = new Pinecone({
+      apiKey: acmeKey,
+      controllerHostUrl: `${lg.base}/pinecone`,
+    }).index({ name: 'docs', additionalHeaders: { 'X-Tenant-Id': 'globex' } });
+    await expect(spoofing.query({ vector: [1, 0, 0, 0], topK: 1 })).rejects.toBeInstanceOf(
+      PineconeBadRequestError,
+    );
+    // Another tenant's index name is just a name: globex has no index "acme-private".
+    await expect(globex.describeIndex('acme-private')).rejects.toBeInstanceOf(
+      PineconeNotFoundError,
+    );
+    const events = await auditedAs(lg.gw, 'pinecone.query');
+    const bypass = events.filter((e) => e.reason?.startsWith('tenant_bypass_attempt'));
+    expect(bypass.length).toBeGreaterThanOrEqual(2);
+    expect(bypass.every((e) => e.status === 400 && e.outcome === 'denied')).toBe(true);
+    expect(bypass.every((e) => e.severity === 'alert' && e.tenantId === 'acme')).toBe(true);
+  });
+
+  it('refuses a caller without the role and an unknown key in Pinecone’s shape', async () => {
+    const reader = client(await keyFor(lg.gw, 'acme', ['reader']));
+    await expect(
+      reader.index({ name: 'docs' }).upsert({ records: [{ id: 'r', values: [1, 0, 0, 0] }] }),
+    ).rejects.toThrow('requires one of the roles: writer');
+    const raw = await fetch(`${lg.base}/pinecone/indexes/docs`, {
+      headers: { 'api-key': 'vgk_bogus' },
+    });
+    expect(raw.status).toBe(401);
+    expect(await raw.json()).toMatchObject({ error: { code: 'UNAUTHENTICATED' }, status: 401 });
+    const bearerCall = await fetch(`${lg.base}/pinecone/indexes/docs`, {
+      headers: bearer(lg.gw.tokens.tenant('acme', ['reader'])),
+    });
+    expect(bearerCall.status).toBe(200);
+    const events = await auditedAs(lg.gw, 'pinecone.upsert');
+    expect(events.some((e) => e.status === 403 && e.resource.includes('/pinecone/data/'))).toBe(
+      true,
+    );
+  });
+});
+
+describe('Pinecone euclidean scores', () => {
+  let lg: ListeningGateway;
+
+  beforeAll(async () => {
+    lg = await startListening();
+  }, 60_000);
+
+  afterAll(async () => {
+    await lg?.gw.close(true);
+  });
+
+  it('reports the squared distance, closest first, as Pinecone does', async () => {
+    const key = await tenantWithKey(lg.gw, { id: 'geo', dimension: 2, metric: 'euclidean' });
+    const pc = new Pinecone({ apiKey: key, controllerHostUrl: `${lg.base}/pinecone` });
+    await pc.createIndex({ name: 'points', dimension: 2, metric: 'euclidean', spec: SPEC });
+    const index = pc.index({ name: 'points' });
+    await index.upsert({
+      records: [
+        { id: 'near', values: [1, 1] },
+        { id: 'far', values: [4, 5] },
+      ],
+    });
+    const found = await index.query({ vector: [1, 2], topK: 2 });
+    expect(found.matches.map((m) => m.id)).toEqual(['near', 'far']);
+    expect(found.matches[0]?.score).toBeCloseTo(1, 4);
+    expect(found.matches[1]?.score).toBeCloseTo(9 + 9, 4);
+  });
+});
