@@ -157,8 +157,36 @@ describe('Pinecone API dialect with the Pinecone SDK 8', () => {
         expect.objectContaining({ name: 'docs:team-a', vectors: 1 }),
       ]),
     );
-    await index.namespace('team-a').deleteAll();
+    await index.deleteNamespace('team-a');
     await index.deleteAll();
+    expect((await index.describeIndexStats()).namespaces).toEqual({});
+  });
+
+  it('creates, lists, describes and deletes Pinecone namespaces of one index only', async () => {
+    const index = acme.index({ name: 'docs' });
+    await index.createNamespace({ name: 'made' });
+    await expect(index.createNamespace({ name: 'made' })).rejects.toBeInstanceOf(
+      PineconeConflictError,
+    );
+    await index.namespace('filled').upsert({ records: [{ id: 'f', values: [1, 0, 0, 1] }] });
+    const listed = await index.listNamespaces();
+    expect(listed.namespaces?.map((n) => [n.name, n.recordCount])).toEqual([
+      ['filled', 1],
+      ['made', 0],
+    ]);
+    expect((await globex.index({ name: 'docs' }).listNamespaces()).namespaces).toEqual([]);
+    expect(await index.describeNamespace('filled')).toMatchObject({
+      name: 'filled',
+      recordCount: 1,
+    });
+    await expect(globex.index({ name: 'docs' }).describeNamespace('filled')).rejects.toBeInstanceOf(
+      PineconeNotFoundError,
+    );
+    await index.deleteNamespace('filled');
+    await index.deleteNamespace('made');
+    await expect(index.describeNamespace('filled')).rejects.toBeInstanceOf(PineconeNotFoundError);
+    const events = await auditedAs(lg.gw, 'pinecone.delete_namespace');
+    expect(events[0]?.resource).toBe('DELETE /pinecone/data/docs/namespaces/:namespace');
   });
 
   it('answers in the data plane’s JSON, which the SDK’s own converters read', async () => {

@@ -8,6 +8,8 @@ import type { RouteMeta } from './route.decorators';
  * The one exception filter: every error, from a controller, a guard, the framework (body too
  * large, bad JSON, unknown route) or the early authentication hook, becomes
  * `application/problem+json` with the request id, and its reason is kept for the audit event.
+ * A dialect's route (`vgDialectError` in its route config) answers in that dialect's shape and
+ * statuses instead, so its clients read the error as they would from the product they speak to.
  */
 @Catch()
 export class ProblemFilter implements ExceptionFilter {

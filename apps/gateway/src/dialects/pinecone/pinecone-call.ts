@@ -2,6 +2,7 @@ import {
   applyDecorators,
   createParamDecorator,
   ExecutionContext,
+  Delete,
   Get,
   HttpCode,
   Post,
@@ -27,21 +28,32 @@ export interface DataCallContext {
 }
 
 /**
- * A data-plane route: `POST` (answering 200, as Pinecone does) or `GET` at `path` under the
+ * A data-plane route: `GET`, `POST` (answering 200, as Pinecone does) or `DELETE` (202) at `path` under the
  * index's host, for `role`, audited as `pinecone.<call>` with errors in the data plane's shape.
  */
 export const DataRoute = (
-  method: 'GET' | 'POST',
+  method: 'GET' | 'POST' | 'DELETE',
   path: string,
   role: Role,
   call: string,
   traits: RouteTraits = {},
 ): MethodDecorator =>
   applyDecorators(
-    ...(method === 'GET' ? [Get(path)] : [Post(path), HttpCode(200)]),
+    ...routeOf(method, path),
     Roles(role),
     Audited(`pinecone.${call}`, traits, dataPlaneError),
   );
+
+function routeOf(method: 'GET' | 'POST' | 'DELETE', path: string): MethodDecorator[] {
+  switch (method) {
+    case 'GET':
+      return [Get(path)];
+    case 'POST':
+      return [Post(path), HttpCode(200)];
+    case 'DELETE':
+      return [Delete(path), HttpCode(202)];
+  }
+}
 
 /** The context of a data-plane call; records the call's path as its audit resource. */
 export const DataCall = createParamDecorator(
