@@ -189,6 +189,35 @@ describe('Pinecone API dialect with the Pinecone SDK 8', () => {
     expect(events[0]?.resource).toBe('DELETE /pinecone/data/docs/namespaces/:namespace');
   });
 
+  it('lists ids page by page with a prefix, within one tenant’s namespace', async () => {
+    const index = acme.index({ name: 'docs' });
+    const records = Array.from({ length: 7 }, (_, i) => ({
+      id: `doc#${i}`,
+      values: [1, i, 0, 0],
+    }));
+    await index.upsert({ records: [...records, { id: 'other', values: [0, 0, 1, 0] }] });
+    await globex
+      .index({ name: 'docs' })
+      .upsert({ records: [{ id: 'doc#g', values: [1, 0, 0, 0] }] });
+    const ids: string[] = [];
+    let token: string | undefined;
+    let pages = 0;
+    do {
+      const page = await index.listPaginated({ prefix: 'doc#', limit: 3, paginationToken: token });
+      ids.push(...(page.vectors ?? []).map((v) => v.id ?? ''));
+      token = page.pagination?.next;
+      pages++;
+    } while (token && pages < 10);
+    expect(ids).toEqual(records.map((r) => r.id));
+    expect(pages).toBeGreaterThanOrEqual(3);
+    const first = await index.listPaginated({ limit: 2 });
+    await expect(
+      globex.index({ name: 'docs' }).listPaginated({ paginationToken: first.pagination?.next }),
+    ).rejects.toBeInstanceOf(PineconeBadRequestError);
+    await index.deleteAll();
+    await globex.index({ name: 'docs' }).deleteAll();
+  });
+
   it('answers in the data plane’s JSON, which the SDK’s own converters read', async () => {
     const index = acme.index({ name: 'docs' });
     await index.upsert({ records: [{ id: 'j', values: [1, 0, 0, 0], metadata: { k: 'v' } }] });

@@ -3,6 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type {
   FetchResponse,
   IndexDescription,
+  ListResponse,
   QueryResponse,
   UpdateResponse,
   UpsertResponse,
@@ -36,6 +37,14 @@ export class PineconeDataController {
     @Query() query: Record<string, unknown>,
   ): Promise<FetchResponse> {
     return this.data.fetch(call, query);
+  }
+
+  @DataRoute('GET', 'vectors/list', 'reader', 'list')
+  list(
+    @DataCall() call: DataCallContext,
+    @Query() query: Record<string, unknown>,
+  ): Promise<ListResponse> {
+    return this.data.list(call, query);
   }
 
   @DataRoute('POST', 'vectors/delete', 'writer', 'delete', { heavy: true })

@@ -2,13 +2,14 @@ import { Injectable } from '@nestjs/common';
 import type {
   FetchResponse,
   IndexDescription,
+  ListResponse,
   QueryResponse,
   ScoredVector,
   UpdateResponse,
   UpsertResponse,
 } from '@pinecone-database/pinecone/dist/pinecone-generated-ts-fetch/db_data';
 import { BadRequestError, NotFoundError } from '@vecgate/core';
-import { VectorService } from '@vecgate/search';
+import { RecordListing, VectorService } from '@vecgate/search';
 import type { DataCallContext } from './pinecone-call';
 import { indexName } from './pinecone.naming';
 import { PineconeIndexes } from './pinecone-indexes.service';
@@ -36,6 +37,7 @@ const echoed = (namespace: unknown): string => (typeof namespace === 'string' ? 
 export class PineconeData {
   constructor(
     private readonly vectors: VectorService,
+    private readonly listing: RecordListing,
     private readonly indexes: PineconeIndexes,
   ) {}
 
@@ -96,6 +98,29 @@ export class PineconeData {
     const vectors: NonNullable<FetchResponse['vectors']> = {};
     for (const record of found) vectors[record.id] = record;
     return { vectors, namespace: echoed(query.namespace), usage: USAGE };
+  }
+
+  /**
+   * One page of the namespace's ids, ascending, `limit` (default 100) at a time; `prefix`
+   * narrows them. The pagination token is vecgate's cursor, bound to this tenant and namespace.
+   */
+  async list(
+    { scope: base, index, trace }: DataCallContext,
+    query: Record<string, unknown>,
+  ): Promise<ListResponse> {
+    const scope = await this.indexes.scopeOf(base, index, query.namespace);
+    const limit = query.limit === undefined ? 100 : Number(query.limit);
+    const page = await this.listing.page(
+      scope,
+      { limit, prefix: query.prefix, cursor: query.paginationToken },
+      trace,
+    );
+    return {
+      vectors: page.records.map((r) => ({ id: r.id })),
+      ...(page.next !== undefined ? { pagination: { next: page.next } } : {}),
+      namespace: echoed(query.namespace),
+      usage: USAGE,
+    };
   }
 
   /** `{}`: the SDK reads the body of a delete and refuses an empty one. */

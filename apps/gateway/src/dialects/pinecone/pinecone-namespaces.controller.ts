@@ -31,7 +31,10 @@ export class PineconeNamespacesController {
   }
 
   @DataRoute('DELETE', ':namespace', 'writer', 'delete_namespace', { heavy: true })
-  delete(@DataCall() call: DataCallContext, @Param('namespace') namespace: string): Promise<void> {
+  delete(
+    @DataCall() call: DataCallContext,
+    @Param('namespace') namespace: string,
+  ): Promise<Record<string, never>> {
     return this.namespaces.delete(call, namespace);
   }
 }
