@@ -92,11 +92,15 @@ describe('Pinecone API dialect with the Pinecone SDK 8', () => {
   });
 
   it('refuses an index of another dimension with 400 in Pinecone’s shape, without a retry', async () => {
+    const before = (await auditedAs(lg.gw, 'pinecone.create_index')).length;
     lg.resetCount();
     await expect(
       acme.createIndex({ name: 'wide', dimension: 8, metric: 'cosine', spec: SPEC }),
-    ).rejects.toBeInstanceOf(PineconeBadRequestError);
+    ).rejects.toThrow('dimension: dimension must be this tenant');
     expect(lg.requestsTo('/pinecone/indexes')).toBe(1);
+    const after = await auditedAs(lg.gw, 'pinecone.create_index');
+    expect(after).toHaveLength(before + 1);
+    expect(after[0]).toMatchObject({ status: 400, outcome: 'denied', tenantId: 'acme' });
     await expect(acme.describeIndex('wide')).rejects.toBeInstanceOf(PineconeNotFoundError);
   });
 
@@ -288,9 +292,19 @@ describe('Pinecone API dialect with the Pinecone SDK 8', () => {
       PineconeBadRequestError,
     );
     // Another tenant's index name is just a name: globex has no index "acme-private".
+    await acme.createIndex({ name: 'acme-private', dimension: 4, metric: 'cosine', spec: SPEC });
+    await acme
+      .index({ name: 'acme-private' })
+      .upsert({ records: [{ id: 'p', values: [1, 0, 0, 0] }] });
     await expect(globex.describeIndex('acme-private')).rejects.toBeInstanceOf(
       PineconeNotFoundError,
     );
+    const direct = globex.index({
+      name: 'acme-private',
+      host: `${lg.base}/pinecone/data/acme-private`,
+    });
+    await expect(direct.fetch({ ids: ['p'] })).rejects.toBeInstanceOf(PineconeNotFoundError);
+    await acme.deleteIndex('acme-private');
     const events = await auditedAs(lg.gw, 'pinecone.query');
     const bypass = events.filter((e) => e.reason?.startsWith('tenant_bypass_attempt'));
     expect(bypass.length).toBeGreaterThanOrEqual(2);

@@ -24,20 +24,29 @@ export class PineconeHosts {
   }
 
   private base(): string {
-    if (this.config.http.publicUrl) return this.config.http.publicUrl;
     const server = this.adapterHost.httpAdapter.getHttpServer() as {
       address(): AddressInfo | string | null;
     };
-    const bound = server.address();
-    const port = typeof bound === 'object' && bound ? bound.port : this.config.http.port;
-    const address = typeof bound === 'object' && bound ? bound.address : this.config.http.host;
-    // An unspecified address (0.0.0.0, ::) is reachable on loopback from this machine.
-    const host =
-      address === '0.0.0.0' || address === '::' || address === ''
-        ? '127.0.0.1'
-        : address.includes(':')
-          ? `[${address}]`
-          : address;
-    return `http://${host}:${port}`;
+    return baseUrl(this.config.http, server.address());
   }
+}
+
+/**
+ * `PUBLIC_URL` when set; else the address the server is bound to (an unspecified address,
+ * `0.0.0.0` or `::`, is reachable on loopback from this machine), else the configured one.
+ */
+export function baseUrl(
+  http: { publicUrl?: string; host: string; port: number },
+  bound: AddressInfo | string | null,
+): string {
+  if (http.publicUrl) return http.publicUrl;
+  const listening = typeof bound === 'object' && bound !== null ? bound : undefined;
+  const address = listening?.address ?? http.host;
+  const host =
+    address === '0.0.0.0' || address === '::' || address === ''
+      ? '127.0.0.1'
+      : address.includes(':')
+        ? `[${address}]`
+        : address;
+  return `http://${host}:${listening?.port ?? http.port}`;
 }
