@@ -130,6 +130,11 @@ describe('Pinecone API dialect with the Pinecone SDK 8', () => {
     expect(byRange.matches.map((m) => m.id).sort()).toEqual(['b', 'c']);
     const fetched = await index.fetch({ ids: ['a', 'b', 'missing'] });
     expect(Object.keys(fetched.records).sort()).toEqual(['a', 'b']);
+    expect((await auditedAs(lg.gw, 'pinecone.upsert'))[0]).toMatchObject({
+      resource: 'POST /pinecone/data/docs/vectors/upsert',
+      resultCount: 3,
+    });
+    expect((await auditedAs(lg.gw, 'pinecone.fetch'))[0]).toMatchObject({ resultCount: 2 });
     expect(fetched.records.a?.values).toEqual([1, 0, 0, 0]);
     await index.update({ id: 'a', metadata: { year: 2024 } });
     const updated = await index.fetch({ ids: ['a'] });

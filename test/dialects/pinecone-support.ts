@@ -54,6 +54,7 @@ export interface AuditItem {
   reason?: string;
   tenantId?: string;
   severity: string;
+  resultCount?: number;
 }
 
 /** Audit events of an action, newest first, read through the platform audit API. */
