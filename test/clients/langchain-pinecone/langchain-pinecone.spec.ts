@@ -83,7 +83,9 @@ suite('LangChain PineconeStore and the Pinecone SDK 5 against the Pinecone diale
     const fetched = await index.fetch(['u2']);
     expect(fetched.records.u2?.metadata).toEqual({ kind: 'b' });
     // SDK 8 names the default namespace "__default__", SDK 5 "": the same records.
-    expect((await index.describeIndexStats()).totalRecordCount).toBe(2);
+    const stats = await index.describeIndexStats();
+    expect(stats.totalRecordCount).toBe(2);
+    expect(stats.namespaces).toEqual({ '': { recordCount: 2 } });
     await index.deleteAll();
     expect((await index.describeIndexStats()).totalRecordCount).toBe(0);
   });

@@ -25,6 +25,8 @@ export interface DataCallContext {
   readonly tier: string;
   readonly index: string;
   readonly trace: RequestTrace;
+  /** The API version the client speaks (`X-Pinecone-Api-Version`, `2025-01` for SDK 5). */
+  readonly apiVersion: string;
 }
 
 /**
@@ -70,6 +72,7 @@ export const DataCall = createParamDecorator(
       tier: tenant.tier,
       index,
       trace: traceOf(vg),
+      apiVersion: String(req.headers['x-pinecone-api-version'] ?? ''),
     };
   },
 );

@@ -9,6 +9,7 @@ import type {
   UpsertResponse,
 } from '@pinecone-database/pinecone/dist/pinecone-generated-ts-fetch/db_data';
 import { BadRequestError, NotFoundError } from '@vecgate/core';
+import { DEFAULT_NAMESPACE_ALIAS } from '@vecgate/isolation';
 import { RecordListing, VectorService } from '@vecgate/search';
 import type { DataCallContext } from './pinecone-call';
 import { indexName } from './pinecone.naming';
@@ -24,6 +25,15 @@ import {
 
 /** One read unit per call: vecgate does not meter reads, the field is there for the SDKs. */
 const USAGE = { readUnits: 1 };
+
+/**
+ * The key of a namespace in index stats: API versions before 2025-04 (SDK 5, LangChain) name
+ * the default namespace `""`, later ones `__default__`.
+ */
+const statsKey = (namespace: string, apiVersion: string): string =>
+  namespace === DEFAULT_NAMESPACE_ALIAS && apiVersion !== '' && apiVersion < '2025-04'
+    ? ''
+    : namespace;
 
 /** The namespace an answer names: as the request gave it, `""` when it gave none. */
 const echoed = (namespace: unknown): string => (typeof namespace === 'string' ? namespace : '');
@@ -158,10 +168,8 @@ export class PineconeData {
     return { matchedRecords: 1 };
   }
 
-  async stats(
-    { scope: base, index, trace }: DataCallContext,
-    raw: unknown,
-  ): Promise<IndexDescription> {
+  async stats(call: DataCallContext, raw: unknown): Promise<IndexDescription> {
+    const { scope: base, index, trace } = call;
     refuseUnsupported(bodyOf(raw), ['filter'], '');
     const name = indexName(index);
     await this.indexes.scopeOf(base, name, undefined);
@@ -170,7 +178,7 @@ export class PineconeData {
     let total = 0;
     for (const [namespace, vectorCount] of counts) {
       total += vectorCount;
-      if (vectorCount > 0) namespaces[namespace] = { vectorCount };
+      if (vectorCount > 0) namespaces[statsKey(namespace, call.apiVersion)] = { vectorCount };
     }
     return {
       namespaces,
