@@ -366,3 +366,34 @@ describe('Pinecone euclidean scores', () => {
     expect(found.matches[1]?.score).toBeCloseTo(9 + 9, 4);
   });
 });
+
+describe('Pinecone dialect within a tier’s namespace quota', () => {
+  let lg: ListeningGateway;
+
+  beforeAll(async () => {
+    lg = await startListening({ TIER_QUOTAS: 'default:vectors=unlimited,namespaces=1' });
+  }, 60_000);
+
+  afterAll(async () => {
+    await lg?.gw.close(true);
+  });
+
+  it('counts each index and Pinecone namespace as a namespace, and answers 403 QUOTA_EXCEEDED past it', async () => {
+    const key = await tenantWithKey(lg.gw, { id: 'small', dimension: 2, metric: 'cosine' });
+    const pc = new Pinecone({ apiKey: key, controllerHostUrl: `${lg.base}/pinecone` });
+    await pc.createIndex({ name: 'one', dimension: 2, metric: 'cosine', spec: SPEC });
+    lg.resetCount();
+    await expect(
+      pc.createIndex({ name: 'two', dimension: 2, metric: 'cosine', spec: SPEC }),
+    ).rejects.toThrow(/QUOTA_EXCEEDED/);
+    expect(lg.requestsTo('/pinecone/indexes')).toBe(1);
+    await expect(
+      pc
+        .index({ name: 'one' })
+        .namespace('extra')
+        .upsert({ records: [{ id: 'a', values: [1, 0] }] }),
+    ).rejects.toThrow(/would pass this tenant's quota of 1 namespaces/);
+    await pc.index({ name: 'one' }).upsert({ records: [{ id: 'a', values: [1, 0] }] });
+    expect((await pc.index({ name: 'one' }).describeIndexStats()).totalRecordCount).toBe(1);
+  });
+});

@@ -13,8 +13,8 @@ export interface ListeningGateway {
   resetCount(): void;
 }
 
-export async function startListening(): Promise<ListeningGateway> {
-  const gw = await startGateway();
+export async function startListening(env: Record<string, string> = {}): Promise<ListeningGateway> {
+  const gw = await startGateway({ env });
   await gw.app.listen(0, '127.0.0.1');
   const { port } = gw.app.getHttpServer().address() as AddressInfo;
   const seen: string[] = [];

@@ -41,6 +41,21 @@ describe('Pinecone error shapes', () => {
     expect(dataPlaneError(problem(507)).status).toBe(403);
   });
 
+  it('answers a quota as QUOTA_EXCEEDED, 403, as Pinecone does', () => {
+    const quota = { ...problem(403), reason: 'quota:namespaces' };
+    expect(controlPlaneError(quota)).toMatchObject({
+      status: 403,
+      body: { error: { code: 'QUOTA_EXCEEDED' } },
+    });
+    expect(dataPlaneError(quota).body).toMatchObject({ code: 8 });
+    expect(controlPlaneError(problem(507)).body).toMatchObject({
+      error: { code: 'QUOTA_EXCEEDED' },
+    });
+    expect(controlPlaneError(problem(403)).body).toMatchObject({
+      error: { code: 'PERMISSION_DENIED' },
+    });
+  });
+
   it('keeps real faults as faults', () => {
     expect(dataPlaneError(problem(503)).body).toMatchObject({ code: 14 });
     expect(controlPlaneError(problem(500)).body).toMatchObject({ error: { code: 'INTERNAL' } });

@@ -9,6 +9,7 @@ const GRPC_CODES: Record<string, number> = {
   ALREADY_EXISTS: 6,
   PERMISSION_DENIED: 7,
   RESOURCE_EXHAUSTED: 8,
+  QUOTA_EXCEEDED: 8,
   INTERNAL: 13,
   UNAVAILABLE: 14,
   UNAUTHENTICATED: 16,
@@ -16,10 +17,15 @@ const GRPC_CODES: Record<string, number> = {
 
 /**
  * The status Pinecone would answer and its code. Pinecone never answers 422: an unacceptable
- * value (a wrong dimension) is 400 there. A backend limit (507) is a quota, 403 like
- * Pinecone's own; a 5xx is kept for real faults only, since the SDKs retry those.
+ * value (a wrong dimension) is 400 there. A quota, or a backend limit (507), is 403
+ * `QUOTA_EXCEEDED` like Pinecone's own; a 5xx is kept for real faults only, since the SDKs
+ * retry those.
  */
-function pineconeStatus(status: number): { status: number; code: string } {
+function pineconeStatus(problem: ProblemBody): { status: number; code: string } {
+  const { status } = problem;
+  // A storage or namespace quota (403 `quota:...`), like Pinecone's own quotas.
+  if (status === 403 && problem.reason?.startsWith('quota:'))
+    return { status, code: 'QUOTA_EXCEEDED' };
   switch (status) {
     case 400:
     case 413:
@@ -32,7 +38,7 @@ function pineconeStatus(status: number): { status: number; code: string } {
     case 403:
       return { status, code: 'PERMISSION_DENIED' };
     case 507:
-      return { status: 403, code: 'RESOURCE_EXHAUSTED' };
+      return { status: 403, code: 'QUOTA_EXCEEDED' };
     case 404:
       return { status, code: 'NOT_FOUND' };
     case 409:
@@ -55,14 +61,14 @@ function messageOf(problem: ProblemBody): string {
 
 /** The control plane's error body: `{error: {code, message}, status}`. */
 export const controlPlaneError: DialectError = (problem) => {
-  const { status, code } = pineconeStatus(problem.status);
+  const { status, code } = pineconeStatus(problem);
   const body = { error: { code, message: messageOf(problem) }, status };
   return { status, body };
 };
 
 /** The data plane's error body, a gRPC status: `{code, message, details}`. */
 export const dataPlaneError: DialectError = (problem) => {
-  const { status, code } = pineconeStatus(problem.status);
+  const { status, code } = pineconeStatus(problem);
   const body = { code: GRPC_CODES[code] ?? 13, message: messageOf(problem), details: [] };
   return { status, body };
 };
