@@ -338,11 +338,11 @@ describe('Pinecone API dialect with the Pinecone SDK 8', () => {
   });
 });
 
-describe('Pinecone euclidean scores', () => {
+describe('Pinecone dialect with a one-namespace tier: euclidean scores and quotas', () => {
   let lg: ListeningGateway;
 
   beforeAll(async () => {
-    lg = await startListening();
+    lg = await startListening({ TIER_QUOTAS: 'default:vectors=unlimited,namespaces=1' });
   }, 60_000);
 
   afterAll(async () => {
@@ -364,18 +364,6 @@ describe('Pinecone euclidean scores', () => {
     expect(found.matches.map((m) => m.id)).toEqual(['near', 'far']);
     expect(found.matches[0]?.score).toBeCloseTo(1, 4);
     expect(found.matches[1]?.score).toBeCloseTo(9 + 9, 4);
-  });
-});
-
-describe('Pinecone dialect within a tier’s namespace quota', () => {
-  let lg: ListeningGateway;
-
-  beforeAll(async () => {
-    lg = await startListening({ TIER_QUOTAS: 'default:vectors=unlimited,namespaces=1' });
-  }, 60_000);
-
-  afterAll(async () => {
-    await lg?.gw.close(true);
   });
 
   it('counts each index and Pinecone namespace as a namespace, and answers 403 QUOTA_EXCEEDED past it', async () => {
