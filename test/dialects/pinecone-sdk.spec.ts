@@ -56,6 +56,20 @@ describe('Pinecone API dialect with the Pinecone SDK 8', () => {
     expect(model.status).toEqual({ ready: true, state: 'Ready' });
   });
 
+  it('is reached from PINECONE_API_KEY and PINECONE_CONTROLLER_HOST alone', async () => {
+    const saved = { ...process.env };
+    process.env.PINECONE_API_KEY = acmeKey;
+    process.env.PINECONE_CONTROLLER_HOST = `${lg.base}/pinecone`;
+    try {
+      const fromEnv = new Pinecone();
+      expect((await fromEnv.describeIndex('docs')).host).toBe(`${lg.base}/pinecone/data/docs`);
+      const stats = await fromEnv.index({ name: 'docs' }).describeIndexStats();
+      expect(stats.dimension).toBe(4);
+    } finally {
+      process.env = saved;
+    }
+  });
+
   it('lists only the calling tenant’s indexes', async () => {
     await acme.createIndex({ name: 'acme-only', dimension: 4, metric: 'cosine', spec: SPEC });
     const own = await acme.listIndexes();
