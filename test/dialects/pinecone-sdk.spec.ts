@@ -352,11 +352,14 @@ describe('Pinecone API dialect with the Pinecone SDK 8', () => {
   });
 });
 
-describe('Pinecone dialect with a one-namespace tier: euclidean scores and quotas', () => {
+describe('Pinecone dialect on a tight gateway: euclidean scores, quotas, body limit', () => {
   let lg: ListeningGateway;
 
   beforeAll(async () => {
-    lg = await startListening({ TIER_QUOTAS: 'default:vectors=unlimited,namespaces=1' });
+    lg = await startListening({
+      TIER_QUOTAS: 'default:vectors=unlimited,namespaces=1',
+      MAX_BODY_BYTES: '4096',
+    });
   }, 60_000);
 
   afterAll(async () => {
@@ -397,5 +400,28 @@ describe('Pinecone dialect with a one-namespace tier: euclidean scores and quota
     ).rejects.toThrow(/would pass this tenant's quota of 1 namespaces/);
     await pc.index({ name: 'one' }).upsert({ records: [{ id: 'a', values: [1, 0] }] });
     expect((await pc.index({ name: 'one' }).describeIndexStats()).totalRecordCount).toBe(1);
+  });
+
+  it('refuses a body over the limit with 413 in the data plane’s shape, without a retry', async () => {
+    const key = await tenantWithKey(lg.gw, { id: 'bulky', dimension: 2, metric: 'cosine' });
+    const pc = new Pinecone({ apiKey: key, controllerHostUrl: `${lg.base}/pinecone` });
+    await pc.createIndex({ name: 'big', dimension: 2, metric: 'cosine', spec: SPEC });
+    lg.resetCount();
+    const text = 'x'.repeat(8192);
+    await expect(
+      pc
+        .index({ name: 'big' })
+        .upsert({ records: [{ id: 'a', values: [1, 0], metadata: { text } }] }),
+    ).rejects.toThrow(/Status: 413/);
+    expect(lg.requestsTo('/pinecone/data/big/vectors/upsert')).toBe(1);
+    const raw = await fetch(`${lg.base}/pinecone/data/big/vectors/upsert`, {
+      method: 'POST',
+      headers: { 'api-key': key, 'content-type': 'application/json' },
+      body: JSON.stringify({ vectors: [{ id: 'a', values: [1, 0], metadata: { text } }] }),
+    });
+    expect(raw.status).toBe(413);
+    expect(await raw.json()).toMatchObject({ code: 3, details: [] });
+    const events = await auditedAs(lg.gw, 'pinecone.upsert');
+    expect(events[0]).toMatchObject({ status: 413, outcome: 'denied' });
   });
 });
