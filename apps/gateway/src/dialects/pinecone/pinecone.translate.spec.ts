@@ -37,5 +37,11 @@ describe('Pinecone translation', () => {
     expect(() =>
       checkIndexSpace({ dimension: 4, metric: 'dotproduct', vector_type: 'sparse' }, space),
     ).toThrow(BadRequestError);
+    expect(() =>
+      checkIndexSpace(
+        { dimension: 4, metric: 'dotproduct', deletion_protection: 'enabled' },
+        space,
+      ),
+    ).toThrow(/deletion protection is not supported/);
   });
 });

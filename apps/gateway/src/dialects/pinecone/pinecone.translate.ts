@@ -104,4 +104,7 @@ export function checkIndexSpace(
   }
   if (body.vector_type !== undefined && body.vector_type !== 'dense')
     throw new BadRequestError('only dense indexes are served', 'vector_type');
+  // Accepting it without honouring it would let a deletion through that the caller meant to stop.
+  if (body.deletion_protection !== undefined && body.deletion_protection !== 'disabled')
+    throw new BadRequestError('deletion protection is not supported', 'deletion_protection');
 }
