@@ -424,4 +424,20 @@ describe('Pinecone dialect on a tight gateway: euclidean scores, quotas, body li
     const events = await auditedAs(lg.gw, 'pinecone.upsert');
     expect(events[0]).toMatchObject({ status: 413, outcome: 'denied' });
   });
+
+  it('bounds a fetch by the answer’s float budget, as a search with values is', async () => {
+    const key = await tenantWithKey(lg.gw, { id: 'wide', dimension: 4096, metric: 'cosine' });
+    const pc = new Pinecone({ apiKey: key, controllerHostUrl: `${lg.base}/pinecone` });
+    await pc.createIndex({ name: 'w', dimension: 4096, metric: 'cosine', spec: SPEC });
+    const ids = (n: number) => Array.from({ length: n }, (_, i) => `id-${i}`);
+    // 262,144 floats at dimension 4,096: 64 records.
+    await expect(pc.index({ name: 'w' }).fetch({ ids: ids(64) })).resolves.toMatchObject({
+      records: {},
+    });
+    lg.resetCount();
+    await expect(pc.index({ name: 'w' }).fetch({ ids: ids(65) })).rejects.toThrow(
+      /ids is at most 64/,
+    );
+    expect(lg.requestsTo('/pinecone/data/w/vectors/fetch')).toBe(1);
+  });
 });

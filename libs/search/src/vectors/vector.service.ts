@@ -109,9 +109,13 @@ export class VectorService {
     };
   }
 
-  /** The records of `ids` the scope's namespace holds, in the order asked; absent ids are left out. */
+  /**
+   * The records of `ids` the scope's namespace holds, in the order asked; absent ids are left
+   * out. Their values count against the answer's float budget, like a search's.
+   */
   async fetchMany(scope: TenantScope, ids: unknown, trace: RequestTrace): Promise<VectorView[]> {
     const checked = this.input.ids(ids, 'ids');
+    withinAnswerFloats(checked.length, scope.space.dimension, 'ids');
     const found = await this.store.fetch(
       scope,
       checked,
@@ -166,15 +170,7 @@ export class VectorService {
     const includeValues = request.includeValues ?? false;
     const exact = request.exact ?? false;
     if (typeof exact !== 'boolean') throw new BadRequestError('exact must be a boolean', 'exact');
-    if (includeValues && topK * scope.space.dimension > LIMITS.maxAnswerFloats) {
-      throw new BadRequestError(
-        `an answer with values holds at most ${LIMITS.maxAnswerFloats} floats (topK × dimension); ` +
-          `at dimension ${scope.space.dimension}, topK is at most ` +
-          `${Math.floor(LIMITS.maxAnswerFloats / scope.space.dimension)}`,
-        'topK',
-        'limit:answer_floats',
-      );
-    }
+    if (includeValues) withinAnswerFloats(topK, scope.space.dimension, 'topK');
     const found = await this.store.search(
       scope,
       { vector, topK, filter, includeMetadata, includeValues, ...(exact ? { exact } : {}) },
@@ -225,4 +221,15 @@ export class VectorService {
       'filter',
     );
   }
+}
+
+/** An answer with values holds at most `maxAnswerFloats` floats: `count` records × dimension. */
+function withinAnswerFloats(count: number, dimension: number, field: 'topK' | 'ids'): void {
+  if (count * dimension <= LIMITS.maxAnswerFloats) return;
+  throw new BadRequestError(
+    `an answer with values holds at most ${LIMITS.maxAnswerFloats} floats (${field} × dimension); ` +
+      `at dimension ${dimension}, ${field} is at most ${Math.floor(LIMITS.maxAnswerFloats / dimension)}`,
+    field,
+    'limit:answer_floats',
+  );
 }
