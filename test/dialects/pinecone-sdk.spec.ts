@@ -270,6 +270,31 @@ describe('Pinecone API dialect with the Pinecone SDK 8', () => {
     await index.deleteAll();
   });
 
+  it('streams a large fetch answer a record at a time, whole and parseable', async () => {
+    const index = acme.index({ name: 'docs' });
+    const text = 'page content '.repeat(700);
+    const records = Array.from({ length: 40 }, (_, i) => ({
+      id: `big-${i}`,
+      values: [1, i, 0, 0],
+      metadata: { text, n: i },
+    }));
+    await index.upsert({ records });
+    const fetched = await index.fetch({ ids: records.map((r) => r.id) });
+    expect(Object.keys(fetched.records)).toHaveLength(40);
+    expect(fetched.records['big-39']?.metadata).toEqual({ text, n: 39 });
+    const raw = await fetch(
+      `${lg.base}/pinecone/data/docs/vectors/fetch?${records.map((r) => `ids=${r.id}`).join('&')}`,
+      { headers: { 'api-key': acmeKey } },
+    );
+    expect(raw.headers.get('content-type')).toMatch(/application\/json/);
+    expect(raw.headers.get('transfer-encoding')).toBe('chunked');
+    const parsed = FetchResponseFromJSON(await raw.json());
+    expect(parsed.vectors?.['big-7']?.values).toEqual([1, 7, 0, 0]);
+    expect(parsed.usage).toEqual({ readUnits: 1 });
+    expect((await auditedAs(lg.gw, 'pinecone.fetch'))[0]).toMatchObject({ resultCount: 40 });
+    await index.deleteAll();
+  });
+
   it('never shows one tenant the records of another using the same index name and ids', async () => {
     await acme.index({ name: 'docs' }).upsert({
       records: [{ id: 'same', values: [1, 0, 0, 0], metadata: { owner: 'acme' } }],

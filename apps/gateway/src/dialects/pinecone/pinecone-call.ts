@@ -27,6 +27,8 @@ export interface DataCallContext {
   readonly trace: RequestTrace;
   /** The API version the client speaks (`X-Pinecone-Api-Version`, `2025-01` for SDK 5). */
   readonly apiVersion: string;
+  /** Records how many records a streamed answer carries, for its audit event. */
+  readonly countAnswer: (records: number) => void;
 }
 
 /**
@@ -73,6 +75,7 @@ export const DataCall = createParamDecorator(
       index,
       trace: traceOf(vg),
       apiVersion: String(req.headers['x-pinecone-api-version'] ?? ''),
+      countAnswer: (records) => void (vg.resultCount = records),
     };
   },
 );

@@ -1,4 +1,4 @@
-import { Body, Controller, Query } from '@nestjs/common';
+import { Body, Controller, Query, StreamableFile } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type {
   FetchResponse,
@@ -35,7 +35,7 @@ export class PineconeDataController {
   fetch(
     @DataCall() call: DataCallContext,
     @Query() query: Record<string, unknown>,
-  ): Promise<FetchResponse> {
+  ): Promise<FetchResponse | StreamableFile> {
     return this.data.fetch(call, query);
   }
 

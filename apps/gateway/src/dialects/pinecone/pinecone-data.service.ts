@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, StreamableFile } from '@nestjs/common';
 import type {
   FetchResponse,
   IndexDescription,
@@ -12,6 +12,7 @@ import { BadRequestError, NotFoundError } from '@vecgate/core';
 import { DEFAULT_NAMESPACE_ALIAS } from '@vecgate/isolation';
 import { RecordListing, VectorService } from '@vecgate/search';
 import type { DataCallContext } from './pinecone-call';
+import { fetchAnswer, USAGE } from './pinecone-fetch-answer';
 import { indexName } from './pinecone.naming';
 import { PineconeIndexes } from './pinecone-indexes.service';
 import {
@@ -22,9 +23,6 @@ import {
   refuseUnsupported,
   upsertRecords,
 } from './pinecone.translate';
-
-/** One read unit per call: vecgate does not meter reads, the field is there for the SDKs. */
-const USAGE = { readUnits: 1 };
 
 /**
  * The key of a namespace in index stats: API versions before 2025-04 (SDK 5, LangChain) name
@@ -99,15 +97,14 @@ export class PineconeData {
   }
 
   async fetch(
-    { scope: base, index, trace }: DataCallContext,
+    { scope: base, index, trace, countAnswer }: DataCallContext,
     query: Record<string, unknown>,
-  ): Promise<FetchResponse> {
+  ): Promise<FetchResponse | StreamableFile> {
     const scope = await this.indexes.scopeOf(base, index, query.namespace);
     const ids = typeof query.ids === 'string' ? [query.ids] : query.ids;
     const found = await this.vectors.fetchMany(scope, ids, trace);
-    const vectors: NonNullable<FetchResponse['vectors']> = {};
-    for (const record of found) vectors[record.id] = record;
-    return { vectors, namespace: echoed(query.namespace), usage: USAGE };
+    countAnswer(found.length);
+    return fetchAnswer(found, echoed(query.namespace));
   }
 
   /**
