@@ -348,6 +348,11 @@ describe('Pinecone API dialect with the Pinecone SDK 8', () => {
       host: `${lg.base}/pinecone/data/acme-private`,
     });
     await expect(direct.fetch({ ids: ['p'] })).rejects.toBeInstanceOf(PineconeNotFoundError);
+    // Two indexes of one tenant hold separate records.
+    expect((await acme.index({ name: 'docs' }).fetch({ ids: ['p'] })).records).toEqual({});
+    expect(
+      Object.keys((await acme.index({ name: 'acme-private' }).fetch({ ids: ['p'] })).records),
+    ).toEqual(['p']);
     await acme.deleteIndex('acme-private');
     const events = await auditedAs(lg.gw, 'pinecone.query');
     const bypass = events.filter((e) => e.reason?.startsWith('tenant_bypass_attempt'));
