@@ -471,3 +471,44 @@ describe('Pinecone dialect on a tight gateway: euclidean scores, quotas, body li
     expect(lg.requestsTo('/pinecone/data/w/vectors/fetch')).toBe(1);
   });
 });
+
+describe('Pinecone dialect under a per-tenant rate limit', () => {
+  let lg: ListeningGateway;
+
+  beforeAll(async () => {
+    lg = await startListening({ RATE_LIMIT_RPS: '1', RATE_LIMIT_BURST: '3' });
+  }, 60_000);
+
+  afterAll(async () => {
+    await lg?.gw.close(true);
+  });
+
+  it('answers 429 with Retry-After in the data plane’s shape, which the SDK does not retry', async () => {
+    const key = await tenantWithKey(lg.gw, { id: 'busy', dimension: 2, metric: 'cosine' });
+    const post = (): Promise<Response> =>
+      fetch(`${lg.base}/pinecone/data/any/describe_index_stats`, {
+        method: 'POST',
+        headers: { 'api-key': key, 'content-type': 'application/json' },
+        body: '{}',
+      });
+    // Ten at once: past a burst of 3 at 1 per second, whatever the machine's speed.
+    const answers = await Promise.all(Array.from({ length: 10 }, post));
+    const limited = answers.find((res) => res.status === 429);
+    expect(limited?.status).toBe(429);
+    expect(Number(limited?.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await limited?.json()).toMatchObject({ code: 8, details: [] });
+    const pc = new Pinecone({ apiKey: key, controllerHostUrl: `${lg.base}/pinecone` });
+    // Each call is refused once and not retried; the bucket refills one token a second, so the
+    // calls go on until one is refused.
+    let refused: unknown;
+    for (let i = 0; i < 20 && refused === undefined; i++) {
+      lg.resetCount();
+      refused = await pc.listIndexes().then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+    }
+    expect(String(refused)).toMatch(/429/);
+    expect(lg.requestsTo('/pinecone/indexes')).toBe(1);
+  });
+});
