@@ -31,6 +31,8 @@ export interface GatewayConfig {
   readonly http: {
     readonly port: number;
     readonly host: string;
+    /** Where clients reach the gateway (no trailing slash); unset: its listening address. */
+    readonly publicUrl?: string;
     readonly bodyLimit: number;
     readonly requestTimeoutMs: number;
     readonly trustProxy: boolean;
@@ -130,6 +132,7 @@ export function loadGatewayConfig(source: NodeJS.ProcessEnv): GatewayConfig {
     http: {
       port: env.PORT,
       host: env.HOST,
+      ...(env.PUBLIC_URL ? { publicUrl: env.PUBLIC_URL.replace(/\/+$/, '') } : {}),
       bodyLimit: env.MAX_BODY_BYTES,
       requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
       trustProxy: env.TRUST_PROXY,
@@ -224,6 +227,7 @@ const optionalKeys = [
   'JWT_JWKS_ROLES_CLAIM',
   'DATABASE_URL',
   'ALERT_WEBHOOK_URL',
+  'PUBLIC_URL',
 ];
 
 /** Reuses the development secret kept in the data directory, or makes one (mode 0600). */

@@ -33,7 +33,10 @@ export function reasonOf(error: VecgateError): string {
   return error.extras.reason ?? 'audit_unavailable';
 }
 
-/** How many records an answer carries: matches, items, upserted or deleted, else one. */
+/**
+ * How many records an answer carries: matches, items, upserted or deleted, else one; and in
+ * the Pinecone dialect's answers, `upsertedCount`, listed or fetched `vectors`, `indexes`.
+ */
 export function countOf(result: unknown): number {
   if (result === undefined || result === null) return 0;
   if (typeof result !== 'object') return 1;
@@ -42,5 +45,9 @@ export function countOf(result: unknown): number {
   if (Array.isArray(r.items)) return r.items.length;
   if (typeof r.upserted === 'number') return r.upserted;
   if (typeof r.deleted === 'number') return r.deleted;
+  if (typeof r.upsertedCount === 'number') return r.upsertedCount;
+  if (Array.isArray(r.indexes)) return r.indexes.length;
+  if (typeof r.vectors === 'object' && r.vectors !== null)
+    return Array.isArray(r.vectors) ? r.vectors.length : Object.keys(r.vectors).length;
   return 1;
 }
