@@ -52,6 +52,13 @@ function controllerRoutes(gw: TestGateway): string[] {
   const routes: string[] = [];
   for (const wrapper of discovery.getControllers()) {
     const instance = wrapper.instance as object;
+    // Dialects (the Qdrant API on its own port) are not part of this document: their
+    // clients' own specifications describe them.
+    const excluded = reflector.get<boolean[] | undefined>(
+      'swagger/apiExcludeController',
+      wrapper.metatype as never,
+    );
+    if (excluded?.[0] === true) continue;
     const base = String(reflector.get<string>(PATH_METADATA, wrapper.metatype as never) ?? '');
     for (const name of scanner.getAllMethodNames(Object.getPrototypeOf(instance))) {
       const handler = (instance as Record<string, unknown>)[name] as () => unknown;

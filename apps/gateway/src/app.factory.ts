@@ -11,6 +11,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { RefusalRecorder } from './http/http-pipeline';
 import { limitConnections } from './http/connection-limits';
 import { toProblem } from './http/problem';
+import { prepareQdrantDialect } from './dialects/qdrant';
 
 /** Fastify with the body limit and timeouts from configuration and safe JSON parsing. */
 export function createAdapter(config: GatewayConfig): FastifyAdapter {
@@ -67,6 +68,7 @@ export function createAdapter(config: GatewayConfig): FastifyAdapter {
     maxConnections: config.http.maxConnections,
     maxPerAddress: config.http.maxConnectionsPerIp,
   });
+  prepareQdrantDialect(fastify);
   // JSON only: any other body type is 415 rather than a string reaching the validators.
   fastify.removeContentTypeParser(['text/plain', 'application/json']);
   // Fastify's own JSON parser (prototype poisoning refused), except that a body-less DELETE

@@ -21,6 +21,7 @@ import { NamespacesController } from './controllers/namespaces.controller';
 import { QdrantTokensController } from './controllers/qdrant-tokens.controller';
 import { SearchController } from './controllers/search.controller';
 import { VectorsController } from './controllers/vectors.controller';
+import { QDRANT_DIALECT } from './dialects/qdrant';
 import { HealthController } from './health/health.controller';
 import { HttpPipeline } from './http/http-pipeline';
 import { LOG_REDACTION } from './http/log-redaction';
@@ -90,6 +91,7 @@ export class AppModule {
         AdminSearchController,
         QdrantTokensController,
         HealthController,
+        ...QDRANT_DIALECT.controllers,
       ],
       providers: [
         { provide: APP_GUARD, useExisting: AuthGuard },
@@ -106,6 +108,7 @@ export class AppModule {
           useFactory: (c: GatewayConfig) => new MemoryGuard(c.http.memoryGuardPercent),
         },
         MetricsServer,
+        ...QDRANT_DIALECT.providers,
       ],
     };
   }

@@ -22,7 +22,7 @@ export class SearchModule {
         VectorService,
         NamespaceService,
       ],
-      exports: [VectorService, NamespaceService, FilterParser],
+      exports: [VectorService, NamespaceService, FilterParser, RecordInput, ResultValidator],
     };
   }
 }
