@@ -11,6 +11,7 @@ import {
   VectorWrite,
 } from '@vecgate/isolation';
 import { describeUnless } from '../support/container-runtime';
+import { describeListCases } from './list.conformance';
 import { rng } from '../support/rng';
 
 /**
@@ -42,6 +43,11 @@ export interface ConformanceOptions {
   readonly skip?: string;
   /** Whether the namespace cases run (every backend, once its adapter stores namespaces). */
   readonly namespaces?: boolean;
+  /**
+   * `stable` for a backend whose listing keeps a stable order other than ascending id (its
+   * docs say which); the list cases then check each id once, not the order.
+   */
+  readonly listOrder?: 'ascending_id' | 'stable';
 }
 
 export type ConformanceSetup = () => Promise<ConformanceTarget>;
@@ -574,6 +580,14 @@ export function describeIsolationConformance(
             );
           },
         );
+
+        describeListCases({
+          driver: () => active?.driver,
+          tenants: () => ({ a: a.scope, b: b.scope }),
+          seededIds: IDS,
+          settle: () => (active ? settle(active) : Promise.resolve()),
+          ascendingIds: (options.listOrder ?? 'ascending_id') === 'ascending_id',
+        });
       });
     }
 

@@ -1,6 +1,8 @@
 import {
   BackendDrivers,
   DeleteSelector,
+  ListPage,
+  ListResult,
   ReadOptions,
   ScoredRecord,
   SearchQuery,
@@ -10,6 +12,7 @@ import {
   VectorWrite,
 } from '@vecgate/isolation';
 import { MetricsService } from '@vecgate/core';
+import { RecordListing } from '@vecgate/search';
 import { TenantService } from '@vecgate/tenancy';
 import { auditOf, newRequestId } from '../support/audit-trail';
 import { createTenant } from '../support/fixtures';
@@ -52,6 +55,13 @@ class LeakyStore extends TenantVectorStore {
   }
   count(scope: TenantScope): Promise<number> {
     return this.drivers.get(scope.placement.backend).count(scope);
+  }
+  async list(scope: TenantScope, page: ListPage): Promise<ListResult> {
+    const own = await this.drivers.get(scope.placement.backend).list(scope, page);
+    const leaked = this.leakFrom
+      ? await this.drivers.get('embedded').list(this.leakFrom, { ...page, cursor: undefined })
+      : { records: [] };
+    return { ...own, records: [...leaked.records, ...own.records] };
   }
 }
 
@@ -133,5 +143,46 @@ describe('result validation', () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ id: 'shared-id', metadata: { owner: 'reader' } });
     expect(await violations()).toBe(before + 1);
+  });
+
+  it('drops a record of another tenant from a listed page', async () => {
+    const before = await violations();
+    const reader = gw.app.get(TenantService);
+    const scope = reader.scopeOf(await reader.get('reader'));
+    const page = await gw.app
+      .get(RecordListing)
+      .page(
+        scope,
+        { limit: 10, includeMetadata: true },
+        { requestId: newRequestId(), ip: '127.0.0.1' },
+      );
+    expect(page.records).toEqual([
+      { id: 'shared-id', tenantUid: scope.tenantUid, namespace: '', metadata: { owner: 'reader' } },
+    ]);
+    expect(await violations()).toBe(before + 1);
+  });
+
+  it('refuses a listing request out of bounds with a 400 naming the field, before the backend', async () => {
+    const reader = gw.app.get(TenantService);
+    const scope = reader.scopeOf(await reader.get('reader'));
+    const listing = gw.app.get(RecordListing);
+    const trace = { requestId: newRequestId(), ip: '127.0.0.1' };
+    const refused = [
+      [{ limit: 0 }, 'limit'],
+      [{ limit: '5' }, 'limit'],
+      [{ limit: 1001 }, 'limit'],
+      [{ limit: 10, cursor: 7 }, 'cursor'],
+      [{ limit: 10, cursor: 'not-a-cursor' }, 'cursor'],
+      [{ limit: 10, prefix: 'x'.repeat(513) }, 'prefix'],
+    ] as const;
+    for (const [request, field] of refused) {
+      await expect(listing.page(scope, request, trace)).rejects.toMatchObject({
+        status: 400,
+        extras: { field },
+      });
+    }
+    await expect(
+      listing.page(scope, { limit: 10, filter: { tenant_id: 'victim' } }, trace),
+    ).rejects.toMatchObject({ status: 400 });
   });
 });

@@ -3,6 +3,8 @@ import {
   BackendDrivers,
   CallOptions,
   DeleteSelector,
+  ListPage,
+  ListResult,
   ReadOptions,
   ScoredRecord,
   SearchQuery,
@@ -73,6 +75,12 @@ export class SlowStore extends TenantVectorStore {
 
   count(scope: TenantScope, call?: CallOptions): Promise<number> {
     return this.drivers.get(scope.placement.backend).count(scope, call);
+  }
+
+  list(scope: TenantScope, page: ListPage, call?: CallOptions): Promise<ListResult> {
+    return this.after(scope, call, (passed) =>
+      this.drivers.get(scope.placement.backend).list(scope, page, passed),
+    );
   }
 
   private async after<T>(

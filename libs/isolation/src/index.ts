@@ -12,6 +12,7 @@ export * from './ports/backend-admin';
 export * from './ports/tenant-vector-store';
 export * from './ports/vector-backend.driver';
 export * from './ports/vector.types';
+export * from './ports/list-page';
 export * from './ports/metadata-fields';
 export * from './routing/backend-drivers';
 export * from './ports/call-signal';

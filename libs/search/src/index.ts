@@ -5,6 +5,7 @@ export * from './namespaces/namespace.service';
 export * from './validation/namespace-name';
 export * from './validation/record-input';
 export * from './vectors/result-validator';
+export * from './vectors/record-listing';
 export * from './vectors/vector.service';
 export * from './quota/quota-exceeded.error';
 export * from './quota/storage-quota';

@@ -4,6 +4,7 @@ import { NamespaceService } from './namespaces/namespace.service';
 import { StorageUsageTracker } from './quota/storage-usage';
 import { SEARCH_OPTIONS, SearchOptions } from './search.options';
 import { RecordInput } from './validation/record-input';
+import { RecordListing } from './vectors/record-listing';
 import { ResultValidator } from './vectors/result-validator';
 import { VectorService } from './vectors/vector.service';
 
@@ -20,9 +21,17 @@ export class SearchModule {
         ResultValidator,
         StorageUsageTracker,
         VectorService,
+        RecordListing,
         NamespaceService,
       ],
-      exports: [VectorService, NamespaceService, FilterParser, RecordInput, ResultValidator],
+      exports: [
+        VectorService,
+        RecordListing,
+        NamespaceService,
+        FilterParser,
+        RecordInput,
+        ResultValidator,
+      ],
     };
   }
 }

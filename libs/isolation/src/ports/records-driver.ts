@@ -30,4 +30,8 @@ export abstract class RecordsDriver extends VectorBackendDriver {
   count(...args: Parameters<Store['count']>): ReturnType<Store['count']> {
     return this.records.count(...args);
   }
+
+  list(...args: Parameters<Store['list']>): ReturnType<Store['list']> {
+    return this.records.list(...args);
+  }
 }

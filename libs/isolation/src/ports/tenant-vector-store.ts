@@ -1,6 +1,8 @@
 import {
   CallOptions,
   DeleteSelector,
+  ListPage,
+  ListResult,
   ReadOptions,
   ScoredRecord,
   SearchQuery,
@@ -37,4 +39,22 @@ export abstract class TenantVectorStore {
     call?: CallOptions,
   ): Promise<ScoredRecord[]>;
   abstract count(scope: TenantScope, call?: CallOptions): Promise<number>;
+  /**
+   * One page of the scope's records (its tenant and namespace only, under the same tenant
+   * condition as every other statement), for enumerations: dialects' listings and migration.
+   *
+   * - Pages come in a stable order: ascending id (compared as UTF-8 bytes) where the backend
+   *   can; a backend that cannot says which order it keeps in its `docs/backends/` page.
+   *   Following `next` from the first page visits every record present for the whole walk
+   *   exactly once; a record written or deleted during the walk may or may not appear.
+   * - A page holds at most `limit` records and may hold fewer, even none, and still carry
+   *   `next`: with a selective `filter` (or `prefix`) a backend examines a bounded number of
+   *   records per call and returns those that matched, never an unbounded scan.
+   * - `cursor` is opaque to callers; a backend validates the one it gets back (see
+   *   `openListPage`): a malformed cursor, or one made for another tenant or namespace, is a
+   *   400 naming `cursor`, never a 500 and never a way out of the scope.
+   * - `includeValues` / `includeMetadata` as in `fetch`; each record carries the tenant uid and
+   *   namespace read back from storage, and callers check them like any other result.
+   */
+  abstract list(scope: TenantScope, page: ListPage, call?: CallOptions): Promise<ListResult>;
 }

@@ -134,6 +134,33 @@ export interface SearchQuery extends ReadOptions {
   readonly filter?: FilterNode;
 }
 
+/** The most records one page of a listing holds. */
+export const MAX_LIST_LIMIT = 1000;
+/**
+ * The most records a backend examines for one page of a listing when a filter narrows it, where
+ * the backend evaluates the filter itself: a selective filter then answers a short (even empty)
+ * page with `next`, never a long scan.
+ */
+export const LIST_SCAN_ROWS = 2000;
+
+/** One page of a listing (`TenantVectorStore.list`). */
+export interface ListPage extends ReadOptions {
+  /** Opaque, from the previous page's `next`; absent for the first page. */
+  readonly cursor?: string;
+  /** 1..1000 records at most on this page. */
+  readonly limit: number;
+  /** Only ids that start with this string. */
+  readonly prefix?: string;
+  readonly filter?: FilterNode;
+}
+
+export interface ListResult {
+  /** The scope's records (this namespace only), in a stable order. */
+  readonly records: StoredRecord[];
+  /** Present while more records may remain; pass it back as `cursor`. */
+  readonly next?: string;
+}
+
 export type DeleteSelector =
   | { readonly kind: 'ids'; readonly ids: readonly string[] }
   | { readonly kind: 'filter'; readonly filter: FilterNode }

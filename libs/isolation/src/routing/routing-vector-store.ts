@@ -3,6 +3,8 @@ import { TenantVectorStore } from '../ports/tenant-vector-store';
 import {
   CallOptions,
   DeleteSelector,
+  ListPage,
+  ListResult,
   ReadOptions,
   ScoredRecord,
   SearchQuery,
@@ -63,6 +65,12 @@ export class RoutingVectorStore extends TenantVectorStore {
   count(scope: TenantScope, call?: CallOptions): Promise<number> {
     return this.fence.admit(scope.tenantUid, () =>
       this.drivers.get(scope.placement.backend).count(scope, call),
+    );
+  }
+
+  list(scope: TenantScope, page: ListPage, call?: CallOptions): Promise<ListResult> {
+    return this.fence.admit(scope.tenantUid, () =>
+      this.drivers.get(scope.placement.backend).list(scope, page, call),
     );
   }
 }

@@ -56,6 +56,10 @@ class MemoryStore extends TenantVectorStore {
     return Promise.resolve([]);
   }
 
+  list(): Promise<never> {
+    return Promise.reject(new Error('listing is not used here'));
+  }
+
   count(scope: TenantScope): Promise<number> {
     this.counts++;
     return Promise.resolve(this.place(scope).size);

@@ -10,6 +10,7 @@ import { EngineFiles } from './embedded.engine-files';
 import { engineFault } from './embedded.errors';
 import { SHARED_FILE } from './embedded.naming';
 import { EngineScheduler, Job, Outcome } from './embedded.engine-scheduler';
+import { listJob } from './embedded.list';
 import { eraseJob, provisionJob } from './embedded.places';
 import { countJob, deleteJob, fetchJob, upsertJob } from './embedded.record-jobs';
 import { searchJob } from './embedded.search';
@@ -77,6 +78,8 @@ export class EngineHost {
         return searchJob(files, target, call.query, clock);
       case 'count':
         return countJob(files, target);
+      case 'list':
+        return listJob(files, target, call.page, clock);
       case 'erase':
         return eraseJob(files, target, clock);
     }

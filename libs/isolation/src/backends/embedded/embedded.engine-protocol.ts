@@ -1,6 +1,7 @@
 import { ErasureReport } from '../../ports/backend-admin';
 import {
   DeleteSelector,
+  FilterNode,
   Metadata,
   MetricName,
   ReadOptions,
@@ -32,6 +33,21 @@ export interface EngineWrite {
   readonly metadata?: Metadata;
 }
 
+/** A page of a listing as the worker runs it: the cursor already checked on the main thread. */
+export interface EngineListPage extends ReadOptions {
+  /** The last id of the previous page; `''` at the start (ids are never empty). */
+  readonly after: string;
+  readonly limit: number;
+  readonly prefix: string;
+  readonly filter?: FilterNode;
+}
+
+/** A listed page; `last` (the last id examined) is present while more records may remain. */
+export interface EngineListed {
+  readonly records: StoredRecord[];
+  readonly last?: string;
+}
+
 /** Tenant work, queued in the tenant's FIFO inside its worker. */
 export type EngineCall =
   | { readonly op: 'provision'; readonly target: EngineTarget }
@@ -49,6 +65,7 @@ export type EngineCall =
   | { readonly op: 'delete'; readonly target: EngineTarget; readonly selector: DeleteSelector }
   | { readonly op: 'search'; readonly target: EngineTarget; readonly query: SearchQuery }
   | { readonly op: 'count'; readonly target: EngineTarget }
+  | { readonly op: 'list'; readonly target: EngineTarget; readonly page: EngineListPage }
   | { readonly op: 'erase'; readonly target: EngineTarget };
 
 /** What each call resolves to; a call op without an entry here does not compile. */
@@ -59,6 +76,7 @@ export interface EngineResults {
   delete: { deleted: number };
   search: ScoredRecord[];
   count: number;
+  list: EngineListed;
   erase: ErasureReport;
 }
 

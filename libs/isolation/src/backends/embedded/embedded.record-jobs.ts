@@ -160,7 +160,7 @@ function forgetRows(files: EngineFiles, target: EngineTarget, ids: readonly stri
   files.cache.resized(target, before);
 }
 
-function toRecord(row: RecordRow, options: ReadOptions): StoredRecord {
+export function toRecord(row: RecordRow, options: ReadOptions): StoredRecord {
   const record: { -readonly [K in keyof StoredRecord]: StoredRecord[K] } = {
     id: row.id,
     tenantUid: row.tenant_uid,

@@ -30,6 +30,8 @@ export class RecordTable {
   private readonly deleteIdsStmt: Database.Statement;
   private readonly deleteSomeStmt: Database.Statement;
   private readonly countStmt: Database.Statement;
+  private readonly scanStmt: Database.Statement;
+  private readonly scanValuesStmt: Database.Statement;
   private readonly eraseSomeStmt: Database.Statement;
   private readonly countTenantStmt: Database.Statement;
 
@@ -63,6 +65,10 @@ export class RecordTable {
       `DELETE FROM ${t} WHERE rowid IN (SELECT rowid FROM ${t} WHERE ${where} LIMIT ?)`,
     );
     this.countStmt = db.prepare(`SELECT count(*) FROM ${t} WHERE ${where}`).pluck();
+    const scan = (columns: string): string =>
+      `SELECT ${columns} FROM ${t} WHERE ${where} AND id > ? AND id >= ? ORDER BY id LIMIT ?`;
+    this.scanStmt = db.prepare(scan('id, tenant_uid, namespace, metadata'));
+    this.scanValuesStmt = db.prepare(scan('id, tenant_uid, namespace, vector, metadata'));
     this.eraseSomeStmt = db.prepare(
       `DELETE FROM ${t} WHERE rowid IN (SELECT rowid FROM ${t} WHERE tenant_uid = ? LIMIT ?)`,
     );
@@ -91,6 +97,21 @@ export class RecordTable {
    */
   page(at: RecordScope, afterId: string, limit: number): RecordRow[] {
     return this.loadStmt.all(at.tenantUid, at.namespace, afterId, limit) as RecordRow[];
+  }
+
+  /**
+   * Up to `limit` rows with an id after `afterId` and not before `from`, in id order (SQLite
+   * compares text as UTF-8 bytes), for listings; vectors only when asked for.
+   */
+  scan(
+    at: RecordScope,
+    afterId: string,
+    from: string,
+    limit: number,
+    vectors: boolean,
+  ): RecordRow[] {
+    const stmt = vectors ? this.scanValuesStmt : this.scanStmt;
+    return stmt.all(at.tenantUid, at.namespace, afterId, from, limit) as RecordRow[];
   }
 
   /** Deletes the given ids in one transaction; returns the ids that existed. */

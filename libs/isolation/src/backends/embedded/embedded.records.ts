@@ -1,3 +1,4 @@
+import { listCursor, openListPage } from '../../ports/list-page';
 import { TenantVectorStore } from '../../ports/tenant-vector-store';
 import { EnginePool } from './embedded.engine-pool';
 import { targetOf } from './embedded.naming';
@@ -38,5 +39,22 @@ export class EmbeddedRecords implements Store {
 
   async count(...[scope, call]: Parameters<Store['count']>): ReturnType<Store['count']> {
     return this.engine.call({ op: 'count', target: targetOf(scope) }, call?.signal);
+  }
+
+  /** The cursor is checked here, on the main thread, so a bad one is a 400 and not a fault. */
+  async list(...[scope, page, call]: Parameters<Store['list']>): ReturnType<Store['list']> {
+    const target = targetOf(scope);
+    const { after = '', limit, prefix } = openListPage(scope, page);
+    const { includeValues, includeMetadata, filter } = page;
+    const listed = await this.engine.call(
+      {
+        op: 'list',
+        target,
+        page: { after, limit, prefix, filter, includeValues, includeMetadata },
+      },
+      call?.signal,
+    );
+    if (listed.last === undefined) return { records: listed.records };
+    return { records: listed.records, next: listCursor(scope, listed.last) };
   }
 }

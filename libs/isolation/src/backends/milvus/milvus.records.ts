@@ -1,3 +1,4 @@
+import { NotImplementedError } from '../../ports/not-implemented';
 import { BackendError, UnprocessableError } from '@vecgate/core';
 import { toScore } from '../../ports/backend-rules';
 import { abandonOnAbort, assertNotAborted } from '../../ports/call-signal';
@@ -162,6 +163,10 @@ export class MilvusRecords implements Store {
     let deleted = 0;
     for (const filter of filters) deleted += await this.statements.delete(location, scope, filter);
     return { deleted };
+  }
+
+  list(): ReturnType<Store['list']> {
+    return Promise.reject(new NotImplementedError('listing records', 'milvus'));
   }
 }
 

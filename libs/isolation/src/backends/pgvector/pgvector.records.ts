@@ -1,3 +1,4 @@
+import { NotImplementedError } from '../../ports/not-implemented';
 import { PoolClient } from 'pg';
 import { toScore } from '../../ports/backend-rules';
 import { abandonOnAbort } from '../../ports/call-signal';
@@ -173,6 +174,10 @@ export class PgvectorRecords implements Store {
     const at = locationOf(scope);
     await abandonOnAbort(call, () => this.layout.ready(at, scope.tenantUid));
     return at;
+  }
+
+  list(): ReturnType<Store['list']> {
+    return Promise.reject(new NotImplementedError('listing records', 'pgvector'));
   }
 }
 

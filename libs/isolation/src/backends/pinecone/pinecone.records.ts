@@ -1,3 +1,4 @@
+import { NotImplementedError } from '../../ports/not-implemented';
 import type { PineconeRecord } from '@pinecone-database/pinecone';
 import { BackendError } from '@vecgate/core';
 import { RawScores, toScore } from '../../ports/backend-rules';
@@ -139,6 +140,10 @@ export class PineconeRecords implements Store {
       if (matches.length < DELETE_PAGE) break;
     }
     return deleted.size;
+  }
+
+  list(): ReturnType<Store['list']> {
+    return Promise.reject(new NotImplementedError('listing records', 'pinecone'));
   }
 }
 

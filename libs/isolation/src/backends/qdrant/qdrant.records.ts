@@ -1,3 +1,4 @@
+import { NotImplementedError } from '../../ports/not-implemented';
 import { QdrantClient } from '@qdrant/js-client-rest';
 import { toScore } from '../../ports/backend-rules';
 import { abandonOnAbort, assertNotAborted } from '../../ports/call-signal';
@@ -132,6 +133,10 @@ export class QdrantRecords implements Store {
     const deleted = await this.points.count(location, filter);
     if (deleted > 0) await this.points.deleteWhere(location, filter);
     return { deleted };
+  }
+
+  list(): ReturnType<Store['list']> {
+    return Promise.reject(new NotImplementedError('listing records', 'qdrant'));
   }
 }
 
