@@ -69,3 +69,12 @@ export async function refusal(call: Promise<unknown>): Promise<{ status: number;
   }
   throw new Error('the call succeeded');
 }
+
+/** Silences the client's warning about an API key over plain HTTP (the tests use loopback). */
+export function quietInsecureKeyWarning(): void {
+  const warn = console.warn.bind(console);
+  jest.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => {
+    if (String(args[0]).includes('Api key is used with unsecure connection')) return;
+    warn(...args);
+  });
+}

@@ -4,12 +4,14 @@ import type { Schemas } from '@qdrant/js-client-rest';
 import type { FastifyReply } from 'fastify';
 import { BadRequestError, NotFoundError } from '@vecgate/core';
 import type { TenantScope } from '@vecgate/isolation';
-import { RequestTrace, VectorService } from '@vecgate/search';
+import { RecordListing, RequestTrace, VectorService } from '@vecgate/search';
 import { Scope, TenantTier, Trace } from '../../http/request.decorators';
 import { recordIdOf } from './qdrant-ids';
 import { pointShape } from './qdrant-payload';
 import { COMPLETED, QdrantPoints } from './qdrant-points.service';
+import { countMatching, scroll } from './qdrant-scroll';
 import { nearest, NearestRequest } from './qdrant-search';
+import { translateFilter } from './qdrant-filter';
 import { ok, QDRANT_PREFIX, QdrantAnswer, QdrantRoute } from './qdrant.route';
 
 type Json = Record<string, unknown>;
@@ -27,6 +29,7 @@ export class QdrantPointsController {
   constructor(
     private readonly points: QdrantPoints,
     private readonly vectors: VectorService,
+    private readonly listing: RecordListing,
   ) {}
 
   @Put()
@@ -119,6 +122,37 @@ export class QdrantPointsController {
     await this.points.requireCollection(scope);
     const vector = Array.isArray(b.vector) ? b.vector : namedDefault(b.vector);
     return ok(reply, await nearest(this.vectors, scope, { ...b, vector }, trace));
+  }
+
+  @Post('scroll')
+  @QdrantRoute('scroll_points', 'reader', { readOnly: true, heavy: true })
+  async scroll(
+    @Scope('path') scope: TenantScope,
+    @Body() body: unknown,
+    @Trace() trace: RequestTrace,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<QdrantAnswer<Schemas['ScrollResult']>> {
+    const b = bodyOf(body);
+    await this.points.requireCollection(scope);
+    const shape = pointShape(b.with_payload, b.with_vector, true);
+    return ok(reply, await scroll(this.listing, scope, b, shape, trace));
+  }
+
+  /** Every point of the collection, or those a filter selects (counted page by page). */
+  @Post('count')
+  @QdrantRoute('count_points', 'reader', { readOnly: true, heavy: true })
+  async count(
+    @Scope('path') scope: TenantScope,
+    @Body() body: unknown,
+    @Trace() trace: RequestTrace,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<QdrantAnswer<Schemas['CountResult']>> {
+    const filter = translateFilter(bodyOf(body ?? {}).filter);
+    await this.points.requireCollection(scope);
+    const total = filter
+      ? await countMatching(this.listing, scope, filter, trace)
+      : await this.points.countAll(scope, trace);
+    return ok(reply, { count: total });
   }
 }
 
