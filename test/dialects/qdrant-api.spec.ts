@@ -335,9 +335,12 @@ describe('Qdrant API with the Qdrant JS client 1.18', () => {
     const client = q.client(await q.apiKey('acme', ['reader']), requestId);
     await client.query(COLLECTION, { query: [1, 0, 0] });
     const events = await q.audit(requestId);
-    expect(events.map((e) => [e.action, e.status, e.tenantId])).toEqual([
-      ['qdrant.query_points', 200, 'acme'],
+    expect(events.map((e) => [e.action, e.status, e.tenantId, e.resultCount])).toEqual([
+      ['qdrant.query_points', 200, 'acme', 6],
     ]);
+    expect((events[0] as { resource?: string }).resource).toBe(
+      'POST /qdrant/collections/:name/points/query?namespace=docs',
+    );
 
     const refusedId = randomUUID();
     const refusedClient = q.client(await q.apiKey('acme', ['reader']), refusedId);
