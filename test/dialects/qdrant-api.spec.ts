@@ -220,6 +220,37 @@ describe('Qdrant API with the Qdrant JS client 1.18', () => {
     expect((await refusal(acme.scroll(COLLECTION, { offset: 3 }))).status).toBe(400);
   });
 
+  it('takes the batch form of upsert, all or nothing', async () => {
+    await acme.createCollection('batch', { vectors: { size: 3, distance: 'Cosine' } });
+    await acme.upsert('batch', {
+      batch: {
+        ids: [10, 11],
+        vectors: [
+          [1, 0, 0],
+          [0, 1, 0],
+        ],
+        payloads: [{ a: 1 }, { a: 2 }],
+      },
+    });
+    expect(await acme.retrieve('batch', { ids: [10, 11] })).toEqual([
+      { id: 10, payload: { a: 1 }, vector: null },
+      { id: 11, payload: { a: 2 }, vector: null },
+    ]);
+    const refused = await refusal(
+      acme.upsert('batch', {
+        batch: {
+          ids: [12, 13],
+          vectors: [
+            [1, 0, 0],
+            [0, 0],
+          ],
+        },
+      }),
+    );
+    expect(refused.status).toBe(422);
+    expect(await acme.count('batch', {})).toEqual({ count: 2 });
+  });
+
   it('reports euclidean scores as distances, closest first', async () => {
     const client = q.client(await q.apiKey('euclid', ['reader', 'writer']));
     await client.createCollection('e', { vectors: { size: 2, distance: 'Euclid' } });
