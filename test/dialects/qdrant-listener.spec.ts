@@ -5,7 +5,7 @@ import { connect, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventually } from '../support/eventually';
-import { QdrantGateway, startQdrantGateway } from './qdrant-support';
+import { QdrantGateway, quietInsecureKeyWarning, startQdrantGateway } from './qdrant-support';
 
 /** A self-signed certificate for 127.0.0.1, or the reason none could be made. */
 function selfSigned(): { cert: string; key: string } | string {
@@ -94,5 +94,38 @@ describe('Qdrant API connection caps', () => {
     await eventually(10_000, () => Promise.resolve(third.closed()));
     expect(held.map((c) => c.closed())).toEqual([false, false]);
     for (const c of [...held, third]) c.socket.destroy();
+  });
+});
+
+describe('Qdrant API rate limits', () => {
+  let q: QdrantGateway;
+  beforeAll(async () => {
+    quietInsecureKeyWarning();
+    q = await startQdrantGateway(
+      { acme: { dimension: 3, metric: 'cosine' } },
+      { env: { RATE_LIMIT_RPS: '1', RATE_LIMIT_BURST: '2' } },
+    );
+  });
+  afterAll(() => q.close());
+
+  it('answers a tenant over its rate 429 with Retry-After in Qdrant’s shape, which the client does not retry', async () => {
+    const client = q.client(await q.apiKey('acme', ['reader']));
+    const before = q.requests();
+    // Twenty at once against a burst of two: past the burst, each would need its own second.
+    const outcomes = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        client.getCollections().then(
+          () => 200,
+          (err: { status?: number; retry_after?: number }) => {
+            expect(err.retry_after).toBeGreaterThan(0);
+            return err.status ?? 429;
+          },
+        ),
+      ),
+    );
+    expect(outcomes.filter((s) => s === 200).length).toBeGreaterThanOrEqual(2);
+    expect(outcomes.filter((s) => s !== 200).every((s) => s === 429)).toBe(true);
+    expect(outcomes).toContain(429);
+    expect(q.requests() - before).toBe(20);
   });
 });
