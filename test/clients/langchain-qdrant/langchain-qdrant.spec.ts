@@ -125,6 +125,19 @@ describeInstalled('LangChain QdrantVectorStore against the Qdrant API', () => {
     expect((await store(globexKey).similaritySearch('red', 10)).length).toBe(1);
   });
 
+  it('works with a writer-only key: it lists, creates and writes its collection', async () => {
+    const writerOnly = await q.apiKey('acme', ['writer']);
+    const { Store, embeddings } = langchain();
+    const s = new Store(embeddings, { url: q.url, apiKey: writerOnly, collectionName: 'drafts' });
+    await s.addDocuments([{ pageContent: 'a draft', metadata: { source: 'draft' } }]);
+    const reader = new Store(embeddings, { url: q.url, apiKey: acmeKey, collectionName: 'drafts' });
+    expect((await reader.similaritySearch('draft', 1)).map((d) => d.pageContent)).toEqual([
+      'a draft',
+    ]);
+    // Searching stays a reader's right.
+    await expect(s.similaritySearch('draft', 1)).rejects.toMatchObject({ status: 403 });
+  });
+
   it('audits each call LangChain makes as a qdrant.<call> event', async () => {
     const requestId = randomUUID();
     await store(acmeKey, requestId).similaritySearch('red', 1);

@@ -9,7 +9,14 @@ import { NamespaceRegistry, Tenant } from '@vecgate/tenancy';
 import { CurrentTenant, Scope, Trace } from '../../http/request.decorators';
 import { collectionInfo } from './qdrant-collection-info';
 import { COMPLETED, QdrantPoints } from './qdrant-points.service';
-import { ok, QDRANT_PREFIX, QdrantAnswer, QdrantPublicRoute, QdrantRoute } from './qdrant.route';
+import {
+  ANY_TENANT_ROLE,
+  ok,
+  QDRANT_PREFIX,
+  QdrantAnswer,
+  QdrantPublicRoute,
+  QdrantRoute,
+} from './qdrant.route';
 
 /** The version Qdrant clients check at construction (same major, minor within one). */
 export const QDRANT_API_VERSION = '1.18.0';
@@ -33,7 +40,7 @@ export class QdrantCollectionsController {
   }
 
   @Get('collections')
-  @QdrantRoute('get_collections', 'reader', { readOnly: true })
+  @QdrantRoute('get_collections', ANY_TENANT_ROLE, { readOnly: true })
   async list(
     @Scope() scope: TenantScope,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -43,7 +50,7 @@ export class QdrantCollectionsController {
   }
 
   @Get('collections/:name')
-  @QdrantRoute('get_collection', 'reader', { readOnly: true })
+  @QdrantRoute('get_collection', ANY_TENANT_ROLE, { readOnly: true })
   async get(
     @Scope('path') scope: TenantScope,
     @Trace() trace: RequestTrace,
@@ -54,7 +61,7 @@ export class QdrantCollectionsController {
   }
 
   @Get('collections/:name/exists')
-  @QdrantRoute('collection_exists', 'reader', { readOnly: true })
+  @QdrantRoute('collection_exists', ANY_TENANT_ROLE, { readOnly: true })
   async exists(
     @Scope('path') scope: TenantScope,
     @Res({ passthrough: true }) reply: FastifyReply,

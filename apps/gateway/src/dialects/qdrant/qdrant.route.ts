@@ -1,7 +1,7 @@
 import { applyDecorators, HttpCode } from '@nestjs/common';
 import { RouteConstraints } from '@nestjs/platform-fastify';
 import type { FastifyReply } from 'fastify';
-import { Roles, TenantRole } from '@vecgate/tenancy';
+import { Roles, TENANT_ROLES, TenantRole } from '@vecgate/tenancy';
 import { Audited, Public, RouteTraits } from '../../http/route.decorators';
 import { elapsedSeconds } from './qdrant-errors';
 import { LISTENER_CONSTRAINT, QDRANT_LISTENER } from './qdrant-listener.constraint';
@@ -15,15 +15,21 @@ export const QDRANT_PREFIX = '/qdrant';
  */
 export const QdrantRoute = (
   call: string,
-  role: TenantRole,
+  role: TenantRole | readonly TenantRole[],
   traits: RouteTraits = {},
 ): MethodDecorator =>
   applyDecorators(
     RouteConstraints({ [LISTENER_CONSTRAINT]: QDRANT_LISTENER }),
     HttpCode(200),
-    Roles(role),
+    Roles(...(typeof role === 'string' ? [role] : role)),
     Audited(`qdrant.${call}`, traits),
   );
+
+/**
+ * Collection metadata is any tenant role's to read: clients (LangChain before every write)
+ * list collections with whatever key they hold, a writer-only key included.
+ */
+export const ANY_TENANT_ROLE = TENANT_ROLES;
 
 /** The version check clients make at construction: open, like health, and not audited. */
 export const QdrantPublicRoute = (): MethodDecorator =>
