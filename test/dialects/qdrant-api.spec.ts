@@ -359,6 +359,23 @@ describe('Qdrant API with the Qdrant JS client 1.18', () => {
     });
     const health = await fetch(`${q.url}/health/live`, { headers: { 'api-key': key } });
     expect(health.status).toBe(404);
+    // Refusals made before routing (a path too long, a body that is not JSON) take Qdrant's shape too.
+    const long = await fetch(`${q.url}/collections/${'a'.repeat(9000)}`, {
+      headers: { 'api-key': key },
+    });
+    expect([long.status, await long.json()]).toEqual([
+      414,
+      { status: { error: 'URI Too Long: the path is too long' }, time: expect.any(Number) },
+    ]);
+    const bad = await fetch(`${q.url}/collections/${COLLECTION}/points/query`, {
+      method: 'POST',
+      headers: { 'api-key': key, 'content-type': 'application/json' },
+      body: '{not json',
+    });
+    expect([
+      bad.status,
+      ((await bad.json()) as { status: { error: string } }).status.error,
+    ]).toEqual([400, expect.stringMatching(/^Bad Request: /)]);
   });
 
   it('audits one event per call as qdrant.<call>, refusals included', async () => {

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isQdrantRequest } from './qdrant-listener.constraint';
 
 /** Seconds since the request arrived, as Qdrant's envelopes report it in `time`. */
 export function elapsedSeconds(reply: FastifyReply): number {
@@ -11,10 +12,11 @@ export function elapsedSeconds(reply: FastifyReply): number {
  * failure (502), which Qdrant reports as 500.
  */
 export function answerInQdrantShape(
-  _request: FastifyRequest,
+  request: FastifyRequest,
   reply: FastifyReply,
   payload: unknown,
 ): unknown {
+  if (!isQdrantRequest(request.raw)) return payload;
   const type = String(reply.getHeader('content-type') ?? '');
   if (!type.startsWith('application/problem+json') || typeof payload !== 'string') return payload;
   let problem: { title?: unknown; detail?: unknown; field?: unknown };

@@ -40,7 +40,6 @@ export function prepareQdrantDialect(fastify: FastifyInstance): void {
     validate: () => true,
   });
   fastify.addHook('onSend', (request, reply, payload, done) => {
-    if (!isQdrantRequest(request.raw)) return done(null, payload);
     done(null, answerInQdrantShape(request, reply, payload));
   });
 }
