@@ -281,8 +281,10 @@ describe('Qdrant API with the Qdrant JS client 1.18', () => {
     await acme.delete('scratch', { filter: { must: [{ key: 'keep', match: { value: false } }] } });
     expect(await acme.count('scratch', {})).toEqual({ count: 1 });
     expect(await globex.count('scratch', {})).toEqual({ count: 3 });
-    await acme.deleteCollection('scratch');
+    expect(await acme.deleteCollection('scratch')).toBe(true);
     expect(await acme.collectionExists('scratch')).toEqual({ exists: false });
+    expect(await acme.deleteCollection('scratch')).toBe(false);
+    expect(await acme.retrieve(COLLECTION, { ids: [] })).toEqual([]);
     expect(await globex.collectionExists('scratch')).toEqual({ exists: true });
   });
 

@@ -90,6 +90,8 @@ export class QdrantCollectionsController {
     @Trace() trace: RequestTrace,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<QdrantAnswer<boolean>> {
+    // As in Qdrant, deleting a collection that does not exist answers false.
+    if (!(await this.points.exists(scope))) return ok(reply, false);
     await this.namespaces.erase(scope, trace);
     return ok(reply, true);
   }

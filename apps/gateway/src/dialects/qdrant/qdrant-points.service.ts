@@ -55,6 +55,7 @@ export class QdrantPoints {
     trace: RequestTrace,
   ): Promise<Schemas['Record'][]> {
     await this.requireCollection(scope);
+    if (Array.isArray(ids) && ids.length === 0) return [];
     const wanted = this.input.ids(recordIdsOf(ids, 'ids'), 'ids');
     const found = await this.store.fetch(
       scope,
