@@ -218,6 +218,15 @@ describe('Qdrant API with the Qdrant JS client 1.18', () => {
       }),
     ).toEqual({ count: 3 });
     expect((await refusal(acme.scroll(COLLECTION, { offset: 3 }))).status).toBe(400);
+    // has_id in the top-level must, alone or beside other conditions.
+    const chosen = { must: [{ has_id: [2, 3, UUID.toUpperCase(), 77] }] };
+    expect(ids((await acme.scroll(COLLECTION, { filter: chosen })).points)).toEqual([2, 3, UUID]);
+    expect(await acme.count(COLLECTION, { filter: chosen })).toEqual({ count: 3 });
+    const both = {
+      must: [...chosen.must, { key: 'metadata.source', match: { value: 'b' } }],
+    };
+    expect(ids((await acme.scroll(COLLECTION, { filter: both })).points)).toEqual([3]);
+    expect(await acme.count(COLLECTION, { filter: both })).toEqual({ count: 1 });
   });
 
   it('takes the batch form of upsert, all or nothing', async () => {
@@ -277,7 +286,7 @@ describe('Qdrant API with the Qdrant JS client 1.18', () => {
         points: [1, 2, 3].map((id) => ({ id, vector: [1, id, 0], payload: { keep: id === 3 } })),
       });
     }
-    await acme.delete('scratch', { points: [1] });
+    await acme.delete('scratch', { filter: { must: [{ has_id: [1] }] } });
     await acme.delete('scratch', { filter: { must: [{ key: 'keep', match: { value: false } }] } });
     expect(await acme.count('scratch', {})).toEqual({ count: 1 });
     expect(await globex.count('scratch', {})).toEqual({ count: 3 });

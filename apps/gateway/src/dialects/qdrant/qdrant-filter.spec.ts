@@ -1,6 +1,7 @@
 import { BadRequestError } from '@vecgate/core';
 import { translateFilter } from './qdrant-filter';
 import { pointIdOf, recordIdOf } from './qdrant-ids';
+import { translateSelection } from './qdrant-selection';
 
 function refusedField(filter: unknown): string | undefined {
   try {
@@ -72,6 +73,27 @@ describe('Qdrant filter translation', () => {
     let deep: Record<string, unknown> = { key: 'a', match: { value: 1 } };
     for (let i = 0; i < 20; i++) deep = { must: [deep] };
     expect(refusedField(deep)).toMatch(/^filter(\.must\[0\])+$/);
+  });
+});
+
+describe('Qdrant selections with has_id', () => {
+  it('takes has_id from the top-level must, intersecting several, beside the rest of the filter', () => {
+    expect(
+      translateSelection({
+        must: [{ has_id: [1, 2, 3] }, { key: 'a', match: { value: 1 } }, { has_id: [3, 2, 9] }],
+      }),
+    ).toEqual({ filter: { a: { $eq: 1 } }, ids: new Set(['2', '3']) });
+    expect(translateSelection({ must: { has_id: [5] } })).toEqual({ ids: new Set(['5']) });
+    expect(translateSelection({ must: [{ key: 'a', match: { value: 1 } }] })).toEqual({
+      filter: { a: { $eq: 1 } },
+    });
+    expect(translateSelection(undefined)).toEqual({});
+  });
+
+  it('refuses has_id anywhere else, and ids Qdrant does not have', () => {
+    expect(() => translateSelection({ must_not: [{ has_id: [1] }] })).toThrow(BadRequestError);
+    expect(() => translateSelection({ should: [{ has_id: [1] }] })).toThrow(BadRequestError);
+    expect(() => translateSelection({ must: [{ has_id: ['doc-7'] }] })).toThrow(BadRequestError);
   });
 });
 

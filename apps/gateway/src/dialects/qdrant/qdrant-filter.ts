@@ -26,7 +26,8 @@ const MAX_DEPTH = LIMITS.maxFilterDepth * 2;
  * Translates a Qdrant filter (`must`, `should`, `must_not`, `match` value/any/except, `range`,
  * `is_empty`, nested filters; keys like `metadata.source` address nested payload) into
  * vecgate's filter language, or undefined when it selects everything. Anything else (geo,
- * text, `has_id`, `nested`, `values_count`, `is_null`, `min_should`) is a 400 naming it.
+ * text, `has_id` (see `translateSelection`), `nested`, `values_count`, `is_null`, `min_should`) is
+ * a 400 naming it.
  */
 export function translateFilter(filter: unknown, field = 'filter'): Json | undefined {
   if (filter === undefined || filter === null) return undefined;

@@ -11,7 +11,7 @@ import { pointShape } from './qdrant-payload';
 import { COMPLETED, QdrantPoints } from './qdrant-points.service';
 import { countMatching, scroll } from './qdrant-scroll';
 import { nearest, NearestRequest } from './qdrant-search';
-import { translateFilter } from './qdrant-filter';
+import { translateSelection } from './qdrant-selection';
 import { ok, QDRANT_PREFIX, QdrantAnswer, QdrantRoute } from './qdrant.route';
 
 type Json = Record<string, unknown>;
@@ -147,11 +147,13 @@ export class QdrantPointsController {
     @Trace() trace: RequestTrace,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<QdrantAnswer<Schemas['CountResult']>> {
-    const filter = translateFilter(bodyOf(body ?? {}).filter);
+    const selection = translateSelection(bodyOf(body ?? {}).filter);
     await this.points.requireCollection(scope);
-    const total = filter
-      ? await countMatching(this.listing, scope, filter, trace)
-      : await this.points.countAll(scope, trace);
+    const total = selection.filter
+      ? await countMatching(this.listing, scope, selection, trace)
+      : selection.ids
+        ? await this.points.countIds(scope, selection.ids, trace)
+        : await this.points.countAll(scope, trace);
     return ok(reply, { count: total });
   }
 }

@@ -4,7 +4,7 @@ import { BadRequestError, NotFoundError } from '@vecgate/core';
 import { DEFAULT_NAMESPACE, TenantScope, TenantVectorStore } from '@vecgate/isolation';
 import { RecordInput, RequestTrace, ResultValidator, VectorService } from '@vecgate/search';
 import { NamespaceRegistry } from '@vecgate/tenancy';
-import { translateFilter } from './qdrant-filter';
+import { translateSelection } from './qdrant-selection';
 import { recordIdOf, recordIdsOf } from './qdrant-ids';
 import { pointOf, PointShape } from './qdrant-payload';
 
@@ -40,6 +40,22 @@ export class QdrantPoints {
   /** Every record of the collection (v1 records without a Qdrant id included). */
   async countAll(scope: TenantScope, trace: RequestTrace): Promise<number> {
     return this.store.count(scope, { signal: trace.signal });
+  }
+
+  /** How many of these records the collection holds. */
+  async countIds(
+    scope: TenantScope,
+    ids: ReadonlySet<string>,
+    trace: RequestTrace,
+  ): Promise<number> {
+    if (ids.size === 0) return 0;
+    const found = await this.store.fetch(
+      scope,
+      [...ids],
+      { includeValues: false, includeMetadata: false },
+      { signal: trace.signal },
+    );
+    return this.results.keepOwn(scope, found, trace).length;
   }
 
   /** `{points: [{id, vector, payload}]}` or `{batch: {ids, vectors, payloads}}`. */
@@ -82,7 +98,13 @@ export class QdrantPoints {
       return;
     }
     if (body.filter === undefined) throw new BadRequestError('give points or filter', 'points');
-    const filter = translateFilter(body.filter);
+    const { filter, ids } = translateSelection(body.filter);
+    if (ids && filter)
+      throw new BadRequestError('a delete takes has_id alone, or a filter without it', 'filter');
+    if (ids) {
+      if (ids.size > 0) await this.vectors.delete(scope, { ids: [...ids] }, trace);
+      return;
+    }
     await this.vectors.delete(scope, filter ? { filter } : { deleteAll: true }, trace);
   }
 }

@@ -2,9 +2,9 @@ import type { Schemas } from '@qdrant/js-client-rest';
 import { BadRequestError } from '@vecgate/core';
 import { MAX_LIST_LIMIT, TenantScope } from '@vecgate/isolation';
 import { RecordListing, RequestTrace } from '@vecgate/search';
-import { translateFilter } from './qdrant-filter';
 import { pointOf, PointShape } from './qdrant-payload';
 import { count } from './qdrant-search';
+import { Selection, translateSelection } from './qdrant-selection';
 
 /** Pages one scroll or filtered count may read from the backend before it answers. */
 export const SCROLL_PAGES = 10;
@@ -31,7 +31,7 @@ export async function scroll(
   const offset = body.offset;
   if (offset !== undefined && offset !== null && typeof offset !== 'string')
     throw new BadRequestError('offset is the next_page_offset of a previous scroll', 'offset');
-  const filter = translateFilter(body.filter);
+  const { filter, ids } = translateSelection(body.filter);
   const points: Schemas['Record'][] = [];
   let cursor = offset ?? undefined;
   for (let page = 0; page < SCROLL_PAGES && points.length < limit; page++) {
@@ -47,6 +47,7 @@ export async function scroll(
       trace,
     );
     for (const record of found.records) {
+      if (ids && !ids.has(record.id)) continue;
       const point = pointOf(record, shape);
       if (point) points.push(point);
     }
@@ -63,14 +64,14 @@ export async function scroll(
 export async function countMatching(
   listing: RecordListing,
   scope: TenantScope,
-  filter: Record<string, unknown>,
+  { filter, ids }: Selection,
   trace: RequestTrace,
 ): Promise<number> {
   let total = 0;
   let cursor: string | undefined;
   for (let page = 0; page < COUNT_PAGES; page++) {
     const found = await listing.page(scope, { cursor, limit: MAX_LIST_LIMIT, filter }, trace);
-    total += found.records.length;
+    total += ids ? found.records.filter((r) => ids.has(r.id)).length : found.records.length;
     cursor = found.next;
     if (cursor === undefined) return total;
   }
