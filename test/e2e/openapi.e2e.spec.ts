@@ -54,7 +54,8 @@ function controllerRoutes(gw: TestGateway): string[] {
   const reflector = gw.app.get(Reflector);
   const routes: string[] = [];
   for (const wrapper of discovery.getControllers()) {
-    // Dialects serve another product's API, documented in docs/dialects, not in /docs.
+    // Dialects serve another product's API (the Pinecone API under /pinecone, the Qdrant API on
+    // its own port), documented in docs/dialects, not in /docs.
     const excluded = reflector.get<boolean[] | undefined>(EXCLUDED, wrapper.metatype as never);
     if (excluded?.[0] === true) continue;
     const instance = wrapper.instance as object;

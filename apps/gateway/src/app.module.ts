@@ -22,6 +22,7 @@ import { QdrantTokensController } from './controllers/qdrant-tokens.controller';
 import { SearchController } from './controllers/search.controller';
 import { VectorsController } from './controllers/vectors.controller';
 import { PINECONE_CONTROLLERS, PINECONE_PROVIDERS } from './dialects/pinecone';
+import { QDRANT_DIALECT } from './dialects/qdrant';
 import { HealthController } from './health/health.controller';
 import { HttpPipeline } from './http/http-pipeline';
 import { LOG_REDACTION } from './http/log-redaction';
@@ -92,6 +93,7 @@ export class AppModule {
         QdrantTokensController,
         HealthController,
         ...PINECONE_CONTROLLERS,
+        ...QDRANT_DIALECT.controllers,
       ],
       providers: [
         { provide: APP_GUARD, useExisting: AuthGuard },
@@ -109,6 +111,7 @@ export class AppModule {
         },
         MetricsServer,
         ...PINECONE_PROVIDERS,
+        ...QDRANT_DIALECT.providers,
       ],
     };
   }

@@ -24,7 +24,14 @@ export class SearchModule {
         RecordListing,
         NamespaceService,
       ],
-      exports: [VectorService, RecordListing, NamespaceService, FilterParser],
+      exports: [
+        VectorService,
+        RecordListing,
+        NamespaceService,
+        FilterParser,
+        RecordInput,
+        ResultValidator,
+      ],
     };
   }
 }
