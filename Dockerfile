@@ -72,6 +72,8 @@ RUN printf '#!/bin/sh\nexec node /app/%s/cli.js "$@"\n' \
 USER vecgate:vecgate
 VOLUME ["/var/lib/vecgate"]
 EXPOSE 8080
+# The Qdrant API, when QDRANT_API_PORT=6333 (the compose file sets it).
+EXPOSE 6333
 
 # No curl in the slim image: node asks the readiness endpoint on the local port. Readiness
 # answers within READINESS_TIMEOUT_MS (2 s, at most 4 s) whatever a dependency does, inside

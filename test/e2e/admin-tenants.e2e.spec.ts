@@ -1,4 +1,5 @@
 import { expectAudited, newRequestId } from '../support/audit-trail';
+import { refusedSearch } from '../support/requests';
 import { startGateway, TestGateway } from '../support/test-gateway';
 import { bearer } from '../support/tokens';
 import { deleteTenant } from '../support/tenant-deletion';
@@ -109,14 +110,8 @@ describe('admin plane: tenant lifecycle', () => {
       tier: 'gold',
       strategy: 'partition_key',
     });
-    const requestId = newRequestId();
-    const refused = await gw.http
-      .post('/v1/search')
-      .set({ ...reader, 'x-request-id': requestId })
-      .send({ vector: [1, 0, 0], topK: 1 });
-    expect(refused.status).toBe(403);
-    expect(refused.body).toMatchObject({ reason: 'tenant_suspended' });
-    await expectAudited(gw, requestId, 403);
+    const refused = await refusedSearch(gw, reader, { vector: [1, 0, 0], topK: 1 }, 403);
+    expect(refused.res.body).toMatchObject({ reason: 'tenant_suspended' });
     const resumed = await gw.http
       .patch('/v1/admin/tenants/sleepy')
       .set(admin)

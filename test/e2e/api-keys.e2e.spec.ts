@@ -3,7 +3,7 @@ import { SqlDatabase } from '@vecgate/core';
 import { API_KEY_HKDF_LABEL } from '@vecgate/tenancy';
 import { TenancyTables } from '@vecgate/tenancy/registry/tenancy.tables';
 import { expectAudited, newRequestId } from '../support/audit-trail';
-import { createTenant, startWithTwoTenants } from '../support/fixtures';
+import { createTenantOn, startWithTwoTenants } from '../support/fixtures';
 import { eventually } from '../support/eventually';
 import { describeOnPostgres, withReplicaPair } from '../support/replicas';
 import { deleteTenant } from '../support/tenant-deletion';
@@ -289,7 +289,7 @@ describe('tenant API keys', () => {
   });
 
   it('never accepts the keys of a deleted tenant in the re-created tenant of the same id', async () => {
-    await createTenant(gw.http, gw.tokens, { id: 'phoenix', dimension: 3, metric: 'cosine' });
+    await createTenantOn(gw, 'phoenix');
     const old = await h.created(gw.tokens.platform(), 'phoenix', {
       name: 'old',
       roles: ['reader'],
@@ -297,7 +297,7 @@ describe('tenant API keys', () => {
     expect((await h.search(bearer(old.key))).status).toBe(200);
     expect(await deleteTenant(gw.http, 'phoenix', bearer(gw.tokens.platform()))).toBe(204);
     expect((await h.search(bearer(old.key))).status).toBe(401);
-    await createTenant(gw.http, gw.tokens, { id: 'phoenix', dimension: 3, metric: 'cosine' });
+    await createTenantOn(gw, 'phoenix');
     const res = await h.search(apiKey(old.key));
     expect(res.status).toBe(401);
     const fresh = await h.created(gw.tokens.platform(), 'phoenix', {
@@ -338,12 +338,7 @@ describe('API key lifetimes', () => {
   beforeAll(async () => {
     gw = await startGateway({ env: { API_KEY_MAX_DAYS: 'default:unlimited;standard:30' } });
     h = helpers(gw);
-    await createTenant(gw.http, gw.tokens, {
-      id: 'bounded',
-      tier: 'standard',
-      dimension: 3,
-      metric: 'cosine',
-    });
+    await createTenantOn(gw, 'bounded', { tier: 'standard' });
   });
   afterAll(() => gw.close(true));
 
@@ -393,12 +388,7 @@ describe('API key lifetimes', () => {
   });
 
   it('leaves keys of tiers without a maximum unbounded', async () => {
-    await createTenant(gw.http, gw.tokens, {
-      id: 'open',
-      tier: 'premium',
-      dimension: 3,
-      metric: 'cosine',
-    });
+    await createTenantOn(gw, 'open', { tier: 'premium' });
     const far = await h.created(gw.tokens.platform(), 'open', {
       name: 'far',
       roles: ['reader'],
@@ -424,7 +414,7 @@ describeOnPostgres('API keys across replicas on PostgreSQL', () => {
   withReplicaPair(async (pair) => {
     ({ a, b } = pair);
     // Embedded, so it is served by B, which holds its records; keys are managed on A.
-    await createTenant(b.http, b.tokens, { id: 'replicated', dimension: 3, metric: 'cosine' });
+    await createTenantOn(b, 'replicated');
   });
 
   const searchOnB = async (key: string): Promise<number> =>

@@ -3,7 +3,7 @@ import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { auditOf, newRequestId } from '../support/audit-trail';
 import { createTenant } from '../support/fixtures';
-import { SlowStore } from '../support/slow-store';
+import { SlowStore, Slowness } from '../support/slow-store';
 import { startGateway, TestGateway } from '../support/test-gateway';
 import { bearer } from '../support/tokens';
 
@@ -44,6 +44,32 @@ describe('deadlines, disconnects and in-flight caps', () => {
 
   afterEach(() => store.slow.clear());
   afterAll(() => gw.close(true));
+
+  /** A search by slowpoke's reader over a socket of its own, sent once the caller ends it. */
+  const slowpokeSearch = (headers: Record<string, string> = {}) =>
+    httpRequest({
+      host: '127.0.0.1',
+      port,
+      method: 'POST',
+      path: '/v1/search',
+      headers: { ...as('slowpoke', 'reader'), 'content-type': 'application/json', ...headers },
+    });
+
+  /**
+   * Slowpoke writes one record with its backend slowed as given; then, at normal speed, the
+   * record is read back and the write's audit trail read.
+   */
+  async function slowedWrite(slowness: Slowness, record: { id: string; values: number[] }) {
+    store.slow.set('slowpoke', slowness);
+    const id = newRequestId();
+    const res = await gw.http
+      .put('/v1/vectors')
+      .set({ ...as('slowpoke', 'writer'), 'x-request-id': id })
+      .send({ vectors: [record] });
+    store.slow.clear();
+    const fetched = await gw.http.get(`/v1/vectors/${record.id}`).set(as('slowpoke', 'reader'));
+    return { res, fetched, audited: (await auditOf(gw, id)).map((e) => e.status) };
+  }
 
   /** Waits until every slowed call has settled, so the next test starts with free slots. */
   async function settle(count: number): Promise<void> {
@@ -94,33 +120,25 @@ describe('deadlines, disconnects and in-flight caps', () => {
   });
 
   it('answers a write that committed after its deadline as committed', async () => {
-    store.slow.set('slowpoke', { delayMs: DEADLINE * 2, honoursSignal: false });
-    const id = newRequestId();
-    const res = await gw.http
-      .put('/v1/vectors')
-      .set({ ...as('slowpoke', 'writer'), 'x-request-id': id })
-      .send({ vectors: [{ id: 'late', values: [0, 1, 0] }] });
+    const { res, fetched, audited } = await slowedWrite(
+      { delayMs: DEADLINE * 2, honoursSignal: false },
+      { id: 'late', values: [0, 1, 0] },
+    );
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ upserted: 1 });
-    store.slow.clear();
-    const fetched = await gw.http.get('/v1/vectors/late').set(as('slowpoke', 'reader'));
     expect(fetched.status).toBe(200);
-    expect((await auditOf(gw, id)).map((e) => e.status)).toEqual([200]);
+    expect(audited).toEqual([200]);
   });
 
   it('answers 504 for a write the backend stopped at the deadline, and stores nothing of it', async () => {
-    store.slow.set('slowpoke', { delayMs: DEADLINE * 5, honoursSignal: true });
-    const id = newRequestId();
-    const res = await gw.http
-      .put('/v1/vectors')
-      .set({ ...as('slowpoke', 'writer'), 'x-request-id': id })
-      .send({ vectors: [{ id: 'stopped', values: [0, 0, 1] }] });
+    const { res, fetched, audited } = await slowedWrite(
+      { delayMs: DEADLINE * 5, honoursSignal: true },
+      { id: 'stopped', values: [0, 0, 1] },
+    );
     expect(res.status).toBe(504);
     expect(res.body.reason).toBe('deadline_exceeded');
-    store.slow.clear();
-    const fetched = await gw.http.get('/v1/vectors/stopped').set(as('slowpoke', 'reader'));
     expect(fetched.status).toBe(404);
-    expect((await auditOf(gw, id)).map((e) => e.status)).toEqual([504]);
+    expect(audited).toEqual([504]);
   });
 
   it('audits a search whose client hung up as 499 client_closed_request, never 200', async () => {
@@ -128,17 +146,7 @@ describe('deadlines, disconnects and in-flight caps', () => {
     const before = store.settled;
     const id = newRequestId();
     await new Promise<void>((resolve) => {
-      const req = httpRequest({
-        host: '127.0.0.1',
-        port,
-        method: 'POST',
-        path: '/v1/search',
-        headers: {
-          ...as('slowpoke', 'reader'),
-          'x-request-id': id,
-          'content-type': 'application/json',
-        },
-      });
+      const req = slowpokeSearch({ 'x-request-id': id });
       req.on('error', () => resolve());
       req.end(JSON.stringify(query));
       setTimeout(() => {
@@ -156,17 +164,7 @@ describe('deadlines, disconnects and in-flight caps', () => {
 
   it('audits 499, not 200, when the client hung up while a search blocked the event loop', async () => {
     const id = newRequestId();
-    const req = httpRequest({
-      host: '127.0.0.1',
-      port,
-      method: 'POST',
-      path: '/v1/search',
-      headers: {
-        ...as('slowpoke', 'reader'),
-        'x-request-id': id,
-        'content-type': 'application/json',
-      },
-    });
+    const req = slowpokeSearch({ 'x-request-id': id });
     req.on('error', () => undefined);
     // The client leaves 100 ms into a search that holds the event loop for 300 ms: the gateway
     // only sees it leave after the answer is ready.
@@ -227,13 +225,7 @@ describe('deadlines, disconnects and in-flight caps', () => {
     store.slow.set('slowpoke', { delayMs: 150, honoursSignal: false });
     const before = store.settled;
     for (let i = 0; i < 2; i++) {
-      const req = httpRequest({
-        host: '127.0.0.1',
-        port,
-        method: 'POST',
-        path: '/v1/search',
-        headers: { ...as('slowpoke', 'reader'), 'content-type': 'application/json' },
-      });
+      const req = slowpokeSearch();
       req.on('error', () => undefined);
       req.end(JSON.stringify(query));
       setTimeout(() => req.destroy(), 30);

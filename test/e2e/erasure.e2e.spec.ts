@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { BackendDrivers, EmbeddedBackend } from '@vecgate/isolation';
 import { TenantRegistry } from '@vecgate/tenancy';
-import { createTenant } from '../support/fixtures';
+import { createTenantOn } from '../support/fixtures';
 import { startGateway, TestGateway } from '../support/test-gateway';
 import { bearer } from '../support/tokens';
 import { deleteTenant } from '../support/tenant-deletion';
@@ -37,19 +37,10 @@ describe('tenant deletion erases every byte of the tenant', () => {
     async (_s, tier) => {
       const marker = `MARKER${randomUUID().replace(/-/g, '')}`;
       const id = `erase-${tier}`;
-      const tenant = await createTenant(gw.http, gw.tokens, {
-        id,
-        tier,
-        dimension: 8,
-        metric: 'dot',
-      });
+      const space = { tier, dimension: 8, metric: 'dot' };
+      const tenant = await createTenantOn(gw, id, space);
       // A neighbour in the same shared places keeps them alive after the erasure.
-      await createTenant(gw.http, gw.tokens, {
-        id: `${id}-neighbour`,
-        tier,
-        dimension: 8,
-        metric: 'dot',
-      });
+      await createTenantOn(gw, `${id}-neighbour`, space);
       const neighbour = gw.tokens.tenant(`${id}-neighbour`, ['reader', 'writer']);
       await gw.http
         .put('/v1/vectors')
@@ -96,11 +87,7 @@ describe('tenant deletion erases every byte of the tenant', () => {
   );
 
   it('a tenant re-created under the same id gets a new uid, starts empty, and old tokens are refused', async () => {
-    const first = await createTenant(gw.http, gw.tokens, {
-      id: 'phoenix',
-      dimension: 3,
-      metric: 'cosine',
-    });
+    const first = await createTenantOn(gw, 'phoenix');
     const before = gw.tokens.tenant('phoenix', ['reader', 'writer'], {
       iat: Math.floor(Date.now() / 1000) - 5,
     });
@@ -115,11 +102,7 @@ describe('tenant deletion erases every byte of the tenant', () => {
       .send({ vectors: [{ id: 'a', values: [1, 2, 3] }] });
 
     expect(await deleteTenant(gw.http, 'phoenix', bearer(gw.tokens.platform()))).toBe(204);
-    const second = await createTenant(gw.http, gw.tokens, {
-      id: 'phoenix',
-      dimension: 3,
-      metric: 'cosine',
-    });
+    const second = await createTenantOn(gw, 'phoenix');
     expect(second.uid).not.toBe(first.uid);
 
     for (const stale of [before, mintedBefore]) {

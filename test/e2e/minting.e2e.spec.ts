@@ -1,8 +1,16 @@
 import { decode } from 'jsonwebtoken';
 import { expectAudited, newRequestId } from '../support/audit-trail';
+import { refusedSearch, searchBearing } from '../support/requests';
 import { createTenant } from '../support/fixtures';
 import { startGateway, TestGateway } from '../support/test-gateway';
 import { bearer } from '../support/tokens';
+
+/** A mint request body: `roles` for `ttlSeconds`, to a subject that does not matter unless named. */
+const grant = (roles: string[] | string, ttlSeconds = 60, subject = 'x') => ({
+  subject,
+  roles,
+  ttlSeconds,
+});
 
 describe('token minting cannot escalate', () => {
   let gw: TestGateway;
@@ -19,26 +27,24 @@ describe('token minting cannot escalate', () => {
       .set({ ...bearer(token), 'x-request-id': requestId })
       .send(body);
 
+  const searchWith = (token: string) => searchBearing(gw, token);
+
   beforeAll(async () => {
     gw = await startGateway({ env: { MAX_TOKEN_TTL: '7200' } });
     for (const id of ['acme', 'globex'])
       await createTenant(gw.http, gw.tokens, { id, dimension: 3, metric: 'cosine' });
-    const res = await mint(gw.tokens.platform(), 'acme', {
-      subject: 'acme-ops',
-      roles: ['tenant_admin', 'reader'],
-      ttlSeconds: 3000,
-    });
+    const res = await mint(
+      gw.tokens.platform(),
+      'acme',
+      grant(['tenant_admin', 'reader'], 3000, 'acme-ops'),
+    );
     expect(res.status).toBe(201);
     acmeAdmin = (res.body as { token: string }).token;
   });
   afterAll(() => gw.close(true));
 
   it('mints a role the tenant_admin holds, for its own tenant, with the tenant from the path', async () => {
-    const res = await mint(acmeAdmin, 'acme', {
-      subject: 'search-svc',
-      roles: ['reader'],
-      ttlSeconds: 600,
-    });
+    const res = await mint(acmeAdmin, 'acme', grant(['reader'], 600, 'search-svc'));
     expect(res.status).toBe(201);
     const body = res.body as { token: string; jti: string; expiresAt: string };
     const claims = decode(body.token, { complete: true });
@@ -50,10 +56,7 @@ describe('token minting cannot escalate', () => {
       mintedBy: 'acme-ops',
       sub: 'search-svc',
     });
-    const search = await gw.http
-      .post('/v1/search')
-      .set(bearer(body.token))
-      .send({ vector: [1, 0, 0], topK: 1 });
+    const search = await searchWith(body.token);
     expect(search.status).toBe(200);
   });
 
@@ -61,12 +64,7 @@ describe('token minting cannot escalate', () => {
     'refuses a tenant_admin minting the platform role %s (403)',
     async (role) => {
       const requestId = newRequestId();
-      const res = await mint(
-        acmeAdmin,
-        'acme',
-        { subject: 'x', roles: [role], ttlSeconds: 60 },
-        requestId,
-      );
+      const res = await mint(acmeAdmin, 'acme', grant([role]), requestId);
       expect(res.status).toBe(403);
       expect(res.body).not.toHaveProperty('token');
       await expectAudited(gw, requestId, 403);
@@ -74,22 +72,13 @@ describe('token minting cannot escalate', () => {
   );
 
   it('refuses a platform admin minting a platform role too (403)', async () => {
-    const res = await mint(gw.tokens.platform(), 'acme', {
-      subject: 'x',
-      roles: ['platform_admin'],
-      ttlSeconds: 60,
-    });
+    const res = await mint(gw.tokens.platform(), 'acme', grant(['platform_admin']));
     expect(res.status).toBe(403);
   });
 
   it('refuses a tenant_admin minting a role it lacks (403)', async () => {
     const requestId = newRequestId();
-    const res = await mint(
-      acmeAdmin,
-      'acme',
-      { subject: 'x', roles: ['writer'], ttlSeconds: 60 },
-      requestId,
-    );
+    const res = await mint(acmeAdmin, 'acme', grant(['writer']), requestId);
     expect(res.status).toBe(403);
     expect(res.body).toMatchObject({ reason: 'mint_role' });
     await expectAudited(gw, requestId, 403);
@@ -99,22 +88,14 @@ describe('token minting cannot escalate', () => {
     const res = await mint(
       gw.tokens.platform(['platform_admin'], { exp: Math.floor(Date.now() / 1000) + 86400 }),
       'acme',
-      {
-        subject: 'x',
-        roles: ['reader'],
-        ttlSeconds: 7201,
-      },
+      grant(['reader'], 7201),
     );
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ field: 'ttlSeconds' });
   });
 
   it("refuses a TTL beyond the minter's own remaining lifetime (400)", async () => {
-    const res = await mint(acmeAdmin, 'acme', {
-      subject: 'x',
-      roles: ['reader'],
-      ttlSeconds: 3600,
-    });
+    const res = await mint(acmeAdmin, 'acme', grant(['reader'], 3600));
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ field: 'ttlSeconds' });
   });
@@ -122,12 +103,7 @@ describe('token minting cannot escalate', () => {
   it('refuses a tenant_admin minting for another tenant (403, alert) whether or not it exists', async () => {
     for (const target of ['globex', 'does-not-exist']) {
       const requestId = newRequestId();
-      const res = await mint(
-        acmeAdmin,
-        target,
-        { subject: 'x', roles: ['reader'], ttlSeconds: 60 },
-        requestId,
-      );
+      const res = await mint(acmeAdmin, target, grant(['reader']), requestId);
       expect(res.status).toBe(403);
       expect(res.body).not.toHaveProperty('token');
       const event = await expectAudited(gw, requestId, 403);
@@ -136,29 +112,14 @@ describe('token minting cannot escalate', () => {
   });
 
   it('answers 404 to a platform admin minting for an unknown tenant', async () => {
-    const res = await mint(gw.tokens.platform(), 'nobody', {
-      subject: 'x',
-      roles: ['reader'],
-      ttlSeconds: 60,
-    });
+    const res = await mint(gw.tokens.platform(), 'nobody', grant(['reader']));
     expect(res.status).toBe(404);
   });
 
   it('refuses a revoked token (401) and only the owning tenant can revoke it', async () => {
-    const minted = await mint(acmeAdmin, 'acme', {
-      subject: 'temp',
-      roles: ['reader'],
-      ttlSeconds: 600,
-    });
+    const minted = await mint(acmeAdmin, 'acme', grant(['reader'], 600, 'temp'));
     const { token, jti } = minted.body as { token: string; jti: string };
-    expect(
-      (
-        await gw.http
-          .post('/v1/search')
-          .set(bearer(token))
-          .send({ vector: [1, 0, 0], topK: 1 })
-      ).status,
-    ).toBe(200);
+    expect((await searchWith(token)).status).toBe(200);
 
     const globexAdmin = gw.tokens.tenant('globex', ['tenant_admin']);
     expect(
@@ -169,26 +130,13 @@ describe('token minting cannot escalate', () => {
       (await gw.http.delete(`/v1/admin/tenants/globex/tokens/${jti}`).set(bearer(globexAdmin)))
         .status,
     ).toBe(404);
-    expect(
-      (
-        await gw.http
-          .post('/v1/search')
-          .set(bearer(token))
-          .send({ vector: [1, 0, 0], topK: 1 })
-      ).status,
-    ).toBe(200);
+    expect((await searchWith(token)).status).toBe(200);
 
     expect(
       (await gw.http.delete(`/v1/admin/tenants/acme/tokens/${jti}`).set(bearer(acmeAdmin))).status,
     ).toBe(204);
-    const requestId = newRequestId();
-    const refused = await gw.http
-      .post('/v1/search')
-      .set({ ...bearer(token), 'x-request-id': requestId })
-      .send({ vector: [1, 0, 0], topK: 1 });
-    expect(refused.status).toBe(401);
-    expect(refused.body).toMatchObject({ reason: 'token_revoked' });
-    await expectAudited(gw, requestId, 401);
+    const refused = await refusedSearch(gw, bearer(token), { vector: [1, 0, 0], topK: 1 }, 401);
+    expect(refused.res.body).toMatchObject({ reason: 'token_revoked' });
   });
 
   it.each([
@@ -202,12 +150,7 @@ describe('token minting cannot escalate', () => {
     ['more than 256 characters', 's'.repeat(257)],
   ])('refuses a subject with %s (400 naming subject)', async (_what, subject) => {
     const requestId = newRequestId();
-    const res = await mint(
-      acmeAdmin,
-      'acme',
-      { subject, roles: ['reader'], ttlSeconds: 60 },
-      requestId,
-    );
+    const res = await mint(acmeAdmin, 'acme', grant(['reader'], 60, subject), requestId);
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ field: 'subject' });
     expect(res.body).not.toHaveProperty('token');
@@ -215,17 +158,13 @@ describe('token minting cannot escalate', () => {
   });
 
   it('mints printable subjects in any script, and a string of roles is 400 naming roles', async () => {
-    const ok = await mint(acmeAdmin, 'acme', {
-      subject: 'svc:ingest/01 ünïcode 名前 😀',
-      roles: ['reader'],
-      ttlSeconds: 60,
-    });
+    const ok = await mint(
+      acmeAdmin,
+      'acme',
+      grant(['reader'], 60, 'svc:ingest/01 ünïcode 名前 😀'),
+    );
     expect(ok.status).toBe(201);
-    const res = await mint(acmeAdmin, 'acme', {
-      subject: 'x',
-      roles: 'tenant_admin',
-      ttlSeconds: 60,
-    });
+    const res = await mint(acmeAdmin, 'acme', grant('tenant_admin'));
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ field: 'roles' });
   });
@@ -235,10 +174,7 @@ describe('token minting cannot escalate', () => {
       { sub: 'svc\u001b[31m', tenant_id: 'acme', roles: ['reader'] },
       { tenant_id: 'acme', roles: ['reader'], mintedBy: 'ops\u0000' },
     ]) {
-      const res = await gw.http
-        .post('/v1/search')
-        .set(bearer(gw.tokens.signed(claims)))
-        .send({ vector: [1, 0, 0], topK: 1 });
+      const res = await searchWith(gw.tokens.signed(claims));
       expect(res.status).toBe(401);
       expect(res.body).toMatchObject({ reason: 'token_subject' });
     }
@@ -252,10 +188,7 @@ describe('token minting cannot escalate', () => {
       { tenant_id: 'acme', roles: [] },
       { tenant_id: 'ACME', roles: ['reader'] },
     ]) {
-      const res = await gw.http
-        .post('/v1/search')
-        .set(bearer(gw.tokens.signed(claims)))
-        .send({ vector: [1, 0, 0], topK: 1 });
+      const res = await searchWith(gw.tokens.signed(claims));
       expect(res.status).toBe(401);
     }
   });

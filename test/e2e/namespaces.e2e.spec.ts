@@ -1,8 +1,8 @@
 import { TenantRegistryRepository } from '@vecgate/tenancy';
 import { auditOf, newRequestId } from '../support/audit-trail';
-import { createTenant } from '../support/fixtures';
+import { createTenant, startWithTenants } from '../support/fixtures';
 import { deleteTenant } from '../support/tenant-deletion';
-import { startGateway, TestGateway } from '../support/test-gateway';
+import type { TestGateway } from '../support/test-gateway';
 import { bearer } from '../support/tokens';
 
 /**
@@ -38,21 +38,19 @@ describe('namespaces', () => {
     res.body.matches.map((m) => m.id).sort();
 
   beforeAll(async () => {
-    gw = await startGateway({
-      env: {
+    gw = await startWithTenants(
+      {
         TIER_QUOTAS: 'small:vectors=4,namespaces=2;default:vectors=unlimited',
         PLACEMENT_POLICY:
           'standard=embedded:partition_key,small=embedded:partition_key,enterprise=embedded:database',
       },
-    });
-    for (const [id, tier] of [
-      ['acme', 'standard'],
-      ['globex', 'standard'],
-      ['solo', 'enterprise'],
-      ['tiny', 'small'],
-    ] as const) {
-      await createTenant(gw.http, gw.tokens, { id, tier, dimension: 3, metric: 'cosine' });
-    }
+      [
+        ['acme', 'standard'],
+        ['globex', 'standard'],
+        ['solo', 'enterprise'],
+        ['tiny', 'small'],
+      ],
+    );
   });
   afterAll(() => gw.close(true));
 

@@ -45,12 +45,19 @@ const CONTRACT = [
   'get /health/ready',
 ];
 
+/** The metadata key of `@ApiExcludeController()` (@nestjs/swagger's DECORATORS, not exported). */
+const EXCLUDED = 'swagger/apiExcludeController';
+
 function controllerRoutes(gw: TestGateway): string[] {
   const discovery = gw.app.get(DiscoveryService);
   const scanner = gw.app.get(MetadataScanner);
   const reflector = gw.app.get(Reflector);
   const routes: string[] = [];
   for (const wrapper of discovery.getControllers()) {
+    // Dialects serve another product's API (the Pinecone API under /pinecone, the Qdrant API on
+    // its own port), documented in docs/dialects, not in /docs.
+    const excluded = reflector.get<boolean[] | undefined>(EXCLUDED, wrapper.metatype as never);
+    if (excluded?.[0] === true) continue;
     const instance = wrapper.instance as object;
     const base = String(reflector.get<string>(PATH_METADATA, wrapper.metatype as never) ?? '');
     for (const name of scanner.getAllMethodNames(Object.getPrototypeOf(instance))) {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createTenant } from '../support/fixtures';
+import { createTenantOn } from '../support/fixtures';
 import type { TestGateway } from '../support/test-gateway';
 import { bearer, ttlFrom } from '../support/tokens';
 import { eventually } from '../support/eventually';
@@ -19,42 +19,27 @@ describeOnPostgres('replicas on PostgreSQL', () => {
 
   it('sees a tenant created, suspended and resumed on the other replica within a second', async () => {
     // Made on B, which holds its embedded records and serves it; changed on A.
-    await createTenant(b.http, b.tokens, {
-      id: 'shared-registry',
-      tier: 'standard',
-      dimension: 3,
-      metric: 'cosine',
-    });
+    await createTenantOn(b, 'shared-registry', { tier: 'standard' });
     const reader = bearer(b.tokens.tenant('shared-registry', ['tenant_admin']));
     const onB = () =>
       b.http.get('/v1/admin/tenants/shared-registry').set(bearer(b.tokens.platform()));
     expect((await onB()).status).toBe(200);
     // B caches the tenant now; the suspension happens on A.
     expect((await b.http.get('/v1/audit').set(reader)).status).toBe(200);
-    expect(
-      (
-        await a.http
-          .patch('/v1/admin/tenants/shared-registry')
-          .set(bearer(a.tokens.platform()))
-          .send({ status: 'suspended' })
-      ).status,
-    ).toBe(200);
-    const suspendedAfter = await eventually(
-      1000,
-      async () => (await b.http.get('/v1/audit').set(reader)).status === 403,
-    );
-    expect(
-      (
-        await a.http
-          .patch('/v1/admin/tenants/shared-registry')
-          .set(bearer(a.tokens.platform()))
-          .send({ status: 'active' })
-      ).status,
-    ).toBe(200);
-    const resumedAfter = await eventually(
-      1000,
-      async () => (await b.http.get('/v1/audit').set(reader)).status === 200,
-    );
+    /** Sets the status on A; resolves once B answers the tenant's reads with `seen`. */
+    const changeOnA = async (status: string, seen: number): Promise<number> => {
+      const changed = await a.http
+        .patch('/v1/admin/tenants/shared-registry')
+        .set(bearer(a.tokens.platform()))
+        .send({ status });
+      expect(changed.status).toBe(200);
+      return eventually(
+        1000,
+        async () => (await b.http.get('/v1/audit').set(reader)).status === seen,
+      );
+    };
+    const suspendedAfter = await changeOnA('suspended', 403);
+    const resumedAfter = await changeOnA('active', 200);
     console.log(
       `suspension reached the other replica in ${suspendedAfter} ms, resumption in ${resumedAfter} ms`,
     );
@@ -62,11 +47,7 @@ describeOnPostgres('replicas on PostgreSQL', () => {
 
   it('refuses on the other replica a token revoked on one replica', async () => {
     // Made on B, which holds its embedded records and serves it; revoked on A.
-    await createTenant(b.http, b.tokens, {
-      id: 'revoked-elsewhere',
-      dimension: 3,
-      metric: 'cosine',
-    });
+    await createTenantOn(b, 'revoked-elsewhere');
     const minted = await a.http
       .post('/v1/admin/tenants/revoked-elsewhere/tokens')
       .set(bearer(a.tokens.platform()))
@@ -87,11 +68,7 @@ describeOnPostgres('replicas on PostgreSQL', () => {
   });
 
   it('refuses on the other replica every token minted from a token revoked on one replica', async () => {
-    await createTenant(a.http, a.tokens, {
-      id: 'lineage-elsewhere',
-      dimension: 3,
-      metric: 'cosine',
-    });
+    await createTenantOn(a, 'lineage-elsewhere');
     const mintOn = async (gw: TestGateway, by: string, subject: string) => {
       const res = await gw.http
         .post('/v1/admin/tenants/lineage-elsewhere/tokens')

@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { expectAudited, newRequestId } from '../support/audit-trail';
-import { createTenant, vectorFor } from '../support/fixtures';
+import { createTenantOn, vectorFor } from '../support/fixtures';
 import { createTempDatabase, TempDatabase } from '../support/postgres';
 import { startGateway, TestGateway } from '../support/test-gateway';
 import { bearer } from '../support/tokens';
@@ -46,12 +46,7 @@ describeOnPostgres('embedded tenants with several replicas (PostgreSQL)', () => 
     'refuses on the other replica, with 421 naming the reason, a %s (%s) tenant made on one',
     async (tier) => {
       const id = `owned-${tier}`;
-      const made = await createTenant(a.http, a.tokens, {
-        id,
-        tier,
-        dimension: 3,
-        metric: 'cosine',
-      });
+      const made = await createTenantOn(a, id, { tier });
       // The registry says which replica holds it, for an operator routing its requests.
       expect(made.replica).toBe(a.config.tenancy.replicaId);
       expect((await write(a, id, 'g-1')).status).toBe(200);
@@ -76,18 +71,14 @@ describeOnPostgres('embedded tenants with several replicas (PostgreSQL)', () => 
   );
 
   it('serves on a replica the tenants it made, and refuses them on the first (negative twin)', async () => {
-    await createTenant(b.http, b.tokens, { id: 'made-on-b', dimension: 3, metric: 'cosine' });
+    await createTenantOn(b, 'made-on-b');
     expect((await write(b, 'made-on-b', 'x')).status).toBe(200);
     expect((await fetch(b, 'made-on-b', 'x')).status).toBe(200);
     expect((await fetch(a, 'made-on-b', 'x')).status).toBe(421);
   });
 
   it('refuses a deletion sent to the replica that does not hold the tenant, leaving it whole', async () => {
-    await createTenant(a.http, a.tokens, {
-      id: 'delete-elsewhere',
-      dimension: 3,
-      metric: 'cosine',
-    });
+    await createTenantOn(a, 'delete-elsewhere');
     expect((await write(a, 'delete-elsewhere', 'kept')).status).toBe(200);
     const refused = await b.http
       .delete('/v1/admin/tenants/delete-elsewhere')
@@ -98,12 +89,7 @@ describeOnPostgres('embedded tenants with several replicas (PostgreSQL)', () => 
   });
 
   it('answers a deletion with default timeouts at once (202, one audit event), then erases it', async () => {
-    await createTenant(a.http, a.tokens, {
-      id: 'deleted-fast',
-      tier: 'enterprise',
-      dimension: 3,
-      metric: 'cosine',
-    });
+    await createTenantOn(a, 'deleted-fast', { tier: 'enterprise' });
     expect((await write(a, 'deleted-fast', 'doomed')).status).toBe(200);
     const requestId = newRequestId();
     const started = Date.now();
@@ -123,12 +109,7 @@ describeOnPostgres('embedded tenants with several replicas (PostgreSQL)', () => 
     });
     await expectAudited(a, requestId, 202);
     // The id is free again and its successor starts empty.
-    await createTenant(a.http, a.tokens, {
-      id: 'deleted-fast',
-      tier: 'enterprise',
-      dimension: 3,
-      metric: 'cosine',
-    });
+    await createTenantOn(a, 'deleted-fast', { tier: 'enterprise' });
     // Tokens issued at or before the deletion are refused (the test tokens' iat is a second back).
     await new Promise((r) => setTimeout(r, 2100));
     expect((await fetch(a, 'deleted-fast', 'doomed')).status).toBe(404);
@@ -138,7 +119,7 @@ describeOnPostgres('embedded tenants with several replicas (PostgreSQL)', () => 
   });
 
   it('finishes at start-up a deletion its replica crashed in the middle of', async () => {
-    await createTenant(a.http, a.tokens, { id: 'crashed-delete', dimension: 3, metric: 'cosine' });
+    await createTenantOn(a, 'crashed-delete');
     expect((await write(a, 'crashed-delete', 'left')).status).toBe(200);
     const dataDir = a.dataDir;
     await a.close();

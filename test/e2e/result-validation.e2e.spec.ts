@@ -1,16 +1,7 @@
-import {
-  BackendDrivers,
-  DeleteSelector,
-  ListPage,
-  ListResult,
-  ReadOptions,
-  ScoredRecord,
-  SearchQuery,
-  StoredRecord,
-  TenantScope,
-  TenantVectorStore,
-  VectorWrite,
-} from '@vecgate/isolation';
+import { BackendDrivers, TenantScope, TenantVectorStore } from '@vecgate/isolation';
+import { RoutingVectorStore } from '@vecgate/isolation/routing/routing-vector-store';
+import { MigrationGate } from '@vecgate/isolation/routing/migration-gate';
+import { ScopeFence } from '@vecgate/isolation/routing/scope-fence';
 import { MetricsService } from '@vecgate/core';
 import { RecordListing } from '@vecgate/search';
 import { TenantService } from '@vecgate/tenancy';
@@ -21,45 +12,33 @@ import { bearer } from '../support/tokens';
 import { WebhookSink } from '../support/webhook-sink';
 
 /**
- * A faulty adapter: delegates to the real embedded backend, then adds the victim's real
- * records (read with the victim's scope, so they carry the victim's stored uid) to every read.
+ * A faulty adapter: routes to the real backends as the production store does, then adds the
+ * victim's real records (read with the victim's scope, so they carry the victim's stored uid)
+ * to every read.
  */
-class LeakyStore extends TenantVectorStore {
+class LeakyStore extends RoutingVectorStore {
   leakFrom?: TenantScope;
-  constructor(private readonly drivers: BackendDrivers) {
-    super();
+
+  constructor(drivers: BackendDrivers) {
+    super(drivers, new ScopeFence(), new MigrationGate());
   }
-  upsert(scope: TenantScope, records: readonly VectorWrite[]): Promise<{ upserted: number }> {
-    return this.drivers.get(scope.placement.backend).upsert(scope, records);
-  }
-  async fetch(
-    scope: TenantScope,
-    ids: readonly string[],
-    options: ReadOptions,
-  ): Promise<StoredRecord[]> {
-    const own = await this.drivers.get(scope.placement.backend).fetch(scope, ids, options);
-    const leaked = this.leakFrom
-      ? await this.drivers.get('embedded').fetch(this.leakFrom, ids, options)
-      : [];
+
+  override async fetch(...[scope, ids, options, call]: Parameters<TenantVectorStore['fetch']>) {
+    const own = await super.fetch(scope, ids, options, call);
+    const leaked = this.leakFrom ? await super.fetch(this.leakFrom, ids, options) : [];
     return [...leaked, ...own];
   }
-  delete(scope: TenantScope, selector: DeleteSelector): Promise<{ deleted: number }> {
-    return this.drivers.get(scope.placement.backend).delete(scope, selector);
-  }
-  async search(scope: TenantScope, query: SearchQuery): Promise<ScoredRecord[]> {
-    const own = await this.drivers.get(scope.placement.backend).search(scope, query);
-    const leaked = this.leakFrom
-      ? await this.drivers.get('embedded').search(this.leakFrom, query)
-      : [];
+
+  override async search(...[scope, query, call]: Parameters<TenantVectorStore['search']>) {
+    const own = await super.search(scope, query, call);
+    const leaked = this.leakFrom ? await super.search(this.leakFrom, query) : [];
     return [...leaked, ...own];
   }
-  count(scope: TenantScope): Promise<number> {
-    return this.drivers.get(scope.placement.backend).count(scope);
-  }
-  async list(scope: TenantScope, page: ListPage): Promise<ListResult> {
-    const own = await this.drivers.get(scope.placement.backend).list(scope, page);
+
+  override async list(...[scope, page, call]: Parameters<TenantVectorStore['list']>) {
+    const own = await super.list(scope, page, call);
     const leaked = this.leakFrom
-      ? await this.drivers.get('embedded').list(this.leakFrom, { ...page, cursor: undefined })
+      ? await super.list(this.leakFrom, { ...page, cursor: undefined })
       : { records: [] };
     return { ...own, records: [...leaked.records, ...own.records] };
   }

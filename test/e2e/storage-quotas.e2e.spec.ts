@@ -1,5 +1,5 @@
 import { auditOf, newRequestId } from '../support/audit-trail';
-import { createTenant } from '../support/fixtures';
+import { createTenant, startWithTenants } from '../support/fixtures';
 import { startGateway, TestGateway } from '../support/test-gateway';
 import { bearer } from '../support/tokens';
 
@@ -27,21 +27,20 @@ describe('storage quotas', () => {
   };
 
   beforeAll(async () => {
-    gw = await startGateway({
-      env: {
+    gw = await startWithTenants(
+      {
         TIER_QUOTAS: 'small:vectors=3;tight:bytes=100;default:vectors=unlimited',
         PLACEMENT_POLICY:
           'small=embedded:partition_key,tight=embedded:partition_key,standard=embedded:partition_key',
       },
-    });
-    for (const [id, tier] of [
-      ['full', 'small'],
-      ['twin', 'small'],
-      ['free', 'standard'],
-      ['bytes', 'tight'],
-    ] as const) {
-      await createTenant(gw.http, gw.tokens, { id, tier, dimension: 4, metric: 'cosine' });
-    }
+      [
+        ['full', 'small'],
+        ['twin', 'small'],
+        ['free', 'standard'],
+        ['bytes', 'tight'],
+      ],
+      4,
+    );
   });
   afterAll(() => gw.close(true));
 

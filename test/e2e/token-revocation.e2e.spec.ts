@@ -1,4 +1,5 @@
 import { expectAudited, newRequestId } from '../support/audit-trail';
+import { refusedSearch, searchBearing } from '../support/requests';
 import { MAX_MINT_DEPTH } from '@vecgate/tenancy';
 import { startWithTwoTenants } from '../support/fixtures';
 import type { TestGateway } from '../support/test-gateway';
@@ -28,26 +29,23 @@ describe('minted token lineage', () => {
   });
   afterAll(() => gw.close(true));
 
+  /** Asks `by` to mint `roles` for `subject`, for as long as `by` itself lives. */
+  const mintRequest = (by: string, tenant: string, subject: string, roles: string[]) =>
+    gw.http
+      .post(`/v1/admin/tenants/${tenant}/tokens`)
+      .set(bearer(by))
+      .send({ subject, roles, ttlSeconds: ttlFrom(by) });
   const mint = async (
     by: string,
     tenant: string,
     subject: string,
     roles = ['tenant_admin', 'reader'],
   ): Promise<Minted> => {
-    const res = await gw.http
-      .post(`/v1/admin/tenants/${tenant}/tokens`)
-      .set(bearer(by))
-      .send({ subject, roles, ttlSeconds: ttlFrom(by) });
+    const res = await mintRequest(by, tenant, subject, roles);
     expect(res.status).toBe(201);
     return res.body as Minted;
   };
-  const reads = async (token: string): Promise<number> =>
-    (
-      await gw.http
-        .post('/v1/search')
-        .set(bearer(token))
-        .send({ vector: [1, 0, 0], topK: 1 })
-    ).status;
+  const reads = async (token: string): Promise<number> => (await searchBearing(gw, token)).status;
   const revoke = (by: string, tenant: string, jti: string) =>
     gw.http.delete(`/v1/admin/tenants/${tenant}/tokens/${jti}`).set(bearer(by));
   const list = (by: string, tenant: string, query: Record<string, string | number> = {}) =>
@@ -69,19 +67,10 @@ describe('minted token lineage', () => {
 
     expect(await reads(t1.token)).toBe(200);
     for (const t of [t2, t3, t4]) {
-      const requestId = newRequestId();
-      const res = await gw.http
-        .post('/v1/search')
-        .set({ ...bearer(t.token), 'x-request-id': requestId })
-        .send({ vector: [1, 0, 0], topK: 1 });
-      expect(res.status).toBe(401);
+      const { res } = await refusedSearch(gw, bearer(t.token), { vector: [1, 0, 0], topK: 1 }, 401);
       expect(res.body).toMatchObject({ reason: 'token_revoked' });
-      await expectAudited(gw, requestId, 401);
     }
-    const mintAfter = await gw.http
-      .post('/v1/admin/tenants/acme/tokens')
-      .set(bearer(t3.token))
-      .send({ subject: 'late', roles: ['reader'], ttlSeconds: 60 });
+    const mintAfter = await mintRequest(t3.token, 'acme', 'late', ['reader']);
     expect(mintAfter.status).toBe(401);
     expect(mintAfter.body).not.toHaveProperty('token');
     for (const t of [sibling, globex, globexChild]) expect(await reads(t.token)).toBe(200);
@@ -102,10 +91,7 @@ describe('minted token lineage', () => {
     }
     // chain[16] descends from 16 minted tokens: it works, but cannot mint further.
     expect(await reads(minter)).toBe(200);
-    const res = await gw.http
-      .post('/v1/admin/tenants/globex/tokens')
-      .set(bearer(minter))
-      .send({ subject: 'too-deep', roles: ['reader'], ttlSeconds: 60 });
+    const res = await mintRequest(minter, 'globex', 'too-deep', ['reader']);
     expect(res.status).toBe(403);
     expect(res.body).toMatchObject({ reason: 'mint_depth' });
     // Revoking the root still reaches the deepest one.

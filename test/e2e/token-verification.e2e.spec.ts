@@ -3,6 +3,7 @@ import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { sign } from 'jsonwebtoken';
 import { startGateway, TestGateway } from '../support/test-gateway';
+import { searchBearing } from '../support/requests';
 import { bearer, TEST_SECRET } from '../support/tokens';
 
 const IDP_ISSUER = 'https://idp.example.test/';
@@ -69,11 +70,7 @@ class IdentityProvider {
 describe('token verification', () => {
   const idp = new IdentityProvider();
   let gw: TestGateway;
-  const search = (token: string) =>
-    gw.http
-      .post('/v1/search')
-      .set(bearer(token))
-      .send({ vector: [1, 0, 0], topK: 1 });
+  const search = (token: string) => searchBearing(gw, token);
 
   beforeAll(async () => {
     const jwksUrl = await idp.start();

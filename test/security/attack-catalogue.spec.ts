@@ -4,6 +4,7 @@ import type { Test } from 'supertest';
 import { auditOf, expectAudited, newRequestId } from '../support/audit-trail';
 import { rawRequest } from '../support/raw-http';
 import { createTenant } from '../support/fixtures';
+import { expectThrottledSearch, searchAs } from '../support/requests';
 import { SlowStore } from '../support/slow-store';
 import { startGateway, TestGateway } from '../support/test-gateway';
 import { BackendDrivers, TenantVectorStore } from '@vecgate/isolation';
@@ -26,12 +27,11 @@ const now = (): number => Math.floor(Date.now() / 1000);
 /** A namespace of `victim` whose very name is a secret. */
 const VICTIM_NAMESPACE = `${MARK}-ns`;
 
-interface Attack {
-  readonly name: string;
-  readonly status: number;
-  /** A supertest request, or its setup followed by the request (then awaited). */
-  readonly send: (ctx: Context, requestId: string) => Test | PromiseLike<unknown>;
-}
+/** A supertest request, or its setup followed by the request (then awaited). */
+type Send = (ctx: Context, requestId: string) => Test | PromiseLike<unknown>;
+
+/** A case: what it tries, the status it must get, and how it is sent. */
+type Attack = readonly [name: string, status: number, send: Send];
 
 interface Context {
   readonly gw: TestGateway;
@@ -100,38 +100,48 @@ const asMallory =
     return req;
   };
 
-const search =
-  (filter: unknown, extra: object = {}) =>
+/** A search with a token signed here: the default claims changed by `extra`, under `header`. */
+const signedSearch =
+  (extra: object, header: object = { alg: 'HS256' }, secret?: string | Buffer) =>
   (ctx: Context, id: string) =>
-    asMallory('reader', 'post', '/v1/search', { ...ctx.query, filter, ...extra })(ctx, id);
+    searchWith(hs256(header, claims(extra), secret))(ctx, id);
 
-const ATTACKS: Attack[] = [
-  // tokens
-  {
-    name: 'alg none, unsigned, claiming the victim',
-    status: 401,
-    send: (c, id) =>
-      searchWith(
-        `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify(claims())).toString('base64url')}.`,
-      )(c, id),
-  },
-  {
-    name: 'alg "NONE" in another case',
-    status: 401,
-    send: (c, id) =>
-      searchWith(
-        `${Buffer.from('{"alg":"NONE"}').toString('base64url')}.${Buffer.from(JSON.stringify(claims())).toString('base64url')}.`,
-      )(c, id),
-  },
-  {
-    name: 'HS256 signed with an RSA public key as the HMAC secret',
-    status: 401,
-    send: (c, id) => searchWith(hs256({ alg: 'HS256', typ: 'JWT' }, claims(), rsaPem))(c, id),
-  },
-  {
-    name: 'RS256 token when no RSA key is trusted',
-    status: 401,
-    send: (c, id) =>
+/** Mallory's reader searching with its own query, `extra` merged into the body. */
+const searchAdding =
+  (extra: object, headers: Record<string, string> = {}) =>
+  (ctx: Context, id: string) =>
+    asMallory('reader', 'post', '/v1/search', { ...ctx.query, ...extra }, headers)(ctx, id);
+
+const search = (filter: unknown, extra: object = {}) => searchAdding({ filter, ...extra });
+
+/** Mallory's reader searching with a body sent as written, for JSON no client would encode. */
+const rawSearch = (json: string) => (ctx: Context, id: string) =>
+  ctx.gw.http
+    .post('/v1/search')
+    .set({ ...bearer(ctx.mallory.reader), 'x-request-id': id, 'content-type': 'application/json' })
+    .send(json);
+
+/** Mallory's reader fetching one record by an id it chose. */
+const fetchRecord = (recordId: string) =>
+  asMallory('reader', 'get', `/v1/vectors/${encodeURIComponent(recordId)}`);
+
+/** A search with a token that carries no signature at all, over the default claims. */
+const unsignedSearch = (header: string) => (ctx: Context, id: string) =>
+  searchWith(
+    `${Buffer.from(header).toString('base64url')}.${Buffer.from(JSON.stringify(claims())).toString('base64url')}.`,
+  )(ctx, id);
+
+/** Forged, stale or malformed tokens: each is refused with 401. */
+const TOKEN_ATTACKS: (readonly [string, Send])[] = [
+  ['alg none, unsigned, claiming the victim', unsignedSearch('{"alg":"none","typ":"JWT"}')],
+  ['alg "NONE" in another case', unsignedSearch('{"alg":"NONE"}')],
+  [
+    'HS256 signed with an RSA public key as the HMAC secret',
+    signedSearch({}, { alg: 'HS256', typ: 'JWT' }, rsaPem),
+  ],
+  [
+    'RS256 token when no RSA key is trusted',
+    (c, id) =>
       searchWith(
         c.gw.tokens.signed(
           claims() as Record<string, unknown>,
@@ -139,11 +149,10 @@ const ATTACKS: Attack[] = [
           rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
         ),
       )(c, id),
-  },
-  {
-    name: 'a valid token of mallory with its tenant claim swapped for the victim (signature kept)',
-    status: 401,
-    send: (c, id) => {
+  ],
+  [
+    'a valid token of mallory with its tenant claim swapped for the victim (signature kept)',
+    (c, id) => {
       const [head, body, sig] = c.mallory.reader.split('.') as [string, string, string];
       const payload = JSON.parse(Buffer.from(body, 'base64url').toString()) as Record<
         string,
@@ -154,450 +163,223 @@ const ATTACKS: Attack[] = [
         `${head}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.${sig}`,
       )(c, id);
     },
-  },
-  {
-    name: 'a signature made with another secret',
-    status: 401,
-    send: (c, id) =>
-      searchWith(hs256({ alg: 'HS256' }, claims(), 'another-secret-of-thirty-two-characters'))(
-        c,
-        id,
-      ),
-  },
-  {
-    name: 'an expired token',
-    status: 401,
-    send: (c, id) =>
-      searchWith(
-        hs256(
-          { alg: 'HS256' },
-          claims({ iat: now() - 7200, exp: now() - 3600, tenant_id: 'mallory' }),
-        ),
-      )(c, id),
-  },
-  {
-    name: 'nbf in the future',
-    status: 401,
-    send: (c, id) =>
-      searchWith(hs256({ alg: 'HS256' }, claims({ nbf: now() + 3600, tenant_id: 'mallory' })))(
-        c,
-        id,
-      ),
-  },
-  {
-    name: 'no exp claim',
-    status: 401,
-    send: (c, id) =>
-      searchWith(hs256({ alg: 'HS256' }, claims({ exp: undefined, tenant_id: 'mallory' })))(c, id),
-  },
-  {
-    name: 'a wrong issuer',
-    status: 401,
-    send: (c, id) =>
-      searchWith(
-        hs256({ alg: 'HS256' }, claims({ iss: 'https://evil.example', tenant_id: 'mallory' })),
-      )(c, id),
-  },
-  {
-    name: 'a wrong audience',
-    status: 401,
-    send: (c, id) =>
-      searchWith(hs256({ alg: 'HS256' }, claims({ aud: 'another-service', tenant_id: 'mallory' })))(
-        c,
-        id,
-      ),
-  },
-  {
-    name: 'tenant roles without a tenant claim',
-    status: 401,
-    send: (c, id) => searchWith(hs256({ alg: 'HS256' }, claims({ tenant_id: undefined })))(c, id),
-  },
-  {
-    name: 'a roles claim of the wrong type',
-    status: 401,
-    send: (c, id) =>
-      searchWith(hs256({ alg: 'HS256' }, claims({ roles: 'reader', tenant_id: 'mallory' })))(c, id),
-  },
-  {
-    name: 'a role that does not exist',
-    status: 401,
-    send: (c, id) =>
-      searchWith(hs256({ alg: 'HS256' }, claims({ roles: ['superuser'], tenant_id: 'mallory' })))(
-        c,
-        id,
-      ),
-  },
-  {
-    name: 'tenant and platform roles mixed in one token',
-    status: 401,
-    send: (c, id) =>
-      searchWith(hs256({ alg: 'HS256' }, claims({ roles: ['reader', 'platform_admin'] })))(c, id),
-  },
-  {
-    name: 'a kid pointing at a file',
-    status: 401,
-    send: (c, id) =>
-      searchWith(
-        hs256({ alg: 'HS256', kid: '../../../../dev/null' }, claims({ tenant_id: 'mallory' }), ''),
-      )(c, id),
-  },
-  {
-    name: 'a jku header pointing at an attacker key set',
-    status: 401,
-    send: (c, id) =>
-      searchWith(
-        hs256(
-          { alg: 'HS256', jku: 'https://evil.example/jwks.json' },
-          claims({ tenant_id: 'mallory' }),
-        ),
-      )(c, id),
-  },
-  {
-    name: 'an x5u header pointing at an attacker certificate',
-    status: 401,
-    send: (c, id) =>
-      searchWith(
-        hs256(
-          { alg: 'HS256', x5u: 'https://evil.example/cert.pem' },
-          claims({ tenant_id: 'mallory' }),
-        ),
-      )(c, id),
-  },
-  {
-    name: 'an embedded jwk header',
-    status: 401,
-    send: (c, id) =>
-      searchWith(
-        hs256(
-          { alg: 'HS256', jwk: { kty: 'oct', k: Buffer.from('x').toString('base64url') } },
-          claims({ tenant_id: 'mallory' }),
-          'x',
-        ),
-      )(c, id),
-  },
-  {
-    name: 'an oversized token',
-    status: 401,
-    send: (c, id) =>
-      searchWith(
-        hs256({ alg: 'HS256' }, claims({ tenant_id: 'mallory', pad: 'x'.repeat(10_000) })),
-      )(c, id),
-  },
-  {
-    name: 'a token that is not a JWT',
-    status: 401,
-    send: (c, id) => searchWith('not.a.token.at.all')(c, id),
-  },
-  {
-    name: 'a token of the victim issued before its id was deleted and re-created',
-    status: 401,
-    send: (c, id) =>
-      searchWith(hs256({ alg: 'HS256' }, claims({ tenant_id: 'phoenix', iat: now() - 60 })))(c, id),
-  },
-  {
-    name: "mallory's tenant_admin reading the victim's tenant on the admin plane",
-    status: 403,
-    send: asMallory('admin', 'get', '/v1/admin/tenants/victim'),
-  },
-  {
-    name: "mallory's tenant_admin minting a token for the victim",
-    status: 403,
-    send: asMallory('admin', 'post', '/v1/admin/tenants/victim/tokens', {
+  ],
+  [
+    'a signature made with another secret',
+    signedSearch({}, { alg: 'HS256' }, 'another-secret-of-thirty-two-characters'),
+  ],
+  [
+    'an expired token',
+    signedSearch({ iat: now() - 7200, exp: now() - 3600, tenant_id: 'mallory' }),
+  ],
+  ['nbf in the future', signedSearch({ nbf: now() + 3600, tenant_id: 'mallory' })],
+  ['no exp claim', signedSearch({ exp: undefined, tenant_id: 'mallory' })],
+  ['a wrong issuer', signedSearch({ iss: 'https://evil.example', tenant_id: 'mallory' })],
+  ['a wrong audience', signedSearch({ aud: 'another-service', tenant_id: 'mallory' })],
+  ['tenant roles without a tenant claim', signedSearch({ tenant_id: undefined })],
+  ['a roles claim of the wrong type', signedSearch({ roles: 'reader', tenant_id: 'mallory' })],
+  ['a role that does not exist', signedSearch({ roles: ['superuser'], tenant_id: 'mallory' })],
+  [
+    'tenant and platform roles mixed in one token',
+    signedSearch({ roles: ['reader', 'platform_admin'] }),
+  ],
+  [
+    'a kid pointing at a file',
+    signedSearch({ tenant_id: 'mallory' }, { alg: 'HS256', kid: '../../../../dev/null' }, ''),
+  ],
+  [
+    'a jku header pointing at an attacker key set',
+    signedSearch({ tenant_id: 'mallory' }, { alg: 'HS256', jku: 'https://evil.example/jwks.json' }),
+  ],
+  [
+    'an x5u header pointing at an attacker certificate',
+    signedSearch({ tenant_id: 'mallory' }, { alg: 'HS256', x5u: 'https://evil.example/cert.pem' }),
+  ],
+  [
+    'an embedded jwk header',
+    signedSearch(
+      { tenant_id: 'mallory' },
+      { alg: 'HS256', jwk: { kty: 'oct', k: Buffer.from('x').toString('base64url') } },
+      'x',
+    ),
+  ],
+  ['an oversized token', signedSearch({ tenant_id: 'mallory', pad: 'x'.repeat(10_000) })],
+  ['a token that is not a JWT', searchWith('not.a.token.at.all')],
+  [
+    'a token of the victim issued before its id was deleted and re-created',
+    signedSearch({ tenant_id: 'phoenix', iat: now() - 60 }),
+  ],
+];
+
+const ATTACKS: Attack[] = [
+  ...TOKEN_ATTACKS.map(([name, send]): Attack => [name, 401, send]),
+  [
+    "mallory's tenant_admin reading the victim's tenant on the admin plane",
+    403,
+    asMallory('admin', 'get', '/v1/admin/tenants/victim'),
+  ],
+  [
+    "mallory's tenant_admin minting a token for the victim",
+    403,
+    asMallory('admin', 'post', '/v1/admin/tenants/victim/tokens', {
       subject: 'x',
       roles: ['reader'],
       ttlSeconds: 60,
     }),
-  },
-  {
-    name: "mallory's tenant_admin revoking a token of the victim",
-    status: 403,
-    send: asMallory(
+  ],
+  [
+    "mallory's tenant_admin revoking a token of the victim",
+    403,
+    asMallory(
       'admin',
       'delete',
       '/v1/admin/tenants/victim/tokens/00000000-0000-0000-0000-000000000000',
     ),
-  },
-  {
-    name: "mallory's tenant_admin searching inside the victim",
-    status: 403,
-    send: asMallory('admin', 'post', '/v1/admin/tenants/victim/search', {
+  ],
+  [
+    "mallory's tenant_admin searching inside the victim",
+    403,
+    asMallory('admin', 'post', '/v1/admin/tenants/victim/search', {
       vector: [1, 1, 1, 1],
       topK: 5,
     }),
-  },
-  {
-    name: "mallory's tenant_admin reading the platform audit trail",
-    status: 403,
-    send: asMallory('admin', 'get', '/v1/admin/audit?forTenant=victim'),
-  },
+  ],
+  [
+    "mallory's tenant_admin reading the platform audit trail",
+    403,
+    asMallory('admin', 'get', '/v1/admin/audit?forTenant=victim'),
+  ],
   // tenant input
-  {
-    name: 'tenant_id in the body',
-    status: 400,
-    send: (c, id) =>
-      asMallory('reader', 'post', '/v1/search', { ...c.query, tenant_id: 'victim' })(c, id),
-  },
-  {
-    name: 'tenantId in the body',
-    status: 400,
-    send: (c, id) =>
-      asMallory('reader', 'post', '/v1/search', { ...c.query, tenantId: 'victim' })(c, id),
-  },
-  {
-    name: 'tenant in the query string',
-    status: 400,
-    send: (c, id) => asMallory('reader', 'post', '/v1/search?tenant=victim', c.query)(c, id),
-  },
-  {
-    name: 'the x-tenant-id header',
-    status: 400,
-    send: (c, id) =>
-      asMallory('reader', 'post', '/v1/search', c.query, { 'x-tenant-id': 'victim' })(c, id),
-  },
-  {
-    name: 'the tenant-id header',
-    status: 400,
-    send: (c, id) =>
-      asMallory('reader', 'post', '/v1/search', c.query, { 'tenant-id': 'victim' })(c, id),
-  },
-  {
-    name: 'the x-tenant header',
-    status: 400,
-    send: (c, id) =>
-      asMallory('reader', 'post', '/v1/search', c.query, { 'x-tenant': 'victim' })(c, id),
-  },
-  {
-    name: 'a tenant key nested inside upserted metadata',
-    status: 400,
-    send: asMallory('writer', 'put', '/v1/vectors', {
+  ['tenant_id in the body', 400, searchAdding({ tenant_id: 'victim' })],
+  ['tenantId in the body', 400, searchAdding({ tenantId: 'victim' })],
+  [
+    'tenant in the query string',
+    400,
+    (c, id) => asMallory('reader', 'post', '/v1/search?tenant=victim', c.query)(c, id),
+  ],
+  ['the x-tenant-id header', 400, searchAdding({}, { 'x-tenant-id': 'victim' })],
+  ['the tenant-id header', 400, searchAdding({}, { 'tenant-id': 'victim' })],
+  ['the x-tenant header', 400, searchAdding({}, { 'x-tenant': 'victim' })],
+  [
+    'a tenant key nested inside upserted metadata',
+    400,
+    asMallory('writer', 'put', '/v1/vectors', {
       vectors: [{ id: 'm1', values: [1, 1, 1, 1], metadata: { deep: { tenant: 'victim' } } }],
     }),
-  },
-  {
-    name: 'a reserved _vg key in metadata',
-    status: 400,
-    send: asMallory('writer', 'put', '/v1/vectors', {
+  ],
+  [
+    'a reserved _vg key in metadata',
+    400,
+    asMallory('writer', 'put', '/v1/vectors', {
       vectors: [{ id: 'm1', values: [1, 1, 1, 1], metadata: { _vg_tenant: 'victim' } }],
     }),
-  },
-  {
-    name: 'a Tenant-ID key in another case',
-    status: 400,
-    send: (c, id) =>
-      asMallory('reader', 'post', '/v1/search', { ...c.query, 'Tenant-ID': 'victim' })(c, id),
-  },
-  {
-    name: 'a full-width ｔｅｎａｎｔ key',
-    status: 400,
-    send: (c, id) =>
-      asMallory('reader', 'post', '/v1/search', { ...c.query, ｔｅｎａｎｔ: 'victim' })(c, id),
-  },
-  {
-    name: 'a record id carrying quotes and OR 1=1',
-    status: 404,
-    send: asMallory('reader', 'get', `/v1/vectors/${encodeURIComponent("victim-1' OR '1'='1")}`),
-  },
-  {
-    name: 'a record id carrying a SQL comment',
-    status: 404,
-    send: asMallory('reader', 'get', `/v1/vectors/${encodeURIComponent("victim-1'--")}`),
-  },
-  {
-    name: 'a record id carrying a backslash',
-    status: 404,
-    send: asMallory('reader', 'get', `/v1/vectors/${encodeURIComponent('victim-1\\')}`),
-  },
-  {
-    name: 'a NUL byte in an upserted id',
-    status: 400,
-    send: asMallory('writer', 'put', '/v1/vectors', {
+  ],
+  ['a Tenant-ID key in another case', 400, searchAdding({ 'Tenant-ID': 'victim' })],
+  ['a full-width ｔｅｎａｎｔ key', 400, searchAdding({ ｔｅｎａｎｔ: 'victim' })],
+  ['a record id carrying quotes and OR 1=1', 404, fetchRecord("victim-1' OR '1'='1")],
+  ['a record id carrying a SQL comment', 404, fetchRecord("victim-1'--")],
+  ['a record id carrying a backslash', 404, fetchRecord('victim-1\\')],
+  [
+    'a NUL byte in an upserted id',
+    400,
+    asMallory('writer', 'put', '/v1/vectors', {
       vectors: [{ id: 'victim-1\u0000', values: [1, 1, 1, 1] }],
     }),
-  },
-  {
-    name: "a unicode look-alike of the victim's record id",
-    status: 404,
-    send: asMallory('reader', 'get', `/v1/vectors/${encodeURIComponent('vіctim-1')}`),
-  },
-  {
-    name: 'a path traversal record id',
-    status: 404,
-    send: asMallory(
-      'reader',
-      'get',
-      `/v1/vectors/${encodeURIComponent('../../embedded/embedded.db')}`,
-    ),
-  },
-  {
-    name: "the victim's exact record id",
-    status: 404,
-    send: asMallory('reader', 'get', '/v1/vectors/victim-1'),
-  },
+  ],
+  ["a unicode look-alike of the victim's record id", 404, fetchRecord('vіctim-1')],
+  ['a path traversal record id', 404, fetchRecord('../../embedded/embedded.db')],
+  ["the victim's exact record id", 404, fetchRecord('victim-1')],
   // filters
-  {
-    name: 'a filter value closing a quote with OR 1=1',
-    status: 200,
-    send: search({ owner: "x' OR '1'='1" }),
-  },
-  {
-    name: 'a filter value modelled on Milvus expression injection',
-    status: 200,
-    send: search({ owner: '" || _vg_tenant != "' }),
-  },
-  {
-    name: 'a filter value modelled on SQL comment injection',
-    status: 200,
-    send: search({ owner: "mallory') OR 1=1 --" }),
-  },
-  {
-    name: "a filter naming the victim's owner value",
-    status: 200,
-    send: search({ owner: 'victim' }),
-  },
-  {
-    name: 'a $ne filter that would match every other tenant',
-    status: 200,
-    send: search({ owner: { $ne: 'mallory' } }),
-  },
-  {
-    name: 'a filter on a storage column name',
-    status: 200,
-    send: search({ tenant_uid_x: { $ne: '' }, id: { $ne: 'x' } }),
-  },
-  {
-    name: 'a filter on the reserved _vg_tenant field',
-    status: 400,
-    send: search({ _vg_tenant: { $ne: 'x' } }),
-  },
-  { name: 'a $where operator', status: 400, send: search({ $where: 'this.owner == "victim"' }) },
-  { name: 'a $regex operator', status: 400, send: search({ owner: { $regex: '.*' } }) },
-  {
-    name: 'an unknown $elemMatch operator',
-    status: 400,
-    send: search({ owner: { $elemMatch: {} } }),
-  },
-  {
-    name: '$exists with a non-boolean',
-    status: 400,
-    send: search({ owner: { $exists: 'victim' } }),
-  },
-  {
-    name: 'a reserved name as a segment of a dotted filter field',
-    status: 400,
-    send: search({ 'metadata._vg_tenant': { $exists: true } }),
-  },
-  {
-    name: 'a filter nested 40 levels deep',
-    status: 400,
-    send: search(
+  ['a filter value closing a quote with OR 1=1', 200, search({ owner: "x' OR '1'='1" })],
+  [
+    'a filter value modelled on Milvus expression injection',
+    200,
+    search({ owner: '" || _vg_tenant != "' }),
+  ],
+  [
+    'a filter value modelled on SQL comment injection',
+    200,
+    search({ owner: "mallory') OR 1=1 --" }),
+  ],
+  ["a filter naming the victim's owner value", 200, search({ owner: 'victim' })],
+  ['a $ne filter that would match every other tenant', 200, search({ owner: { $ne: 'mallory' } })],
+  [
+    'a filter on a storage column name',
+    200,
+    search({ tenant_uid_x: { $ne: '' }, id: { $ne: 'x' } }),
+  ],
+  ['a filter on the reserved _vg_tenant field', 400, search({ _vg_tenant: { $ne: 'x' } })],
+  ['a $where operator', 400, search({ $where: 'this.owner == "victim"' })],
+  ['a $regex operator', 400, search({ owner: { $regex: '.*' } })],
+  ['an unknown $elemMatch operator', 400, search({ owner: { $elemMatch: {} } })],
+  ['$exists with a non-boolean', 400, search({ owner: { $exists: 'victim' } })],
+  [
+    'a reserved name as a segment of a dotted filter field',
+    400,
+    search({ 'metadata._vg_tenant': { $exists: true } }),
+  ],
+  [
+    'a filter nested 40 levels deep',
+    400,
+    search(
       Array.from({ length: 40 }).reduce<object>((inner) => ({ $and: [inner] }), { owner: 'x' }),
     ),
-  },
-  {
-    name: 'a filter with 500 clauses',
-    status: 400,
-    send: search({ $or: Array.from({ length: 500 }, (_, i) => ({ n: i })) }),
-  },
-  {
-    name: 'a non-finite number in a filter',
-    status: 400,
-    send: (c, id) =>
-      c.gw.http
-        .post('/v1/search')
-        .set({
-          ...bearer(c.mallory.reader),
-          'x-request-id': id,
-          'content-type': 'application/json',
-        })
-        .send('{"vector":[1,1,1,1],"topK":5,"filter":{"n":{"$gt":1e999}}}'),
-  },
+  ],
+  [
+    'a filter with 500 clauses',
+    400,
+    search({ $or: Array.from({ length: 500 }, (_, i) => ({ n: i })) }),
+  ],
+  [
+    'a non-finite number in a filter',
+    400,
+    rawSearch('{"vector":[1,1,1,1],"topK":5,"filter":{"n":{"$gt":1e999}}}'),
+  ],
   // vectors and sizes
-  {
-    name: 'a vector of the wrong dimension',
-    status: 422,
-    send: (c, id) =>
-      asMallory('reader', 'post', '/v1/search', { ...c.query, vector: [1, 2, 3] })(c, id),
-  },
-  {
-    name: 'an infinite value in a vector',
-    status: 400,
-    send: (c, id) =>
-      c.gw.http
-        .post('/v1/search')
-        .set({
-          ...bearer(c.mallory.reader),
-          'x-request-id': id,
-          'content-type': 'application/json',
-        })
-        .send('{"vector":[1,1,1,1e999],"topK":5}'),
-  },
-  {
-    name: 'topK beyond the cap',
-    status: 400,
-    send: (c, id) =>
-      asMallory('reader', 'post', '/v1/search', { ...c.query, topK: 100_000 })(c, id),
-  },
-  {
-    name: 'a batch beyond the cap',
-    status: 413,
-    send: asMallory('writer', 'put', '/v1/vectors', {
+  ['a vector of the wrong dimension', 422, searchAdding({ vector: [1, 2, 3] })],
+  ['an infinite value in a vector', 400, rawSearch('{"vector":[1,1,1,1e999],"topK":5}')],
+  ['topK beyond the cap', 400, searchAdding({ topK: 100_000 })],
+  [
+    'a batch beyond the cap',
+    413,
+    asMallory('writer', 'put', '/v1/vectors', {
       vectors: Array.from({ length: 1001 }, (_, i) => ({ id: `b${i}`, values: [1, 1, 1, 1] })),
     }),
-  },
-  {
-    name: 'a body beyond the size limit',
-    status: 413,
-    send: asMallory('writer', 'put', '/v1/vectors', {
+  ],
+  [
+    'a body beyond the size limit',
+    413,
+    asMallory('writer', 'put', '/v1/vectors', {
       vectors: [{ id: 'big', values: [1, 1, 1, 1], metadata: { pad: 'x'.repeat(300_000) } }],
     }),
-  },
-  {
-    name: 'a body nested 5,000 levels deep',
-    status: 400,
-    send: (c, id) =>
-      c.gw.http
-        .post('/v1/search')
-        .set({
-          ...bearer(c.mallory.reader),
-          'x-request-id': id,
-          'content-type': 'application/json',
-        })
-        .send(`{"vector":[1,1,1,1],"topK":5,"x":${'['.repeat(5000)}${']'.repeat(5000)}}`),
-  },
-  {
-    name: 'a __proto__ key (prototype pollution)',
-    status: 400,
-    send: (c, id) =>
-      c.gw.http
-        .post('/v1/search')
-        .set({
-          ...bearer(c.mallory.reader),
-          'x-request-id': id,
-          'content-type': 'application/json',
-        })
-        .send('{"vector":[1,1,1,1],"topK":5,"__proto__":{"admin":true}}'),
-  },
-  {
-    name: 'values of 3e38 in a query, to overflow every score to null',
-    status: 422,
-    send: (c, id) =>
-      asMallory('reader', 'post', '/v1/search', { ...c.query, vector: [3e38, 3e38, 3e38, 3e38] })(
-        c,
-        id,
-      ),
-  },
-  {
-    name: 'values of -3e38 written, to overflow the scores of later searches',
-    status: 422,
-    send: asMallory('writer', 'put', '/v1/vectors', {
+  ],
+  [
+    'a body nested 5,000 levels deep',
+    400,
+    rawSearch(`{"vector":[1,1,1,1],"topK":5,"x":${'['.repeat(5000)}${']'.repeat(5000)}}`),
+  ],
+  [
+    'a __proto__ key (prototype pollution)',
+    400,
+    rawSearch('{"vector":[1,1,1,1],"topK":5,"__proto__":{"admin":true}}'),
+  ],
+  [
+    'values of 3e38 in a query, to overflow every score to null',
+    422,
+    searchAdding({ vector: [3e38, 3e38, 3e38, 3e38] }),
+  ],
+  [
+    'values of -3e38 written, to overflow the scores of later searches',
+    422,
+    asMallory('writer', 'put', '/v1/vectors', {
       vectors: [{ id: 'overflow', values: [-3e38, 3e38, -3e38, 3e38] }],
     }),
-  },
+  ],
   // minting, revocation and attribution
-  {
-    name: 'a token minted from a revoked token, at the second generation',
-    status: 401,
-    send: async (c, id) => {
+  [
+    'a token minted from a revoked token, at the second generation',
+    401,
+    async (c, id) => {
       const mint = async (by: string, roles: string[]) =>
         (
           await c.gw.http
@@ -613,11 +395,11 @@ const ATTACKS: Attack[] = [
         .set(bearer(c.mallory.admin));
       return searchWith(third.token)(c, id);
     },
-  },
-  {
-    name: 'minting from a descendant of a revoked token',
-    status: 401,
-    send: async (c, id) => {
+  ],
+  [
+    'minting from a descendant of a revoked token',
+    401,
+    async (c, id) => {
       const minted = await c.gw.http
         .post('/v1/admin/tenants/mallory/tokens')
         .set(bearer(c.mallory.admin))
@@ -641,120 +423,120 @@ const ATTACKS: Attack[] = [
         .set({ ...bearer(child.token), 'x-request-id': id })
         .send({ subject: 'mallory-late', roles: ['tenant_admin'], ttlSeconds: 60 });
     },
-  },
-  {
-    name: "listing the victim's minted tokens",
-    status: 403,
-    send: asMallory('admin', 'get', '/v1/admin/tenants/victim/tokens'),
-  },
-  {
-    name: "revoking a token of the victim's by jti",
-    status: 403,
-    send: asMallory('admin', 'delete', `/v1/admin/tenants/victim/tokens/${'0'.repeat(36)}`),
-  },
-  {
-    name: 'roles given as a string, spelling tenant_admin',
-    status: 400,
-    send: asMallory('admin', 'post', '/v1/admin/tenants/mallory/tokens', {
+  ],
+  [
+    "listing the victim's minted tokens",
+    403,
+    asMallory('admin', 'get', '/v1/admin/tenants/victim/tokens'),
+  ],
+  [
+    "revoking a token of the victim's by jti",
+    403,
+    asMallory('admin', 'delete', `/v1/admin/tenants/victim/tokens/${'0'.repeat(36)}`),
+  ],
+  [
+    'roles given as a string, spelling tenant_admin',
+    400,
+    asMallory('admin', 'post', '/v1/admin/tenants/mallory/tokens', {
       subject: 'x',
       roles: 'tenant_admin',
       ttlSeconds: 60,
     }),
-  },
-  {
-    name: 'a minted subject with ANSI escapes that repaint it as a platform operator',
-    status: 400,
-    send: asMallory('admin', 'post', '/v1/admin/tenants/mallory/tokens', {
+  ],
+  [
+    'a minted subject with ANSI escapes that repaint it as a platform operator',
+    400,
+    asMallory('admin', 'post', '/v1/admin/tenants/mallory/tokens', {
       subject: 'mallory\u001b[2K\u001b[1Gplatform-operator',
       roles: ['reader'],
       ttlSeconds: 60,
     }),
-  },
-  {
-    name: 'a minted subject with a NUL and a bell',
-    status: 400,
-    send: asMallory('admin', 'post', '/v1/admin/tenants/mallory/tokens', {
+  ],
+  [
+    'a minted subject with a NUL and a bell',
+    400,
+    asMallory('admin', 'post', '/v1/admin/tenants/mallory/tokens', {
       subject: 'mallory\u0000\u0007',
       roles: ['reader'],
       ttlSeconds: 60,
     }),
-  },
-  {
-    name: 'an answer larger than the bound (topK × dimension with values)',
-    status: 400,
-    send: (c, id) =>
+  ],
+  [
+    'an answer larger than the bound (topK × dimension with values)',
+    400,
+    (c, id) =>
       c.gw.http
         .post('/v1/search')
         .set({ ...bearer(c.wide), 'x-request-id': id })
         .send({ vector: new Array(WIDE).fill(0.5), topK: 1000, includeValues: true }),
-  },
+  ],
   // namespaces
-  {
-    name: 'a search in a namespace named like the victim’s tenant id',
-    status: 200,
-    send: search(undefined, { namespace: 'victim' }),
-  },
-  {
-    name: 'a search in the namespace the victim wrote to, by its name',
-    status: 200,
-    send: search(undefined, { namespace: VICTIM_NAMESPACE }),
-  },
-  {
-    name: 'a fetch of a victim’s id in a namespace named like the victim’s uid',
-    status: 404,
-    send: async (c, id) => {
+  [
+    'a search in a namespace named like the victim’s tenant id',
+    200,
+    search(undefined, { namespace: 'victim' }),
+  ],
+  [
+    'a search in the namespace the victim wrote to, by its name',
+    200,
+    search(undefined, { namespace: VICTIM_NAMESPACE }),
+  ],
+  [
+    'a fetch of a victim’s id in a namespace named like the victim’s uid',
+    404,
+    async (c, id) => {
       const admin = bearer(c.gw.tokens.platform());
       const uid = (await c.gw.http.get('/v1/admin/tenants/victim').set(admin)).body.uid as string;
       return asMallory('reader', 'get', `/v1/vectors/victim-1?namespace=${uid}`)(c, id);
     },
-  },
-  {
-    name: 'erasing a namespace named like the victim’s id, which only the victim has',
-    status: 404,
-    send: asMallory('writer', 'delete', '/v1/namespaces/victim'),
-  },
-  {
-    name: 'listing namespaces, hoping for the victim’s',
-    status: 200,
-    send: asMallory('reader', 'get', '/v1/namespaces'),
-  },
-  {
-    name: 'a namespace named with the reserved prefix, spelling the tenant field',
-    status: 400,
-    send: search(undefined, { namespace: '_vg_tenant_uid' }),
-  },
-  {
-    name: 'a write past the tier’s storage quota',
-    status: 403,
-    send: asMallory('writer', 'put', '/v1/vectors', {
+  ],
+  [
+    'erasing a namespace named like the victim’s id, which only the victim has',
+    404,
+    asMallory('writer', 'delete', '/v1/namespaces/victim'),
+  ],
+  [
+    'listing namespaces, hoping for the victim’s',
+    200,
+    asMallory('reader', 'get', '/v1/namespaces'),
+  ],
+  [
+    'a namespace named with the reserved prefix, spelling the tenant field',
+    400,
+    search(undefined, { namespace: '_vg_tenant_uid' }),
+  ],
+  [
+    'a write past the tier’s storage quota',
+    403,
+    asMallory('writer', 'put', '/v1/vectors', {
       vectors: Array.from({ length: QUOTA + 1 }, (_, i) => ({
         id: `flood-${i}`,
         values: [1, i + 1, 1, 1],
       })),
     }),
-  },
-  {
-    name: 'a filter past the cost limit (64 × $nin of 256 values), to freeze the engine',
-    status: 400,
-    send: search({
+  ],
+  [
+    'a filter past the cost limit (64 × $nin of 256 values), to freeze the engine',
+    400,
+    search({
       $and: Array.from({ length: 64 }, (_, c) => ({
         n: { $nin: Array.from({ length: 256 }, (_, i) => c * 256 + i) },
       })),
     }),
-  },
-  {
-    name: 'a filter at the cost limit (64 clauses sharing 1,024 values) answers only mallory',
-    status: 200,
-    send: search({
+  ],
+  [
+    'a filter at the cost limit (64 clauses sharing 1,024 values) answers only mallory',
+    200,
+    search({
       $and: Array.from({ length: 64 }, (_, c) => ({
         n: { $nin: Array.from({ length: 16 }, (_, i) => 1000 + c * 16 + i) },
       })),
     }),
-  },
-  {
-    name: 'a search that outlives its deadline (the backend ignores the signal)',
-    status: 504,
-    send: async (c, id) => {
+  ],
+  [
+    'a search that outlives its deadline (the backend ignores the signal)',
+    504,
+    async (c, id) => {
       c.slow.slow.set('mallory', { delayMs: DEADLINE * 2, honoursSignal: false });
       try {
         return await search(undefined)(c, id);
@@ -762,54 +544,50 @@ const ATTACKS: Attack[] = [
         c.slow.slow.delete('mallory');
       }
     },
-  },
-  {
-    name: 'a guessed API key (well formed, random)',
-    status: 401,
-    send: withApiKey(() => `vgk_${'3'.repeat(24)}_${Buffer.alloc(42, 7).toString('base64url')}`),
-  },
-  {
-    name: 'a truncated API key of mallory',
-    status: 401,
-    send: withApiKey((c) => c.keys.reader.slice(0, -8)),
-  },
-  {
-    name: 'mallory’s API key with its secret altered (its id kept)',
-    status: 401,
-    send: withApiKey((c) => c.keys.reader.slice(0, 29) + 'A'.repeat(56)),
-  },
-  {
-    name: 'victim’s key id with mallory’s secret spliced in',
-    status: 401,
-    send: withApiKey((c) => `vgk_${c.keys.victim.id}_${c.keys.reader.slice(29)}`),
-  },
-  {
-    name: 'a revoked API key, as a bearer',
-    status: 401,
-    send: (c, id) =>
+  ],
+  [
+    'a guessed API key (well formed, random)',
+    401,
+    withApiKey(() => `vgk_${'3'.repeat(24)}_${Buffer.alloc(42, 7).toString('base64url')}`),
+  ],
+  ['a truncated API key of mallory', 401, withApiKey((c) => c.keys.reader.slice(0, -8))],
+  [
+    'mallory’s API key with its secret altered (its id kept)',
+    401,
+    withApiKey((c) => c.keys.reader.slice(0, 29) + 'A'.repeat(56)),
+  ],
+  [
+    'victim’s key id with mallory’s secret spliced in',
+    401,
+    withApiKey((c) => `vgk_${c.keys.victim.id}_${c.keys.reader.slice(29)}`),
+  ],
+  [
+    'a revoked API key, as a bearer',
+    401,
+    (c, id) =>
       c.gw.http
         .post('/v1/search')
         .set({ ...bearer(c.keys.revoked), 'x-request-id': id })
         .send(c.query),
-  },
-  {
-    name: 'a deleted tenant’s API key, sent to the re-created tenant of the same id',
-    status: 401,
-    send: withApiKey((c) => c.keys.oldPhoenix),
-  },
-  {
-    name: 'mallory’s API key with a tenant header naming victim',
-    status: 400,
-    send: (c, id) =>
+  ],
+  [
+    'a deleted tenant’s API key, sent to the re-created tenant of the same id',
+    401,
+    withApiKey((c) => c.keys.oldPhoenix),
+  ],
+  [
+    'mallory’s API key with a tenant header naming victim',
+    400,
+    (c, id) =>
       c.gw.http
         .post('/v1/search')
         .set({ 'api-key': c.keys.reader, 'x-tenant-id': 'victim', 'x-request-id': id })
         .send(c.query),
-  },
-  {
-    name: 'mallory’s API key in api-key with victim’s token as a bearer (two credentials)',
-    status: 401,
-    send: (c, id) =>
+  ],
+  [
+    'mallory’s API key in api-key with victim’s token as a bearer (two credentials)',
+    401,
+    (c, id) =>
       c.gw.http
         .post('/v1/search')
         .set({
@@ -818,48 +596,48 @@ const ATTACKS: Attack[] = [
           'x-request-id': id,
         })
         .send(c.query),
-  },
-  {
-    name: 'mallory’s tenant_admin API key listing victim’s keys',
-    status: 403,
-    send: (c, id) =>
+  ],
+  [
+    'mallory’s tenant_admin API key listing victim’s keys',
+    403,
+    (c, id) =>
       c.gw.http
         .get('/v1/admin/tenants/victim/api-keys')
         .set({ 'api-key': c.keys.admin.key, 'x-request-id': id }),
-  },
-  {
-    name: 'mallory’s admin revoking victim’s key through its own tenant’s path',
-    status: 404,
-    send: (c, id) =>
+  ],
+  [
+    'mallory’s admin revoking victim’s key through its own tenant’s path',
+    404,
+    (c, id) =>
       c.gw.http
         .delete(`/v1/admin/tenants/mallory/api-keys/${c.keys.victim.id}`)
         .set({ ...bearer(c.mallory.admin), 'x-request-id': id }),
-  },
-  {
-    name: 'mallory’s admin creating an API key for victim',
-    status: 403,
-    send: asMallory('admin', 'post', '/v1/admin/tenants/victim/api-keys', {
+  ],
+  [
+    'mallory’s admin creating an API key for victim',
+    403,
+    asMallory('admin', 'post', '/v1/admin/tenants/victim/api-keys', {
       name: 'stolen',
       roles: ['reader'],
     }),
-  },
-  {
-    name: 'mallory’s admin creating an API key with a platform role',
-    status: 403,
-    send: asMallory('admin', 'post', '/v1/admin/tenants/mallory/api-keys', {
+  ],
+  [
+    'mallory’s admin creating an API key with a platform role',
+    403,
+    asMallory('admin', 'post', '/v1/admin/tenants/mallory/api-keys', {
       name: 'escalate',
       roles: ['reader', 'platform_admin'],
     }),
-  },
-  {
-    name: 'mallory’s tenant_admin API key minting a token (keys cannot mint)',
-    status: 403,
-    send: (c, id) =>
+  ],
+  [
+    'mallory’s tenant_admin API key minting a token (keys cannot mint)',
+    403,
+    (c, id) =>
       c.gw.http
         .post('/v1/admin/tenants/mallory/tokens')
         .set({ 'api-key': c.keys.admin.key, 'x-request-id': id })
         .send({ subject: 'from-key', roles: ['reader'], ttlSeconds: 60 }),
-  },
+  ],
 ];
 
 describe('attack catalogue', () => {
@@ -888,24 +666,16 @@ describe('attack catalogue', () => {
           inject: [BackendDrivers],
         }),
     });
-    await createTenant(gw.http, gw.tokens, {
-      id: 'mallory-wide',
-      tier: 'premium',
-      dimension: WIDE,
-      metric: 'dot',
-    });
-    const wideWriter = bearer(gw.tokens.tenant('mallory-wide', ['writer']));
     // 256 records of 4,096 dimensions: answers of ~20 MB for the unread-answer case, written
     // in batches that fit this gateway's small body limit.
-    for (let batch = 0; batch < 32; batch++) {
-      const vectors = Array.from({ length: 8 }, (_, i) => ({
+    const wideTenant = { id: 'mallory-wide', tier: 'premium', dimension: WIDE, metric: 'dot' };
+    await createAndFill(gw, wideTenant, 32, (batch) =>
+      Array.from({ length: 8 }, (_, i) => ({
         id: `w${batch * 8 + i}`,
         // Short in the request, long in the answer: 0.1 comes back as 0.10000000149011612.
         values: Array.from({ length: WIDE }, (_, j) => (((batch + i + j) % 9) + 1) / 10),
-      }));
-      const res = await gw.http.put('/v1/vectors').set(wideWriter).send({ vectors });
-      expect(res.status).toBe(200);
-    }
+      })),
+    );
     for (const [id, tier] of [
       ['victim', 'standard'],
       ['vault', 'enterprise'],
@@ -993,20 +763,20 @@ describe('attack catalogue', () => {
     expect(ATTACKS.length).toBeGreaterThanOrEqual(40);
   });
 
-  it.each(ATTACKS.map((a) => [a.name, a] as const))('%s', async (_name, attack) => {
+  it.each(ATTACKS)('%s', async (_name, status, send) => {
     const requestId = newRequestId();
-    const res = (await attack.send(ctx, requestId)) as {
+    const res = (await send(ctx, requestId)) as {
       status: number;
       text: string;
       body: unknown;
     };
-    expect(res.status).toBe(attack.status);
+    expect(res.status).toBe(status);
     expect(res.text ?? JSON.stringify(res.body)).not.toContain(MARK);
     const body = res.body as { matches?: { metadata?: { owner?: string } }[] };
-    if (attack.status === 200 && body.matches !== undefined) {
+    if (status === 200 && body.matches !== undefined) {
       expect(body.matches.every((m) => m.metadata?.owner === 'mallory')).toBe(true);
     }
-    await expectAudited(ctx.gw, requestId, attack.status);
+    await expectAudited(ctx.gw, requestId, status);
   });
 
   it.each([
@@ -1024,10 +794,7 @@ describe('attack catalogue', () => {
   });
 
   it("an x-request-id copied from another request never files mallory's request under it", async () => {
-    const victim = await ctx.gw.http
-      .post('/v1/search')
-      .set(bearer(ctx.gw.tokens.tenant('victim', ['reader'])))
-      .send(ctx.query);
+    const victim = await searchAs(ctx.gw, 'victim', ctx.query);
     const victimId = victim.headers['x-request-id'] as string;
     const res = await searchWith(ctx.mallory.reader)(ctx, victimId);
     expect(res.status).toBe(200);
@@ -1043,21 +810,14 @@ describe('attack catalogue', () => {
 
   it('erasing a large shared-strategy tenant leaves its neighbours in the same table served and whole', async () => {
     const gw = ctx.gw;
-    await createTenant(gw.http, gw.tokens, {
-      id: 'bulky',
-      tier: 'bulk',
-      dimension: DIM,
-      metric: 'cosine',
-    });
-    const writer = bearer(gw.tokens.tenant('bulky', ['writer']));
-    for (let batch = 0; batch < 8; batch++) {
-      const vectors = Array.from({ length: 250 }, (_, i) => ({
+    const bulky = { id: 'bulky', tier: 'bulk', dimension: DIM, metric: 'cosine' };
+    await createAndFill(gw, bulky, 8, (batch) =>
+      Array.from({ length: 250 }, (_, i) => ({
         id: `b${batch * 250 + i}`,
         values: [1, (i % 7) + 1, batch + 1, 1],
         metadata: { owner: 'bulky', pad: 'x'.repeat(200) },
-      }));
-      expect((await gw.http.put('/v1/vectors').set(writer).send({ vectors })).status).toBe(200);
-    }
+      })),
+    );
     const requestId = newRequestId();
     const erasure = gw.http
       .delete('/v1/admin/tenants/bulky')
@@ -1070,10 +830,7 @@ describe('attack catalogue', () => {
     expect(during.status).toBe(200);
     expect((await erasure).status).toBe(204);
     await expectAudited(gw, requestId, 204);
-    const after = await gw.http
-      .post('/v1/search')
-      .set(bearer(gw.tokens.tenant('victim', ['reader'])))
-      .send(ctx.query);
+    const after = await searchAs(gw, 'victim', ctx.query);
     expect(after.status).toBe(200);
     const owners = (after.body as { matches: { metadata: { owner: string } }[] }).matches.map(
       (m) => m.metadata.owner,
@@ -1244,20 +1001,14 @@ describe('attack catalogue: refused-request floods', () => {
         .send(query);
       if (refused.status === 429) break;
     }
-    const requestId = newRequestId();
-    const res = await gw.http
-      .post('/v1/search')
-      .set({ ...mallory, 'x-tenant-id': 'victim', 'x-request-id': requestId })
-      .send(query);
-    expect(res.status).toBe(429);
-    expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-    expect(res.text).not.toContain(MARK);
-    expect((await expectAudited(gw, requestId, 429)).tenantId).toBe('mallory');
-    const victim = await gw.http
-      .post('/v1/search')
-      .set(bearer(gw.tokens.tenant('victim', ['reader'])))
-      .send(query);
-    expect(victim.status).toBe(200);
+    const { text, event } = await expectThrottledSearch(
+      gw,
+      { ...mallory, 'x-tenant-id': 'victim' },
+      query,
+    );
+    expect(text).not.toContain(MARK);
+    expect(event.tenantId).toBe('mallory');
+    expect((await searchAs(gw, 'victim', query)).status).toBe(200);
   });
 
   it('a flood of forged tokens from one address ends in 429, audited without a subject', async () => {
@@ -1266,14 +1017,8 @@ describe('attack catalogue: refused-request floods', () => {
       const refused = await gw.http.post('/v1/search').set(forged).send(query);
       if (refused.status === 429) break;
     }
-    const requestId = newRequestId();
-    const res = await gw.http
-      .post('/v1/search')
-      .set({ ...forged, 'x-request-id': requestId })
-      .send(query);
-    expect(res.status).toBe(429);
-    expect(res.text).not.toContain(MARK);
-    const event = await expectAudited(gw, requestId, 429);
+    const { text, event } = await expectThrottledSearch(gw, forged, query);
+    expect(text).not.toContain(MARK);
     expect(event.subject).toBeUndefined();
     expect(event.claimedTenant).toBe('victim');
   });
@@ -1308,6 +1053,24 @@ describe('attack catalogue: unknown API key floods', () => {
     }
   });
 });
+
+/** Creates a tenant, then writes `batches` batches of records into it, each accepted whole. */
+async function createAndFill(
+  gw: TestGateway,
+  tenant: { id: string; tier: string; dimension: number; metric: string },
+  batches: number,
+  records: (batch: number) => object[],
+): Promise<void> {
+  await createTenant(gw.http, gw.tokens, tenant);
+  const writer = bearer(gw.tokens.tenant(tenant.id, ['writer']));
+  for (let batch = 0; batch < batches; batch++) {
+    const res = await gw.http
+      .put('/v1/vectors')
+      .set(writer)
+      .send({ vectors: records(batch) });
+    expect(res.status).toBe(200);
+  }
+}
 
 /** The port of the catalogue's gateway, listening on loopback. */
 async function portOf(ctx: Context): Promise<number> {

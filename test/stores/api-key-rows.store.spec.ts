@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { SqlDatabase } from '@vecgate/core';
 import {
   ApiKeyRecord,
   MintedTokenRecord,
   Tenant,
   TenantRegistryRepository,
 } from '@vecgate/tenancy';
-import { TenancyTables } from '@vecgate/tenancy/registry/tenancy.tables';
-import { describeIfAvailable, SqlTarget, sqlTargets, withStore } from './sql-targets';
+import { withRegistry } from './registry-store';
+import { describeIfAvailable, SqlTarget, sqlTargets } from './sql-targets';
 
 const NOW_S = Math.floor(Date.now() / 1000);
 const hex = (bytes: number): string => randomBytes(bytes).toString('hex');
@@ -63,18 +62,10 @@ function key(owner: Tenant, overrides: Partial<ApiKeyRecord> = {}): ApiKeyRecord
 
 describe.each(sqlTargets())('API key rows on $name', (target: SqlTarget) => {
   describeIfAvailable(target)('ApiKeyRows', () => {
-    let database: SqlDatabase;
     let repository: TenantRegistryRepository;
 
-    withStore(target, async (store) => {
-      database = store.open();
-      repository = await TenantRegistryRepository.open(database);
-    });
-
-    beforeEach(async () => {
-      const db = database.kysely<TenancyTables>();
-      for (const table of ['vg_api_keys', 'vg_tokens', 'vg_tenants'] as const)
-        await db.deleteFrom(table).execute();
+    withRegistry(target, ['vg_api_keys', 'vg_tokens', 'vg_tenants'], (registry) => {
+      repository = registry.repository;
     });
 
     it('stores and finds a key with every field intact, expiry and times included', async () => {

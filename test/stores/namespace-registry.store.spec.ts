@@ -3,6 +3,7 @@ import { SqlDatabase } from '@vecgate/core';
 import { NamespaceRegistry, TenantRegistryRepository } from '@vecgate/tenancy';
 import { tenancyMigrations, TenancyTables } from '@vecgate/tenancy/registry/tenancy.tables';
 import { describeIfAvailable, SqlTarget, sqlTargets, withStore } from './sql-targets';
+import { openRegistry, withTwoReplicas } from './registry-store';
 import { options, T0, tenant } from './tenancy-fixtures';
 
 const names = async (registry: NamespaceRegistry, uid: string): Promise<string[]> =>
@@ -17,8 +18,7 @@ describe.each(sqlTargets())('namespace registry on $name', (target: SqlTarget) =
     withStore(
       target,
       async (store) => {
-        database = store.open();
-        repository = await TenantRegistryRepository.open(database);
+        ({ database, repository } = await openRegistry(store));
         registry = new NamespaceRegistry(repository, database, options(60_000));
         await registry.onModuleInit();
       },
@@ -131,25 +131,11 @@ describe.each(sqlTargets())('namespace registry on $name', (target: SqlTarget) =
     let registryA: NamespaceRegistry;
     let registryB: NamespaceRegistry;
 
-    withStore(
-      target,
-      async (store) => {
-        const databaseA = store.open();
-        const databaseB = store.open();
-        const repoA = await TenantRegistryRepository.open(databaseA);
-        const repoB = await TenantRegistryRepository.open(databaseB);
-        registryA = new NamespaceRegistry(repoA, databaseA, options(60_000));
-        registryB = new NamespaceRegistry(repoB, databaseB, options(60_000));
-        await registryA.onModuleInit();
-        await registryB.onModuleInit();
-      },
-      {
-        close: async () => {
-          await registryA?.onApplicationShutdown();
-          await registryB?.onApplicationShutdown();
-        },
-      },
-    );
+    withTwoReplicas(target, (a, b) => {
+      registryA = new NamespaceRegistry(a.repository, a.database, options(60_000));
+      registryB = new NamespaceRegistry(b.repository, b.database, options(60_000));
+      return [registryA, registryB];
+    });
 
     it('a namespace created or removed on A reaches B well within the cache bound', async () => {
       const uid = tenant('shared').uid;

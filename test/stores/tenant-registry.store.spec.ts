@@ -10,8 +10,8 @@ import {
   TenantStatus,
 } from '@vecgate/tenancy';
 import { RevocationList } from '@vecgate/tenancy/registry/revocation-list';
-import { TenancyTables } from '@vecgate/tenancy/registry/tenancy.tables';
 import { describeIfAvailable, rejectionOf, SqlTarget, sqlTargets, withStore } from './sql-targets';
+import { openRegistry, withRegistry, withTwoReplicas } from './registry-store';
 import { newUid, options, T0, tenant } from './tenancy-fixtures';
 
 /** Epoch seconds, for tokens. */
@@ -74,13 +74,6 @@ async function pollUntil(
   }
 }
 
-async function clearTables(database: SqlDatabase): Promise<void> {
-  const db = database.kysely<TenancyTables>();
-  await db.deleteFrom('vg_tokens').execute();
-  await db.deleteFrom('vg_tenant_tombstones').execute();
-  await db.deleteFrom('vg_tenants').execute();
-}
-
 /** Makes deleting this tenant id's row fail, inside whatever transaction deletes it. */
 async function blockTenantDeletion(
   database: SqlDatabase,
@@ -132,13 +125,8 @@ describe.each(sqlTargets())('tenant registry store on $name', (target: SqlTarget
     let database: SqlDatabase;
     let repository: TenantRegistryRepository;
 
-    withStore(target, async (store) => {
-      database = store.open();
-      repository = await TenantRegistryRepository.open(database);
-    });
-
-    beforeEach(async () => {
-      await clearTables(database);
+    withRegistry(target, ['vg_tokens', 'vg_tenant_tombstones', 'vg_tenants'], (registry) => {
+      ({ database, repository } = registry);
     });
 
     it('runs its migrations once: opening again on migrated tables is a no-op', async () => {
@@ -481,8 +469,7 @@ describe.each(sqlTargets())('tenant registry store on $name', (target: SqlTarget
     withStore(
       target,
       async (store) => {
-        database = store.open();
-        repository = await TenantRegistryRepository.open(database);
+        ({ database, repository } = await openRegistry(store));
       },
       {
         close: async () => void (await Promise.all(started.map((s) => s.onApplicationShutdown()))),
@@ -603,27 +590,15 @@ describe.each(sqlTargets())('tenant registry store on $name', (target: SqlTarget
     let revocationsA: RevocationList;
     let revocationsB: RevocationList;
 
-    withStore(
-      target,
-      async (store) => {
-        const databaseA = store.open();
-        const databaseB = store.open();
-        repoA = await TenantRegistryRepository.open(databaseA);
-        repoB = await TenantRegistryRepository.open(databaseB);
-        const opts = options(REPLICA_CACHE_TTL_MS);
-        registryA = new TenantRegistry(repoA, databaseA, opts);
-        registryB = new TenantRegistry(repoB, databaseB, opts);
-        revocationsA = new RevocationList(repoA, databaseA, opts);
-        revocationsB = new RevocationList(repoB, databaseB, opts);
-        for (const s of [registryA, registryB, revocationsA, revocationsB]) await s.onModuleInit();
-      },
-      {
-        close: async () => {
-          for (const s of [registryA, registryB, revocationsA, revocationsB])
-            await s?.onApplicationShutdown();
-        },
-      },
-    );
+    withTwoReplicas(target, (a, b) => {
+      [repoA, repoB] = [a.repository, b.repository];
+      const opts = options(REPLICA_CACHE_TTL_MS);
+      registryA = new TenantRegistry(repoA, a.database, opts);
+      registryB = new TenantRegistry(repoB, b.database, opts);
+      revocationsA = new RevocationList(repoA, a.database, opts);
+      revocationsB = new RevocationList(repoB, b.database, opts);
+      return [registryA, registryB, revocationsA, revocationsB];
+    });
 
     it('a tenant change on A reaches B well within cacheTtlMs', async () => {
       const shared = tenant('shared');

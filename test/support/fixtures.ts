@@ -35,3 +35,23 @@ export async function startWithTwoTenants(): Promise<TestGateway> {
     await createTenant(gw.http, gw.tokens, { id, dimension: 3, metric: 'cosine' });
   return gw;
 }
+
+/** Creates tenant `id` on `gw`: 3-dimensional and cosine unless `spec` says otherwise. */
+export function createTenantOn(
+  gw: TestGateway,
+  id: string,
+  spec: Record<string, unknown> = {},
+): Promise<Record<string, unknown>> {
+  return createTenant(gw.http, gw.tokens, { id, dimension: 3, metric: 'cosine', ...spec });
+}
+
+/** A gateway started with `env`, holding a cosine tenant of `dimension` for each [id, tier]. */
+export async function startWithTenants(
+  env: Record<string, string>,
+  tenants: readonly (readonly [id: string, tier: string])[],
+  dimension = 3,
+): Promise<TestGateway> {
+  const gw = await startGateway({ env });
+  for (const [id, tier] of tenants) await createTenantOn(gw, id, { tier, dimension });
+  return gw;
+}

@@ -2,17 +2,12 @@ import {
   abortError,
   BackendDrivers,
   CallOptions,
-  DeleteSelector,
-  ListPage,
-  ListResult,
-  ReadOptions,
-  ScoredRecord,
-  SearchQuery,
-  StoredRecord,
   TenantScope,
   TenantVectorStore,
-  VectorWrite,
 } from '@vecgate/isolation';
+import { RoutingVectorStore } from '@vecgate/isolation/routing/routing-vector-store';
+import { MigrationGate } from '@vecgate/isolation/routing/migration-gate';
+import { ScopeFence } from '@vecgate/isolation/routing/scope-fence';
 
 /** How a slowed tenant's backend behaves. */
 export interface Slowness {
@@ -26,61 +21,35 @@ export interface Slowness {
 /**
  * A fault-injecting adapter in front of the real backends: calls for the tenants in `slow` wait
  * before they reach the real backend (the write then really happens), as a stalled or remote
- * backend would. `settled` counts calls that finished, whatever their outcome.
+ * backend would. `settled` counts calls that finished, whatever their outcome. It routes as the
+ * production store does, behind an erasure fence of its own that no erasure closes.
  */
-export class SlowStore extends TenantVectorStore {
+export class SlowStore extends RoutingVectorStore {
   readonly slow = new Map<string, Slowness>();
   settled = 0;
 
-  constructor(private readonly drivers: BackendDrivers) {
-    super();
+  constructor(drivers: BackendDrivers) {
+    super(drivers, new ScopeFence(), new MigrationGate());
   }
 
-  upsert(
-    scope: TenantScope,
-    records: readonly VectorWrite[],
-    call?: CallOptions,
-  ): Promise<{ upserted: number }> {
-    return this.after(scope, call, (passed) =>
-      this.drivers.get(scope.placement.backend).upsert(scope, records, passed),
-    );
+  override upsert(...[scope, records, call]: Parameters<TenantVectorStore['upsert']>) {
+    return this.after(scope, call, (passed) => super.upsert(scope, records, passed));
   }
 
-  fetch(
-    scope: TenantScope,
-    ids: readonly string[],
-    options: ReadOptions,
-    call?: CallOptions,
-  ): Promise<StoredRecord[]> {
-    return this.after(scope, call, (passed) =>
-      this.drivers.get(scope.placement.backend).fetch(scope, ids, options, passed),
-    );
+  override fetch(...[scope, ids, options, call]: Parameters<TenantVectorStore['fetch']>) {
+    return this.after(scope, call, (passed) => super.fetch(scope, ids, options, passed));
   }
 
-  delete(
-    scope: TenantScope,
-    selector: DeleteSelector,
-    call?: CallOptions,
-  ): Promise<{ deleted: number }> {
-    return this.after(scope, call, (passed) =>
-      this.drivers.get(scope.placement.backend).delete(scope, selector, passed),
-    );
+  override delete(...[scope, selector, call]: Parameters<TenantVectorStore['delete']>) {
+    return this.after(scope, call, (passed) => super.delete(scope, selector, passed));
   }
 
-  search(scope: TenantScope, query: SearchQuery, call?: CallOptions): Promise<ScoredRecord[]> {
-    return this.after(scope, call, (passed) =>
-      this.drivers.get(scope.placement.backend).search(scope, query, passed),
-    );
+  override search(...[scope, query, call]: Parameters<TenantVectorStore['search']>) {
+    return this.after(scope, call, (passed) => super.search(scope, query, passed));
   }
 
-  count(scope: TenantScope, call?: CallOptions): Promise<number> {
-    return this.drivers.get(scope.placement.backend).count(scope, call);
-  }
-
-  list(scope: TenantScope, page: ListPage, call?: CallOptions): Promise<ListResult> {
-    return this.after(scope, call, (passed) =>
-      this.drivers.get(scope.placement.backend).list(scope, page, passed),
-    );
+  override list(...[scope, page, call]: Parameters<TenantVectorStore['list']>) {
+    return this.after(scope, call, (passed) => super.list(scope, page, passed));
   }
 
   private async after<T>(

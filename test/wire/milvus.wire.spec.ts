@@ -35,6 +35,9 @@ import {
   TOKEN,
   tv,
   withLocation,
+  withMilvusStub,
+  expectFields,
+  placeOf,
 } from './milvus/fixtures';
 import { rng } from '../support/rng';
 import { CA_CERT, CLIENT_CERT, CLIENT_KEY, SERVER_CERT, SERVER_KEY } from './milvus/test-pki';
@@ -63,6 +66,26 @@ function schemaFields(stub: MilvusStub, request: Message): Message[] {
   );
 }
 
+/** A record as the backend returns it: of tenant A, in the default namespace, unless `more` says. */
+function returned(id: string, values: number[], metadata: object, more: object = {}): object {
+  return { id, tenantUid: A, namespace: '', values: Float32Array.from(values), metadata, ...more };
+}
+
+/** A plain search of `scope`: three nearest, neither values nor metadata. */
+function searchOnce(backend: MilvusBackend, scope: TenantScope): Promise<unknown> {
+  return backend.search(scope, { vector: Float32Array.from([1, 0, 0, 0]), topK: 3, ...NONE });
+}
+
+/** Expects `attempt` to fail with `status` and exactly `message`. */
+async function expectRefusal(
+  attempt: Promise<unknown>,
+  status: number,
+  message: string,
+): Promise<void> {
+  const error = await rejection(attempt);
+  expect({ status: error.status, message: error.message }).toEqual({ status, message });
+}
+
 async function rejection(promise: Promise<unknown>): Promise<Error & { status?: number }> {
   try {
     await promise;
@@ -82,20 +105,12 @@ describe.each(['database', 'collection', 'partition', 'partition_key'] as const)
     let a: TenantScope;
     let provisionCalls: typeof stub.calls;
 
-    beforeAll(async () => {
-      stub = new MilvusStub();
-      backend = new MilvusBackend(milvusOptions(await stub.start()));
+    withMilvusStub(async (milvus) => {
+      ({ stub, backend } = milvus);
       a = scopeOf(backend, strategy, A);
       await backend.provision(a);
       provisionCalls = [...stub.calls];
     });
-
-    afterAll(async () => {
-      await backend.close();
-      await stub.stop();
-    });
-
-    beforeEach(() => stub.reset());
 
     it('names the tenant place from its uid', () => {
       expect(a.placement).toEqual({ backend: 'milvus', strategy, location: place });
@@ -110,19 +125,7 @@ describe.each(['database', 'collection', 'partition', 'partition_key'] as const)
       }
       const creating = provisionCalls
         .filter((c) => /^(Create|Load|GetLoadState|HasPartition)/.test(c.method))
-        .map((c) => [
-          c.method,
-          pick(c.request, [
-            'db_name',
-            'collection_name',
-            'partition_name',
-            'partition_names',
-            'consistency_level',
-            'field_name',
-            'index_name',
-            'extra_params',
-          ]),
-        ]);
+        .map((c) => placeOf(c, ['consistency_level', 'field_name', 'index_name', 'extra_params']));
       const names = { db_name: place.database, collection_name: place.collection };
       const expected: [string, Message][] = [
         ...(strategy === 'database'
@@ -273,38 +276,11 @@ describe.each(['database', 'collection', 'partition', 'partition_key'] as const)
         ...ALL,
       });
       expect(hits).toEqual([
-        {
-          id: 'r2',
-          tenantUid: A,
-          namespace: '',
-          score: 0.75,
-          values: Float32Array.from([0, 1, 0, 0]),
-          metadata: {},
-        },
-        {
-          id: 'r1',
-          tenantUid: A,
-          namespace: '',
-          score: 0.5,
-          values: Float32Array.from([1, 0, 0, 0]),
-          metadata: { color: 'red' },
-        },
+        returned('r2', [0, 1, 0, 0], {}, { score: 0.75 }),
+        returned('r1', [1, 0, 0, 0], { color: 'red' }, { score: 0.5 }),
       ]);
       const [search] = stub.requests('Search');
-      expect(
-        pick(search!, [
-          'db_name',
-          'collection_name',
-          'partition_names',
-          'dsl',
-          'dsl_type',
-          'expr_template_values',
-          'output_fields',
-          'consistency_level',
-          'use_default_consistency',
-          'nq',
-        ]),
-      ).toEqual({
+      expectFields(search, {
         db_name: place.database,
         collection_name: place.collection,
         partition_names: partitionNames,
@@ -404,34 +380,11 @@ describe.each(['database', 'collection', 'partition', 'partition_key'] as const)
       const found = await backend.fetch(a, ['r1', 'x:y', 'r1'], ALL);
       // B's uid is reported as read: result validation upstream drops it, never this adapter.
       expect(found).toEqual([
-        {
-          id: 'r1',
-          tenantUid: A,
-          namespace: '',
-          values: Float32Array.from([1, 0, 0, 0]),
-          metadata: { color: 'red' },
-        },
-        {
-          id: 'x:y',
-          tenantUid: B,
-          namespace: 'docs',
-          values: Float32Array.from([0, 1, 0, 0]),
-          metadata: { owner: 'b' },
-        },
+        returned('r1', [1, 0, 0, 0], { color: 'red' }),
+        returned('x:y', [0, 1, 0, 0], { owner: 'b' }, { tenantUid: B, namespace: 'docs' }),
       ]);
       const [query] = stub.requests('Query');
-      expect(
-        pick(query!, [
-          'db_name',
-          'collection_name',
-          'partition_names',
-          'expr',
-          'expr_template_values',
-          'output_fields',
-          'query_params',
-          'consistency_level',
-        ]),
-      ).toEqual({
+      expectFields(query, {
         db_name: place.database,
         collection_name: place.collection,
         partition_names: partitionNames,
@@ -451,17 +404,7 @@ describe.each(['database', 'collection', 'partition', 'partition_key'] as const)
       stub.next('Query', queryAnswer([{ 'count(*)': 42 }]));
       await expect(backend.count(a)).resolves.toBe(42);
       const [query] = stub.requests('Query');
-      expect(
-        pick(query!, [
-          'db_name',
-          'collection_name',
-          'partition_names',
-          'expr',
-          'expr_template_values',
-          'output_fields',
-          'consistency_level',
-        ]),
-      ).toEqual({
+      expectFields(query, {
         db_name: place.database,
         collection_name: place.collection,
         partition_names: partitionNames,
@@ -531,11 +474,7 @@ describe.each(['database', 'collection', 'partition', 'partition_key'] as const)
       const reason = 'boom near "secret value"';
       const boom = { status: failure(65535, reason) };
       const cases: [string, () => Promise<unknown>, string][] = [
-        [
-          'Search',
-          () => backend.search(a, { vector: Float32Array.from([1, 0, 0, 0]), topK: 3, ...NONE }),
-          'search',
-        ],
+        ['Search', () => searchOnce(backend, a), 'search'],
         ['Query', () => backend.fetch(a, ['r1'], NONE), 'query'],
         ['Query', () => backend.count(a), 'query'],
         ['Delete', () => backend.delete(a, { kind: 'all' }), 'delete'],
@@ -558,32 +497,24 @@ describe.each(['database', 'collection', 'partition', 'partition_key'] as const)
 
     it('turns a not-ready Milvus or a dropped connection into a 503', async () => {
       stub.next('Search', { status: failure(1, 'service not ready') });
-      const notReady = await rejection(
-        backend.search(a, { vector: Float32Array.from([1, 0, 0, 0]), topK: 3, ...NONE }),
+      await expectRefusal(
+        searchOnce(backend, a),
+        503,
+        'Milvus search failed: service not ready (code 1)',
       );
-      expect({ status: notReady.status, message: notReady.message }).toEqual({
-        status: 503,
-        message: 'Milvus search failed: service not ready (code 1)',
-      });
       stub.next('Query', { grpcError: grpc.status.UNAVAILABLE, details: 'connection reset' });
-      const dropped = await rejection(backend.count(a));
-      expect({ status: dropped.status, message: dropped.message }).toEqual({
-        status: 503,
-        message: 'Milvus query failed: UNAVAILABLE (gRPC 14)',
-      });
+      await expectRefusal(backend.count(a), 503, 'Milvus query failed: UNAVAILABLE (gRPC 14)');
     });
 
     it('treats an answer without a status (an unimplemented call) as a 502', async () => {
       stub.next('Delete', { grpcError: grpc.status.UNIMPLEMENTED, details: 'no such method' });
-      const error = await rejection(backend.delete(a, { kind: 'all' }));
-      expect({ status: error.status, message: error.message }).toEqual({
-        status: 502,
-        message: 'Milvus delete answered without a status',
-      });
-      stub.next('Search', { grpcError: grpc.status.UNIMPLEMENTED, details: 'no such method' });
-      const search = await rejection(
-        backend.search(a, { vector: Float32Array.from([1, 0, 0, 0]), topK: 3, ...NONE }),
+      await expectRefusal(
+        backend.delete(a, { kind: 'all' }),
+        502,
+        'Milvus delete answered without a status',
       );
+      stub.next('Search', { grpcError: grpc.status.UNIMPLEMENTED, details: 'no such method' });
+      const search = await rejection(searchOnce(backend, a));
       expect(search.status).toBe(502);
     });
 
@@ -594,19 +525,9 @@ describe.each(['database', 'collection', 'partition', 'partition_key'] as const)
       const report = await backend.erase(c);
       const expected = expectedErasure(strategy, C);
       expect(report).toEqual({ places: [{ place: expected.report, remaining: 0 }] });
-      expect(
-        stub.calls.map((c) => [
-          c.method,
-          pick(c.request, [
-            'db_name',
-            'collection_name',
-            'partition_name',
-            'partition_names',
-            'expr',
-            'expr_template_values',
-          ]),
-        ]),
-      ).toEqual(expected.calls);
+      expect(stub.calls.map((c) => placeOf(c, ['expr', 'expr_template_values']))).toEqual(
+        expected.calls,
+      );
       await expect(backend.erase(c)).resolves.toEqual(report);
     });
 
@@ -615,10 +536,7 @@ describe.each(['database', 'collection', 'partition', 'partition_key'] as const)
       await backend.provision(c);
       await backend.erase(c);
       const reads: [string, () => Promise<unknown>][] = [
-        [
-          'search',
-          () => backend.search(c, { vector: Float32Array.from([1, 0, 0, 0]), topK: 3, ...NONE }),
-        ],
+        ['search', () => searchOnce(backend, c)],
         ['fetch', () => backend.fetch(c, ['r1'], NONE)],
         ['count', () => backend.count(c)],
       ];
@@ -649,18 +567,10 @@ describe('Milvus wire: an empty or missing partition or tenant value never becom
   let stub: MilvusStub;
   let backend: MilvusBackend;
 
-  beforeAll(async () => {
-    stub = new MilvusStub();
-    backend = new MilvusBackend(milvusOptions(await stub.start()));
+  withMilvusStub(async (milvus) => {
+    ({ stub, backend } = milvus);
     await backend.provision(scopeOf(backend, 'partition', A));
   });
-
-  afterAll(async () => {
-    await backend.close();
-    await stub.stop();
-  });
-
-  beforeEach(() => stub.reset());
 
   it('refuses forged scopes before any call reaches Milvus', async () => {
     const a = scopeOf(backend, 'partition', A);
@@ -683,11 +593,7 @@ describe('Milvus wire: an empty or missing partition or tenant value never becom
     ];
     for (const [label, scope] of scopes) {
       const calls: [string, () => Promise<unknown>][] = [
-        [
-          'search',
-          () =>
-            backend.search(scope, { vector: Float32Array.from([1, 0, 0, 0]), topK: 3, ...NONE }),
-        ],
+        ['search', () => searchOnce(backend, scope)],
         [
           'search with filter',
           () =>
@@ -789,17 +695,7 @@ describe('Milvus wire: limits answer 507 before anything is created', () => {
   let stub: MilvusStub;
   let backend: MilvusBackend;
 
-  beforeAll(async () => {
-    stub = new MilvusStub();
-    backend = new MilvusBackend(milvusOptions(await stub.start()));
-  });
-
-  afterAll(async () => {
-    await backend.close();
-    await stub.stop();
-  });
-
-  beforeEach(() => stub.reset({ places: true }));
+  withMilvusStub((milvus) => ({ stub, backend } = milvus), { places: true });
 
   function creations(): string[] {
     return stub.methods().filter((m) => /^(Create|Load|Upsert|Insert)/.test(m));
@@ -809,12 +705,11 @@ describe('Milvus wire: limits answer 507 before anything is created', () => {
     for (let i = 1; i < 64; i++) stub.databases.set(`other_${i}`, new Map());
     const a = scopeOf(backend, 'database', A);
     for (const attempt of [() => backend.checkCapacity(a), () => backend.provision(a)]) {
-      const error = await rejection(attempt());
-      expect({ status: error.status, message: error.message }).toEqual({
-        status: 507,
-        message:
-          'Milvus database limit reached: 64 of 64 databases exist, the default one included (MILVUS_MAX_DATABASES)',
-      });
+      await expectRefusal(
+        attempt(),
+        507,
+        'Milvus database limit reached: 64 of 64 databases exist, the default one included (MILVUS_MAX_DATABASES)',
+      );
     }
     expect(creations()).toEqual([]);
     expect(stub.databases.has(`vg_t_${A}`)).toBe(false);
@@ -823,12 +718,11 @@ describe('Milvus wire: limits answer 507 before anything is created', () => {
   it('refuses a collection beyond 65,536 in the cluster (the default limit)', async () => {
     const names = Array.from({ length: 65_536 }, (_, i) => `c${i}`);
     stub.answerAlways('ShowCollections', { status: OK, collection_names: names });
-    const error = await rejection(backend.provision(scopeOf(backend, 'collection', A)));
-    expect({ status: error.status, message: error.message }).toEqual({
-      status: 507,
-      message:
-        'Milvus collection limit reached: 65536 of 65536 collections exist (MILVUS_MAX_COLLECTIONS)',
-    });
+    await expectRefusal(
+      backend.provision(scopeOf(backend, 'collection', A)),
+      507,
+      'Milvus collection limit reached: 65536 of 65536 collections exist (MILVUS_MAX_COLLECTIONS)',
+    );
     expect(creations()).toEqual([]);
   });
 
@@ -840,12 +734,11 @@ describe('Milvus wire: limits answer 507 before anything is created', () => {
       partitions,
     });
     const a = scopeOf(backend, 'partition', A);
-    const error = await rejection(backend.provision(a));
-    expect({ status: error.status, message: error.message }).toEqual({
-      status: 507,
-      message:
-        'Milvus partition limit reached: collection vg_shared_4_cosine_part holds 1024 of 1024 partitions, _default included (MILVUS_MAX_PARTITIONS)',
-    });
+    await expectRefusal(
+      backend.provision(a),
+      507,
+      'Milvus partition limit reached: collection vg_shared_4_cosine_part holds 1024 of 1024 partitions, _default included (MILVUS_MAX_PARTITIONS)',
+    );
     expect(creations()).toEqual([]);
   });
 
@@ -854,12 +747,11 @@ describe('Milvus wire: limits answer 507 before anything is created', () => {
     const small = new MilvusBackend(milvusOptions(stub.address(), { limits }));
     try {
       stub.databases.set('other', new Map());
-      const error = await rejection(small.checkCapacity(scopeOf(small, 'database', A)));
-      expect({ status: error.status, message: error.message }).toEqual({
-        status: 507,
-        message:
-          'Milvus database limit reached: 2 of 2 databases exist, the default one included (MILVUS_MAX_DATABASES)',
-      });
+      await expectRefusal(
+        small.checkCapacity(scopeOf(small, 'database', A)),
+        507,
+        'Milvus database limit reached: 2 of 2 databases exist, the default one included (MILVUS_MAX_DATABASES)',
+      );
       expect(creations()).toEqual([]);
     } finally {
       await small.close();
@@ -868,11 +760,11 @@ describe('Milvus wire: limits answer 507 before anything is created', () => {
 
   it('answers 507 when Milvus itself refuses a create over its own limit', async () => {
     stub.next('CreateDatabase', failure(801, 'exceeded the limit number of database'));
-    const error = await rejection(backend.provision(scopeOf(backend, 'database', A)));
-    expect({ status: error.status, message: error.message }).toEqual({
-      status: 507,
-      message: 'Milvus create database failed: database limit reached (code 801)',
-    });
+    await expectRefusal(
+      backend.provision(scopeOf(backend, 'database', A)),
+      507,
+      'Milvus create database failed: database limit reached (code 801)',
+    );
   });
 });
 
@@ -880,59 +772,44 @@ describe('Milvus wire: a provision that fails part-way rolls back what it made',
   let stub: MilvusStub;
   let backend: MilvusBackend;
 
-  beforeAll(async () => {
-    stub = new MilvusStub();
-    backend = new MilvusBackend(milvusOptions(await stub.start()));
-  });
+  withMilvusStub((milvus) => ({ stub, backend } = milvus), { places: true });
 
-  afterAll(async () => {
-    await backend.close();
-    await stub.stop();
-  });
-
-  beforeEach(() => stub.reset({ places: true }));
-
-  it('drops the collection and the database it created (database)', async () => {
-    stub.next('CreateIndex', failure(65535, 'index refused'));
-    const error = await rejection(backend.provision(scopeOf(backend, 'database', A)));
-    expect(error.message).toBe('Milvus create index failed: code 65535');
-    const methods = stub.methods();
-    expect(methods.slice(methods.indexOf('CreateIndex'))).toEqual([
+  // What each strategy's provision made, what fails it, the calls from there on, and what is left.
+  it.each([
+    [
+      'the collection and the database it created (database)',
+      'database',
       'CreateIndex',
-      'DropCollection',
-      'ShowCollections',
-      'DropDatabase',
-    ]);
-    expect([...stub.databases.keys()]).toEqual(['default']);
-  });
-
-  it('drops the collection it created (collection)', async () => {
-    stub.next('LoadCollection', failure(65535, 'no query node'));
-    await expect(backend.provision(scopeOf(backend, 'collection', A))).rejects.toThrow(
-      'Milvus load collection failed: code 65535',
-    );
-    const methods = stub.methods();
-    expect(methods.slice(methods.indexOf('LoadCollection'))).toEqual([
+      'Milvus create index failed: code 65535',
+      ['CreateIndex', 'DropCollection', 'ShowCollections', 'DropDatabase'],
+      () => [...stub.databases.keys()],
+      ['default'],
+    ],
+    [
+      'the collection it created (collection)',
+      'collection',
       'LoadCollection',
-      'DropCollection',
-    ]);
-    expect([...stub.databases.get('default')!.keys()]).toEqual([]);
-  });
-
-  it('drops the partition it created and keeps the shared collection (partition)', async () => {
-    stub.next('LoadPartitions', failure(65535, 'no query node'));
-    await expect(backend.provision(scopeOf(backend, 'partition', A))).rejects.toThrow(
-      'Milvus load partition failed: code 65535',
-    );
-    const methods = stub.methods();
-    expect(methods.slice(methods.indexOf('LoadPartitions'))).toEqual([
+      'Milvus load collection failed: code 65535',
+      ['LoadCollection', 'DropCollection'],
+      () => [...stub.databases.get('default')!.keys()],
+      [],
+    ],
+    [
+      'the partition it created and keeps the shared collection (partition)',
+      'partition',
       'LoadPartitions',
-      'ReleasePartitions',
-      'DropPartition',
-    ]);
-    expect(stub.databases.get('default')!.get('vg_shared_4_cosine_part')!.partitions).toEqual([
-      '_default',
-    ]);
+      'Milvus load partition failed: code 65535',
+      ['LoadPartitions', 'ReleasePartitions', 'DropPartition'],
+      () => stub.databases.get('default')!.get('vg_shared_4_cosine_part')!.partitions,
+      ['_default'],
+    ],
+  ] as const)('drops %s', async (_what, strategy, failing, message, rollback, remaining, left) => {
+    stub.next(failing, failure(65535, `${failing} refused`));
+    const error = await rejection(backend.provision(scopeOf(backend, strategy, A)));
+    expect(error.message).toBe(message);
+    const methods = stub.methods();
+    expect(methods.slice(methods.indexOf(failing))).toEqual(rollback);
+    expect(remaining()).toEqual(left);
   });
 });
 
@@ -940,17 +817,7 @@ describe('Milvus wire: health, scores and configuration errors', () => {
   let stub: MilvusStub;
   let backend: MilvusBackend;
 
-  beforeAll(async () => {
-    stub = new MilvusStub();
-    backend = new MilvusBackend(milvusOptions(await stub.start()));
-  });
-
-  afterAll(async () => {
-    await backend.close();
-    await stub.stop();
-  });
-
-  beforeEach(() => stub.reset());
+  withMilvusStub((milvus) => ({ stub, backend } = milvus));
 
   it('reports health from the Milvus health check', async () => {
     await expect(backend.health()).resolves.toEqual({ ok: true });

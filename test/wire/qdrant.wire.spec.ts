@@ -79,6 +79,40 @@ function expectTenantMust(requests: RecordedRequest[], uid: string, shardKey?: s
   }
 }
 
+/** The requests that create a collection: a look for it, then it and its two payload indexes. */
+function creationOf(collection: string): string[] {
+  return [
+    `GET /collections/${collection}/exists`,
+    `PUT /collections/${collection}`,
+    `PUT /collections/${collection}/index?wait=true`,
+    `PUT /collections/${collection}/index?wait=true`,
+  ];
+}
+
+/**
+ * Expects the payload indexes a provisioning creates: the tenant's (a Qdrant tenant index when
+ * `isTenant`) and the namespace's.
+ */
+function expectPayloadIndexes(
+  tenantIndex: RecordedRequest | undefined,
+  namespaceIndex: RecordedRequest | undefined,
+  isTenant: boolean,
+): void {
+  expect(tenantIndex?.body).toEqual({
+    field_name: '_vg_tenant',
+    field_schema: { type: 'keyword', is_tenant: isTenant },
+  });
+  expect(namespaceIndex?.body).toEqual({ field_name: '_vg_ns', field_schema: { type: 'keyword' } });
+}
+
+/** Erases `scope`, expecting each of `places` reported with nothing left; returns what it sent. */
+async function erased(scope: TenantScope, places: string[]): Promise<RecordedRequest[]> {
+  await expect(backend.erase(scope)).resolves.toEqual({
+    places: places.map((place) => ({ place, remaining: 0 })),
+  });
+  return stub.take();
+}
+
 async function provisioned(
   strategy: 'collection' | 'partition_key' | 'partition',
   dimension = 8,
@@ -122,23 +156,14 @@ describe('collection strategy', () => {
     await backend.provision(scope);
     const requests = stub.take();
     const name = `vg_t_${scope.tenantUid}`;
-    expect(QdrantStub.lines(requests)).toEqual([
-      `GET /collections/${name}/exists`,
-      `PUT /collections/${name}`,
-      `PUT /collections/${name}/index?wait=true`,
-      `PUT /collections/${name}/index?wait=true`,
-    ]);
+    expect(QdrantStub.lines(requests)).toEqual(creationOf(name));
     expect(requests[1]!.body).toEqual({
       vectors: {
         v: { size: 8, distance: 'Cosine' },
         v_raw: { size: 8, distance: 'Dot', on_disk: true, hnsw_config: { m: 0 } },
       },
     });
-    expect(requests[2]!.body).toEqual({
-      field_name: '_vg_tenant',
-      field_schema: { type: 'keyword', is_tenant: false },
-    });
-    expect(requests[3]!.body).toEqual({ field_name: '_vg_ns', field_schema: { type: 'keyword' } });
+    expectPayloadIndexes(requests[2], requests[3], false);
     await backend.provision(scope);
     expect(QdrantStub.lines(stub.take())).toEqual([
       `GET /collections/${name}/exists`,
@@ -277,13 +302,7 @@ describe('collection strategy', () => {
     await backend.mintToken(scope, { access: 'r', ttlSeconds: 60 });
     stub.take();
     const name = `vg_t_${scope.tenantUid}`;
-    await expect(backend.erase(scope)).resolves.toEqual({
-      places: [
-        { place: 'qdrant:vg_token_grants', remaining: 0 },
-        { place: `qdrant:${name}`, remaining: 0 },
-      ],
-    });
-    const requests = stub.take();
+    const requests = await erased(scope, ['qdrant:vg_token_grants', `qdrant:${name}`]);
     expect(QdrantStub.lines(requests)).toEqual([
       'GET /collections/vg_token_grants/exists',
       'POST /collections/vg_token_grants/points/count',
@@ -298,12 +317,7 @@ describe('collection strategy', () => {
       expect(request.body).toEqual({ filter: { must: [TENANT(scope.tenantUid)] }, exact: true });
     }
     // Idempotent: a second erase finds nothing and reports nothing left.
-    await expect(backend.erase(scope)).resolves.toEqual({
-      places: [
-        { place: 'qdrant:vg_token_grants', remaining: 0 },
-        { place: `qdrant:${name}`, remaining: 0 },
-      ],
-    });
+    await erased(scope, ['qdrant:vg_token_grants', `qdrant:${name}`]);
   });
 
   it('refuses a new tenant collection beyond QDRANT_MAX_COLLECTIONS with a 507, before creating anything', async () => {
@@ -333,21 +347,12 @@ describe('partition_key strategy', () => {
     expect(scope.placement.location).toEqual({ collection: 'shared_12_euclidean' });
     await backend.provision(scope);
     const requests = stub.take();
-    expect(QdrantStub.lines(requests)).toEqual([
-      'GET /collections/shared_12_euclidean/exists',
-      'PUT /collections/shared_12_euclidean',
-      'PUT /collections/shared_12_euclidean/index?wait=true',
-      'PUT /collections/shared_12_euclidean/index?wait=true',
-    ]);
+    expect(QdrantStub.lines(requests)).toEqual(creationOf('shared_12_euclidean'));
     expect(requests[1]!.body).toEqual({
       vectors: { v: { size: 12, distance: 'Euclid' } },
       hnsw_config: { payload_m: 16, m: 0 },
     });
-    expect(requests[2]!.body).toEqual({
-      field_name: '_vg_tenant',
-      field_schema: { type: 'keyword', is_tenant: true },
-    });
-    expect(requests[3]!.body).toEqual({ field_name: '_vg_ns', field_schema: { type: 'keyword' } });
+    expectPayloadIndexes(requests[2], requests[3], true);
     // A second tenant of the same space reuses it.
     await backend.provision(scopeOn(backend, 'partition_key', 12, 'euclidean'));
     expect(QdrantStub.lines(stub.take())).toEqual([
@@ -437,10 +442,7 @@ describe('partition_key strategy', () => {
     ]);
     await backend.upsert(b, [write('1', [1, 0, 0, 0, 0, 0, 0, 0])]);
     stub.take();
-    await expect(backend.erase(a)).resolves.toEqual({
-      places: [{ place: 'qdrant:shared_8_cosine', remaining: 0 }],
-    });
-    const requests = stub.take();
+    const requests = await erased(a, ['qdrant:shared_8_cosine']);
     expect(QdrantStub.lines(requests)).toEqual([
       'GET /collections/shared_8_cosine/exists',
       'POST /collections/shared_8_cosine/points/delete?wait=true',
@@ -482,10 +484,7 @@ describe('partition strategy (custom shard keys)', () => {
       'GET /cluster',
       'GET /collections/sharded_12_dot/exists',
       'GET /cluster',
-      'GET /collections/sharded_12_dot/exists',
-      'PUT /collections/sharded_12_dot',
-      'PUT /collections/sharded_12_dot/index?wait=true',
-      'PUT /collections/sharded_12_dot/index?wait=true',
+      ...creationOf('sharded_12_dot'),
       'GET /collections/sharded_12_dot/shards',
       'PUT /collections/sharded_12_dot/shards',
     ]);
@@ -493,11 +492,7 @@ describe('partition strategy (custom shard keys)', () => {
       vectors: { v: { size: 12, distance: 'Dot' } },
       sharding_method: 'custom',
     });
-    expect(requests[5]!.body).toEqual({
-      field_name: '_vg_tenant',
-      field_schema: { type: 'keyword', is_tenant: true },
-    });
-    expect(requests[6]!.body).toEqual({ field_name: '_vg_ns', field_schema: { type: 'keyword' } });
+    expectPayloadIndexes(requests[5], requests[6], true);
     expect(requests[8]!.body).toEqual({ shard_key: scope.tenantUid });
   });
 
@@ -536,10 +531,7 @@ describe('partition strategy (custom shard keys)', () => {
     const scope = await provisioned('partition', 8, 'cosine');
     await backend.upsert(scope, [write('p', [1, 0, 0, 0, 0, 0, 0, 0])]);
     stub.take();
-    await expect(backend.erase(scope)).resolves.toEqual({
-      places: [{ place: `qdrant:sharded_8_cosine/${scope.tenantUid}`, remaining: 0 }],
-    });
-    const requests = stub.take();
+    const requests = await erased(scope, [`qdrant:sharded_8_cosine/${scope.tenantUid}`]);
     expect(QdrantStub.lines(requests)).toEqual([
       'GET /collections/sharded_8_cosine/exists',
       'GET /collections/sharded_8_cosine/shards',
@@ -549,9 +541,7 @@ describe('partition strategy (custom shard keys)', () => {
     ]);
     expect(requests[2]!.body).toEqual({ shard_key: scope.tenantUid });
     expect(requests[4]!.body).toEqual({ filter: { must: [TENANT(scope.tenantUid)] }, exact: true });
-    await expect(backend.erase(scope)).resolves.toEqual({
-      places: [{ place: `qdrant:sharded_8_cosine/${scope.tenantUid}`, remaining: 0 }],
-    });
+    await erased(scope, [`qdrant:sharded_8_cosine/${scope.tenantUid}`]);
   });
   it('erasing also deletes a stray point of the tenant found outside its shard key', async () => {
     const scope = await provisioned('partition', 8, 'cosine');
@@ -564,10 +554,7 @@ describe('partition strategy (custom shard keys)', () => {
       shardKey: other.tenantUid,
     });
     stub.take();
-    await expect(backend.erase(scope)).resolves.toEqual({
-      places: [{ place: `qdrant:sharded_8_cosine/${scope.tenantUid}`, remaining: 0 }],
-    });
-    const requests = stub.take();
+    const requests = await erased(scope, [`qdrant:sharded_8_cosine/${scope.tenantUid}`]);
     expect(QdrantStub.lines(requests).slice(-3)).toEqual([
       'POST /collections/sharded_8_cosine/points/count',
       'POST /collections/sharded_8_cosine/points/delete?wait=true',

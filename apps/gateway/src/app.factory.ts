@@ -11,6 +11,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { RefusalRecorder } from './http/http-pipeline';
 import { limitConnections } from './http/connection-limits';
 import { toProblem } from './http/problem';
+import { answerInQdrantShape, prepareQdrantDialect } from './dialects/qdrant';
 
 /** Fastify with the body limit and timeouts from configuration and safe JSON parsing. */
 export function createAdapter(config: GatewayConfig): FastifyAdapter {
@@ -55,8 +56,9 @@ export function createAdapter(config: GatewayConfig): FastifyAdapter {
       void reply
         .code(problem.body.status)
         .header('x-request-id', String(request.id))
-        .header('content-type', 'application/problem+json; charset=utf-8')
-        .send(JSON.stringify(problem.body));
+        .header('content-type', 'application/problem+json; charset=utf-8');
+      // No onSend hook runs here either: the Qdrant listener's answer takes its shape now.
+      void reply.send(answerInQdrantShape(request, reply, JSON.stringify(problem.body)));
     },
     // The gateway's own id, the audit key: a client's x-request-id is kept apart
     // (clientRequestId), since clients can repeat or imitate ids.
@@ -67,6 +69,7 @@ export function createAdapter(config: GatewayConfig): FastifyAdapter {
     maxConnections: config.http.maxConnections,
     maxPerAddress: config.http.maxConnectionsPerIp,
   });
+  prepareQdrantDialect(fastify);
   // JSON only: any other body type is 415 rather than a string reaching the validators.
   fastify.removeContentTypeParser(['text/plain', 'application/json']);
   // Fastify's own JSON parser (prototype poisoning refused), except that a body-less DELETE

@@ -21,6 +21,8 @@ import { NamespacesController } from './controllers/namespaces.controller';
 import { QdrantTokensController } from './controllers/qdrant-tokens.controller';
 import { SearchController } from './controllers/search.controller';
 import { VectorsController } from './controllers/vectors.controller';
+import { PINECONE_CONTROLLERS, PINECONE_PROVIDERS } from './dialects/pinecone';
+import { QDRANT_DIALECT } from './dialects/qdrant';
 import { HealthController } from './health/health.controller';
 import { HttpPipeline } from './http/http-pipeline';
 import { LOG_REDACTION } from './http/log-redaction';
@@ -90,6 +92,8 @@ export class AppModule {
         AdminSearchController,
         QdrantTokensController,
         HealthController,
+        ...PINECONE_CONTROLLERS,
+        ...QDRANT_DIALECT.controllers,
       ],
       providers: [
         { provide: APP_GUARD, useExisting: AuthGuard },
@@ -106,6 +110,8 @@ export class AppModule {
           useFactory: (c: GatewayConfig) => new MemoryGuard(c.http.memoryGuardPercent),
         },
         MetricsServer,
+        ...PINECONE_PROVIDERS,
+        ...QDRANT_DIALECT.providers,
       ],
     };
   }

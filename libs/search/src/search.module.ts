@@ -26,7 +26,15 @@ export class SearchModule {
         NamespaceService,
         MoveQuota,
       ],
-      exports: [VectorService, RecordListing, NamespaceService, FilterParser, MoveQuota],
+      exports: [
+        VectorService,
+        RecordListing,
+        NamespaceService,
+        FilterParser,
+        RecordInput,
+        ResultValidator,
+        MoveQuota,
+      ],
     };
   }
 }

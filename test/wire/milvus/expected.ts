@@ -19,6 +19,25 @@ export const PLACES: Record<
   partition_key: { database: 'default', collection: 'vg_shared_4_cosine' },
 };
 
+/** A census of the databases and collections, when the plan adds a collection or partition. */
+const COLLECTION_CENSUS = [
+  'ListDatabases',
+  'ShowCollections',
+  'ListDatabases',
+  'ShowCollections',
+  'ListDatabases',
+];
+
+/** Making the collection, its vector index, and loading it. */
+const COLLECTION_CREATION = [
+  'DescribeCollection',
+  'CreateCollection',
+  'DescribeIndex',
+  'CreateIndex',
+  'LoadCollection',
+  'GetLoadState',
+];
+
 /** The RPCs of a first provisioning, in order: capacity plan and census, then creation. */
 export const PROVISION_CALLS: Record<MilvusStrategy, string[]> = {
   database: [
@@ -27,106 +46,52 @@ export const PROVISION_CALLS: Record<MilvusStrategy, string[]> = {
     'ShowCollections',
     'ListDatabases',
     'CreateDatabase',
-    'DescribeCollection',
-    'CreateCollection',
-    'DescribeIndex',
-    'CreateIndex',
-    'LoadCollection',
-    'GetLoadState',
+    ...COLLECTION_CREATION,
   ],
-  collection: [
-    'ListDatabases',
-    'ShowCollections',
-    'ListDatabases',
-    'ShowCollections',
-    'ListDatabases',
-    'DescribeCollection',
-    'CreateCollection',
-    'DescribeIndex',
-    'CreateIndex',
-    'LoadCollection',
-    'GetLoadState',
-  ],
+  collection: [...COLLECTION_CENSUS, ...COLLECTION_CREATION],
   partition: [
-    'ListDatabases',
-    'ShowCollections',
-    'ListDatabases',
-    'ShowCollections',
-    'ListDatabases',
-    'DescribeCollection',
-    'CreateCollection',
-    'DescribeIndex',
-    'CreateIndex',
-    'LoadCollection',
-    'GetLoadState',
+    ...COLLECTION_CENSUS,
+    ...COLLECTION_CREATION,
     'HasPartition',
     'CreatePartition',
     'LoadPartitions',
     'GetLoadState',
   ],
-  partition_key: [
-    'ListDatabases',
-    'ShowCollections',
-    'ListDatabases',
-    'ShowCollections',
-    'ListDatabases',
-    'DescribeCollection',
-    'CreateCollection',
-    'DescribeIndex',
-    'CreateIndex',
-    'LoadCollection',
-    'GetLoadState',
-  ],
+  partition_key: [...COLLECTION_CENSUS, ...COLLECTION_CREATION],
 };
 
 /** The fields of the collection a strategy creates, as CreateCollection's schema carries them. */
 export function expectedSchema(strategy: MilvusStrategy): Message[] {
-  const plain = { nullable: false, default_value: null };
   const base: Message[] = [
-    {
-      name: '_vg_pk',
-      data_type: 'VarChar',
-      is_primary_key: true,
-      is_partition_key: false,
-      type_params: [{ key: 'max_length', value: '2081' }],
-    },
-    {
-      name: '_vg_tenant',
-      data_type: 'VarChar',
-      is_primary_key: false,
+    field('_vg_pk', 'VarChar', [{ key: 'max_length', value: '2081' }], { is_primary_key: true }),
+    field('_vg_tenant', 'VarChar', [{ key: 'max_length', value: '32' }], {
       is_partition_key: strategy === 'partition_key',
-      type_params: [{ key: 'max_length', value: '32' }],
-    },
-    {
-      name: '_vg_id',
-      data_type: 'VarChar',
-      is_primary_key: false,
-      is_partition_key: false,
-      type_params: [{ key: 'max_length', value: '2048' }],
-    },
-    {
-      name: '_vg_vector',
-      data_type: 'FloatVector',
-      is_primary_key: false,
-      is_partition_key: false,
-      type_params: [{ key: 'dim', value: '4' }],
-    },
-    {
-      name: '_vg_meta',
-      data_type: 'JSON',
-      is_primary_key: false,
-      is_partition_key: false,
-      type_params: [],
-    },
-    {
-      name: '_vg_filter',
-      data_type: 'JSON',
-      is_primary_key: false,
-      is_partition_key: false,
-      type_params: [],
-    },
+    }),
+    field('_vg_id', 'VarChar', [{ key: 'max_length', value: '2048' }]),
+    field('_vg_vector', 'FloatVector', [{ key: 'dim', value: '4' }]),
+    field('_vg_meta', 'JSON', []),
+    field('_vg_filter', 'JSON', []),
   ];
-  return [...base.map((field) => ({ ...field, ...plain })), NAMESPACE_FIELD_SCHEMA];
+  return [...base, NAMESPACE_FIELD_SCHEMA];
+}
+
+/** A schema field as CreateCollection carries it: a plain, non-null column unless `keys` says. */
+function field(
+  name: string,
+  data_type: string,
+  type_params: Message[],
+  keys: Message = {},
+): Message {
+  return {
+    name,
+    data_type,
+    is_primary_key: false,
+    is_partition_key: false,
+    type_params,
+    nullable: false,
+    default_value: null,
+    ...keys,
+  };
 }
 
 /** `_vg_ns` as CreateCollection and AddCollectionField carry it: nullable, default `""`. */
@@ -155,6 +120,17 @@ export function expectedErasure(
     },
     partition_key: { database: 'default', collection: 'vg_shared_4_cosine' },
   }[strategy];
+  // The count of the tenant's rows left in a shared collection, which must be none.
+  const remaining: [string, Message] = [
+    'Query',
+    {
+      db_name: 'default',
+      collection_name: own.collection,
+      partition_names: [],
+      expr: '(_vg_tenant == {vg_tenant})',
+      expr_template_values: { vg_tenant: tv.str(uid) },
+    },
+  ];
   const expected: Record<MilvusStrategy, { report: string; calls: [string, Message][] }> = {
     database: {
       report: `milvus:vg_t_${uid}`,
@@ -192,16 +168,7 @@ export function expectedErasure(
           'HasPartition',
           { db_name: 'default', collection_name: own.collection, partition_name: `vg_t_${uid}` },
         ],
-        [
-          'Query',
-          {
-            db_name: 'default',
-            collection_name: own.collection,
-            partition_names: [],
-            expr: '(_vg_tenant == {vg_tenant})',
-            expr_template_values: { vg_tenant: tv.str(uid) },
-          },
-        ],
+        remaining,
       ],
     },
     partition_key: {
@@ -218,16 +185,7 @@ export function expectedErasure(
             expr_template_values: { vg_tenant: tv.str(uid) },
           },
         ],
-        [
-          'Query',
-          {
-            db_name: 'default',
-            collection_name: own.collection,
-            partition_names: [],
-            expr: '(_vg_tenant == {vg_tenant})',
-            expr_template_values: { vg_tenant: tv.str(uid) },
-          },
-        ],
+        remaining,
       ],
     },
   };

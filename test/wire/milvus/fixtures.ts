@@ -4,7 +4,7 @@ import {
   MILVUS_DEFAULT_LIMITS,
   MilvusOptions,
 } from '@vecgate/isolation/backends/milvus/milvus.options';
-import { Message } from './stub';
+import { Message, MilvusStub } from './stub';
 
 export const A = '0123456789abcdef0123456789abcdef';
 export const B = 'fedcba9876543210fedcba9876543210';
@@ -33,6 +33,34 @@ export function milvusOptions(
     loadTimeoutMs: 3000,
     ...overrides,
   };
+}
+
+/** A stub server and a backend on it, as `withMilvusStub` hands them to a block. */
+export interface StubbedMilvus {
+  readonly stub: MilvusStub;
+  readonly backend: MilvusBackend;
+}
+
+/**
+ * A Milvus stub and a backend connected to it for the enclosing block: started (then handed to
+ * `ready`) before its tests, closed after them; the stub forgets its calls before each test
+ * (and its databases too, with `places`).
+ */
+export function withMilvusStub(
+  ready: (milvus: StubbedMilvus) => unknown,
+  reset: { places?: boolean } = {},
+): void {
+  let milvus: StubbedMilvus | undefined;
+  beforeAll(async () => {
+    const stub = new MilvusStub();
+    milvus = { stub, backend: new MilvusBackend(milvusOptions(await stub.start())) };
+    await ready(milvus);
+  });
+  afterAll(async () => {
+    await milvus?.backend.close();
+    await milvus?.stub.stop();
+  });
+  beforeEach(() => milvus?.stub.reset(reset));
 }
 
 export function scopeOf(
@@ -74,6 +102,20 @@ export const tv = {
 /** The named parts of a captured request, to compare with literal payloads. */
 export function pick(request: Message, keys: readonly string[]): Message {
   return Object.fromEntries(keys.filter((k) => k in request).map((k) => [k, request[k]]));
+}
+
+/** A captured call as its method and the fields naming its place, plus `more`. */
+export function placeOf(
+  call: { readonly method: string; readonly request: Message },
+  more: readonly string[],
+): [string, Message] {
+  const place = ['db_name', 'collection_name', 'partition_name', 'partition_names'];
+  return [call.method, pick(call.request, [...place, ...more])];
+}
+
+/** Expects a captured request to carry exactly `expected` in the fields `expected` names. */
+export function expectFields(request: Message | undefined, expected: Message): void {
+  expect(pick(request ?? {}, Object.keys(expected))).toEqual(expected);
 }
 
 /** `fields_data` of a captured Upsert, by field name, decoded to plain values. */

@@ -94,6 +94,16 @@ describe('configuration', () => {
     expect(config.http.headersTimeoutMs).toBe(2000);
   });
 
+  it('takes PUBLIC_URL as an absolute http(s) URL without its trailing slash, and no default', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const base = { JWT_SECRET: SECRET, DATA_DIR: dir };
+    expect(loadGatewayConfig(base).http.publicUrl).toBeUndefined();
+    const set = loadGatewayConfig({ ...base, PUBLIC_URL: 'https://vg.example.com/api/' });
+    expect(set.http.publicUrl).toBe('https://vg.example.com/api');
+    for (const bad of ['vg.example.com', 'ftp://vg.example.com', 'not a url'])
+      expect(problemsOf({ ...base, PUBLIC_URL: bad }).join()).toContain('PUBLIC_URL');
+  });
+
   it('refuses to start naming every bad key at once', () => {
     const problems = problemsOf({
       JWT_SECRET: SECRET,

@@ -14,6 +14,7 @@ import { placementProblems } from './placement.env';
 import type { QuotaPolicy } from '@vecgate/search';
 import { parseTierDays, parseTierQuotas } from './tier-quotas';
 import { GatewayEnv } from './gateway.env';
+import { loadQdrantApiConfig, QdrantApiConfig } from '../dialects/qdrant/qdrant-api.config';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -31,6 +32,8 @@ export interface GatewayConfig {
   readonly http: {
     readonly port: number;
     readonly host: string;
+    /** Where clients reach the gateway (no trailing slash); unset: its listening address. */
+    readonly publicUrl?: string;
     readonly bodyLimit: number;
     readonly requestTimeoutMs: number;
     readonly trustProxy: boolean;
@@ -45,6 +48,8 @@ export interface GatewayConfig {
   };
   readonly quotas: QuotaPolicy;
   readonly metrics: { readonly port: number | null; readonly host: string };
+  /** The Qdrant API's own listener (off unless QDRANT_API_PORT is set). */
+  readonly qdrantApi: QdrantApiConfig;
   readonly databaseUrl?: string;
   readonly databaseTimeouts: SqlTimeouts;
   /** Each readiness check answers within this, whatever its dependency does. */
@@ -98,6 +103,11 @@ export function loadGatewayConfig(source: NodeJS.ProcessEnv): GatewayConfig {
   if (dirProblem) problems.push(dirProblem);
   const quotas = parseTierQuotas('TIER_QUOTAS', env.TIER_QUOTAS, problems);
   const apiKeyMaxDays = parseTierDays('API_KEY_MAX_DAYS', env.API_KEY_MAX_DAYS, problems);
+  const qdrantApi = loadQdrantApiConfig(
+    source,
+    { host: env.HOST, production: env.NODE_ENV === 'production' },
+    problems,
+  );
   if (env.MAX_CONNECTIONS_PER_IP > env.MAX_CONNECTIONS)
     problems.push('MAX_CONNECTIONS_PER_IP: must not exceed MAX_CONNECTIONS');
   if (problems.length > 0) throw new ConfigError(problems);
@@ -130,6 +140,7 @@ export function loadGatewayConfig(source: NodeJS.ProcessEnv): GatewayConfig {
     http: {
       port: env.PORT,
       host: env.HOST,
+      ...(env.PUBLIC_URL ? { publicUrl: env.PUBLIC_URL.replace(/\/+$/, '') } : {}),
       bodyLimit: env.MAX_BODY_BYTES,
       requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
       trustProxy: env.TRUST_PROXY,
@@ -145,6 +156,7 @@ export function loadGatewayConfig(source: NodeJS.ProcessEnv): GatewayConfig {
     },
     quotas,
     metrics: { port: metricsPort, host: env.METRICS_HOST },
+    qdrantApi,
     databaseUrl: env.DATABASE_URL,
     databaseTimeouts: {
       connectMs: env.DATABASE_CONNECT_TIMEOUT_MS,
@@ -225,6 +237,7 @@ const optionalKeys = [
   'JWT_JWKS_ROLES_CLAIM',
   'DATABASE_URL',
   'ALERT_WEBHOOK_URL',
+  'PUBLIC_URL',
 ];
 
 /** Reuses the development secret kept in the data directory, or makes one (mode 0600). */

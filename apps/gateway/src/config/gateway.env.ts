@@ -37,6 +37,14 @@ export class GatewayEnv {
   @IsString()
   HOST = '0.0.0.0';
 
+  /**
+   * The gateway's address as clients reach it (scheme, host, port, optional path), from which
+   * the Pinecone dialect builds the index hosts it hands out. Unset: the listening address.
+   */
+  @IsOptional()
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
+  PUBLIC_URL?: string;
+
   @IsString()
   @MinLength(1)
   DATA_DIR = './data';

@@ -40,7 +40,7 @@ export function streamIfLarge(value: unknown): unknown {
 }
 
 /** About the characters of a value's JSON: its strings and keys, and a few per other value. */
-function roughChars(value: unknown): number {
+export function roughChars(value: unknown): number {
   if (typeof value === 'string') return value.length + 2;
   if (Array.isArray(value)) return value.reduce((sum: number, item) => sum + roughChars(item), 2);
   if (typeof value === 'object' && value !== null) {
@@ -58,19 +58,31 @@ function roughChars(value: unknown): number {
  * its matches, and a client that reads lets the event loop serve others between matches.
  */
 export function matchesStream(answer: MatchesAnswer): Readable {
-  const { matches } = answer;
+  return jsonStream('{"matches":[', answer.matches, (match) => JSON.stringify(match), ']}');
+}
+
+/**
+ * A JSON document produced as the client takes it: `opening`, then one item per read (comma
+ * separated), then `closing`. Reads stop while the socket is full.
+ */
+export function jsonStream<T>(
+  opening: string,
+  items: readonly T[],
+  render: (item: T) => string,
+  closing: string,
+): Readable {
   let next = -1;
   return new Readable({
     highWaterMark: 64 * 1024,
     read() {
       if (next === -1) {
         next = 0;
-        this.push('{"matches":[');
-      } else if (next < matches.length) {
+        this.push(opening);
+      } else if (next < items.length) {
         const at = next++;
-        this.push((at === 0 ? '' : ',') + JSON.stringify(matches[at]));
+        this.push((at === 0 ? '' : ',') + render(items[at] as T));
       } else {
-        this.push(']}');
+        this.push(closing);
         this.push(null);
       }
     },

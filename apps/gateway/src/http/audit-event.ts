@@ -33,14 +33,25 @@ export function reasonOf(error: VecgateError): string {
   return error.extras.reason ?? 'audit_unavailable';
 }
 
-/** How many records an answer carries: matches, items, upserted or deleted, else one. */
+/**
+ * How many records an answer carries: matches, items, upserted or deleted, else one; in the
+ * Pinecone dialect's answers, `upsertedCount`, listed or fetched `vectors`, `indexes`; a Qdrant
+ * envelope (`{result, status: 'ok'}`) counts its result: a list of points or `{points}`.
+ */
 export function countOf(result: unknown): number {
   if (result === undefined || result === null) return 0;
   if (typeof result !== 'object') return 1;
   const r = result as Record<string, unknown>;
+  if (r.status === 'ok' && 'result' in r)
+    return Array.isArray(r.result) ? r.result.length : countOf(r.result);
+  if (Array.isArray(r.points)) return r.points.length;
   if (Array.isArray(r.matches)) return r.matches.length;
   if (Array.isArray(r.items)) return r.items.length;
   if (typeof r.upserted === 'number') return r.upserted;
   if (typeof r.deleted === 'number') return r.deleted;
+  if (typeof r.upsertedCount === 'number') return r.upsertedCount;
+  if (Array.isArray(r.indexes)) return r.indexes.length;
+  if (typeof r.vectors === 'object' && r.vectors !== null)
+    return Array.isArray(r.vectors) ? r.vectors.length : Object.keys(r.vectors).length;
   return 1;
 }

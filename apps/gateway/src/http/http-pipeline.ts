@@ -213,9 +213,15 @@ export class HttpPipeline implements OnModuleInit, OnModuleDestroy {
           ? err
           : new UnavailableError('the audit store is unavailable');
       const problem = toProblem(error, (request.url ?? '').split('?')[0] ?? '', state.requestId);
+      // A dialect's route answers in its own shape, as ProblemFilter does for other errors.
+      const dialect = (request.routeOptions.config as RouteMeta | undefined)?.vgDialectError;
+      const answer = dialect?.(problem.body);
       void reply
-        .code(503)
-        .header('content-type', 'application/problem+json; charset=utf-8')
+        .code(answer?.status ?? 503)
+        .header(
+          'content-type',
+          answer ? 'application/json; charset=utf-8' : 'application/problem+json; charset=utf-8',
+        )
         .header('retry-after', '1');
       // The first event may still land once the store is back: this one says what was sent.
       if (life) life.recordedStatus = 503;
@@ -224,7 +230,7 @@ export class HttpPipeline implements OnModuleInit, OnModuleDestroy {
         state,
       );
       this.watchWrite(reply, life);
-      return JSON.stringify(problem.body);
+      return JSON.stringify(answer?.body ?? problem.body);
     }
   }
 

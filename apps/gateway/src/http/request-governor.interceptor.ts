@@ -57,7 +57,8 @@ export class RequestGovernor implements NestInterceptor {
       // closed, so answers a tenant does not read count against its own cap.
       const answer = work.then((value) => {
         const streamed = streamIfLarge(value);
-        if (streamed instanceof StreamableFile && request.vg)
+        // A handler may stream its own answer (and count it); a streamed search counts here.
+        if (streamed instanceof StreamableFile && streamed !== value && request.vg)
           request.vg.resultCount = (value as { matches: unknown[] }).matches.length;
         return streamed;
       });

@@ -1,4 +1,5 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
+import type { RequestState } from '@vecgate/core';
 import type { TenantScope } from '@vecgate/isolation';
 import type { RequestTrace } from '@vecgate/search';
 import type { Principal, Tenant } from '@vecgate/tenancy';
@@ -49,8 +50,11 @@ export const CurrentPrincipal = createParamDecorator(
 );
 
 /** Request id, subject, address and deadline signal, for the use case and its audit events. */
-export const Trace = createParamDecorator((_: unknown, context: ExecutionContext): RequestTrace => {
-  const vg = request(context).vg;
+export const Trace = createParamDecorator((_: unknown, context: ExecutionContext): RequestTrace =>
+  traceOf(request(context).vg),
+);
+
+export function traceOf(vg: RequestState): RequestTrace {
   return {
     requestId: vg.requestId,
     clientRequestId: vg.clientRequestId,
@@ -59,7 +63,7 @@ export const Trace = createParamDecorator((_: unknown, context: ExecutionContext
     ip: vg.ip,
     signal: vg.signal,
   };
-});
+}
 
 /** The request state, for admin routes that record the tenant they resolved. */
 export const RequestStateParam = createParamDecorator(

@@ -1,6 +1,10 @@
 import { applyDecorators } from '@nestjs/common';
 import { RouteConfig } from '@nestjs/platform-fastify';
 import { PublicAccess, Roles, TenantAdminOf } from '@vecgate/tenancy';
+import type { ProblemBody } from './problem';
+
+/** A dialect's error answer for a problem: its own status and JSON body. */
+export type DialectError = (problem: ProblemBody) => { status: number; body: unknown };
 
 /** Fastify route config read by the request hooks, before Nest's own pipeline runs. */
 export interface RouteMeta {
@@ -10,6 +14,8 @@ export interface RouteMeta {
   vgReadOnly?: boolean;
   /** Costs memory or CPU in proportion to its input: refused while the memory guard is on. */
   vgHeavy?: boolean;
+  /** Errors of this route are answered in a dialect's shape rather than problem+json. */
+  vgDialectError?: DialectError;
 }
 
 /** How a route weighs on the process, for the deadline and the memory guard. */
@@ -23,11 +29,16 @@ export const Public = (): MethodDecorator =>
   applyDecorators(PublicAccess(), RouteConfig({ vgPublic: true } satisfies RouteMeta));
 
 /** Names the route's audit action (`vectors.search`) and how it weighs on the process. */
-export const Audited = (action: string, traits: RouteTraits = {}): MethodDecorator =>
+export const Audited = (
+  action: string,
+  traits: RouteTraits = {},
+  dialectError?: DialectError,
+): MethodDecorator =>
   RouteConfig({
     vgAction: action,
     ...(traits.readOnly ? { vgReadOnly: true } : {}),
     ...(traits.heavy ? { vgHeavy: true } : {}),
+    ...(dialectError ? { vgDialectError: dialectError } : {}),
   } satisfies RouteMeta);
 
 /**

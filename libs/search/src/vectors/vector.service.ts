@@ -109,6 +109,27 @@ export class VectorService {
     };
   }
 
+  /**
+   * The records of `ids` the scope's namespace holds, in the order asked; absent ids are left
+   * out. Their values count against the answer's float budget, like a search's.
+   */
+  async fetchMany(scope: TenantScope, ids: unknown, trace: RequestTrace): Promise<VectorView[]> {
+    const checked = this.input.ids(ids, 'ids');
+    withinAnswerFloats(checked.length, scope.space.dimension, 'ids');
+    const found = await this.store.fetch(
+      scope,
+      checked,
+      { includeValues: true, includeMetadata: true },
+      { signal: trace.signal },
+    );
+    const own = new Map(this.results.keepOwn(scope, found, trace).map((r) => [r.id, r]));
+    return [...new Set(checked)].flatMap((id) => {
+      const record = own.get(id);
+      if (!record) return [];
+      return [{ id, values: Array.from(record.values ?? []), metadata: record.metadata ?? {} }];
+    });
+  }
+
   async delete(
     scope: TenantScope,
     request: DeleteInput,
@@ -149,15 +170,7 @@ export class VectorService {
     const includeValues = request.includeValues ?? false;
     const exact = request.exact ?? false;
     if (typeof exact !== 'boolean') throw new BadRequestError('exact must be a boolean', 'exact');
-    if (includeValues && topK * scope.space.dimension > LIMITS.maxAnswerFloats) {
-      throw new BadRequestError(
-        `an answer with values holds at most ${LIMITS.maxAnswerFloats} floats (topK × dimension); ` +
-          `at dimension ${scope.space.dimension}, topK is at most ` +
-          `${Math.floor(LIMITS.maxAnswerFloats / scope.space.dimension)}`,
-        'topK',
-        'limit:answer_floats',
-      );
-    }
+    if (includeValues) withinAnswerFloats(topK, scope.space.dimension, 'topK');
     const found = await this.store.search(
       scope,
       { vector, topK, filter, includeMetadata, includeValues, ...(exact ? { exact } : {}) },
@@ -208,4 +221,15 @@ export class VectorService {
       'filter',
     );
   }
+}
+
+/** An answer with values holds at most `maxAnswerFloats` floats: `count` records × dimension. */
+function withinAnswerFloats(count: number, dimension: number, field: 'topK' | 'ids'): void {
+  if (count * dimension <= LIMITS.maxAnswerFloats) return;
+  throw new BadRequestError(
+    `an answer with values holds at most ${LIMITS.maxAnswerFloats} floats (${field} × dimension); ` +
+      `at dimension ${dimension}, ${field} is at most ${Math.floor(LIMITS.maxAnswerFloats / dimension)}`,
+    field,
+    'limit:answer_floats',
+  );
 }

@@ -1,0 +1,123 @@
+import { Body, Controller, Delete, Get, Put, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Schemas } from '@qdrant/js-client-rest';
+import type { FastifyReply } from 'fastify';
+import { BadRequestError } from '@vecgate/core';
+import type { MetricName, TenantScope } from '@vecgate/isolation';
+import { NamespaceService, RequestTrace } from '@vecgate/search';
+import { NamespaceRegistry, Tenant } from '@vecgate/tenancy';
+import { CurrentTenant, Scope, Trace } from '../../http/request.decorators';
+import { collectionInfo } from './qdrant-collection-info';
+import { COMPLETED, QdrantPoints } from './qdrant-points.service';
+import {
+  ANY_TENANT_ROLE,
+  ok,
+  QDRANT_PREFIX,
+  QdrantAnswer,
+  QdrantPublicRoute,
+  QdrantRoute,
+} from './qdrant.route';
+
+/** The version Qdrant clients check at construction (same major, minor within one). */
+export const QDRANT_API_VERSION = '1.18.0';
+
+const DISTANCES: Record<string, MetricName> = { Cosine: 'cosine', Euclid: 'euclidean', Dot: 'dot' };
+
+/** Qdrant's collection calls: a collection is one of the caller's namespaces. */
+@ApiExcludeController()
+@Controller(QDRANT_PREFIX.slice(1))
+export class QdrantCollectionsController {
+  constructor(
+    private readonly namespaces: NamespaceService,
+    private readonly registry: NamespaceRegistry,
+    private readonly points: QdrantPoints,
+  ) {}
+
+  @Get()
+  @QdrantPublicRoute()
+  version(): { title: string; version: string } {
+    return { title: 'vecgate (Qdrant API)', version: QDRANT_API_VERSION };
+  }
+
+  @Get('collections')
+  @QdrantRoute('get_collections', ANY_TENANT_ROLE, { readOnly: true })
+  async list(
+    @Scope() scope: TenantScope,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<QdrantAnswer<Schemas['CollectionsResponse']>> {
+    const named = await this.registry.list(scope.tenantUid);
+    return ok(reply, { collections: named.map((e) => ({ name: e.name })) });
+  }
+
+  @Get('collections/:name')
+  @QdrantRoute('get_collection', ANY_TENANT_ROLE, { readOnly: true })
+  async get(
+    @Scope('path') scope: TenantScope,
+    @Trace() trace: RequestTrace,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<QdrantAnswer<Schemas['CollectionInfo']>> {
+    await this.points.requireCollection(scope);
+    return ok(reply, await collectionInfo(scope, this.points, trace));
+  }
+
+  @Get('collections/:name/exists')
+  @QdrantRoute('collection_exists', ANY_TENANT_ROLE, { readOnly: true })
+  async exists(
+    @Scope('path') scope: TenantScope,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<QdrantAnswer<Schemas['CollectionExistence']>> {
+    return ok(reply, { exists: await this.points.exists(scope) });
+  }
+
+  /** Idempotent for the tenant's own dimension and metric; anything else is a 400. */
+  @Put('collections/:name')
+  @QdrantRoute('create_collection', 'writer')
+  async create(
+    @Scope('path') scope: TenantScope,
+    @CurrentTenant() tenant: Tenant,
+    @Body() body: unknown,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<QdrantAnswer<boolean>> {
+    checkVectorsConfig(body, scope);
+    await this.namespaces.create(scope, tenant.tier);
+    return ok(reply, true);
+  }
+
+  @Delete('collections/:name')
+  @QdrantRoute('delete_collection', 'writer', { heavy: true })
+  async erase(
+    @Scope('path') scope: TenantScope,
+    @Trace() trace: RequestTrace,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<QdrantAnswer<boolean>> {
+    // As in Qdrant, deleting a collection that does not exist answers false.
+    if (!(await this.points.exists(scope))) return ok(reply, false);
+    await this.namespaces.erase(scope, trace);
+    return ok(reply, true);
+  }
+
+  /** Payload indexes: every payload key is filterable already; accepted and nothing changes. */
+  @Put('collections/:name/index')
+  @QdrantRoute('create_field_index', 'writer')
+  async index(
+    @Scope('path') scope: TenantScope,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<QdrantAnswer<Schemas['UpdateResult']>> {
+    await this.points.requireCollection(scope);
+    return ok(reply, COMPLETED);
+  }
+}
+
+function checkVectorsConfig(body: unknown, scope: TenantScope): void {
+  const vectors = (body as { vectors?: unknown } | undefined)?.vectors;
+  const { size, distance } = (vectors ?? {}) as { size?: unknown; distance?: unknown };
+  const { dimension, metric } = scope.space;
+  const expected = Object.keys(DISTANCES).find((d) => DISTANCES[d] === metric) ?? metric;
+  if (size !== dimension || typeof distance !== 'string' || DISTANCES[distance] !== metric) {
+    throw new BadRequestError(
+      `this tenant's vectors are {size: ${dimension}, distance: ${expected}}; a collection ` +
+        'takes exactly that vectors config (named and sparse vectors are not supported)',
+      'vectors',
+    );
+  }
+}

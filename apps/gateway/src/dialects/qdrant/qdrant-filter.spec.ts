@@ -1,0 +1,118 @@
+import { BadRequestError } from '@vecgate/core';
+import { translateFilter } from './qdrant-filter';
+import { pointIdOf, recordIdOf } from './qdrant-ids';
+import { translateSelection } from './qdrant-selection';
+
+function refusedField(filter: unknown): string | undefined {
+  try {
+    translateFilter(filter);
+  } catch (err) {
+    if (err instanceof BadRequestError) return err.extras.field;
+    throw err;
+  }
+  return undefined;
+}
+
+describe('Qdrant filter translation', () => {
+  it('writes must, should and nested filters as $and / $or of comparisons', () => {
+    expect(
+      translateFilter({
+        must: [
+          { key: 'metadata.source', match: { value: 'a' } },
+          { key: 'n', range: { gte: 1, lt: 5 } },
+        ],
+        should: [
+          { key: 'tag', match: { any: ['x', 'y'] } },
+          { must: { key: 'z', match: { except: [1] } } },
+        ],
+      }),
+    ).toEqual({
+      $and: [
+        {
+          $and: [
+            { 'metadata.source': { $eq: 'a' } },
+            { $and: [{ n: { $gte: 1 } }, { n: { $lt: 5 } }] },
+          ],
+        },
+        { $or: [{ tag: { $in: ['x', 'y'] } }, { z: { $nin: [1] } }] },
+      ],
+    });
+  });
+
+  it('negates must_not so that points without the field match, as in Qdrant', () => {
+    expect(
+      translateFilter({
+        must_not: [{ key: 'k', match: { value: 1 } }, { is_empty: { key: 'e' } }],
+      }),
+    ).toEqual({
+      $and: [{ $or: [{ k: { $ne: 1 } }, { k: { $exists: false } }] }, { e: { $exists: true } }],
+    });
+    expect(translateFilter({ must_not: { key: 'n', range: { gt: 3 } } })).toEqual({
+      $or: [{ n: { $lte: 3 } }, { n: { $exists: false } }],
+    });
+  });
+
+  it('selects everything for an absent or empty filter', () => {
+    expect(translateFilter(undefined)).toBeUndefined();
+    expect(translateFilter({})).toBeUndefined();
+    expect(translateFilter({ must: [] })).toBeUndefined();
+  });
+
+  it('refuses what it cannot translate, naming where', () => {
+    expect(refusedField({ must: [{ has_id: [1] }] })).toBe('filter.must[0].has_id');
+    expect(refusedField({ must: [{ key: 'a', match: { text: 'x' } }] })).toBe(
+      'filter.must[0].match',
+    );
+    expect(refusedField({ must: [{ key: 'a', geo_radius: {} }] })).toBe(
+      'filter.must[0].geo_radius',
+    );
+    expect(refusedField({ min_should: { conditions: [], min_count: 1 } })).toBe(
+      'filter.min_should',
+    );
+    expect(refusedField({ must: 'x' })).toBe('filter.must[0]');
+    let deep: Record<string, unknown> = { key: 'a', match: { value: 1 } };
+    for (let i = 0; i < 20; i++) deep = { must: [deep] };
+    expect(refusedField(deep)).toMatch(/^filter(\.must\[0\])+$/);
+  });
+});
+
+describe('Qdrant selections with has_id', () => {
+  it('takes has_id from the top-level must, intersecting several, beside the rest of the filter', () => {
+    expect(
+      translateSelection({
+        must: [{ has_id: [1, 2, 3] }, { key: 'a', match: { value: 1 } }, { has_id: [3, 2, 9] }],
+      }),
+    ).toEqual({ filter: { a: { $eq: 1 } }, ids: new Set(['2', '3']) });
+    expect(translateSelection({ must: { has_id: [5] } })).toEqual({ ids: new Set(['5']) });
+    expect(translateSelection({ must: [{ key: 'a', match: { value: 1 } }] })).toEqual({
+      filter: { a: { $eq: 1 } },
+    });
+    expect(translateSelection(undefined)).toEqual({});
+  });
+
+  it('refuses has_id anywhere else, and ids Qdrant does not have', () => {
+    expect(() => translateSelection({ must_not: [{ has_id: [1] }] })).toThrow(BadRequestError);
+    expect(() => translateSelection({ should: [{ has_id: [1] }] })).toThrow(BadRequestError);
+    expect(() => translateSelection({ must: [{ has_id: ['doc-7'] }] })).toThrow(BadRequestError);
+  });
+});
+
+describe('Qdrant point ids', () => {
+  it('stores integers as decimal strings and UUIDs in canonical form', () => {
+    expect(recordIdOf(42, 'id')).toBe('42');
+    expect(recordIdOf('{A4F3C1B2000040008000000000000001}', 'id')).toBe(
+      'a4f3c1b2-0000-4000-8000-000000000001',
+    );
+    expect(pointIdOf('42')).toBe(42);
+    expect(pointIdOf('a4f3c1b2-0000-4000-8000-000000000001')).toBe(
+      'a4f3c1b2-0000-4000-8000-000000000001',
+    );
+  });
+
+  it('refuses other ids, and answers no Qdrant id for records written under them', () => {
+    for (const id of [-1, 1.5, 2 ** 53, '42', 'doc-7', null])
+      expect(() => recordIdOf(id, 'id')).toThrow(BadRequestError);
+    for (const id of ['042', 'doc-7', 'A4F3C1B2-0000-4000-8000-000000000001', '9007199254740993'])
+      expect(pointIdOf(id)).toBeUndefined();
+  });
+});

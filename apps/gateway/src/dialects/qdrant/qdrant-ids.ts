@@ -1,0 +1,48 @@
+import { BadRequestError } from '@vecgate/core';
+import { LIMITS } from '@vecgate/search';
+
+/** A Qdrant point id: an unsigned integer or a UUID. */
+export type PointId = number | string;
+
+const UUID =
+  /^(?:urn:uuid:)?\{?([0-9a-f]{8})-?([0-9a-f]{4})-?([0-9a-f]{4})-?([0-9a-f]{4})-?([0-9a-f]{12})\}?$/i;
+const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const DECIMAL = /^(?:0|[1-9]\d{0,15})$/;
+
+/**
+ * The vecgate record id of a Qdrant point id. An integer is stored as its decimal string (so the
+ * v1 id `"42"` and the Qdrant id `42` are one record) and a UUID in its canonical form
+ * (lowercase, hyphenated), whatever form the client sent. Integers beyond 2^53 - 1 lose
+ * precision in JSON and are refused, like anything that is neither.
+ */
+export function recordIdOf(id: unknown, field: string): string {
+  if (typeof id === 'number') {
+    if (Number.isSafeInteger(id) && id >= 0) return String(id);
+    throw new BadRequestError('a point id is an unsigned integer up to 2^53 - 1 or a UUID', field);
+  }
+  if (typeof id === 'string') {
+    const parts = UUID.exec(id);
+    if (parts) return parts.slice(1, 6).join('-').toLowerCase();
+  }
+  throw new BadRequestError('a point id is an unsigned integer or a UUID', field);
+}
+
+export function recordIdsOf(ids: unknown, field: string): string[] {
+  if (!Array.isArray(ids)) throw new BadRequestError('must be an array of point ids', field);
+  if (ids.length > LIMITS.maxDeleteIds)
+    throw new BadRequestError(`at most ${LIMITS.maxDeleteIds} point ids`, field);
+  return ids.map((id, i) => recordIdOf(id, `${field}[${i}]`));
+}
+
+/**
+ * The Qdrant point id of a stored record: a decimal string answers as a number, a canonical
+ * UUID as itself. A record written through v1 under any other id has no Qdrant form: it is
+ * left out of every Qdrant answer (undefined here), never reshaped into another id.
+ */
+export function pointIdOf(recordId: string): PointId | undefined {
+  if (DECIMAL.test(recordId)) {
+    const n = Number(recordId);
+    return Number.isSafeInteger(n) ? n : undefined;
+  }
+  return CANONICAL_UUID.test(recordId) ? recordId : undefined;
+}

@@ -1,0 +1,155 @@
+import { Injectable } from '@nestjs/common';
+import type { Schemas } from '@qdrant/js-client-rest';
+import { BadRequestError, NotFoundError } from '@vecgate/core';
+import { DEFAULT_NAMESPACE, TenantScope, TenantVectorStore } from '@vecgate/isolation';
+import { RecordInput, RequestTrace, ResultValidator, VectorService } from '@vecgate/search';
+import { NamespaceRegistry } from '@vecgate/tenancy';
+import { translateSelection } from './qdrant-selection';
+import { recordIdOf, recordIdsOf } from './qdrant-ids';
+import { pointOf, PointShape } from './qdrant-payload';
+
+type Json = Record<string, unknown>;
+
+/** Qdrant's answer to a write: applied at once (vecgate acknowledges committed writes). */
+export const COMPLETED = { operation_id: 0, status: 'completed' } satisfies Schemas['UpdateResult'];
+
+/**
+ * Qdrant's point calls over the v1 use cases. A collection is one of the tenant's namespaces;
+ * calls on a collection the tenant does not have are 404, as in Qdrant.
+ */
+@Injectable()
+export class QdrantPoints {
+  constructor(
+    private readonly vectors: VectorService,
+    private readonly registry: NamespaceRegistry,
+    private readonly store: TenantVectorStore,
+    private readonly input: RecordInput,
+    private readonly results: ResultValidator,
+  ) {}
+
+  async exists(scope: TenantScope): Promise<boolean> {
+    if (scope.namespace === DEFAULT_NAMESPACE) return true;
+    return (await this.registry.lookup(scope.tenantUid, scope.namespace)) !== undefined;
+  }
+
+  async requireCollection(scope: TenantScope): Promise<void> {
+    if (!(await this.exists(scope)))
+      throw new NotFoundError(`Collection \`${scope.namespace}\` doesn't exist!`);
+  }
+
+  /** Every record of the collection (v1 records without a Qdrant id included). */
+  async countAll(scope: TenantScope, trace: RequestTrace): Promise<number> {
+    return this.store.count(scope, { signal: trace.signal });
+  }
+
+  /** How many of these records the collection holds. */
+  async countIds(
+    scope: TenantScope,
+    ids: ReadonlySet<string>,
+    trace: RequestTrace,
+  ): Promise<number> {
+    if (ids.size === 0) return 0;
+    const found = await this.store.fetch(
+      scope,
+      [...ids],
+      { includeValues: false, includeMetadata: false },
+      { signal: trace.signal },
+    );
+    return this.results.keepOwn(scope, found, trace).length;
+  }
+
+  /** `{points: [{id, vector, payload}]}` or `{batch: {ids, vectors, payloads}}`. */
+  async upsert(scope: TenantScope, tier: string, body: Json, trace: RequestTrace): Promise<void> {
+    await this.requireCollection(scope);
+    await this.vectors.upsert(scope, tier, writesOf(body), trace);
+  }
+
+  async retrieve(
+    scope: TenantScope,
+    ids: unknown,
+    shape: PointShape,
+    trace: RequestTrace,
+  ): Promise<Schemas['Record'][]> {
+    await this.requireCollection(scope);
+    if (Array.isArray(ids) && ids.length === 0) return [];
+    const wanted = this.input.ids(recordIdsOf(ids, 'ids'), 'ids');
+    const found = await this.store.fetch(
+      scope,
+      wanted,
+      { includeValues: shape.vector, includeMetadata: shape.payload !== false },
+      { signal: trace.signal },
+    );
+    const byId = new Map(this.results.keepOwn(scope, found, trace).map((r) => [r.id, r]));
+    return wanted
+      .map((id) => byId.get(id))
+      .flatMap((r) => {
+        const point = r ? pointOf(r, shape) : undefined;
+        return point ? [point] : [];
+      });
+  }
+
+  /** `{points: [...]}` or `{filter}`; an empty filter selects every point, as in Qdrant. */
+  async delete(scope: TenantScope, body: Json, trace: RequestTrace): Promise<void> {
+    await this.requireCollection(scope);
+    if (body.points !== undefined && body.filter !== undefined)
+      throw new BadRequestError('give either points or filter, not both', 'points');
+    if (body.points !== undefined) {
+      await this.vectors.delete(scope, { ids: recordIdsOf(body.points, 'points') }, trace);
+      return;
+    }
+    if (body.filter === undefined) throw new BadRequestError('give points or filter', 'points');
+    const { filter, ids } = translateSelection(body.filter);
+    if (ids && filter)
+      throw new BadRequestError('a delete takes has_id alone, or a filter without it', 'filter');
+    if (ids) {
+      if (ids.size > 0) await this.vectors.delete(scope, { ids: [...ids] }, trace);
+      return;
+    }
+    await this.vectors.delete(scope, filter ? { filter } : { deleteAll: true }, trace);
+  }
+}
+
+function writesOf(body: Json): { id: string; values: unknown; metadata?: unknown }[] {
+  if (Array.isArray(body.points)) {
+    return body.points.map((p: unknown, i) => {
+      const point = (typeof p === 'object' && p !== null ? p : {}) as Json;
+      return write(point.id, point.vector, point.payload, `points[${i}]`);
+    });
+  }
+  const batch = body.batch as Json | undefined;
+  if (typeof batch === 'object' && batch !== null && Array.isArray(batch.ids)) {
+    const { ids, vectors, payloads } = batch as {
+      ids: unknown[];
+      vectors: unknown;
+      payloads: unknown;
+    };
+    if (!Array.isArray(vectors) || vectors.length !== ids.length)
+      throw new BadRequestError('needs one vector per id', 'batch.vectors');
+    if (
+      payloads !== undefined &&
+      payloads !== null &&
+      (!Array.isArray(payloads) || payloads.length !== ids.length)
+    )
+      throw new BadRequestError('needs one payload per id', 'batch.payloads');
+    return ids.map((id, i) =>
+      write(id, vectors[i], Array.isArray(payloads) ? payloads[i] : undefined, `batch.ids[${i}]`),
+    );
+  }
+  throw new BadRequestError(
+    'give points: [{id, vector, payload}] or batch: {ids, vectors}',
+    'points',
+  );
+}
+
+function write(id: unknown, vector: unknown, payload: unknown, field: string) {
+  if (typeof vector === 'object' && vector !== null && !Array.isArray(vector))
+    throw new BadRequestError(
+      'named vectors are not supported: send the vector as an array',
+      `${field}.vector`,
+    );
+  return {
+    id: recordIdOf(id, `${field}.id`),
+    values: vector,
+    ...(payload !== undefined && payload !== null ? { metadata: payload } : {}),
+  };
+}

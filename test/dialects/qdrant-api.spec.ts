@@ -1,0 +1,495 @@
+import type { QdrantClient } from '@qdrant/js-client-rest';
+import { randomUUID } from 'node:crypto';
+import { bearer } from '../support/tokens';
+import {
+  QdrantGateway,
+  quietInsecureKeyWarning,
+  refusal,
+  startQdrantGateway,
+} from './qdrant-support';
+
+const COLLECTION = 'docs';
+const UUID = 'a4f3c1b2-0000-4000-8000-00000000000a';
+
+/** Six points: ids 1..5 and one UUID, in two sources, with a year. */
+async function seed(client: QdrantClient, tag: string): Promise<void> {
+  await client.createCollection(COLLECTION, { vectors: { size: 3, distance: 'Cosine' } });
+  const points = [
+    { id: 1, vector: [1, 0, 0], payload: { metadata: { source: 'a', year: 2020 }, owner: tag } },
+    {
+      id: 2,
+      vector: [0.9, 0.1, 0],
+      payload: { metadata: { source: 'a', year: 2021 }, owner: tag },
+    },
+    { id: 3, vector: [0, 1, 0], payload: { metadata: { source: 'b', year: 2022 }, owner: tag } },
+    { id: 4, vector: [0, 0.9, 0.1], payload: { metadata: { source: 'b' }, owner: tag } },
+    { id: 5, vector: [0, 0, 1], payload: { owner: tag } },
+    {
+      id: UUID.toUpperCase(),
+      vector: [0.5, 0.5, 0],
+      payload: { metadata: { source: 'c' }, owner: tag },
+    },
+  ];
+  expect(await client.upsert(COLLECTION, { wait: true, points })).toEqual({
+    operation_id: 0,
+    status: 'completed',
+  });
+}
+
+const ids = (points: { id: string | number }[]): (string | number)[] => points.map((p) => p.id);
+
+// The client warns about an API key sent over plain HTTP: loopback in these tests.
+beforeAll(() => quietInsecureKeyWarning());
+
+describe('Qdrant API with the Qdrant JS client 1.18', () => {
+  let q: QdrantGateway;
+  let acme: QdrantClient;
+  let globex: QdrantClient;
+  let acmeReader: string;
+
+  beforeAll(async () => {
+    q = await startQdrantGateway({
+      acme: { dimension: 3, metric: 'cosine' },
+      globex: { dimension: 3, metric: 'cosine' },
+      euclid: { dimension: 2, metric: 'euclidean' },
+    });
+    acme = q.client(await q.apiKey('acme', ['reader', 'writer']));
+    globex = q.client(await q.apiKey('globex', ['reader', 'writer']));
+    acmeReader = await q.apiKey('acme', ['reader']);
+    await seed(acme, 'acme');
+    await seed(globex, 'globex');
+  });
+  afterAll(() => q.close());
+
+  it('answers the version check the client makes at construction', async () => {
+    expect(await acme.versionInfo()).toEqual({ title: expect.any(String), version: '1.18.0' });
+  });
+
+  it('lists only the caller’s collections, and creating one again is idempotent', async () => {
+    await globex.createCollection('globex-only', { vectors: { size: 3, distance: 'Cosine' } });
+    expect(await acme.getCollections()).toEqual({ collections: [{ name: COLLECTION }] });
+    expect(await acme.collectionExists('globex-only')).toEqual({ exists: false });
+    expect(await globex.collectionExists('globex-only')).toEqual({ exists: true });
+    expect(
+      await acme.createCollection(COLLECTION, { vectors: { size: 3, distance: 'Cosine' } }),
+    ).toBe(true);
+    const info = await acme.getCollection(COLLECTION);
+    expect(info.points_count).toBe(6);
+    expect(info.config.params.vectors).toEqual({ size: 3, distance: 'Cosine' });
+  });
+
+  it('refuses a collection of another dimension or distance with 400, creating nothing', async () => {
+    for (const vectors of [
+      { size: 4, distance: 'Cosine' as const },
+      { size: 3, distance: 'Dot' as const },
+    ]) {
+      const refused = await refusal(acme.createCollection('other', { vectors }));
+      expect(refused.status).toBe(400);
+      expect(refused.error).toContain('{size: 3, distance: Cosine}');
+    }
+    expect(await acme.collectionExists('other')).toEqual({ exists: false });
+  });
+
+  it('queries nearest points with filters on nested payload keys', async () => {
+    const query = (filter: Record<string, unknown>) =>
+      acme
+        .query(COLLECTION, { query: [1, 0.05, 0], filter, limit: 10, with_payload: true })
+        .then((r) => ids(r.points));
+    expect(await query({ must: [{ key: 'metadata.source', match: { value: 'a' } }] })).toEqual([
+      1, 2,
+    ]);
+    expect(await query({ must: [{ key: 'metadata.source', match: { any: ['b', 'c'] } }] })).toEqual(
+      [UUID, 3, 4],
+    );
+    expect(
+      await query({ must: [{ key: 'metadata.year', range: { gte: 2021, lt: 2023 } }] }),
+    ).toEqual([2, 3]);
+    expect(
+      await query({
+        should: [
+          { key: 'metadata.year', match: { value: 2020 } },
+          { key: 'metadata.source', match: { value: 'c' } },
+        ],
+      }),
+    ).toEqual([1, UUID]);
+    // must_not also keeps points without the key, as Qdrant does.
+    expect(await query({ must_not: [{ key: 'metadata.source', match: { value: 'a' } }] })).toEqual([
+      UUID,
+      3,
+      4,
+      5,
+    ]);
+    expect(await query({ must: [{ is_empty: { key: 'metadata.year' } }] })).toEqual([UUID, 4, 5]);
+    expect(
+      await query({ must: [{ key: 'metadata.source', match: { except: ['a', 'b'] } }] }),
+    ).toEqual([UUID]);
+  });
+
+  it('answers query and search with payload, vector, limit, offset and score_threshold', async () => {
+    const { points } = await acme.query(COLLECTION, { query: [1, 0, 0], limit: 2, offset: 1 });
+    expect(ids(points)).toEqual([2, UUID]);
+    expect(points[0]).toEqual({
+      id: 2,
+      version: 0,
+      score: expect.any(Number),
+      payload: null,
+      vector: null,
+    });
+    const found = await acme.search(COLLECTION, {
+      vector: [1, 0, 0],
+      limit: 3,
+      with_payload: ['metadata.source'],
+      with_vector: true,
+      score_threshold: 0.9,
+    });
+    expect(found.map((p) => [p.id, p.payload, p.vector])).toEqual([
+      [1, { metadata: { source: 'a' } }, [1, 0, 0]],
+      [2, { metadata: { source: 'a' } }, [expect.closeTo(0.9, 5), expect.closeTo(0.1, 5), 0]],
+    ]);
+    expect(found[0]?.score).toBeCloseTo(1, 5);
+  });
+
+  it('retrieves points by integer and UUID ids in any UUID form, and one point by path', async () => {
+    const got = await acme.retrieve(COLLECTION, { ids: [3, `urn:uuid:${UUID.toUpperCase()}`, 99] });
+    expect(got).toEqual([
+      { id: 3, payload: { metadata: { source: 'b', year: 2022 }, owner: 'acme' }, vector: null },
+      { id: UUID, payload: { metadata: { source: 'c' }, owner: 'acme' }, vector: null },
+    ]);
+    // The same id in another tenant's collection of the same name is that tenant's own point.
+    expect((await globex.retrieve(COLLECTION, { ids: [3] }))[0]?.payload).toMatchObject({
+      owner: 'globex',
+    });
+    const res = await q.gw.http.get('/v1/vectors/3?namespace=docs').set('api-key', acmeReader);
+    expect([res.status, (res.body as { id: string }).id]).toEqual([200, '3']);
+  });
+
+  it('treats the v1 id "42" and the Qdrant id 42 as one record, and hides v1 ids Qdrant cannot express', async () => {
+    const writer = await q.apiKey('acme', ['writer']);
+    const put = await q.gw.http
+      .put('/v1/vectors')
+      .set('api-key', writer)
+      .send({
+        namespace: 'ids',
+        vectors: [
+          { id: '42', values: [1, 0, 0] },
+          { id: 'doc-7', values: [1, 0, 0] },
+        ],
+      });
+    expect(put.status).toBe(200);
+    expect(ids(await acme.retrieve('ids', { ids: [42] }))).toEqual([42]);
+    expect(ids((await acme.query('ids', { query: [1, 0, 0] })).points)).toEqual([42]);
+    expect(await acme.count('ids', {})).toEqual({ count: 2 });
+    const bad = await refusal(acme.retrieve('ids', { ids: ['doc-7'] }));
+    expect(bad.status).toBe(400);
+    expect(bad.error).toContain('unsigned integer or a UUID');
+  });
+
+  it('scrolls page by page, with a filter, and counts with and without one', async () => {
+    const first = await acme.scroll(COLLECTION, { limit: 4, with_payload: false });
+    expect(ids(first.points)).toEqual([1, 2, 3, 4]);
+    expect(typeof first.next_page_offset).toBe('string');
+    const second = await acme.scroll(COLLECTION, {
+      limit: 4,
+      offset: first.next_page_offset,
+      with_payload: false,
+    });
+    expect(ids(second.points)).toEqual([5, UUID]);
+    expect(second.next_page_offset ?? null).toBeNull();
+    const filtered = await acme.scroll(COLLECTION, {
+      filter: { must: [{ key: 'metadata.source', match: { value: 'b' } }] },
+      with_vector: true,
+    });
+    expect(filtered.points).toEqual([
+      {
+        id: 3,
+        payload: { metadata: { source: 'b', year: 2022 }, owner: 'acme' },
+        vector: [0, 1, 0],
+      },
+      {
+        id: 4,
+        payload: { metadata: { source: 'b' }, owner: 'acme' },
+        vector: [0, expect.closeTo(0.9, 5), expect.closeTo(0.1, 5)],
+      },
+    ]);
+    expect(await acme.count(COLLECTION, {})).toEqual({ count: 6 });
+    expect(
+      await acme.count(COLLECTION, {
+        filter: { must: [{ key: 'metadata.source', match: { any: ['a', 'c'] } }] },
+      }),
+    ).toEqual({ count: 3 });
+    expect((await refusal(acme.scroll(COLLECTION, { offset: 3 }))).status).toBe(400);
+    // has_id in the top-level must, alone or beside other conditions.
+    const chosen = { must: [{ has_id: [2, 3, UUID.toUpperCase(), 77] }] };
+    expect(ids((await acme.scroll(COLLECTION, { filter: chosen })).points)).toEqual([2, 3, UUID]);
+    expect(await acme.count(COLLECTION, { filter: chosen })).toEqual({ count: 3 });
+    const both = {
+      must: [...chosen.must, { key: 'metadata.source', match: { value: 'b' } }],
+    };
+    expect(ids((await acme.scroll(COLLECTION, { filter: both })).points)).toEqual([3]);
+    expect(await acme.count(COLLECTION, { filter: both })).toEqual({ count: 1 });
+  });
+
+  it('takes the batch form of upsert, all or nothing', async () => {
+    await acme.createCollection('batch', { vectors: { size: 3, distance: 'Cosine' } });
+    await acme.upsert('batch', {
+      batch: {
+        ids: [10, 11],
+        vectors: [
+          [1, 0, 0],
+          [0, 1, 0],
+        ],
+        payloads: [{ a: 1 }, { a: 2 }],
+      },
+    });
+    expect(await acme.retrieve('batch', { ids: [10, 11] })).toEqual([
+      { id: 10, payload: { a: 1 }, vector: null },
+      { id: 11, payload: { a: 2 }, vector: null },
+    ]);
+    const refused = await refusal(
+      acme.upsert('batch', {
+        batch: {
+          ids: [12, 13],
+          vectors: [
+            [1, 0, 0],
+            [0, 0],
+          ],
+        },
+      }),
+    );
+    expect(refused.status).toBe(422);
+    expect(await acme.count('batch', {})).toEqual({ count: 2 });
+  });
+
+  it('reports euclidean scores as distances, closest first', async () => {
+    const client = q.client(await q.apiKey('euclid', ['reader', 'writer']));
+    await client.createCollection('e', { vectors: { size: 2, distance: 'Euclid' } });
+    await client.upsert('e', {
+      points: [
+        { id: 1, vector: [0, 0] },
+        { id: 2, vector: [3, 4] },
+      ],
+    });
+    const { points } = await client.query('e', { query: [0, 0] });
+    expect(points.map((p) => [p.id, p.score])).toEqual([
+      [1, 0],
+      [2, 5],
+    ]);
+    const near = await client.query('e', { query: [0, 0], score_threshold: 1 });
+    expect(ids(near.points)).toEqual([1]);
+  });
+
+  it('deletes points by id and by filter, within the caller’s collection only', async () => {
+    await acme.createCollection('scratch', { vectors: { size: 3, distance: 'Cosine' } });
+    await globex.createCollection('scratch', { vectors: { size: 3, distance: 'Cosine' } });
+    for (const client of [acme, globex]) {
+      await client.upsert('scratch', {
+        points: [1, 2, 3].map((id) => ({ id, vector: [1, id, 0], payload: { keep: id === 3 } })),
+      });
+    }
+    await acme.delete('scratch', { filter: { must: [{ has_id: [1] }] } });
+    await acme.delete('scratch', { filter: { must: [{ key: 'keep', match: { value: false } }] } });
+    expect(await acme.count('scratch', {})).toEqual({ count: 1 });
+    expect(await globex.count('scratch', {})).toEqual({ count: 3 });
+    expect(await acme.deleteCollection('scratch')).toBe(true);
+    expect(await acme.collectionExists('scratch')).toEqual({ exists: false });
+    expect(await acme.deleteCollection('scratch')).toBe(false);
+    expect(await acme.retrieve(COLLECTION, { ids: [] })).toEqual([]);
+    expect(await globex.collectionExists('scratch')).toEqual({ exists: true });
+  });
+
+  it('re-ranks by maximal marginal relevance over candidates fetched with their vectors', async () => {
+    const plain = await acme.query(COLLECTION, { query: [1, 0.05, 0], limit: 2 });
+    expect(ids(plain.points)).toEqual([1, 2]);
+    const diverse = await acme.query(COLLECTION, {
+      query: { nearest: [1, 0.05, 0], mmr: { diversity: 0.9, candidates_limit: 6 } },
+      limit: 2,
+    });
+    // Point 2 is nearly point 1; a diverse pick takes one far from it instead.
+    expect(ids(diverse.points)[0]).toBe(1);
+    expect(ids(diverse.points)[1]).not.toBe(2);
+    const refused = await refusal(
+      acme.query(COLLECTION, {
+        query: { nearest: [1, 0, 0], mmr: { candidates_limit: 5000 } },
+      }),
+    );
+    expect(refused.status).toBe(400);
+  });
+
+  it('refuses what it does not support with 400 in Qdrant’s error shape', async () => {
+    for (const call of [
+      acme.query(COLLECTION, { query: [1, 0, 0], using: 'image' }),
+      acme.query(COLLECTION, { query: 3 }),
+      acme.query(COLLECTION, {
+        query: [1, 0, 0],
+        filter: { must: [{ key: 'text', match: { text: 'hello' } }] },
+      }),
+      acme.query(COLLECTION, { query: [1, 0, 0], filter: { must: [{ has_id: [1] }] } }),
+      acme.upsert(COLLECTION, { points: [{ id: -1, vector: [1, 0, 0] }] }),
+      acme.upsert(COLLECTION, { points: [{ id: 'not-a-uuid', vector: [1, 0, 0] }] }),
+    ]) {
+      const refused = await refusal(call);
+      expect(refused.status).toBe(400);
+      expect(refused.error).toMatch(/^Bad Request: /);
+    }
+  });
+
+  it('answers 404 for a collection the tenant does not have, even when another tenant has it', async () => {
+    const refused = await refusal(acme.query('globex-only', { query: [1, 0, 0] }));
+    expect(refused).toEqual({ status: 404, error: expect.stringContaining('globex-only') });
+    expect(await globex.count('globex-only', {})).toEqual({ count: 0 });
+  });
+
+  it('requires the writer role to write and a key or token at all', async () => {
+    const reader = q.client(acmeReader);
+    expect(
+      (await refusal(reader.upsert(COLLECTION, { points: [{ id: 9, vector: [1, 0, 0] }] }))).status,
+    ).toBe(403);
+    expect(
+      (await refusal(reader.createCollection('new', { vectors: { size: 3, distance: 'Cosine' } })))
+        .status,
+    ).toBe(403);
+    expect((await refusal(q.client('vgk_not-a-key').getCollections())).status).toBe(401);
+    expect((await reader.query(COLLECTION, { query: [1, 0, 0], limit: 1 })).points).toHaveLength(1);
+    // A JWT works too.
+    const token = q.gw.tokens.tenant('acme', ['reader']);
+    const res = await fetch(`${q.url}/collections`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(res.status).toBe(200);
+  });
+
+  it('is not reachable through the main port, whose routes it cannot reach either', async () => {
+    const key = await q.apiKey('acme', ['reader']);
+    const main = await q.gw.http.get('/qdrant/collections').set('api-key', key);
+    expect(main.status).toBe(404);
+    const viaQdrant = await fetch(`${q.url}/v1/namespaces`, { headers: { 'api-key': key } });
+    expect(viaQdrant.status).toBe(404);
+    expect(await viaQdrant.json()).toEqual({
+      status: { error: expect.any(String) },
+      time: expect.any(Number),
+    });
+    const health = await fetch(`${q.url}/health/live`, { headers: { 'api-key': key } });
+    expect(health.status).toBe(404);
+    // Refusals made before routing (a path too long, a body that is not JSON) take Qdrant's shape too.
+    const long = await fetch(`${q.url}/collections/${'a'.repeat(9000)}`, {
+      headers: { 'api-key': key },
+    });
+    expect([long.status, await long.json()]).toEqual([
+      414,
+      { status: { error: 'URI Too Long: the path is too long' }, time: expect.any(Number) },
+    ]);
+    const bad = await fetch(`${q.url}/collections/${COLLECTION}/points/query`, {
+      method: 'POST',
+      headers: { 'api-key': key, 'content-type': 'application/json' },
+      body: '{not json',
+    });
+    expect([
+      bad.status,
+      ((await bad.json()) as { status: { error: string } }).status.error,
+    ]).toEqual([400, expect.stringMatching(/^Bad Request: /)]);
+  });
+
+  it('audits one event per call as qdrant.<call>, refusals included', async () => {
+    const requestId = randomUUID();
+    const client = q.client(await q.apiKey('acme', ['reader']), requestId);
+    await client.query(COLLECTION, { query: [1, 0, 0] });
+    const events = await q.audit(requestId);
+    expect(events.map((e) => [e.action, e.status, e.tenantId, e.resultCount])).toEqual([
+      ['qdrant.query_points', 200, 'acme', 6],
+    ]);
+    expect((events[0] as { resource?: string }).resource).toBe(
+      'POST /qdrant/collections/:name/points/query?namespace=docs',
+    );
+
+    const refusedId = randomUUID();
+    const refusedClient = q.client(await q.apiKey('acme', ['reader']), refusedId);
+    await refusal(refusedClient.upsert(COLLECTION, { points: [{ id: 1, vector: [1, 0, 0] }] }));
+    expect((await q.audit(refusedId)).map((e) => [e.action, e.status, e.outcome])).toEqual([
+      ['qdrant.upsert_points', 403, 'denied'],
+    ]);
+  });
+});
+
+describe('cross-tenant tricks through the Qdrant API', () => {
+  let q: QdrantGateway;
+  let acme: QdrantClient;
+  let acmeKey: string;
+
+  beforeAll(async () => {
+    q = await startQdrantGateway({
+      acme: { dimension: 3, metric: 'cosine' },
+      globex: { dimension: 3, metric: 'cosine' },
+    });
+    acmeKey = await q.apiKey('acme', ['reader', 'writer']);
+    acme = q.client(acmeKey);
+    const globex = q.client(await q.apiKey('globex', ['reader', 'writer']));
+    for (const client of [acme, globex]) {
+      await client.createCollection(COLLECTION, { vectors: { size: 3, distance: 'Cosine' } });
+    }
+    await globex.upsert(COLLECTION, {
+      points: [{ id: 1, vector: [1, 0, 0], payload: { secret: 'globex' } }],
+    });
+  });
+  afterAll(() => q.close());
+
+  /** Sends a call with a tagged client; returns the refusal and the one audit event. */
+  async function attempt(
+    call: (client: QdrantClient) => Promise<unknown>,
+    headers: Record<string, string> = {},
+  ) {
+    const requestId = randomUUID();
+    const before = q.requests();
+    const refused = await refusal(call(q.client(acmeKey, requestId, headers)));
+    const events = await q.audit(requestId);
+    return { refused, events, sent: q.requests() - before };
+  }
+
+  it('refuses filters on reserved keys with 400, audited as a bypass attempt, sent once', async () => {
+    for (const key of ['_vg_tenant', 'metadata._vg_tenant', 'tenant_id']) {
+      const { refused, events, sent } = await attempt((c) =>
+        c.query(COLLECTION, {
+          query: [1, 0, 0],
+          filter: { must: [{ key, match: { value: 'globex' } }] },
+        }),
+      );
+      expect([key, refused.status, sent]).toEqual([key, 400, 1]);
+      expect(events.map((e) => [e.action, e.status, e.reason?.split(' ')[0]])).toEqual([
+        ['qdrant.query_points', 400, 'tenant_bypass_attempt'],
+      ]);
+    }
+  });
+
+  it('refuses reserved payload keys and tenant headers with 400, audited', async () => {
+    const payload = await attempt((c) =>
+      c.upsert(COLLECTION, {
+        points: [{ id: 7, vector: [1, 0, 0], payload: { tenant_id: 'globex' } }],
+      }),
+    );
+    expect([payload.refused.status, payload.sent, payload.events[0]?.status]).toEqual([
+      400, 1, 400,
+    ]);
+    const header = await attempt((c) => c.getCollections(), { 'x-tenant-id': 'globex' });
+    expect([header.refused.status, header.sent, header.events[0]?.reason?.split(' ')[0]]).toEqual([
+      400,
+      1,
+      'tenant_bypass_attempt',
+    ]);
+  });
+
+  it('sees none of another tenant’s points through its collection name, ids or filters', async () => {
+    expect(await acme.retrieve(COLLECTION, { ids: [1] })).toEqual([]);
+    expect((await acme.query(COLLECTION, { query: [1, 0, 0] })).points).toEqual([]);
+    expect(await acme.count(COLLECTION, {})).toEqual({ count: 0 });
+    const uid = await q.gw.http.get('/v1/admin/tenants/globex').set(bearer(q.gw.tokens.platform()));
+    const globexUid = (uid.body as { uid: string }).uid;
+    const { refused } = await attempt((c) => c.query(globexUid, { query: [1, 0, 0] }));
+    expect(refused.status).toBe(404);
+    const namespaceTrick = await attempt((c) => c.query('_vg_globex', { query: [1, 0, 0] }));
+    expect(namespaceTrick.refused.status).toBe(400);
+  });
+
+  it('does not retry a refusal: one request reaches the gateway per 4xx', async () => {
+    const { refused, sent } = await attempt((c) => c.query('missing', { query: [1, 0, 0] }));
+    expect([refused.status, sent]).toEqual([404, 1]);
+  });
+});
