@@ -2,7 +2,7 @@ import { ScopeFence } from '../../libs/isolation/src/routing/scope-fence';
 import { QdrantClient } from '@qdrant/js-client-rest';
 import { createServer } from 'node:net';
 import { verify } from 'jsonwebtoken';
-import { BackendDrivers, FilterNode, TenantScope } from '@vecgate/isolation';
+import { BackendDrivers, FilterNode, makeTenantScope, TenantScope } from '@vecgate/isolation';
 import {
   QdrantBackend,
   QdrantTokenClaims,
@@ -894,6 +894,40 @@ describe('scoped Qdrant tokens', () => {
     await backend.erase(a);
     // The grant point is gone: Qdrant's value_exists check refuses the token.
     await expect(client.count(read.collection)).rejects.toMatchObject({ status: 401 });
+  });
+
+  it('a move away from the collection revokes every token of the tenant and mints none while it runs', async () => {
+    const a = await provisioned('collection');
+    const b = await provisioned('collection');
+    const tokenOfA = await service().mint(a, { access: 'rw', ttlSeconds: 300 });
+    const tokenOfB = await service().mint(b, { access: 'r', ttlSeconds: 300 });
+    const client = (token: string) =>
+      new QdrantClient({
+        url: stub.url,
+        headers: { authorization: `Bearer ${token}` },
+        checkCompatibility: false,
+      });
+    await expect(client(tokenOfA.token).count(tokenOfA.collection)).resolves.toEqual({ count: 0 });
+    stub.take();
+    await service().revokeAll(a);
+    const sent = stub.take();
+    expect(only(sent, 'POST', '/vg_token_grants/points/delete')).toHaveLength(1);
+    await expect(client(tokenOfA.token).count(tokenOfA.collection)).rejects.toMatchObject({
+      status: 401,
+    });
+    // The neighbour's token is untouched.
+    await expect(client(tokenOfB.token).count(tokenOfB.collection)).resolves.toEqual({ count: 0 });
+    const moving = makeTenantScope({
+      tenantId: a.tenantId,
+      tenantUid: a.tenantUid,
+      placement: a.placement,
+      space: a.space,
+      mirror: scopeOn(backend, 'partition_key', 8, 'cosine'),
+    });
+    await expect(service().mint(moving, { access: 'r', ttlSeconds: 60 })).rejects.toMatchObject({
+      status: 409,
+    });
+    expect(only(stub.take(), 'PUT', '/vg_token_grants/points')).toEqual([]);
   });
 });
 

@@ -108,4 +108,10 @@ export class QdrantBackend extends RecordsDriver {
   async mintToken(scope: TenantScope, request: QdrantTokenRequest): Promise<MintedQdrantToken> {
     return this.minter.mint(scope, this.placements.location(scope), request);
   }
+
+  /** Revokes every Qdrant token of the tenant (its grant goes); throws unless verified. */
+  async revokeTokens(scope: TenantScope): Promise<void> {
+    const left = (await this.minter.revokeAll(scope.tenantUid)).filter((p) => p.remaining > 0);
+    if (left.length > 0) throw new Error(`the Qdrant token grant of ${scope.tenantId} remains`);
+  }
 }

@@ -1,3 +1,4 @@
+import type { ErasureReport } from '../../ports/backend-admin';
 import { BadRequestError, ConflictError } from '@vecgate/core';
 import { TenantScope } from '../../ports/vector.types';
 import { QdrantGrants } from './qdrant.grants';
@@ -32,6 +33,11 @@ export class QdrantTokenMinter {
     private readonly options: QdrantOptions,
     private readonly grants: QdrantGrants,
   ) {}
+
+  /** Deletes the tenant's grant, so every token minted for it is refused by Qdrant at once. */
+  revokeAll(tenantUid: string): Promise<ErasureReport['places']> {
+    return this.grants.revoke(tenantUid);
+  }
 
   async mint(
     scope: TenantScope,

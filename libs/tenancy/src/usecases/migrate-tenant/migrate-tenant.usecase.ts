@@ -3,7 +3,9 @@ import { ConflictError, NotFoundError } from '@vecgate/core';
 import {
   BackendAdmin,
   BackendName,
+  Placement,
   PlacementPolicy,
+  QdrantTokenService,
   StrategyName,
   TenantScope,
 } from '@vecgate/isolation';
@@ -46,6 +48,7 @@ export class MigrateTenant {
     private readonly policy: PlacementPolicy,
     private readonly locks: TenantLocks,
     private readonly runner: MigrationRunner,
+    private readonly qdrantTokens: QdrantTokenService,
   ) {}
 
   /**
@@ -62,6 +65,7 @@ export class MigrateTenant {
       const tenant = liveTenant(id, existingTenant(id, await this.repository.findById(id)));
       const target = this.targetOf(tenant, request);
       if (!target) return { tenant, moving: false };
+      assertNoDirectKey(tenant.placement);
       if (tenant.migration && tenant.migration.state !== 'failed') {
         throw new ConflictError(
           `tenant ${id} is already moving (${tenant.migration.state}); cancel it first`,
@@ -94,6 +98,9 @@ export class MigrateTenant {
       }
       await this.registry.changed(id);
       this.runner.audited(tenant, 'announced', migration);
+      // Announced first, so no new token is minted meanwhile; a call made with one before the
+      // revocation lands in the old place before the copy starts (the runner's settle).
+      await this.qdrantTokens.revokeAll(scopeAt(tenant, tenant.placement));
       this.runner.drive(id);
       return { tenant: { ...tenant, migration }, moving: true };
     });
@@ -136,5 +143,19 @@ export class MigrateTenant {
     const same =
       choice.backend === tenant.placement.backend && choice.strategy === tenant.placement.strategy;
     return same ? undefined : choice;
+  }
+}
+
+/**
+ * A tenant whose dedicated Pinecone index lives in its own project holds a key that reaches
+ * the index without the gateway: writes made with it would miss the new place, and only the
+ * tenant can revoke it. Such a tenant is not moved (409).
+ */
+function assertNoDirectKey(placement: Placement): void {
+  if (placement.backend === 'pinecone' && placement.location.credentials === 'tenant') {
+    throw new ConflictError(
+      'the tenant’s dedicated Pinecone index is in its own project, whose key bypasses the gateway: ' +
+        'it cannot be moved online; export and re-import it instead',
+    );
   }
 }
