@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { ConflictError, NotFoundError } from '@vecgate/core';
 import {
   BackendAdmin,
@@ -12,6 +12,8 @@ import {
 import { existingTenant, liveTenant } from '../../guards/target-tenant';
 import { TenantRegistry } from '../../registry/tenant-registry';
 import { TenantRegistryRepository } from '../../registry/tenant-registry.repository';
+import { assertServedHere } from '../../replica-ownership';
+import { TENANCY_OPTIONS, TenancyOptions } from '../../tenancy.options';
 import { scopeAt, Tenant, TenantMigration } from '../../tenancy.types';
 import { TenantLocks } from '../../tenant-locks';
 import { MigrationRunner } from './migration-runner';
@@ -49,6 +51,7 @@ export class MigrateTenant {
     private readonly locks: TenantLocks,
     private readonly runner: MigrationRunner,
     private readonly qdrantTokens: QdrantTokenService,
+    @Inject(TENANCY_OPTIONS) private readonly options: TenancyOptions,
   ) {}
 
   /**
@@ -66,6 +69,19 @@ export class MigrateTenant {
       const target = this.targetOf(tenant, request);
       if (!target) return { tenant, moving: false };
       assertNoDirectKey(tenant.placement);
+      // The replica holding an embedded tenant's files runs its move.
+      assertServedHere(tenant, this.options.replicaId);
+      if (
+        target.backend === 'embedded' &&
+        tenant.placement.backend !== 'embedded' &&
+        this.registry.stalenessBoundMs > 0
+      ) {
+        // Every replica writes a moving tenant's records to both places; an embedded place
+        // would be each replica's own files.
+        throw new ConflictError(
+          `with several replicas a tenant on ${tenant.placement.backend} cannot move to the embedded backend`,
+        );
+      }
       if (tenant.migration && tenant.migration.state !== 'failed') {
         throw new ConflictError(
           `tenant ${id} is already moving (${tenant.migration.state}); cancel it first`,
