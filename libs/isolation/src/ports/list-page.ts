@@ -40,10 +40,25 @@ export function listCursor(scope: TenantScope, position: string): string {
   return `${scopeTag(scope)}.${Buffer.from(position, 'utf8').toString('base64url')}`;
 }
 
+/** The 400 a cursor this listing cannot have made gets, naming `cursor`. */
+export function refuseCursor(why = 'malformed'): never {
+  throw new BadRequestError(`is not a cursor of this listing (${why})`, 'cursor');
+}
+
+/**
+ * A position a backend wrote as JSON (a point id, a token and an id), parsed; anything else
+ * is refused like a malformed cursor. The backend then checks the value's shape.
+ */
+export function jsonPosition(position: string): unknown {
+  try {
+    return JSON.parse(position) as unknown;
+  } catch {
+    return refuseCursor();
+  }
+}
+
 function positionOf(scope: TenantScope, cursor: unknown): string {
-  const refuse = (why: string): never => {
-    throw new BadRequestError(`is not a cursor of this listing (${why})`, 'cursor');
-  };
+  const refuse = refuseCursor;
   if (typeof cursor !== 'string' || cursor.length === 0 || cursor.length > MAX_CURSOR_LENGTH)
     return refuse('malformed');
   const dot = cursor.indexOf('.');

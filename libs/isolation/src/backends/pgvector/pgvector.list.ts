@@ -1,5 +1,4 @@
-import { BadRequestError } from '@vecgate/core';
-import { OpenedListPage } from '../../ports/list-page';
+import { OpenedListPage, refuseCursor } from '../../ports/list-page';
 import { LIST_SCAN_ROWS, ListPage, StoredRecord } from '../../ports/vector.types';
 import { compileFilter, Params } from './pgvector.filter';
 import { Row, toStored } from './pgvector.rows';
@@ -37,8 +36,7 @@ export function listStatement(
   opened: OpenedListPage,
   page: ListPage,
 ): ListStatement {
-  if (opened.after !== undefined && unstorable(opened.after))
-    throw new BadRequestError('is not a cursor of this listing (malformed)', 'cursor');
+  if (opened.after !== undefined && unstorable(opened.after)) refuseCursor();
   const keyed = `${TENANT_COLUMN} = $1 AND ${NAMESPACE_COLUMN} = $2 AND id > $3`;
   params.push(opened.after ?? '');
   const narrowed = opened.prefix !== '' || page.filter !== undefined;

@@ -1,7 +1,6 @@
 import type { QdrantClient, Schemas } from '@qdrant/js-client-rest';
-import { BadRequestError } from '@vecgate/core';
 import { abandonOnAbort } from '../../ports/call-signal';
-import { listCursor, openListPage } from '../../ports/list-page';
+import { jsonPosition, listCursor, openListPage, refuseCursor } from '../../ports/list-page';
 import {
   CallOptions,
   LIST_SCAN_ROWS,
@@ -97,13 +96,8 @@ function choose(
 /** The point id a cursor's position names: a UUID or an unsigned integer, as JSON. */
 function offsetOf(position: string | undefined): PointId | undefined {
   if (position === undefined) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(position);
-  } catch {
-    parsed = undefined;
-  }
+  const parsed = jsonPosition(position);
   if (typeof parsed === 'string' && UUID.test(parsed)) return parsed;
   if (typeof parsed === 'number' && Number.isSafeInteger(parsed) && parsed >= 0) return parsed;
-  throw new BadRequestError('is not a cursor of this listing (malformed)', 'cursor');
+  return refuseCursor();
 }
