@@ -135,6 +135,8 @@ export class PgvectorRecords implements Store {
     return pgvectorCall('list', async () => {
       const at = await this.place(scope, call);
       const opened = openListPage(scope, page);
+      // No stored id holds text PostgreSQL cannot store: such a prefix starts none.
+      if (unstorable(opened.prefix)) return { records: [] };
       const statement = listStatement(at.table, scoped(scope), opened, page);
       const rows = await this.session.asTenant(scope.tenantUid, call, (client) =>
         select<ListRow>(client, statement.sql, statement.params),
