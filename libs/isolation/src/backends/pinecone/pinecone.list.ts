@@ -1,3 +1,5 @@
+import { performance } from 'node:perf_hooks';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { assertNotAborted } from '../../ports/call-signal';
 import { jsonPosition, listCursor, openListPage, refuseCursor } from '../../ports/list-page';
 import type { CallOptions, ListPage, ListResult, TenantScope } from '../../ports/vector.types';
@@ -8,6 +10,11 @@ import { TenantIndex } from './pinecone.tenant-index';
 
 /** Ids per list request (Pinecone's default page, and what one fetch takes). */
 const LIST_BATCH = 100;
+/**
+ * The longest run of filter evaluation on the event loop before it yields: a record's metadata
+ * (up to 40 KB of JSON) and a filter at its cost bound take a few milliseconds each.
+ */
+const SLICE_MS = 5;
 
 /**
  * Where a walk stands: the Pinecone token of the list page it is in (absent for the first),
@@ -26,7 +33,8 @@ interface Position {
  * those ids, whose metadata gives the tenant uid and namespace read back. Pinecone's list takes
  * no filter, so a filter is evaluated on the fetched records with the embedded backend's row
  * filter (`compileRowFilter`, the reference semantics every backend follows), over at most
- * `LIST_SCAN_ROWS` ids per page: a selective filter answers short pages with `next`.
+ * `LIST_SCAN_ROWS` ids per page (a selective filter answers short pages with `next`), yielding
+ * the event loop every `SLICE_MS` of evaluation.
  */
 export async function listRecords(
   index: TenantIndex,
@@ -44,6 +52,7 @@ export async function listRecords(
     next: listCursor(scope, JSON.stringify(at)),
   });
   let examined = 0;
+  let slice = performance.now();
   for (;;) {
     assertNotAborted(call);
     const listed = await index.listIds(opened.prefix, LIST_BATCH, token);
@@ -60,6 +69,11 @@ export async function listRecords(
         if (record && (!test || test(decodeMetadata(record.metadata, id))))
           records.push(toStored(record, page));
         if (records.length === opened.limit) return resume({ token, after: id });
+        if (test && performance.now() - slice > SLICE_MS) {
+          await nextTurn();
+          assertNotAborted(call);
+          slice = performance.now();
+        }
       }
     }
     if (listed.next === undefined) return { records };
