@@ -161,6 +161,7 @@ export function describeListCases(ctx: ListCaseContext): void {
         expectOrder(await listed('50%'), ['50%_off', '50%x']);
         expectOrder(await listed('50_'), ['50_x']);
         expect(await listed('zz')).toEqual([]);
+        expect(await listed('p\u0000')).toEqual([]);
         expectOrder(await listed('r'), [...ctx.seededIds.filter((id) => id.startsWith('r'))]);
       }),
     );

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import {
   FilterNode,
+  LIST_SCAN_ROWS,
   makeTenantScope,
   Metadata,
   MetricName,
@@ -350,6 +351,38 @@ describe('filter semantics equal the embedded backend’s', () => {
   });
 });
 
+describe('listing', () => {
+  it('examines at most LIST_SCAN_ROWS rows per page under a selective filter, and the walk finds every match', async () => {
+    const scope = await tenant('partition_key', { dimension: 2, metric: 'euclidean' });
+    const total = LIST_SCAN_ROWS * 2 + 500;
+    const idOf = (i: number): string => `e${String(i).padStart(5, '0')}`;
+    const rare = [3, LIST_SCAN_ROWS * 2 + 100];
+    for (let at = 0; at < total; at += 500) {
+      await driver.upsert(
+        scope,
+        Array.from({ length: Math.min(500, total - at) }, (_, k) => ({
+          id: idOf(at + k),
+          values: Float32Array.of(at + k, 1),
+          metadata: { tag: rare.includes(at + k) ? 'rare' : 'common' },
+        })),
+      );
+    }
+    const filter: FilterNode = { op: '$eq', field: 'tag', value: 'rare' };
+    const pages = [];
+    let cursor: string | undefined;
+    do {
+      const page = await driver.list(scope, { limit: 10, filter, cursor, ...ALL });
+      pages.push(page);
+      cursor = page.next;
+    } while (cursor !== undefined && pages.length < 100);
+    expect(pages.flatMap((p) => p.records.map((r) => r.id))).toEqual(rare.map(idOf));
+    expect(pages.map((p) => p.records.length)).toEqual([1, 0, 1]);
+    expect(pages[0]!.records[0]).toMatchObject({ metadata: { tag: 'rare' } });
+    expect(Array.from(pages[0]!.records[0]!.values!)).toEqual([3, 1]);
+    await driver.erase(scope);
+  });
+});
+
 describe('the statements the data plane sends', () => {
   afterEach(() => jest.restoreAllMocks());
 
@@ -368,6 +401,7 @@ describe('the statements the data plane sends', () => {
       const filter: FilterNode = { op: '$or', nodes: [{ op: '$eq', field: 'k', value: 1 }] };
       await driver.search(scope, { vector: Float32Array.of(1, 0), topK: 1, filter, ...NONE });
       await driver.count(scope);
+      await driver.list(scope, { limit: 5, prefix: 'a', filter, ...ALL });
       await driver.delete(scope, { kind: 'ids', ids: ['zz'] });
       await driver.delete(scope, { kind: 'filter', filter });
       await driver.delete(scope, { kind: 'all' });
@@ -376,6 +410,7 @@ describe('the statements the data plane sends', () => {
       );
       expect(statements.map(([text]) => /^\s*(\w+)/.exec(text)![1])).toEqual([
         'INSERT',
+        'SELECT',
         'SELECT',
         'SELECT',
         'SELECT',

@@ -68,7 +68,12 @@ afterAll(async () => {
 
 describeIsolationConformance(
   'qdrant',
-  { strategies: ['collection', 'partition_key', 'partition'], skip: NO_RUNTIME, namespaces: true },
+  {
+    strategies: ['collection', 'partition_key', 'partition'],
+    skip: NO_RUNTIME,
+    namespaces: true,
+    listOrder: 'stable',
+  },
   async () => {
     const qdrant = await liveQdrant();
     // The container runs in cluster mode, so custom shard keys (the partition strategy) work.

@@ -3,7 +3,8 @@
  * and by the wire stub's row model. The rules are those of segcore as read in the Milvus
  * sources: `json_contains` reads the array at the path and compares elements of the template
  * value's type (an int64 value only matches integer elements, a double value any number); a
- * comparison reads the value at the path (an int64 value falls back to a double read); a
+ * comparison reads the value at the path (an int64 value falls back to a double read; VarChar
+ * compares as bytes); a
  * missing path, or a null field, is false; `in` compares a scalar field with a list.
  */
 type Token = { kind: 'op' | 'ident' | 'string' | 'placeholder'; text: string };
@@ -47,6 +48,17 @@ function typedEquals(element: unknown, value: unknown): boolean {
       : isNumber(element) && element === value;
   }
   return typeof element === typeof value && element === value;
+}
+
+/**
+ * The order of a field value and a template value: numbers by value, strings (VarChar) as
+ * bytes, as segcore compares `std::string`s; anything else does not compare.
+ */
+function compared(x: unknown, v: unknown): number | undefined {
+  if (isNumber(x) && isNumber(v)) return x - v;
+  if (typeof x === 'string' && typeof v === 'string')
+    return Buffer.compare(Buffer.from(x, 'utf8'), Buffer.from(v, 'utf8'));
+  return undefined;
 }
 
 /** The predicate an expression and its template values select rows with. */
@@ -116,8 +128,15 @@ export function parse(expr: string, values: Readonly<Record<string, unknown>>): 
     return (row) => {
       const x = at(row);
       if (op === '==') return typedEquals(x, v);
-      if (!isNumber(x) || !isNumber(v)) return false;
-      return op === '>' ? x > v : op === '>=' ? x >= v : op === '<' ? x < v : x <= v;
+      const order = compared(x, v);
+      if (order === undefined) return false;
+      return op === '>'
+        ? order > 0
+        : op === '>='
+          ? order >= 0
+          : op === '<'
+            ? order < 0
+            : order <= 0;
     };
   };
   const not = (): Predicate => {

@@ -150,14 +150,22 @@ function project(row: Row, fields: readonly string[]): Row {
   return Object.fromEntries(fields.map((f) => [f, row[f]]));
 }
 
-/** Query: the selected rows' output fields, or `count(*)`, within the request's limit. */
+/**
+ * Query: the selected rows' output fields, or `count(*)`, within the request's limit. A
+ * limited query answers the rows of the smallest primary keys in key order (VarChar keys as
+ * bytes), as Milvus's reduce merges segments' results by primary key.
+ */
 export function queryRows(holder: RowHolder, request: Message): Row[] {
   const rows = selected(holder, request, String(request.expr)).map(([, row]) => row);
   const output = (request.output_fields as string[]) ?? [];
   if (output.includes('count(*)')) return [{ 'count(*)': rows.length }];
   const params = (request.query_params as { key: string; value: string }[]) ?? [];
-  const limit = Number(params.find((p) => p.key === 'limit')?.value ?? rows.length);
-  return rows.slice(0, limit).map((row) => project(row, output));
+  const limitParam = params.find((p) => p.key === 'limit')?.value;
+  if (limitParam === undefined) return rows.map((row) => project(row, output));
+  const pk = fieldsOf(holder).find((f) => f.is_primary_key)?.name ?? '';
+  const keyOf = (row: Row): Buffer => Buffer.from(String(row[pk]), 'utf8');
+  const ordered = [...rows].sort((x, y) => Buffer.compare(keyOf(x), keyOf(y)));
+  return ordered.slice(0, Number(limitParam)).map((row) => project(row, output));
 }
 
 /** Delete: removes the selected rows and counts them, as `delete_cnt` does. */

@@ -61,6 +61,47 @@ describe.each(STRATEGIES)('Milvus wire: namespaces, strategy %s', (strategy) => 
     ]);
   });
 
+  it('lists by primary key range, the keys, prefix and filter values all template values', async () => {
+    const listed = inNamespace(a, 'list.v1');
+    await backend.upsert(listed, [
+      { id: '50%_a', values: vector(1, 0, 0, 0), metadata: { k: 'x' } },
+      { id: '50%_b', values: vector(0, 1, 0, 0), metadata: { k: 'x' } },
+      { id: '50a', values: vector(0, 0, 1, 0), metadata: { k: 'x' } },
+    ]);
+    const filter = { op: '$eq', field: 'k', value: 'x' } as const;
+    const first = await backend.list(listed, { limit: 1, prefix: '50%', filter, ...NONE });
+    expect(first.records).toEqual([{ id: '50%_a', tenantUid: A, namespace: 'list.v1' }]);
+    const second = await backend.list(listed, {
+      limit: 1,
+      prefix: '50%',
+      filter,
+      cursor: first.next,
+      ...NONE,
+    });
+    expect(second.records.map((r) => r.id)).toEqual(['50%_b']);
+    const third = await backend.list(listed, {
+      limit: 1,
+      prefix: '50%',
+      filter,
+      cursor: second.next,
+      ...NONE,
+    });
+    expect(third).toEqual({ records: [] });
+    const values = { vg_tenant: tv.str(A), vg_ns: tv.str('list.v1') };
+    const range = '_vg_pk > {p0} && _vg_pk >= {p1}';
+    const user = 'json_contains(_vg_filter["str"]["k"], {p2})';
+    const key = (id: string) => tv.str(`${A}/list.v1/${id}`);
+    expect(stub.requests('Query').map((r) => pick(r, READ))).toEqual(
+      ['', '50%_a', '50%_b'].map((after) => ({
+        ...where,
+        partition_names: partitionNames,
+        expr: `${SCOPE} && (${range} && (${user}))`,
+        expr_template_values: { ...values, p0: key(after), p1: key('50%'), p2: tv.str('x') },
+      })),
+    );
+    await expect(backend.delete(listed, { kind: 'all' })).resolves.toEqual({ deleted: 3 });
+  });
+
   it('sends the namespace as a template value beside the tenant in every read and delete', async () => {
     const found = await backend.fetch(docs, ['r/1'], ALL);
     expect(found).toEqual([

@@ -245,7 +245,8 @@ export class PineconeStub {
     const { method, path } = request;
     const body = (request.body ?? {}) as Record<string, unknown>;
     const namespace = typeof body.namespace === 'string' ? body.namespace : '';
-    checkNamespace(path === '/vectors/fetch' ? (request.query.get('namespace') ?? '') : namespace);
+    const inQuery = path === '/vectors/fetch' || path === '/vectors/list';
+    checkNamespace(inQuery ? (request.query.get('namespace') ?? '') : namespace);
     if (method === 'POST' && path === '/vectors/upsert') {
       const vectors = body.vectors as { id: string; values: number[]; metadata?: unknown }[];
       const store = index.space(namespace, true)!;
@@ -272,6 +273,7 @@ export class PineconeStub {
       }
       return ok({ vectors, namespace: ns, usage: { readUnits: 1 } });
     }
+    if (method === 'GET' && path === '/vectors/list') return ok(listIds(index, request.query));
     if (method === 'POST' && path === '/query') {
       const store = index.space(namespace, false);
       const vector = body.vector as number[];
@@ -324,6 +326,36 @@ export class PineconeStub {
     }
     return error(404, `no route ${method} ${path}`);
   }
+}
+
+/**
+ * Pinecone's id listing (serverless): ids of one namespace that start with `prefix`, in byte
+ * order ("C" collation), `limit` of them (100 unless given), and an opaque `pagination.next`
+ * while more follow (here: the last id listed, base64-encoded).
+ */
+function listIds(index: StubIndex, query: URLSearchParams): Record<string, unknown> {
+  const namespace = query.get('namespace') ?? '';
+  const prefix = query.get('prefix') ?? '';
+  const limit = Number(query.get('limit') ?? 100);
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new BadRequest('limit must be a positive integer');
+  const token = query.get('paginationToken');
+  const after = token === null ? undefined : Buffer.from(token, 'base64').toString('utf8');
+  const bytes = (id: string) => Buffer.from(id, 'utf8');
+  const ids = [...(index.space(namespace, false)?.keys() ?? [])]
+    .filter((id) => id.startsWith(prefix))
+    .filter((id) => after === undefined || Buffer.compare(bytes(id), bytes(after)) > 0)
+    .sort((a, b) => Buffer.compare(bytes(a), bytes(b)));
+  const page = ids.slice(0, limit);
+  const last = page[page.length - 1];
+  return {
+    vectors: page.map((id) => ({ id })),
+    ...(ids.length > limit && last !== undefined
+      ? { pagination: { next: Buffer.from(last, 'utf8').toString('base64') } }
+      : {}),
+    namespace,
+    usage: { readUnits: 1 },
+  };
 }
 
 /** Pinecone's namespace names: at most 512 ASCII characters, no NUL. */

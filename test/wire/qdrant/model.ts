@@ -364,14 +364,30 @@ export class QdrantModel {
     );
   }
 
+  /**
+   * Qdrant's scroll: points in id order (unsigned integers first, then UUIDs by their 128-bit
+   * value, which is the order of their lowercase text), from `offset` inclusive, `limit` of
+   * them, and `next_page_offset` the id of the first point after the page (null at the end).
+   */
   private scroll(c: Collection, body: unknown): unknown {
     if (!isObject(body)) throw new FormatError('a scroll body is required');
     const limit = typeof body.limit === 'number' ? body.limit : 10;
-    const points = this.selected(c, body, false)
-      .sort((a, b) => String(a.id).localeCompare(String(b.id)))
-      .slice(0, limit)
-      .map((p) => this.view(c, p, body));
-    return { points, next_page_offset: null };
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new FormatError('limit must be >= 1');
+    const offset = body.offset ?? null;
+    if (offset !== null && typeof offset !== 'string' && !Number.isSafeInteger(offset))
+      throw new FormatError('offset must be a point id');
+    const ordered = this.selected(c, body, false).sort((a, b) => comparePointIds(a.id, b.id));
+    const from =
+      offset === null
+        ? 0
+        : ordered.findIndex((p) => comparePointIds(p.id, offset as string | number) >= 0);
+    const start = from < 0 ? ordered.length : from;
+    const page = ordered.slice(start, start + limit);
+    const after = ordered[start + limit];
+    return {
+      points: page.map((p) => this.view(c, p, body)),
+      next_page_offset: after === undefined ? null : after.id,
+    };
   }
 
   private count(c: Collection, body: unknown): unknown {
@@ -445,6 +461,15 @@ export class QdrantModel {
     if (p.shardKey !== undefined) out.shard_key = p.shardKey;
     return out;
   }
+}
+
+/** Qdrant's order of point ids: integers ascending, then UUIDs by value. */
+function comparePointIds(a: string | number, b: string | number): number {
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  if (typeof a === 'number') return -1;
+  if (typeof b === 'number') return 1;
+  const [x, y] = [a.toLowerCase(), b.toLowerCase()];
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 function normalise(v: Float32Array): void {

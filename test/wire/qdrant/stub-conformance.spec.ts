@@ -11,7 +11,11 @@ import { stubOptions } from './fixtures';
  */
 describeIsolationConformance(
   'qdrant (wire model)',
-  { strategies: ['collection', 'partition_key', 'partition'], namespaces: true },
+  {
+    strategies: ['collection', 'partition_key', 'partition'],
+    namespaces: true,
+    listOrder: 'stable',
+  },
   async () => {
     const stub = await QdrantStub.start({ distributed: true, apiKey: 'wire-api-key' });
     const driver = new QdrantBackend(stubOptions(stub.url, { apiKey: 'wire-api-key' }));

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { BadRequestError } from '@vecgate/core';
 import { ListPage, MAX_LIST_LIMIT, TenantScope } from './vector.types';
+
 /** Ids are at most 512 characters; a longer prefix can match nothing. */
 const MAX_PREFIX_LENGTH = 512;
 /** Room for the longest id (or a backend's own token) once encoded. */
@@ -25,10 +26,10 @@ export interface OpenedListPage {
 export function openListPage(scope: TenantScope, page: ListPage): OpenedListPage {
   const { limit, prefix = '', cursor } = page;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT)
-    throw new BadRequestError(`must be an integer from 1 to ${MAX_LIST_LIMIT}`, 'limit');
+    throw new BadRequestError(`limit must be an integer from 1 to ${MAX_LIST_LIMIT}`, 'limit');
   if (typeof prefix !== 'string' || prefix.length > MAX_PREFIX_LENGTH)
     throw new BadRequestError(
-      `must be a string of at most ${MAX_PREFIX_LENGTH} characters`,
+      `prefix must be a string of at most ${MAX_PREFIX_LENGTH} characters`,
       'prefix',
     );
   if (cursor === undefined) return { limit, prefix };
@@ -40,10 +41,25 @@ export function listCursor(scope: TenantScope, position: string): string {
   return `${scopeTag(scope)}.${Buffer.from(position, 'utf8').toString('base64url')}`;
 }
 
+/** The 400 a cursor this listing cannot have made gets, naming `cursor`. */
+export function refuseCursor(why = 'malformed'): never {
+  throw new BadRequestError(`the cursor is not one of this listing (${why})`, 'cursor');
+}
+
+/**
+ * A position a backend wrote as JSON (a point id, a token and an id), parsed; anything else
+ * is refused like a malformed cursor. The backend then checks the value's shape.
+ */
+export function jsonPosition(position: string): unknown {
+  try {
+    return JSON.parse(position) as unknown;
+  } catch {
+    return refuseCursor();
+  }
+}
+
 function positionOf(scope: TenantScope, cursor: unknown): string {
-  const refuse = (why: string): never => {
-    throw new BadRequestError(`is not a cursor of this listing (${why})`, 'cursor');
-  };
+  const refuse = refuseCursor;
   if (typeof cursor !== 'string' || cursor.length === 0 || cursor.length > MAX_CURSOR_LENGTH)
     return refuse('malformed');
   const dot = cursor.indexOf('.');

@@ -44,7 +44,9 @@ export abstract class TenantVectorStore {
    * condition as every other statement), for enumerations: dialects' listings and migration.
    *
    * - Pages come in a stable order: ascending id (compared as UTF-8 bytes) where the backend
-   *   can; a backend that cannot says which order it keeps in its `docs/backends/` page.
+   *   can (embedded, Milvus, Pinecone); otherwise the backend's page in `docs/backends/` says
+   *   which order it keeps (pgvector: the id column's collation, bytes under `C`; Qdrant: its
+   *   point ids, hashes of the keys).
    *   Following `next` from the first page visits every record present for the whole walk
    *   exactly once; a record written or deleted during the walk may or may not appear.
    * - A page holds at most `limit` records and may hold fewer, even none, and still carry
@@ -54,7 +56,8 @@ export abstract class TenantVectorStore {
    *   `openListPage`): a malformed cursor, or one made for another tenant or namespace, is a
    *   400 naming `cursor`, never a 500 and never a way out of the scope.
    * - `includeValues` / `includeMetadata` as in `fetch`; each record carries the tenant uid and
-   *   namespace read back from storage, and callers check them like any other result.
+   *   namespace read back from storage, and callers check them like any other result (the
+   *   search library's `RecordListing` passes every page through result validation).
    */
   abstract list(scope: TenantScope, page: ListPage, call?: CallOptions): Promise<ListResult>;
 }

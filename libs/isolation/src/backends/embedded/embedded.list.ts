@@ -13,8 +13,9 @@ const FILTERED_BATCH = 500;
  * One page of a namespace's records in id order, by key (`id > after`), so no statement stays
  * open between pages or slices. A prefix starts the scan at the prefix and ends the walk at the
  * first id past it (ids sharing a prefix are contiguous in that order). A filter is evaluated
- * here, over at most `LIST_SCAN_ROWS` rows per page read `FILTERED_BATCH` at a time with a pause
- * between batches, so a selective filter answers a short page rather than scanning on.
+ * here, over at most `LIST_SCAN_ROWS` rows per page read `FILTERED_BATCH` at a time, pausing
+ * whenever the slice is spent, so a selective filter answers a short page rather than scanning
+ * on, and other tenants' jobs on the worker wait at most a slice.
  */
 export function* listJob(
   files: EngineFiles,
@@ -36,6 +37,8 @@ export function* listJob(
       after = row.id;
       if (passes(test, row.metadata)) records.push(toRecord(row, page));
       if (records.length === page.limit) return { records, last: after };
+      // The batch is an array, no statement is open: the job may pause between rows.
+      if (test && clock.over()) yield;
     }
     if (rows.length < want) return { records };
     if (clock.over()) yield;

@@ -1,10 +1,11 @@
-import { NotImplementedError } from '../../ports/not-implemented';
 import { BackendError, UnprocessableError } from '@vecgate/core';
 import { toScore } from '../../ports/backend-rules';
 import { abandonOnAbort, assertNotAborted } from '../../ports/call-signal';
+import { listCursor, OpenedListPage, openListPage } from '../../ports/list-page';
 import { TenantVectorStore } from '../../ports/tenant-vector-store';
 import {
   DeleteSelector,
+  ListResult,
   Metadata,
   ReadOptions,
   StoredRecord,
@@ -15,7 +16,7 @@ import { encodePrimaryKey, locationOf } from './milvus.naming';
 import { MilvusNamespaceField } from './milvus.namespace-field';
 import { MilvusOptions } from './milvus.options';
 import { FIELD, MILVUS_SCORES, toRow } from './milvus.schema';
-import { primaryKeysFilter, scopedFilter, userFilter } from './milvus.scope';
+import { listFilter, primaryKeysFilter, scopedFilter, userFilter } from './milvus.scope';
 import { MilvusStatements } from './milvus.statements';
 
 /** Ids per query or delete: well under Milvus's 16,384-row query window. */
@@ -165,9 +166,40 @@ export class MilvusRecords implements Store {
     return { deleted };
   }
 
-  list(): ReturnType<Store['list']> {
-    return Promise.reject(new NotImplementedError('listing records', 'milvus'));
+  /**
+   * One query by key: the scope clause, `pk > {after} && pk >= {prefix}` and the user filter,
+   * `limit` rows. Milvus answers a limited query with the smallest primary keys, in key order
+   * (what the SDK's own query iterator relies on); the rows are put in that order again here.
+   */
+  async list(...[scope, page, call]: Parameters<Store['list']>): ReturnType<Store['list']> {
+    const location = locationOf(this.options, scope);
+    const opened = openListPage(scope, page);
+    const key = (id: string): string => encodePrimaryKey(scope.tenantUid, scope.namespace, id);
+    const filter = listFilter(scope, key(opened.after ?? ''), key(opened.prefix), page.filter);
+    return abandonOnAbort(call, async () => {
+      await this.namespaces.ensure(location);
+      const output = outputFields(page);
+      const rows = await this.statements.query(location, scope, filter, output, opened.limit);
+      const records = rows.map((row) => toRecord(row, page)).sort(byIdBytes);
+      return pageOf(scope, records, opened);
+    });
   }
+}
+
+function byIdBytes(a: StoredRecord, b: StoredRecord): number {
+  return Buffer.compare(Buffer.from(a.id, 'utf8'), Buffer.from(b.id, 'utf8'));
+}
+
+/**
+ * The page: its records up to the first id past the prefix (ids sharing a prefix are
+ * contiguous in key order, so the walk ends there), and `next` after a full page.
+ */
+function pageOf(scope: TenantScope, records: StoredRecord[], opened: OpenedListPage): ListResult {
+  const past = records.findIndex((r) => !r.id.startsWith(opened.prefix));
+  if (past >= 0) return { records: records.slice(0, past) };
+  const last = records[records.length - 1];
+  if (records.length < opened.limit || !last) return { records };
+  return { records, next: listCursor(scope, last.id) };
 }
 
 /** The filters of a delete: one per chunk of ids, or one. */

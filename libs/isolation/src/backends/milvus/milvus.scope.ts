@@ -79,3 +79,21 @@ export function primaryKeysFilter(
 export function userFilter(scope: RecordScope, node: FilterNode): MilvusFilter {
   return scopedFilter(scope, (values) => compileFilter(node, values));
 }
+
+/**
+ * A listing page's records: primary keys after `afterKey` and from `fromKey` (Milvus compares
+ * VarChar keys as bytes; every key of the scope shares its leading uid and namespace, so key
+ * order is id order), narrowed by the user filter when there is one. Keys are template values
+ * like every other value.
+ */
+export function listFilter(
+  scope: RecordScope,
+  afterKey: string,
+  fromKey: string,
+  node: FilterNode | undefined,
+): MilvusFilter {
+  return scopedFilter(scope, (values) => {
+    const range = `${FIELD.pk} > ${values.bind(afterKey)} && ${FIELD.pk} >= ${values.bind(fromKey)}`;
+    return node ? `${range} && (${compileFilter(node, values)})` : range;
+  });
+}

@@ -1,12 +1,13 @@
-import { NotImplementedError } from '../../ports/not-implemented';
 import { PoolClient } from 'pg';
 import { toScore } from '../../ports/backend-rules';
 import { abandonOnAbort } from '../../ports/call-signal';
+import { listCursor, openListPage } from '../../ports/list-page';
 import { TenantVectorStore } from '../../ports/tenant-vector-store';
 import { CallOptions, TenantScope } from '../../ports/vector.types';
 import { pgvectorCall } from './pgvector.errors';
 import { compileFilter, Params } from './pgvector.filter';
 import { PgvectorLayout } from './pgvector.layout';
+import { ListRow, listStatement, pageOf } from './pgvector.list';
 import { locationOf, PgvectorLocation } from './pgvector.naming';
 import { PgvectorOptions } from './pgvector.options';
 import {
@@ -129,6 +130,22 @@ export class PgvectorRecords implements Store {
     });
   }
 
+  /** One page by key, in id order; the statement is `listStatement`'s. */
+  list(...[scope, page, call]: Parameters<Store['list']>): ReturnType<Store['list']> {
+    return pgvectorCall('list', async () => {
+      const at = await this.place(scope, call);
+      const opened = openListPage(scope, page);
+      // No stored id holds text PostgreSQL cannot store: such a prefix starts none.
+      if (unstorable(opened.prefix)) return { records: [] };
+      const statement = listStatement(at.table, scoped(scope), opened, page);
+      const rows = await this.session.asTenant(scope.tenantUid, call, (client) =>
+        select<ListRow>(client, statement.sql, statement.params),
+      );
+      const { records, last } = pageOf(rows, statement, opened, page);
+      return last === undefined ? { records } : { records, next: listCursor(scope, last) };
+    });
+  }
+
   /**
    * Nearest neighbours through the HNSW index with iterative scans, so a filter (the scope
    * condition in a shared table included) does not starve the answer. When the index still
@@ -174,10 +191,6 @@ export class PgvectorRecords implements Store {
     const at = locationOf(scope);
     await abandonOnAbort(call, () => this.layout.ready(at, scope.tenantUid));
     return at;
-  }
-
-  list(): ReturnType<Store['list']> {
-    return Promise.reject(new NotImplementedError('listing records', 'pgvector'));
   }
 }
 

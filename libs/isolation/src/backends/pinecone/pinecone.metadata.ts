@@ -1,7 +1,7 @@
-import type { RecordMetadata } from '@pinecone-database/pinecone';
+import type { PineconeRecord, RecordMetadata } from '@pinecone-database/pinecone';
 import { BackendError, UnprocessableError } from '@vecgate/core';
 import { comparableFields } from '../../ports/metadata-fields';
-import { DEFAULT_NAMESPACE, Metadata } from '../../ports/vector.types';
+import { DEFAULT_NAMESPACE, Metadata, ReadOptions, StoredRecord } from '../../ports/vector.types';
 import { TENANT_FIELD } from '../../ports/backend-rules';
 export { TENANT_FIELD } from '../../ports/backend-rules';
 
@@ -122,4 +122,16 @@ export function decodeMetadata(metadata: RecordMetadata | undefined, recordId: s
     throw new BackendError(`pinecone record "${recordId}" holds metadata the gateway cannot read`);
   }
   return parsed as Metadata;
+}
+
+/** A record as read: the stored tenant uid and namespace, values and metadata when asked for. */
+export function toStored(record: PineconeRecord, options: ReadOptions): StoredRecord {
+  const out: { -readonly [K in keyof StoredRecord]: StoredRecord[K] } = {
+    id: record.id,
+    tenantUid: storedTenant(record.metadata),
+    namespace: storedNamespace(record.metadata),
+  };
+  if (options.includeValues && record.values) out.values = Float32Array.from(record.values);
+  if (options.includeMetadata) out.metadata = decodeMetadata(record.metadata, record.id);
+  return out;
 }

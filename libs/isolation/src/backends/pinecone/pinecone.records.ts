@@ -1,12 +1,12 @@
-import { NotImplementedError } from '../../ports/not-implemented';
 import type { PineconeRecord } from '@pinecone-database/pinecone';
 import { BackendError } from '@vecgate/core';
 import { RawScores, toScore } from '../../ports/backend-rules';
 import { abandonOnAbort, assertNotAborted } from '../../ports/call-signal';
 import { TenantVectorStore } from '../../ports/tenant-vector-store';
-import { FilterNode, ReadOptions, StoredRecord, TenantScope } from '../../ports/vector.types';
+import { FilterNode, TenantScope } from '../../ports/vector.types';
 import { NOTHING, tenantFilter } from './pinecone.filter';
-import { decodeMetadata, encodeMetadata, storedNamespace, storedTenant } from './pinecone.metadata';
+import { listRecords } from './pinecone.list';
+import { encodeMetadata, storedNamespace, storedTenant, toStored } from './pinecone.metadata';
 import { PineconePlaces } from './pinecone.places';
 import { TenantIndex } from './pinecone.tenant-index';
 
@@ -142,21 +142,11 @@ export class PineconeRecords implements Store {
     return deleted.size;
   }
 
-  list(): ReturnType<Store['list']> {
-    return Promise.reject(new NotImplementedError('listing records', 'pinecone'));
+  /** Pinecone's id listing, then a fetch of the listed ids: see `listRecords`. */
+  async list(...[scope, page, call]: Parameters<Store['list']>): ReturnType<Store['list']> {
+    const index = await this.places.open(scope);
+    return abandonOnAbort(call, () => listRecords(index, scope, page, call));
   }
-}
-
-/** A record as read: the stored tenant uid and namespace, values and metadata when asked for. */
-function toStored(record: PineconeRecord, options: ReadOptions): StoredRecord {
-  const out: { -readonly [K in keyof StoredRecord]: StoredRecord[K] } = {
-    id: record.id,
-    tenantUid: storedTenant(record.metadata),
-    namespace: storedNamespace(record.metadata),
-  };
-  if (options.includeValues && record.values) out.values = Float32Array.from(record.values);
-  if (options.includeMetadata) out.metadata = decodeMetadata(record.metadata, record.id);
-  return out;
 }
 
 /**

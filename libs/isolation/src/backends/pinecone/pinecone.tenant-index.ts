@@ -83,6 +83,29 @@ export class TenantIndex {
     return answer.matches;
   }
 
+  /**
+   * One page of the namespace's ids (Pinecone lists them in byte order), at most `limit`;
+   * `next` is Pinecone's pagination token while more may follow.
+   */
+  async listIds(
+    prefix: string,
+    limit: number,
+    token: string | undefined,
+  ): Promise<{ ids: string[]; next?: string }> {
+    const namespace = this.bound();
+    const answer = await guarded('list', () =>
+      this.handle.listPaginated({
+        ...(prefix === '' ? {} : { prefix }),
+        limit,
+        ...(token === undefined ? {} : { paginationToken: token }),
+        namespace,
+      }),
+    );
+    const ids = (answer.vectors ?? []).flatMap((v) => (typeof v.id === 'string' ? [v.id] : []));
+    const next = answer.pagination?.next;
+    return next ? { ids, next } : { ids };
+  }
+
   async deleteIds(ids: readonly string[]): Promise<void> {
     const namespace = this.bound();
     for (let i = 0; i < ids.length; i += MAX_DELETE_IDS) {

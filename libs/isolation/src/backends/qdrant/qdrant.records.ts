@@ -1,11 +1,10 @@
-import { NotImplementedError } from '../../ports/not-implemented';
 import { QdrantClient } from '@qdrant/js-client-rest';
 import { toScore } from '../../ports/backend-rules';
 import { abandonOnAbort, assertNotAborted } from '../../ports/call-signal';
 import { TenantVectorStore } from '../../ports/tenant-vector-store';
-import { CallOptions, SearchQuery, TenantScope } from '../../ports/vector.types';
+import { CallOptions, TenantScope } from '../../ports/vector.types';
 import { qdrantCall } from './qdrant.errors';
-import { QdrantCondition, QdrantFilter, translateFilter } from './qdrant.filter';
+import { QdrantFilter } from './qdrant.filter';
 import { QdrantCollections } from './qdrant.collections';
 import { QdrantLocation, QdrantPlacements } from './qdrant.naming';
 import {
@@ -16,9 +15,10 @@ import {
   toPoint,
   vectorSelector,
 } from './qdrant.payload';
+import { listPoints } from './qdrant.list';
 import { pointId } from './qdrant.point-id';
 import { QdrantPoints, shardSelector } from './qdrant.points';
-import { scopedFilter } from './qdrant.scope';
+import { scopedFilter, withUserFilter } from './qdrant.scope';
 
 type Store = TenantVectorStore;
 
@@ -135,16 +135,11 @@ export class QdrantRecords implements Store {
     return { deleted };
   }
 
-  list(): ReturnType<Store['list']> {
-    return Promise.reject(new NotImplementedError('listing records', 'qdrant'));
+  /** Pages in Qdrant's point id order; see `listPoints`. */
+  async list(...[scope, page, call]: Parameters<Store['list']>): ReturnType<Store['list']> {
+    const location = await this.located(scope, call);
+    return listPoints(this.client, scope, location, page, call);
   }
-}
-
-/** The scope's conditions, with the caller's filter when there is one (null: matches nothing). */
-function withUserFilter(scope: TenantScope, filter: SearchQuery['filter']): QdrantFilter | null {
-  if (!filter) return scopedFilter(scope);
-  const user: QdrantCondition | null = translateFilter(filter);
-  return user === null ? null : scopedFilter(scope, user);
 }
 
 function pointIdOf(scope: TenantScope, id: string): string {

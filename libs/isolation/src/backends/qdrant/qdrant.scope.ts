@@ -1,5 +1,5 @@
-import { DEFAULT_NAMESPACE, TenantScope } from '../../ports/vector.types';
-import type { QdrantCondition, QdrantFilter } from './qdrant.filter';
+import { DEFAULT_NAMESPACE, FilterNode, TenantScope } from '../../ports/vector.types';
+import { QdrantCondition, QdrantFilter, translateFilter } from './qdrant.filter';
 import { NAMESPACE_FIELD, TENANT_FIELD } from './qdrant.payload';
 
 /** The condition every read, count and delete carries: the point's stored tenant uid. */
@@ -35,4 +35,14 @@ export function scopedFilter(
 /** Every point of the tenant, whatever its namespace: what erasure removes and verifies. */
 export function tenantFilter(tenantUid: string): QdrantFilter {
   return { must: [tenantCondition(tenantUid)] };
+}
+
+/** The scope's conditions, with the caller's filter when there is one (null: matches nothing). */
+export function withUserFilter(
+  scope: Pick<TenantScope, 'tenantUid' | 'namespace'>,
+  filter: FilterNode | undefined,
+): QdrantFilter | null {
+  if (!filter) return scopedFilter(scope);
+  const user: QdrantCondition | null = translateFilter(filter);
+  return user === null ? null : scopedFilter(scope, user);
 }
