@@ -1,6 +1,7 @@
 import { embeddedSandbox, provisionedTenant } from '../../../../test/support/embedded-sandbox';
 import { BackendDrivers } from './backend-drivers';
 import { RoutingVectorStore } from './routing-vector-store';
+import { MigrationGate } from './migration-gate';
 import { ScopeFence } from './scope-fence';
 
 const BARE = { includeValues: false, includeMetadata: false } as const;
@@ -15,7 +16,7 @@ describe('RoutingVectorStore list', () => {
       metric: 'dot',
     });
     const fence = new ScopeFence();
-    const store = new RoutingVectorStore(new BackendDrivers([backend]), fence);
+    const store = new RoutingVectorStore(new BackendDrivers([backend]), fence, new MigrationGate());
     await store.upsert(scope, [
       { id: 'b', values: Float32Array.of(1, 0) },
       { id: 'a', values: Float32Array.of(0, 1) },
@@ -25,7 +26,7 @@ describe('RoutingVectorStore list', () => {
     const rest = await store.list(scope, { limit: 1, cursor: page.next, ...BARE });
     expect(rest.records.map((r) => r.id)).toEqual(['b']);
 
-    await expect(fence.close(scope.tenantUid, 1000)).resolves.toBe(true);
+    await expect(fence.close(scope, 1000)).resolves.toBe(true);
     await expect(store.list(scope, { limit: 1, ...BARE })).rejects.toMatchObject({ status: 409 });
   });
 });
