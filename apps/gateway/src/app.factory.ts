@@ -11,9 +11,11 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { RefusalRecorder } from './http/http-pipeline';
 import { limitConnections } from './http/connection-limits';
 import { toProblem } from './http/problem';
+import { installLeanAsyncResourceBind } from './runtime/async-resource-bind';
 
 /** Fastify with the body limit and timeouts from configuration and safe JSON parsing. */
 export function createAdapter(config: GatewayConfig): FastifyAdapter {
+  installLeanAsyncResourceBind();
   const adapter = new FastifyAdapter({
     bodyLimit: config.http.bodyLimit,
     trustProxy: config.http.trustProxy,
