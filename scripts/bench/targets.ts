@@ -12,6 +12,7 @@ import {
   percentile,
   request,
   RunningServer,
+  sleep,
   SearchRequest,
   startServer,
   summarize,
@@ -302,6 +303,7 @@ export async function benchDirect(
     const started = process.hrtime.bigint();
     const until = started + BigInt(settings.directSeconds) * 1_000_000_000n;
     for (let i = 0; ; i++) {
+      if (settings.directPauseMs > 0) await sleep(settings.directPauseMs);
       const t0 = process.hrtime.bigint();
       if (t0 >= until) break;
       const found = await backend.search(scope, query(i));
