@@ -12,9 +12,11 @@ import type { RefusalRecorder } from './http/http-pipeline';
 import { limitConnections } from './http/connection-limits';
 import { toProblem } from './http/problem';
 import { answerInQdrantShape, prepareQdrantDialect } from './dialects/qdrant';
+import { installLeanAsyncResourceBind } from './runtime/async-resource-bind';
 
 /** Fastify with the body limit and timeouts from configuration and safe JSON parsing. */
 export function createAdapter(config: GatewayConfig): FastifyAdapter {
+  installLeanAsyncResourceBind();
   const adapter = new FastifyAdapter({
     bodyLimit: config.http.bodyLimit,
     trustProxy: config.http.trustProxy,
