@@ -1,4 +1,5 @@
 import { Pinecone } from '@pinecone-database/pinecone';
+import { bearer } from '../support/tokens';
 import {
   auditedAs,
   keyFor,
@@ -94,13 +95,26 @@ describe('Pinecone dialect errors, whatever raised them', () => {
     expect(long.body).toMatchObject({ error: { code: 'INVALID_ARGUMENT' }, status: 414 });
   });
 
-  it('answers an unknown key on an unrouted path 401 in Pinecone’s shape, without a Bearer challenge', async () => {
-    const res = await fetch(`${lg.base}/pinecone/data/docs/nowhere`, {
-      headers: { 'api-key': 'vgk_bogus' },
+  it('answers an unknown key 401 alike on routed and unrouted paths, without a Bearer challenge', async () => {
+    const answers = [];
+    for (const path of ['/pinecone/data/docs/nowhere', '/pinecone/data/docs/vectors/fetch']) {
+      const res = await fetch(`${lg.base}${path}`, { headers: { 'api-key': 'vgk_bogus' } });
+      expect(res.headers.get('www-authenticate')).toBeNull();
+      answers.push([res.status, await res.json()]);
+    }
+    expect(answers[0]).toEqual([401, { code: 16, message: expect.any(String), details: [] }]);
+    expect(answers[1]).toEqual(answers[0]);
+  });
+
+  it('refuses a platform token on the Pinecone API 403 in Pinecone’s shape', async () => {
+    const res = await fetch(`${lg.base}/pinecone/indexes`, {
+      headers: bearer(lg.gw.tokens.platform()),
     });
-    expect(res.status).toBe(401);
-    expect(res.headers.get('www-authenticate')).toBeNull();
-    expect(await res.json()).toEqual({ code: 16, message: expect.any(String), details: [] });
+    expect(res.status).toBe(403);
+    expect(await res.json()).toEqual({
+      error: { code: 'PERMISSION_DENIED', message: expect.any(String) },
+      status: 403,
+    });
   });
 
   it('leaves paths outside /pinecone to problem+json', async () => {
