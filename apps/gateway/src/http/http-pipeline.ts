@@ -9,6 +9,7 @@ import type { GatewayConfig } from '../config/gateway.config';
 import { ExpiryQueue } from './expiry-queue';
 import { GatewayRequest } from './fastify-request';
 import { MemoryGuard } from './memory-guard';
+import { answerProblem } from './error-answer';
 import { toProblem } from './problem';
 import { clientRequestIdOf } from './request-id';
 import { RequestLife } from './request-life';
@@ -165,7 +166,7 @@ export class HttpPipeline implements OnModuleInit, OnModuleDestroy {
       startedAt: process.hrtime.bigint(),
       ip: request.ip,
       action: meta.vgAction ?? 'http.unmatched',
-      resource: template ? `${request.method} ${template}` : `${request.method} (no route)`,
+      resource: `${request.method} ${meta.vgResource?.(request) ?? template ?? '(no route)'}`,
       isPublic,
       signal: life.signal,
     };
@@ -227,16 +228,9 @@ export class HttpPipeline implements OnModuleInit, OnModuleDestroy {
           ? err
           : new UnavailableError('the audit store is unavailable');
       const problem = toProblem(error, (request.url ?? '').split('?')[0] ?? '', state.requestId);
-      // A dialect's route answers in its own shape, as ProblemFilter does for other errors.
-      const dialect = (request.routeOptions.config as RouteMeta | undefined)?.vgDialectError;
-      const answer = dialect?.(problem.body);
-      void reply
-        .code(answer?.status ?? 503)
-        .header(
-          'content-type',
-          answer ? 'application/json; charset=utf-8' : 'application/problem+json; charset=utf-8',
-        )
-        .header('retry-after', '1');
+      // Answered like every other error, in the request's dialect when it has one.
+      const answer = answerProblem(request, reply, problem);
+      void reply.header('retry-after', '1');
       // The first event may still land once the store is back: this one says what was sent.
       if (life) life.recordedStatus = 503;
       this.recordLater(
@@ -244,7 +238,7 @@ export class HttpPipeline implements OnModuleInit, OnModuleDestroy {
         state,
       );
       this.watchWrite(reply, life);
-      return JSON.stringify(answer?.body ?? problem.body);
+      return answer;
     }
   }
 
