@@ -4,7 +4,7 @@ import { DEFAULT_NAMESPACE_ALIAS } from '@vecgate/isolation';
 import { NamespaceService } from '@vecgate/search';
 import type { DataCallContext } from './pinecone-call';
 import { PineconeIndexes } from './pinecone-indexes.service';
-import { bodyOf } from './pinecone.translate';
+import { requestOf } from './pinecone.requests';
 
 /** A namespace as the data plane's namespace operations answer it (JSON, snake_case). */
 export interface NamespaceJson {
@@ -47,7 +47,7 @@ export class PineconeNamespaces {
   }
 
   async create({ scope, tier, index }: DataCallContext, raw: unknown): Promise<NamespaceJson> {
-    const name = bodyOf(raw).name;
+    const name = requestOf(raw, 'createNamespace').name;
     if (typeof name !== 'string' || name === '' || name === DEFAULT_NAMESPACE_ALIAS)
       throw new BadRequestError('must name a namespace other than the default', 'name');
     const inIndex = await this.indexes.scopeOf(scope, index, name);
