@@ -197,6 +197,15 @@ describe('Pinecone dialect under attack', () => {
       name: 'docs',
     });
 
+  /** Creates an index of the tenants' space with this key; the answer's status must be 201. */
+  const createIndex = async (key: string, name: string): Promise<void> => {
+    const made = await call('POST', '/indexes', {
+      key,
+      body: { name, dimension: 4, metric: 'cosine', spec: SPEC },
+    });
+    expect(made.status).toBe(201);
+  };
+
   beforeAll(async () => {
     lg = await startListening();
     keys = {
@@ -205,13 +214,7 @@ describe('Pinecone dialect under attack', () => {
       reader: '',
     };
     keys.reader = await keyFor(lg.gw, 'acme', ['reader']);
-    for (const key of [keys.acme, keys.globex]) {
-      const made = await call('POST', '/indexes', {
-        key,
-        body: { name: 'docs', dimension: 4, metric: 'cosine', spec: SPEC },
-      });
-      expect(made.status).toBe(201);
-    }
+    for (const key of [keys.acme, keys.globex]) await createIndex(key, 'docs');
     const seed = async (key: string, namespace: string, ids: string[]): Promise<void> => {
       const vectors = ids.map((id) => ({ id, values: V, metadata: { owner: id } }));
       const written = await call('POST', data('/vectors/upsert'), {
@@ -325,11 +328,7 @@ describe('Pinecone dialect under attack', () => {
   });
 
   it('empties only its own index and namespace on deleteAll, and counts only its own', async () => {
-    const made = await call('POST', '/indexes', {
-      key: keys.acme,
-      body: { name: 'other', dimension: 4, metric: 'cosine', spec: SPEC },
-    });
-    expect(made.status).toBe(201);
+    await createIndex(keys.acme, 'other');
     await call('POST', '/data/other/vectors/upsert', {
       key: keys.acme,
       body: { vectors: [{ id: 'o', values: V }] },
@@ -403,6 +402,82 @@ describe('Pinecone dialect under attack', () => {
     const revoked = await call('GET', '/indexes', { key });
     expect(revoked.status).toBe(401);
     expect(revoked.body).toMatchObject({ error: { code: 'UNAUTHENTICATED' }, status: 401 });
+  });
+
+  it('round-trips ids with odd characters through upsert, fetch, query, list and delete', async () => {
+    const index = acmeDocs().namespace('odd');
+    const ids = [
+      'a/b',
+      '../x',
+      'q?x=1&y',
+      'h#frag',
+      '100%',
+      'sp ace',
+      'ünï',
+      '🙂',
+      '"quoted"',
+      ':',
+    ];
+    await index.upsert({ records: ids.map((id) => ({ id, values: V })) });
+    expect(Object.keys((await index.fetch({ ids })).records).sort()).toEqual([...ids].sort());
+    const byId = await index.query({ id: '../x', topK: 20 });
+    expect(byId.matches.map((m) => m.id).sort()).toEqual([...ids].sort());
+    const listed = await index.listPaginated({ limit: 100 });
+    expect((listed.vectors ?? []).map((v) => v.id).sort()).toEqual([...ids].sort());
+    await index.deleteMany({ ids });
+    expect((await index.fetch({ ids })).records).toEqual({});
+    await index.deleteNamespace('odd');
+  });
+
+  it('keeps namespaces that differ only in case or look-alike apart', async () => {
+    const docs = acmeDocs();
+    await docs.namespace('Case').upsert({ records: [{ id: 'upper', values: V }] });
+    await docs.namespace('case').upsert({ records: [{ id: 'lower', values: V }] });
+    expect(
+      Object.keys((await docs.namespace('Case').fetch({ ids: ['upper', 'lower'] })).records),
+    ).toEqual(['upper']);
+    expect(
+      Object.keys((await docs.namespace('case').fetch({ ids: ['upper', 'lower'] })).records),
+    ).toEqual(['lower']);
+    await docs.deleteNamespace('Case');
+    await docs.deleteNamespace('case');
+  });
+
+  it('keeps the index when its default namespace is deleted, and another tenant’s index when one is', async () => {
+    await createIndex(keys.acme, 'gone');
+    await createIndex(keys.globex, 'gone');
+    const write = { vectors: [{ id: 'g', values: V }] };
+    await call('POST', '/data/gone/vectors/upsert', { key: keys.acme, body: write });
+    await call('POST', '/data/gone/vectors/upsert', { key: keys.globex, body: write });
+    const emptied = await call('DELETE', '/data/gone/namespaces/__default__', { key: keys.acme });
+    expect(emptied.status).toBe(202);
+    expect((await call('GET', '/indexes/gone', { key: keys.acme })).status).toBe(200);
+    const fetched = await call('GET', '/data/gone/vectors/fetch?ids=g', { key: keys.acme });
+    expect(fetched.body.vectors).toEqual({});
+    expect((await call('DELETE', '/indexes/gone', { key: keys.acme })).status).toBe(202);
+    expect((await call('GET', '/indexes/gone', { key: keys.acme })).status).toBe(404);
+    const theirs = await call('GET', '/data/gone/vectors/fetch?ids=g', { key: keys.globex });
+    expect(Object.keys(theirs.body.vectors as object)).toEqual(['g']);
+  });
+
+  it('hands out hosts from its own address whatever Host or X-Forwarded-* say', async () => {
+    const spoofed = {
+      host: 'evil.example',
+      'x-forwarded-host': 'evil.example',
+      'x-forwarded-proto': 'https',
+      forwarded: 'host=evil.example;proto=https',
+    };
+    const listed = await call('GET', '/indexes', { key: keys.acme, headers: spoofed });
+    const hosts = (listed.body.indexes as { host: string }[]).map((i) => i.host);
+    expect(hosts.length).toBeGreaterThan(0);
+    expect(hosts.every((h) => h.startsWith(`${lg.base}/pinecone/data/`))).toBe(true);
+    const made = await call('POST', '/indexes', {
+      key: keys.acme,
+      headers: spoofed,
+      body: { name: 'hosted', dimension: 4, metric: 'cosine', spec: SPEC },
+    });
+    expect(made.body.host).toBe(`${lg.base}/pinecone/data/hosted`);
+    await call('DELETE', '/indexes/hosted', { key: keys.acme });
   });
 
   it('raises a 4xx from the SDK once, without a retry', async () => {

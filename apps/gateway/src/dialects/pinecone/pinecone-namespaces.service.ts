@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { BadRequestError, ConflictError, NotFoundError } from '@vecgate/core';
 import { DEFAULT_NAMESPACE_ALIAS } from '@vecgate/isolation';
-import { NamespaceService } from '@vecgate/search';
+import { NamespaceService, VectorService } from '@vecgate/search';
 import type { DataCallContext } from './pinecone-call';
 import { PineconeIndexes } from './pinecone-indexes.service';
 import { requestOf } from './pinecone.requests';
@@ -22,6 +22,7 @@ export class PineconeNamespaces {
   constructor(
     private readonly indexes: PineconeIndexes,
     private readonly namespaces: NamespaceService,
+    private readonly vectors: VectorService,
   ) {}
 
   /** Every namespace of the index that holds records or was created, the default first. */
@@ -62,8 +63,11 @@ export class PineconeNamespaces {
    */
   async delete(call: DataCallContext, namespace: string): Promise<Record<string, never>> {
     const scope = await this.indexes.scopeOf(call.scope, call.index, namespace);
-    // The index's own namespace is its default: erasing it empties it, the index stays.
-    await this.namespaces.erase(scope, call.trace);
+    // The index's own namespace is its default: erasing it would delete the index and hide its
+    // other namespaces from the dialect, so it is only emptied.
+    if (scope.namespace === call.index)
+      await this.vectors.delete(scope, { deleteAll: true }, call.trace);
+    else await this.namespaces.erase(scope, call.trace);
     return {};
   }
 }
