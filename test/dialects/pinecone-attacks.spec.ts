@@ -376,6 +376,41 @@ describe('Pinecone dialect under attack', () => {
     expect(probe.status).toBe(404);
   });
 
+  it('does not merge v1 namespaces "<index>:" or "<index>:__default__" into the index’s default', async () => {
+    await createIndex(keys.acme, 'merge');
+    const v1 = async (namespace: string, ids: string[]): Promise<void> => {
+      const vectors = ids.map((id) => ({ id, values: V }));
+      const put = await lg.gw.http
+        .put('/v1/vectors')
+        .set({ 'api-key': keys.acme })
+        .send({ namespace, vectors });
+      expect(put.status).toBe(200);
+    };
+    await v1('merge', ['d1']);
+    await v1('merge:', ['e1', 'e2']);
+    await v1('merge:__default__', ['f1', 'f2', 'f3']);
+    const stats = await call('POST', '/data/merge/describe_index_stats', {
+      key: keys.acme,
+      body: {},
+    });
+    expect(stats.body).toMatchObject({
+      namespaces: { __default__: { vectorCount: 1 } },
+      totalVectorCount: 1,
+    });
+    const listed = await call('GET', '/data/merge/namespaces', { key: keys.acme });
+    expect(listed.body).toEqual({
+      namespaces: [{ name: '__default__', record_count: 1 }],
+      total_count: 1,
+    });
+    const described = await call('GET', '/data/merge/namespaces/__default__', { key: keys.acme });
+    expect(described.body).toEqual({ name: '__default__', record_count: 1 });
+    expect((await call('DELETE', '/indexes/merge', { key: keys.acme })).status).toBe(202);
+    for (const name of ['merge:', 'merge:__default__'])
+      await lg.gw.http
+        .delete(`/v1/namespaces/${encodeURIComponent(name)}`)
+        .set({ 'api-key': keys.acme });
+  });
+
   it('refuses two credentials of different tenants, a repeated key and a revoked key', async () => {
     const both = await call('GET', '/indexes', {
       key: keys.acme,
