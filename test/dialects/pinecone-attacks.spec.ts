@@ -138,8 +138,15 @@ const CASES: Case[] = [
   { name: 'createNamespace named "_vg"', method: 'POST', path: data('/namespaces'), body: { name: '_vg' }, status: 400, says: 'name', action: 'pinecone.create_namespace' },
   { name: 'createNamespace named with a number', method: 'POST', path: data('/namespaces'), body: { name: 3 }, status: 400, says: 'name', action: 'pinecone.create_namespace' },
   { name: 'describeNamespace of a percent-encoded path', method: 'GET', path: data('/namespaces/..%2F..'), status: 400, says: 'namespace', action: 'pinecone.describe_namespace' },
+  { name: 'deleteNamespace of an unknown namespace, named as sent', method: 'DELETE', path: data('/namespaces/nope'), status: 404, says: 'namespace "nope" not found', action: 'pinecone.delete_namespace' },
+  { name: 'describeNamespace of an unknown namespace', method: 'GET', path: data('/namespaces/nope'), status: 404, says: 'namespace "nope" not found', action: 'pinecone.describe_namespace' },
+  { name: 'a data call on an index the tenant does not have', method: 'POST', path: '/data/nope/query', body: { vector: V, topK: 1 }, status: 404, says: 'index "nope" not found', action: 'pinecone.query' },
   // Headers and roles.
   { name: 'an X-Tenant-Id header', method: 'POST', path: data('/query'), body: { vector: V, topK: 1 }, headers: { 'x-tenant-id': 'globex' }, status: 400, action: 'pinecone.query' },
+  { name: 'a tenant-id header', method: 'GET', path: data('/vectors/fetch?ids=a'), headers: { 'tenant-id': 'globex' }, status: 400, action: 'pinecone.fetch' },
+  { name: 'an x-tenant header', method: 'GET', path: '/indexes', headers: { 'x-tenant': 'globex' }, status: 400, action: 'pinecone.list_indexes' },
+  { name: 'a platform admin token on the data plane', as: 'none', method: 'POST', path: data('/query'), body: { vector: V, topK: 1 }, headers: { authorization: 'platform' }, status: 403, action: 'pinecone.query' },
+  { name: 'an expired JWT', as: 'none', method: 'GET', path: '/indexes', headers: { authorization: 'expired' }, status: 401, says: 'expired', action: 'pinecone.list_indexes' },
   { name: 'a reader upserting', as: 'reader', method: 'POST', path: data('/vectors/upsert'), body: { vectors: [{ id: 'r', values: V }] }, status: 403, says: 'writer', action: 'pinecone.upsert' },
   { name: 'a reader deleting all', as: 'reader', method: 'POST', path: data('/vectors/delete'), body: { deleteAll: true }, status: 403, action: 'pinecone.delete' },
   { name: 'a reader updating', as: 'reader', method: 'POST', path: data('/vectors/update'), body: { id: 'a', values: V }, status: 403, action: 'pinecone.update' },
@@ -163,6 +170,9 @@ describe('Pinecone dialect under attack', () => {
     options: { body?: unknown; raw?: string; headers?: Record<string, string>; key?: string },
   ): Promise<Answer> => {
     const headers: Record<string, string> = { ...options.headers };
+    const symbolic = headers.authorization;
+    if (symbolic === 'platform' || symbolic === 'expired')
+      headers.authorization = `Bearer ${tokenOf(symbolic)}`;
     if (options.key) headers['api-key'] = options.key;
     let body: string | undefined = options.raw;
     if (body === undefined && options.body !== undefined) body = JSON.stringify(options.body);
@@ -181,6 +191,13 @@ describe('Pinecone dialect under attack', () => {
       text,
       requestId: response.headers.get('x-request-id') ?? '',
     };
+  };
+
+  /** Tokens a case names symbolically, since the table is built before the gateway starts. */
+  const tokenOf = (name: 'platform' | 'expired'): string => {
+    const { tokens } = lg.gw;
+    if (name === 'platform') return tokens.platform();
+    return tokens.tenant('acme', ['reader'], { exp: Math.floor(Date.now() / 1000) - 3600 });
   };
 
   const eventsOf = async (requestId: string): Promise<{ action: string; status: number }[]> => {
@@ -417,6 +434,9 @@ describe('Pinecone dialect under attack', () => {
       headers: bearer(lg.gw.tokens.tenant('globex', ['reader'])),
     });
     expect(both.status).toBe(401);
+    expect(both.body).toMatchObject({
+      error: { message: expect.stringContaining('two different credentials') },
+    });
     const repeated = await fetch(`${lg.base}/pinecone/indexes`, {
       headers: [
         ['api-key', keys.acme],

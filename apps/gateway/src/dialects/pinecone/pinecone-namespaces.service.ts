@@ -6,6 +6,15 @@ import type { DataCallContext } from './pinecone-call';
 import { PineconeIndexes } from './pinecone-indexes.service';
 import { requestOf } from './pinecone.requests';
 
+/** A missing namespace named as the client named it, not by the vecgate name it maps to. */
+const notFoundAs =
+  (namespace: string) =>
+  (error: unknown): never => {
+    if (error instanceof NotFoundError)
+      throw new NotFoundError(`namespace "${namespace}" not found`);
+    throw error;
+  };
+
 /** A namespace as the data plane's namespace operations answer it (JSON, snake_case). */
 export interface NamespaceJson {
   name: string;
@@ -67,7 +76,7 @@ export class PineconeNamespaces {
     // other namespaces from the dialect, so it is only emptied.
     if (scope.namespace === call.index)
       await this.vectors.delete(scope, { deleteAll: true }, call.trace);
-    else await this.namespaces.erase(scope, call.trace);
+    else await this.namespaces.erase(scope, call.trace).catch(notFoundAs(namespace));
     return {};
   }
 }
