@@ -60,6 +60,9 @@ const CASES: Case[] = [
   { name: 'nested metadata', method: 'POST', path: data('/vectors/upsert'), body: { vectors: [{ id: 'x', values: V, metadata: { a: { b: 1 } } }] }, status: 400, says: 'metadata.a', action: 'pinecone.upsert' },
   { name: 'a list of numbers in metadata', method: 'POST', path: data('/vectors/upsert'), body: { vectors: [{ id: 'x', values: V, metadata: { a: [1, 2] } }] }, status: 400, says: 'metadata.a', action: 'pinecone.upsert' },
   { name: 'a null metadata value', method: 'POST', path: data('/vectors/upsert'), body: { vectors: [{ id: 'x', values: V, metadata: { a: null } }] }, status: 400, says: 'metadata.a', action: 'pinecone.upsert' },
+  { name: 'a metadata key "$or"', method: 'POST', path: data('/vectors/upsert'), body: { vectors: [{ id: 'x', values: V, metadata: { $or: 'x' } }] }, status: 400, says: '$or', action: 'pinecone.upsert' },
+  { name: 'an empty metadata key', method: 'POST', path: data('/vectors/upsert'), body: { vectors: [{ id: 'x', values: V, metadata: { '': 'x' } }] }, status: 400, action: 'pinecone.upsert' },
+  { name: 'a metadata key "tenant"', method: 'POST', path: data('/vectors/upsert'), body: { vectors: [{ id: 'x', values: V, metadata: { tenant: 'globex' } }] }, status: 400, says: 'tenant', action: 'pinecone.upsert' },
   { name: 'a namespace that is a number', method: 'POST', path: data('/vectors/upsert'), body: { vectors: [{ id: 'x', values: V }], namespace: 5 }, status: 400, says: 'namespace', action: 'pinecone.upsert' },
   { name: 'sparse values', method: 'POST', path: data('/vectors/upsert'), body: { vectors: [{ id: 'x', values: V, sparseValues: { indices: [0], values: [1] } }] }, status: 400, says: 'sparseValues', action: 'pinecone.upsert' },
   { name: 'a record with a misspelt metadata field', method: 'POST', path: data('/vectors/upsert'), body: { vectors: [{ id: 'x', values: V, meta: { a: 'b' } }] }, status: 400, says: 'vectors[0].meta', action: 'pinecone.upsert' },
@@ -214,6 +217,10 @@ describe('Pinecone dialect under attack', () => {
       name: 'docs',
     });
 
+  /** describe_index_stats of an index, as `who` sees it. */
+  const statsOf = async (key: string, index = 'docs'): Promise<Record<string, unknown>> =>
+    (await call('POST', `/data/${index}/describe_index_stats`, { key, body: {} })).body;
+
   /** Creates an index of the tenants' space with this key; the answer's status must be 201. */
   const createIndex = async (key: string, name: string): Promise<void> => {
     const made = await call('POST', '/indexes', {
@@ -233,7 +240,8 @@ describe('Pinecone dialect under attack', () => {
     keys.reader = await keyFor(lg.gw, 'acme', ['reader']);
     for (const key of [keys.acme, keys.globex]) await createIndex(key, 'docs');
     const seed = async (key: string, namespace: string, ids: string[]): Promise<void> => {
-      const vectors = ids.map((id) => ({ id, values: V, metadata: { owner: id } }));
+      const owner = key === keys.acme ? 'acme' : 'globex';
+      const vectors = ids.map((id) => ({ id, values: V, metadata: { owner } }));
       const written = await call('POST', data('/vectors/upsert'), {
         key,
         body: { vectors, namespace },
@@ -292,19 +300,30 @@ describe('Pinecone dialect under attack', () => {
       key: keys.globex,
     });
     expect(acme.body.vectors).toEqual({
-      same: { id: 'same', values: V, metadata: { owner: 'same' } },
+      same: { id: 'same', values: V, metadata: { owner: 'acme' } },
     });
     expect(globex.body.vectors).toEqual({
-      same: { id: 'same', values: V, metadata: { owner: 'same' } },
+      same: { id: 'same', values: V, metadata: { owner: 'globex' } },
     });
-    const query = await call('POST', data('/query'), {
-      key: keys.globex,
-      body: { vector: V, topK: 100, includeMetadata: true },
+    // Unfiltered, and with a filter that any record matches, only the caller's records come back.
+    const everything = { $or: [{ owner: { $exists: false } }, { owner: { $exists: true } }] };
+    for (const filter of [undefined, everything]) {
+      const query = await call('POST', data('/query'), {
+        key: keys.globex,
+        body: { vector: V, topK: 1000, includeMetadata: true, filter },
+      });
+      const matches = query.body.matches as { id: string; metadata: { owner: string } }[];
+      expect(matches.map((m) => [m.id, m.metadata.owner]).sort()).toEqual([
+        ['globex-only', 'globex'],
+        ['same', 'globex'],
+      ]);
+    }
+    // Filter keys name metadata, never the record's id or its tenant column.
+    const byIdField = await call('POST', data('/query'), {
+      key: keys.acme,
+      body: { vector: V, topK: 10, filter: { id: { $eq: 'a' } } },
     });
-    expect((query.body.matches as { id: string }[]).map((m) => m.id).sort()).toEqual([
-      'globex-only',
-      'same',
-    ]);
+    expect(byIdField.body.matches).toEqual([]);
   });
 
   it('refuses a paginationToken of another tenant or another namespace', async () => {
@@ -356,8 +375,7 @@ describe('Pinecone dialect under attack', () => {
       .set({ 'api-key': keys.acme })
       .send({ namespace: 'docs:wipe', vectors: [{ id: 'w', values: V }] });
     expect(v1.status).toBe(200);
-    const stats = await call('POST', data('/describe_index_stats'), { key: keys.acme, body: {} });
-    expect(stats.body).toMatchObject({
+    expect(await statsOf(keys.acme)).toMatchObject({
       namespaces: {
         __default__: { vectorCount: 3 },
         team: { vectorCount: 1 },
@@ -370,21 +388,26 @@ describe('Pinecone dialect under attack', () => {
       body: { deleteAll: true, namespace: 'wipe' },
     });
     expect(wiped.status).toBe(200);
-    const after = await call('POST', data('/describe_index_stats'), { key: keys.acme, body: {} });
-    expect(after.body.totalVectorCount).toBe(4);
-    const globexStats = await call('POST', data('/describe_index_stats'), {
-      key: keys.globex,
-      body: {},
-    });
-    expect(globexStats.body).toMatchObject({
+    expect((await statsOf(keys.acme)).totalVectorCount).toBe(4);
+    expect(await statsOf(keys.globex)).toMatchObject({
       namespaces: { __default__: { vectorCount: 2 } },
       totalVectorCount: 2,
     });
-    const otherStats = await call('POST', '/data/other/describe_index_stats', {
-      key: keys.acme,
-      body: {},
+    expect((await statsOf(keys.acme, 'other')).totalVectorCount).toBe(1);
+    // deleteAll on the default namespace leaves the index's other namespaces and indexes be.
+    await call('POST', data('/vectors/delete'), { key: keys.acme, body: { deleteAll: true } });
+    expect(await statsOf(keys.acme)).toMatchObject({
+      namespaces: { team: { vectorCount: 1 } },
+      totalVectorCount: 1,
     });
-    expect(otherStats.body.totalVectorCount).toBe(1);
+    expect((await statsOf(keys.acme, 'other')).totalVectorCount).toBe(1);
+    // The default namespace's records again, for the cases after this one.
+    const vectors = ['a', 'b', 'same'].map((id) => ({
+      id,
+      values: V,
+      metadata: { owner: 'acme' },
+    }));
+    await call('POST', data('/vectors/upsert'), { key: keys.acme, body: { vectors } });
     // globex has no index "other": the same path is a 404, whatever acme holds there.
     const probe = await call('POST', '/data/other/describe_index_stats', {
       key: keys.globex,
@@ -406,11 +429,7 @@ describe('Pinecone dialect under attack', () => {
     await v1('merge', ['d1']);
     await v1('merge:', ['e1', 'e2']);
     await v1('merge:__default__', ['f1', 'f2', 'f3']);
-    const stats = await call('POST', '/data/merge/describe_index_stats', {
-      key: keys.acme,
-      body: {},
-    });
-    expect(stats.body).toMatchObject({
+    expect(await statsOf(keys.acme, 'merge')).toMatchObject({
       namespaces: { __default__: { vectorCount: 1 } },
       totalVectorCount: 1,
     });
@@ -541,5 +560,14 @@ describe('Pinecone dialect under attack', () => {
       acmeDocs().query({ vector: V, topK: 1, includeValues: 'yes' as unknown as boolean }),
     ).rejects.toBeInstanceOf(Errors.PineconeBadRequestError);
     expect(lg.requestsTo('/pinecone/data/docs/query')).toBe(1);
+    const ids = Array.from({ length: 1001 }, (_, i) => `f${i}`);
+    await expect(acmeDocs().fetch({ ids })).rejects.toThrow('at most 1000 ids');
+    expect(lg.requestsTo('/pinecone/data/docs/vectors/fetch')).toBe(1);
+    await expect(
+      acmeDocs()
+        .namespace('a/b')
+        .fetch({ ids: ['a'] }),
+    ).rejects.toBeInstanceOf(Errors.PineconeBadRequestError);
+    expect(lg.requestsTo('/pinecone/data/docs/vectors/fetch')).toBe(2);
   });
 });
