@@ -1,5 +1,6 @@
 import { BadRequestError, UnprocessableError } from '@vecgate/core';
 import type { MetricName } from '@vecgate/isolation';
+import { writeBatch } from '@vecgate/search';
 import { requestOf } from './pinecone.requests';
 
 /** Pinecone's metric names; vecgate calls the dot product `dot`. */
@@ -67,8 +68,7 @@ export function checkFlatMetadata(value: unknown, field: string): void {
 
 /** The records of an upsert, as vecgate's write takes them (values checked there). */
 export function upsertRecords(raw: unknown): unknown[] {
-  if (!Array.isArray(raw)) throw new BadRequestError('must be an array of vectors', 'vectors');
-  return raw.map((item: unknown, i) => {
+  return writeBatch(raw).map((item: unknown, i) => {
     const at = `vectors[${i}]`;
     const record = requestOf(item, 'record', `${at}.`);
     refuseUnsupported(record, ['sparseValues'], `${at}.`);
