@@ -503,6 +503,36 @@ describe('Pinecone dialect under attack', () => {
     await index.deleteNamespace('odd');
   });
 
+  it('keeps a namespace named like a v1 pair ("docs:team") apart from the namespace "team"', async () => {
+    const docs = acmeDocs();
+    await docs.namespace('docs:team').upsert({ records: [{ id: 't1', values: [0, 1, 0, 0] }] });
+    const inTeam = await docs.namespace('team').fetch({ ids: ['t1'] });
+    const inPair = await docs.namespace('docs:team').fetch({ ids: ['t1'] });
+    expect(inTeam.records.t1?.values).toEqual(V);
+    expect(inPair.records.t1?.values).toEqual([0, 1, 0, 0]);
+    const v1 = await lg.gw.http.get('/v1/namespaces').set({ 'api-key': keys.acme });
+    const names = (v1.body as { items: { name: string }[] }).items.map((n) => n.name);
+    expect(names).toEqual(expect.arrayContaining(['docs:team', 'docs:docs:team']));
+    await docs.deleteNamespace('docs:team');
+    expect(Object.keys((await docs.namespace('team').fetch({ ids: ['t1'] })).records)).toEqual([
+      't1',
+    ]);
+  });
+
+  it('lists by a literal prefix: % _ * are characters, not wildcards', async () => {
+    const index = acmeDocs().namespace('prefix');
+    const ids = ['ab', 'a_c', 'a%d', 'a*', 'xyz'];
+    await index.upsert({ records: ids.map((id) => ({ id, values: V })) });
+    const listed = async (prefix: string): Promise<string[]> =>
+      ((await index.listPaginated({ prefix })).vectors ?? []).map((v) => v.id ?? '');
+    expect(await listed('%')).toEqual([]);
+    expect(await listed('_')).toEqual([]);
+    expect(await listed('a_')).toEqual(['a_c']);
+    expect(await listed('a%')).toEqual(['a%d']);
+    expect(await listed('a*')).toEqual(['a*']);
+    await index.deleteNamespace('prefix');
+  });
+
   it('keeps namespaces that differ only in case or look-alike apart', async () => {
     const docs = acmeDocs();
     await docs.namespace('Case').upsert({ records: [{ id: 'upper', values: V }] });
