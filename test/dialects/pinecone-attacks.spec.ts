@@ -39,6 +39,10 @@ interface Case {
 
 const data = (path: string): string => `/data/docs${path}`;
 
+/** An audited resource: a method and a Pinecone path whose index is a checked name or `:index`. */
+const CHECKED_RESOURCE =
+  /^[A-Z]+ \/pinecone\/(indexes(\/[a-z0-9-]{1,45}|\/:index)?|data\/([a-z0-9-]{1,45}|:index)(\/[a-z_/:]+)?)$/;
+
 /** Refusals and acceptances, each one call; the proof table of this suite. */
 // prettier-ignore
 const CASES: Case[] = [
@@ -63,6 +67,10 @@ const CASES: Case[] = [
   { name: 'a metadata key "$or"', method: 'POST', path: data('/vectors/upsert'), body: { vectors: [{ id: 'x', values: V, metadata: { $or: 'x' } }] }, status: 400, says: '$or', action: 'pinecone.upsert' },
   { name: 'an empty metadata key', method: 'POST', path: data('/vectors/upsert'), body: { vectors: [{ id: 'x', values: V, metadata: { '': 'x' } }] }, status: 400, action: 'pinecone.upsert' },
   { name: 'a metadata key "tenant"', method: 'POST', path: data('/vectors/upsert'), body: { vectors: [{ id: 'x', values: V, metadata: { tenant: 'globex' } }] }, status: 400, says: 'tenant', action: 'pinecone.upsert' },
+  { name: 'a metadata string of 65,537 characters', method: 'POST', path: data('/vectors/upsert'), body: { vectors: [{ id: 'x', values: V, metadata: { a: 'x'.repeat(65_537) } }] }, status: 400, says: 'metadata', action: 'pinecone.upsert' },
+  { name: 'a metadata list of 257 strings', method: 'POST', path: data('/vectors/upsert'), body: { vectors: [{ id: 'x', values: V, metadata: { a: Array.from({ length: 257 }, String) } }] }, status: 400, says: 'metadata', action: 'pinecone.upsert' },
+  { name: 'metadata of 65 keys', method: 'POST', path: data('/vectors/upsert'), body: { vectors: [{ id: 'x', values: V, metadata: Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`k${i}`, i])) }] }, status: 400, says: 'metadata', action: 'pinecone.upsert' },
+  { name: 'values as nested arrays', method: 'POST', path: data('/vectors/upsert'), body: { vectors: [{ id: 'x', values: [[1], [0], [0], [0]] }] }, status: 400, says: 'values', action: 'pinecone.upsert' },
   { name: 'a namespace that is a number', method: 'POST', path: data('/vectors/upsert'), body: { vectors: [{ id: 'x', values: V }], namespace: 5 }, status: 400, says: 'namespace', action: 'pinecone.upsert' },
   { name: 'sparse values', method: 'POST', path: data('/vectors/upsert'), body: { vectors: [{ id: 'x', values: V, sparseValues: { indices: [0], values: [1] } }] }, status: 400, says: 'sparseValues', action: 'pinecone.upsert' },
   { name: 'a record with a misspelt metadata field', method: 'POST', path: data('/vectors/upsert'), body: { vectors: [{ id: 'x', values: V, meta: { a: 'b' } }] }, status: 400, says: 'vectors[0].meta', action: 'pinecone.upsert' },
@@ -83,6 +91,8 @@ const CASES: Case[] = [
   { name: 'topK 0', method: 'POST', path: data('/query'), body: { vector: V, topK: 0 }, status: 400, says: 'topK', action: 'pinecone.query' },
   { name: 'topK 100000', method: 'POST', path: data('/query'), body: { vector: V, topK: 100000 }, status: 400, says: 'topK', action: 'pinecone.query' },
   { name: 'topK a string', method: 'POST', path: data('/query'), body: { vector: V, topK: '3' }, status: 400, says: 'topK', action: 'pinecone.query' },
+  { name: 'topK 1.5', method: 'POST', path: data('/query'), body: { vector: V, topK: 1.5 }, status: 400, says: 'topK', action: 'pinecone.query' },
+  { name: '$and that is not a list', method: 'POST', path: data('/query'), body: { vector: V, topK: 1, filter: { $and: { a: 1 } } }, status: 400, says: '$and', action: 'pinecone.query' },
   { name: 'includeValues a string', method: 'POST', path: data('/query'), body: { vector: V, topK: 1, includeValues: 'true' }, status: 400, says: 'includeValues', action: 'pinecone.query' },
   { name: 'includeMetadata a number', method: 'POST', path: data('/query'), body: { vector: V, topK: 1, includeMetadata: 1 }, status: 400, says: 'includeMetadata', action: 'pinecone.query' },
   { name: 'include_values in snake case', method: 'POST', path: data('/query'), body: { vector: V, topK: 1, include_values: true }, status: 400, says: 'include_values: is not a field', action: 'pinecone.query' },
@@ -132,6 +142,7 @@ const CASES: Case[] = [
   { name: 'an index name "_vg"', method: 'GET', path: '/indexes/_vg', status: 400, action: 'pinecone.describe_index' },
   { name: 'a unicode look-alike index name', method: 'GET', path: `/indexes/${encodeURIComponent('dоcs')}`, status: 400, action: 'pinecone.describe_index' },
   { name: 'an index name of 46 characters', method: 'GET', path: `/indexes/${'a'.repeat(46)}`, status: 400, action: 'pinecone.describe_index' },
+  { name: 'a data call on an index name of 5,000 characters', method: 'POST', path: `/data/${'a'.repeat(5000)}/query`, body: { vector: V, topK: 1 }, status: 400, says: 'name', action: 'pinecone.query' },
   { name: 'a data call on an index name with ":"', method: 'POST', path: '/data/docs:team/query', body: { vector: V, topK: 1 }, status: 400, action: 'pinecone.query' },
   { name: 'createIndex with a name that is a number', method: 'POST', path: '/indexes', body: { name: 5, dimension: 4, metric: 'cosine', spec: SPEC }, status: 400, says: 'name', action: 'pinecone.create_index' },
   { name: 'createIndex with dimension as a string', method: 'POST', path: '/indexes', body: { name: 'strdim', dimension: '4', metric: 'cosine', spec: SPEC }, status: 400, says: 'dimension', action: 'pinecone.create_index' },
@@ -203,13 +214,16 @@ describe('Pinecone dialect under attack', () => {
     return tokens.tenant('acme', ['reader'], { exp: Math.floor(Date.now() / 1000) - 3600 });
   };
 
-  const eventsOf = async (requestId: string): Promise<{ action: string; status: number }[]> => {
+  const eventsOf = async (
+    requestId: string,
+  ): Promise<{ action: string; status: number; resource: string }[]> => {
     await lg.gw.flushAudit();
     const response = await lg.gw.http
       .get('/v1/admin/audit')
       .query({ requestId })
       .set(bearer(lg.gw.tokens.platform(['auditor'])));
-    return (response.body as { items: { action: string; status: number }[] }).items;
+    return (response.body as { items: { action: string; status: number; resource: string }[] })
+      .items;
   };
 
   const acmeDocs = (): ReturnType<Pinecone['index']> =>
@@ -282,6 +296,8 @@ describe('Pinecone dialect under attack', () => {
       }
       const events = await eventsOf(answer.requestId);
       expect(events.map((e) => [e.action, e.status])).toEqual([[c.action, c.status]]);
+      // The trail holds a checked index name or the route template, never other caller text.
+      expect(events[0]?.resource).toMatch(CHECKED_RESOURCE);
     },
   );
 
