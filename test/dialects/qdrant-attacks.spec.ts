@@ -1086,6 +1086,20 @@ describe('Qdrant API under attack', () => {
     expect(q.requests() - before).toBe(1);
   });
 
+  describe('deletes select exactly what they name', () => {
+    it('refuses a delete whose filter is null rather than emptying the collection', async () => {
+      await run({
+        name: 'a null filter',
+        method: 'POST',
+        target: '/collections/docs/points/delete',
+        body: { filter: null },
+        status: 400,
+        error: '(filter)',
+      });
+      await expectUntouched();
+    });
+  });
+
   it('refuses a revoked API key', async () => {
     const made = await q.gw.http
       .post('/v1/admin/tenants/acme/api-keys')

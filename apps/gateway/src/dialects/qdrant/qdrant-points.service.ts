@@ -98,6 +98,10 @@ export class QdrantPoints {
       return;
     }
     if (body.filter === undefined) throw new BadRequestError('give points or filter', 'points');
+    // Elsewhere a null filter is no filter; here it would select every point, so it is refused
+    // (Qdrant refuses it too): emptying a collection takes an explicit `{}`.
+    if (body.filter === null)
+      throw new BadRequestError('must be a filter ({} selects every point)', 'filter');
     const { filter, ids } = translateSelection(body.filter);
     if (ids && filter)
       throw new BadRequestError('a delete takes has_id alone, or a filter without it', 'filter');
