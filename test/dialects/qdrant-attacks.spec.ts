@@ -1098,6 +1098,50 @@ describe('Qdrant API under attack', () => {
       });
       await expectUntouched();
     });
+
+    // Qdrant's semantics: an empty `should` matches no point, an empty `must` or `{}` every
+    // point, and `must_not` of a filter matching every point matches none.
+    const SELECTS_NOTHING = [
+      { should: [] },
+      { must_not: [{ must: [] }] },
+      { must: [{ should: [] }] },
+      { should: [{ should: [] }] },
+      { must: [{ key: 'n', range: { gte: 0 } }], should: [] },
+    ];
+    const SELECTS_EVERYTHING = [
+      { must: [] },
+      { must_not: [] },
+      { must_not: [{ should: [] }] },
+      { should: [{ must: [] }, { key: 'n', match: { value: 1 } }] },
+    ];
+
+    const countSelected = async (filter: unknown): Promise<unknown> => {
+      const counted = await call({
+        method: 'POST',
+        target: '/collections/docs/points/count',
+        body: { filter },
+      });
+      return (counted.json().result as { count?: unknown }).count;
+    };
+
+    it.each(SELECTS_NOTHING.map((f) => [JSON.stringify(f), f]))(
+      'deletes and counts nothing for a filter that selects no point: %s',
+      async (_name, filter) => {
+        expect(await countSelected(filter)).toBe(0);
+        const deleted = await call({
+          method: 'POST',
+          target: '/collections/docs/points/delete',
+          body: { filter },
+        });
+        expect(deleted.status).toBe(200);
+        await expectUntouched();
+      },
+    );
+
+    it.each(SELECTS_EVERYTHING.map((f) => [JSON.stringify(f), f]))(
+      'counts every point for a filter that selects every point: %s',
+      async (_name, filter) => expect(await countSelected(filter)).toBe(3),
+    );
   });
 
   it('refuses a revoked API key', async () => {

@@ -28,12 +28,8 @@ describe('Qdrant filter translation', () => {
       }),
     ).toEqual({
       $and: [
-        {
-          $and: [
-            { 'metadata.source': { $eq: 'a' } },
-            { $and: [{ n: { $gte: 1 } }, { n: { $lt: 5 } }] },
-          ],
-        },
+        { 'metadata.source': { $eq: 'a' } },
+        { $and: [{ n: { $gte: 1 } }, { n: { $lt: 5 } }] },
         { $or: [{ tag: { $in: ['x', 'y'] } }, { z: { $nin: [1] } }] },
       ],
     });
@@ -56,6 +52,21 @@ describe('Qdrant filter translation', () => {
     expect(translateFilter(undefined)).toBeUndefined();
     expect(translateFilter({})).toBeUndefined();
     expect(translateFilter({ must: [] })).toBeUndefined();
+    expect(translateFilter({ must_not: [{ should: [] }], should: null })).toBeUndefined();
+  });
+
+  it('selects no point for an empty should, as Qdrant does, never every point', () => {
+    const nothing = {
+      $and: [{ none: { $exists: true } }, { none: { $exists: false } }],
+    };
+    expect(translateFilter({ should: [] })).toEqual(nothing);
+    expect(translateFilter({ must_not: [{ must: [] }] })).toEqual(nothing);
+    expect(translateFilter({ must: [{ key: 'a', match: { value: 1 } }, { should: [] }] })).toEqual(
+      nothing,
+    );
+    expect(
+      translateFilter({ should: [{ should: [] }, { key: 'a', match: { value: 1 } }] }),
+    ).toEqual({ a: { $eq: 1 } });
   });
 
   it('refuses what it cannot translate, naming where', () => {
