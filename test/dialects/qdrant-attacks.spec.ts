@@ -1144,6 +1144,21 @@ describe('Qdrant API under attack', () => {
     );
   });
 
+  it('refuses an upsert that gives both points and batch, writing neither', async () => {
+    await run({
+      name: 'points and batch',
+      method: 'PUT',
+      target: '/collections/docs/points',
+      body: {
+        points: [{ id: 70, vector: [1, 1, 1] }],
+        batch: { ids: [71], vectors: [[1, 1, 1]] },
+      },
+      status: 400,
+      error: '(batch)',
+    });
+    await expectUntouched();
+  });
+
   it('refuses a revoked API key', async () => {
     const made = await q.gw.http
       .post('/v1/admin/tenants/acme/api-keys')

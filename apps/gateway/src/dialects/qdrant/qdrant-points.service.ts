@@ -114,6 +114,10 @@ export class QdrantPoints {
 }
 
 function writesOf(body: Json): { id: string; values: unknown; metadata?: unknown }[] {
+  // Qdrant's body is one form or the other; taking one and dropping the other would write
+  // something else than the client meant.
+  if (body.points !== undefined && body.batch !== undefined)
+    throw new BadRequestError('give either points or batch, not both', 'batch');
   if (Array.isArray(body.points)) {
     return body.points.map((p: unknown, i) => {
       const point = (typeof p === 'object' && p !== null ? p : {}) as Json;
