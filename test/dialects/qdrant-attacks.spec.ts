@@ -1159,6 +1159,62 @@ describe('Qdrant API under attack', () => {
     await expectUntouched();
   });
 
+  describe('point ids in the forms Qdrant parses, and no other', () => {
+    const CANONICAL = 'a4f3c1b2-0000-4000-8000-00000000000a';
+    const REFUSED = [
+      '{a4f3c1b2-0000-4000-8000-00000000000a',
+      'a4f3c1b2-0000-4000-8000-00000000000a}',
+      'a4f3c1b2-00004000-8000-00000000000a-',
+      'a4f3c1b2-0000-4000-800000000000000a',
+      '{a4f3c1b200004000800000000000000a}',
+      'urn:uuid:a4f3c1b200004000800000000000000a',
+      'URN:UUID:a4f3c1b2-0000-4000-8000-00000000000a',
+      ' a4f3c1b2-0000-4000-8000-00000000000a',
+    ];
+    const ACCEPTED = [
+      CANONICAL,
+      CANONICAL.toUpperCase(),
+      'a4f3c1b200004000800000000000000a',
+      '{a4f3c1b2-0000-4000-8000-00000000000a}',
+      'urn:uuid:a4f3c1b2-0000-4000-8000-00000000000a',
+    ];
+
+    beforeAll(async () => {
+      await call({ method: 'PUT', target: '/collections/uuids', text: CREATE });
+    });
+    afterAll(async () => {
+      await call({ method: 'DELETE', target: '/collections/uuids' });
+    });
+
+    it.each(REFUSED)('refuses %j', async (id) => {
+      await run({
+        name: id,
+        method: 'PUT',
+        target: '/collections/uuids/points',
+        body: { points: [{ id, vector: [1, 1, 1] }] },
+        status: 400,
+        error: 'points[0].id',
+      });
+      expect(await countOf('acme', 'uuids')).toBe(0);
+    });
+
+    it.each(ACCEPTED)('stores %j under the canonical form', async (id) => {
+      const put = await call({
+        method: 'PUT',
+        target: '/collections/uuids/points',
+        body: { points: [{ id, vector: [1, 1, 1] }] },
+      });
+      expect(put.status).toBe(200);
+      const got = await call({
+        method: 'POST',
+        target: '/collections/uuids/points',
+        body: { ids: [CANONICAL] },
+      });
+      expect(ids(got)).toEqual([CANONICAL]);
+      expect(await countOf('acme', 'uuids')).toBe(1);
+    });
+  });
+
   it('refuses a revoked API key', async () => {
     const made = await q.gw.http
       .post('/v1/admin/tenants/acme/api-keys')
