@@ -1215,6 +1215,26 @@ describe('Qdrant API under attack', () => {
     });
   });
 
+  it.each([
+    ['init_from', { init_from: { collection: 'secret' } }],
+    ['sparse_vectors', { sparse_vectors: { text: {} } }],
+    ['sharding_method', { sharding_method: 'custom' }],
+  ])(
+    'refuses a collection whose %s it would not honour, creating nothing',
+    async (field, extra) => {
+      await run({
+        name: field,
+        method: 'PUT',
+        target: '/collections/copied',
+        body: { vectors: { size: 3, distance: 'Cosine' }, ...extra },
+        status: 400,
+        error: `(${field})`,
+      });
+      const exists = await call({ method: 'GET', target: '/collections/copied/exists' });
+      expect(exists.json().result).toEqual({ exists: false });
+    },
+  );
+
   it('refuses a revoked API key', async () => {
     const made = await q.gw.http
       .post('/v1/admin/tenants/acme/api-keys')

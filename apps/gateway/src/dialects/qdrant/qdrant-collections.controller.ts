@@ -108,7 +108,25 @@ export class QdrantCollectionsController {
   }
 }
 
+/**
+ * Settings that change what the collection holds or how it is addressed, which vecgate cannot
+ * honour: refused, so a client never believes its collection was copied or sharded. Tuning
+ * settings (hnsw, optimizers, on-disk, shard counts) change nothing a client observes and are
+ * ignored.
+ */
+const UNSERVED_SETTINGS: Record<string, (value: unknown) => boolean> = {
+  init_from: (value) => value !== null,
+  sparse_vectors: (value) =>
+    value !== null && (typeof value !== 'object' || Object.keys(value).length > 0),
+  sharding_method: (value) => value !== null && value !== 'auto',
+};
+
 function checkVectorsConfig(body: unknown, scope: TenantScope): void {
+  for (const [field, unserved] of Object.entries(UNSERVED_SETTINGS)) {
+    const value = (body as Record<string, unknown> | undefined)?.[field];
+    if (value !== undefined && unserved(value))
+      throw new BadRequestError(`${field} is not supported`, field);
+  }
   const vectors = (body as { vectors?: unknown } | undefined)?.vectors;
   const { size, distance } = (vectors ?? {}) as { size?: unknown; distance?: unknown };
   const { dimension, metric } = scope.space;
