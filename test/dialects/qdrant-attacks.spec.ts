@@ -1235,6 +1235,26 @@ describe('Qdrant API under attack', () => {
     },
   );
 
+  it.each(['_vg_tenant', 'metadata.tenant_id', 'a._vg_ns'])(
+    'refuses a payload index on the reserved key %s, audited as a bypass attempt',
+    async (field) => {
+      const requestId = randomUUID();
+      const res = await call(
+        {
+          method: 'PUT',
+          target: '/collections/docs/index',
+          body: { field_name: field, field_schema: 'keyword' },
+        },
+        requestId,
+      );
+      expect(res.status).toBe(400);
+      expect((res.json().status as { error: string }).error).toContain('(field_name)');
+      expect((await q.audit(requestId)).map((e) => [e.action, e.reason])).toEqual([
+        ['qdrant.create_field_index', expect.stringMatching(/^tenant_bypass_attempt/)],
+      ]);
+    },
+  );
+
   it('refuses a revoked API key', async () => {
     const made = await q.gw.http
       .post('/v1/admin/tenants/acme/api-keys')

@@ -2,10 +2,10 @@ import { Body, Controller, Delete, Get, Put, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Schemas } from '@qdrant/js-client-rest';
 import type { FastifyReply } from 'fastify';
-import { BadRequestError } from '@vecgate/core';
+import { BadRequestError, TenantBypassError } from '@vecgate/core';
 import type { MetricName, TenantScope } from '@vecgate/isolation';
 import { NamespaceService, RequestTrace } from '@vecgate/search';
-import { NamespaceRegistry, Tenant } from '@vecgate/tenancy';
+import { NamespaceRegistry, ReservedKeys, Tenant } from '@vecgate/tenancy';
 import { CurrentTenant, Scope, Trace } from '../../http/request.decorators';
 import { collectionInfo } from './qdrant-collection-info';
 import { COMPLETED, QdrantPoints } from './qdrant-points.service';
@@ -31,6 +31,7 @@ export class QdrantCollectionsController {
     private readonly namespaces: NamespaceService,
     private readonly registry: NamespaceRegistry,
     private readonly points: QdrantPoints,
+    private readonly reserved: ReservedKeys,
   ) {}
 
   @Get()
@@ -101,8 +102,18 @@ export class QdrantCollectionsController {
   @QdrantRoute('create_field_index', 'writer')
   async index(
     @Scope('path') scope: TenantScope,
+    @Body() body: unknown,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<QdrantAnswer<Schemas['UpdateResult']>> {
+    // The field name is a payload key, refused where a filter key would be.
+    const field = (body as { field_name?: unknown } | undefined)?.field_name;
+    if (typeof field !== 'string' || field === '')
+      throw new BadRequestError('must be a payload key', 'field_name');
+    if (this.reserved.isReserved(field))
+      throw new TenantBypassError(
+        `key "${field}" is reserved: the tenant comes from the token`,
+        'field_name',
+      );
     await this.points.requireCollection(scope);
     return ok(reply, COMPLETED);
   }
