@@ -141,7 +141,7 @@ describe('Qdrant API under attack', () => {
   }
 
   beforeAll(async () => {
-    q = await startQdrantGateway({ acme: SPACE, globex: SPACE });
+    q = await startQdrantGateway({ acme: SPACE, globex: SPACE, initech: SPACE });
     qdrantPort = Number(new URL(q.url).port);
     const server = q.gw.app.getHttpServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
@@ -700,6 +700,23 @@ describe('Qdrant API under attack', () => {
       },
       status: 400,
     },
+    ...[
+      { must: [{ key: 'n', match: { any: [] } }] },
+      { must: [{ key: 'n', match: { except: [] } }] },
+      { must: [{ key: 'n', range: {} }] },
+      { must: [{ key: 'n', match: { value: null } }] },
+      { must: [{}] },
+      { must: [{ key: 'n', values_count: { gt: 1 } }] },
+      { must: [{ nested: { key: 'a', filter: {} } }] },
+      { must: [{ key: 'n', match: { text: 'x' } }] },
+      { min_should: { conditions: [], min_count: 1 } },
+    ].map((filter, i) => ({
+      name: `a filter it cannot translate #${i + 1}`,
+      method: 'POST',
+      target: '/collections/docs/points/delete',
+      body: { filter },
+      status: 400,
+    })),
     {
       name: 'a filter that is a string',
       method: 'POST',
@@ -1254,6 +1271,22 @@ describe('Qdrant API under attack', () => {
       ]);
     },
   );
+
+  it("refuses a suspended tenant's key, and a deleted tenant's key after the id is reused", async () => {
+    const key = await q.apiKey('initech', ['reader']);
+    const admin = bearer(q.gw.tokens.platform());
+    await q.gw.http.patch('/v1/admin/tenants/initech').set(admin).send({ status: 'suspended' });
+    const suspended = await send(qdrantPort, 'GET', '/collections', { 'api-key': key });
+    expect(suspended.status).toBe(403);
+    expect((await q.gw.http.delete('/v1/admin/tenants/initech').set(admin)).status).toBe(204);
+    const again = await q.gw.http
+      .post('/v1/admin/tenants')
+      .set(admin)
+      .send({ id: 'initech', ...SPACE });
+    expect(again.status).toBe(201);
+    const reused = await send(qdrantPort, 'GET', '/collections', { 'api-key': key });
+    expect(reused.status).toBe(401);
+  });
 
   it('refuses a revoked API key', async () => {
     const made = await q.gw.http
