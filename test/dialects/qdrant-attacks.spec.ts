@@ -141,7 +141,12 @@ describe('Qdrant API under attack', () => {
   }
 
   beforeAll(async () => {
-    q = await startQdrantGateway({ acme: SPACE, globex: SPACE, initech: SPACE });
+    q = await startQdrantGateway({
+      acme: SPACE,
+      globex: SPACE,
+      initech: SPACE,
+      wide: { dimension: 4096, metric: 'cosine' },
+    });
     qdrantPort = Number(new URL(q.url).port);
     const server = q.gw.app.getHttpServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
@@ -1286,6 +1291,32 @@ describe('Qdrant API under attack', () => {
     expect(again.status).toBe(201);
     const reused = await send(qdrantPort, 'GET', '/collections', { 'api-key': key });
     expect(reused.status).toBe(401);
+  });
+
+  it('bounds the floats of a retrieve with vectors as v1 bounds a fetch', async () => {
+    const key = await q.apiKey('wide', ['reader']);
+    const wanted = Array.from({ length: 100 }, (_, i) => i + 1);
+    const retrieve = (withVector: boolean) =>
+      send(
+        qdrantPort,
+        'POST',
+        '/collections/__default__/points',
+        { 'api-key': key, 'content-type': 'application/json' },
+        JSON.stringify({ ids: wanted, with_vector: withVector }),
+      );
+    const refused = await retrieve(true);
+    expect(refused.status).toBe(400);
+    expect((refused.json().status as { error: string }).error).toContain('(ids)');
+    expect((await retrieve(false)).status).toBe(200);
+    const scrolled = await send(
+      qdrantPort,
+      'POST',
+      '/collections/__default__/points/scroll',
+      { 'api-key': key, 'content-type': 'application/json' },
+      JSON.stringify({ limit: 100, with_vector: true }),
+    );
+    expect(scrolled.status).toBe(400);
+    expect((scrolled.json().status as { error: string }).error).toContain('(limit)');
   });
 
   it('refuses a revoked API key', async () => {

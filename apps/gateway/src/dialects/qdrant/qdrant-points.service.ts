@@ -2,7 +2,13 @@ import { Injectable } from '@nestjs/common';
 import type { Schemas } from '@qdrant/js-client-rest';
 import { BadRequestError, NotFoundError } from '@vecgate/core';
 import { DEFAULT_NAMESPACE, TenantScope, TenantVectorStore } from '@vecgate/isolation';
-import { RecordInput, RequestTrace, ResultValidator, VectorService } from '@vecgate/search';
+import {
+  RecordInput,
+  RequestTrace,
+  ResultValidator,
+  VectorService,
+  withinAnswerFloats,
+} from '@vecgate/search';
 import { NamespaceRegistry } from '@vecgate/tenancy';
 import { translateSelection } from './qdrant-selection';
 import { recordIdOf, recordIdsOf } from './qdrant-ids';
@@ -73,6 +79,7 @@ export class QdrantPoints {
     await this.requireCollection(scope);
     if (Array.isArray(ids) && ids.length === 0) return [];
     const wanted = this.input.ids(recordIdsOf(ids, 'ids'), 'ids');
+    if (shape.vector) withinAnswerFloats(wanted.length, scope.space.dimension, 'ids');
     const found = await this.store.fetch(
       scope,
       wanted,
