@@ -1319,6 +1319,28 @@ describe('Qdrant API under attack', () => {
     expect((scrolled.json().status as { error: string }).error).toContain('(limit)');
   });
 
+  it.each([
+    ['limit', { query: Array(4096).fill(1), limit: 100, with_vector: true }],
+    [
+      'query.mmr.candidates_limit',
+      { query: { nearest: Array(4096).fill(1), mmr: { candidates_limit: 100 } }, limit: 10 },
+    ],
+  ])(
+    'names %s, a field the client sent, when an answer would hold too many floats',
+    async (field, body) => {
+      const key = await q.apiKey('wide', ['reader']);
+      const res = await send(
+        qdrantPort,
+        'POST',
+        '/collections/__default__/points/query',
+        { 'api-key': key, 'content-type': 'application/json' },
+        JSON.stringify(body),
+      );
+      expect(res.status).toBe(400);
+      expect((res.json().status as { error: string }).error).toContain(`(${field})`);
+    },
+  );
+
   it('refuses a revoked API key', async () => {
     const made = await q.gw.http
       .post('/v1/admin/tenants/acme/api-keys')

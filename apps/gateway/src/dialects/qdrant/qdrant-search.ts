@@ -1,7 +1,13 @@
 import type { Schemas } from '@qdrant/js-client-rest';
 import { BadRequestError } from '@vecgate/core';
 import type { TenantScope } from '@vecgate/isolation';
-import { LIMITS, MatchView, RequestTrace, VectorService } from '@vecgate/search';
+import {
+  LIMITS,
+  MatchView,
+  RequestTrace,
+  VectorService,
+  withinAnswerFloats,
+} from '@vecgate/search';
 import { translateFilter } from './qdrant-filter';
 import { pointIdOf } from './qdrant-ids';
 import { MMR_BUDGET, mmrSelect } from './qdrant-mmr';
@@ -45,6 +51,10 @@ export async function nearest(
     throw new BadRequestError('must be a number', 'score_threshold');
   const euclidean = scope.space.metric === 'euclidean';
   const candidates = request.mmr ? mmrCandidates(request.mmr, wanted, scope) : undefined;
+  // v1 bounds the floats of a search with values and would name its own topK.
+  if (candidates)
+    withinAnswerFloats(candidates.limit, scope.space.dimension, 'query.mmr.candidates_limit');
+  else if (shape.vector) withinAnswerFloats(wanted, scope.space.dimension, 'limit');
   const { matches } = await vectors.search(
     scope,
     {
