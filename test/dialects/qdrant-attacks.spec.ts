@@ -1361,3 +1361,58 @@ function deepFilter(levels: number): unknown {
   for (let i = 0; i < levels; i++) filter = { must: [filter] };
   return filter;
 }
+
+describe('Qdrant API over a tenant rate limit', () => {
+  let q: QdrantGateway;
+  beforeAll(async () => {
+    q = await startQdrantGateway(
+      { acme: SPACE },
+      { env: { RATE_LIMIT_RPS: '1', RATE_LIMIT_BURST: '3' } },
+    );
+  });
+  afterAll(() => q.close());
+
+  it('answers 429 with Retry-After in Qdrant shape, sent once by the client', async () => {
+    const key = await q.apiKey('acme', ['reader']);
+    const port = Number(new URL(q.url).port);
+    let last: Answer | undefined;
+    let retryAfter: string | undefined;
+    // One token a second: requests sent back to back run out of them whatever the machine's speed.
+    for (let i = 0; i < 50 && last?.status !== 429; i++) {
+      last = await new Promise<Answer>((resolve, reject) => {
+        const req = httpRequest(
+          { host: '127.0.0.1', port, path: '/collections', headers: { 'api-key': key } },
+          (res) => {
+            let text = '';
+            retryAfter = res.headers['retry-after'];
+            res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+            res.on('end', () =>
+              resolve({
+                status: res.statusCode ?? 0,
+                body: text,
+                json: () => JSON.parse(text) as { status?: unknown },
+              }),
+            );
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+    }
+    expect(last?.status).toBe(429);
+    expect(Number(retryAfter)).toBeGreaterThan(0);
+    expect(last?.json().status).toEqual({ error: expect.stringContaining('Too Many Requests') });
+    const before = q.requests();
+    // The client turns a 429 with a numeric Retry-After into its ResourceExhausted error.
+    const thrown = await q
+      .client(key)
+      .getCollections()
+      .then(
+        () => undefined,
+        (err: unknown) => err as { name?: string; retry_after?: number },
+      );
+    expect(thrown?.name).toBe('QdrantClientResourceExhaustedError');
+    expect(thrown?.retry_after).toBeGreaterThan(0);
+    expect(q.requests() - before).toBe(1);
+  });
+});
