@@ -336,6 +336,20 @@ describe('Qdrant API under attack', () => {
       target: '/collections/secret',
       status: 200,
     },
+    {
+      name: "deleting another tenant's ids",
+      method: 'POST',
+      target: '/collections/docs/points/delete',
+      body: { points: [4, 99] },
+      status: 200,
+    },
+    {
+      name: "deleting another tenant's ids by has_id",
+      method: 'POST',
+      target: '/collections/docs/points/delete',
+      body: { filter: { must: [{ has_id: [4, 99] }] } },
+      status: 200,
+    },
     { name: 'a case variant', method: 'GET', target: '/collections/DOCS', status: 404 },
     {
       name: "the other tenant's uid",
@@ -1340,6 +1354,26 @@ describe('Qdrant API under attack', () => {
       expect((res.json().status as { error: string }).error).toContain(`(${field})`);
     },
   );
+
+  it.each([
+    ['PUT', '/collections/docs/points', { points: [{ id: 80, vector: [1, 1, 1] }] }],
+    ['POST', '/collections/docs/points', { ids: [1] }],
+    ['POST', '/collections/docs/points/query', { query: [1, 1, 1] }],
+    ['POST', '/collections/docs/points/search', { vector: [1, 1, 1] }],
+    ['POST', '/collections/docs/points/scroll', {}],
+    ['POST', '/collections/docs/points/count', {}],
+    ['POST', '/collections/docs/points/delete', { filter: {} }],
+  ])('refuses a shard_key it would not honour: %s %s', async (method, target, body) => {
+    await run({
+      name: `${method} ${target}`,
+      method,
+      target,
+      body: { ...body, shard_key: 'user-1' },
+      status: 400,
+      error: '(shard_key)',
+    });
+    await expectUntouched();
+  });
 
   it('refuses a revoked API key', async () => {
     const made = await q.gw.http
