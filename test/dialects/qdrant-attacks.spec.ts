@@ -1251,6 +1251,10 @@ describe('Qdrant API under attack', () => {
     });
   });
 
+  /** A PUT refused with a 400 naming `field`. */
+  const refusedNaming = (field: string, target: string, body: unknown): Promise<void> =>
+    run({ name: field, method: 'PUT', target, body, status: 400, error: `(${field})` });
+
   it.each([
     ['init_from', { init_from: { collection: 'secret' } }],
     ['sparse_vectors', { sparse_vectors: { text: {} } }],
@@ -1258,13 +1262,9 @@ describe('Qdrant API under attack', () => {
   ])(
     'refuses a collection whose %s it would not honour, creating nothing',
     async (field, extra) => {
-      await run({
-        name: field,
-        method: 'PUT',
-        target: '/collections/copied',
-        body: { vectors: { size: 3, distance: 'Cosine' }, ...extra },
-        status: 400,
-        error: `(${field})`,
+      await refusedNaming(field, '/collections/copied', {
+        vectors: { size: 3, distance: 'Cosine' },
+        ...extra,
       });
       const exists = await call({ method: 'GET', target: '/collections/copied/exists' });
       expect(exists.json().result).toEqual({ exists: false });
@@ -1374,6 +1374,26 @@ describe('Qdrant API under attack', () => {
     });
     await expectUntouched();
   });
+
+  it.each([
+    ['update_mode', { update_mode: 'insert_only' }],
+    ['update_mode', { update_mode: 'update_only' }],
+    ['update_filter', { update_filter: { must: [{ key: 'n', match: { value: 0 } }] } }],
+  ])(
+    'refuses an upsert whose %s it would not honour, overwriting nothing',
+    async (field, extra) => {
+      await refusedNaming(field, '/collections/docs/points', {
+        points: [{ id: 1, vector: [0, 0, 1], payload: { n: 'overwritten' } }],
+        ...extra,
+      });
+      const kept = await call({
+        method: 'POST',
+        target: '/collections/docs/points',
+        body: { ids: [1], with_payload: ['n'] },
+      });
+      expect(kept.json().result).toEqual([{ id: 1, payload: { n: 1 }, vector: null }]);
+    },
+  );
 
   it('refuses a revoked API key', async () => {
     const made = await q.gw.http

@@ -121,6 +121,12 @@ export class QdrantPoints {
 }
 
 function writesOf(body: Json): { id: string; values: unknown; metadata?: unknown }[] {
+  // Conditional writes (insert only, update only, update where a filter holds) protect existing
+  // points; vecgate writes unconditionally, so it refuses them rather than overwrite.
+  if (body.update_mode !== undefined && body.update_mode !== null && body.update_mode !== 'upsert')
+    throw new BadRequestError('only update_mode "upsert" is supported', 'update_mode');
+  if (body.update_filter !== undefined && body.update_filter !== null)
+    throw new BadRequestError('update_filter is not supported', 'update_filter');
   // Qdrant's body is one form or the other; taking one and dropping the other would write
   // something else than the client meant.
   if (body.points !== undefined && body.batch !== undefined)
