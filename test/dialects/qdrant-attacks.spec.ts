@@ -998,7 +998,33 @@ describe('Qdrant API under attack', () => {
     },
   ];
 
-  it.each(BAD_INPUT.map((a) => [a.name, a]))(
+  // Fields vecgate has no use for are still typed: a wrong type is a 400, as in Qdrant.
+  const WRONG_TYPES: Attempt[] = (
+    [
+      ['/collections/docs/points/count', { exact: 'yes' }, 'exact'],
+      ['/collections/docs/points/query', { query: [1, 1, 1], params: 5 }, 'params'],
+      ['/collections/docs/points/search', { vector: [1, 1, 1], params: [] }, 'params'],
+      [
+        '/collections/docs/points/query',
+        { query: [1, 1, 1], params: { hnsw_ef: 'x' } },
+        'params.hnsw_ef',
+      ],
+      [
+        '/collections/docs/points/query',
+        { query: [1, 1, 1], params: { exact: 1 } },
+        'params.exact',
+      ],
+    ] as const
+  ).map(([target, body, field]) => ({
+    name: `${field} of a wrong type`,
+    method: 'POST',
+    target,
+    body,
+    status: 400,
+    error: `(${field})`,
+  }));
+
+  it.each([...BAD_INPUT, ...WRONG_TYPES].map((a) => [a.name, a]))(
     'answers bad input with a 4xx in Qdrant shape, writing nothing: %s',
     async (_name, attempt) => {
       await run(attempt);
@@ -1041,6 +1067,12 @@ describe('Qdrant API under attack', () => {
     });
     expect([...ids(searched)].sort()).toEqual([1, 2, 3]);
     expect(searched.body).not.toContain('globex');
+    const exact = await call({
+      method: 'POST',
+      target: Q,
+      body: { query: [1, 0.4, 0], limit: 100, params: { exact: true, hnsw_ef: 128 } },
+    });
+    expect([...ids(exact)].sort()).toEqual([1, 2, 3]);
     const info = await call({ method: 'GET', target: '/collections/docs' });
     expect(info.json().result).toMatchObject({ points_count: 3 });
     const listed = await call({ method: 'GET', target: '/collections' });

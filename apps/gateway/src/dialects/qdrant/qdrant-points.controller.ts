@@ -152,7 +152,11 @@ export class QdrantPointsController {
     @Trace() trace: RequestTrace,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<QdrantAnswer<Schemas['CountResult']>> {
-    const selection = translateSelection(bodyOf(body ?? {}).filter);
+    const b = bodyOf(body ?? {});
+    // Counts are exact whatever `exact` says; it is still typed as Qdrant types it.
+    if (b.exact !== undefined && b.exact !== null && typeof b.exact !== 'boolean')
+      throw new BadRequestError('must be a boolean', 'exact');
+    const selection = translateSelection(b.filter);
     await this.points.requireCollection(scope);
     const total = selection.filter
       ? await countMatching(this.listing, scope, selection, trace)

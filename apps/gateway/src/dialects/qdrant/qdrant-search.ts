@@ -24,6 +24,7 @@ export interface NearestRequest {
   readonly with_vector?: unknown;
   readonly score_threshold?: unknown;
   readonly using?: unknown;
+  readonly params?: unknown;
 }
 
 /**
@@ -63,6 +64,7 @@ export async function nearest(
       filter: translateFilter(request.filter),
       includeMetadata: shape.payload !== false,
       includeValues: shape.vector || candidates !== undefined,
+      ...(searchParams(request.params).exact === true ? { exact: true } : {}),
     },
     trace,
   );
@@ -120,6 +122,22 @@ function scored(
     payload: shownPayload(m.metadata, shape),
     vector: shape.vector ? (m.values ?? []) : null,
   } satisfies Schemas['ScoredPoint'];
+}
+
+/**
+ * Qdrant's search `params`: typed as Qdrant types them. `exact` reaches the v1 search (an exact
+ * scan even where an approximate index would answer); the index tuning changes nothing here.
+ */
+function searchParams(params: unknown): { exact?: boolean } {
+  if (params === undefined || params === null) return {};
+  if (typeof params !== 'object' || Array.isArray(params))
+    throw new BadRequestError('must be an object', 'params');
+  const p = params as Record<string, unknown>;
+  for (const flag of ['exact', 'indexed_only'])
+    if (p[flag] !== undefined && p[flag] !== null && typeof p[flag] !== 'boolean')
+      throw new BadRequestError('must be a boolean', `params.${flag}`);
+  count(p.hnsw_ef, 'params.hnsw_ef', 0, 0);
+  return p.exact === true ? { exact: true } : {};
 }
 
 /** A non-negative integer option with its default. */
