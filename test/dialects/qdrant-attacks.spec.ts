@@ -111,10 +111,14 @@ describe('Qdrant API under attack', () => {
     return (res.json().result as { count: number }).count;
   };
 
-  /** acme: docs holds ids 1..3; globex: docs holds ids 1..4 and 99, secret holds 5. */
+  /**
+   * acme: docs holds ids 1..3, its default collection 4 and 5; globex: docs holds ids 1..4
+   * and 99, secret holds 5.
+   */
   async function seed(): Promise<void> {
     for (const [who, collection, ids] of [
       ['acme', 'docs', [1, 2, 3]],
+      ['acme', '__default__', [4, 5]],
       ['globex', 'docs', [1, 2, 3, 4, 99]],
       ['globex', 'secret', [5]],
     ] as const) {
@@ -136,6 +140,7 @@ describe('Qdrant API under attack', () => {
 
   async function expectUntouched(): Promise<void> {
     expect(await countOf('acme', 'docs')).toBe(3);
+    expect(await countOf('acme', '__default__')).toBe(2);
     expect(await countOf('globex', 'docs')).toBe(5);
     expect(await countOf('globex', 'secret')).toBe(1);
   }
