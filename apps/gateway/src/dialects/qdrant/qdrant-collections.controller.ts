@@ -79,7 +79,7 @@ export class QdrantCollectionsController {
     @Body() body: unknown,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<QdrantAnswer<boolean>> {
-    checkVectorsConfig(body, scope);
+    checkCollectionConfig(body, scope);
     await this.namespaces.create(scope, tenant.tier);
     return ok(reply, true);
   }
@@ -132,7 +132,7 @@ const UNSERVED_SETTINGS: Record<string, (value: unknown) => boolean> = {
   sharding_method: (value) => value !== null && value !== 'auto',
 };
 
-function checkVectorsConfig(body: unknown, scope: TenantScope): void {
+function checkCollectionConfig(body: unknown, scope: TenantScope): void {
   for (const [field, unserved] of Object.entries(UNSERVED_SETTINGS)) {
     const value = (body as Record<string, unknown> | undefined)?.[field];
     if (value !== undefined && unserved(value))
