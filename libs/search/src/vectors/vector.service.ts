@@ -223,8 +223,11 @@ export class VectorService {
   }
 }
 
-/** An answer with values holds at most `maxAnswerFloats` floats: `count` records × dimension. */
-function withinAnswerFloats(count: number, dimension: number, field: 'topK' | 'ids'): void {
+/**
+ * An answer with values holds at most `maxAnswerFloats` floats: `count` records × dimension.
+ * Exported for the dialects' own fetch-by-ids calls.
+ */
+export function withinAnswerFloats(count: number, dimension: number, field: string): void {
   if (count * dimension <= LIMITS.maxAnswerFloats) return;
   throw new BadRequestError(
     `an answer with values holds at most ${LIMITS.maxAnswerFloats} floats (${field} × dimension); ` +

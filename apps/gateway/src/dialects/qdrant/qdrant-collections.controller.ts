@@ -2,10 +2,10 @@ import { Body, Controller, Delete, Get, Put, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Schemas } from '@qdrant/js-client-rest';
 import type { FastifyReply } from 'fastify';
-import { BadRequestError } from '@vecgate/core';
+import { BadRequestError, TenantBypassError } from '@vecgate/core';
 import type { MetricName, TenantScope } from '@vecgate/isolation';
 import { NamespaceService, RequestTrace } from '@vecgate/search';
-import { NamespaceRegistry, Tenant } from '@vecgate/tenancy';
+import { NamespaceRegistry, ReservedKeys, Tenant } from '@vecgate/tenancy';
 import { CurrentTenant, Scope, Trace } from '../../http/request.decorators';
 import { collectionInfo } from './qdrant-collection-info';
 import { COMPLETED, QdrantPoints } from './qdrant-points.service';
@@ -31,6 +31,7 @@ export class QdrantCollectionsController {
     private readonly namespaces: NamespaceService,
     private readonly registry: NamespaceRegistry,
     private readonly points: QdrantPoints,
+    private readonly reserved: ReservedKeys,
   ) {}
 
   @Get()
@@ -78,7 +79,7 @@ export class QdrantCollectionsController {
     @Body() body: unknown,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<QdrantAnswer<boolean>> {
-    checkVectorsConfig(body, scope);
+    checkCollectionConfig(body, scope);
     await this.namespaces.create(scope, tenant.tier);
     return ok(reply, true);
   }
@@ -101,14 +102,42 @@ export class QdrantCollectionsController {
   @QdrantRoute('create_field_index', 'writer')
   async index(
     @Scope('path') scope: TenantScope,
+    @Body() body: unknown,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<QdrantAnswer<Schemas['UpdateResult']>> {
+    // The field name is a payload key, refused where a filter key would be.
+    const field = (body as { field_name?: unknown } | undefined)?.field_name;
+    if (typeof field !== 'string' || field === '')
+      throw new BadRequestError('must be a payload key', 'field_name');
+    if (this.reserved.isReserved(field))
+      throw new TenantBypassError(
+        `key "${field}" is reserved: the tenant comes from the token`,
+        'field_name',
+      );
     await this.points.requireCollection(scope);
     return ok(reply, COMPLETED);
   }
 }
 
-function checkVectorsConfig(body: unknown, scope: TenantScope): void {
+/**
+ * Settings that change what the collection holds or how it is addressed, which vecgate cannot
+ * honour: refused, so a client never believes its collection was copied or sharded. Tuning
+ * settings (hnsw, optimizers, on-disk, shard counts) change nothing a client observes and are
+ * ignored.
+ */
+const UNSERVED_SETTINGS: Record<string, (value: unknown) => boolean> = {
+  init_from: (value) => value !== null,
+  sparse_vectors: (value) =>
+    value !== null && (typeof value !== 'object' || Object.keys(value).length > 0),
+  sharding_method: (value) => value !== null && value !== 'auto',
+};
+
+function checkCollectionConfig(body: unknown, scope: TenantScope): void {
+  for (const [field, unserved] of Object.entries(UNSERVED_SETTINGS)) {
+    const value = (body as Record<string, unknown> | undefined)?.[field];
+    if (value !== undefined && unserved(value))
+      throw new BadRequestError(`${field} is not supported`, field);
+  }
   const vectors = (body as { vectors?: unknown } | undefined)?.vectors;
   const { size, distance } = (vectors ?? {}) as { size?: unknown; distance?: unknown };
   const { dimension, metric } = scope.space;

@@ -28,12 +28,8 @@ describe('Qdrant filter translation', () => {
       }),
     ).toEqual({
       $and: [
-        {
-          $and: [
-            { 'metadata.source': { $eq: 'a' } },
-            { $and: [{ n: { $gte: 1 } }, { n: { $lt: 5 } }] },
-          ],
-        },
+        { 'metadata.source': { $eq: 'a' } },
+        { $and: [{ n: { $gte: 1 } }, { n: { $lt: 5 } }] },
         { $or: [{ tag: { $in: ['x', 'y'] } }, { z: { $nin: [1] } }] },
       ],
     });
@@ -56,6 +52,21 @@ describe('Qdrant filter translation', () => {
     expect(translateFilter(undefined)).toBeUndefined();
     expect(translateFilter({})).toBeUndefined();
     expect(translateFilter({ must: [] })).toBeUndefined();
+    expect(translateFilter({ must_not: [{ should: [] }], should: null })).toBeUndefined();
+  });
+
+  it('selects no point for an empty should, as Qdrant does, never every point', () => {
+    const nothing = {
+      $and: [{ none: { $exists: true } }, { none: { $exists: false } }],
+    };
+    expect(translateFilter({ should: [] })).toEqual(nothing);
+    expect(translateFilter({ must_not: [{ must: [] }] })).toEqual(nothing);
+    expect(translateFilter({ must: [{ key: 'a', match: { value: 1 } }, { should: [] }] })).toEqual(
+      nothing,
+    );
+    expect(
+      translateFilter({ should: [{ should: [] }, { key: 'a', match: { value: 1 } }] }),
+    ).toEqual({ a: { $eq: 1 } });
   });
 
   it('refuses what it cannot translate, naming where', () => {
@@ -100,7 +111,7 @@ describe('Qdrant selections with has_id', () => {
 describe('Qdrant point ids', () => {
   it('stores integers as decimal strings and UUIDs in canonical form', () => {
     expect(recordIdOf(42, 'id')).toBe('42');
-    expect(recordIdOf('{A4F3C1B2000040008000000000000001}', 'id')).toBe(
+    expect(recordIdOf('{A4F3C1B2-0000-4000-8000-000000000001}', 'id')).toBe(
       'a4f3c1b2-0000-4000-8000-000000000001',
     );
     expect(pointIdOf('42')).toBe(42);
@@ -110,7 +121,7 @@ describe('Qdrant point ids', () => {
   });
 
   it('refuses other ids, and answers no Qdrant id for records written under them', () => {
-    for (const id of [-1, 1.5, 2 ** 53, '42', 'doc-7', null])
+    for (const id of [-1, 1.5, 2 ** 53, '42', 'doc-7', null, '{A4F3C1B2000040008000000000000001}'])
       expect(() => recordIdOf(id, 'id')).toThrow(BadRequestError);
     for (const id of ['042', 'doc-7', 'A4F3C1B2-0000-4000-8000-000000000001', '9007199254740993'])
       expect(pointIdOf(id)).toBeUndefined();

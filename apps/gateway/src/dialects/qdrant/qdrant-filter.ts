@@ -23,6 +23,23 @@ const RANGE_OPS = { gt: '$gt', gte: '$gte', lt: '$lt', lte: '$lte' } as const;
 const MAX_DEPTH = LIMITS.maxFilterDepth * 2;
 
 /**
+ * What a Qdrant (sub)filter selects when it leaves nothing to compare: every point (`{}`, an
+ * empty `must`) or none (an empty `should`, as Qdrant's `any` over no condition; `must_not` of
+ * a filter selecting every point). Folded away here, so an empty list never turns into "no
+ * filter" where Qdrant would select nothing (a delete would empty the collection).
+ */
+type Part = Node | 'all' | 'none';
+
+/** Selects no point: a field cannot both exist and not exist. */
+const NOTHING: Node = {
+  op: '$and',
+  nodes: [
+    { op: '$exists', field: 'none', value: true },
+    { op: '$exists', field: 'none', value: false },
+  ],
+};
+
+/**
  * Translates a Qdrant filter (`must`, `should`, `must_not`, `match` value/any/except, `range`,
  * `is_empty`, nested filters; keys like `metadata.source` address nested payload) into
  * vecgate's filter language, or undefined when it selects everything. Anything else (geo,
@@ -31,40 +48,35 @@ const MAX_DEPTH = LIMITS.maxFilterDepth * 2;
  */
 export function translateFilter(filter: unknown, field = 'filter'): Json | undefined {
   if (filter === undefined || filter === null) return undefined;
-  const node = filterNode(filter, field, 1);
-  return node ? toJson(node) : undefined;
+  const part = filterNode(filter, field, 1);
+  if (part === 'all') return undefined;
+  return toJson(part === 'none' ? NOTHING : part);
 }
 
-function filterNode(filter: unknown, path: string, depth: number): Node | undefined {
+function filterNode(filter: unknown, path: string, depth: number): Part {
   if (depth > MAX_DEPTH) throw new BadRequestError('the filter is nested too deeply', path);
   const f = object(filter, path);
   for (const key of Object.keys(f)) {
     if (!['must', 'should', 'must_not'].includes(key) && f[key] !== null && f[key] !== undefined)
       throw new BadRequestError(`filter clause "${key}" is not supported`, `${path}.${key}`);
   }
-  const parts: Node[] = [];
   const must = conditions(f.must, `${path}.must`, depth);
-  if (must.length > 0) parts.push(and(must));
   const should = conditions(f.should, `${path}.should`, depth);
-  if (should.length > 0)
-    parts.push(should.length === 1 ? (should[0] as Node) : { op: '$or', nodes: should });
   const mustNot = conditions(f.must_not, `${path}.must_not`, depth);
-  for (const n of mustNot) parts.push(negate(n));
-  return parts.length === 0 ? undefined : and(parts);
+  // An absent `should` constrains nothing; a present one needs one of its conditions.
+  const anyShould = f.should === undefined || f.should === null ? [] : [anyOf(should)];
+  return allOf([...must, ...anyShould, ...mustNot.map(negatePart)]);
 }
 
-function conditions(input: unknown, path: string, depth: number): Node[] {
+function conditions(input: unknown, path: string, depth: number): Part[] {
   if (input === undefined || input === null) return [];
   const list = Array.isArray(input) ? input : [input];
   if (list.length > LIMITS.maxFilterClauses)
     throw new BadRequestError(`at most ${LIMITS.maxFilterClauses} conditions`, path);
-  return list.flatMap((c, i) => {
-    const node = condition(c, `${path}[${i}]`, depth);
-    return node ? [node] : [];
-  });
+  return list.map((c, i) => condition(c, `${path}[${i}]`, depth));
 }
 
-function condition(input: unknown, path: string, depth: number): Node | undefined {
+function condition(input: unknown, path: string, depth: number): Part {
   const c = object(input, path);
   if ('must' in c || 'should' in c || 'must_not' in c) return filterNode(c, path, depth + 1);
   if ('is_empty' in c)
@@ -76,6 +88,29 @@ function condition(input: unknown, path: string, depth: number): Node | undefine
   if ('key' in c) return fieldCondition(c, path);
   const name = Object.keys(c)[0] ?? 'empty condition';
   throw new BadRequestError(`condition "${name}" is not supported`, `${path}.${name}`);
+}
+
+function allOf(parts: Part[]): Part {
+  if (parts.includes('none')) return 'none';
+  const nodes = parts.filter(isNode);
+  return nodes.length === 0 ? 'all' : and(nodes);
+}
+
+function anyOf(parts: Part[]): Part {
+  if (parts.includes('all')) return 'all';
+  const nodes = parts.filter(isNode);
+  if (nodes.length === 0) return 'none';
+  return nodes.length === 1 ? (nodes[0] as Node) : { op: '$or', nodes };
+}
+
+function negatePart(part: Part): Part {
+  if (part === 'all') return 'none';
+  if (part === 'none') return 'all';
+  return negate(part);
+}
+
+function isNode(part: Part): part is Node {
+  return part !== 'all' && part !== 'none';
 }
 
 function fieldCondition(c: Json, path: string): Node {

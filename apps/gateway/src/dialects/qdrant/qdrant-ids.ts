@@ -4,8 +4,8 @@ import { LIMITS } from '@vecgate/search';
 /** A Qdrant point id: an unsigned integer or a UUID. */
 export type PointId = number | string;
 
-const UUID =
-  /^(?:urn:uuid:)?\{?([0-9a-f]{8})-?([0-9a-f]{4})-?([0-9a-f]{4})-?([0-9a-f]{4})-?([0-9a-f]{12})\}?$/i;
+const HYPHENATED_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const SIMPLE_UUID = /^[0-9a-f]{32}$/i;
 const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const DECIMAL = /^(?:0|[1-9]\d{0,15})$/;
 
@@ -20,11 +20,30 @@ export function recordIdOf(id: unknown, field: string): string {
     if (Number.isSafeInteger(id) && id >= 0) return String(id);
     throw new BadRequestError('a point id is an unsigned integer up to 2^53 - 1 or a UUID', field);
   }
-  if (typeof id === 'string') {
-    const parts = UUID.exec(id);
-    if (parts) return parts.slice(1, 6).join('-').toLowerCase();
-  }
+  const uuid = typeof id === 'string' ? canonicalUuid(id) : undefined;
+  if (uuid !== undefined) return uuid;
   throw new BadRequestError('a point id is an unsigned integer or a UUID', field);
+}
+
+/**
+ * A UUID in the forms Qdrant's parser takes, and no other: hyphenated, 32 hex digits, braced
+ * `{hyphenated}`, `urn:uuid:hyphenated`, hex digits in either case. A half-braced or oddly
+ * hyphenated string is not a UUID there, so it is none here either.
+ */
+function canonicalUuid(id: string): string | undefined {
+  const inner = id.startsWith('urn:uuid:')
+    ? id.slice('urn:uuid:'.length)
+    : id.startsWith('{') && id.endsWith('}')
+      ? id.slice(1, -1)
+      : id;
+  const hex = HYPHENATED_UUID.test(inner)
+    ? inner.replaceAll('-', '')
+    : inner === id && SIMPLE_UUID.test(id)
+      ? id
+      : undefined;
+  if (hex === undefined) return undefined;
+  const groups = [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20)];
+  return [...groups, hex.slice(20)].join('-').toLowerCase();
 }
 
 export function recordIdsOf(ids: unknown, field: string): string[] {

@@ -19,6 +19,11 @@ type Json = Record<string, unknown>;
 function bodyOf(body: unknown): Json {
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     throw new BadRequestError('the body must be a JSON object', 'body');
+  // A shard key scopes a call to part of a collection; ignoring it would widen the call to the
+  // whole collection (an application sharding by user would see every user's points).
+  const shardKey = (body as Json).shard_key;
+  if (shardKey !== undefined && shardKey !== null)
+    throw new BadRequestError('shard keys are not supported', 'shard_key');
   return body as Json;
 }
 
@@ -147,7 +152,11 @@ export class QdrantPointsController {
     @Trace() trace: RequestTrace,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<QdrantAnswer<Schemas['CountResult']>> {
-    const selection = translateSelection(bodyOf(body ?? {}).filter);
+    const b = bodyOf(body ?? {});
+    // Counts are exact whatever `exact` says; it is still typed as Qdrant types it.
+    if (b.exact !== undefined && b.exact !== null && typeof b.exact !== 'boolean')
+      throw new BadRequestError('must be a boolean', 'exact');
+    const selection = translateSelection(b.filter);
     await this.points.requireCollection(scope);
     const total = selection.filter
       ? await countMatching(this.listing, scope, selection, trace)

@@ -2,7 +2,13 @@ import { Injectable } from '@nestjs/common';
 import type { Schemas } from '@qdrant/js-client-rest';
 import { BadRequestError, NotFoundError } from '@vecgate/core';
 import { DEFAULT_NAMESPACE, TenantScope, TenantVectorStore } from '@vecgate/isolation';
-import { RecordInput, RequestTrace, ResultValidator, VectorService } from '@vecgate/search';
+import {
+  RecordInput,
+  RequestTrace,
+  ResultValidator,
+  VectorService,
+  withinAnswerFloats,
+} from '@vecgate/search';
 import { NamespaceRegistry } from '@vecgate/tenancy';
 import { translateSelection } from './qdrant-selection';
 import { recordIdOf, recordIdsOf } from './qdrant-ids';
@@ -73,6 +79,7 @@ export class QdrantPoints {
     await this.requireCollection(scope);
     if (Array.isArray(ids) && ids.length === 0) return [];
     const wanted = this.input.ids(recordIdsOf(ids, 'ids'), 'ids');
+    if (shape.vector) withinAnswerFloats(wanted.length, scope.space.dimension, 'ids');
     const found = await this.store.fetch(
       scope,
       wanted,
@@ -98,6 +105,10 @@ export class QdrantPoints {
       return;
     }
     if (body.filter === undefined) throw new BadRequestError('give points or filter', 'points');
+    // Elsewhere a null filter is no filter; here it would select every point, so it is refused
+    // (Qdrant refuses it too): emptying a collection takes an explicit `{}`.
+    if (body.filter === null)
+      throw new BadRequestError('must be a filter ({} selects every point)', 'filter');
     const { filter, ids } = translateSelection(body.filter);
     if (ids && filter)
       throw new BadRequestError('a delete takes has_id alone, or a filter without it', 'filter');
@@ -110,6 +121,16 @@ export class QdrantPoints {
 }
 
 function writesOf(body: Json): { id: string; values: unknown; metadata?: unknown }[] {
+  // Conditional writes (insert only, update only, update where a filter holds) protect existing
+  // points; vecgate writes unconditionally, so it refuses them rather than overwrite.
+  if (body.update_mode !== undefined && body.update_mode !== null && body.update_mode !== 'upsert')
+    throw new BadRequestError('only update_mode "upsert" is supported', 'update_mode');
+  if (body.update_filter !== undefined && body.update_filter !== null)
+    throw new BadRequestError('update_filter is not supported', 'update_filter');
+  // Qdrant's body is one form or the other; taking one and dropping the other would write
+  // something else than the client meant.
+  if (body.points !== undefined && body.batch !== undefined)
+    throw new BadRequestError('give either points or batch, not both', 'batch');
   if (Array.isArray(body.points)) {
     return body.points.map((p: unknown, i) => {
       const point = (typeof p === 'object' && p !== null ? p : {}) as Json;

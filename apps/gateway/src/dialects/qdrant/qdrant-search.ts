@@ -1,7 +1,13 @@
 import type { Schemas } from '@qdrant/js-client-rest';
 import { BadRequestError } from '@vecgate/core';
 import type { TenantScope } from '@vecgate/isolation';
-import { LIMITS, MatchView, RequestTrace, VectorService } from '@vecgate/search';
+import {
+  LIMITS,
+  MatchView,
+  RequestTrace,
+  VectorService,
+  withinAnswerFloats,
+} from '@vecgate/search';
 import { translateFilter } from './qdrant-filter';
 import { pointIdOf } from './qdrant-ids';
 import { MMR_BUDGET, mmrSelect } from './qdrant-mmr';
@@ -18,6 +24,7 @@ export interface NearestRequest {
   readonly with_vector?: unknown;
   readonly score_threshold?: unknown;
   readonly using?: unknown;
+  readonly params?: unknown;
 }
 
 /**
@@ -45,6 +52,10 @@ export async function nearest(
     throw new BadRequestError('must be a number', 'score_threshold');
   const euclidean = scope.space.metric === 'euclidean';
   const candidates = request.mmr ? mmrCandidates(request.mmr, wanted, scope) : undefined;
+  // v1 bounds the floats of a search with values and would name its own topK.
+  if (candidates)
+    withinAnswerFloats(candidates.limit, scope.space.dimension, 'query.mmr.candidates_limit');
+  else if (shape.vector) withinAnswerFloats(wanted, scope.space.dimension, 'limit');
   const { matches } = await vectors.search(
     scope,
     {
@@ -53,6 +64,7 @@ export async function nearest(
       filter: translateFilter(request.filter),
       includeMetadata: shape.payload !== false,
       includeValues: shape.vector || candidates !== undefined,
+      ...(searchParams(request.params).exact === true ? { exact: true } : {}),
     },
     trace,
   );
@@ -110,6 +122,22 @@ function scored(
     payload: shownPayload(m.metadata, shape),
     vector: shape.vector ? (m.values ?? []) : null,
   } satisfies Schemas['ScoredPoint'];
+}
+
+/**
+ * Qdrant's search `params`: typed as Qdrant types them. `exact` reaches the v1 search (an exact
+ * scan even where an approximate index would answer); the index tuning changes nothing here.
+ */
+function searchParams(params: unknown): { exact?: boolean } {
+  if (params === undefined || params === null) return {};
+  if (typeof params !== 'object' || Array.isArray(params))
+    throw new BadRequestError('must be an object', 'params');
+  const p = params as Record<string, unknown>;
+  for (const flag of ['exact', 'indexed_only'])
+    if (p[flag] !== undefined && p[flag] !== null && typeof p[flag] !== 'boolean')
+      throw new BadRequestError('must be a boolean', `params.${flag}`);
+  count(p.hnsw_ef, 'params.hnsw_ef', 0, 0);
+  return p.exact === true ? { exact: true } : {};
 }
 
 /** A non-negative integer option with its default. */
