@@ -24,6 +24,14 @@ describe('the shape of a JSON body before it is parsed', () => {
     expect(shapeOf('42')).toEqual({ nodes: 0, depth: 0 });
   });
 
+  it('skips a list of numbers whole and counts what follows it', () => {
+    expect(shapeOf('[1, 2e5, -3.5E-2 ,\n4,[5],{"a":[6,7,{"b":8}]}]')).toEqual({
+      nodes: 7,
+      depth: 4,
+    });
+    expect(shapeOf('{"v":[0.1,0.2],"w":[3,"{:",[]]}')).toEqual({ nodes: 6, depth: 3 });
+  });
+
   it('counts no brace, bracket or colon inside a string', () => {
     expect(shapeOf('{"k":"{[:]}{{{:::"}')).toEqual({ nodes: 2, depth: 1 });
     expect(shapeOf('["{", "[", ":", "}", "]"]')).toEqual({ nodes: 1, depth: 1 });
