@@ -16,7 +16,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_MAX_BODY_NODES, jsonShapeExcess } from '../apps/gateway/src/http/json-shape';
+import {
+  DEFAULT_MAX_BODY_NODES,
+  jsonShapeExcess,
+  NODES_PER_RECORD,
+} from '../apps/gateway/src/http/json-shape';
 import { MAIN } from '../test/support/build-output';
 import { freePort, GatewayProcess } from '../test/support/gateway-process';
 import { ScriptTokens } from '../test/support/script-tokens';
@@ -53,11 +57,15 @@ function maximalWrite(): string {
   return `{"vectors":[${records.join(',')}]}`;
 }
 
-/** Within the default bound, keys that no cache has seen: 249,000 distinct 40-character names. */
+/**
+ * Within the default bound, keys that no cache has seen: 1,000 records of NODES_PER_RECORD - 7
+ * distinct 40-character names each (the record's own 6 nodes and the envelope take the rest).
+ */
+const LONG_KEYS = NODES_PER_RECORD - 7;
 function longKeys(): string {
   const name = (n: number): string => `k${String(n).padStart(39, '0')}`;
   const record = (i: number): string =>
-    `{"id":"l${i}","values":[1],"metadata":{${Array.from({ length: 249 }, (_, k) => `"${name(i * 249 + k)}":0`).join(',')}}}`;
+    `{"id":"l${i}","values":[1],"metadata":{${Array.from({ length: LONG_KEYS }, (_, k) => `"${name(i * LONG_KEYS + k)}":0`).join(',')}}}`;
   return `{"vectors":[${Array.from({ length: 1000 }, (_, i) => record(i)).join(',')}]}`;
 }
 
@@ -84,7 +92,7 @@ function phases(): Phase[] {
       upsert,
       `{"vectors":[{"id":"a","values":[1],"metadata":{${keys(bound - 12)}}}]}`,
     ],
-    ['1,000 records of 249 distinct 40-character keys', upsert, longKeys()],
+    [`1,000 records of ${LONG_KEYS} distinct 40-character keys`, upsert, longKeys()],
     ['maximal write: 1,000 × 4,096 with metadata', upsert, maximalWrite()],
   ];
   return list.map(([name, path, text]) => ({ name, path, body: Buffer.from(text) }));
@@ -325,9 +333,7 @@ async function main(): Promise<void> {
   publish(REPORT, [
     `# Hostile body shapes (${LABEL})`,
     '',
-    ...machineLines(
-      `phases of ${PHASE_MS / 1000} s; gateway ${MAIN_FILE.replace(/.*\/(dist|vecgate-[^/]+)\//, '$1/')}.`,
-    ),
+    ...machineLines(`phases of ${PHASE_MS / 1000} s; gateway ${MAIN_FILE}.`),
     '',
     ...scanCost(),
     '',

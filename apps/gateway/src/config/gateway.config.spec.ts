@@ -63,7 +63,7 @@ describe('configuration', () => {
       keepAliveTimeoutMs: 5000,
       socketWriteTimeoutMs: 30_000,
       memoryGuardPercent: 85,
-      bodyNodes: 256_000,
+      bodyNodes: 128_000,
     });
     expect(config.quotas).toEqual({
       tiers: {},

@@ -3,13 +3,15 @@ import { LIMITS } from '@vecgate/search';
 
 /**
  * JSON nodes (objects, arrays, keys) one record of a maximal write may bring on average: its
- * object, values array and metadata object with their keys take 6; the rest leaves room for
- * 64 top-level metadata keys with nested arrays and objects. Qdrant's points and batch forms
- * and Pinecone's upsert take no more per record. Records with denser metadata are sent in
- * smaller batches: the bound is per body, not per record.
+ * object, values array and metadata object with their keys take 6, its metadata at most 64
+ * top-level keys, which leaves 58 for nested arrays, objects and their keys. Qdrant's points
+ * and batch forms and Pinecone's upsert take no more per record. Keys cost the most after the
+ * parse (each is checked against the reserved names): at 256 per record, a body of distinct
+ * keys held the event loop longer than a legitimate 16 MiB write of vectors. Records with
+ * denser metadata are sent in smaller batches: the bound is per body, not per record.
  */
-export const NODES_PER_RECORD = 256;
-/** `MAX_BODY_NODES` unless set: 256,000, a write of the largest batch at NODES_PER_RECORD. */
+export const NODES_PER_RECORD = 128;
+/** `MAX_BODY_NODES` unless set: 128,000, a write of the largest batch at NODES_PER_RECORD. */
 export const DEFAULT_MAX_BODY_NODES = LIMITS.maxBatch * NODES_PER_RECORD;
 /**
  * Nesting of a body: a v1 write reaches 7 levels with metadata at its deepest, a Qdrant filter
