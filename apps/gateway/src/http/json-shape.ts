@@ -15,7 +15,7 @@ export const NODES_PER_RECORD = 128;
 export const DEFAULT_MAX_BODY_NODES = LIMITS.maxBatch * NODES_PER_RECORD;
 /**
  * Nesting of a body: a v1 write reaches 7 levels with metadata at its deepest, a Qdrant filter
- * of the filter depth limit about 16; the reserved-key walk allows no more either.
+ * of the filter depth limit about 16; the reserved-key walk after the parse refuses past 33.
  */
 export const MAX_BODY_DEPTH = 32;
 
