@@ -25,6 +25,8 @@ export class GatewayProcess {
     private readonly port: number,
     private readonly env: Record<string, string>,
     private readonly logFile: string,
+    /** The built entry point to run; another build (an earlier commit's) for comparisons. */
+    private readonly main: string = MAIN,
   ) {
     this.base = `http://127.0.0.1:${port}`;
   }
@@ -33,7 +35,7 @@ export class GatewayProcess {
     const log = openSync(this.logFile, 'a');
     // GATEWAY_NODE_ARGS lets a run profile the gateway (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p").
     const nodeArgs = (process.env.GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
-    this.child = spawn(process.execPath, [...nodeArgs, MAIN], {
+    this.child = spawn(process.execPath, [...nodeArgs, this.main], {
       env: {
         PATH: process.env.PATH ?? '',
         HOME: process.env.HOME ?? '',

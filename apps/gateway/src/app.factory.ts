@@ -12,6 +12,7 @@ import type { RefusalRecorder } from './http/http-pipeline';
 import { limitConnections } from './http/connection-limits';
 import { toProblem } from './http/problem';
 import { answerProblem } from './http/error-answer';
+import { jsonShapeRefusal, MAX_BODY_DEPTH } from './http/json-shape';
 import { preparePineconeDialect } from './dialects/pinecone';
 import { prepareQdrantDialect } from './dialects/qdrant';
 import { installLeanAsyncResourceBind } from './runtime/async-resource-bind';
@@ -74,13 +75,22 @@ export function createAdapter(config: GatewayConfig): FastifyAdapter {
   fastify.removeContentTypeParser(['text/plain', 'application/json']);
   // Fastify's own JSON parser (prototype poisoning refused), except that a body-less DELETE
   // or GET sent with a JSON content type, as many HTTP clients do, is not an error.
+  // Before the parse, one linear pass bounds the objects, arrays and keys it would allocate
+  // and their nesting: a body of millions of `{}` is refused without costing seconds.
   const json = fastify.getDefaultJsonParser('error', 'error');
+  const shape = { maxNodes: config.http.bodyNodes, maxDepth: MAX_BODY_DEPTH };
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    if (body === '' && (request.method === 'DELETE' || request.method === 'GET')) {
+    const text = body as string;
+    if (text === '' && (request.method === 'DELETE' || request.method === 'GET')) {
       done(null, undefined);
       return;
     }
-    void json(request, body as string, done);
+    const refusal = jsonShapeRefusal(text, shape);
+    if (refusal) {
+      done(refusal, undefined);
+      return;
+    }
+    void json(request, text, done);
   });
   return adapter;
 }

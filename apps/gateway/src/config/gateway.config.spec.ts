@@ -38,6 +38,17 @@ describe('configuration', () => {
     expect(config.databaseUrl).toBeUndefined();
   });
 
+  it('reads MAX_BODY_NODES and refuses a bound too small for any write', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const base = { JWT_SECRET: SECRET, DATA_DIR: dir };
+    expect(loadGatewayConfig({ ...base, MAX_BODY_NODES: '1000000' }).http.bodyNodes).toBe(
+      1_000_000,
+    );
+    expect(problemsOf({ ...base, MAX_BODY_NODES: '100' })).toEqual([
+      expect.stringMatching(/^MAX_BODY_NODES/),
+    ]);
+  });
+
   it('applies the documented resource defaults', () => {
     const config = loadGatewayConfig({
       JWT_SECRET: SECRET,
@@ -52,6 +63,7 @@ describe('configuration', () => {
       keepAliveTimeoutMs: 5000,
       socketWriteTimeoutMs: 30_000,
       memoryGuardPercent: 85,
+      bodyNodes: 128_000,
     });
     expect(config.quotas).toEqual({
       tiers: {},

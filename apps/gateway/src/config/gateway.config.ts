@@ -35,6 +35,8 @@ export interface GatewayConfig {
     /** Where clients reach the gateway (no trailing slash); unset: its listening address. */
     readonly publicUrl?: string;
     readonly bodyLimit: number;
+    /** Objects, arrays and keys a JSON body may hold, counted before it is parsed. */
+    readonly bodyNodes: number;
     readonly requestTimeoutMs: number;
     readonly trustProxy: boolean;
     readonly deadlineMs: number;
@@ -142,6 +144,7 @@ export function loadGatewayConfig(source: NodeJS.ProcessEnv): GatewayConfig {
       host: env.HOST,
       ...(env.PUBLIC_URL ? { publicUrl: env.PUBLIC_URL.replace(/\/+$/, '') } : {}),
       bodyLimit: env.MAX_BODY_BYTES,
+      bodyNodes: env.MAX_BODY_NODES,
       requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
       trustProxy: env.TRUST_PROXY,
       deadlineMs: env.REQUEST_DEADLINE_MS,

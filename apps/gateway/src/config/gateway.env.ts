@@ -12,6 +12,7 @@ import {
   MinLength,
 } from 'class-validator';
 import { EMBEDDED_DEFAULTS } from '@vecgate/isolation';
+import { DEFAULT_MAX_BODY_NODES } from '../http/json-shape';
 
 const toInt = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
@@ -259,6 +260,11 @@ export class GatewayEnv {
   @IsInt()
   @Min(1024)
   MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  MAX_BODY_NODES: number = DEFAULT_MAX_BODY_NODES;
 
   @Transform(toInt)
   @IsInt()

@@ -70,8 +70,8 @@ export class ConflictError extends VecgateError {
 export class PayloadTooLargeError extends VecgateError {
   readonly status = 413;
   readonly title = 'Payload Too Large';
-  constructor(message: string, field?: string) {
-    super(message, { field });
+  constructor(message: string, field?: string, reason?: string) {
+    super(message, { field, reason });
   }
 }
 
