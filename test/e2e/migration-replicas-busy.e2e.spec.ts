@@ -48,29 +48,6 @@ function vector(seed: number): number[] {
 let stub: QdrantStub;
 let pair: ReplicaPair;
 
-beforeAll(async () => {
-  stub = await QdrantStub.start();
-  pair = await startReplicaPair({
-    ...(WITHOUT_LOCK
-      ? { override: (b) => b.overrideProvider(MigrationLock).useValue(new InProcessOnly()) }
-      : {}),
-    env: {
-      QDRANT_URL: stub.url,
-      QDRANT_SHARED_COLLECTIONS: `${DIM}:cosine=vg_shared_${DIM}`,
-      PLACEMENT_POLICY: 'standard=qdrant:collection,shared=qdrant:partition_key',
-      TENANT_CACHE_TTL_MS: '400',
-      TENANT_DELETE_GRACE_MS: '200',
-      // Slow enough that the copy spans many pages written to meanwhile.
-      MIGRATION_RECORDS_PER_SECOND: '100',
-    },
-  });
-});
-
-afterAll(async () => {
-  await pair?.close();
-  await stub?.close();
-});
-
 async function tenantBody(gw: TestGateway, id = ID): Promise<Record<string, unknown>> {
   const res = await gw.http.get(`/v1/admin/tenants/${id}`).set(bearer(gw.tokens.platform()));
   return res.body as Record<string, unknown>;
@@ -132,6 +109,29 @@ function finalCandidates(ops: readonly Op[]): Map<string, Set<number | null>> {
 }
 
 describeOnPostgres('moving a busy tenant with two replicas on one registry', () => {
+  beforeAll(async () => {
+    stub = await QdrantStub.start();
+    pair = await startReplicaPair({
+      ...(WITHOUT_LOCK
+        ? { override: (b) => b.overrideProvider(MigrationLock).useValue(new InProcessOnly()) }
+        : {}),
+      env: {
+        QDRANT_URL: stub.url,
+        QDRANT_SHARED_COLLECTIONS: `${DIM}:cosine=vg_shared_${DIM}`,
+        PLACEMENT_POLICY: 'standard=qdrant:collection,shared=qdrant:partition_key',
+        TENANT_CACHE_TTL_MS: '400',
+        TENANT_DELETE_GRACE_MS: '200',
+        // Slow enough that the copy spans many pages written to meanwhile.
+        MIGRATION_RECORDS_PER_SECOND: '100',
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await pair?.close();
+    await stub?.close();
+  });
+
   it('completes while both replicas write and delete the same ids, and keeps every acknowledged write', async () => {
     await createTenant(pair.a.http, pair.a.tokens, {
       id: ID,
