@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { QdrantStub } from '../wire/qdrant/stub';
+import { PGLITE_DATA_ROLE, startPglite } from '../support/pglite';
 import { createTenant } from '../support/fixtures';
 import { describeOnPostgres, ReplicaPair, startReplicaPair } from '../support/replicas';
 import { TestGateway } from '../support/test-gateway';
@@ -8,7 +9,9 @@ import { InProcessOnly, MigrationLock } from '@vecgate/isolation';
 
 /**
  * `VECGATE_E2E_WITHOUT_MIGRATION_LOCK=1` runs the replicas with their in-process gates alone
- * (no advisory lock), to see what the lock prevents: most runs then roll the move back.
+ * (no advisory lock), to see what the lock prevents: on Qdrant most runs then roll the move
+ * back. On PGlite the race is rare (each write is two whole transactions on its one session,
+ * which rarely fit between a page's read and its write).
  */
 const WITHOUT_LOCK = process.env.VECGATE_E2E_WITHOUT_MIGRATION_LOCK === '1';
 
@@ -18,9 +21,8 @@ const WITHOUT_LOCK = process.env.VECGATE_E2E_WITHOUT_MIGRATION_LOCK === '1';
  * throughout: the move completes (the verification finds both places equal, so nothing rolls
  * back), and every acknowledged write or delete holds in the new place.
  *
- * The backend is the Qdrant stub (the real client over HTTP), moving from a collection of the
- * tenant's own to the shared collection: PGlite serves one connection, so two replicas cannot
- * share it as a pgvector server.
+ * Both from a place of the tenant's own to a shared one: on pgvector (PGlite, live, one
+ * connection per replica) and on Qdrant (the real client against the stub).
  */
 
 jest.setTimeout(240_000);
@@ -28,9 +30,9 @@ jest.setTimeout(240_000);
 const DIM = 8;
 const ID = 'busy';
 const NAMESPACES = ['', 'docs'];
-const RECORDS = 250;
+const RECORDS = 200;
 /** The ids both replicas' writers fight over, in each namespace: copied, written, deleted. */
-const HOT = 24;
+const HOT = 180;
 
 /** One write or delete, with when it was sent and answered, and what it left. */
 interface Op {
@@ -45,7 +47,40 @@ function vector(seed: number): number[] {
   return Array.from({ length: DIM }, (_, j) => ((seed * 31 + j * 17) % 97) / 97 + 0.01);
 }
 
-let stub: QdrantStub;
+/** A server backend both replicas reach, and the settings that place tiers on it. */
+interface SharedBackend {
+  readonly name: 'pgvector' | 'qdrant';
+  start(): Promise<{ env: Record<string, string>; stop(): Promise<void> }>;
+}
+
+const BACKENDS: SharedBackend[] = [
+  {
+    name: 'pgvector',
+    async start() {
+      const pglite = await startPglite(60_000, 2);
+      const env = {
+        PGVECTOR_URL: pglite.url,
+        PGVECTOR_POOL_SIZE: '1',
+        PGVECTOR_DATA_ROLE: PGLITE_DATA_ROLE,
+        PLACEMENT_POLICY: 'standard=pgvector:collection,shared=pgvector:partition_key',
+      };
+      return { env, stop: () => pglite.stop() };
+    },
+  },
+  {
+    name: 'qdrant',
+    async start() {
+      const stub = await QdrantStub.start();
+      const env = {
+        QDRANT_URL: stub.url,
+        QDRANT_SHARED_COLLECTIONS: `${DIM}:cosine=vg_shared_${DIM}`,
+        PLACEMENT_POLICY: 'standard=qdrant:collection,shared=qdrant:partition_key',
+      };
+      return { env, stop: () => stub.close() };
+    },
+  },
+];
+
 let pair: ReplicaPair;
 
 async function tenantBody(gw: TestGateway, id = ID): Promise<Record<string, unknown>> {
@@ -108,17 +143,18 @@ function finalCandidates(ops: readonly Op[]): Map<string, Set<number | null>> {
   return out;
 }
 
-describeOnPostgres('moving a busy tenant with two replicas on one registry', () => {
+describeOnPostgres.each(BACKENDS)('moving a busy tenant of $name with two replicas', (backend) => {
+  let stopBackend: (() => Promise<void>) | undefined;
+
   beforeAll(async () => {
-    stub = await QdrantStub.start();
+    const shared = await backend.start();
+    stopBackend = shared.stop;
     pair = await startReplicaPair({
       ...(WITHOUT_LOCK
         ? { override: (b) => b.overrideProvider(MigrationLock).useValue(new InProcessOnly()) }
         : {}),
       env: {
-        QDRANT_URL: stub.url,
-        QDRANT_SHARED_COLLECTIONS: `${DIM}:cosine=vg_shared_${DIM}`,
-        PLACEMENT_POLICY: 'standard=qdrant:collection,shared=qdrant:partition_key',
+        ...shared.env,
         TENANT_CACHE_TTL_MS: '400',
         TENANT_DELETE_GRACE_MS: '200',
         // Slow enough that the copy spans many pages written to meanwhile.
@@ -129,7 +165,7 @@ describeOnPostgres('moving a busy tenant with two replicas on one registry', () 
 
   afterAll(async () => {
     await pair?.close();
-    await stub?.close();
+    await stopBackend?.();
   });
 
   it('completes while both replicas write and delete the same ids, and keeps every acknowledged write', async () => {
@@ -181,23 +217,23 @@ describeOnPostgres('moving a busy tenant with two replicas on one registry', () 
     expect([...states]).toEqual(expect.arrayContaining(['copying', 'switched']));
     expect(ops.length).toBeGreaterThan(200);
 
+    // Every record, through either replica: the outcome of a last acknowledged op on it, or
+    // the value it was created with when no writer touched it.
     const candidates = finalCandidates(ops);
-    expect(candidates.size).toBe(HOT * NAMESPACES.length);
+    expect(candidates.size).toBeGreaterThan(HOT / 2);
     for (const gw of [pair.a, pair.b]) {
       const reader = bearer(gw.tokens.tenant(ID, ['reader']));
-      for (const [key, allowed] of candidates) {
-        const [namespace, id] = key.split('/') as [string, string];
-        const res = await gw.http.get(`/v1/vectors/${id}?namespace=${namespace}`).set(reader);
-        const held = res.status === 404 ? null : (res.body as { metadata: { value: number } });
-        expect([key, allowed.has(held === null ? null : held.metadata.value)]).toEqual([key, true]);
-      }
-      // The ids no writer touched arrived unchanged.
       for (const namespace of NAMESPACES) {
-        const res = await gw.http
-          .get(`/v1/vectors/r-${RECORDS - 1}?namespace=${namespace}`)
-          .set(reader);
-        expect(res.status).toBe(200);
-        expect(res.body).toMatchObject({ metadata: { value: RECORDS - 1 } });
+        for (let i = 0; i < RECORDS; i++) {
+          const key = `${namespace}/r-${i}`;
+          const allowed = candidates.get(key) ?? new Set([i]);
+          const res = await gw.http.get(`/v1/vectors/r-${i}?namespace=${namespace}`).set(reader);
+          const held = res.status === 404 ? null : (res.body as { metadata: { value: number } });
+          expect([key, allowed.has(held === null ? null : held.metadata.value)]).toEqual([
+            key,
+            true,
+          ]);
+        }
       }
     }
     const stats = await pair.b.http
@@ -219,11 +255,11 @@ describeOnPostgres('moving a busy tenant with two replicas on one registry', () 
       .send({ backend: 'embedded', strategy: 'partition_key' });
     expect(res.status).toBe(409);
     expect(res.body).toMatchObject({
-      detail: 'with several replicas a tenant on qdrant cannot move to the embedded backend',
+      detail: `with several replicas a tenant on ${backend.name} cannot move to the embedded backend`,
     });
     for (const gw of [pair.a, pair.b]) {
       const body = await tenantBody(gw, 'stays');
-      expect(body).toMatchObject({ backend: 'qdrant', strategy: 'collection' });
+      expect(body).toMatchObject({ backend: backend.name, strategy: 'collection' });
       expect(body.migration).toBeUndefined();
     }
   });
