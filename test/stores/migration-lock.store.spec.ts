@@ -119,6 +119,26 @@ describe.each(postgres)('the migration lock of two replicas on $name', (target: 
       await until(async () => (await advisoryLocks(observer)).granted === 0);
     });
 
+    it('lets go of a replica’s locks when its lock connection is terminated, and the replica carries on', async () => {
+      const uid = newUid();
+      const held = deferred();
+      const write = b.write(uid, () => held.promise);
+      await until(async () => (await advisoryLocks(observer)).granted === 1);
+      const { rows } = await sql<{ pid: number }>`
+        select pid from pg_locks
+        where locktype = 'advisory' and classid = ${MIGRATION_LOCK_CLASS}::oid and granted`.execute(
+        observer.kysely<object>(),
+      );
+      await sql`select pg_terminate_backend(${rows[0]?.pid ?? -1})`.execute(
+        observer.kysely<object>(),
+      );
+      // The session ended with its lock: the other replica's page runs while the write is held.
+      await expect(a.exclusive(uid, () => Promise.resolve('copied'))).resolves.toBe('copied');
+      held.release();
+      await write;
+      await expect(b.write(uid, () => Promise.resolve('written'))).resolves.toBe('written');
+    });
+
     it('keeps two tenants apart: one’s copy page never waits for the other’s writes', async () => {
       const [busy, quiet] = [newUid(), newUid()];
       const hold = deferred();
