@@ -18,6 +18,7 @@ export function options(cacheTtlMs: number): TenancyOptions {
     replicaId: 'replica-a',
     deleteGraceMs: 0,
     migrationRecordsPerSecond: 1_000_000,
+    migrationLockConnections: 2,
     rateLimitPerSecond: 0,
     rateLimitBurst: 0,
     unauthenticatedPerSecond: 0,

@@ -3,10 +3,13 @@
  * PostgreSQL wire protocol on 127.0.0.1, for tests and the leak hunt.
  *
  * PGlite blocks the event loop of the process that runs it, so it runs here, in a process of
- * its own: `tsx test/support/pglite-server.ts [port] [data role]` prints `PGLITE_PORT=<port>` once it
- * listens and stops on SIGTERM, SIGINT or when its parent closes stdin. One connection only:
- * PGlite is one PostgreSQL session behind every socket connection, and the socket server
- * interleaves the transactions of several connections in that one session.
+ * its own: `tsx test/support/pglite-server.ts [port] [data role] [connections]` prints
+ * `PGLITE_PORT=<port>` once it listens and stops on SIGTERM, SIGINT or when its parent closes
+ * stdin. One connection by default: PGlite is one PostgreSQL session behind every socket
+ * connection. The socket server runs one connection's messages at a time and, while a
+ * transaction is open, only that connection's, so several connections whose every statement
+ * runs in a transaction (the pgvector data plane: `SET LOCAL ROLE`) may share it: two gateway
+ * replicas on one pgvector server.
  *
  * Before listening it creates the pgvector extension and the role the data plane switches to
  * with `SET LOCAL ROLE` (PGlite ignores the login user: everyone is its superuser).
@@ -23,7 +26,8 @@ async function main(): Promise<void> {
   const db = await PGlite.create({ extensions: { vector } });
   await db.exec(`CREATE EXTENSION IF NOT EXISTS vector;
     CREATE ROLE ${dataRole} NOLOGIN NOSUPERUSER NOBYPASSRLS;`);
-  const server = new PGLiteSocketServer({ db, port, host: '127.0.0.1', maxConnections: 1 });
+  const maxConnections = Number(process.argv[4] ?? 1);
+  const server = new PGLiteSocketServer({ db, port, host: '127.0.0.1', maxConnections });
   await server.start();
   const conn = server.getServerConn();
   process.stdout.write(`PGLITE_PORT=${conn.slice(conn.lastIndexOf(':') + 1)}\n`);

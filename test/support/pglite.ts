@@ -17,12 +17,12 @@ export interface LivePglite {
 /**
  * Starts PGlite with pgvector in a child process (it blocks the event loop of the process
  * that runs it) and waits for the port it prints. Stopped with SIGTERM; it also stops when
- * this process goes away, because its stdin closes.
+ * this process goes away, because its stdin closes. `connections`: see pglite-server.ts.
  */
-export function startPglite(timeoutMs = 60_000): Promise<LivePglite> {
+export function startPglite(timeoutMs = 60_000, connections = 1): Promise<LivePglite> {
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', 'tsx', SCRIPT, '0', PGLITE_DATA_ROLE],
+    ['--import', 'tsx', SCRIPT, '0', PGLITE_DATA_ROLE, String(connections)],
     {
       stdio: ['pipe', 'pipe', 'pipe'],
     },

@@ -1,6 +1,6 @@
 import { sqlTargets } from '../stores/sql-targets';
 import { createTempDatabase, TempDatabase } from './postgres';
-import { startGateway, TestGateway } from './test-gateway';
+import { StartOptions, startGateway, TestGateway } from './test-gateway';
 
 const postgres = sqlTargets().find((t) => t.name === 'postgres');
 /** Runs a suite only where a PostgreSQL server is reachable (skipped, with its reason, elsewhere). */
@@ -13,14 +13,15 @@ export interface ReplicaPair {
 }
 
 /**
- * Two gateway replicas on one fresh PostgreSQL registry, with a one-minute tenant cache, so
- * only LISTEN/NOTIFY can explain a change reaching the other replica in well under a second.
+ * Two gateway replicas on one fresh PostgreSQL registry, with a one-minute tenant cache (unless
+ * `options.env` says otherwise), so only LISTEN/NOTIFY can explain a change reaching the other
+ * replica in well under a second.
  */
-export async function startReplicaPair(): Promise<ReplicaPair> {
+export async function startReplicaPair(options: StartOptions = {}): Promise<ReplicaPair> {
   const database: TempDatabase = await createTempDatabase();
-  const env = { DATABASE_URL: database.url, TENANT_CACHE_TTL_MS: '60000' };
-  const a = await startGateway({ env });
-  const b = await startGateway({ env });
+  const env = { TENANT_CACHE_TTL_MS: '60000', ...options.env, DATABASE_URL: database.url };
+  const a = await startGateway({ ...options, env });
+  const b = await startGateway({ ...options, env });
   return {
     a,
     b,
@@ -36,10 +37,13 @@ export async function startReplicaPair(): Promise<ReplicaPair> {
  * A replica pair for the enclosing block: started (then handed to `ready`) before its tests,
  * stopped after them.
  */
-export function withReplicaPair(ready: (pair: ReplicaPair) => Promise<void> | void): void {
+export function withReplicaPair(
+  ready: (pair: ReplicaPair) => Promise<void> | void,
+  options: StartOptions = {},
+): void {
   let pair: ReplicaPair | undefined;
   beforeAll(async () => {
-    pair = await startReplicaPair();
+    pair = await startReplicaPair(options);
     await ready(pair);
   });
   afterAll(() => pair?.close());

@@ -17,3 +17,4 @@ export * from './ports/metadata-fields';
 export * from './routing/backend-drivers';
 export * from './ports/call-signal';
 export * from './routing/migration-gate';
+export * from './ports/migration-lock';

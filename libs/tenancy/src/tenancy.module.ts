@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
 import { SqlDatabase } from '@vecgate/core';
+import { InProcessOnly, MigrationLock } from '@vecgate/isolation';
 import { ApiKeyUsage } from './api-keys/api-key-usage';
 import { ApiKeyFormat } from './api-keys/api-key.format';
 import { ApiKeyService } from './api-keys/api-key.service';
@@ -14,6 +15,7 @@ import { RequestBudgets } from './guards/request-budgets';
 import { ReservedKeys } from './guards/reserved-keys';
 import { TenantGuard } from './guards/tenant.guard';
 import { NamespaceRegistry } from './registry/namespace-registry';
+import { PgMigrationLock } from './registry/pg-migration-lock';
 import { RevocationList } from './registry/revocation-list';
 import { TenantRegistry } from './registry/tenant-registry';
 import { TenantRegistryRepository } from './registry/tenant-registry.repository';
@@ -35,6 +37,12 @@ export interface TenancyModuleAsyncOptions {
   useFactory: (...args: never[]) => TenancyOptions | Promise<TenancyOptions>;
 }
 
+/** Replicas on a PostgreSQL registry share the migration gate through advisory locks. */
+function migrationLockOf(db: SqlDatabase, options: TenancyOptions): MigrationLock {
+  const pool = db.sessionPool(options.migrationLockConnections);
+  return pool ? new PgMigrationLock(pool) : new InProcessOnly();
+}
+
 @Module({})
 export class TenancyModule {
   static forRootAsync(options: TenancyModuleAsyncOptions): DynamicModule {
@@ -54,6 +62,11 @@ export class TenancyModule {
           provide: TenantRegistryRepository,
           inject: [SqlDatabase],
           useFactory: TenantRegistryRepository.open,
+        },
+        {
+          provide: MigrationLock,
+          inject: [SqlDatabase, TENANCY_OPTIONS],
+          useFactory: migrationLockOf,
         },
         TenantRegistry,
         NamespaceRegistry,
@@ -82,6 +95,7 @@ export class TenancyModule {
       ],
       exports: [
         ReservedKeys,
+        MigrationLock,
         TenantService,
         CreateTenant,
         DeleteTenant,

@@ -38,6 +38,11 @@ export interface TenancyOptions {
   /** How fast a tenant's move copies its records to the new place (records per second). */
   readonly migrationRecordsPerSecond: number;
   /**
+   * With a PostgreSQL registry, the connections of the pool that holds the migration locks
+   * (one per moving tenant this process is writing to or copying at a time).
+   */
+  readonly migrationLockConnections: number;
+  /**
    * This gateway process's replica id (kept in its data directory). Embedded tenants belong to
    * the replica that created them; the others refuse their requests.
    */

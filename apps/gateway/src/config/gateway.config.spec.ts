@@ -97,6 +97,17 @@ describe('configuration', () => {
     }
   });
 
+  it('bounds the migration lock pool of a replica: 4 connections by default, 1 to 100', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const config = loadGatewayConfig({ JWT_SECRET: SECRET, DATA_DIR: dir });
+    expect(config.tenancy.migrationLockConnections).toBe(4);
+    const named = (value: string): boolean =>
+      problemsOf({ JWT_SECRET: SECRET, DATA_DIR: dir, MIGRATION_LOCK_CONNECTIONS: value }).some(
+        (p) => p.startsWith('MIGRATION_LOCK_CONNECTIONS'),
+      );
+    expect(['0', '101', 'many', '1', '100'].map(named)).toEqual([true, true, true, false, false]);
+  });
+
   it('caps the headers timeout at the request timeout, which Node requires', () => {
     const config = loadGatewayConfig({
       JWT_SECRET: SECRET,

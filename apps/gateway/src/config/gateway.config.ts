@@ -187,6 +187,7 @@ export function loadGatewayConfig(source: NodeJS.ProcessEnv): GatewayConfig {
       cacheTtlMs: env.TENANT_CACHE_TTL_MS,
       deleteGraceMs: env.TENANT_DELETE_GRACE_MS,
       migrationRecordsPerSecond: env.MIGRATION_RECORDS_PER_SECOND,
+      migrationLockConnections: env.MIGRATION_LOCK_CONNECTIONS,
       replicaId: replicaIdOf(dataDir),
       rateLimitPerSecond: env.RATE_LIMIT_RPS,
       rateLimitBurst: env.RATE_LIMIT_BURST,

@@ -258,6 +258,12 @@ export class GatewayEnv {
 
   @Transform(toInt)
   @IsInt()
+  @Min(1)
+  @Max(100)
+  MIGRATION_LOCK_CONNECTIONS = 4;
+
+  @Transform(toInt)
+  @IsInt()
   @Min(1024)
   MAX_BODY_BYTES = 16 * 1024 * 1024;
 

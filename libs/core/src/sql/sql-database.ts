@@ -176,6 +176,21 @@ export class SqlDatabase {
     });
   }
 
+  /**
+   * A pool of `max` connections of its own to the PostgreSQL registry, for work that holds a
+   * session (advisory locks): none on SQLite, which serves one process.
+   */
+  sessionPool(max: number): Pool | undefined {
+    if (this.dialect !== 'postgres' || !this.databaseUrl) return undefined;
+    const pool = new Pool({
+      ...pgClientConfig(this.databaseUrl, this.timeouts),
+      max,
+      idleTimeoutMillis: this.timeouts.idleMs,
+    });
+    pool.on('error', (err) => this.logger.warn(`session connection lost: ${err.message}`));
+    return pool;
+  }
+
   async ping(): Promise<void> {
     await sql`select 1`.execute(this.raw);
   }

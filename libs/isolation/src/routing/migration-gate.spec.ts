@@ -1,5 +1,25 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MigrationGate } from './migration-gate';
+import { LockRelease, MigrationLock } from '../ports/migration-lock';
+import { MigrationGate, SHARED_HOLD_JOIN_MS } from './migration-gate';
+
+/** A cross-process lock that records what the gate asks of it; a hold can be made to fail. */
+class RecordingLock extends MigrationLock {
+  readonly events: string[] = [];
+  failNext = false;
+
+  hold(tenantUid: string, exclusive: boolean): Promise<LockRelease> {
+    const mode = exclusive ? 'exclusive' : 'shared';
+    if (this.failNext) {
+      this.failNext = false;
+      return Promise.reject(new Error('registry away'));
+    }
+    this.events.push(`take ${mode} ${tenantUid.slice(0, 1)}`);
+    return Promise.resolve(() => {
+      this.events.push(`give ${mode} ${tenantUid.slice(0, 1)}`);
+      return Promise.resolve();
+    });
+  }
+}
 
 const UID = 'a'.repeat(32);
 
@@ -65,5 +85,75 @@ describe('MigrationGate', () => {
       'down',
     );
     await expect(gate.write(UID, () => Promise.resolve(1))).resolves.toBe(1);
+  });
+
+  describe('in front of the cross-process lock', () => {
+    it('takes one shared hold for all of a process’s writes in flight, and gives it back after the last', async () => {
+      const lock = new RecordingLock();
+      const gate = new MigrationGate(lock);
+      const held = deferred();
+      const writes = Array.from({ length: 10 }, () => gate.write(UID, () => held.promise));
+      await sleep(10);
+      expect(lock.events).toEqual(['take shared a']);
+      held.release();
+      await Promise.all(writes);
+      await sleep(0);
+      expect(lock.events).toEqual(['take shared a', 'give shared a']);
+    });
+
+    it('holds a copy page exclusively, once the process’s own writes have given their hold back', async () => {
+      const lock = new RecordingLock();
+      const gate = new MigrationGate(lock);
+      const held = deferred();
+      const write = gate.write(UID, () => held.promise);
+      const page = gate.exclusive(UID, () => Promise.resolve(lock.events.push('page')));
+      await sleep(10);
+      expect(lock.events).toEqual(['take shared a']);
+      held.release();
+      await Promise.all([write, page]);
+      expect(lock.events).toEqual([
+        'take shared a',
+        'give shared a',
+        'take exclusive a',
+        'page',
+        'give exclusive a',
+      ]);
+    });
+
+    it('lets later writes join a hold only while it is young, so another process’s page gets its turn', async () => {
+      const lock = new RecordingLock();
+      const gate = new MigrationGate(lock);
+      const first = deferred();
+      const early = gate.write(UID, () => first.promise);
+      await sleep(SHARED_HOLD_JOIN_MS + 20);
+      const late = gate.write(UID, () => Promise.resolve(lock.events.push('late write')));
+      await sleep(10);
+      // The late write waits for the old hold to end, then takes a hold of its own.
+      expect(lock.events).toEqual(['take shared a']);
+      first.release();
+      await Promise.all([early, late]);
+      await sleep(0);
+      expect(lock.events).toEqual([
+        'take shared a',
+        'give shared a',
+        'take shared a',
+        'late write',
+        'give shared a',
+      ]);
+    });
+
+    it('fails the writes waiting on a hold that cannot be taken, and leaves the gate usable', async () => {
+      const lock = new RecordingLock();
+      const gate = new MigrationGate(lock);
+      lock.failNext = true;
+      const [a, b] = [
+        gate.write(UID, () => Promise.resolve(1)),
+        gate.write(UID, () => Promise.resolve(2)),
+      ];
+      await expect(a).rejects.toThrow('registry away');
+      await expect(b).rejects.toThrow('registry away');
+      await expect(gate.write(UID, () => Promise.resolve(3))).resolves.toBe(3);
+      await expect(gate.exclusive(UID, () => Promise.resolve(4))).resolves.toBe(4);
+    });
   });
 });

@@ -22,6 +22,7 @@ function options(overrides: Partial<TenancyOptions> = {}): TenancyOptions {
     cacheTtlMs: 60_000,
     deleteGraceMs: 0,
     migrationRecordsPerSecond: 1_000_000,
+    migrationLockConnections: 2,
     replicaId: 'r',
     rateLimitPerSecond: 0,
     rateLimitBurst: 0,
