@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ListResult,
   MetadataValue,
@@ -8,6 +7,7 @@ import {
   TenantScope,
   TenantVectorStore,
 } from '@vecgate/isolation';
+import { CopyPacer } from './copy-pacer';
 
 /** Records per listed page: one page is one exclusive step against the tenant's writes. */
 export const COPY_PAGE = 100;
@@ -23,19 +23,21 @@ export interface PlaceDigest {
  * Copies a tenant's records from one of its places to another, through the store port only,
  * a page at a time: each page is read and written with none of the tenant's writes in flight
  * (the migration gate), so a copy never overwrites a newer write nor brings a deleted record
- * back. Throttled to `recordsPerSecond`; the calls carry the tenant's scope, so the backends
+ * back. Paced to `recordsPerSecond` over any window (`CopyPacer`); the calls carry the tenant's scope, so the backends
  * count them as the tenant's own work.
  */
 export class PlaceCopier {
   private copied = 0;
-  private readonly startedAt = Date.now();
+  private readonly pacer: CopyPacer;
 
   constructor(
     private readonly store: TenantVectorStore,
     private readonly gate: MigrationGate,
-    private readonly recordsPerSecond: number,
+    recordsPerSecond: number,
     private readonly signal: AbortSignal,
-  ) {}
+  ) {
+    this.pacer = new CopyPacer(recordsPerSecond, signal);
+  }
 
   /** Copies every record of one namespace; calls `progress` after each page with the total. */
   async copy(
@@ -46,14 +48,15 @@ export class PlaceCopier {
     let cursor: string | undefined;
     do {
       this.signal.throwIfAborted();
-      cursor = await this.gate.exclusive(from.tenantUid, async () => {
+      const moved = await this.gate.exclusive(from.tenantUid, async () => {
         const page = await this.page(from, cursor, true);
         if (page.records.length > 0) await this.store.upsert(to, page.records.map(toWrite));
-        this.copied += page.records.length;
-        return page.next;
+        return page;
       });
+      cursor = moved.next;
+      this.copied += moved.records.length;
       await progress(this.copied);
-      await this.throttle();
+      await this.pacer.after(moved.records.length);
     } while (cursor !== undefined);
   }
 
@@ -120,13 +123,6 @@ export class PlaceCopier {
         throw new Error(`the listing of ${scope.placement.backend} answered a foreign record`);
     }
     return page;
-  }
-
-  /** Sleeps until the average rate since the start is back under the configured one. */
-  private async throttle(): Promise<void> {
-    const due = this.startedAt + (this.copied / this.recordsPerSecond) * 1000;
-    const wait = due - Date.now();
-    if (wait > 0) await sleep(wait, undefined, { signal: this.signal });
   }
 }
 
