@@ -1,23 +1,15 @@
-import { createHash } from 'node:crypto';
 import {
   ListResult,
-  MetadataValue,
   MigrationGate,
   StoredRecord,
   TenantScope,
   TenantVectorStore,
 } from '@vecgate/isolation';
 import { CopyPacer } from './copy-pacer';
+import { DigestSum, PlaceDigest } from './place-digest';
 
 /** Records per listed page: one page is one exclusive step against the tenant's writes. */
 export const COPY_PAGE = 100;
-const DIGEST_MODULUS = 1n << 256n;
-
-/** The count and an order-free digest of ids, vectors and metadata of one place. */
-export interface PlaceDigest {
-  readonly count: number;
-  readonly digest: string;
-}
 
 /**
  * Copies a tenant's records from one of its places to another, through the store port only,
@@ -86,17 +78,15 @@ export class PlaceCopier {
 
   /** Count and digest of one namespace of a place; the caller holds the gate exclusively. */
   async digest(scope: TenantScope): Promise<PlaceDigest> {
-    let count = 0;
-    let sum = 0n;
+    const sum = new DigestSum();
     let cursor: string | undefined;
     do {
       this.signal.throwIfAborted();
       const page = await this.page(scope, cursor, true);
-      for (const record of page.records) sum = (sum + recordHash(record)) % DIGEST_MODULUS;
-      count += page.records.length;
+      await sum.add(page.records);
       cursor = page.next;
     } while (cursor !== undefined);
-    return { count, digest: sum.toString(16) };
+    return sum.result();
   }
 
   /**
@@ -133,24 +123,4 @@ function toWrite(record: StoredRecord) {
     values: record.values ?? new Float32Array(0),
     ...(metadata && Object.keys(metadata).length > 0 ? { metadata } : {}),
   };
-}
-
-/** SHA-256 of a record's namespace, id, vector bytes and canonical metadata, as a number. */
-function recordHash(record: StoredRecord): bigint {
-  const hash = createHash('sha256');
-  hash.update(JSON.stringify([record.namespace, record.id]));
-  const values = record.values ?? new Float32Array(0);
-  hash.update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
-  hash.update(canonical(record.metadata ?? {}));
-  return BigInt(`0x${hash.digest('hex')}`);
-}
-
-/** JSON with object keys sorted at every depth, so two backends' equal metadata hash equal. */
-function canonical(value: MetadataValue): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const keys = Object.keys(value).sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(value[k] ?? null)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
