@@ -1,23 +1,12 @@
-import { CopyPacer, PACE_CREDIT_MS, PaceClock } from './copy-pacer';
-
-/** A clock that only moves when the copy works or sleeps, so the test is exact. */
-class FakeClock implements PaceClock {
-  at = 0;
-  now(): number {
-    return this.at;
-  }
-  async sleep(ms: number): Promise<void> {
-    this.at += ms;
-    return Promise.resolve();
-  }
-}
+import { ManualClock } from '../../../../../test/support/manual-clock';
+import { CopyPacer, PACE_CREDIT_MS } from './copy-pacer';
 
 const PAGE = 100;
 const RATE = 5_000;
 
 /** Copies `pages` pages of PAGE records, each taking `pageMs`, with a stall before `stallAt`. */
 async function run(pages: number, pageMs: number, stall?: { at: number; ms: number }) {
-  const clock = new FakeClock();
+  const clock = new ManualClock();
   const pacer = new CopyPacer(RATE, new AbortController().signal, clock);
   const ends: number[] = [];
   for (let p = 0; p < pages; p++) {
@@ -53,7 +42,7 @@ describe('CopyPacer', () => {
   });
 
   it('goes no faster than the backend allows, without waiting in between', async () => {
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     const pacer = new CopyPacer(RATE, new AbortController().signal, clock);
     for (let p = 0; p < 10; p++) {
       clock.at += 50; // a page of 100 taking 50 ms: 2,000 records/s, under the rate

@@ -13,7 +13,7 @@ export interface PaceClock {
   sleep(ms: number, signal: AbortSignal): Promise<void>;
 }
 
-const realClock: PaceClock = {
+export const realClock: PaceClock = {
   now: () => performance.now(),
   sleep: (ms, signal) => sleep(ms, undefined, { signal }),
 };

@@ -5,11 +5,17 @@ import {
   TenantScope,
   TenantVectorStore,
 } from '@vecgate/isolation';
-import { CopyPacer } from './copy-pacer';
+import { CopyPacer, PaceClock, realClock } from './copy-pacer';
 import { DigestSum, PlaceDigest } from './place-digest';
 
 /** Records per listed page: one page is one exclusive step against the tenant's writes. */
 export const COPY_PAGE = 100;
+/**
+ * How often the copy records its progress (and notices a cancellation): each record is a durable
+ * registry write, which on SQLite is an fsync on the main thread; once a page, it cost every
+ * tenant's requests a few milliseconds fifty times a second.
+ */
+export const PROGRESS_EVERY_MS = 1_000;
 
 /**
  * Copies a tenant's records from one of its places to another, through the store port only,
@@ -21,17 +27,23 @@ export const COPY_PAGE = 100;
 export class PlaceCopier {
   private copied = 0;
   private readonly pacer: CopyPacer;
+  private reported: number;
 
   constructor(
     private readonly store: TenantVectorStore,
     private readonly gate: MigrationGate,
     recordsPerSecond: number,
     private readonly signal: AbortSignal,
+    private readonly clock: PaceClock = realClock,
   ) {
-    this.pacer = new CopyPacer(recordsPerSecond, signal);
+    this.pacer = new CopyPacer(recordsPerSecond, signal, clock);
+    this.reported = clock.now();
   }
 
-  /** Copies every record of one namespace; calls `progress` after each page with the total. */
+  /**
+   * Copies every record of one namespace; calls `progress` with the total copied at most every
+   * PROGRESS_EVERY_MS, and once the namespace is done.
+   */
   async copy(
     from: TenantScope,
     to: TenantScope,
@@ -47,7 +59,11 @@ export class PlaceCopier {
       });
       cursor = moved.next;
       this.copied += moved.records.length;
-      await progress(this.copied);
+      const now = this.clock.now();
+      if (cursor === undefined || now - this.reported >= PROGRESS_EVERY_MS) {
+        this.reported = now;
+        await progress(this.copied);
+      }
       await this.pacer.after(moved.records.length);
     } while (cursor !== undefined);
   }
