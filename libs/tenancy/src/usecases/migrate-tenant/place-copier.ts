@@ -27,7 +27,8 @@ export const PROGRESS_EVERY_MS = 1_000;
 export class PlaceCopier {
   private copied = 0;
   private readonly pacer: CopyPacer;
-  private reported: number;
+  /** When progress was last recorded; the first page is recorded at once. */
+  private reported = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly store: TenantVectorStore,
@@ -37,7 +38,6 @@ export class PlaceCopier {
     private readonly clock: PaceClock = realClock,
   ) {
     this.pacer = new CopyPacer(recordsPerSecond, signal, clock);
-    this.reported = clock.now();
   }
 
   /**
