@@ -7,7 +7,10 @@
  * 127.0.0.2, the attackers from 127.0.0.1. What is not timing is asserted (the process lives,
  * the quiet tenant gets no error, the insider alert arrives, audit outcomes match what clients
  * received); the p99 ratios are printed and written to bench/results/neighbours.md.
- * NEIGHBOUR_PHASE_MS (default 15,000) sets each phase's length.
+ * NEIGHBOUR_PHASE_MS (default 15,000) sets each phase's length. Then a tenant of 50,000 records
+ * moves between embedded strategies, throttled then not, beside the quiet tenant
+ * (`neighbours/moves.ts`); NEIGHBOUR_MOVE_ROUNDS (default 1, 0 skips them) repeats the moves and
+ * reports the medians; NEIGHBOUR_ONLY=moves skips the attacks.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,21 +22,13 @@ import { ROOT } from '../support/build-output';
 import { freePort, GatewayProcess } from '../support/gateway-process';
 import { ScriptTokens } from '../support/script-tokens';
 import { ATTACKS, prepareQuiet } from './neighbours/attacks';
-import { measureQuiet, summary, World } from './neighbours/world';
+import { runMoves } from './neighbours/moves';
+import { measureQuiet, Row, summary, World } from './neighbours/world';
 import { call, sleep } from './neighbours/wire';
 
 const PHASE_MS = Number(process.env.NEIGHBOUR_PHASE_MS ?? 15_000);
-
-interface Row {
-  readonly phase: string;
-  readonly settings: string;
-  readonly p50: number;
-  readonly p99: number;
-  readonly n: number;
-  readonly errors: number;
-  readonly ratio: number;
-  readonly attacker: string;
-}
+const MOVE_ROUNDS = Number(process.env.NEIGHBOUR_MOVE_ROUNDS ?? 1);
+const ATTACKS_RUN = process.env.NEIGHBOUR_ONLY === 'moves' ? [] : ATTACKS;
 
 async function main(): Promise<void> {
   const started = Date.now();
@@ -42,19 +37,16 @@ async function main(): Promise<void> {
   const sink = new WebhookSink();
   const alertUrl = await sink.start();
   const [port, metricsPort] = [await freePort(), await freePort()];
-  const gateway = new GatewayProcess(
-    port,
-    {
-      NODE_ENV: 'production',
-      JWT_SECRET: secret,
-      DATA_DIR: join(dir, 'data'),
-      METRICS_PORT: String(metricsPort),
-      ALERT_WEBHOOK_URL: alertUrl,
-    },
-    join(dir, 'gateway.log'),
-  );
+  const env = {
+    NODE_ENV: 'production',
+    JWT_SECRET: secret,
+    DATA_DIR: join(dir, 'data'),
+    METRICS_PORT: String(metricsPort),
+    ALERT_WEBHOOK_URL: alertUrl,
+  };
+  const gateway = new GatewayProcess(port, env, join(dir, 'gateway.log'));
   await gateway.start();
-  const world: World = {
+  let world: World = {
     port,
     metricsPort,
     gateway,
@@ -67,7 +59,7 @@ async function main(): Promise<void> {
   try {
     process.stdout.write('preparing the quiet tenant and the attackers...\n');
     await prepareQuiet(world);
-    for (const attack of ATTACKS) await attack.prepare(world);
+    for (const attack of ATTACKS_RUN) await attack.prepare(world);
     const alone = await measureQuiet(world, quietToken, Date.now() + PHASE_MS);
     const base = summary(alone);
     rows.push({
@@ -79,7 +71,7 @@ async function main(): Promise<void> {
       attacker: '—',
     });
     checkQuiet(world, 'alone', alone.errors);
-    for (const attack of ATTACKS) {
+    for (const attack of ATTACKS_RUN) {
       process.stdout.write(`attack: ${attack.name}...\n`);
       const until = Date.now() + PHASE_MS;
       const [quiet, attacker] = await Promise.all([
@@ -102,9 +94,22 @@ async function main(): Promise<void> {
       // A gateway frozen by an attack would hold every later phase: the run stops there.
       if (!(await checkAlive(world, attack.name))) break;
     }
+    if (MOVE_ROUNDS > 0 && world.gateway.alive()) {
+      // The gateway restarted on the same data, with other settings (the move's throttle).
+      const restart = async (extra: Record<string, string>): Promise<World> => {
+        await stopGateway(world.gateway);
+        const next = new GatewayProcess(port, { ...env, ...extra }, join(dir, 'gateway.log'));
+        world = { ...world, gateway: next };
+        await next.start();
+        return world;
+      };
+      const moved = await runMoves(world, MOVE_ROUNDS, PHASE_MS, restart);
+      world = moved.world;
+      rows.push(...moved.rows);
+      await checkAlive(world, 'tenant moves');
+    }
   } finally {
-    // A frozen event loop never runs the shutdown hooks: SIGKILL after a grace period.
-    await Promise.race([gateway.stop(), sleep(10_000).then(() => gateway.kill())]);
+    await stopGateway(world.gateway);
     await sink.stop();
   }
   const report = render(rows, world.failures, Date.now() - started);
@@ -115,6 +120,11 @@ async function main(): Promise<void> {
   writeFileSync(file, await format(report, { ...style, parser: 'markdown' }));
   rmSync(dir, { recursive: true, force: true });
   process.exitCode = world.failures.length > 0 ? 1 : 0;
+}
+
+/** A frozen event loop never runs the shutdown hooks: SIGKILL after a grace period. */
+async function stopGateway(gateway: GatewayProcess): Promise<void> {
+  await Promise.race([gateway.stop(), sleep(10_000).then(() => gateway.kill())]);
 }
 
 function checkQuiet(world: World, phase: string, errors: readonly string[]): void {
@@ -148,7 +158,8 @@ function render(rows: readonly Row[], failures: readonly string[], ms: number): 
       `load ${loadavg()
         .map((l) => l.toFixed(2))
         .join(' ')}, ${(ms / 1000).toFixed(0)} s in all, phases of ${PHASE_MS / 1000} s.`,
-    'Quiet tenant: 2,000 × 128 (cosine, `partition_key`), one search (topK 10) then one fetch at a time.',
+    'Quiet tenant: 2,000 × 128 (cosine, `partition_key`), one search (topK 10) then one fetch at a time;',
+    'in the tenant-move rows it also upserts one record each time, and its baseline, measured just before each move, does the same.',
     '',
     '| phase | settings | quiet p50 ms | quiet p99 ms | p99 vs alone | quiet requests | quiet errors | attacker |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',

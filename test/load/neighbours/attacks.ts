@@ -35,7 +35,7 @@ function statusesOf(replies: readonly Reply[]): string {
   return [...counts].map(([k, n]) => `${n}× ${k}`).join(', ');
 }
 
-async function createTenant(world: World, body: object): Promise<void> {
+export async function createTenant(world: World, body: object): Promise<void> {
   const res = await call(world.port, {
     method: 'POST',
     path: '/v1/admin/tenants',
@@ -46,7 +46,7 @@ async function createTenant(world: World, body: object): Promise<void> {
     throw new Error(`creating ${JSON.stringify(body)}: ${res.status} ${res.body}`);
 }
 
-async function upsertAll(
+export async function upsertAll(
   world: World,
   tenant: string,
   count: number,

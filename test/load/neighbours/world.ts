@@ -16,6 +16,24 @@ export interface World {
   readonly failures: string[];
 }
 
+/** One line of the report. */
+export interface Row {
+  readonly phase: string;
+  readonly settings: string;
+  readonly p50: number;
+  readonly p99: number;
+  readonly n: number;
+  readonly errors: number;
+  readonly ratio: number;
+  readonly attacker: string;
+  /** A tenant move's timing, for the medians over rounds. */
+  readonly move?: {
+    readonly seconds: number;
+    readonly copySeconds: number;
+    readonly verifySeconds: number;
+  };
+}
+
 export interface AuditItem {
   readonly status: number;
   readonly outcome: string;
@@ -77,22 +95,26 @@ export async function heapUsedMb(world: World): Promise<number> {
 export interface QuietStats {
   readonly search: number[];
   readonly fetch: number[];
+  readonly write: number[];
   readonly errors: string[];
 }
 
 /**
- * The quiet tenant: one search and one fetch after the other, from its own address, until the
- * phase ends. Any answer other than 200 is an error of the suite.
+ * The quiet tenant: one search and one fetch after the other (and, given a writer token, the
+ * upsert of one record), from its own address, until the phase ends (a time, or a test that
+ * turns true). Any answer other than 200 is an error of the suite.
  */
 export async function measureQuiet(
   world: World,
   token: string,
-  untilMs: number,
+  until: number | (() => boolean),
+  writer?: string,
 ): Promise<QuietStats> {
   const agent = new Agent({ keepAlive: true, maxSockets: 1, localAddress: '127.0.0.2' });
-  const stats: QuietStats = { search: [], fetch: [], errors: [] };
+  const stats: QuietStats = { search: [], fetch: [], write: [], errors: [] };
+  const over = typeof until === 'number' ? () => Date.now() >= until : until;
   let i = 0;
-  while (Date.now() < untilMs) {
+  while (!over()) {
     const search = await call(world.port, {
       method: 'POST',
       path: '/v1/search',
@@ -109,6 +131,16 @@ export async function measureQuiet(
       agent,
     });
     record(stats, stats.fetch, fetched, 'fetch');
+    if (writer) {
+      const written = await call(world.port, {
+        method: 'PUT',
+        path: '/v1/vectors',
+        token: writer,
+        agent,
+        body: { vectors: [{ id: `w${i % 500}`, values: quietVector(i + 3), metadata: { g: 1 } }] },
+      });
+      record(stats, stats.write, written, 'write');
+    }
     i++;
   }
   agent.destroy();
@@ -129,7 +161,7 @@ export function quietVector(seed: number): number[] {
 }
 
 export function summary(stats: QuietStats): { p50: number; p99: number; n: number } {
-  const all = [...stats.search, ...stats.fetch];
+  const all = [...stats.search, ...stats.fetch, ...stats.write];
   return { p50: percentile(all, 50), p99: percentile(all, 99), n: all.length };
 }
 
