@@ -19,6 +19,8 @@ export interface TenantBody {
 /** A gateway on the embedded backend plus a second one, and the erasures it ran. */
 export class PairWorld {
   private readonly reports: { scope: TenantScope; report: Promise<ErasureReport> }[] = [];
+  /** Every place provisioned, as `uid backend:strategy`. */
+  readonly provisioned: string[] = [];
 
   private constructor(
     readonly gw: TestGateway,
@@ -31,6 +33,12 @@ export class PairWorld {
       const report = retire(scope);
       this.reports.push({ scope, report });
       return report;
+    });
+    const provision = admin.provision.bind(admin);
+    jest.spyOn(admin, 'provision').mockImplementation((scope) => {
+      const { backend, strategy } = scope.placement;
+      this.provisioned.push(`${scope.tenantUid} ${backend}:${strategy}`);
+      return provision(scope);
     });
   }
 
