@@ -180,3 +180,56 @@ describe.each(TARGETS)('a move to $backend', ({ backend, env, refusals }) => {
     },
   );
 });
+
+describe('while a tenant moves to Pinecone', () => {
+  let world: PairWorld;
+  beforeAll(async () => {
+    world = await PairWorld.start('pinecone', { MIGRATION_RECORDS_PER_SECOND: '5' });
+  });
+  afterAll(() => world?.close());
+
+  it('refuses a write whose metadata the new place could not store (413 naming Pinecone)', async () => {
+    const id = 'moving-pc';
+    await world.create(id, 'embedded:partition_key');
+    const vectors = Array.from({ length: 30 }, (_, i) => ({
+      id: `r${i}`,
+      values: Array.from({ length: DIM }, (_, j) => (i + j + 1) / 40),
+    }));
+    const put = await world.gw.http
+      .put('/v1/vectors')
+      .set(bearer(world.token(id)))
+      .send({ vectors });
+    expect(put.status).toBe(200);
+    const big = { id: 'big', values: vectors[0]?.values, metadata: metadataOf(30_000) };
+    const accepted = await world.gw.http
+      .put('/v1/vectors')
+      .set(bearer(world.token(id)))
+      .send({ vectors: [{ ...big, id: 'big-before' }] });
+    expect(accepted.status).toBe(200);
+    await world.gw.http
+      .post('/v1/vectors/delete')
+      .set(bearer(world.token(id)))
+      .send({ ids: ['big-before'] })
+      .expect(200);
+
+    const patch = await world.gw.http
+      .patch(`/v1/admin/tenants/${id}`)
+      .set(bearer(world.gw.tokens.platform()))
+      .send({ backend: 'pinecone', strategy: 'namespace' });
+    expect(patch.status).toBe(202);
+    await world.waitFor(id, 'copying');
+    const refused = await world.gw.http
+      .put('/v1/vectors')
+      .set(bearer(world.token(id)))
+      .send({ vectors: [big] });
+    expect(refused.status).toBe(413);
+    expect((refused.body as { detail: string }).detail).toMatch(/set by the pinecone backend/);
+    expect((await world.tenant(id)).migration?.state).toBe('copying');
+
+    const after = await world.settled(id);
+    expect(after).toMatchObject({ backend: 'pinecone', strategy: 'namespace' });
+    expect(after.migration).toBeUndefined();
+    const missing = await world.gw.http.get('/v1/vectors/big').set(bearer(world.token(id)));
+    expect(missing.status).toBe(404);
+  });
+});
