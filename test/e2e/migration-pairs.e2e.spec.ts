@@ -1,3 +1,4 @@
+import { connectPglite } from '../support/pglite';
 import { bearer } from '../support/tokens';
 import { PairWorld, PlaceName } from './migration-pairs/pair-world';
 import { DIM, SecondBackend } from './migration-pairs/second-backends';
@@ -23,10 +24,16 @@ const PAIRS: readonly (readonly [SecondBackend, PlaceName, PlaceName])[] = [
   ['milvus', 'milvus:collection', 'embedded:database'],
   ['milvus', 'embedded:database', 'milvus:partition'],
   ['milvus', 'milvus:partition_key', 'embedded:collection'],
+  ['milvus', 'embedded:collection', 'milvus:collection'],
+  ['milvus', 'milvus:database', 'embedded:partition_key'],
+  ['milvus', 'embedded:partition_key', 'milvus:partition_key'],
+  ['milvus', 'milvus:partition', 'embedded:database'],
   ['qdrant', 'embedded:partition_key', 'qdrant:collection'],
   ['qdrant', 'qdrant:partition', 'embedded:partition_key'],
   ['qdrant', 'embedded:collection', 'qdrant:partition_key'],
   ['qdrant', 'qdrant:partition_key', 'embedded:database'],
+  ['qdrant', 'embedded:database', 'qdrant:partition'],
+  ['qdrant', 'qdrant:collection', 'embedded:collection'],
   ['pinecone', 'embedded:partition_key', 'pinecone:namespace'],
   ['pinecone', 'pinecone:dedicated_index', 'embedded:partition_key'],
   ['pinecone', 'embedded:database', 'pinecone:dedicated_index'],
@@ -131,6 +138,33 @@ async function namespaceCounts(world: PairWorld, tenant: string): Promise<Record
   expect(res.status).toBe(200);
   const items = (res.body as { items?: { name: string; vectors: number }[] }).items ?? [];
   return Object.fromEntries(items.map((i) => [i.name, i.vectors]));
+}
+
+/** The pair's tenants and markers, by its position in the table. */
+function pairNames(index: number) {
+  const n = String(index + 1).padStart(2, '0');
+  return { mover: `mv-${n}`, neighbour: `nb-${n}`, marker: `MOVE${n}Q`, nbrMarker: `NBR${n}Q` };
+}
+
+/** Rows of every vecgate table in PostgreSQL whose text holds `text`. */
+async function pgRowsHolding(url: string, text: string): Promise<number> {
+  const client = await connectPglite(url);
+  try {
+    const tables = await client.query<{ name: string }>(
+      `SELECT relname::text AS name FROM pg_class WHERE relkind = 'r' AND relname LIKE 'vg\\_%'`,
+    );
+    let rows = 0;
+    for (const { name } of tables.rows) {
+      const found = await client.query<{ n: string }>(
+        `SELECT count(*) AS n FROM "${name}" t WHERE t::text LIKE $1`,
+        [`%${text}%`],
+      );
+      rows += Number(found.rows[0]?.n ?? 0);
+    }
+    return rows;
+  } finally {
+    await client.end();
+  }
 }
 
 let pairNo = 0;
@@ -251,3 +285,20 @@ describe.each(PAIRS)(
     });
   },
 );
+
+describe('PostgreSQL after the moves away from pgvector', () => {
+  it('holds no row of a tenant that left it, and every row of the neighbours that stayed', async () => {
+    const world = await worldOf('pgvector');
+    // PGlite serves one connection, the gateway's: stop the gateway to read the tables.
+    await world.closeGateway();
+    const url = world.second.env.PGVECTOR_URL as string;
+    const left = PAIRS.map((pair, i) => ({ pair, ...pairNames(i) })).filter(
+      ({ pair: [, from, to] }) => from.startsWith('pgvector:') && !to.startsWith('pgvector:'),
+    );
+    expect(left.length).toBeGreaterThan(0);
+    for (const { marker, nbrMarker } of left) {
+      expect([marker, await pgRowsHolding(url, marker)]).toEqual([marker, 0]);
+      expect(await pgRowsHolding(url, nbrMarker)).toBe(NAMESPACES.length * PER_NAMESPACE);
+    }
+  });
+});

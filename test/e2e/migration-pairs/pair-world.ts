@@ -57,8 +57,17 @@ export class PairWorld {
     }
   }
 
-  async close(): Promise<void> {
+  private gatewayClosed = false;
+
+  /** Stops the gateway (once), leaving the second backend up for a look at its storage. */
+  async closeGateway(): Promise<void> {
+    if (this.gatewayClosed) return;
+    this.gatewayClosed = true;
     await this.gw.close(true);
+  }
+
+  async close(): Promise<void> {
+    await this.closeGateway();
     await this.second.stop();
   }
 
