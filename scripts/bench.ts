@@ -5,7 +5,7 @@
  *
  * Tunables (environment): BENCH_VECTORS (10000), BENCH_DIMENSION (128), BENCH_TOPK (10),
  * BENCH_DURATION (10 s per load run), BENCH_WARMUP (2 s), BENCH_CONNECTIONS ("1,8,32"),
- * BENCH_DIRECT_SECONDS (4), BENCH_MODES ("durable,async"), BENCH_KEEP=1 keeps the temp dirs,
+ * BENCH_DIRECT_SECONDS (4), BENCH_DIRECT_PAUSE_MS (0), BENCH_MODES ("durable,async"), BENCH_KEEP=1 keeps the temp dirs,
  * BENCH_GW_<NAME>=value passes <NAME>=value to the gateway (e.g. BENCH_GW_LOG_LEVEL=warn).
  */
 import Fastify from 'fastify';

@@ -27,8 +27,9 @@ export function markdown(results: BenchResults, settings: BenchSettings, table: 
       `${settings.duration} s per run after a ${settings.warmup} s warm-up; gateway and baseline ` +
       'each in their own Node process, the load generator in the bench process',
     `- direct: EmbeddedBackend from the built dist, opened on the data directory the gateway ` +
-      `wrote, called in-process one call at a time for ${settings.directSeconds} s (same queries ` +
-      'and options; its first answer is checked equal to the gateway answer)',
+      `wrote, called in-process one call at a time for ${settings.directSeconds} s` +
+      (settings.directPauseMs > 0 ? `, each after ${settings.directPauseMs} ms idle` : '') +
+      ' (same queries and options; its first answer is checked equal to the gateway answer)',
     '- gateway: NODE_ENV=production, defaults otherwise (LOG_LEVEL=info, AUDIT_LOG=true, logs ' +
       'to a file), METRICS_PORT=off, a fresh data directory per audit mode',
     '',

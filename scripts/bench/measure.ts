@@ -76,6 +76,8 @@ export async function request(
 
 export interface RunningServer {
   readonly base: string;
+  /** The child's process id (its main thread's id too, for /proc/<pid>/task/<pid>/stat). */
+  readonly pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -117,6 +119,7 @@ export async function startServer(
   }
   return {
     base,
+    pid: child.pid,
     stop: async () => {
       if (exited) return;
       const done = new Promise((r) => child.once('exit', r));

@@ -8,6 +8,8 @@ export interface BenchSettings {
   readonly duration: number;
   readonly warmup: number;
   readonly directSeconds: number;
+  /** Idle time before each direct call (0: back to back). */
+  readonly directPauseMs: number;
   readonly connections: readonly number[];
   readonly modes: readonly AuditMode[];
   readonly keep: boolean;

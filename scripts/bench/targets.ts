@@ -11,6 +11,8 @@ import {
   log,
   percentile,
   request,
+  RunningServer,
+  sleep,
   SearchRequest,
   startServer,
   summarize,
@@ -67,15 +69,24 @@ export function mint(args: Omit<TokenArgs, 'platform'> & { platform?: boolean },
   return buildToken({ platform: false, ...args }, { JWT_SECRET: secret }).token;
 }
 
-export async function benchGateway(
+/** A gateway started the way the bench runs it, on a fresh data directory. */
+export interface BenchServer extends RunningServer {
+  readonly dataDir: string;
+  readonly secret: string;
+}
+
+/**
+ * Starts the built gateway at `main` (the tree's own build unless another is given, e.g. a
+ * copy of an older build for an A/B comparison) in production mode on `<work>/data-<name>`.
+ */
+export async function startGateway(
   mode: AuditMode,
   work: string,
-  data: readonly number[][],
-  queries: readonly number[][],
-  settings: BenchSettings,
+  name: string,
   nodeArgs: readonly string[] = [],
-): Promise<GatewayBench> {
-  const dataDir = join(work, `data-${mode}`);
+  main = MAIN,
+): Promise<BenchServer> {
+  const dataDir = join(work, `data-${name}`);
   mkdirSync(dataDir, { recursive: true });
   const secret = randomBytes(32).toString('base64url');
   const port = await freePort();
@@ -94,9 +105,53 @@ export async function benchGateway(
     ...gatewayOverrides(),
     AUDIT_MODE: mode,
   };
-  const logFile = join(work, `gateway-${mode}.log`);
-  log(`gateway (AUDIT_MODE=${mode}) starting on port ${port}, data ${dataDir}`);
-  const server = await startServer(`gateway (${mode})`, [...nodeArgs, MAIN], env, port, logFile);
+  const logFile = join(work, `gateway-${name}.log`);
+  log(`gateway ${name} (AUDIT_MODE=${mode}) starting on port ${port}, data ${dataDir}`);
+  const server = await startServer(`gateway (${name})`, [...nodeArgs, main], env, port, logFile);
+  return { ...server, dataDir, secret };
+}
+
+/** Creates the bench tenant on a started gateway and loads the data set into it. */
+export async function loadTenant(
+  server: BenchServer,
+  data: readonly number[][],
+  settings: BenchSettings,
+): Promise<CreatedTenant> {
+  const admin = mint(
+    { platform: true, roles: 'platform_admin', subject: 'bench-admin' },
+    server.secret,
+  );
+  const tenant = (await request(server.base, 'POST', '/v1/admin/tenants', admin, {
+    id: TENANT,
+    backend: 'embedded',
+    strategy: settings.strategy,
+    dimension: settings.dimension,
+    metric: settings.metric,
+  })) as CreatedTenant;
+  const writer = mint({ tenant: TENANT, roles: 'writer', subject: 'bench-loader' }, server.secret);
+  const loadStart = Date.now();
+  for (let i = 0; i < data.length; i += LOAD_BATCH) {
+    const vectors = data.slice(i, i + LOAD_BATCH).map((values, j) => ({
+      id: `v${i + j}`,
+      values,
+      metadata: { category: `c${(i + j) % 10}`, n: i + j },
+    }));
+    await request(server.base, 'PUT', '/v1/vectors', writer, { vectors });
+  }
+  log(`loaded ${data.length} vectors in ${Date.now() - loadStart} ms`);
+  return tenant;
+}
+
+export async function benchGateway(
+  mode: AuditMode,
+  work: string,
+  data: readonly number[][],
+  queries: readonly number[][],
+  settings: BenchSettings,
+  nodeArgs: readonly string[] = [],
+): Promise<GatewayBench> {
+  const server = await startGateway(mode, work, mode, nodeArgs);
+  const { dataDir, secret } = server;
   const runs = new Map<number, GatewayRun>();
   const keyRuns = new Map<number, GatewayRun>();
   const windows = new Map<Map<number, GatewayRun>, Map<number, { from: number; to: number }>>([
@@ -107,24 +162,7 @@ export async function benchGateway(
   let sample: { matches?: unknown };
   try {
     const admin = mint({ platform: true, roles: 'platform_admin', subject: 'bench-admin' }, secret);
-    tenant = (await request(server.base, 'POST', '/v1/admin/tenants', admin, {
-      id: TENANT,
-      backend: 'embedded',
-      strategy: settings.strategy,
-      dimension: settings.dimension,
-      metric: settings.metric,
-    })) as CreatedTenant;
-    const writer = mint({ tenant: TENANT, roles: 'writer', subject: 'bench-loader' }, secret);
-    const loadStart = Date.now();
-    for (let i = 0; i < data.length; i += LOAD_BATCH) {
-      const vectors = data.slice(i, i + LOAD_BATCH).map((values, j) => ({
-        id: `v${i + j}`,
-        values,
-        metadata: { category: `c${(i + j) % 10}`, n: i + j },
-      }));
-      await request(server.base, 'PUT', '/v1/vectors', writer, { vectors });
-    }
-    log(`loaded ${data.length} vectors in ${Date.now() - loadStart} ms`);
+    tenant = await loadTenant(server, data, settings);
     const reader = mint({ tenant: TENANT, roles: 'reader', subject: 'bench-reader' }, secret);
     sample = (await request(server.base, 'POST', '/v1/search', reader, {
       vector: queries[0],
@@ -265,6 +303,7 @@ export async function benchDirect(
     const started = process.hrtime.bigint();
     const until = started + BigInt(settings.directSeconds) * 1_000_000_000n;
     for (let i = 0; ; i++) {
+      if (settings.directPauseMs > 0) await sleep(settings.directPauseMs);
       const t0 = process.hrtime.bigint();
       if (t0 >= until) break;
       const found = await backend.search(scope, query(i));

@@ -638,6 +638,41 @@ const ATTACKS: Attack[] = [
         .set({ 'api-key': c.keys.admin.key, 'x-request-id': id })
         .send({ subject: 'from-key', roles: ['reader'], ttlSeconds: 60 }),
   ],
+  [
+    'mallory describing the victim’s namespace as a Pinecone index',
+    404,
+    asMallory('reader', 'get', '/pinecone/indexes/victim'),
+  ],
+  [
+    'mallory querying the victim’s namespace as a Pinecone index',
+    404,
+    asMallory('reader', 'post', '/pinecone/data/victim/query', {
+      vector: [1, 1, 1, 1],
+      topK: 10,
+      includeMetadata: true,
+    }),
+  ],
+  [
+    'a tenant header on the Pinecone API',
+    400,
+    asMallory('reader', 'get', '/pinecone/indexes', undefined, { 'x-tenant-id': 'victim' }),
+  ],
+  [
+    'a reserved key in Pinecone metadata',
+    400,
+    asMallory('writer', 'post', '/pinecone/data/mallory/vectors/upsert', {
+      vectors: [{ id: 'p', values: [1, 1, 1, 1], metadata: { tenant_id: 'victim' } }],
+    }),
+  ],
+  [
+    'a reserved key in a Pinecone filter',
+    400,
+    asMallory('reader', 'post', '/pinecone/data/victim/query', {
+      vector: [1, 1, 1, 1],
+      topK: 10,
+      filter: { _vg_tenant: { $eq: 'victim' } },
+    }),
+  ],
 ];
 
 describe('attack catalogue', () => {

@@ -11,10 +11,14 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { RefusalRecorder } from './http/http-pipeline';
 import { limitConnections } from './http/connection-limits';
 import { toProblem } from './http/problem';
-import { answerInQdrantShape, prepareQdrantDialect } from './dialects/qdrant';
+import { answerProblem } from './http/error-answer';
+import { preparePineconeDialect } from './dialects/pinecone';
+import { prepareQdrantDialect } from './dialects/qdrant';
+import { installLeanAsyncResourceBind } from './runtime/async-resource-bind';
 
 /** Fastify with the body limit and timeouts from configuration and safe JSON parsing. */
 export function createAdapter(config: GatewayConfig): FastifyAdapter {
+  installLeanAsyncResourceBind();
   const adapter = new FastifyAdapter({
     bodyLimit: config.http.bodyLimit,
     trustProxy: config.http.trustProxy,
@@ -37,7 +41,7 @@ export function createAdapter(config: GatewayConfig): FastifyAdapter {
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     // Requests Fastify refuses before routing (a malformed URL, an over-long path parameter)
-    // still get problem+json and their events.
+    // still get their error answer (problem+json, or their dialect's shape) and their events.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       const refused = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400;
       const reason = refused === 414 ? 'the path is too long' : 'the path is not a valid URL';
@@ -51,14 +55,9 @@ export function createAdapter(config: GatewayConfig): FastifyAdapter {
           ? new TooManyRequestsError('too many refused requests from this client address', wait)
           : new HttpException(reason, refused);
       const problem = toProblem(answer, '', String(request.id));
-      if (problem.retryAfterSeconds !== undefined)
-        void reply.header('retry-after', String(problem.retryAfterSeconds));
-      void reply
-        .code(problem.body.status)
-        .header('x-request-id', String(request.id))
-        .header('content-type', 'application/problem+json; charset=utf-8');
-      // No onSend hook runs here either: the Qdrant listener's answer takes its shape now.
-      void reply.send(answerInQdrantShape(request, reply, JSON.stringify(problem.body)));
+      // No onSend hook runs here: the answer takes its dialect's shape from the request itself.
+      void reply.header('x-request-id', String(request.id));
+      void reply.send(answerProblem(request, reply, problem));
     },
     // The gateway's own id, the audit key: a client's x-request-id is kept apart
     // (clientRequestId), since clients can repeat or imitate ids.
@@ -70,6 +69,7 @@ export function createAdapter(config: GatewayConfig): FastifyAdapter {
     maxPerAddress: config.http.maxConnectionsPerIp,
   });
   prepareQdrantDialect(fastify);
+  preparePineconeDialect(fastify);
   // JSON only: any other body type is 415 rather than a string reaching the validators.
   fastify.removeContentTypeParser(['text/plain', 'application/json']);
   // Fastify's own JSON parser (prototype poisoning refused), except that a body-less DELETE

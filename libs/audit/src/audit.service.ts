@@ -22,6 +22,8 @@ export class AuditService implements OnModuleInit, OnApplicationShutdown {
   private windowCount = 0;
   private sampledOut = 0;
   private summaryTimer?: NodeJS.Timeout;
+  /** Events whose log line is written after the current turn of the loop (see `record`). */
+  private unlogged: AuditEvent[] = [];
   private readonly events;
   private readonly sampled;
   private readonly alerts;
@@ -64,6 +66,7 @@ export class AuditService implements OnModuleInit, OnApplicationShutdown {
   /** Last summary, then every queued event committed, before the connection closes. */
   async onApplicationShutdown(): Promise<void> {
     if (this.summaryTimer) clearInterval(this.summaryTimer);
+    this.logPending();
     await this.summarise(false);
     await this.writer.shutdown();
   }
@@ -71,7 +74,10 @@ export class AuditService implements OnModuleInit, OnApplicationShutdown {
   /**
    * Records an event. In durable mode the promise resolves when the event is committed (the
    * caller answers only then); in async mode as soon as it is queued. Returns undefined when
-   * an unauthenticated event was sampled out (it is counted and summarised instead).
+   * an unauthenticated event was sampled out (it is counted and summarised instead). The log
+   * line is written once the current turn of the event loop is over, so formatting it (about
+   * 15 µs with redaction) does not delay the answer the event is about; the store, not the
+   * log, is the durable record.
    */
   record(
     input: AuditInput,
@@ -84,7 +90,7 @@ export class AuditService implements OnModuleInit, OnApplicationShutdown {
     }
     const event: AuditEvent = { ...input, id: randomUUID(), at: Date.now() };
     this.events.inc({ outcome: event.outcome });
-    if (this.options.log) this.logger.log({ audit: event });
+    if (this.options.log && this.unlogged.push(event) === 1) setImmediate(() => this.logPending());
     if (event.severity === 'alert') {
       this.alerts.inc({ action: event.action });
       this.sink.send(event);
@@ -98,8 +104,15 @@ export class AuditService implements OnModuleInit, OnApplicationShutdown {
 
   /** Waits until every queued event is committed and alerts are sent (tests, shutdown). */
   async flush(): Promise<void> {
+    this.logPending();
     await this.writer.drain();
     await this.sink.idle();
+  }
+
+  private logPending(): void {
+    const events = this.unlogged;
+    this.unlogged = [];
+    for (const event of events) this.logger.log({ audit: event });
   }
 
   private admitUnauthenticated(now = Date.now()): boolean {

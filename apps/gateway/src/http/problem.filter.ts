@@ -1,15 +1,15 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { answerProblem } from './error-answer';
 import { GatewayRequest } from './fastify-request';
 import { toProblem } from './problem';
-import type { RouteMeta } from './route.decorators';
 
 /**
  * The one exception filter: every error, from a controller, a guard, the framework (body too
  * large, bad JSON, unknown route) or the early authentication hook, becomes
  * `application/problem+json` with the request id, and its reason is kept for the audit event.
- * A dialect's route (`vgDialectError` in its route config) answers in that dialect's shape and
- * statuses instead, so its clients read the error as they would from the product they speak to.
+ * A dialect's request (see `answerProblem`) is answered in that dialect's shape and statuses
+ * instead, so its clients read the error as they would from the product they speak to.
  */
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
@@ -45,22 +45,7 @@ export class ProblemFilter implements ExceptionFilter {
     // The client is gone (a body cut off by the request timeout, a dropped connection): there
     // is no one to answer, and the abort hook has recorded the attempt.
     if (reply.sent || reply.raw.destroyed) return;
-    void reply
-      .status(body.status)
-      .header('content-type', 'application/problem+json; charset=utf-8');
-    if (problem.retryAfterSeconds !== undefined)
-      void reply.header('retry-after', String(problem.retryAfterSeconds));
-    if (body.status === 401) void reply.header('www-authenticate', 'Bearer');
-    const dialect = (request.routeOptions?.config as RouteMeta | undefined)?.vgDialectError;
-    if (dialect) {
-      const answer = dialect(body);
-      void reply
-        .status(answer.status)
-        .header('content-type', 'application/json; charset=utf-8')
-        .send(JSON.stringify(answer.body));
-      return;
-    }
-    void reply.send(JSON.stringify(body));
+    void reply.send(answerProblem(request, reply, problem));
   }
 }
 

@@ -1,10 +1,14 @@
 import { applyDecorators } from '@nestjs/common';
 import { RouteConfig } from '@nestjs/platform-fastify';
 import { PublicAccess, Roles, TenantAdminOf } from '@vecgate/tenancy';
-import type { ProblemBody } from './problem';
+import type { FastifyRequest } from 'fastify';
 
-/** A dialect's error answer for a problem: its own status and JSON body. */
-export type DialectError = (problem: ProblemBody) => { status: number; body: unknown };
+/**
+ * The concrete path a request acts on, for its audit resource, or undefined to keep the route
+ * template. Read as the request arrives, so refusals before the handler name it too; it must
+ * put only checked caller text (a validated name) into the trail.
+ */
+export type ResourcePath = (request: FastifyRequest) => string | undefined;
 
 /** Fastify route config read by the request hooks, before Nest's own pipeline runs. */
 export interface RouteMeta {
@@ -14,8 +18,8 @@ export interface RouteMeta {
   vgReadOnly?: boolean;
   /** Costs memory or CPU in proportion to its input: refused while the memory guard is on. */
   vgHeavy?: boolean;
-  /** Errors of this route are answered in a dialect's shape rather than problem+json. */
-  vgDialectError?: DialectError;
+  /** The audit resource's path, in place of the route template. */
+  vgResource?: ResourcePath;
 }
 
 /** How a route weighs on the process, for the deadline and the memory guard. */
@@ -28,17 +32,20 @@ export interface RouteTraits {
 export const Public = (): MethodDecorator =>
   applyDecorators(PublicAccess(), RouteConfig({ vgPublic: true } satisfies RouteMeta));
 
-/** Names the route's audit action (`vectors.search`) and how it weighs on the process. */
+/**
+ * Names the route's audit action (`vectors.search`), how it weighs on the process and, when
+ * given, the concrete path its audit events name.
+ */
 export const Audited = (
   action: string,
   traits: RouteTraits = {},
-  dialectError?: DialectError,
+  resource?: ResourcePath,
 ): MethodDecorator =>
   RouteConfig({
     vgAction: action,
     ...(traits.readOnly ? { vgReadOnly: true } : {}),
     ...(traits.heavy ? { vgHeavy: true } : {}),
-    ...(dialectError ? { vgDialectError: dialectError } : {}),
+    ...(resource ? { vgResource: resource } : {}),
   } satisfies RouteMeta);
 
 /**

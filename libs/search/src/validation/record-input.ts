@@ -119,17 +119,10 @@ export class RecordInput {
     space: VectorSpace,
     limit: MetadataLimit,
   ): { records: VectorWrite[]; bytes: number[] } {
-    if (!Array.isArray(input) || input.length === 0)
-      throw new BadRequestError('must be a non-empty array', 'vectors');
-    if (input.length > LIMITS.maxBatch) {
-      throw new PayloadTooLargeError(
-        `at most ${LIMITS.maxBatch} vectors per call; got ${input.length}`,
-        'vectors',
-      );
-    }
+    const batch = writeBatch(input);
     const seen = new Set<string>();
     const bytes: number[] = [];
-    const records = input.map((item: unknown, i): VectorWrite => {
+    const records = batch.map((item: unknown, i): VectorWrite => {
       const at = `vectors[${i}]`;
       if (typeof item !== 'object' || item === null || Array.isArray(item))
         throw new BadRequestError('must be an object', at);
@@ -202,4 +195,20 @@ export function metadataBytes(metadata: Metadata | undefined): number {
 /** A record's size for storage quotas: dimension × 4 bytes of float32 plus its metadata JSON. */
 export function storedBytes(space: VectorSpace, metadata: Metadata | undefined): number {
   return space.dimension * 4 + metadataBytes(metadata);
+}
+
+/**
+ * The records of one write: a non-empty array of at most LIMITS.maxBatch items. Checked before
+ * any record is looked at, so an oversized batch costs no work per record.
+ */
+export function writeBatch(input: unknown): unknown[] {
+  if (!Array.isArray(input) || input.length === 0)
+    throw new BadRequestError('must be a non-empty array', 'vectors');
+  if (input.length > LIMITS.maxBatch) {
+    throw new PayloadTooLargeError(
+      `at most ${LIMITS.maxBatch} vectors per call; got ${input.length}`,
+      'vectors',
+    );
+  }
+  return input;
 }

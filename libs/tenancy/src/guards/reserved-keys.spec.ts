@@ -156,4 +156,29 @@ describe('ReservedKeys', () => {
       ).not.toThrow();
     });
   });
+  describe('remembered verdicts', () => {
+    it('refuses a reserved name every time, however many other names came between', () => {
+      const fresh = new ReservedKeys(['tenant_id']);
+      expect(fresh.isReserved('Tenant-ID')).toBe(true);
+      for (let i = 0; i < 10_000; i++) expect(fresh.isReserved(`field_${i}`)).toBe(false);
+      expect(fresh.isReserved('Tenant-ID')).toBe(true);
+      expect(() => fresh.assertNone({ a: { 'Tenant-ID': 1 } }, 'body')).toThrow(TenantBypassError);
+    });
+
+    it('judges names too long to remember like any other', () => {
+      const fresh = new ReservedKeys([]);
+      const long = `${'x'.repeat(200)}.tenant`;
+      expect(fresh.isReserved(long)).toBe(true);
+      expect(fresh.isReserved(long)).toBe(true);
+      expect(fresh.isReserved('x'.repeat(200))).toBe(false);
+    });
+
+    it('names the path of a reserved key found below a remembered harmless one', () => {
+      const fresh = new ReservedKeys([]);
+      fresh.assertNone({ metadata: { genre: 'a' } }, 'body');
+      const err = errorOf(() => fresh.assertNone({ metadata: { _vg_uid: 'x' } }, 'body'));
+      expect(err).toBeInstanceOf(TenantBypassError);
+      expect(err.extras.field).toBe('body.metadata._vg_uid');
+    });
+  });
 });

@@ -2,6 +2,9 @@ import { BadRequestError, TenantBypassError } from '@vecgate/core';
 
 export const TENANT_HEADERS = ['x-tenant-id', 'tenant-id', 'x-tenant'] as const;
 const MAX_DEPTH = 32;
+/** Verdicts remembered: names up to this length, this many before the memo starts over. */
+const MEMO_NAME_LENGTH = 128;
+const MEMO_SIZE = 4096;
 
 function canonical(name: string): string {
   return name
@@ -19,6 +22,12 @@ function canonical(name: string): string {
  */
 export class ReservedKeys {
   private readonly names: ReadonlySet<string>;
+  /**
+   * Callers send the same few key names request after request; normalising each of them
+   * again cost microseconds per key. Bounded, so distinct names sent to churn it only cost
+   * the normalisation they would have cost anyway.
+   */
+  private readonly verdicts = new Map<string, boolean>();
 
   constructor(tenantClaims: readonly string[]) {
     this.names = new Set(['tenantid', 'tenant', 'tenantuid', ...tenantClaims.map(canonical)]);
@@ -29,6 +38,17 @@ export class ReservedKeys {
    * of its segments is: a filter field with dots can address a nested key.
    */
   isReserved(name: string): boolean {
+    const known = this.verdicts.get(name);
+    if (known !== undefined) return known;
+    const verdict = this.judge(name);
+    if (name.length <= MEMO_NAME_LENGTH) {
+      if (this.verdicts.size >= MEMO_SIZE) this.verdicts.clear();
+      this.verdicts.set(name, verdict);
+    }
+    return verdict;
+  }
+
+  private judge(name: string): boolean {
     const segments = name.normalize('NFKC').split('.');
     return this.reservedName(name) || segments.some((segment) => this.reservedName(segment));
   }
@@ -66,14 +86,14 @@ export class ReservedKeys {
       return;
     }
     for (const key of Object.keys(value)) {
-      const at = `${path}.${key}`;
       if (this.isReserved(key)) {
         throw new TenantBypassError(
           `key "${key}" is reserved: the tenant comes from the token`,
-          at,
+          `${path}.${key}`,
         );
       }
-      this.walk((value as Record<string, unknown>)[key], at, depth + 1);
+      const item = (value as Record<string, unknown>)[key];
+      if (typeof item === 'object' && item !== null) this.walk(item, `${path}.${key}`, depth + 1);
     }
   }
 }

@@ -6,6 +6,8 @@ import { PineconeIndexes } from './pinecone-indexes.service';
 import { PineconeNamespacesController } from './pinecone-namespaces.controller';
 import { PineconeNamespaces } from './pinecone-namespaces.service';
 
+export { preparePineconeDialect } from './pinecone.errors';
+
 /** The Pinecone dialect's controllers and providers, registered by the root module. */
 export const PINECONE_CONTROLLERS = [
   PineconeControlController,

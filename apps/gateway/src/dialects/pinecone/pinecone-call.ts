@@ -13,9 +13,7 @@ import { Roles } from '@vecgate/tenancy';
 import { GatewayRequest } from '../../http/fastify-request';
 import { traceOf } from '../../http/request.decorators';
 import { Audited, RouteTraits } from '../../http/route.decorators';
-import { dataPlaneError } from './pinecone.errors';
-import { DATA_PLANE_PATH } from './pinecone-hosts';
-import { recordPath } from './pinecone-resource';
+import { pineconePath } from './pinecone-resource';
 
 type Role = Parameters<typeof Roles>[0];
 
@@ -33,7 +31,7 @@ export interface DataCallContext {
 
 /**
  * A data-plane route: `GET`, `POST` (answering 200, as Pinecone does) or `DELETE` (202) at `path` under the
- * index's host, for `role`, audited as `pinecone.<call>` with errors in the data plane's shape.
+ * index's host, for `role`, audited as `pinecone.<call>` under its concrete path.
  */
 export const DataRoute = (
   method: 'GET' | 'POST' | 'DELETE',
@@ -45,7 +43,7 @@ export const DataRoute = (
   applyDecorators(
     ...routeOf(method, path),
     Roles(role),
-    Audited(`pinecone.${call}`, traits, dataPlaneError),
+    Audited(`pinecone.${call}`, traits, pineconePath),
   );
 
 function routeOf(method: 'GET' | 'POST' | 'DELETE', path: string): MethodDecorator[] {
@@ -59,7 +57,7 @@ function routeOf(method: 'GET' | 'POST' | 'DELETE', path: string): MethodDecorat
   }
 }
 
-/** The context of a data-plane call; records the call's path as its audit resource. */
+/** The context of a data-plane call. */
 export const DataCall = createParamDecorator(
   (_: unknown, context: ExecutionContext): DataCallContext => {
     const req = context.switchToHttp().getRequest<GatewayRequest>();
@@ -67,8 +65,6 @@ export const DataCall = createParamDecorator(
     if (!scope || !tenant) throw new Error('tenant-plane route reached without a tenant scope');
     const param = (req.params as Record<string, unknown>).index;
     const index = typeof param === 'string' ? param : '';
-    const template = req.routeOptions.url ?? '';
-    recordPath(vg, index, template.slice(template.indexOf(`/${DATA_PLANE_PATH}/`)));
     return {
       scope,
       tier: tenant.tier,

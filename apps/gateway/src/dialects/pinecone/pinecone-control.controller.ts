@@ -1,16 +1,12 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { RequestState } from '@vecgate/core';
 import type { TenantScope } from '@vecgate/isolation';
 import type { RequestTrace } from '@vecgate/search';
 import { Roles } from '@vecgate/tenancy';
-import { RequestStateParam, Scope, TenantTier, Trace } from '../../http/request.decorators';
+import { Scope, TenantTier, Trace } from '../../http/request.decorators';
 import { Audited } from '../../http/route.decorators';
-import { controlPlaneError } from './pinecone.errors';
 import { IndexModelJson, PineconeIndexes } from './pinecone-indexes.service';
-import { recordPath } from './pinecone-resource';
-
-const INDEX_PATH = '/pinecone/indexes/:index';
+import { pineconePath } from './pinecone-resource';
 
 /**
  * The part of Pinecone's control plane its SDKs need: index discovery (`pc.index(name)`
@@ -24,7 +20,7 @@ export class PineconeControlController {
 
   @Get()
   @Roles('reader', 'writer', 'tenant_admin')
-  @Audited('pinecone.list_indexes', { readOnly: true }, controlPlaneError)
+  @Audited('pinecone.list_indexes', { readOnly: true }, pineconePath)
   list(@Scope() scope: TenantScope): Promise<{ indexes: IndexModelJson[] }> {
     return this.indexes.list(scope);
   }
@@ -32,7 +28,7 @@ export class PineconeControlController {
   @Post()
   @HttpCode(201)
   @Roles('writer')
-  @Audited('pinecone.create_index', {}, controlPlaneError)
+  @Audited('pinecone.create_index', {}, pineconePath)
   create(
     @Scope() scope: TenantScope,
     @TenantTier() tier: string,
@@ -43,27 +39,20 @@ export class PineconeControlController {
 
   @Get(':index')
   @Roles('reader', 'writer', 'tenant_admin')
-  @Audited('pinecone.describe_index', { readOnly: true }, controlPlaneError)
-  describe(
-    @Scope() scope: TenantScope,
-    @Param('index') index: string,
-    @RequestStateParam() state: RequestState,
-  ): Promise<IndexModelJson> {
-    recordPath(state, index, INDEX_PATH);
+  @Audited('pinecone.describe_index', { readOnly: true }, pineconePath)
+  describe(@Scope() scope: TenantScope, @Param('index') index: string): Promise<IndexModelJson> {
     return this.indexes.describe(scope, index);
   }
 
   @Delete(':index')
   @HttpCode(202)
   @Roles('writer')
-  @Audited('pinecone.delete_index', { heavy: true }, controlPlaneError)
+  @Audited('pinecone.delete_index', { heavy: true }, pineconePath)
   async delete(
     @Scope() scope: TenantScope,
     @Param('index') index: string,
-    @RequestStateParam() state: RequestState,
     @Trace() trace: RequestTrace,
   ): Promise<void> {
-    recordPath(state, index, INDEX_PATH);
     await this.indexes.delete(scope, index, trace);
   }
 }

@@ -15,8 +15,8 @@ import type { DataCallContext } from './pinecone-call';
 import { fetchAnswer, USAGE } from './pinecone-fetch-answer';
 import { indexName } from './pinecone.naming';
 import { PineconeIndexes } from './pinecone-indexes.service';
+import { asPaginationToken, flag, requestOf } from './pinecone.requests';
 import {
-  bodyOf,
   checkFlatMetadata,
   pineconeMetric,
   pineconeScore,
@@ -53,7 +53,7 @@ export class PineconeData {
     { scope: base, tier, index, trace }: DataCallContext,
     raw: unknown,
   ): Promise<UpsertResponse> {
-    const body = bodyOf(raw);
+    const body = requestOf(raw, 'upsert');
     const scope = await this.indexes.scopeOf(base, index, body.namespace);
     const { upserted } = await this.vectors.upsert(scope, tier, upsertRecords(body.vectors), trace);
     return { upsertedCount: upserted };
@@ -63,8 +63,10 @@ export class PineconeData {
     { scope: base, index, trace }: DataCallContext,
     raw: unknown,
   ): Promise<QueryResponse> {
-    const body = bodyOf(raw);
+    const body = requestOf(raw, 'query');
     refuseUnsupported(body, ['sparseVector', 'queries'], '');
+    const includeValues = flag(body, 'includeValues');
+    const includeMetadata = flag(body, 'includeMetadata');
     const scope = await this.indexes.scopeOf(base, index, body.namespace);
     const namespace = echoed(body.namespace);
     let vector = body.vector;
@@ -74,14 +76,13 @@ export class PineconeData {
       if (!found) return { matches: [], namespace, usage: USAGE };
       vector = found.values;
     }
-    const includeValues = body.includeValues === true;
     const { matches } = await this.vectors.search(
       scope,
       {
         vector,
         topK: body.topK,
         filter: body.filter,
-        includeMetadata: body.includeMetadata === true,
+        includeMetadata,
         includeValues,
       },
       trace,
@@ -98,8 +99,9 @@ export class PineconeData {
 
   async fetch(
     { scope: base, index, trace, countAnswer }: DataCallContext,
-    query: Record<string, unknown>,
+    raw: Record<string, unknown>,
   ): Promise<FetchResponse | StreamableFile> {
+    const query = requestOf(raw, 'fetch');
     const scope = await this.indexes.scopeOf(base, index, query.namespace);
     const ids = typeof query.ids === 'string' ? [query.ids] : query.ids;
     const found = await this.vectors.fetchMany(scope, ids, trace);
@@ -113,15 +115,14 @@ export class PineconeData {
    */
   async list(
     { scope: base, index, trace }: DataCallContext,
-    query: Record<string, unknown>,
+    raw: Record<string, unknown>,
   ): Promise<ListResponse> {
+    const query = requestOf(raw, 'list');
     const scope = await this.indexes.scopeOf(base, index, query.namespace);
     const limit = query.limit === undefined ? 100 : Number(query.limit);
-    const page = await this.listing.page(
-      scope,
-      { limit, prefix: query.prefix, cursor: query.paginationToken },
-      trace,
-    );
+    const page = await this.listing
+      .page(scope, { limit, prefix: query.prefix, cursor: query.paginationToken }, trace)
+      .catch(asPaginationToken);
     return {
       vectors: page.records.map((r) => ({ id: r.id })),
       ...(page.next !== undefined ? { pagination: { next: page.next } } : {}),
@@ -135,11 +136,11 @@ export class PineconeData {
     { scope: base, index, trace }: DataCallContext,
     raw: unknown,
   ): Promise<Record<string, never>> {
-    const body = bodyOf(raw);
+    const body = requestOf(raw, 'delete');
     const scope = await this.indexes.scopeOf(base, index, body.namespace);
     await this.vectors.delete(
       scope,
-      { ids: body.ids, filter: body.filter, deleteAll: body.deleteAll === true },
+      { ids: body.ids, filter: body.filter, deleteAll: flag(body, 'deleteAll') },
       trace,
     );
     return {};
@@ -153,7 +154,7 @@ export class PineconeData {
     { scope: base, tier, index, trace }: DataCallContext,
     raw: unknown,
   ): Promise<UpdateResponse> {
-    const body = bodyOf(raw);
+    const body = requestOf(raw, 'update');
     refuseUnsupported(body, ['sparseValues', 'filter', 'dryRun'], '');
     const scope = await this.indexes.scopeOf(base, index, body.namespace);
     checkFlatMetadata(body.setMetadata, 'setMetadata');
@@ -167,7 +168,7 @@ export class PineconeData {
 
   async stats(call: DataCallContext, raw: unknown): Promise<IndexDescription> {
     const { scope: base, index, trace } = call;
-    refuseUnsupported(bodyOf(raw), ['filter'], '');
+    refuseUnsupported(requestOf(raw, 'stats'), ['filter'], '');
     const name = indexName(index);
     await this.indexes.scopeOf(base, name, undefined);
     const counts = await this.indexes.counted(base, name, trace);

@@ -28,7 +28,10 @@ export function fetchAnswer(
     if (chars <= STREAM_ANSWER_METADATA_CHARS) chars += roughChars(record.metadata);
   }
   if (floats <= STREAM_ANSWER_FLOATS && chars <= STREAM_ANSWER_METADATA_CHARS) {
-    const vectors: NonNullable<FetchResponse['vectors']> = {};
+    // Keyed by caller ids: without a prototype, an id `__proto__` is a key like any other.
+    const vectors: NonNullable<FetchResponse['vectors']> = Object.create(null) as NonNullable<
+      FetchResponse['vectors']
+    >;
     for (const record of records) vectors[record.id] = record;
     return { vectors, namespace, usage: USAGE };
   }

@@ -10,7 +10,8 @@ import {
   pineconeNamespace,
   vecgateNamespace,
 } from './pinecone.naming';
-import { bodyOf, checkIndexSpace, PineconeMetric, pineconeMetric } from './pinecone.translate';
+import { bodyOf } from './pinecone.requests';
+import { checkIndexSpace, PineconeMetric, pineconeMetric } from './pinecone.translate';
 
 /** An index description as the control plane answers it (JSON, snake_case). */
 export interface IndexModelJson {

@@ -1,10 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { BadRequestError, ConflictError, NotFoundError } from '@vecgate/core';
 import { DEFAULT_NAMESPACE_ALIAS } from '@vecgate/isolation';
-import { NamespaceService } from '@vecgate/search';
+import { NamespaceService, VectorService } from '@vecgate/search';
 import type { DataCallContext } from './pinecone-call';
 import { PineconeIndexes } from './pinecone-indexes.service';
-import { bodyOf } from './pinecone.translate';
+import { requestOf } from './pinecone.requests';
+
+/** A missing namespace named as the client named it, not by the vecgate name it maps to. */
+const notFoundAs =
+  (namespace: string) =>
+  (error: unknown): never => {
+    if (error instanceof NotFoundError)
+      throw new NotFoundError(`namespace "${namespace}" not found`);
+    throw error;
+  };
 
 /** A namespace as the data plane's namespace operations answer it (JSON, snake_case). */
 export interface NamespaceJson {
@@ -22,6 +31,7 @@ export class PineconeNamespaces {
   constructor(
     private readonly indexes: PineconeIndexes,
     private readonly namespaces: NamespaceService,
+    private readonly vectors: VectorService,
   ) {}
 
   /** Every namespace of the index that holds records or was created, the default first. */
@@ -47,7 +57,7 @@ export class PineconeNamespaces {
   }
 
   async create({ scope, tier, index }: DataCallContext, raw: unknown): Promise<NamespaceJson> {
-    const name = bodyOf(raw).name;
+    const name = requestOf(raw, 'createNamespace').name;
     if (typeof name !== 'string' || name === '' || name === DEFAULT_NAMESPACE_ALIAS)
       throw new BadRequestError('must name a namespace other than the default', 'name');
     const inIndex = await this.indexes.scopeOf(scope, index, name);
@@ -62,8 +72,11 @@ export class PineconeNamespaces {
    */
   async delete(call: DataCallContext, namespace: string): Promise<Record<string, never>> {
     const scope = await this.indexes.scopeOf(call.scope, call.index, namespace);
-    // The index's own namespace is its default: erasing it empties it, the index stays.
-    await this.namespaces.erase(scope, call.trace);
+    // The index's own namespace is its default: erasing it would delete the index and hide its
+    // other namespaces from the dialect, so it is only emptied.
+    if (scope.namespace === call.index)
+      await this.vectors.delete(scope, { deleteAll: true }, call.trace);
+    else await this.namespaces.erase(scope, call.trace).catch(notFoundAs(namespace));
     return {};
   }
 }

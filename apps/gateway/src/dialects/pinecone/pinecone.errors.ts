@@ -1,5 +1,7 @@
+import type { FastifyInstance } from 'fastify';
+import { addErrorDialect, DialectAnswer, ErrorDialect } from '../../http/error-answer';
 import type { ProblemBody } from '../../http/problem';
-import type { DialectError } from '../../http/route.decorators';
+import { DATA_PLANE_PATH } from './pinecone-hosts';
 
 /** gRPC status codes, which Pinecone's data plane answers in its error bodies. */
 const GRPC_CODES: Record<string, number> = {
@@ -60,15 +62,31 @@ function messageOf(problem: ProblemBody): string {
 }
 
 /** The control plane's error body: `{error: {code, message}, status}`. */
-export const controlPlaneError: DialectError = (problem) => {
+export const controlPlaneError = (problem: ProblemBody): DialectAnswer => {
   const { status, code } = pineconeStatus(problem);
   const body = { error: { code, message: messageOf(problem) }, status };
   return { status, body };
 };
 
 /** The data plane's error body, a gRPC status: `{code, message, details}`. */
-export const dataPlaneError: DialectError = (problem) => {
+export const dataPlaneError = (problem: ProblemBody): DialectAnswer => {
   const { status, code } = pineconeStatus(problem);
   const body = { code: GRPC_CODES[code] ?? 13, message: messageOf(problem), details: [] };
   return { status, body };
 };
+
+/**
+ * A request under `/pinecone` on the main port answers in Pinecone's shape, whatever raised its
+ * error (an unrouted path, a body that is not JSON, a refusal before its handler): the data
+ * plane's under an index host's path, the control plane's elsewhere.
+ */
+export const pineconeErrorDialect: ErrorDialect = (request) => {
+  const path = (request.url ?? '').split('?')[0] ?? '';
+  if (path.startsWith(`/${DATA_PLANE_PATH}/`)) return dataPlaneError;
+  return path === '/pinecone' || path.startsWith('/pinecone/') ? controlPlaneError : undefined;
+};
+
+/** Registers the Pinecone dialect's error shapes on the Fastify instance. */
+export function preparePineconeDialect(fastify: FastifyInstance): void {
+  addErrorDialect(fastify, pineconeErrorDialect);
+}

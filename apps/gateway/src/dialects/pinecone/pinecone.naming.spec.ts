@@ -36,6 +36,9 @@ describe('Pinecone (index, namespace) to vecgate namespace', () => {
     expect(pineconeNamespace('doc', 'docs')).toBeUndefined();
     expect(pineconeNamespace('doc', 'docs:x')).toBeUndefined();
     expect(pineconeNamespace('docs', 'docs-a:x')).toBeUndefined();
+    // v1 can name these; read back, they would pose as the index's default namespace.
+    expect(pineconeNamespace('docs', 'docs:')).toBeUndefined();
+    expect(pineconeNamespace('docs', 'docs:__default__')).toBeUndefined();
   });
 
   it('refuses a pair longer than a vecgate namespace rather than shortening it', () => {

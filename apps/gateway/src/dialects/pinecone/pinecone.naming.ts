@@ -39,11 +39,17 @@ export function indexName(value: unknown, field = 'name'): string {
   return value;
 }
 
-/** The Pinecone namespace a vecgate namespace of `index` holds, or undefined if none. */
+/**
+ * The Pinecone namespace a vecgate namespace of `index` holds, or undefined if none. Only a
+ * name `vecgateNamespace` makes counts: v1 can also name `docs:` or `docs:__default__`, which
+ * would otherwise read back as the index's default namespace and be counted in its place.
+ */
 export function pineconeNamespace(index: string, vecgate: string): string | undefined {
   if (vecgate === index) return '';
   const prefix = `${index}${SEPARATOR}`;
-  return vecgate.startsWith(prefix) ? vecgate.slice(prefix.length) : undefined;
+  if (!vecgate.startsWith(prefix)) return undefined;
+  const namespace = vecgate.slice(prefix.length);
+  return PINECONE_NAMESPACE.test(namespace) ? namespace : undefined;
 }
 
 /** Whether a vecgate namespace is an index (its default namespace). */

@@ -1,5 +1,7 @@
 import { BadRequestError, UnprocessableError } from '@vecgate/core';
 import type { MetricName } from '@vecgate/isolation';
+import { writeBatch } from '@vecgate/search';
+import { requestOf } from './pinecone.requests';
 
 /** Pinecone's metric names; vecgate calls the dot product `dot`. */
 export type PineconeMetric = 'cosine' | 'euclidean' | 'dotproduct';
@@ -30,14 +32,6 @@ export function pineconeScore(metric: MetricName, score: number): number {
 }
 
 type Body = Record<string, unknown>;
-
-/** The JSON object a request carries (a missing body is an empty one); 400 for anything else. */
-export function bodyOf(raw: unknown): Body {
-  if (raw === undefined || raw === null) return {};
-  if (typeof raw !== 'object' || Array.isArray(raw))
-    throw new BadRequestError('the body must be a JSON object', 'body');
-  return raw as Body;
-}
 
 /** Fields vecgate does not serve (sparse vectors, integrated embedding): 400, named. */
 export function refuseUnsupported(body: Body, fields: readonly string[], at: string): void {
@@ -74,10 +68,9 @@ export function checkFlatMetadata(value: unknown, field: string): void {
 
 /** The records of an upsert, as vecgate's write takes them (values checked there). */
 export function upsertRecords(raw: unknown): unknown[] {
-  if (!Array.isArray(raw)) throw new BadRequestError('must be an array of vectors', 'vectors');
-  return raw.map((item: unknown, i) => {
+  return writeBatch(raw).map((item: unknown, i) => {
     const at = `vectors[${i}]`;
-    const record = bodyOf(item);
+    const record = requestOf(item, 'record', `${at}.`);
     refuseUnsupported(record, ['sparseValues'], `${at}.`);
     checkFlatMetadata(record.metadata, `${at}.metadata`);
     return record;

@@ -3,7 +3,6 @@ import { QdrantPointsController } from './qdrant-points.controller';
 import { QdrantPoints } from './qdrant-points.service';
 import { QdrantListener } from './qdrant.listener';
 
-export { answerInQdrantShape } from './qdrant-errors';
 export { prepareQdrantDialect } from './qdrant-listener.constraint';
 export { QdrantListener } from './qdrant.listener';
 

@@ -1,36 +1,26 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import { isQdrantRequest } from './qdrant-listener.constraint';
+import type { FastifyReply } from 'fastify';
+import type { DialectAnswer } from '../../http/error-answer';
+import type { ProblemBody } from '../../http/problem';
 
 /** Seconds since the request arrived, as Qdrant's envelopes report it in `time`. */
 export function elapsedSeconds(reply: FastifyReply): number {
-  return Math.round(reply.elapsedTime) / 1000;
+  return secondsOf(reply.elapsedTime);
+}
+
+function secondsOf(elapsedMs: number): number {
+  return Math.round(elapsedMs) / 1000;
 }
 
 /**
- * The pipeline answers refusals as problem+json; Qdrant clients read `{status: {error}}`. The
- * status stays (the client retries nothing, and 4xx refusals stay 4xx), except a backend's
- * failure (502), which Qdrant reports as 500.
+ * Qdrant clients read errors as `{status: {error}, time}`. The status stays (the client retries
+ * nothing, and 4xx refusals stay 4xx), except a backend's failure (502), which Qdrant reports
+ * as 500.
  */
-export function answerInQdrantShape(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  payload: unknown,
-): unknown {
-  if (!isQdrantRequest(request.raw)) return payload;
-  const type = String(reply.getHeader('content-type') ?? '');
-  if (!type.startsWith('application/problem+json') || typeof payload !== 'string') return payload;
-  let problem: { title?: unknown; detail?: unknown; field?: unknown };
-  try {
-    problem = JSON.parse(payload) as typeof problem;
-  } catch {
-    return payload;
-  }
-  const field = typeof problem.field === 'string' ? ` (${problem.field})` : '';
-  const title = typeof problem.title === 'string' ? problem.title : 'Error';
-  const detail = typeof problem.detail === 'string' ? problem.detail : '';
-  const error = `${title}: ${detail}${field}`;
-  if (reply.statusCode === 502) void reply.code(500);
-  void reply.header('content-type', 'application/json; charset=utf-8');
-  reply.removeHeader('www-authenticate');
-  return JSON.stringify({ status: { error }, time: elapsedSeconds(reply) });
-}
+export const qdrantError = (problem: ProblemBody, elapsedMs: number): DialectAnswer => {
+  const field = problem.field !== undefined ? ` (${problem.field})` : '';
+  const error = `${problem.title}: ${problem.detail}${field}`;
+  return {
+    status: problem.status === 502 ? 500 : problem.status,
+    body: { status: { error }, time: secondsOf(elapsedMs) },
+  };
+};

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { IncomingMessage } from 'node:http';
-import { answerInQdrantShape } from './qdrant-errors';
+import { addErrorDialect } from '../../http/error-answer';
+import { qdrantError } from './qdrant-errors';
 
 const FROM_QDRANT_LISTENER = Symbol('vecgate.qdrantListener');
 
@@ -21,8 +22,8 @@ export function isQdrantRequest(req: IncomingMessage): boolean {
 /**
  * Prepares the Fastify instance for the Qdrant listener, before any route or hook exists:
  * routes constrained to it match only its requests, and its requests match only those routes
- * (`mustMatchWhenDerived`); its error answers take Qdrant's shape before the pipeline's own
- * `onSend` records them.
+ * (`mustMatchWhenDerived`); its errors, those raised before routing included, are answered in
+ * Qdrant's shape.
  */
 export function prepareQdrantDialect(fastify: FastifyInstance): void {
   fastify.addConstraintStrategy({
@@ -39,7 +40,5 @@ export function prepareQdrantDialect(fastify: FastifyInstance): void {
       isQdrantRequest(req) ? QDRANT_LISTENER : undefined,
     validate: () => true,
   });
-  fastify.addHook('onSend', (request, reply, payload, done) => {
-    done(null, answerInQdrantShape(request, reply, payload));
-  });
+  addErrorDialect(fastify, (request) => (isQdrantRequest(request.raw) ? qdrantError : undefined));
 }

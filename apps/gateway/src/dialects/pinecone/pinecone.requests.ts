@@ -1,0 +1,81 @@
+import { BadRequestError } from '@vecgate/core';
+
+/**
+ * The fields each data-plane request may carry: those of Pinecone's API as SDKs 5 and 8 send
+ * them. Any other is refused with 400 naming it, since a misspelt field (`set_metadata`,
+ * `include_values`) that was silently dropped would turn a call into a quiet no-op.
+ * `scanFactor` and `maxCandidates` tune dedicated read nodes: accepted, with nothing to tune.
+ */
+export const REQUEST_FIELDS = {
+  upsert: ['vectors', 'namespace'],
+  record: ['id', 'values', 'sparseValues', 'metadata'],
+  query: [
+    'namespace',
+    'topK',
+    'filter',
+    'includeValues',
+    'includeMetadata',
+    'queries',
+    'vector',
+    'sparseVector',
+    'id',
+    'scanFactor',
+    'maxCandidates',
+  ],
+  fetch: ['ids', 'namespace'],
+  list: ['namespace', 'prefix', 'limit', 'paginationToken'],
+  update: ['id', 'values', 'sparseValues', 'setMetadata', 'namespace', 'filter', 'dryRun'],
+  delete: ['ids', 'deleteAll', 'namespace', 'filter'],
+  stats: ['filter'],
+  createNamespace: ['name', 'schema'],
+} as const satisfies Record<string, readonly string[]>;
+
+type Body = Record<string, unknown>;
+
+/** The JSON object a request carries (a missing body is an empty one); 400 for anything else. */
+export function bodyOf(raw: unknown): Body {
+  if (raw === undefined || raw === null) return {};
+  if (typeof raw !== 'object' || Array.isArray(raw))
+    throw new BadRequestError('the body must be a JSON object', 'body');
+  return raw as Body;
+}
+
+export type RequestKind = keyof typeof REQUEST_FIELDS;
+
+/** The JSON object of a `kind` request (a body or a query string); 400 naming an unknown field. */
+export function requestOf(raw: unknown, kind: RequestKind, at = ''): Record<string, unknown> {
+  const body = bodyOf(raw);
+  const known: readonly string[] = REQUEST_FIELDS[kind];
+  for (const field of Object.keys(body)) {
+    if (!known.includes(field)) {
+      throw new BadRequestError(
+        `is not a field of this call (it takes ${known.join(', ')})`,
+        `${at}${field}`,
+      );
+    }
+  }
+  return body;
+}
+
+/** An optional boolean flag (`includeValues`, `deleteAll`): false when absent, 400 if not a boolean. */
+export function flag(body: Record<string, unknown>, field: string): boolean {
+  const value = body[field];
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean') throw new BadRequestError('must be a boolean', field);
+  return value;
+}
+
+/**
+ * Names a refused listing position as the client sent it: vecgate calls it `cursor`, a
+ * Pinecone client `paginationToken`.
+ */
+export function asPaginationToken(error: unknown): never {
+  if (error instanceof BadRequestError && error.extras.field === 'cursor') {
+    throw new BadRequestError(
+      error.message.replace('cursor', 'paginationToken'),
+      'paginationToken',
+      error.extras.reason,
+    );
+  }
+  throw error;
+}
