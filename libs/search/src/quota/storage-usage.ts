@@ -50,9 +50,15 @@ export class StorageUsageTracker {
     return quotaOfTier(this.options.quotas, tier);
   }
 
-  /** One record's metadata limit for this tenant: its tier's, within its backend's. */
+  /**
+   * One record's metadata limit for this tenant: its tier's, within its backend's, and while it
+   * moves within the backend of its new place too (its writes are stored in both).
+   */
   metadataLimit(scope: TenantScope, tier: string): MetadataLimit {
-    return metadataLimitOf(this.quota(tier), tier, scope.placement.backend);
+    const here = metadataLimitOf(this.quota(tier), tier, scope.placement.backend);
+    if (!scope.mirror) return here;
+    const there = metadataLimitOf(this.quota(tier), tier, scope.mirror.placement.backend);
+    return there.bytes < here.bytes ? there : here;
   }
 
   /**

@@ -26,9 +26,12 @@ export interface MoveRequest {
 
 /**
  * What the tenant plane checks of a move before it starts (the storage quota of the target
- * tier); refuses by throwing.
+ * tier, each record's metadata against the target's limit); refuses by throwing.
  */
-export type MoveAdmission = (current: TenantScope, tier: string) => Promise<void>;
+export type MoveAdmission = (
+  current: TenantScope,
+  target: { readonly fromTier: string; readonly tier: string; readonly backend: BackendName },
+) => Promise<void>;
 
 /** `moving`: a migration started (202); otherwise the placement stays and the tier is a label. */
 export type MoveOutcome = { readonly tenant: Tenant; readonly moving: boolean };
@@ -95,7 +98,11 @@ export class MigrateTenant {
       });
       const scope = scopeAt(tenant, placement);
       await this.backends.checkCapacity(scope);
-      await admit(scopeAt(tenant, tenant.placement), target.tier);
+      await admit(scopeAt(tenant, tenant.placement), {
+        fromTier: tenant.tier,
+        tier: target.tier,
+        backend: target.backend,
+      });
       await this.backends.provision(scope);
       const now = Date.now();
       const migration: TenantMigration = {
