@@ -9,7 +9,8 @@
  *
  * Tunables (environment): BENCH_HOSTILE_MAIN (the built entry point, default this checkout's;
  * point it at an earlier commit's build to measure the "before"), BENCH_HOSTILE_LABEL (after),
- * BENCH_HOSTILE_PHASE_MS (8000). Writes bench/results/hostile-bodies-<label>.md.
+ * BENCH_HOSTILE_PHASE_MS (8000), BENCH_HOSTILE_ONLY (run only the phases whose name contains
+ * this text, e.g. `maximal`). Writes bench/results/hostile-bodies-<label>.md.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -31,6 +32,7 @@ import { machineLines, percentile, publish, tunable } from './engine-support';
 const MAIN_FILE = process.env.BENCH_HOSTILE_MAIN ?? MAIN;
 const LABEL = process.env.BENCH_HOSTILE_LABEL ?? 'after';
 const PHASE_MS = tunable('BENCH_HOSTILE_PHASE_MS', 8000);
+const ONLY = process.env.BENCH_HOSTILE_ONLY ?? '';
 const REPORT = join(__dirname, 'results', `hostile-bodies-${LABEL}.md`);
 const WIDE = 4096;
 
@@ -95,7 +97,9 @@ function phases(): Phase[] {
     [`1,000 records of ${LONG_KEYS} distinct 40-character keys`, upsert, longKeys()],
     ['maximal write: 1,000 × 4,096 with metadata', upsert, maximalWrite()],
   ];
-  return list.map(([name, path, text]) => ({ name, path, body: Buffer.from(text) }));
+  return list
+    .filter(([name]) => name.includes(ONLY))
+    .map(([name, path, text]) => ({ name, path, body: Buffer.from(text) }));
 }
 
 /** One raw JSON body, sent as bytes (the shapes here are not worth a JSON.stringify). */

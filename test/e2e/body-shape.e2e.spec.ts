@@ -36,6 +36,17 @@ const HOSTILE: ReadonlyArray<[string, () => string, number, string]> = [
   ],
 ];
 
+/** 1,000 records at dimension 4,096 with metadata, ids `<prefix>0`..`<prefix>999`: ~15.8 MiB. */
+function maximalWrite(prefix: string): string {
+  const records = Array.from(
+    { length: 1000 },
+    (_, i) =>
+      `{"id":"${prefix}${i}","values":[${Array.from({ length: MAX_DIMENSION }, (_, j) => `0.${((i + j) % 9) + 1}`).join(',')}],` +
+      `"metadata":{"source":"doc-${i}.pdf","page":${i},"tags":["alpha","beta"],"loc":{"lines":{"from":${i},"to":${i + 40}}}}}`,
+  );
+  return `{"vectors":[${records.join(',')}]}`;
+}
+
 function keyList(count: number): string {
   return Array.from({ length: count }, (_, i) => `"k${i}":0`).join(',');
 }
@@ -122,13 +133,7 @@ describe('a request body cannot freeze the gateway by its shape', () => {
   });
 
   it('accepts a maximal write: 1,000 records at dimension 4,096 with metadata, under 16 MiB', async () => {
-    const records = Array.from(
-      { length: 1000 },
-      (_, i) =>
-        `{"id":"r${i}","values":[${Array.from({ length: MAX_DIMENSION }, (_, j) => `0.${((i + j) % 9) + 1}`).join(',')}],` +
-        `"metadata":{"source":"doc-${i}.pdf","page":${i},"tags":["alpha","beta"],"loc":{"lines":{"from":${i},"to":${i + 40}}}}}`,
-    );
-    const body = `{"vectors":[${records.join(',')}]}`;
+    const body = maximalWrite('r');
     expect(Buffer.byteLength(body)).toBeLessThanOrEqual(16 * 1024 * 1024);
     expect(Buffer.byteLength(body)).toBeGreaterThan(15.5 * 1024 * 1024);
     const res = await q.gw.http
@@ -140,6 +145,37 @@ describe('a request body cannot freeze the gateway by its shape', () => {
     const back = await q.gw.http.get('/v1/vectors/r999').set(writer);
     expect(back.body).toMatchObject({ id: 'r999', metadata: { loc: { lines: { to: 1039 } } } });
   });
+
+  it.each([
+    [
+      'a reserved key deep in the last metadata',
+      '"to":1039}}',
+      '"to":1039,"tenant_id":"x"}}',
+      'body.vectors[999].metadata.loc.lines.tenant_id',
+      'tenant_bypass_attempt',
+    ],
+    [
+      'a reserved key in an object among the last values',
+      '0.1]',
+      '{"tenant":"x"}]',
+      'body.vectors[999].values[4095].tenant',
+      'tenant_bypass_attempt',
+    ],
+    ['a string as the last value', '0.1]', '"0.1"]', 'vectors[999].values[4095]', undefined],
+  ])(
+    'refuses a maximal write with %s, naming it, and writes nothing',
+    async (_name, last, replaced, field, reason) => {
+      const body = maximalWrite('x');
+      const at = body.lastIndexOf(last);
+      const res = await q.gw.http
+        .put('/v1/vectors')
+        .set({ ...writer, 'content-type': 'application/json' })
+        .send(body.slice(0, at) + replaced + body.slice(at + last.length));
+      expect([res.status, res.body.field]).toEqual([400, field]);
+      if (reason) expect(res.body).toMatchObject({ reason });
+      expect((await q.gw.http.get('/v1/vectors/x0').set(writer)).status).toBe(404);
+    },
+  );
 
   it('accepts 1,000 records of the per-record budget: 127 nodes each, 64 metadata keys, 19 of them nested', async () => {
     const narrow = bearer(q.gw.tokens.tenant('narrow', ['reader', 'writer', 'tenant_admin']));

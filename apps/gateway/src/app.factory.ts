@@ -17,6 +17,9 @@ import { preparePineconeDialect } from './dialects/pinecone';
 import { prepareQdrantDialect } from './dialects/qdrant';
 import { installLeanAsyncResourceBind } from './runtime/async-resource-bind';
 
+/** Bodies longer than this are parsed in a later turn of the event loop than their shape pass. */
+const PARSE_APART_CHARS = 1 << 20;
+
 /** Fastify with the body limit and timeouts from configuration and safe JSON parsing. */
 export function createAdapter(config: GatewayConfig): FastifyAdapter {
   installLeanAsyncResourceBind();
@@ -90,7 +93,10 @@ export function createAdapter(config: GatewayConfig): FastifyAdapter {
       done(refusal, undefined);
       return;
     }
-    void json(request, text, done);
+    // A large body's parse is the longest slice of its request: the shape pass before it
+    // gets a turn of the event loop of its own.
+    if (text.length > PARSE_APART_CHARS) setImmediate(() => void json(request, text, done));
+    else void json(request, text, done);
   });
   return adapter;
 }

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Injectable } from '@nestjs/common';
 import { BadRequestError, NotFoundError } from '@vecgate/core';
 import { DeleteSelector, Metadata, TenantScope, TenantVectorStore } from '@vecgate/isolation';
@@ -9,6 +10,9 @@ import { StorageUsageTracker } from '../quota/storage-usage';
 import { RecordInput } from '../validation/record-input';
 import { ranked } from './ranked';
 import { RequestTrace, ResultValidator } from './result-validator';
+
+/** Batches of more values than this are checked in a turn of the event loop of their own. */
+const YIELD_BEFORE_VALUES = 65_536;
 
 export interface SearchInput {
   readonly vector: unknown;
@@ -78,6 +82,10 @@ export class VectorService {
     trace: RequestTrace,
   ): Promise<{ upserted: number }> {
     const limit = this.usage.metadataLimit(scope, tier);
+    // Checking and converting a large batch is a slice of work of its own, apart from the
+    // request's earlier parsing and walking: other requests run in between.
+    if (Array.isArray(vectors) && vectors.length * scope.space.dimension > YIELD_BEFORE_VALUES)
+      await nextTurn();
     const { records, bytes } = this.input.sizedRecords(vectors, scope.space, limit);
     const call = { signal: trace.signal };
     const release = await this.usage.reserveUpsert(scope, tier, records, bytes, call);

@@ -108,6 +108,23 @@ describe('ReservedKeys', () => {
       expect(err.extras.field).toBe('query.a[0][1]._vg_owner');
     });
 
+    it('refuses a reserved key in an object after thousands of floats, wherever vectors were walked before', () => {
+      const floats = (n: number): unknown[] =>
+        JSON.parse(
+          `[${Array.from({ length: n }, (_, i) => `0.${(i % 9) + 1}`).join(',')}]`,
+        ) as unknown[];
+      const body = { vectors: [{ id: 'a', values: floats(4096) }] };
+      for (let i = 0; i < 50; i++) keys.assertNone(body, 'body');
+      const hostile = floats(4096);
+      hostile.push({ tenant: 'x' });
+      const err = errorOf(() =>
+        keys.assertNone({ vectors: [{ id: 'b', values: hostile }] }, 'body'),
+      );
+      expect(err).toBeInstanceOf(TenantBypassError);
+      expect(err.extras.field).toBe('body.vectors[0].values[4096].tenant');
+      expect(body.vectors[0]?.values[4095]).toBe(0.1);
+    });
+
     it('refuses a reserved key at the top level', () => {
       const err = errorOf(() => keys.assertNone({ tenantId: 'acme', topK: 3 }, 'body'));
       expect(err).toBeInstanceOf(TenantBypassError);

@@ -79,10 +79,13 @@ export class ReservedKeys {
     if (depth > MAX_DEPTH)
       throw new BadRequestError(`input is nested deeper than ${MAX_DEPTH} levels`, path);
     if (Array.isArray(value)) {
-      for (let i = 0; i < value.length; i++) {
-        const item: unknown = value[i];
+      // forEach, not an indexed loop: an optimised loop whose element reads have met arrays of
+      // objects converts each array of unboxed floats it then reads (a vector) into one of
+      // boxed numbers, about 90 MiB of long-lived heap for a write of 1,000 × 4,096 values.
+      // The builtin reads every kind of array as it is.
+      value.forEach((item: unknown, i) => {
         if (typeof item === 'object' && item !== null) this.walk(item, `${path}[${i}]`, depth + 1);
-      }
+      });
       return;
     }
     for (const key of Object.keys(value)) {

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { UnauthorizedError } from '@vecgate/core';
@@ -11,6 +12,9 @@ import { RequestBudgets } from './request-budgets';
 import { ReservedKeys } from './reserved-keys';
 import { admitTenant } from './tenant-admission';
 import { TenantRequest } from './tenant-request';
+
+/** Bodies above this size are walked in a turn of the event loop of their own. */
+const YIELD_BEFORE_WALK_BYTES = 1 << 20;
 
 /**
  * Global, after AuthGuard: resolves the token's tenant (unknown or deleted: 401, token older
@@ -51,6 +55,9 @@ export class TenantGuard implements CanActivate {
     // After resolution, so the refusal lands in the caller's own tenant audit view.
     this.reserved.assertNoTenantHeaders(request.headers);
     this.reserved.assertNone(request.query, 'query');
+    // A large body was just parsed in this same turn of the event loop: let other requests run
+    // before walking it, so parse and walk are two slices rather than one.
+    if (Number(request.headers['content-length']) > YIELD_BEFORE_WALK_BYTES) await nextTurn();
     this.reserved.assertNone(request.body, 'body');
     return true;
   }
