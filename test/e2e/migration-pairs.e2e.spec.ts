@@ -81,7 +81,7 @@ function worldOf(backend: SecondBackend): Promise<PairWorld> {
   let world = worlds.get(backend);
   if (!world) {
     // Slow enough that a write and a delete land while the copy runs.
-    world = PairWorld.start(backend, { MIGRATION_RECORDS_PER_SECOND: '25' });
+    world = PairWorld.start(backend, { MIGRATION_RECORDS_PER_SECOND: '60' });
     worlds.set(backend, world);
   }
   return world;
