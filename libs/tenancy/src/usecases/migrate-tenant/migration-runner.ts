@@ -12,21 +12,20 @@ import { TenantRegistry } from '../../registry/tenant-registry';
 import { TenantRegistryRepository } from '../../registry/tenant-registry.repository';
 import { isServedHere } from '../../replica-ownership';
 import { TENANCY_OPTIONS, TenancyOptions } from '../../tenancy.options';
-import { MigrationState, scopeAt, Tenant, TenantMigration } from '../../tenancy.types';
+import {
+  MIGRATION_STATES,
+  MigrationState,
+  scopeAt,
+  Tenant,
+  TenantMigration,
+} from '../../tenancy.types';
 import { heartbeat } from '../../tenant-locks';
 import { PlaceCopier } from './place-copier';
 
 /** Beyond the cache bound, for a replica's clock and a request admitted just before. */
 const SETTLE_MARGIN_MS = 1_000;
-const UNFINISHED: readonly MigrationState[] = [
-  'announced',
-  'copying',
-  'verifying',
-  'switched',
-  'retiring',
-  'cancelling',
-  'rolling_back',
-];
+/** Every state but `failed`: a move in one of them is driven on at start-up. */
+const UNFINISHED: readonly MigrationState[] = MIGRATION_STATES.filter((s) => s !== 'failed');
 const BEFORE_SWITCH: readonly MigrationState[] = ['announced', 'copying', 'verifying'];
 
 /** The copy and its verification disagree: the new place is not switched to. */
