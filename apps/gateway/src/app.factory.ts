@@ -16,6 +16,7 @@ import { jsonShapeRefusal, MAX_BODY_DEPTH } from './http/json-shape';
 import { preparePineconeDialect } from './dialects/pinecone';
 import { prepareQdrantDialect } from './dialects/qdrant';
 import { installLeanAsyncResourceBind } from './runtime/async-resource-bind';
+import { serveLeanRoutes } from './http/lean-routes';
 
 /** Bodies longer than this are parsed in a later turn of the event loop than their shape pass. */
 const PARSE_APART_CHARS = 1 << 20;
@@ -72,6 +73,7 @@ export function createAdapter(config: GatewayConfig): FastifyAdapter {
     maxConnections: config.http.maxConnections,
     maxPerAddress: config.http.maxConnectionsPerIp,
   });
+  serveLeanRoutes(fastify);
   prepareQdrantDialect(fastify);
   preparePineconeDialect(fastify);
   // JSON only: any other body type is 415 rather than a string reaching the validators.

@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE, HttpAdapterHost } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
 import { AuditModule } from '@vecgate/audit';
@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { GATEWAY_CONFIG } from './config/config.tokens';
 import { GatewayConfig } from './config/gateway.config';
 import { AdminApiKeysController } from './controllers/admin-api-keys.controller';
-import { logDestination } from './config/log-destination';
+import { auditLineWriter, logDestination } from './config/log-destination';
 import { AdminSearchController } from './controllers/admin-search.controller';
 import { AdminTenantsController } from './controllers/admin-tenants.controller';
 import { AdminTokensController } from './controllers/admin-tokens.controller';
@@ -26,6 +26,7 @@ import { QDRANT_DIALECT } from './dialects/qdrant';
 import { HealthController } from './health/health.controller';
 import { HttpPipeline } from './http/http-pipeline';
 import { LOG_REDACTION } from './http/log-redaction';
+import { LEAN_CONTROLLERS, LEAN_PIPELINE, LeanPipeline, LeanRoutes } from './http/lean-routes';
 import { DataDirCheck } from './config/data-dir-check';
 import { MemoryGuard } from './http/memory-guard';
 import { ProblemFilter } from './http/problem.filter';
@@ -37,6 +38,22 @@ import { MetricsServer } from './metrics/metrics.server';
  * The gateway's root module. Every global piece of the request pipeline is registered here,
  * so a test that imports this module runs exactly the production pipeline.
  */
+/** Every controller; their routes are served by LeanRoutes where it can, else by Nest. */
+const CONTROLLERS = [
+  VectorsController,
+  SearchController,
+  NamespacesController,
+  AuditController,
+  AdminTenantsController,
+  AdminTokensController,
+  AdminApiKeysController,
+  AdminSearchController,
+  QdrantTokensController,
+  HealthController,
+  ...PINECONE_CONTROLLERS,
+  ...QDRANT_DIALECT.controllers,
+];
+
 @Module({})
 export class AppModule {
   static forRoot(config: GatewayConfig): DynamicModule {
@@ -77,31 +94,56 @@ export class AppModule {
           useFactory: (c: GatewayConfig) => c.isolation,
         }),
         TenancyModule.forRootAsync({ ...fromConfig, useFactory: (c: GatewayConfig) => c.tenancy }),
-        AuditModule.forRootAsync({ ...fromConfig, useFactory: (c: GatewayConfig) => c.audit }),
+        AuditModule.forRootAsync({
+          ...fromConfig,
+          useFactory: (c: GatewayConfig) => ({
+            ...c.audit,
+            ...(c.audit.log ? { logLine: auditLineWriter(c.logLevel) } : {}),
+          }),
+        }),
         SearchModule.forRoot({ quotas: config.quotas }),
         TerminusModule,
       ],
-      controllers: [
-        VectorsController,
-        SearchController,
-        NamespacesController,
-        AuditController,
-        AdminTenantsController,
-        AdminTokensController,
-        AdminApiKeysController,
-        AdminSearchController,
-        QdrantTokensController,
-        HealthController,
-        ...PINECONE_CONTROLLERS,
-        ...QDRANT_DIALECT.controllers,
-      ],
+      controllers: CONTROLLERS,
       providers: [
         { provide: APP_GUARD, useExisting: AuthGuard },
         { provide: APP_GUARD, useExisting: TenantGuard },
-        { provide: APP_FILTER, useClass: ProblemFilter },
-        { provide: APP_PIPE, useClass: GatewayValidationPipe },
+        { provide: APP_FILTER, useExisting: ProblemFilter },
+        { provide: APP_PIPE, useExisting: GatewayValidationPipe },
         { provide: APP_INTERCEPTOR, useExisting: RequestGovernor },
+        ProblemFilter,
+        GatewayValidationPipe,
         RequestGovernor,
+        // The same guards, pipe, governor and filter, for the routes served without Nest's
+        // per-request execution (see LeanRoutes).
+        {
+          provide: LEAN_PIPELINE,
+          inject: [
+            AuthGuard,
+            TenantGuard,
+            GatewayValidationPipe,
+            ProblemFilter,
+            RequestGovernor,
+            HttpAdapterHost,
+          ],
+          useFactory: (
+            auth: AuthGuard,
+            tenant: TenantGuard,
+            pipe: GatewayValidationPipe,
+            filter: ProblemFilter,
+            governor: RequestGovernor,
+            host: HttpAdapterHost,
+          ): LeanPipeline => ({
+            guards: [auth, tenant],
+            pipe,
+            filter,
+            govern: (request, reply, work) => governor.govern(request, reply, work),
+            reply: (reply, body, status): unknown =>
+              host.httpAdapter.reply(reply, body, status) as unknown,
+          }),
+        },
+        { provide: LEAN_CONTROLLERS, useValue: CONTROLLERS },
+        LeanRoutes,
         HttpPipeline,
         DataDirCheck,
         {

