@@ -92,6 +92,17 @@ export function mirrorOf(migration: TenantMigration | undefined): Placement | un
 
 /** The scope every store call for this tenant carries, in its default namespace. */
 export function scopeOfTenant(tenant: Tenant): TenantScope {
+  const known = scopes.get(tenant);
+  if (known) return known;
+  const scope = makeScopeOfTenant(tenant);
+  scopes.set(tenant, scope);
+  return scope;
+}
+
+/** Scopes already made, per tenant record (records are replaced, never changed in place). */
+const scopes = new WeakMap<Tenant, TenantScope>();
+
+function makeScopeOfTenant(tenant: Tenant): TenantScope {
   const mirror = mirrorOf(tenant.migration);
   return makeTenantScope({
     tenantId: tenant.id,

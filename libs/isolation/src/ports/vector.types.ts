@@ -78,10 +78,17 @@ export function isStoredNamespace(namespace: unknown): boolean {
   );
 }
 
+/** Keys already made, per placement object (placements are never changed in place). */
+const placeKeys = new WeakMap<Placement, { readonly tenantUid: string; readonly key: string }>();
+
 /** One string per physical place of a tenant: its backend, strategy and physical names. */
 export function placeKey(tenantUid: string, placement: Placement): string {
+  const known = placeKeys.get(placement);
+  if (known?.tenantUid === tenantUid) return known.key;
   const location = Object.entries(placement.location).sort(([a], [b]) => (a < b ? -1 : 1));
-  return JSON.stringify([tenantUid, placement.backend, placement.strategy, location]);
+  const key = JSON.stringify([tenantUid, placement.backend, placement.strategy, location]);
+  placeKeys.set(placement, { tenantUid, key });
+  return key;
 }
 
 /** Builds a scope. Exported for the tenancy module and for tests; services never call it. */

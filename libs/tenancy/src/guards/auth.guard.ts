@@ -1,14 +1,8 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ForbiddenError, UnauthorizedError } from '@vecgate/core';
-import { Role, TENANT_ID_PATTERN } from '../tenancy.types';
-import {
-  CROSS_TENANT_KEY,
-  IS_PUBLIC_KEY,
-  ROLES_KEY,
-  TARGET_TENANT_PARAM_KEY,
-  TENANT_ADMIN_PARAM_KEY,
-} from './access.decorators';
+import { TENANT_ID_PATTERN } from '../tenancy.types';
+import { routeAccess } from './route-access';
 import { TenantRequest } from './tenant-request';
 
 /**
@@ -21,19 +15,13 @@ export class AuthGuard implements CanActivate {
   constructor(private readonly reflector: Reflector) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) return true;
+    const access = routeAccess(this.reflector, context);
+    if (access.isPublic) return true;
     const request = context.switchToHttp().getRequest<TenantRequest>();
     const principal = request.principal;
     if (!principal) throw new UnauthorizedError('missing bearer token', 'token_missing');
 
-    const adminOfParam = this.reflector.get<string | undefined>(
-      TENANT_ADMIN_PARAM_KEY,
-      context.getHandler(),
-    );
-    const targetParam =
-      adminOfParam ??
-      this.reflector.getAllAndOverride<string | undefined>(TARGET_TENANT_PARAM_KEY, targets);
+    const { adminOfParam, targetParam, roles } = access;
     const target = targetParam === undefined ? undefined : request.params?.[targetParam];
     // Only a well-formed id is recorded as such; anything else is recorded as invalid.
     if (target !== undefined) {
@@ -43,7 +31,6 @@ export class AuthGuard implements CanActivate {
       if (principal.kind === 'tenant' && principal.tenantId !== target) request.vg.alert = true;
     }
 
-    const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets) ?? [];
     if (!roles.some((role) => principal.roles.includes(role))) {
       throw new ForbiddenError(
         roles.length === 0
@@ -63,8 +50,7 @@ export class AuthGuard implements CanActivate {
         throw new ForbiddenError('no rights over this tenant', 'cross_tenant_attempt');
       }
     }
-    if (this.reflector.get<boolean>(CROSS_TENANT_KEY, context.getHandler()))
-      request.vg.alert = true;
+    if (access.crossTenant) request.vg.alert = true;
     return true;
   }
 }

@@ -7,8 +7,8 @@ import { TenantRegistryRepository } from '../registry/tenant-registry.repository
 import { assertServedHere } from '../replica-ownership';
 import { TENANCY_OPTIONS, TenancyOptions } from '../tenancy.options';
 import { Principal, scopeOfTenant, Tenant, TENANT_ID_PATTERN } from '../tenancy.types';
-import { IS_PUBLIC_KEY } from './access.decorators';
 import { RequestBudgets } from './request-budgets';
+import { routeAccess } from './route-access';
 import { ReservedKeys } from './reserved-keys';
 import { admitTenant } from './tenant-admission';
 import { TenantRequest } from './tenant-request';
@@ -38,8 +38,7 @@ export class TenantGuard implements CanActivate {
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) return true;
+    if (routeAccess(this.reflector, context).isPublic) return true;
     const request = context.switchToHttp().getRequest<TenantRequest>();
     const principal = request.principal as Principal;
     if (principal.kind === 'tenant') {
