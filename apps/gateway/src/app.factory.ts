@@ -16,6 +16,7 @@ import { jsonShapeRefusal, MAX_BODY_DEPTH } from './http/json-shape';
 import { preparePineconeDialect } from './dialects/pinecone';
 import { prepareQdrantDialect } from './dialects/qdrant';
 import { installLeanAsyncResourceBind } from './runtime/async-resource-bind';
+import { installValidationMetadataCache } from './runtime/validation-metadata-cache';
 import { serveLeanRoutes } from './http/lean-routes';
 
 /** Bodies longer than this are parsed in a later turn of the event loop than their shape pass. */
@@ -24,6 +25,7 @@ const PARSE_APART_CHARS = 1 << 20;
 /** Fastify with the body limit and timeouts from configuration and safe JSON parsing. */
 export function createAdapter(config: GatewayConfig): FastifyAdapter {
   installLeanAsyncResourceBind();
+  installValidationMetadataCache();
   const adapter = new FastifyAdapter({
     bodyLimit: config.http.bodyLimit,
     trustProxy: config.http.trustProxy,
