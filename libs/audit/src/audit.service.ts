@@ -3,7 +3,14 @@ import { randomUUID } from 'node:crypto';
 import { MetricsService } from '@vecgate/core';
 import { isInsiderAlert } from './alerts/alert-lanes';
 import { AlertSink } from './alerts/alert-sink';
-import { AUDIT_OPTIONS, AuditEvent, AuditFilter, AuditOptions, AuditPage } from './audit.types';
+import {
+  AUDIT_OPTIONS,
+  AuditEvent,
+  AuditFilter,
+  AuditOptions,
+  AuditOutcome,
+  AuditPage,
+} from './audit.types';
 import { AuditStore } from './store/audit.store';
 import { AuditWriter } from './store/audit.writer';
 
@@ -25,6 +32,8 @@ export class AuditService implements OnModuleInit, OnApplicationShutdown {
   /** Events whose log line is written after the current turn of the loop (see `record`). */
   private unlogged: AuditEvent[] = [];
   private readonly events;
+  /** The events counter's child per outcome, looked up once (a labels object per call costs). */
+  private readonly outcomeCounts = new Map<AuditOutcome, { inc(): void }>();
   private readonly sampled;
   private readonly alerts;
 
@@ -89,7 +98,7 @@ export class AuditService implements OnModuleInit, OnApplicationShutdown {
       return undefined;
     }
     const event: AuditEvent = { ...input, id: randomUUID(), at: Date.now() };
-    this.events.inc({ outcome: event.outcome });
+    this.countOf(event.outcome).inc();
     if (this.options.log && this.unlogged.push(event) === 1) setImmediate(() => this.logPending());
     if (event.severity === 'alert') {
       this.alerts.inc({ action: event.action });
@@ -107,6 +116,15 @@ export class AuditService implements OnModuleInit, OnApplicationShutdown {
     this.logPending();
     await this.writer.drain();
     await this.sink.idle();
+  }
+
+  private countOf(outcome: AuditOutcome): { inc(): void } {
+    let count = this.outcomeCounts.get(outcome);
+    if (!count) {
+      count = this.events.labels({ outcome });
+      this.outcomeCounts.set(outcome, count);
+    }
+    return count;
   }
 
   private logPending(): void {

@@ -1,5 +1,5 @@
 import { DeadlineExceededError } from '@vecgate/core';
-import { abandonOnAbort, assertNotAborted } from './call-signal';
+import { abandonOnAbort, assertNotAborted, whenAborted } from './call-signal';
 
 describe('call signals', () => {
   it('abandons a read that outlives its signal, with the signal’s reason', async () => {
@@ -42,5 +42,31 @@ describe('call signals', () => {
     expect(() => assertNotAborted({ signal: controller.signal })).not.toThrow();
     controller.abort();
     expect(() => assertNotAborted({ signal: controller.signal })).toThrow(DeadlineExceededError);
+  });
+});
+
+describe('whenAborted', () => {
+  it('runs the callbacks still registered, in order, once, with one listener per signal', () => {
+    const controller = new AbortController();
+    const added = jest.spyOn(controller.signal, 'addEventListener');
+    const ran: string[] = [];
+    whenAborted(controller.signal, () => ran.push('first'));
+    const stopSecond = whenAborted(controller.signal, () => ran.push('second'));
+    whenAborted(controller.signal, () => ran.push('third'));
+    stopSecond();
+    controller.abort();
+    controller.abort();
+    expect(ran).toEqual(['first', 'third']);
+    expect(added).toHaveBeenCalledTimes(1);
+  });
+
+  it('keeps signals apart', () => {
+    const one = new AbortController();
+    const two = new AbortController();
+    const ran: string[] = [];
+    whenAborted(one.signal, () => ran.push('one'));
+    whenAborted(two.signal, () => ran.push('two'));
+    two.abort();
+    expect(ran).toEqual(['two']);
   });
 });

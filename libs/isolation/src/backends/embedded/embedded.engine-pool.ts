@@ -13,7 +13,10 @@ import type {
   EngineStats,
   EngineWorkerData,
 } from './embedded.engine-protocol';
+import { whenAborted } from '../../ports/call-signal';
 import { embeddedError } from './embedded.errors';
+
+const noop = (): void => undefined;
 
 export interface EnginePoolOptions extends EngineWorkerData {
   /** Worker threads; each tenant is pinned to one of them by its uid. */
@@ -164,15 +167,14 @@ export class EnginePool {
     return new Promise<T>((resolve, reject) => {
       // The reply decides the outcome, never the abort itself: a write that committed before
       // the cancellation reached the worker is answered as committed.
-      const onAbort = () => thread.postMessage({ id, kind: 'cancel' } satisfies EngineRequest);
-      signal?.addEventListener('abort', onAbort, { once: true });
+      const cancel = () => thread.postMessage({ id, kind: 'cancel' } satisfies EngineRequest);
       this.pending.set(id, {
         worker,
         op,
         tenant,
         resolve: resolve as (value: unknown) => void,
         reject,
-        detach: () => signal?.removeEventListener('abort', onAbort),
+        detach: signal ? whenAborted(signal, cancel) : noop,
       });
       thread.postMessage({ ...message, id });
     });
