@@ -201,6 +201,16 @@ describe('lean routes', () => {
     for (const [, count] of sends) expect(count).toBe(1);
   });
 
+  it('leaves the HEAD twin of a GET route to Nest, which answers it without a body', async () => {
+    governed.length = 0;
+    const head = await app.inject({ method: 'HEAD', url: '/t/abc', headers: { 'x-who': 'ann' } });
+    expect(head.statusCode).toBe(200);
+    expect(head.body).toBe('');
+    expect(governed).toEqual([]);
+    const refused = await app.inject({ method: 'HEAD', url: '/t/abc' });
+    expect(refused.statusCode).toBe(401);
+  });
+
   it('answers 404 for an empty path parameter and keeps Nest for the routes it does not serve', async () => {
     expect((await call('GET', '/t/')).status).toBe(404);
     expect(await call('GET', '/t/raw/answer')).toMatchObject({ status: 200, body: { raw: true } });

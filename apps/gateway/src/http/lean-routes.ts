@@ -57,7 +57,7 @@ export class LeanRouteTable {
   /** Called by Fastify for every route as it is registered (see `serveLeanRoutes`). */
   adopt(route: RouteOptions): void {
     // One method per route, as Nest registers them; Fastify's own HEAD twin of a GET route is
-    // adopted too and finds no lean handler of its own, so it runs the GET route's handler.
+    // adopted too, finds no lean handler of its own and stays with Nest's router.
     if (Array.isArray(route.method)) return;
     const key = `${route.method} ${route.url}`;
     this.registered.add(key);
