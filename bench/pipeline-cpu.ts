@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import Fastify from 'fastify';
+import Fastify, { FastifyInstance } from 'fastify';
 import { MAIN } from '../test/support/build-output';
 import { mint, TENANT } from '../scripts/bench/targets';
 import { randomVectors } from '../scripts/bench/measure';
@@ -118,15 +118,19 @@ async function main(): Promise<void> {
       JSON.stringify({ vector, topK: 10, includeMetadata: true }),
     );
     const headers = { authorization: `Bearer ${reader}`, 'content-type': 'application/json' };
-    const viaGateway = async (i: number): Promise<void> => {
-      const answer = await app.inject({
-        method: 'POST',
-        url: '/v1/search',
-        headers,
-        payload: bodies[i % bodies.length],
-      });
-      if (answer.statusCode !== 200) throw new Error(`search: ${answer.body}`);
-    };
+    /** Searches injected into a Fastify instance, the i-th query of the cycle per call. */
+    const searching =
+      (target: Pick<FastifyInstance, 'inject'>) =>
+      async (i: number): Promise<void> => {
+        const answer = await target.inject({
+          method: 'POST',
+          url: '/v1/search',
+          headers,
+          payload: bodies[i % bodies.length],
+        });
+        if (answer.statusCode !== 200) throw new Error(`search: ${answer.body}`);
+      };
+    const viaGateway = searching(app);
     const store = app.get<{ search(scope: unknown, query: unknown): Promise<unknown[]> }>(
       isolation.TenantVectorStore,
     );
@@ -156,15 +160,7 @@ async function main(): Promise<void> {
       void reply.type('application/json; charset=utf-8').send(sample);
     });
     await bare.ready();
-    const viaBare = async (i: number): Promise<void> => {
-      const answer = await bare.inject({
-        method: 'POST',
-        url: '/v1/search',
-        headers,
-        payload: bodies[i % bodies.length],
-      });
-      if (answer.statusCode !== 200) throw new Error('bare route failed');
-    };
+    const viaBare = searching(bare);
     for (const warm of [viaGateway, direct, viaBare]) await measure(CALLS, warm);
     const runs = { gateway: [] as Round[], direct: [] as Round[], bare: [] as Round[] };
     for (let r = 0; r < ROUNDS; r++) {
