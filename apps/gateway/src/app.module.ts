@@ -138,8 +138,7 @@ export class AppModule {
             pipe,
             filter,
             govern: (request, reply, work) => governor.govern(request, reply, work),
-            reply: (reply, body, status): unknown =>
-              host.httpAdapter.reply(reply, body, status) as unknown,
+            reply: (reply, body): unknown => host.httpAdapter.reply(reply, body) as unknown,
           }),
         },
         { provide: LEAN_CONTROLLERS, useValue: CONTROLLERS },

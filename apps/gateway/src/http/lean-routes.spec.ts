@@ -94,6 +94,12 @@ class DemoController {
     return { id };
   }
 
+  @Post('chosen/:code')
+  chosen(@Param('code') code: string, @Res({ passthrough: true }) reply: FastifyReply): unknown {
+    void reply.status(Number(code)).header('x-chosen', code);
+    return { chosen: code };
+  }
+
   @Get('raw/answer')
   raw(@Res() reply: FastifyReply): void {
     void reply.send({ raw: true });
@@ -138,8 +144,7 @@ describe('lean routes', () => {
               governed.push(request.url);
               return work();
             },
-            reply: (reply, body, status): unknown =>
-              host.httpAdapter.reply(reply, body, status) as unknown,
+            reply: (reply, body): unknown => host.httpAdapter.reply(reply, body) as unknown,
           }),
         },
         { provide: LEAN_CONTROLLERS, useValue: [DemoController] },
@@ -176,7 +181,12 @@ describe('lean routes', () => {
   };
 
   it('serves plain routes itself and leaves routes with their own guards or @Res() to Nest', () => {
-    expect(table.keys.sort()).toEqual(['GET /t/:id', 'POST /t/echo', 'POST /t/made']);
+    expect(table.keys.sort()).toEqual([
+      'GET /t/:id',
+      'POST /t/chosen/:code',
+      'POST /t/echo',
+      'POST /t/made',
+    ]);
   });
 
   it('runs the guards, the pipe on the body, custom parameters, the status and the governor', async () => {
@@ -184,6 +194,11 @@ describe('lean routes', () => {
     expect(ok).toMatchObject({ status: 200, body: { who: 'user:ann', n: 3, dto: true } });
     expect(governed).toEqual(['/t/echo']);
     expect(await call('POST', '/t/made', {})).toMatchObject({ status: 201, body: { made: true } });
+    // A handler given the reply (passthrough) sets the status and headers; its value is sent.
+    const chosen = await call('POST', '/t/chosen/202', {});
+    expect(chosen).toMatchObject({ status: 202, body: { chosen: '202' } });
+    expect(chosen.answer.headers['x-chosen']).toBe('202');
+    expect(governed).toEqual(['/t/chosen/202']);
   });
 
   it('sends every refusal through the filter, once', async () => {

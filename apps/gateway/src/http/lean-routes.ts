@@ -23,6 +23,7 @@ import {
   PIPES_METADATA,
   REDIRECT_METADATA,
   RENDER_METADATA,
+  RESPONSE_PASSTHROUGH_METADATA,
   ROUTE_ARGS_METADATA,
   SSE_METADATA,
   VERSION_METADATA,
@@ -45,7 +46,7 @@ export interface LeanPipeline {
   readonly pipe: PipeTransform;
   readonly filter: ExceptionFilter;
   govern(request: GatewayRequest, reply: FastifyReply, work: () => unknown): Promise<unknown>;
-  reply(reply: FastifyReply, body: unknown, status: number): unknown;
+  reply(reply: FastifyReply, body: unknown): unknown;
 }
 
 /** The lean handlers by `METHOD /path`, filled once the controllers exist. */
@@ -198,6 +199,7 @@ function paramsOf(owner: Type<unknown>, method: string): ParamSpec[] | undefined
   >;
   const types = (Reflect.getMetadata('design:paramtypes', owner.prototype as object, method) ??
     []) as (Type<unknown> | undefined)[];
+  const passthrough = Reflect.getMetadata(RESPONSE_PASSTHROUGH_METADATA, owner, method) === true;
   const specs: ParamSpec[] = [];
   for (const [key, arg] of Object.entries(args)) {
     if (arg.pipes && arg.pipes.length > 0) return undefined;
@@ -208,6 +210,12 @@ function paramsOf(owner: Type<unknown>, method: string): ParamSpec[] | undefined
       continue;
     }
     const type = Number(key.split(':')[0]) as RouteParamtypes;
+    // `@Res({ passthrough: true })`: the handler sets status or headers, the answer is sent
+    // as usual. Without passthrough the handler sends it itself: left to Nest.
+    if (type === RouteParamtypes.RESPONSE && passthrough) {
+      specs.push({ index: arg.index, read: (_r, context) => context.switchToHttp().getResponse() });
+      continue;
+    }
     const source = SOURCES[type];
     const pipeType = PIPE_TYPES[type];
     if (!source || !pipeType) return undefined;
@@ -279,7 +287,8 @@ export function leanHandler(
         }
         return call.apply(instance, args);
       });
-      await pipeline.reply(reply, result, status);
+      // The status was set before the handler ran, which may have changed it (passthrough).
+      await pipeline.reply(reply, result);
     } catch (err) {
       filter.catch(err, context);
     }
