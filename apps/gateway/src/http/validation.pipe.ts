@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { validate } from 'class-validator';
 import { BadRequestError } from '@vecgate/core';
+import { quickAccept } from '../runtime/quick-accept';
 
 function firstProblem(
   errors: ValidationError[],
@@ -56,6 +57,9 @@ export class GatewayValidationPipe implements PipeTransform {
       throw new BadRequestError('the body must be a JSON object', 'body');
     }
     const instance = Object.assign(Object.create(type.prototype as object) as object, value);
+    // Most bodies are valid: they are accepted without class-validator's error objects, which
+    // is asked only to name what is wrong (or when a rule is one the acceptor does not model).
+    if (quickAccept(instance as Record<string, unknown>, type)) return instance;
     const errors = await validate(instance, OPTIONS);
     if (errors.length > 0) throw problemOf(errors);
     return instance;
