@@ -27,7 +27,9 @@ export function milvusOptions(
     },
     indexType: 'AUTOINDEX',
     limits: MILVUS_DEFAULT_LIMITS,
-    timeoutMs: 3000,
+    // The stub answers in milliseconds; the bound only has to outlast a connection set up on
+    // a loaded machine (a full run once saw 3 s pass before the channel connected).
+    timeoutMs: 10_000,
     // No retries: a scripted failure reaches the adapter at once.
     maxRetries: 0,
     loadTimeoutMs: 3000,
