@@ -69,6 +69,8 @@ export function createAdapter(config: GatewayConfig): FastifyAdapter {
     // The gateway's own id, the audit key: a client's x-request-id is kept apart
     // (clientRequestId), since clients can repeat or imitate ids.
     genReqId: () => randomUUID(),
+    // The gateway has no Nest middleware: without middie, no request runs its empty chain.
+    skipMiddie: true,
   });
   const fastify = adapter.getInstance();
   limitConnections(fastify.server, {

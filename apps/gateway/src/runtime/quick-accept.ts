@@ -1,4 +1,9 @@
-import { getMetadataStorage, ValidationArguments, ValidationTypes } from 'class-validator';
+import {
+  getMetadataStorage,
+  ValidationArguments,
+  ValidationTypes,
+  ValidatorConstraintInterface,
+} from 'class-validator';
 import type { ConstraintMetadata } from 'class-validator/types/metadata/ConstraintMetadata';
 import type { ValidationMetadata } from 'class-validator/types/metadata/ValidationMetadata';
 
@@ -7,7 +12,8 @@ type Acceptor = (instance: Record<string, unknown>) => boolean;
 
 interface Rule {
   readonly metadata: ValidationMetadata;
-  readonly constraints: readonly ConstraintMetadata[];
+  /** The constraint instances, taken from class-validator's container once. */
+  readonly validators: readonly ValidatorConstraintInterface[];
 }
 
 interface PropertyRules {
@@ -51,7 +57,8 @@ const isThenable = (value: unknown): boolean =>
  * false sends the body to class-validator, which names the error. A class with a rule it does
  * not model (nested, promise, `@IsDefined`, asynchronous constraints) always goes there.
  * The acceptor is built once per metadata list, which the metadata cache keeps while the rules
- * do not change (without the cache, per call: slower, still right).
+ * do not change (without the cache, per call: slower, still right), with the constraint
+ * instances class-validator's container holds (one per decorator use; looking one up is a scan).
  */
 export function quickAccept(instance: Record<string, unknown>, type: object): boolean {
   const storage = getMetadataStorage() as unknown as Storage;
@@ -74,7 +81,7 @@ function acceptorOf(storage: Storage, list: ValidationMetadata[]): Acceptor | nu
       if (m.type !== ValidationTypes.CUSTOM_VALIDATION) continue;
       const constraints = storage.getTargetValidatorConstraints(m.constraintCls);
       if (constraints.some((c) => c.async)) return null;
-      rules.push({ metadata: m, constraints });
+      rules.push({ metadata: m, validators: constraints.map((c) => c.instance) });
     }
     const conditions = metadata.filter((m) => m.type === ValidationTypes.CONDITIONAL_VALIDATION);
     properties.push({ name, conditions, rules });
@@ -95,7 +102,7 @@ function holds(instance: Record<string, unknown>, property: PropertyRules): bool
     const check = condition.constraints[0] as (object: object, value: unknown) => unknown;
     if (!check(instance, value)) return true;
   }
-  for (const { metadata, constraints } of property.rules) {
+  for (const { metadata, validators } of property.rules) {
     if (metadata.validateIf && !metadata.validateIf(instance, value)) continue;
     const args: ValidationArguments = {
       targetName: (instance.constructor as { name?: string } | undefined)?.name ?? '',
@@ -110,8 +117,7 @@ function holds(instance: Record<string, unknown>, property: PropertyRules): bool
           ? Array.from(value.values())
           : Array.from(value as Iterable<unknown>)
         : undefined;
-    for (const constraint of constraints) {
-      const validator = constraint.instance;
+    for (const validator of validators) {
       for (const member of members ?? [value]) {
         const valid = validator.validate(member, args);
         if (isThenable(valid) || !valid) return false;

@@ -5,7 +5,12 @@ import { RevocationList } from '../registry/revocation-list';
 import { TenantRegistryRepository } from '../registry/tenant-registry.repository';
 import { TenancyOptions } from '../tenancy.options';
 import { ApiKeyUsage } from './api-key-usage';
-import { API_KEY_HKDF_LABEL, API_KEY_PATTERN, ApiKeyFormat } from './api-key.format';
+import {
+  API_KEY_HKDF_LABEL,
+  API_KEY_PATTERN,
+  ApiKeyFormat,
+  CHECKED_KEYS_MAX,
+} from './api-key.format';
 import { API_KEY_CACHE_SIZE, ApiKeyVerifier } from './api-key.verifier';
 
 const JWT_SECRET = 'a-jwt-secret-of-at-least-thirty-two-chars';
@@ -80,6 +85,25 @@ describe('ApiKeyFormat', () => {
     expect(own.check(own.issue().key)).toBeDefined();
     // The same secret on another replica accepts the same keys.
     expect(new ApiKeyFormat(options()).check(key)).toBeDefined();
+  });
+
+  it('pays the HMAC of a good key once, of a failing key every time, within a bound', () => {
+    const checker = new ApiKeyFormat(options());
+    const hmacs = jest.spyOn(checker as unknown as { digest(): Buffer }, 'digest');
+    const { key, hash } = format.issue();
+    const first = checker.check(key);
+    expect(checker.check(key)).toBe(first);
+    expect(ApiKeyFormat.matches(first!, hash)).toBe(true);
+    expect(hmacs).toHaveBeenCalledTimes(1);
+    const guessed = `${key.slice(0, -1)}${key.endsWith('A') ? 'B' : 'A'}`;
+    expect(checker.check(guessed)).toBeUndefined();
+    expect(checker.check(guessed)).toBeUndefined();
+    expect(hmacs).toHaveBeenCalledTimes(3);
+    // Past the bound the oldest key is forgotten, and checked in full again when it returns.
+    for (let i = 0; i < CHECKED_KEYS_MAX; i++) checker.check(format.issue().key);
+    hmacs.mockClear();
+    expect(checker.check(key)).toEqual(first);
+    expect(hmacs).toHaveBeenCalledTimes(1);
   });
 });
 

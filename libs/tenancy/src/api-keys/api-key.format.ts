@@ -19,6 +19,8 @@ export const API_KEY_HKDF_LABEL = 'vecgate api-key hmac v1';
 const SECRET_BYTES = 32;
 /** Leading bytes of the key's HMAC carried in the key: a guessed key fails on them alone. */
 const CHECK_BYTES = 10;
+/** Keys whose check held, remembered with their HMAC at most; the oldest leaves first. */
+export const CHECKED_KEYS_MAX = 10_000;
 
 export interface IssuedKey {
   readonly id: string;
@@ -39,10 +41,17 @@ export interface PresentedKey {
  * guessed or altered one fails its check without any lookup, and a real one is compared with
  * its stored hash in constant time. K is API_KEY_SECRET, or derived with HKDF-SHA256 from the
  * first JWT secret, the same on every replica either way.
+ *
+ * The HMAC is a function of the key alone, so a key whose check held is remembered with it
+ * (at most `CHECKED_KEYS_MAX`, as the token cache keeps whole tokens): a client that sends its
+ * key on every request pays the HMAC once. A key that fails is never remembered, so a flood of
+ * guesses costs one HMAC each and cannot push real keys out. Whether the key is still valid
+ * (its row, revocation, expiry) is decided on every use by the verifier.
  */
 @Injectable()
 export class ApiKeyFormat {
   private readonly key: KeyObject;
+  private readonly checked = new Map<string, PresentedKey>();
 
   constructor(@Inject(TENANCY_OPTIONS) options: TenancyOptions) {
     this.key = createSecretKey(apiKeyHmacSecret(options));
@@ -58,6 +67,20 @@ export class ApiKeyFormat {
 
   /** The key's id and full HMAC when the key is well formed and its check holds. */
   check(key: string): PresentedKey | undefined {
+    const known = this.checked.get(key);
+    if (known) return known;
+    const presented = this.checkOnce(key);
+    if (presented) {
+      if (this.checked.size >= CHECKED_KEYS_MAX) {
+        const oldest = this.checked.keys().next();
+        if (!oldest.done) this.checked.delete(oldest.value);
+      }
+      this.checked.set(key, presented);
+    }
+    return presented;
+  }
+
+  private checkOnce(key: string): PresentedKey | undefined {
     const match = API_KEY_PATTERN.exec(key);
     if (!match) return undefined;
     const [, id = '', body = ''] = match;
