@@ -109,6 +109,7 @@ async function main(): Promise<void> {
     let reader = mint({ tenant: TENANT, roles: 'reader', subject: 'bench' }, secret);
     if (AUTH === 'key') {
       const key = await send('POST', `/v1/admin/tenants/${TENANT}/api-keys`, admin, {
+        name: 'bench-reader',
         roles: ['reader'],
       });
       reader = String(key.key);
