@@ -23,6 +23,7 @@ import * as qdrantTokens from '../dto/qdrant-tokens.dto';
 import * as tenants from '../dto/tenants.dto';
 import * as tokens from '../dto/tokens.dto';
 import * as vectors from '../dto/vectors.dto';
+import { rng } from '../../../../test/support/rng';
 import { quickAccept } from './quick-accept';
 import { installValidationMetadataCache } from './validation-metadata-cache';
 
@@ -40,15 +41,6 @@ async function classValidatorAccepts(type: Dto, body: Record<string, unknown>): 
 
 function accepts(type: Dto, body: Record<string, unknown>): boolean {
   return quickAccept(instanceOf(type, body), type);
-}
-
-/** A small deterministic generator, so a failing body can be reproduced. */
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state ^ (state >>> 15), 0x2c1b3c6d) + 0x9e3779b9) >>> 0;
-    return state / 2 ** 32;
-  };
 }
 
 const VALUES: unknown[] = [
@@ -106,7 +98,7 @@ describe('quickAccept', () => {
   it.each(DTOS)(
     '%s: says valid exactly when class-validator finds no error',
     async (_name, type) => {
-      const random = generator(0x5eed);
+      const random = rng(0x5eed);
       const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
       const keys = Object.keys(
         getMetadataStorage().groupByPropertyName(

@@ -1,4 +1,5 @@
 import { BadRequestError, TenantBypassError, VecgateError } from '@vecgate/core';
+import { rng } from '../../../../test/support/rng';
 import { ReservedKeys, TENANT_HEADERS } from './reserved-keys';
 
 function errorOf(fn: () => void): VecgateError {
@@ -177,8 +178,13 @@ describe('ReservedKeys', () => {
     it('refuses a reserved name every time, however many other names came between', () => {
       const fresh = new ReservedKeys(['tenant_id']);
       expect(fresh.isReserved('Tenant-ID')).toBe(true);
-      for (let i = 0; i < 10_000; i++) expect(fresh.isReserved(`field_${i}`)).toBe(false);
+      expect(fresh.isReserved('ＴＥＮＡＮＴ_ID')).toBe(true);
+      for (let i = 0; i < 10_000; i++) {
+        expect(fresh.isReserved(`field_${i}`)).toBe(false);
+        expect(fresh.isReserved(`ｆield_${i}`)).toBe(false);
+      }
       expect(fresh.isReserved('Tenant-ID')).toBe(true);
+      expect(fresh.isReserved('ＴＥＮＡＮＴ_ID')).toBe(true);
       expect(() => fresh.assertNone({ a: { 'Tenant-ID': 1 } }, 'body')).toThrow(TenantBypassError);
     });
 
@@ -188,6 +194,65 @@ describe('ReservedKeys', () => {
       expect(fresh.isReserved(long)).toBe(true);
       expect(fresh.isReserved(long)).toBe(true);
       expect(fresh.isReserved('x'.repeat(200))).toBe(false);
+    });
+
+    it('judges ASCII names in one pass exactly as the definition does', () => {
+      const random = rng(7);
+      const pieces = [
+        'tenant',
+        'Tenant',
+        'TENANT',
+        'id',
+        'Uid',
+        'org',
+        'https',
+        'idp',
+        'example',
+        'com',
+        '_vg',
+        '_VG',
+        'vg',
+        '_',
+        '-',
+        '.',
+        ' ',
+        ':',
+        '/',
+        'x',
+        '9',
+        'field',
+        'ID',
+        '..',
+      ];
+      const claims = ['tenant_id', 'https://idp.example.com/org', 'org_id'];
+      let reserved = 0;
+      for (let i = 0; i < 20_000; i++) {
+        const count = 1 + Math.floor(random() * 6);
+        let name = '';
+        for (let j = 0; j < count; j++) name += pieces[Math.floor(random() * pieces.length)];
+        const fresh = new ReservedKeys(claims);
+        const verdict = fresh.isReserved(name);
+        if (verdict !== fresh.judge(name)) throw new Error(`differs on ${JSON.stringify(name)}`);
+        if (verdict) reserved++;
+      }
+      // A reserved name with more after it is another name, at any length.
+      for (const name of ['https://idp.example.com/org-x', 'tenantuid0', 'org_id_2', 'x.tenantz']) {
+        expect(new ReservedKeys(claims).isReserved(name)).toBe(false);
+      }
+      // Both verdicts occur often, so both branches are compared.
+      expect(reserved).toBeGreaterThan(2_000);
+      expect(reserved).toBeLessThan(18_000);
+    });
+
+    it('judges a body of a hundred thousand distinct long names in one pass each', () => {
+      const fresh = new ReservedKeys(['tenant_id']);
+      const metadata: Record<string, number> = {};
+      for (let i = 0; i < 121_000; i++) metadata[`k${String(i).padStart(39, '0')}`] = 0;
+      const judge = jest.spyOn(fresh, 'judge');
+      expect(() => fresh.assertNone({ vectors: [{ metadata }] }, 'body')).not.toThrow();
+      expect(judge).not.toHaveBeenCalled();
+      expect(fresh.isReserved('ｔｅｎａｎｔ')).toBe(true);
+      expect(judge).toHaveBeenCalledTimes(1);
     });
 
     it('names the path of a reserved key found below a remembered harmless one', () => {
