@@ -27,9 +27,7 @@ export function milvusOptions(
     },
     indexType: 'AUTOINDEX',
     limits: MILVUS_DEFAULT_LIMITS,
-    // The stub answers in milliseconds; the bound only has to outlast a connection set up on
-    // a loaded machine (a full run once saw 3 s pass before the channel connected).
-    timeoutMs: 10_000,
+    timeoutMs: 3000,
     // No retries: a scripted failure reaches the adapter at once.
     maxRetries: 0,
     loadTimeoutMs: 3000,

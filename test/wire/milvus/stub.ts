@@ -121,10 +121,11 @@ export class MilvusStub {
   private bound = '';
 
   /**
-   * Starts on a free local port and answers the address for the client. With `tls`, only TLS
-   * connections are accepted, and with `clientCa` only clients with a certificate it signed.
+   * Starts on a free local port (or `port`) and answers the address for the client. With
+   * `tls`, only TLS connections are accepted, and with `clientCa` only clients with a
+   * certificate it signed.
    */
-  async start(tls?: { cert: string; key: string; clientCa?: string }): Promise<string> {
+  async start(tls?: { cert: string; key: string; clientCa?: string }, port = 0): Promise<string> {
     const server = new grpc.Server();
     const service = serviceDefinition();
     const handlers: grpc.UntypedServiceImplementation = {};
@@ -145,13 +146,13 @@ export class MilvusStub {
       };
     }
     server.addService(service, handlers);
-    const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync('127.0.0.1:0', credentials(tls), (err, bound) =>
-        err ? reject(err) : resolve(bound),
+    const bound = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(`127.0.0.1:${port}`, credentials(tls), (err, at) =>
+        err ? reject(err) : resolve(at),
       ),
     );
     this.server = server;
-    this.bound = `127.0.0.1:${port}`;
+    this.bound = `127.0.0.1:${bound}`;
     return this.bound;
   }
 

@@ -16,6 +16,10 @@ import { checkStatus, isNotFound, MilvusStatus, thrownError } from './milvus.err
  *   and the client's database is never switched (`use()` is never called).
  * - `logLevel: 'warn'`: the SDK logs every request and answer, records and filter values
  *   included, at `debug`, its default level whenever `NODE_ENV` is `test` or `debug`.
+ * - `grpc.use_local_subchannel_pool`: grpc-js otherwise shares connections between every
+ *   client of the process with the same address, and a client made after a server at that
+ *   address went away inherited its failed connection and its reconnect back-off (up to two
+ *   minutes): its calls failed with "No connection established" against a live server.
  */
 export function createMilvusClient(options: MilvusOptions): MilvusClient {
   const sdk = loadSdk();
@@ -28,6 +32,7 @@ export function createMilvusClient(options: MilvusOptions): MilvusClient {
     telemetry: { enabled: false },
     logLevel: 'warn',
     __SKIP_CONNECT__: true,
+    channelOptions: { 'grpc.use_local_subchannel_pool': 1 },
     ...(options.token ? { token: options.token } : {}),
     ...(tls?.enabled
       ? {
