@@ -96,3 +96,71 @@ describe('AuditService log lines', () => {
     expect(lines).toEqual([]);
   });
 });
+
+describe('AuditService.recordAfterAnswer', () => {
+  /** The service over a writer that remembers what it was given and whether it has room. */
+  function recording(options: AuditOptions = OPTIONS) {
+    const written: string[] = [];
+    const writer = {
+      room: true,
+      onCommit: () => undefined,
+      hasRoomFor: () => writer.room,
+      write: (event: { requestId: string }) => {
+        written.push(event.requestId);
+        return Promise.resolve();
+      },
+      drain: () => Promise.resolve(),
+      shutdown: () => Promise.resolve(),
+    };
+    const sink = { wake: () => undefined, send: () => undefined, idle: () => Promise.resolve() };
+    const audit = new AuditService(
+      writer as unknown as AuditWriter,
+      {} as AuditStore,
+      sink as unknown as AlertSink,
+      { ...options, log: false },
+      new MetricsService(),
+    );
+    return { audit, writer, written };
+  }
+
+  it('queues the event once the turn is over, in order, and only once', async () => {
+    const { audit, written } = recording();
+    const first = audit.recordAfterAnswer(input('r1'));
+    audit.recordAfterAnswer(input('r2'));
+    expect(first).toBeDefined();
+    expect(written).toEqual([]);
+    await turn();
+    expect(written).toEqual(['r1', 'r2']);
+    first?.();
+    await turn();
+    expect(written).toEqual(['r1', 'r2']);
+  });
+
+  it('queues it at once when asked, before an event that must follow it', async () => {
+    const { audit, written } = recording();
+    const now = audit.recordAfterAnswer(input('answer'));
+    now?.();
+    void audit.record(input('correction'));
+    await turn();
+    expect(written).toEqual(['answer', 'correction']);
+  });
+
+  it('queues what waits at flush and at shutdown', async () => {
+    const { audit, written } = recording();
+    audit.recordAfterAnswer(input('r1'));
+    await audit.flush();
+    expect(written).toEqual(['r1']);
+    audit.recordAfterAnswer(input('r2'));
+    await audit.onApplicationShutdown();
+    expect(written).toEqual(['r1', 'r2']);
+  });
+
+  it('leaves the event to the caller in durable mode, or when its lane is full', () => {
+    const durable = recording({ ...OPTIONS, mode: 'durable' });
+    expect(durable.audit.recordAfterAnswer(input('r1'))).toBeUndefined();
+    const full = recording();
+    full.writer.room = false;
+    expect(full.audit.recordAfterAnswer(input('r2'))).toBeUndefined();
+    expect([...durable.written, ...full.written]).toEqual([]);
+  });
+});

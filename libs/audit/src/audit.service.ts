@@ -31,6 +31,8 @@ export class AuditService implements OnModuleInit, OnApplicationShutdown {
   private summaryTimer?: NodeJS.Timeout;
   /** Events whose log line is written after the current turn of the loop (see `record`). */
   private unlogged: AuditEvent[] = [];
+  /** Events recorded once the current turn of the loop is over (see `recordAfterAnswer`). */
+  private deferred: (() => void)[] = [];
   private readonly events;
   /** The events counter's child per outcome, looked up once (a labels object per call costs). */
   private readonly outcomeCounts = new Map<AuditOutcome, { inc(): void }>();
@@ -75,6 +77,7 @@ export class AuditService implements OnModuleInit, OnApplicationShutdown {
   /** Last summary, then every queued event committed, before the connection closes. */
   async onApplicationShutdown(): Promise<void> {
     if (this.summaryTimer) clearInterval(this.summaryTimer);
+    this.recordDeferred();
     this.logPending();
     await this.summarise(false);
     await this.writer.shutdown();
@@ -107,12 +110,45 @@ export class AuditService implements OnModuleInit, OnApplicationShutdown {
     return this.writer.write(event, this.options.mode === 'durable');
   }
 
+  /**
+   * Async mode: records the event once the current turn of the event loop is over, that is
+   * after the answer it describes was handed to the socket, so queuing it (and the
+   * microtasks that follow) no longer delays that answer; the guarantee is async mode's
+   * (queued, committed within `flushIntervalMs`). Returns a function that records it at once
+   * if it was not yet, for an event that must follow it in the trail (the client left). Only
+   * when its lane has room now: otherwise undefined, and the caller records it as usual, so a
+   * store that falls behind still holds answers back (the queue's back-pressure).
+   */
+  recordAfterAnswer(
+    input: AuditInput,
+    options: { unauthenticated?: boolean } = {},
+  ): (() => void) | undefined {
+    if (this.options.mode !== 'async' || !this.writer.hasRoomFor(input)) return undefined;
+    let recorded = false;
+    const now = (): void => {
+      if (recorded) return;
+      recorded = true;
+      this.record(input, options)?.catch((err: Error) =>
+        this.logger.error(`event of ${input.requestId} not queued in time: ${err.message}`),
+      );
+    };
+    if (this.deferred.push(now) === 1) setImmediate(() => this.recordDeferred());
+    return now;
+  }
+
+  private recordDeferred(): void {
+    const deferred = this.deferred;
+    this.deferred = [];
+    for (const now of deferred) now();
+  }
+
   query(filter: AuditFilter, limit: number, cursor?: number): Promise<AuditPage> {
     return this.store.query(filter, limit, cursor);
   }
 
   /** Waits until every queued event is committed and alerts are sent (tests, shutdown). */
   async flush(): Promise<void> {
+    this.recordDeferred();
     this.logPending();
     await this.writer.drain();
     await this.sink.idle();

@@ -63,7 +63,9 @@ const PUBLIC_PREFIXES = ['/docs'];
  * - preSerialization: how many records the answer carries, for the audit event;
  * - onSend: the single audit point every answer passes (success, guard refusal, framework
  *   error); in durable mode the event is committed before the answer leaves, and a failed
- *   commit turns the answer into a 503 (and a second event records the 503); the answer is
+ *   commit turns the answer into a 503 (and a second event records the 503); in async mode it
+ *   is queued right after the answer leaves, in the same turn of the event loop (or before,
+ *   waiting for room, when the queue is full for its tenant); the answer is
  *   then watched until it is handed to the socket: a client that does not read it within
  *   `SOCKET_WRITE_TIMEOUT_MS` loses its connection;
  * - the socket's close: if the client left before its answer was written, the work is
@@ -214,9 +216,16 @@ export class HttpPipeline implements OnModuleInit, OnModuleDestroy {
     // Without a verified subject the request was refused (401, or 429 past its address's
     // budget): sampled, so a flood does not pay a commit per request.
     if (life) life.recordedStatus = status;
-    const committed = this.audit.record(eventOf(state, status, state.reason), {
-      unauthenticated: state.subject === undefined,
-    });
+    const event = eventOf(state, status, state.reason);
+    const unauthenticated = state.subject === undefined;
+    // Async mode, room in the queue: the event is queued after the answer leaves.
+    const later = this.audit.recordAfterAnswer(event, { unauthenticated });
+    if (later) {
+      if (life) life.recordNow = later;
+      this.watchWrite(reply, life);
+      return payload;
+    }
+    const committed = this.audit.record(event, { unauthenticated });
     try {
       await committed;
       this.watchWrite(reply, life);
@@ -293,6 +302,8 @@ export class HttpPipeline implements OnModuleInit, OnModuleDestroy {
     }
     const state = request.vg;
     if (!state || state.isPublic) return;
+    // The event of the answer it did not get comes first, if it still waits to be queued.
+    life?.recordNow?.();
     const timedOut =
       !request.raw.complete && elapsedMs(state) >= this.config.http.requestTimeoutMs - 50;
     const reason = timedOut

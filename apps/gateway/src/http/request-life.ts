@@ -17,6 +17,8 @@ export class RequestLife {
   clientClosed = false;
   /** Status of the event already recorded for this request, if any. */
   recordedStatus: number | undefined;
+  /** Records that event now if it is still waiting for the end of the loop's turn. */
+  recordNow: (() => void) | undefined;
 
   get signal(): AbortSignal {
     return this.controller.signal;

@@ -189,6 +189,20 @@ describe('AuditWriter', () => {
     expect(ids(store.committed)).toEqual(['evt-7']);
   });
 
+  it('says whether an event would be queued without waiting, per lane', async () => {
+    const w = writer({ queueMax: 4, batchMax: 1 });
+    store.hold();
+    expect(w.hasRoomFor(event(1))).toBe(true);
+    const first = track(w.write(event(1), false));
+    // Its lane holds a quarter of the queue: one event; another tenant's lane is free.
+    expect(w.hasRoomFor(event(2))).toBe(false);
+    expect(w.hasRoomFor(event(3, 'b'.repeat(32)))).toBe(true);
+    store.release();
+    await w.drain();
+    expect(first.settled).toBe(true);
+    expect(w.hasRoomFor(event(2))).toBe(true);
+  });
+
   it('applies back-pressure when the queue is full and drops nothing', async () => {
     const queueMax = 5;
     const w = writer({ queueMax, batchMax: 2 });

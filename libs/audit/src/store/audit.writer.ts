@@ -19,7 +19,9 @@ const MAX_ATTEMPTS_ALONE = 5;
  * tenant token carries, resolved or refused before resolution), else its platform subject,
  * else (a refused, unauthenticated request) its client address.
  */
-export function auditLaneOf(event: AuditEvent): string {
+export function auditLaneOf(
+  event: Pick<AuditEvent, 'tenantId' | 'tenantUid' | 'subject' | 'ip'>,
+): string {
   if (event.tenantId !== undefined) return `tenant:${event.tenantId}`;
   if (event.tenantUid !== undefined) return `tenant-uid:${event.tenantUid}`;
   if (event.subject !== undefined) return `subject:${event.subject}`;
@@ -86,6 +88,11 @@ export class AuditWriter {
   /** Called with each batch once it is committed (the alert sink wakes on insider alerts). */
   onCommit(listener: (events: readonly AuditEvent[]) => void): void {
     this.commitListeners.push(listener);
+  }
+
+  /** True while an event of this tenant, subject or address would be queued without waiting. */
+  hasRoomFor(event: Pick<AuditEvent, 'tenantId' | 'tenantUid' | 'subject' | 'ip'>): boolean {
+    return this.hasRoom(auditLaneOf(event));
   }
 
   private hasRoom(lane: string): boolean {
