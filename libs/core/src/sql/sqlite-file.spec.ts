@@ -77,4 +77,23 @@ describe('openSqliteFile', () => {
     expect(bytes.includes(secret)).toBe(false);
     expect(bytes.includes('KEEP-ME')).toBe(true);
   });
+
+  it('says when a reader on another connection kept the WAL from being truncated', () => {
+    const db = open('a.db');
+    const secret = `SECRET${'y'.repeat(200)}`;
+    db.exec('CREATE TABLE t (v TEXT)');
+    db.prepare('INSERT INTO t (v) VALUES (?)').run(secret);
+    db.prepare('INSERT INTO t (v) VALUES (?)').run('KEEP-ME');
+    expect(truncateWal(db)).toBe(true);
+    const reader = open('a.db');
+    reader.exec('BEGIN');
+    reader.prepare('SELECT count(*) FROM t').get();
+    db.prepare('DELETE FROM t WHERE v LIKE ?').run('SECRET%');
+    expect(truncateWal(db)).toBe(false);
+    expect(readFileSync(join(dir, 'a.db')).includes(secret)).toBe(true);
+    reader.exec('COMMIT');
+    expect(truncateWal(db)).toBe(true);
+    expect(statSync(join(dir, 'a.db-wal')).size).toBe(0);
+    expect(readFileSync(join(dir, 'a.db')).includes(secret)).toBe(false);
+  });
 });

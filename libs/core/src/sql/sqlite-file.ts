@@ -35,7 +35,12 @@ export function openSqliteFile(path: string, options: SqliteFileOptions = {}): D
   return db;
 }
 
-/** Copies WAL content into the main file and truncates the WAL to zero bytes. */
-export function truncateWal(db: Database.Database): void {
-  db.pragma('wal_checkpoint(TRUNCATE)');
+/**
+ * Copies WAL content into the main file and truncates the WAL to zero bytes. False when it
+ * could not complete: a reader on another connection still used frames of the WAL (SQLite
+ * reports it busy and leaves the WAL as it is; try again once that reader is done).
+ */
+export function truncateWal(db: Database.Database): boolean {
+  const [result] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+  return result === undefined || result.busy === 0;
 }

@@ -7,6 +7,8 @@ import { SHARED_FILE } from './embedded.naming';
 
 /** Pages returned to the file system per step: 256 pages of 4 KiB, about a millisecond. */
 const PAGES_PER_STEP = 256;
+/** How long an erasure waits for readers on other connections to let the WAL be truncated. */
+export const WAL_TRUNCATE_PATIENCE_MS = 10_000;
 const INCREMENTAL = 2;
 
 /**
@@ -40,7 +42,11 @@ export function ensureIncrementalVacuum(db: Database.Database): boolean {
 /**
  * Returns a file's free pages to the file system a few at a time, pausing between steps, then
  * checkpoints and truncates the WAL. secure_delete has already zeroed every freed page, so no
- * byte of deleted records is left in the file or its WAL afterwards.
+ * byte of deleted records is left in the file or its WAL afterwards. Until the checkpoint
+ * completes, the main file still holds the pages as they were and the WAL older frames: while
+ * a reader on another connection (another engine thread) keeps it from completing, the job
+ * yields and tries again without blocking its thread, for at most `WAL_TRUNCATE_PATIENCE_MS`,
+ * and then fails rather than report an erasure that left bytes behind.
  */
 export function* releaseFreePages(handle: () => Database.Database, clock: SliceClock): Job<void> {
   let free = freePages(handle());
@@ -52,7 +58,29 @@ export function* releaseFreePages(handle: () => Database.Database, clock: SliceC
     free = left;
     if (clock.over()) yield;
   }
-  truncateWal(handle());
+  const until = performance.now() + WAL_TRUNCATE_PATIENCE_MS;
+  while (!truncateWalNow(handle())) {
+    if (performance.now() > until) {
+      throw new Error(
+        `the WAL could not be truncated within ${WAL_TRUNCATE_PATIENCE_MS} ms (readers kept it busy)`,
+      );
+    }
+    yield;
+  }
+}
+
+/**
+ * One attempt at truncating the WAL that does not wait for readers: SQLite's busy handler
+ * would hold this engine thread (and every tenant it serves) for up to `busy_timeout`.
+ */
+function truncateWalNow(db: Database.Database): boolean {
+  const wait = Number(db.pragma('busy_timeout', { simple: true }));
+  db.pragma('busy_timeout = 0');
+  try {
+    return truncateWal(db);
+  } finally {
+    db.pragma(`busy_timeout = ${wait}`);
+  }
 }
 
 function freePages(db: Database.Database): number {
