@@ -86,7 +86,8 @@ function acceptorOf(storage: Storage, list: ValidationMetadata[]): Acceptor | nu
     const conditions = metadata.filter((m) => m.type === ValidationTypes.CONDITIONAL_VALIDATION);
     properties.push({ name, conditions, rules });
   }
-  const known = new Set(Object.keys(grouped).filter((k) => (grouped[k]?.length ?? 0) > 0));
+  // Every property with a rule of any kind (`@Allow` and `@IsOptional` included) may be sent.
+  const known = new Set(properties.map((p) => p.name));
   return (instance) => {
     for (const key of Object.keys(instance)) if (!known.has(key)) return false;
     for (const property of properties) {
