@@ -6,7 +6,19 @@ import { EngineScheduler, Job, Outcome } from './embedded.engine-scheduler';
  */
 function harness() {
   const turns: (() => void)[] = [];
-  const scheduler = new EngineScheduler(60_000, (turn) => turns.push(turn));
+  /** Pauses asked for by jobs, ended by hand. */
+  const pauses: { ms: number; resume: () => void; stopped: boolean }[] = [];
+  const scheduler = new EngineScheduler(
+    60_000,
+    (turn) => turns.push(turn),
+    (ms, resume) => {
+      const pause = { ms, resume, stopped: false };
+      pauses.push(pause);
+      return () => {
+        pause.stopped = true;
+      };
+    },
+  );
   const events: string[] = [];
   const outcomes = new Map<number, Outcome>();
   let nextId = 1;
@@ -19,8 +31,17 @@ function harness() {
     return name;
   }
 
+  /** A job that does one unit, asks for a pause of `ms`, then does a second unit. */
+  function* waiting(ms: number): Job<string> {
+    events.push('waiting:1');
+    yield ms;
+    events.push('waiting:2');
+    return 'waited';
+  }
+
   return {
     scheduler,
+    pauses,
     events,
     outcomes,
     submit(tenant: string, start: () => Job<unknown>): number {
@@ -32,6 +53,7 @@ function harness() {
       return id;
     },
     units,
+    waiting,
     /** Runs one slice; the scheduler asks for the next turn itself while work is left. */
     turn(): boolean {
       const turn = turns.shift();
@@ -107,7 +129,7 @@ describe('EngineScheduler', () => {
     expect(h.scheduler.pending).toBe(0);
   });
 
-  it('stops a running job at its next pause once cancelled, and runs nothing more of it', () => {
+  it('stops a running job at the pause where it sits once cancelled, and runs nothing more of it', () => {
     const h = harness();
     oneUnitPerSlice(h);
     const id = h.submit('t', () => h.units('long', 100));
@@ -117,7 +139,8 @@ describe('EngineScheduler', () => {
     h.turn();
     h.drain();
     expect(h.outcomes.get(id)).toEqual({ kind: 'cancelled', ran: true });
-    expect(h.events.filter((e) => e.startsWith('long'))).toEqual(['long:1', 'long:2', 'long:3']);
+    // Cancelled while it sat at its second pause: it is stopped there, not resumed.
+    expect(h.events.filter((e) => e.startsWith('long'))).toEqual(['long:1', 'long:2']);
   });
 
   it('answers a job that committed as committed, even when cancelled during its last step', () => {
@@ -136,6 +159,45 @@ describe('EngineScheduler', () => {
     h.drain();
     expect(committed).toBe(true);
     expect(h.outcomes.get(id)).toEqual({ kind: 'done', value: 'committed' });
+  });
+
+  it("takes no turn while a job waits out its pause, and keeps the tenant's later jobs behind it", () => {
+    const h = harness();
+    oneUnitPerSlice(h);
+    const paused = h.submit('a', () => h.waiting(25));
+    h.submit('a', () => h.units('a-later', 1));
+    h.submit('b', () => h.units('b', 3));
+    h.drain();
+    // Nothing was left to turn while `a` paused: b ran to its end, a's later job did not start.
+    expect(h.pauses.map((p) => p.ms)).toEqual([25]);
+    expect(h.events.filter((e) => !e.startsWith('settled'))).toEqual([
+      'waiting:1',
+      'b:1',
+      'b:2',
+      'b:3',
+    ]);
+    h.pauses[0]?.resume();
+    h.drain();
+    expect(h.outcomes.get(paused)).toEqual({ kind: 'done', value: 'waited' });
+    expect(h.events.filter((e) => !e.startsWith('settled')).slice(4)).toEqual([
+      'waiting:2',
+      'a-later:1',
+    ]);
+    expect(h.scheduler.pending).toBe(0);
+  });
+
+  it('ends a pause at once when its job is cancelled, and runs nothing more of it', () => {
+    const h = harness();
+    const id = h.submit('t', () => h.waiting(10_000));
+    h.drain();
+    h.scheduler.cancel(id);
+    expect(h.pauses[0]?.stopped).toBe(true);
+    h.drain();
+    expect(h.outcomes.get(id)).toEqual({ kind: 'cancelled', ran: true });
+    expect(h.events).not.toContain('waiting:2');
+    // A pause already ended does nothing when its timer fires after all.
+    h.pauses[0]?.resume();
+    expect(h.turn()).toBe(false);
   });
 
   it("reports a job's error as its outcome and goes on with the next job", () => {

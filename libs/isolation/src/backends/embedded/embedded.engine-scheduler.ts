@@ -2,10 +2,21 @@ import { performance } from 'node:perf_hooks';
 
 /**
  * A unit of engine work. It runs until `clock.over()` turns true at a point where it can pause,
- * then yields; the scheduler resumes it on a later turn. It must never hold a SQLite statement
- * iterator open across a yield (another job may use the same connection meanwhile).
+ * then yields; the scheduler resumes it on a later turn. A job waiting for something outside
+ * the thread (another connection's reader) yields a number instead: it is resumed no sooner
+ * than that many milliseconds later, without taking a turn meanwhile. It must never hold a
+ * SQLite statement iterator open across a yield (another job may use the same connection
+ * meanwhile).
  */
-export type Job<T> = Generator<void, T, void>;
+export type Job<T> = Generator<void | number, T, void>;
+
+/** Runs `resume` after `ms` milliseconds (never synchronously); the returned function calls it off. */
+export type PauseTimer = (ms: number, resume: () => void) => () => void;
+
+const realTimer: PauseTimer = (ms, resume) => {
+  const timer = setTimeout(resume, ms);
+  return () => clearTimeout(timer);
+};
 
 /** Tells a job whether its slice is spent. */
 export interface SliceClock {
@@ -24,6 +35,8 @@ interface Entry {
   readonly settle: (outcome: Outcome) => void;
   job?: Job<unknown>;
   cancelled: boolean;
+  /** Set while the job waits out a pause it asked for; calling it ends the pause early. */
+  unpause?: () => void;
 }
 
 /**
@@ -47,6 +60,7 @@ export class EngineScheduler {
   constructor(
     private readonly sliceMs: number,
     private readonly defer: (turn: () => void) => void = setImmediate,
+    private readonly pauseTimer: PauseTimer = realTimer,
   ) {}
 
   get pending(): number {
@@ -82,6 +96,8 @@ export class EngineScheduler {
     if (!entry) return;
     if (entry.job) {
       entry.cancelled = true;
+      // A paused job stops now rather than when its pause ends.
+      entry.unpause?.();
       return;
     }
     const queue = this.queues.get(entry.tenant);
@@ -104,32 +120,57 @@ export class EngineScheduler {
     do {
       const tenant = this.ring.shift();
       if (tenant === undefined) break;
-      this.step(tenant);
-      if (this.queues.has(tenant)) this.ring.push(tenant);
+      const paused = this.step(tenant);
+      if (!paused && this.queues.has(tenant)) this.ring.push(tenant);
     } while (!this.clock.over());
     this.wake();
   }
 
-  private step(tenant: string): void {
+  /** Runs one step of the tenant's current job; true when the job asked for a pause. */
+  private step(tenant: string): boolean {
     const queue = this.queues.get(tenant);
     const entry = queue?.[0];
-    if (!queue || !entry) return;
-    let outcome: Outcome | undefined;
-    try {
-      entry.job ??= entry.start();
-      const result = entry.job.next();
-      if (result.done) outcome = { kind: 'done', value: result.value };
-      else if (entry.cancelled) {
-        entry.job.return(undefined);
-        outcome = { kind: 'cancelled', ran: true };
-      }
-    } catch (error) {
-      outcome = { kind: 'failed', error };
-    }
-    if (!outcome) return;
+    if (!queue || !entry) return false;
+    const outcome = this.advance(tenant, entry);
+    if (outcome === 'paused') return true;
+    if (!outcome) return false;
     queue.shift();
     this.finish(entry, outcome);
     this.forget(tenant);
+    return false;
+  }
+
+  /** One step of a job: its outcome once it ends, `paused`, or nothing while it goes on. */
+  private advance(tenant: string, entry: Entry): Outcome | 'paused' | undefined {
+    try {
+      // Cancelled while it sat at a pause: it stops there rather than resume.
+      if (entry.job && entry.cancelled) return stopped(entry.job);
+      entry.job ??= entry.start();
+      const result = entry.job.next();
+      if (result.done) return { kind: 'done', value: result.value };
+      if (entry.cancelled) return stopped(entry.job);
+      if (typeof result.value !== 'number') return undefined;
+      this.pause(tenant, entry, result.value);
+      return 'paused';
+    } catch (error) {
+      return { kind: 'failed', error };
+    }
+  }
+
+  /**
+   * Takes the tenant out of the ring until the pause ends: its later jobs keep waiting behind
+   * this one (their order holds), other tenants' jobs run, and no turn is spent on it.
+   */
+  private pause(tenant: string, entry: Entry, ms: number): void {
+    const end = () => {
+      if (entry.unpause !== end) return;
+      entry.unpause = undefined;
+      stop();
+      this.ring.push(tenant);
+      this.wake();
+    };
+    entry.unpause = end;
+    const stop = this.pauseTimer(Math.max(0, ms), end);
   }
 
   private finish(entry: Entry, outcome: Outcome): void {
@@ -144,4 +185,9 @@ export class EngineScheduler {
     const at = this.ring.indexOf(tenant);
     if (at >= 0) this.ring.splice(at, 1);
   }
+}
+
+function stopped(job: Job<unknown>): Outcome {
+  job.return(undefined);
+  return { kind: 'cancelled', ran: true };
 }

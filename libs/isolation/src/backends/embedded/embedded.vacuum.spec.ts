@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteFile } from '../../../../core/src/sql/sqlite-file';
-import { releaseFreePages } from './embedded.vacuum';
+import { releaseFreePages, WAL_TRUNCATE_RETRY_MS } from './embedded.vacuum';
 
 describe('releaseFreePages', () => {
   let dir: string;
@@ -24,7 +24,7 @@ describe('releaseFreePages', () => {
     return db;
   }
 
-  it('waits, yielding, until a reader on another connection lets the WAL be truncated', () => {
+  it('pauses between attempts until a reader on another connection lets the WAL be truncated', () => {
     const db = open();
     const secret = `ERASED${'z'.repeat(300)}`;
     db.exec('CREATE TABLE t (v TEXT)');
@@ -37,8 +37,9 @@ describe('releaseFreePages', () => {
     db.prepare('DELETE FROM t WHERE v LIKE ?').run('ERASED%');
 
     const job = releaseFreePages(() => db, { over: () => false });
-    expect(job.next().done).toBe(false);
-    expect(job.next().done).toBe(false);
+    // Each blocked attempt asks the scheduler for a pause rather than the next turn.
+    expect(job.next()).toEqual({ done: false, value: WAL_TRUNCATE_RETRY_MS });
+    expect(job.next()).toEqual({ done: false, value: WAL_TRUNCATE_RETRY_MS });
     reader.exec('COMMIT');
     expect(job.next().done).toBe(true);
 

@@ -9,6 +9,8 @@ import { SHARED_FILE } from './embedded.naming';
 const PAGES_PER_STEP = 256;
 /** How long an erasure waits for readers on other connections to let the WAL be truncated. */
 export const WAL_TRUNCATE_PATIENCE_MS = 10_000;
+/** The pause between two attempts: the thread serves other jobs or sleeps meanwhile. */
+export const WAL_TRUNCATE_RETRY_MS = 25;
 const INCREMENTAL = 2;
 
 /**
@@ -45,8 +47,9 @@ export function ensureIncrementalVacuum(db: Database.Database): boolean {
  * byte of deleted records is left in the file or its WAL afterwards. Until the checkpoint
  * completes, the main file still holds the pages as they were and the WAL older frames: while
  * a reader on another connection (another engine thread) keeps it from completing, the job
- * yields and tries again without blocking its thread, for at most `WAL_TRUNCATE_PATIENCE_MS`,
- * and then fails rather than report an erasure that left bytes behind.
+ * pauses for `WAL_TRUNCATE_RETRY_MS` (its thread serves other tenants or sleeps) and tries again
+ * without blocking, for at most `WAL_TRUNCATE_PATIENCE_MS`, and then fails rather than report
+ * an erasure that left bytes behind.
  */
 export function* releaseFreePages(handle: () => Database.Database, clock: SliceClock): Job<void> {
   let free = freePages(handle());
@@ -65,7 +68,7 @@ export function* releaseFreePages(handle: () => Database.Database, clock: SliceC
         `the WAL could not be truncated within ${WAL_TRUNCATE_PATIENCE_MS} ms (readers kept it busy)`,
       );
     }
-    yield;
+    yield WAL_TRUNCATE_RETRY_MS;
   }
 }
 
