@@ -1,3 +1,4 @@
+export * from './collections/bounded-map';
 export * from './errors/vecgate.error';
 export * from './fs/fsync';
 export * from './fs/private-files';

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { setNewest } from '@vecgate/core';
 import {
   CallOptions,
   DEFAULT_NAMESPACE,
@@ -210,12 +211,7 @@ export class StorageUsageTracker {
 
   /** Keeps a tally, most recently used last, forgetting the least recently used beyond the cap. */
   private keep(tenantUid: string, tally: UsageTally): void {
-    this.tallies.delete(tenantUid);
-    this.tallies.set(tenantUid, tally);
-    if (this.tallies.size > MAX_TALLIES) {
-      const oldest = this.tallies.keys().next().value;
-      if (oldest !== undefined) this.tallies.delete(oldest);
-    }
+    setNewest(this.tallies, tenantUid, tally, MAX_TALLIES);
   }
 
   private usageOf(

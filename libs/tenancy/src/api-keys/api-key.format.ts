@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { trimOldest } from '@vecgate/core';
 import {
   createHmac,
   createSecretKey,
@@ -71,11 +72,8 @@ export class ApiKeyFormat {
     if (known) return known;
     const presented = this.checkOnce(key);
     if (presented) {
-      if (this.checked.size >= CHECKED_KEYS_MAX) {
-        const oldest = this.checked.keys().next();
-        if (!oldest.done) this.checked.delete(oldest.value);
-      }
       this.checked.set(key, presented);
+      trimOldest(this.checked, CHECKED_KEYS_MAX);
     }
     return presented;
   }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { UnauthorizedError } from '@vecgate/core';
+import { setNewest, UnauthorizedError } from '@vecgate/core';
 import { ApiKeyRecord } from '../registry/api-key-rows';
 import { RevocationList } from '../registry/revocation-list';
 import { TenantRegistryRepository } from '../registry/tenant-registry.repository';
@@ -75,12 +75,7 @@ export class ApiKeyVerifier {
     });
     this.loading.set(id, load);
     const record = await load;
-    this.entries.delete(id);
-    this.entries.set(id, { record, at: startedAt });
-    if (this.entries.size > API_KEY_CACHE_SIZE) {
-      const oldest = this.entries.keys().next();
-      if (!oldest.done) this.entries.delete(oldest.value);
-    }
+    setNewest(this.entries, id, { record, at: startedAt }, API_KEY_CACHE_SIZE);
     return record;
   }
 }

@@ -1,3 +1,4 @@
+import { trimOldest } from '@vecgate/core';
 import { Principal } from '../tenancy.types';
 
 /** Tokens kept at most; the oldest is forgotten first. */
@@ -35,11 +36,8 @@ export class VerifiedTokens {
     if (header.length > MAX_TOKEN_CHARS) return;
     const until = Math.min(principal.expiresAt * 1000, now + MAX_AGE_MS);
     if (until <= now) return;
-    if (this.entries.size >= MAX_ENTRIES && !this.entries.has(header)) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
-    }
     this.entries.set(header, { principal, until });
+    trimOldest(this.entries, MAX_ENTRIES);
   }
 
   forget(header: string): void {

@@ -1,3 +1,5 @@
+import { setNewest } from '@vecgate/core';
+
 interface Bucket {
   tokens: number;
   at: number;
@@ -52,12 +54,7 @@ export class RateLimiter {
     );
     bucket.at = now;
     // Re-inserted, so the map's order is least recently used first.
-    this.buckets.delete(key);
-    this.buckets.set(key, bucket);
-    if (this.buckets.size > this.maxKeys) {
-      const oldest = this.buckets.keys().next().value;
-      if (oldest !== undefined) this.buckets.delete(oldest);
-    }
+    setNewest(this.buckets, key, bucket, this.maxKeys);
     return bucket;
   }
 

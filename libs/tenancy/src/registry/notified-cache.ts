@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { SqlDatabase } from '@vecgate/core';
+import { SqlDatabase, trimOldest } from '@vecgate/core';
 
 interface Entry<V> {
   readonly value: V;
@@ -104,8 +104,7 @@ export class NotifiedCache<V> {
 
   private trim(): void {
     if (this.entries.size <= this.options.maxEntries) return;
-    const oldest = this.entries.keys().next();
-    if (!oldest.done) this.entries.delete(oldest.value);
+    trimOldest(this.entries, this.options.maxEntries);
     if (this.generations.size > this.options.maxEntries) this.invalidateAll();
   }
 }
