@@ -1,3 +1,4 @@
+import { DeadlineExceededError } from '@vecgate/core';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LockRelease, MigrationLock } from '../ports/migration-lock';
 import { MigrationGate, SHARED_HOLD_JOIN_MS } from './migration-gate';
@@ -77,6 +78,51 @@ describe('MigrationGate', () => {
     await expect(gate.exclusive(UID, () => Promise.resolve('copied'))).resolves.toBe('copied');
     held.release();
     await other;
+  });
+
+  it('lets a write waiting behind a copy page go when its signal aborts, without running it', async () => {
+    const gate = new MigrationGate();
+    const page = deferred();
+    const order: string[] = [];
+    const copy = gate.exclusive(UID, async () => {
+      order.push('page starts');
+      await page.promise;
+      order.push('page ends');
+    });
+    const abandoned = new AbortController();
+    const gone = gate.write(
+      UID,
+      () => Promise.resolve(order.push('abandoned write')),
+      abandoned.signal,
+    );
+    const kept = gate.write(UID, () => Promise.resolve(order.push('kept write')));
+    const reason = new DeadlineExceededError();
+    abandoned.abort(reason);
+    // It answers while the page still runs, not once the page ends.
+    await expect(gone).rejects.toBe(reason);
+    expect(order).toEqual(['page starts']);
+    page.release();
+    await Promise.all([copy, kept]);
+    expect(order).toEqual(['page starts', 'page ends', 'kept write']);
+    // Nothing is left waiting: a new copy page starts at once.
+    await expect(gate.exclusive(UID, () => Promise.resolve('next page'))).resolves.toBe(
+      'next page',
+    );
+  });
+
+  it('refuses a write whose signal is already aborted when it would have to wait', async () => {
+    const gate = new MigrationGate();
+    const page = deferred();
+    const copy = gate.exclusive(UID, () => page.promise);
+    // The client left: the write stops as past its deadline (no one reads the answer).
+    const signal = AbortSignal.abort(new Error('client left'));
+    let ran = false;
+    await expect(
+      gate.write(UID, () => Promise.resolve((ran = true)), signal),
+    ).rejects.toBeInstanceOf(DeadlineExceededError);
+    page.release();
+    await copy;
+    expect(ran).toBe(false);
   });
 
   it('releases the gate when the work fails', async () => {

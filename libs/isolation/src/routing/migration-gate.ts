@@ -1,4 +1,5 @@
 import { Injectable, Optional } from '@nestjs/common';
+import { abortError, whenAborted } from '../ports/call-signal';
 import { InProcessOnly, LockRelease, MigrationLock } from '../ports/migration-lock';
 
 interface Gate {
@@ -41,9 +42,13 @@ export class MigrationGate {
 
   constructor(@Optional() private readonly lock: MigrationLock = new InProcessOnly()) {}
 
-  /** Runs a write of a moving tenant; concurrent with its other writes. */
-  write<T>(tenantUid: string, work: () => Promise<T>): Promise<T> {
-    return this.run(tenantUid, false, async () => {
+  /**
+   * Runs a write of a moving tenant; concurrent with its other writes. A write still waiting
+   * for its turn when `signal` aborts (its deadline, its client gone) leaves the queue and
+   * rejects with the signal's reason, without running.
+   */
+  write<T>(tenantUid: string, work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    return this.run(tenantUid, false, signal, async () => {
       const hold = await this.joinShared(tenantUid);
       try {
         return await work();
@@ -55,7 +60,7 @@ export class MigrationGate {
 
   /** Runs a copy page or a verification with none of the tenant's writes in flight anywhere. */
   exclusive<T>(tenantUid: string, work: () => Promise<T>): Promise<T> {
-    return this.run(tenantUid, true, async () => {
+    return this.run(tenantUid, true, undefined, async () => {
       const release = await this.lock.hold(tenantUid, true);
       try {
         return await work();
@@ -65,10 +70,15 @@ export class MigrationGate {
     });
   }
 
-  private async run<T>(tenantUid: string, exclusive: boolean, work: () => Promise<T>): Promise<T> {
+  private async run<T>(
+    tenantUid: string,
+    exclusive: boolean,
+    signal: AbortSignal | undefined,
+    work: () => Promise<T>,
+  ): Promise<T> {
     const gate = this.gateOf(tenantUid);
     if (!this.mayEnter(gate, exclusive)) {
-      await new Promise<void>((wake) => gate.queue.push({ exclusive, wake }));
+      await this.turn(tenantUid, gate, exclusive, signal);
     } else {
       this.enter(gate, exclusive);
     }
@@ -77,6 +87,39 @@ export class MigrationGate {
     } finally {
       this.leave(tenantUid, gate, exclusive);
     }
+  }
+
+  /** Waits in the gate's queue until `leave` lets this work in, or until `signal` aborts. */
+  private turn(
+    tenantUid: string,
+    gate: Gate,
+    exclusive: boolean,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    if (signal?.aborted) return Promise.reject(abortError(signal));
+    return new Promise<void>((resolve, reject) => {
+      let stop = (): void => undefined;
+      const waiting = {
+        exclusive,
+        wake: () => {
+          stop();
+          resolve();
+        },
+      };
+      if (signal) {
+        stop = whenAborted(signal, () => {
+          const at = gate.queue.indexOf(waiting);
+          // Already let in: the work runs, and the backend call sees the aborted signal.
+          if (at < 0) return;
+          gate.queue.splice(at, 1);
+          // Only a copy page holds a write back, so nothing behind it can run now; the gate
+          // is forgotten once nothing is left in it.
+          this.wakeQueued(tenantUid, gate);
+          reject(abortError(signal));
+        });
+      }
+      gate.queue.push(waiting);
+    });
   }
 
   /** Joins this process's young shared hold of the tenant's lock, or takes a new one. */
@@ -134,6 +177,10 @@ export class MigrationGate {
   private leave(tenantUid: string, gate: Gate, exclusive: boolean): void {
     if (exclusive) gate.copying = false;
     else gate.writers--;
+    this.wakeQueued(tenantUid, gate);
+  }
+
+  private wakeQueued(tenantUid: string, gate: Gate): void {
     // Wake, in order, whatever may now run: writers up to the next copy page, or that page.
     for (let next = gate.queue[0]; next; next = gate.queue[0]) {
       if (gate.copying || (next.exclusive && gate.writers > 0)) break;

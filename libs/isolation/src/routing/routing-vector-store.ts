@@ -36,7 +36,9 @@ export class RoutingVectorStore extends TenantVectorStore {
     records: readonly VectorWrite[],
     call?: CallOptions,
   ): Promise<{ upserted: number }> {
-    return this.write(scope, (s) => this.drivers.get(s.placement.backend).upsert(s, records, call));
+    return this.write(scope, call, (s) =>
+      this.drivers.get(s.placement.backend).upsert(s, records, call),
+    );
   }
 
   fetch(
@@ -55,7 +57,7 @@ export class RoutingVectorStore extends TenantVectorStore {
     selector: DeleteSelector,
     call?: CallOptions,
   ): Promise<{ deleted: number }> {
-    return this.write(scope, (s) =>
+    return this.write(scope, call, (s) =>
       this.drivers.get(s.placement.backend).delete(s, selector, call),
     );
   }
@@ -82,14 +84,22 @@ export class RoutingVectorStore extends TenantVectorStore {
    * mirror is being erased: a cancelled copy or the place the tenant left). The answer is the
    * scope's place's.
    */
-  private write<T>(scope: TenantScope, apply: (scope: TenantScope) => Promise<T>): Promise<T> {
+  private write<T>(
+    scope: TenantScope,
+    call: CallOptions | undefined,
+    apply: (scope: TenantScope) => Promise<T>,
+  ): Promise<T> {
     const mirror = scope.mirror;
     // Without a mirror no gate: the migration's own copy writes are such writes.
     if (!mirror) return this.fence.admit(scope, () => apply(scope));
-    return this.gate.write(scope.tenantUid, async () => {
-      const answer = await this.fence.admit(scope, () => apply(scope));
-      if (!this.fence.isRetired(mirror)) await this.fence.admit(mirror, () => apply(mirror));
-      return answer;
-    });
+    return this.gate.write(
+      scope.tenantUid,
+      async () => {
+        const answer = await this.fence.admit(scope, () => apply(scope));
+        if (!this.fence.isRetired(mirror)) await this.fence.admit(mirror, () => apply(mirror));
+        return answer;
+      },
+      call?.signal,
+    );
   }
 }
