@@ -26,9 +26,16 @@ type Credential = { kind: 'jwt' } | { kind: 'api_key'; key: string };
  * API key in the `api-key` header (as Pinecone and Qdrant clients send it; `Api-Key` is the
  * same header). Two different credentials are refused, whichever would have been valid.
  */
-function credentialOf(headers: Record<string, string | string[] | undefined>): Credential {
+function credentialOf(request: RawCredentials): Credential {
+  const { headers } = request;
   const authorization = oneHeader(headers.authorization);
   const apiKey = oneHeader(headers['api-key']);
+  if (request.rawHeaders && repeatsCredential(request.rawHeaders)) {
+    throw new UnauthorizedError(
+      'the request repeats a credential header (authorization or api-key)',
+      'credentials_conflict',
+    );
+  }
   if (authorization === undefined && apiKey === undefined) {
     throw new UnauthorizedError('missing bearer token or API key', 'token_missing');
   }
@@ -44,6 +51,31 @@ function credentialOf(headers: Record<string, string | string[] | undefined>): C
   }
   if (bearer?.startsWith(API_KEY_PREFIX)) return { kind: 'api_key', key: bearer };
   return { kind: 'jwt' };
+}
+
+/** What authentication reads of a request: its headers, and as received when known. */
+export interface RawCredentials {
+  readonly headers: Record<string, string | string[] | undefined>;
+  /** Names and values in arrival order (Node's `rawHeaders`): repeats are visible here only. */
+  readonly rawHeaders?: readonly string[];
+}
+
+/**
+ * Whether a credential header came more than once. Node keeps the first of repeated
+ * `Authorization` headers and joins repeated `api-key` ones, so such a request would be judged
+ * on one of them, where a proxy in front may have judged it on the other. The same key in
+ * `Authorization` and in `api-key` is one credential, not a repeat.
+ */
+function repeatsCredential(rawHeaders: readonly string[]): boolean {
+  let authorization = 0;
+  let apiKey = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i] as string;
+    // Lengths first: most names are neither, and are not lower-cased.
+    if (name.length === 13 && name.toLowerCase() === 'authorization') authorization++;
+    else if (name.length === 7 && name.toLowerCase() === 'api-key') apiKey++;
+  }
+  return authorization > 1 || apiKey > 1;
 }
 
 /** A credential header sent once and within MAX_TOKEN_BYTES, or undefined when absent. */
@@ -75,10 +107,8 @@ export class Authenticator {
       passport.authenticate(JWT_STRATEGY, { session: false }, callback) as never;
   }
 
-  async authenticate(rawRequest: {
-    headers: Record<string, string | string[] | undefined>;
-  }): Promise<Principal> {
-    const credential = credentialOf(rawRequest.headers);
+  async authenticate(rawRequest: RawCredentials): Promise<Principal> {
+    const credential = credentialOf(rawRequest);
     if (credential.kind === 'api_key') return this.apiKeys.verify(credential.key);
     return this.verifyJwt(rawRequest);
   }
