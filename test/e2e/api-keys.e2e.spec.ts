@@ -1,9 +1,9 @@
-import { AddressInfo, connect } from 'node:net';
 import { createHmac, hkdfSync } from 'node:crypto';
 import { SqlDatabase } from '@vecgate/core';
 import { API_KEY_HKDF_LABEL } from '@vecgate/tenancy';
 import { TenancyTables } from '@vecgate/tenancy/registry/tenancy.tables';
 import { expectAudited, newRequestId } from '../support/audit-trail';
+import { rawRequest } from '../support/raw-http';
 import { createTenantOn, startWithTwoTenants } from '../support/fixtures';
 import { eventually } from '../support/eventually';
 import { describeOnPostgres, withReplicaPair } from '../support/replicas';
@@ -257,20 +257,42 @@ describe('tenant API keys', () => {
     const one = await h.created(gw.tokens.platform(), 'acme', { name: 'rep-1', roles: ['reader'] });
     const two = await h.created(gw.tokens.platform(), 'acme', { name: 'rep-2', roles: ['reader'] });
     const jwt = gw.tokens.tenant('acme', ['reader']);
-    const port = await listening(gw);
-    for (const lines of [
-      [`Authorization: Bearer ${one.key}`, `authorization: Bearer ${two.key}`],
-      [`Authorization: Bearer ${jwt}`, `AUTHORIZATION: Bearer ${one.key}`],
-      [`Authorization: Bearer ${jwt}`, `Authorization: Bearer ${jwt}`],
-      [`api-key: ${one.key}`, `Api-Key: ${two.key}`],
-    ]) {
-      const answer = await rawSearch(port, lines);
-      expect(answer).toMatch(/^HTTP\/1\.1 401 /);
-      expect(answer).toContain('"reason":"credentials_conflict"');
+    const search = (headers: [string, string][]) =>
+      rawRequest(
+        gw,
+        'POST',
+        '/v1/search',
+        [['Content-Type', 'application/json'], ...headers],
+        JSON.stringify({ vector: [1, 0, 0], topK: 1 }),
+      );
+    for (const headers of [
+      [
+        ['Authorization', `Bearer ${one.key}`],
+        ['authorization', `Bearer ${two.key}`],
+      ],
+      [
+        ['Authorization', `Bearer ${jwt}`],
+        ['AUTHORIZATION', `Bearer ${one.key}`],
+      ],
+      [
+        ['Authorization', `Bearer ${jwt}`],
+        ['Authorization', `Bearer ${jwt}`],
+      ],
+      [
+        ['api-key', one.key],
+        ['Api-Key', two.key],
+      ],
+    ] as [string, string][][]) {
+      const answer = await search(headers);
+      expect(answer.status).toBe(401);
+      expect(JSON.parse(answer.body)).toMatchObject({ reason: 'credentials_conflict' });
     }
     // Each header once, the same key in both: one credential.
-    const once = await rawSearch(port, [`Authorization: Bearer ${one.key}`, `api-key: ${one.key}`]);
-    expect(once).toMatch(/^HTTP\/1\.1 200 /);
+    const once = await search([
+      ['Authorization', `Bearer ${one.key}`],
+      ['api-key', one.key],
+    ]);
+    expect(once.status).toBe(200);
   });
 
   it('revoking the token that created a key revokes the key, through any depth of minting', async () => {
@@ -476,36 +498,3 @@ describeOnPostgres('API keys across replicas on PostgreSQL', () => {
     await eventually(5000, async () => (await searchOnB(created.key)) === 401);
   });
 });
-
-/** The port of the gateway's server, listening on loopback (started on first use). */
-async function listening(gw: TestGateway): Promise<number> {
-  const server = gw.app.getHttpServer();
-  if (!server.listening) await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  return (server.address() as AddressInfo).port;
-}
-
-/**
- * A search sent as raw HTTP with the given header lines, as a client or proxy may send them
- * (HTTP clients merge repeated headers); the whole answer as text.
- */
-function rawSearch(port: number, headerLines: readonly string[]): Promise<string> {
-  const body = JSON.stringify({ vector: [1, 0, 0], topK: 1 });
-  const request = [
-    'POST /v1/search HTTP/1.1',
-    'Host: 127.0.0.1',
-    'Content-Type: application/json',
-    `Content-Length: ${Buffer.byteLength(body)}`,
-    'Connection: close',
-    ...headerLines,
-    '',
-    body,
-  ].join('\r\n');
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () => socket.write(request));
-    let answer = '';
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => (answer += chunk));
-    socket.on('end', () => resolve(answer));
-    socket.on('error', reject);
-  });
-}

@@ -18,32 +18,37 @@ export async function portOf(gw: TestGateway): Promise<number> {
 }
 
 /**
- * Sends one request over a plain socket with the request line exactly as given: HTTP client
- * libraries (supertest included) normalise `..` segments away before sending.
+ * Sends one request over a plain socket with the request line and headers exactly as given:
+ * HTTP client libraries (supertest included) normalise `..` segments away and merge repeated
+ * headers before sending. Headers given as pairs are sent in that order, repeats included.
  */
 export async function rawRequest(
   gw: TestGateway,
   method: string,
   path: string,
-  headers: Record<string, string> = {},
+  headers: Record<string, string> | readonly (readonly [string, string])[] = {},
+  body?: string,
 ): Promise<RawAnswer> {
   const port = await portOf(gw);
   const lines = [`${method} ${path} HTTP/1.1`, 'Host: 127.0.0.1', 'Connection: close'];
-  for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
+  const pairs = Array.isArray(headers) ? headers : Object.entries(headers);
+  for (const [name, value] of pairs) lines.push(`${name}: ${value}`);
+  if (body !== undefined) lines.push(`Content-Length: ${Buffer.byteLength(body)}`);
+  const request = `${lines.join('\r\n')}\r\n\r\n${body ?? ''}`;
   const text = await new Promise<string>((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () => socket.write(`${lines.join('\r\n')}\r\n\r\n`));
+    const socket = connect(port, '127.0.0.1', () => socket.write(request));
     let data = '';
     socket.on('data', (chunk: Buffer) => (data += chunk.toString()));
     socket.on('close', () => resolve(data));
     socket.on('error', reject);
     socket.setTimeout(10_000, () => socket.destroy());
   });
-  const [head = '', body = ''] = text.split('\r\n\r\n', 2);
+  const [head = '', answer = ''] = text.split('\r\n\r\n', 2);
   const [statusLine = '', ...headerLines] = head.split('\r\n');
   const parsed: Record<string, string> = {};
   for (const line of headerLines) {
     const at = line.indexOf(':');
     if (at > 0) parsed[line.slice(0, at).toLowerCase()] = line.slice(at + 1).trim();
   }
-  return { status: Number(statusLine.split(' ')[1]), headers: parsed, body };
+  return { status: Number(statusLine.split(' ')[1]), headers: parsed, body: answer };
 }

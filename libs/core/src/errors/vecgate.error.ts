@@ -11,16 +11,36 @@ export interface ErrorExtras {
   reason?: string;
 }
 
+/**
+ * The longest message an error keeps, and the longest field path: a message or path naming a
+ * caller's key of megabytes would otherwise echo it whole in the answer and the log line.
+ */
+export const ERROR_MESSAGE_MAX = 2048;
+export const ERROR_FIELD_MAX = 512;
+
+/**
+ * `text` when short enough, else its start and its end around a count of what was left out:
+ * the end of a message ("should not exist") says as much as its start.
+ */
+export function elided(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const tail = Math.floor(max / 4);
+  const head = max - tail;
+  return `${text.slice(0, head)}…(${text.length - head - tail} characters)…${text.slice(-tail)}`;
+}
+
 export abstract class VecgateError extends Error {
   abstract readonly status: number;
   abstract readonly title: string;
+  readonly extras: ErrorExtras;
 
-  constructor(
-    message: string,
-    readonly extras: ErrorExtras = {},
-  ) {
-    super(message);
+  constructor(message: string, extras: ErrorExtras = {}) {
+    super(elided(message, ERROR_MESSAGE_MAX));
     this.name = new.target.name;
+    this.extras =
+      extras.field !== undefined && extras.field.length > ERROR_FIELD_MAX
+        ? { ...extras, field: elided(extras.field, ERROR_FIELD_MAX) }
+        : extras;
   }
 }
 

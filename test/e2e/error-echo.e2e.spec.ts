@@ -1,0 +1,42 @@
+import { startWithTwoTenants } from '../support/fixtures';
+import { TestGateway } from '../support/test-gateway';
+import { bearer } from '../support/tokens';
+
+/**
+ * An error names the caller's field at fault, but a field of megabytes is not echoed whole:
+ * the answer (and the audit log line) would be larger than the request that caused it.
+ */
+describe('errors naming a huge caller-chosen key', () => {
+  let gw: TestGateway;
+
+  beforeAll(async () => {
+    gw = await startWithTwoTenants();
+  });
+  afterAll(() => gw.close(true));
+
+  it('answers a short 400 that still says what is wrong', async () => {
+    const key = 'k'.repeat(2_000_000);
+    const writer = bearer(gw.tokens.tenant('acme', ['reader', 'writer']));
+    const answers = [
+      await gw.http
+        .post('/v1/search')
+        .set(writer)
+        .send({ vector: [1, 0, 0], topK: 1, [key]: 1 }),
+      await gw.http
+        .post('/v1/search')
+        .set(writer)
+        .send({ vector: [1, 0, 0], topK: 1, filter: { [key]: { $gte: 'x' } } }),
+      await gw.http
+        .put('/v1/vectors')
+        .set(writer)
+        .send({ vectors: [{ id: 'a', values: [1, 0, 0], metadata: { [key]: 1 } }] }),
+    ];
+    for (const res of answers) {
+      expect(res.status).toBe(400);
+      expect(res.text.length).toBeLessThan(8_000);
+    }
+    expect((answers[0]?.body as { detail: string }).detail).toMatch(
+      /^property k+…\(\d+ characters\)…k+ should not exist$/,
+    );
+  });
+});
