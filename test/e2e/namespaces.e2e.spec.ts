@@ -116,6 +116,29 @@ describe('namespaces', () => {
       expect((await list(tenant)).map((n) => n.name)).not.toContain('__default__');
     });
 
+    it('orders a deletion and a write racing it: one goes first, none is a server fault', async () => {
+      const vectors = Array.from({ length: 50 }, (_, i) => ({ id: `r${i}`, values: [1, i, 0] }));
+      for (let round = 0; round < 10; round++) {
+        const namespace = `race${round}`;
+        expect((await put(tenant, { namespace, vectors })).status).toBe(200);
+        const [written, deleted] = await Promise.all([
+          put(tenant, { namespace, vectors }),
+          gw.http.delete(`/v1/namespaces/${namespace}`).set(as(tenant)),
+        ]);
+        expect(written.status).toBe(200);
+        expect(deleted.status).toBe(204);
+        // Either the write came first and went with the namespace, or it came after and made
+        // the namespace anew: never records in a namespace the tenant does not have.
+        const listed = (await list(tenant)).find((n) => n.name === namespace);
+        const found = await searchIn(tenant, namespace);
+        expect(found.status).toBe(200);
+        const held = (found.body as { matches: unknown[] }).matches.length;
+        if (listed) expect([listed.vectors, held]).toEqual([50, 10]);
+        else expect(held).toBe(0);
+        await gw.http.delete(`/v1/namespaces/${namespace}`).set(as(tenant));
+      }
+    });
+
     it('deletes by id and deletes everything inside one namespace only', async () => {
       await put(tenant, { namespace: 'tmp', vectors: [{ id: 'same', values: [1, 1, 0] }] });
       const byId = await gw.http

@@ -18,3 +18,4 @@ export * from './routing/backend-drivers';
 export * from './ports/call-signal';
 export * from './routing/migration-gate';
 export * from './ports/migration-lock';
+export * from './routing/keyed-gate';

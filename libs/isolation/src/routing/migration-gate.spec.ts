@@ -2,6 +2,7 @@ import { DeadlineExceededError } from '@vecgate/core';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LockRelease, MigrationLock } from '../ports/migration-lock';
 import { MigrationGate, SHARED_HOLD_JOIN_MS } from './migration-gate';
+import { deferred } from '../../../../test/support/deferred';
 
 /** A cross-process lock that records what the gate asks of it; a hold can be made to fail. */
 class RecordingLock extends MigrationLock {
@@ -23,12 +24,6 @@ class RecordingLock extends MigrationLock {
 }
 
 const UID = 'a'.repeat(32);
-
-function deferred(): { promise: Promise<void>; release: () => void } {
-  let release!: () => void;
-  const promise = new Promise<void>((r) => (release = r));
-  return { promise, release };
-}
 
 describe('MigrationGate', () => {
   it('runs a tenant’s writes side by side', async () => {

@@ -1,6 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { NotFoundError, UnavailableError } from '@vecgate/core';
-import { CallOptions, DEFAULT_NAMESPACE, TenantScope, TenantVectorStore } from '@vecgate/isolation';
+import {
+  CallOptions,
+  DEFAULT_NAMESPACE,
+  KeyedGate,
+  TenantScope,
+  TenantVectorStore,
+} from '@vecgate/isolation';
 import { NamespaceRegistry } from '@vecgate/tenancy';
 import { QuotaExceededError } from '../quota/quota-exceeded.error';
 import { StorageUsageTracker } from '../quota/storage-usage';
@@ -19,6 +25,13 @@ export interface NamespaceView {
  */
 @Injectable()
 export class NamespaceService {
+  /**
+   * Per namespace: writes into it shared, its deletion exclusive. A deletion that raced a
+   * write would otherwise find the write's records after its delete (and answer 503), or
+   * forget the namespace while records just written sit in it.
+   */
+  private readonly gate = new KeyedGate();
+
   constructor(
     private readonly store: TenantVectorStore,
     private readonly registry: NamespaceRegistry,
@@ -41,6 +54,19 @@ export class NamespaceService {
       );
     }
     return outcome === 'created';
+  }
+
+  /**
+   * Runs a write into the scope's namespace (registering it, then writing): side by side with
+   * other writes, never during a deletion of that namespace. A write that arrives while the
+   * namespace is being deleted waits for the deletion and then creates the namespace anew.
+   */
+  writing<T>(
+    scope: TenantScope,
+    signal: AbortSignal | undefined,
+    work: () => Promise<T>,
+  ): Promise<T> {
+    return this.gate.shared(gateKey(scope), work, signal);
   }
 
   /** Every namespace of the tenant with its vector count, read from the backend: default first. */
@@ -72,10 +98,16 @@ export class NamespaceService {
   /**
    * Erases the scope's namespace: deletes every record in it, verifies that none remains, and
    * only then forgets its registry entry, so a failed or interrupted erasure is retried by
-   * repeating the call. The default namespace is emptied and stays. 404 for a namespace the
-   * tenant does not have; 503 with Retry-After when records remain after the delete.
+   * repeating the call. The default namespace is emptied and stays. Writes into the namespace
+   * wait while it is erased (this process's writes: another replica's write may still land
+   * meanwhile). 404 for a namespace the tenant does not have; 503 with Retry-After when
+   * records remain after the delete.
    */
-  async erase(scope: TenantScope, trace: RequestTrace): Promise<{ deleted: number }> {
+  erase(scope: TenantScope, trace: RequestTrace): Promise<{ deleted: number }> {
+    return this.gate.exclusive(gateKey(scope), () => this.eraseNow(scope, trace), trace.signal);
+  }
+
+  private async eraseNow(scope: TenantScope, trace: RequestTrace): Promise<{ deleted: number }> {
     const named = scope.namespace !== DEFAULT_NAMESPACE;
     if (named && !(await this.registry.lookup(scope.tenantUid, scope.namespace))) {
       throw new NotFoundError(`this tenant has no namespace "${scope.namespace}"`);
@@ -101,4 +133,9 @@ export class NamespaceService {
     }
     return result;
   }
+}
+
+/** A namespace of a tenant: the uid is fixed-length hex, so the pair cannot be ambiguous. */
+function gateKey(scope: TenantScope): string {
+  return `${scope.tenantUid}:${scope.namespace}`;
 }

@@ -91,8 +91,10 @@ export class VectorService {
     const release = await this.usage.reserveUpsert(scope, tier, records, bytes, call);
     try {
       // After the quota check, so a write refused for its size registers no namespace.
-      await this.namespaces.admit(scope, tier);
-      return await this.store.upsert(scope, records, call);
+      return await this.namespaces.writing(scope, call.signal, async () => {
+        await this.namespaces.admit(scope, tier);
+        return this.store.upsert(scope, records, call);
+      });
     } catch (err) {
       release();
       throw err;
