@@ -71,6 +71,7 @@ describe('limits', () => {
       'vectors[1].values',
     ],
     ['a control character in the id', { id: 'a\u0000b', values: vec() }, 400, 'vectors[1].id'],
+    ['a C1 control (CSI) in the id', { id: 'c1-\u009b31m', values: vec() }, 400, 'vectors[1].id'],
     ['an id over 512 characters', { id: 'i'.repeat(513), values: vec() }, 400, 'vectors[1].id'],
     ['a duplicate id', { id: 'ok-0', values: vec() }, 400, 'vectors[1].id'],
     ['an unknown property', { id: 'a', values: vec(), metdata: {} }, 400, 'vectors[1].metdata'],

@@ -16,8 +16,9 @@ import { ReservedKeys } from '@vecgate/tenancy';
 import { FIELD_NAME_RULE, LIMITS } from '../limits';
 import type { MetadataLimit } from '../quota/storage-quota';
 
+/** C0 controls, DEL and C1 controls (U+0080–U+009F, e.g. the one-character ANSI escape CSI). */
 // eslint-disable-next-line no-control-regex
-const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
 /** Rejects lone surrogates, which are not valid UTF-8 and would be altered in storage. */
 const WELL_FORMED = /^(?:[^\ud800-\udfff]|[\ud800-\udbff][\udc00-\udfff])*$/;
 
@@ -65,7 +66,11 @@ export class RecordInput {
     if (typeof value !== 'string' || value.length === 0)
       throw new BadRequestError('must be a non-empty string', field);
     if (value.length > LIMITS.maxIdLength) {
-      throw new BadRequestError(`must be at most ${LIMITS.maxIdLength} characters`, field);
+      throw new BadRequestError(
+        `must be at most ${LIMITS.maxIdLength} UTF-16 code units (a character outside the ` +
+          'Basic Multilingual Plane, such as most emoji, counts two)',
+        field,
+      );
     }
     if (CONTROL_CHARS.test(value))
       throw new BadRequestError('must not contain control characters', field);
