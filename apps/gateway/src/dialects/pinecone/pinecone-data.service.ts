@@ -15,7 +15,8 @@ import type { DataCallContext } from './pinecone-call';
 import { fetchAnswer, USAGE } from './pinecone-fetch-answer';
 import { indexName } from './pinecone.naming';
 import { PineconeIndexes } from './pinecone-indexes.service';
-import { asPaginationToken, flag, requestOf } from './pinecone.requests';
+import { asSent } from '../field-names';
+import { flag, requestOf } from './pinecone.requests';
 import {
   checkFlatMetadata,
   pineconeMetric,
@@ -32,6 +33,18 @@ const statsKey = (namespace: string, apiVersion: string): string =>
   namespace === DEFAULT_NAMESPACE_ALIAS && apiVersion !== '' && apiVersion < '2025-04'
     ? ''
     : namespace;
+
+/** A list's position is vecgate's `cursor`, a Pinecone client's `paginationToken`. */
+const LIST_NAMES = asSent([[/^cursor/, 'paginationToken']]);
+/** A query by id fetches the record first: a bad id is the query's `id`. */
+const QUERY_NAMES = asSent([[/^ids\[0\]/, 'id']]);
+/** An update is a fetch then an upsert of one record: its fields as the update names them. */
+const UPDATE_NAMES = asSent([
+  [/^ids\[0\]/, 'id'],
+  [/^vectors\[0\]\.values/, 'values'],
+  [/^vectors\[0\]\.metadata/, 'setMetadata'],
+  [/^vectors\[0\]\.id/, 'id'],
+]);
 
 /** The namespace an answer names: as the request gave it, `""` when it gave none. */
 const echoed = (namespace: unknown): string => (typeof namespace === 'string' ? namespace : '');
@@ -72,7 +85,7 @@ export class PineconeData {
     let vector = body.vector;
     if (body.id !== undefined) {
       if (vector !== undefined) throw new BadRequestError('give either vector or id', 'id');
-      const [found] = await this.vectors.fetchMany(scope, [body.id], trace);
+      const [found] = await this.vectors.fetchMany(scope, [body.id], trace).catch(QUERY_NAMES);
       if (!found) return { matches: [], namespace, usage: USAGE };
       vector = found.values;
     }
@@ -122,7 +135,7 @@ export class PineconeData {
     const limit = query.limit === undefined ? 100 : Number(query.limit);
     const page = await this.listing
       .page(scope, { limit, prefix: query.prefix, cursor: query.paginationToken }, trace)
-      .catch(asPaginationToken);
+      .catch(LIST_NAMES);
     return {
       vectors: page.records.map((r) => ({ id: r.id })),
       ...(page.next !== undefined ? { pagination: { next: page.next } } : {}),
@@ -158,11 +171,13 @@ export class PineconeData {
     refuseUnsupported(body, ['sparseValues', 'filter', 'dryRun'], '');
     const scope = await this.indexes.scopeOf(base, index, body.namespace);
     checkFlatMetadata(body.setMetadata, 'setMetadata');
-    const [found] = await this.vectors.fetchMany(scope, [body.id], trace);
+    const [found] = await this.vectors.fetchMany(scope, [body.id], trace).catch(UPDATE_NAMES);
     if (!found) throw new NotFoundError('no vector with this id in the namespace');
     const metadata = { ...found.metadata, ...(body.setMetadata as object | undefined) };
     const values = body.values ?? found.values;
-    await this.vectors.upsert(scope, tier, [{ id: found.id, values, metadata }], trace);
+    await this.vectors
+      .upsert(scope, tier, [{ id: found.id, values, metadata }], trace)
+      .catch(UPDATE_NAMES);
     return { matchedRecords: 1 };
   }
 

@@ -64,18 +64,3 @@ export function flag(body: Record<string, unknown>, field: string): boolean {
   if (typeof value !== 'boolean') throw new BadRequestError('must be a boolean', field);
   return value;
 }
-
-/**
- * Names a refused listing position as the client sent it: vecgate calls it `cursor`, a
- * Pinecone client `paginationToken`.
- */
-export function asPaginationToken(error: unknown): never {
-  if (error instanceof BadRequestError && error.extras.field === 'cursor') {
-    throw new BadRequestError(
-      error.message.replace('cursor', 'paginationToken'),
-      'paginationToken',
-      error.extras.reason,
-    );
-  }
-  throw error;
-}
