@@ -1,5 +1,7 @@
 import type { QdrantClient } from '@qdrant/js-client-rest';
 import { randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
+import { parseAnswer, RawAnswer } from '../support/raw-http';
 import { bearer } from '../support/tokens';
 import {
   QdrantGateway,
@@ -37,6 +39,23 @@ async function seed(client: QdrantClient, tag: string): Promise<void> {
 }
 
 const ids = (points: { id: string | number }[]): (string | number)[] => points.map((p) => p.id);
+
+const COMPLETED = { operation_id: 0, status: 'completed' };
+
+/** Bytes on a plain socket (an HTTP client refuses an over-long header), read until closed. */
+function exchange(url: string, bytes: string): Promise<RawAnswer> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => socket.write(bytes));
+    let data = '';
+    socket.on('data', (chunk: Buffer) => (data += chunk.toString()));
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ECONNRESET' && err.code !== 'EPIPE') reject(err);
+    });
+    socket.on('close', () => resolve(parseAnswer(data)));
+    socket.setTimeout(10_000, () => socket.destroy());
+  });
+}
 
 // The client warns about an API key sent over plain HTTP: loopback in these tests.
 beforeAll(() => quietInsecureKeyWarning());
@@ -182,6 +201,55 @@ describe('Qdrant API with the Qdrant JS client 1.18', () => {
     const bad = await refusal(acme.retrieve('ids', { ids: ['doc-7'] }));
     expect(bad.status).toBe(400);
     expect(bad.error).toContain('unsigned integer or a UUID');
+  });
+
+  it('refuses the path id 042 of a v1 record with the 400 a retrieve of it gets, and serves 42', async () => {
+    const writer = await q.apiKey('acme', ['writer']);
+    const put = await q.gw.http
+      .put('/v1/vectors')
+      .set('api-key', writer)
+      .send({
+        namespace: 'lead',
+        vectors: [
+          { id: '042', values: [1, 0, 0] },
+          { id: '42', values: [0, 1, 0] },
+        ],
+      });
+    expect(put.status).toBe(200);
+    const retrieved = await refusal(acme.retrieve('lead', { ids: ['042'] }));
+    const byPath = await fetch(`${q.url}/collections/lead/points/042`, {
+      headers: { 'api-key': acmeReader },
+    });
+    const error = ((await byPath.json()) as { status: { error: string } }).status.error;
+    expect([byPath.status, error]).toEqual([
+      400,
+      'Bad Request: a point id is an unsigned integer or a UUID (id)',
+    ]);
+    expect(retrieved).toEqual({ status: 400, error: error.replace('(id)', '(ids[0])') });
+    // The canonical spelling is the integer id, the v1 record "42".
+    const found = await fetch(`${q.url}/collections/lead/points/42`, {
+      headers: { 'api-key': acmeReader },
+    });
+    expect([found.status, ((await found.json()) as { result: { id: unknown } }).result.id]).toEqual(
+      [200, 42],
+    );
+  });
+
+  it('takes every valid wait and ordering on writes', async () => {
+    await acme.createCollection('ordered', { vectors: { size: 3, distance: 'Cosine' } });
+    for (const [wait, ordering] of [
+      [true, 'strong'],
+      [false, 'medium'],
+      [true, 'weak'],
+    ] as const) {
+      expect(
+        await acme.upsert('ordered', { wait, ordering, points: [{ id: 7, vector: [1, 0, 0] }] }),
+      ).toEqual(COMPLETED);
+    }
+    expect(await acme.delete('ordered', { wait: false, ordering: 'medium', points: [7] })).toEqual(
+      COMPLETED,
+    );
+    expect(await acme.count('ordered', {})).toEqual({ count: 0 });
   });
 
   it('scrolls page by page, with a filter, and counts with and without one', async () => {
@@ -387,6 +455,38 @@ describe('Qdrant API with the Qdrant JS client 1.18', () => {
       bad.status,
       ((await bad.json()) as { status: { error: string } }).status.error,
     ]).toEqual([400, expect.stringMatching(/^Bad Request: /)]);
+  });
+
+  it('answers requests Node refuses before routing (431, 400) in Qdrant’s shape, audited', async () => {
+    const key = await q.apiKey('acme', ['reader']);
+    const tooLong = await exchange(
+      q.url,
+      `GET /collections/${'a'.repeat(17_000)} HTTP/1.1\r\nHost: x\r\napi-key: ${key}\r\n\r\n`,
+    );
+    const notHttp = await exchange(q.url, 'GET /collections HTTP/1.1\r\nHost x\r\n\r\n');
+    for (const [answer, status, title] of [
+      [tooLong, 431, 'Request Header Fields Too Large'],
+      [notHttp, 400, 'Bad Request'],
+    ] as const) {
+      expect([answer.status, answer.headers['content-type'], answer.headers.connection]).toEqual([
+        status,
+        'application/json; charset=utf-8',
+        'close',
+      ]);
+      expect(JSON.parse(answer.body)).toEqual({
+        status: { error: expect.stringMatching(new RegExp(`^${title}: `)) },
+        time: expect.any(Number),
+      });
+      const requestId = answer.headers['x-request-id'] ?? '';
+      await q.gw.flushAudit();
+      const events = await q.gw.http
+        .get('/v1/admin/audit')
+        .query({ requestId })
+        .set(bearer(q.gw.tokens.platform(['auditor'])));
+      expect((events.body as { items: { status: number }[] }).items.map((e) => e.status)).toEqual([
+        status,
+      ]);
+    }
   });
 
   it('audits one event per call as qdrant.<call>, refusals included', async () => {

@@ -896,6 +896,118 @@ describe('Qdrant API under attack', () => {
       error: '(id)',
     },
     {
+      name: 'an integer id with a leading zero in a path',
+      method: 'GET',
+      target: '/collections/docs/points/01',
+      status: 400,
+      error: 'unsigned integer or a UUID (id)',
+    },
+    ...(['?wait=junk', '?wait=True', '?wait=', '?wait=true&wait=false'] as const).flatMap(
+      (query) => [
+        {
+          name: `an upsert with ${query}`,
+          method: 'PUT',
+          target: `/collections/docs/points${query}`,
+          body: { points: [{ id: 70, vector: [1, 1, 1] }] },
+          status: 400,
+          error: '(wait)',
+        },
+        {
+          name: `a delete with ${query}`,
+          method: 'POST',
+          target: `/collections/docs/points/delete${query}`,
+          body: { points: [1] },
+          status: 400,
+          error: '(wait)',
+        },
+      ],
+    ),
+    ...(['?ordering=junk', '?ordering=STRONG', '?wait=true&ordering='] as const).flatMap(
+      (query) => [
+        {
+          name: `an upsert with ${query}`,
+          method: 'PUT',
+          target: `/collections/docs/points${query}`,
+          body: { points: [{ id: 70, vector: [1, 1, 1] }] },
+          status: 400,
+          error: '(ordering)',
+        },
+        {
+          name: `a delete with ${query}`,
+          method: 'POST',
+          target: `/collections/docs/points/delete${query}`,
+          body: { points: [1] },
+          status: 400,
+          error: '(ordering)',
+        },
+        {
+          name: `a payload index with ${query}`,
+          method: 'PUT',
+          target: `/collections/docs/index${query}`,
+          body: { field_name: 'n', field_schema: 'integer' },
+          status: 400,
+          error: '(ordering)',
+        },
+      ],
+    ),
+    ...(
+      [
+        ['query', Q, '"query":[1,1,1],"score_threshold":1e999'],
+        ['query', Q, '"query":[1,1,1],"score_threshold":-1e999'],
+        ['search', '/collections/docs/points/search', '"vector":[1,1,1],"score_threshold":1e999'],
+        [
+          'MMR query',
+          Q,
+          '"query":{"nearest":[1,1,1],"mmr":{"diversity":0.5}},"score_threshold":-1e999',
+        ],
+      ] as const
+    ).map(([call, target, fields]) => ({
+      name: `an infinite score_threshold in a ${call}: ${fields.slice(-6)}`,
+      method: 'POST',
+      target,
+      text: `{${fields}}`,
+      status: 400,
+      error: 'must be a finite number (score_threshold)',
+    })),
+    // Other numbers of the dialect's bodies: JSON's 1e999 is Infinity, refused wherever it lands.
+    ...(
+      [
+        [Q, '{"query":[1,1,1],"limit":1e999}', '(limit)'],
+        [Q, '{"query":[1,1,1],"offset":1e999}', '(offset)'],
+        [Q, '{"query":{"nearest":[1,1,1],"mmr":{"diversity":1e999}}}', 'diversity'],
+        [Q, '{"query":{"nearest":[1,1,1],"mmr":{"candidates_limit":1e999}}}', 'candidates_limit'],
+        [Q, '{"query":[1,1,1],"params":{"hnsw_ef":1e999}}', 'hnsw_ef'],
+        [Q, '{"query":[1,1,1],"filter":{"must":[{"key":"n","range":{"gte":1e999}}]}}', 'finite'],
+        [Q, '{"query":[1,1,1],"filter":{"must":[{"key":"n","match":{"value":-1e999}}]}}', 'finite'],
+        ['/collections/docs/points/scroll', '{"limit":1e999}', '(limit)'],
+        ['/collections/docs/points', '{"ids":[1e999]}', 'ids[0]'],
+        ['/collections/docs/points/delete', '{"filter":{"must":[{"has_id":[1e999]}]}}', 'has_id'],
+      ] as const
+    ).map(([target, text, error]) => ({
+      name: `an infinite number: ${text}`,
+      method: 'POST',
+      target,
+      text,
+      status: 400,
+      error,
+    })),
+    {
+      name: 'an infinite payload value',
+      method: 'PUT',
+      target: '/collections/docs/points',
+      text: '{"points":[{"id":71,"vector":[1,1,1],"payload":{"n":1e999}}]}',
+      status: 400,
+      error: 'finite',
+    },
+    {
+      name: 'an infinite collection size',
+      method: 'PUT',
+      target: '/collections/other',
+      text: '{"vectors":{"size":1e999,"distance":"Cosine"}}',
+      status: 400,
+      error: '(vectors)',
+    },
+    {
       name: 'retrieve without ids',
       method: 'POST',
       target: '/collections/docs/points',

@@ -43,12 +43,17 @@ export async function rawRequest(
     socket.on('error', reject);
     socket.setTimeout(10_000, () => socket.destroy());
   });
-  const [head = '', answer = ''] = text.split('\r\n\r\n', 2);
+  return parseAnswer(text);
+}
+
+/** An HTTP/1.1 answer read off a socket: status, headers (lower-cased names) and body. */
+export function parseAnswer(text: string): RawAnswer {
+  const [head = '', body = ''] = text.split('\r\n\r\n', 2);
   const [statusLine = '', ...headerLines] = head.split('\r\n');
-  const parsed: Record<string, string> = {};
+  const headers: Record<string, string> = {};
   for (const line of headerLines) {
     const at = line.indexOf(':');
-    if (at > 0) parsed[line.slice(0, at).toLowerCase()] = line.slice(at + 1).trim();
+    if (at > 0) headers[line.slice(0, at).toLowerCase()] = line.slice(at + 1).trim();
   }
-  return { status: Number(statusLine.split(' ')[1]), headers: parsed, body: answer };
+  return { status: Number(statusLine.split(' ')[1]), headers, body };
 }

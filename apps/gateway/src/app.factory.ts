@@ -7,11 +7,19 @@ import { randomUUID } from 'node:crypto';
 import { AppModule } from './app.module';
 import { GatewayConfig } from './config/gateway.config';
 import { setupSwagger } from './docs/swagger';
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type {
+  ConnectionError,
+  FastifyError,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+} from 'fastify';
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { RefusalRecorder } from './http/http-pipeline';
 import { limitConnections } from './http/connection-limits';
 import { toProblem } from './http/problem';
-import { answerProblem } from './http/error-answer';
+import { answerConnectionError, answerProblem, tagRequestId } from './http/error-answer';
 import { jsonShapeRefusal, MAX_BODY_DEPTH } from './http/json-shape';
 import { preparePineconeDialect } from './dialects/pinecone';
 import { prepareQdrantDialect } from './dialects/qdrant';
@@ -66,9 +74,13 @@ export function createAdapter(config: GatewayConfig): FastifyAdapter {
       void reply.header('x-request-id', String(request.id));
       void reply.send(answerProblem(request, reply, problem));
     },
+    // Requests Node refuses before Fastify has one (headers over Node's limit, bytes that are
+    // not HTTP, headers or a body not received in time) get problem+json too, whatever their
+    // path: the request line may be what failed to parse, so no dialect is chosen.
+    clientErrorHandler: answerClientError,
     // The gateway's own id, the audit key: a client's x-request-id is kept apart
     // (clientRequestId), since clients can repeat or imitate ids.
-    genReqId: () => randomUUID(),
+    genReqId: (raw: IncomingMessage) => tagRequestId(raw, randomUUID()),
     // The gateway has no Nest middleware: without middie, no request runs its empty chain.
     skipMiddie: true,
   });
@@ -105,6 +117,11 @@ export function createAdapter(config: GatewayConfig): FastifyAdapter {
     else void json(request, text, done);
   });
   return adapter;
+}
+
+/** Fastify calls its client error handler bound to the instance, whose recorder it needs. */
+function answerClientError(this: FastifyInstance, error: ConnectionError, socket: Socket): void {
+  answerConnectionError(this, error, socket);
 }
 
 /** Options every way of building the app shares: JSON is the only body type Fastify accepts. */

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Put, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Put, Query, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Schemas } from '@qdrant/js-client-rest';
 import type { FastifyReply } from 'fastify';
@@ -9,6 +9,7 @@ import { NamespaceRegistry, ReservedKeys, Tenant } from '@vecgate/tenancy';
 import { CurrentTenant, Scope, Trace } from '../../http/request.decorators';
 import { collectionInfo } from './qdrant-collection-info';
 import { COMPLETED, QdrantPoints } from './qdrant-points.service';
+import { checkWriteParams } from './qdrant-write-params';
 import {
   ANY_TENANT_ROLE,
   ok,
@@ -103,8 +104,10 @@ export class QdrantCollectionsController {
   async index(
     @Scope('path') scope: TenantScope,
     @Body() body: unknown,
+    @Query() query: unknown,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<QdrantAnswer<Schemas['UpdateResult']>> {
+    checkWriteParams(query);
     // The field name is a payload key, refused where a filter key would be.
     const field = (body as { field_name?: unknown } | undefined)?.field_name;
     if (typeof field !== 'string' || field === '')

@@ -8,6 +8,7 @@ const HYPHENATED_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-
 const SIMPLE_UUID = /^[0-9a-f]{32}$/i;
 const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const DECIMAL = /^(?:0|[1-9]\d{0,15})$/;
+const DIGITS = /^(?:0|[1-9]\d*)$/;
 
 /**
  * The vecgate record id of a Qdrant point id. An integer is stored as its decimal string (so the
@@ -23,6 +24,18 @@ export function recordIdOf(id: unknown, field: string): string {
   const uuid = typeof id === 'string' ? canonicalUuid(id) : undefined;
   if (uuid !== undefined) return uuid;
   throw new BadRequestError('a point id is an unsigned integer or a UUID', field);
+}
+
+/**
+ * The Qdrant point id of a path, where every id is text: digits in their canonical spelling are
+ * the integer id. Any other spelling is refused like a string that is not a UUID, `042`
+ * included (Qdrant reads it as 42; here it would be the v1 record "042", which has no Qdrant
+ * form and is 400 in a retrieve too).
+ */
+export function pathPointId(text: string, field: string): PointId {
+  const id = DIGITS.test(text) ? Number(text) : text;
+  recordIdOf(id, field);
+  return id;
 }
 
 /**

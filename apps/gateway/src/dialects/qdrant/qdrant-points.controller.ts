@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, Post, Put, Res } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Put, Query, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Schemas } from '@qdrant/js-client-rest';
 import type { FastifyReply } from 'fastify';
@@ -6,12 +6,13 @@ import { BadRequestError, NotFoundError } from '@vecgate/core';
 import type { TenantScope } from '@vecgate/isolation';
 import { RecordListing, RequestTrace, VectorService } from '@vecgate/search';
 import { Scope, TenantTier, Trace } from '../../http/request.decorators';
-import { recordIdOf } from './qdrant-ids';
+import { pathPointId } from './qdrant-ids';
 import { pointShape } from './qdrant-payload';
 import { COMPLETED, QdrantPoints } from './qdrant-points.service';
 import { countMatching, scroll } from './qdrant-scroll';
 import { nearest, NearestRequest } from './qdrant-search';
 import { translateSelection } from './qdrant-selection';
+import { checkWriteParams } from './qdrant-write-params';
 import { ok, QDRANT_PREFIX, QdrantAnswer, QdrantRoute } from './qdrant.route';
 
 type Json = Record<string, unknown>;
@@ -43,9 +44,11 @@ export class QdrantPointsController {
     @Scope('path') scope: TenantScope,
     @TenantTier() tier: string,
     @Body() body: unknown,
+    @Query() query: unknown,
     @Trace() trace: RequestTrace,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<QdrantAnswer<Schemas['UpdateResult']>> {
+    checkWriteParams(query);
     await this.points.upsert(scope, tier, bodyOf(body), trace);
     return ok(reply, COMPLETED);
   }
@@ -71,9 +74,7 @@ export class QdrantPointsController {
     @Trace() trace: RequestTrace,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<QdrantAnswer<Schemas['Record']>> {
-    // A path carries every id as text: digits are the integer id.
-    const pointId = /^\d+$/.test(id) ? Number(id) : id;
-    recordIdOf(pointId, 'id');
+    const pointId = pathPointId(id, 'id');
     const [found] = await this.points.retrieve(
       scope,
       [pointId],
@@ -89,9 +90,11 @@ export class QdrantPointsController {
   async delete(
     @Scope('path') scope: TenantScope,
     @Body() body: unknown,
+    @Query() query: unknown,
     @Trace() trace: RequestTrace,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<QdrantAnswer<Schemas['UpdateResult']>> {
+    checkWriteParams(query);
     await this.points.delete(scope, bodyOf(body), trace);
     return ok(reply, COMPLETED);
   }

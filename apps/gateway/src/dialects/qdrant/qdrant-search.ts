@@ -48,8 +48,13 @@ export async function nearest(
     throw new BadRequestError(`limit + offset is at most ${LIMITS.maxTopK}`, 'limit');
   const shape = pointShape(request.with_payload, request.with_vector, false);
   const threshold = request.score_threshold;
-  if (threshold !== undefined && threshold !== null && typeof threshold !== 'number')
-    throw new BadRequestError('must be a number', 'score_threshold');
+  // JSON's 1e999 parses to Infinity: a bound that keeps every point, or none, is refused.
+  if (
+    threshold !== undefined &&
+    threshold !== null &&
+    (typeof threshold !== 'number' || !Number.isFinite(threshold))
+  )
+    throw new BadRequestError('must be a finite number', 'score_threshold');
   const euclidean = scope.space.metric === 'euclidean';
   const candidates = request.mmr ? mmrCandidates(request.mmr, wanted, scope) : undefined;
   // v1 bounds the floats of a search with values and would name its own topK.

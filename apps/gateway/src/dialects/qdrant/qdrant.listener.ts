@@ -8,9 +8,12 @@ import {
   ServerResponse,
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import type { Duplex } from 'node:stream';
 import { GATEWAY_CONFIG } from '../../config/config.tokens';
 import type { GatewayConfig } from '../../config/gateway.config';
 import { limitConnections } from '../../http/connection-limits';
+import { answerConnectionError, ConnectionError } from '../../http/error-answer';
+import { qdrantError } from './qdrant-errors';
 import { QDRANT_PREFIX } from './qdrant.route';
 import { markQdrantRequest } from './qdrant-listener.constraint';
 
@@ -48,12 +51,13 @@ export class QdrantListener implements OnModuleInit, OnApplicationShutdown {
     if (this.config.qdrantApi.port === null) return;
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
     // Listening once the routes are ready; a port in use makes start-up fail with its name.
-    fastify.addHook('onReady', () => this.listen(fastify.routing));
+    fastify.addHook('onReady', () => this.listen(fastify));
   }
 
-  private async listen(routing: Handler): Promise<void> {
+  private async listen(fastify: FastifyInstance): Promise<void> {
     const { port, host, tls } = this.config.qdrantApi;
     const { http } = this.config;
+    const routing: Handler = fastify.routing;
     const options = {
       requestTimeout: http.requestTimeoutMs,
       headersTimeout: http.headersTimeoutMs,
@@ -72,10 +76,10 @@ export class QdrantListener implements OnModuleInit, OnApplicationShutdown {
       maxConnections: http.maxConnections,
       maxPerAddress: http.maxConnectionsPerIp,
     });
-    server.on('clientError', (_err, socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-      else socket.destroy();
-    });
+    // Requests Node refuses before the router sees them (431, 400, 408) in Qdrant's shape too.
+    server.on('clientError', (error: ConnectionError, socket: Duplex) =>
+      answerConnectionError(fastify, error, socket, qdrantError),
+    );
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) =>
