@@ -2,7 +2,7 @@ import { HttpException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
-import { TooManyRequestsError } from '@vecgate/core';
+import { BadRequestError, TooManyRequestsError } from '@vecgate/core';
 import { randomUUID } from 'node:crypto';
 import { AppModule } from './app.module';
 import { GatewayConfig } from './config/gateway.config';
@@ -29,6 +29,48 @@ import { serveLeanRoutes } from './http/lean-routes';
 
 /** Bodies longer than this are parsed in a later turn of the event loop than their shape pass. */
 const PARSE_APART_CHARS = 1 << 20;
+
+/** A quoted JSON key and its colon, any letter of it possibly a `\u` escape. */
+const keyPattern = (name: string): string =>
+  `"${[...name].map((c) => `(?:${c}|\\\\u00${c.charCodeAt(0).toString(16)})`).join('')}"\\s*:`;
+
+/** The keys secure-json-parse looks for before it looks at a parsed body's prototype keys. */
+const PROTOTYPE_KEY = new RegExp(`${keyPattern('__proto__')}|${keyPattern('constructor')}`, 'i');
+
+/**
+ * The refusal naming the prototype key of a body Fastify's parser refused as "not valid JSON"
+ * though it is: a `__proto__` key, or a `constructor` object with a `prototype` key, at any
+ * depth (what secure-json-parse refuses). Undefined when the text is not valid JSON.
+ */
+function prototypeKeyRefusal(text: string): BadRequestError | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  } catch {
+    return undefined;
+  }
+  const has = (node: object, key: string): boolean =>
+    Object.prototype.hasOwnProperty.call(node, key);
+  const pending: object[] = typeof parsed === 'object' && parsed !== null ? [parsed] : [];
+  for (let node = pending.pop(); node; node = pending.pop()) {
+    if (has(node, '__proto__')) {
+      return new BadRequestError('the JSON body holds a "__proto__" key, which is refused', 'body');
+    }
+    const held: unknown = has(node, 'constructor')
+      ? (node as { constructor: unknown }).constructor
+      : undefined;
+    if (typeof held === 'object' && held !== null && has(held, 'prototype')) {
+      return new BadRequestError(
+        'the JSON body holds a "constructor" object with a "prototype" key, which is refused',
+        'body',
+      );
+    }
+    for (const value of Object.values(node) as unknown[]) {
+      if (typeof value === 'object' && value !== null) pending.push(value);
+    }
+  }
+  return undefined;
+}
 
 /** Fastify with the body limit and timeouts from configuration and safe JSON parsing. */
 export function createAdapter(config: GatewayConfig): FastifyAdapter {
@@ -111,10 +153,19 @@ export function createAdapter(config: GatewayConfig): FastifyAdapter {
       done(refusal, undefined);
       return;
     }
+    const parse = (): void =>
+      void json(request, text, (error, parsed) => {
+        if (!error || !PROTOTYPE_KEY.test(text)) return done(error, parsed);
+        // Fastify's parser answers "not valid JSON" for a prototype key too: a second parse,
+        // in a turn of its own for a large body, tells which it was and names the key.
+        const name = (): void => done(prototypeKeyRefusal(text) ?? error, undefined);
+        if (text.length > PARSE_APART_CHARS) setImmediate(name);
+        else name();
+      });
     // A large body's parse is the longest slice of its request: the shape pass before it
     // gets a turn of the event loop of its own.
-    if (text.length > PARSE_APART_CHARS) setImmediate(() => void json(request, text, done));
-    else void json(request, text, done);
+    if (text.length > PARSE_APART_CHARS) setImmediate(parse);
+    else parse();
   });
   return adapter;
 }

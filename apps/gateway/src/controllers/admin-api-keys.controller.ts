@@ -15,6 +15,7 @@ import {
   CreatedApiKeyDto,
   ListApiKeysQuery,
 } from '../dto/api-keys.dto';
+import { NoQuery } from '../dto/no-query.dto';
 import { ApiProblems } from '../dto/problem.dto';
 import { CurrentPrincipal } from '../http/request.decorators';
 import { TenantAdminRoute } from '../http/route.decorators';
@@ -40,6 +41,7 @@ export class AdminApiKeysController {
   async create(
     @Param('id') id: string,
     @Body() body: CreateApiKeyRequest,
+    @Query() _query: NoQuery,
     @CurrentPrincipal() principal: Principal,
   ): Promise<CreatedApiKeyDto> {
     const created = await this.apiKeys.create(principal, id, body);
@@ -71,8 +73,12 @@ export class AdminApiKeysController {
       'replica within TENANT_CACHE_TTL_MS.',
   })
   @ApiNoContentResponse()
-  @ApiProblems(401, 403, 404, 503)
-  revoke(@Param('id') id: string, @Param('keyId') keyId: string): Promise<void> {
+  @ApiProblems(400, 401, 403, 404, 503)
+  revoke(
+    @Param('id') id: string,
+    @Param('keyId') keyId: string,
+    @Query() _query: NoQuery,
+  ): Promise<void> {
     return this.apiKeys.revoke(id, keyId);
   }
 }

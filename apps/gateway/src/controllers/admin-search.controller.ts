@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { RequestTrace, VectorService } from '@vecgate/search';
 import {
@@ -9,6 +9,7 @@ import {
   Tenant,
   TenantService,
 } from '@vecgate/tenancy';
+import { NoQuery } from '../dto/no-query.dto';
 import { ApiProblems } from '../dto/problem.dto';
 import { SearchRequest, SearchResponse } from '../dto/vectors.dto';
 import type { RequestState } from '@vecgate/core';
@@ -42,6 +43,7 @@ export class AdminSearchController {
   search(
     @LiveTargetTenant() tenant: Tenant,
     @Body() body: SearchRequest,
+    @Query() _query: NoQuery,
     @Trace() trace: RequestTrace,
     @RequestStateParam() state: RequestState,
   ): Promise<SearchResponse> {

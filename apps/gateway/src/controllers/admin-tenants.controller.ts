@@ -23,6 +23,7 @@ import {
   TenantService,
 } from '@vecgate/tenancy';
 import { MoveQuota } from '@vecgate/search';
+import { NoQuery } from '../dto/no-query.dto';
 import { ApiProblems } from '../dto/problem.dto';
 import {
   CreateTenantRequest,
@@ -61,6 +62,7 @@ export class AdminTenantsController {
   @ApiProblems(400, 401, 403, 409, 422, 503, 507)
   async create(
     @Body() body: CreateTenantRequest,
+    @Query() _query: NoQuery,
     @Res({ passthrough: true }) reply: FastifyReply,
     @RequestStateParam() state: RequestState,
   ): Promise<TenantDto> {
@@ -90,9 +92,9 @@ export class AdminTenantsController {
   @Audited('admin.tenant.get')
   @ApiOperation({ summary: 'A tenant with its placement', description: 'Role: platform_admin.' })
   @ApiOkResponse({ type: TenantDto })
-  @ApiProblems(401, 403, 404, 503)
+  @ApiProblems(400, 401, 403, 404, 503)
   @ApiParam({ name: 'id', type: String })
-  get(@TargetTenantRecord() tenant: Tenant): TenantDto {
+  get(@TargetTenantRecord() tenant: Tenant, @Query() _query: NoQuery): TenantDto {
     return TenantDto.of(tenant);
   }
 
@@ -114,6 +116,7 @@ export class AdminTenantsController {
   async update(
     @Param('id') id: string,
     @Body() body: UpdateTenantRequest,
+    @Query() _query: NoQuery,
     @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TenantDto> {
@@ -140,9 +143,10 @@ export class AdminTenantsController {
       '(the migration reads `cancelling` until then). 404 when the tenant is not moving; 409 once it has switched.',
   })
   @ApiAcceptedResponse({ type: TenantDto })
-  @ApiProblems(401, 403, 404, 409, 503)
+  @ApiProblems(400, 401, 403, 404, 409, 503)
   async cancelMigration(
     @Param('id') id: string,
+    @Query() _query: NoQuery,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TenantDto> {
     const tenant = await this.migrateTenant.cancel(id);
@@ -165,9 +169,10 @@ export class AdminTenantsController {
   })
   @ApiNoContentResponse({ description: 'Erased and verified' })
   @ApiAcceptedResponse({ type: TenantDto, description: 'Marked deleting; erasure under way' })
-  @ApiProblems(401, 403, 404, 421, 503)
+  @ApiProblems(400, 401, 403, 404, 421, 503)
   async delete(
     @Param('id') id: string,
+    @Query() _query: NoQuery,
     @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TenantDto | undefined> {

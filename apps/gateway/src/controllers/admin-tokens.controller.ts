@@ -8,6 +8,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { Principal, TokenService } from '@vecgate/tenancy';
+import { NoQuery } from '../dto/no-query.dto';
 import { ApiProblems } from '../dto/problem.dto';
 import {
   ListTokensQuery,
@@ -38,6 +39,7 @@ export class AdminTokensController {
   mint(
     @Param('id') id: string,
     @Body() body: MintTokenRequest,
+    @Query() _query: NoQuery,
     @CurrentPrincipal() principal: Principal,
   ): Promise<MintTokenResponse> {
     return this.tokens.mint(principal, id, body);
@@ -68,8 +70,12 @@ export class AdminTokensController {
       'depth, are refused from then on (401), on every replica within TENANT_CACHE_TTL_MS.',
   })
   @ApiNoContentResponse()
-  @ApiProblems(401, 403, 404, 503)
-  revoke(@Param('id') id: string, @Param('jti') jti: string): Promise<void> {
+  @ApiProblems(400, 401, 403, 404, 503)
+  revoke(
+    @Param('id') id: string,
+    @Param('jti') jti: string,
+    @Query() _query: NoQuery,
+  ): Promise<void> {
     return this.tokens.revoke(id, jti);
   }
 }

@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, HttpCode, Put, Res } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Put, Query, Res } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiCreatedResponse,
@@ -13,6 +13,7 @@ import type { TenantScope } from '@vecgate/isolation';
 import { NamespaceService, RequestTrace } from '@vecgate/search';
 import { Roles, Tenant } from '@vecgate/tenancy';
 import { NamespaceCreatedDto, NamespaceDto, NamespaceListDto } from '../dto/namespaces.dto';
+import { NoQuery } from '../dto/no-query.dto';
 import { ApiProblems } from '../dto/problem.dto';
 import { CurrentTenant, Scope, Trace } from '../http/request.decorators';
 import { Audited } from '../http/route.decorators';
@@ -39,10 +40,11 @@ export class NamespacesController {
     description: 'Role: reader. The default namespace (`""`) is always listed first.',
   })
   @ApiOkResponse({ type: NamespaceListDto })
-  @ApiProblems(401, 403, 429, 503, 504)
+  @ApiProblems(400, 401, 403, 429, 503, 504)
   async list(
     @Scope() scope: TenantScope,
     @CurrentTenant() tenant: Tenant,
+    @Query() _query: NoQuery,
     @Trace() trace: RequestTrace,
   ): Promise<NamespaceListDto> {
     const views = await this.namespaces.counted(scope, { signal: trace.signal });
@@ -65,6 +67,7 @@ export class NamespacesController {
   async create(
     @Scope('path') scope: TenantScope,
     @CurrentTenant() tenant: Tenant,
+    @Query() _query: NoQuery,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<NamespaceCreatedDto> {
     const { created, createdAt } = await this.namespaces.create(scope, tenant.tier);
@@ -89,7 +92,11 @@ export class NamespacesController {
   @ApiParam(NAME_PARAM)
   @ApiNoContentResponse({ description: 'Erased and verified' })
   @ApiProblems(400, 401, 403, 404, 429, 503, 504)
-  async erase(@Scope('path') scope: TenantScope, @Trace() trace: RequestTrace): Promise<void> {
+  async erase(
+    @Scope('path') scope: TenantScope,
+    @Query() _query: NoQuery,
+    @Trace() trace: RequestTrace,
+  ): Promise<void> {
     await this.namespaces.erase(scope, trace);
   }
 }

@@ -1,4 +1,4 @@
-import { Body, Controller, Post } from '@nestjs/common';
+import { Body, Controller, Post, Query } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiCreatedResponse,
@@ -15,6 +15,7 @@ import {
   Tenant,
   TenantService,
 } from '@vecgate/tenancy';
+import { NoQuery } from '../dto/no-query.dto';
 import { ApiProblems } from '../dto/problem.dto';
 import { QdrantTokenRequestDto, QdrantTokenResponseDto } from '../dto/qdrant-tokens.dto';
 import { CurrentPrincipal } from '../http/request.decorators';
@@ -46,6 +47,7 @@ export class QdrantTokensController {
   mint(
     @LiveTargetTenant() tenant: Tenant,
     @Body() body: QdrantTokenRequestDto,
+    @Query() _query: NoQuery,
     @CurrentPrincipal() principal: Principal,
   ): Promise<QdrantTokenResponseDto> {
     assertMayGrant(principal);

@@ -1,8 +1,9 @@
-import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { TenantScope } from '@vecgate/isolation';
 import { RequestTrace, VectorService } from '@vecgate/search';
 import { Roles } from '@vecgate/tenancy';
+import { NoQuery } from '../dto/no-query.dto';
 import { ApiProblems } from '../dto/problem.dto';
 import { SearchRequest, SearchResponse, StatsResponse } from '../dto/vectors.dto';
 import { Scope, TenantTier, Trace } from '../http/request.decorators';
@@ -27,6 +28,7 @@ export class SearchController {
   search(
     @Scope('body') scope: TenantScope,
     @Body() body: SearchRequest,
+    @Query() _query: NoQuery,
     @Trace() trace: RequestTrace,
   ): Promise<SearchResponse> {
     return this.vectors.search(scope, body, trace);
@@ -41,10 +43,11 @@ export class SearchController {
     description: 'Role: tenant_admin.',
   })
   @ApiOkResponse({ type: StatsResponse })
-  @ApiProblems(401, 403, 429, 503, 504)
+  @ApiProblems(400, 401, 403, 429, 503, 504)
   stats(
     @Scope() scope: TenantScope,
     @TenantTier() tier: string,
+    @Query() _query: NoQuery,
     @Trace() trace: RequestTrace,
   ): Promise<StatsResponse> {
     return this.vectors.stats(scope, tier, trace);

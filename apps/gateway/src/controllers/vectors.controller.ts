@@ -1,12 +1,14 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { TenantScope } from '@vecgate/isolation';
 import { RequestTrace, VectorService } from '@vecgate/search';
 import { Roles } from '@vecgate/tenancy';
+import { NoQuery } from '../dto/no-query.dto';
 import { ApiProblems } from '../dto/problem.dto';
 import {
   DeleteVectorsRequest,
   DeleteVectorsResponse,
+  FetchVectorQuery,
   UpsertVectorsRequest,
   UpsertVectorsResponse,
   VectorDto,
@@ -30,6 +32,7 @@ export class VectorsController {
     @Scope('body') scope: TenantScope,
     @TenantTier() tier: string,
     @Body() body: UpsertVectorsRequest,
+    @Query() _query: NoQuery,
     @Trace() trace: RequestTrace,
   ): Promise<UpsertVectorsResponse> {
     return this.vectors.upsert(scope, tier, body.vectors, trace);
@@ -44,14 +47,10 @@ export class VectorsController {
   })
   @ApiOkResponse({ type: VectorDto })
   @ApiProblems(400, 401, 403, 404, 429, 503, 504)
-  @ApiQuery({
-    name: 'namespace',
-    required: false,
-    description: 'The namespace to read from; absent, `""` and `__default__` are the default',
-  })
   fetch(
     @Scope('query') scope: TenantScope,
     @Param('id') id: string,
+    @Query() _query: FetchVectorQuery,
     @Trace() trace: RequestTrace,
   ): Promise<VectorDto> {
     return this.vectors.fetch(scope, id, trace);
@@ -72,6 +71,7 @@ export class VectorsController {
   delete(
     @Scope('body') scope: TenantScope,
     @Body() body: DeleteVectorsRequest,
+    @Query() _query: NoQuery,
     @Trace() trace: RequestTrace,
   ): Promise<DeleteVectorsResponse> {
     return this.vectors.delete(scope, body, trace);

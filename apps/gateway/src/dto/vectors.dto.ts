@@ -60,6 +60,16 @@ export class VectorDto {
   metadata!: Record<string, unknown>;
 }
 
+export class FetchVectorQuery {
+  @ApiPropertyOptional({
+    example: 'docs',
+    description: 'The namespace to read from; absent, `""` and `__default__` are the default',
+  })
+  // Checked with the scope (`@Scope('query')`), by the same rule as a body's namespace.
+  @IsOptional()
+  namespace?: string;
+}
+
 export class DeleteVectorsRequest {
   @ApiPropertyOptional({ type: [String], example: ['doc-1'], description: 'Up to 1,000 ids' })
   @IsOptional()
