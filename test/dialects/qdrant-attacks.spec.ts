@@ -1021,6 +1021,52 @@ describe('Qdrant API under attack', () => {
       target: '/collections/docs/points/scroll',
       body: { offset: 'garbage' },
       status: 400,
+      error: '(offset)',
+    },
+    {
+      name: 'a points upsert with a vector of another dimension',
+      method: 'PUT',
+      target: '/collections/docs/points',
+      body: {
+        points: [
+          { id: 70, vector: [1, 1, 1] },
+          { id: 71, vector: [1, 1] },
+        ],
+      },
+      status: 422,
+      error: '(points[1].vector)',
+    },
+    {
+      name: 'a points upsert with a payload that is not an object',
+      method: 'PUT',
+      target: '/collections/docs/points',
+      body: { points: [{ id: 70, vector: [1, 1, 1], payload: [1] }] },
+      status: 400,
+      error: '(points[0].payload)',
+    },
+    {
+      name: 'a batch upsert with a vector of another dimension',
+      method: 'PUT',
+      target: '/collections/docs/points',
+      body: {
+        batch: {
+          ids: [70, 71],
+          vectors: [
+            [1, 1, 1],
+            [1, 1],
+          ],
+        },
+      },
+      status: 422,
+      error: '(batch.vectors[1])',
+    },
+    {
+      name: 'a batch upsert with a payload that is not an object',
+      method: 'PUT',
+      target: '/collections/docs/points',
+      body: { batch: { ids: [70], vectors: [[1, 1, 1]], payloads: ['x'] } },
+      status: 400,
+      error: '(batch.payloads[0])',
     },
     {
       name: 'a point id as a scroll offset',
@@ -1036,6 +1082,7 @@ describe('Qdrant API under attack', () => {
       target: '/collections/docs/points/scroll',
       body: { offset: 'x'.repeat(100_000) },
       status: 400,
+      error: '(offset)',
     },
     {
       name: 'scroll limit 0',
@@ -1235,7 +1282,7 @@ describe('Qdrant API under attack', () => {
       target: '/collections/docs/points/scroll',
       body: { offset: cursor },
       status: 400,
-      error: 'another namespace or tenant',
+      error: 'another namespace or tenant) (offset)',
     });
     const own = await call({
       method: 'POST',

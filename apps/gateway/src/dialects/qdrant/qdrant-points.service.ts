@@ -10,6 +10,7 @@ import {
   withinAnswerFloats,
 } from '@vecgate/search';
 import { NamespaceRegistry } from '@vecgate/tenancy';
+import { asSent } from '../field-names';
 import { translateSelection } from './qdrant-selection';
 import { recordIdOf, recordIdsOf } from './qdrant-ids';
 import { pointOf, PointShape } from './qdrant-payload';
@@ -67,7 +68,9 @@ export class QdrantPoints {
   /** `{points: [{id, vector, payload}]}` or `{batch: {ids, vectors, payloads}}`. */
   async upsert(scope: TenantScope, tier: string, body: Json, trace: RequestTrace): Promise<void> {
     await this.requireCollection(scope);
-    await this.vectors.upsert(scope, tier, writesOf(body), trace);
+    await this.vectors
+      .upsert(scope, tier, writesOf(body), trace)
+      .catch(Array.isArray(body.points) ? POINTS_NAMES : BATCH_NAMES);
   }
 
   async retrieve(
@@ -119,6 +122,21 @@ export class QdrantPoints {
     await this.vectors.delete(scope, filter ? { filter } : { deleteAll: true }, trace);
   }
 }
+
+/** An upsert's records are vecgate's `vectors[i]`: named as the points form sent them. */
+const POINTS_NAMES = asSent([
+  [/^vectors\[(\d+)\]\.values/, 'points[$1].vector'],
+  [/^vectors\[(\d+)\]\.metadata/, 'points[$1].payload'],
+  [/^vectors\[(\d+)\]\.id/, 'points[$1].id'],
+  [/^vectors/, 'points'],
+]);
+/** The same, as the batch form sent them (one list per field). */
+const BATCH_NAMES = asSent([
+  [/^vectors\[(\d+)\]\.values/, 'batch.vectors[$1]'],
+  [/^vectors\[(\d+)\]\.metadata/, 'batch.payloads[$1]'],
+  [/^vectors\[(\d+)\]\.id/, 'batch.ids[$1]'],
+  [/^vectors/, 'batch.ids'],
+]);
 
 function writesOf(body: Json): { id: string; values: unknown; metadata?: unknown }[] {
   // Conditional writes (insert only, update only, update where a filter holds) protect existing

@@ -5,6 +5,7 @@ import { RecordListing, RequestTrace } from '@vecgate/search';
 import { pointOf, PointShape } from './qdrant-payload';
 import { count } from './qdrant-search';
 import { Selection, translateSelection } from './qdrant-selection';
+import { asSent } from '../field-names';
 
 /** Pages one scroll or filtered count may read from the backend before it answers. */
 export const SCROLL_PAGES = 10;
@@ -35,17 +36,19 @@ export async function scroll(
   const points: Schemas['Record'][] = [];
   let cursor = offset ?? undefined;
   for (let page = 0; page < SCROLL_PAGES && points.length < limit; page++) {
-    const found = await listing.page(
-      scope,
-      {
-        cursor,
-        limit: limit - points.length,
-        filter,
-        includeValues: shape.vector,
-        includeMetadata: shape.payload !== false,
-      },
-      trace,
-    );
+    const found = await listing
+      .page(
+        scope,
+        {
+          cursor,
+          limit: limit - points.length,
+          filter,
+          includeValues: shape.vector,
+          includeMetadata: shape.payload !== false,
+        },
+        trace,
+      )
+      .catch(OFFSET_NAMES);
     for (const record of found.records) {
       if (ids && !ids.has(record.id)) continue;
       const point = pointOf(record, shape);
@@ -56,6 +59,9 @@ export async function scroll(
   }
   return { points, next_page_offset: cursor ?? null };
 }
+
+/** A scroll's position is vecgate's listing `cursor`, a Qdrant client's `offset`. */
+const OFFSET_NAMES = asSent([[/^cursor/, 'offset']]);
 
 /**
  * The points matching a filter, counted over listing pages of up to MAX_LIST_LIMIT; past
