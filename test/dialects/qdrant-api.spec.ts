@@ -436,6 +436,15 @@ describe('Qdrant API with the Qdrant JS client 1.18', () => {
       status: { error: expect.any(String) },
       time: expect.any(Number),
     });
+    // The port's paths run under an internal prefix, which a 404 does not reveal.
+    for (const [method, path] of [
+      ['GET', '/collections/docs/snapshots'],
+      ['DELETE', '/'],
+    ] as const) {
+      const unrouted = await fetch(`${q.url}${path}`, { method, headers: { 'api-key': key } });
+      const { status } = (await unrouted.json()) as { status: { error: string } };
+      expect([unrouted.status, status.error]).toEqual([404, `Not Found: Cannot ${method} ${path}`]);
+    }
     const health = await fetch(`${q.url}/health/live`, { headers: { 'api-key': key } });
     expect(health.status).toBe(404);
     // Refusals made before routing (a path too long, a body that is not JSON) take Qdrant's shape too.
