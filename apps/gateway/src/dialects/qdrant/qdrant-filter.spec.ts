@@ -81,6 +81,7 @@ describe('Qdrant filter translation', () => {
       'filter.min_should',
     );
     expect(refusedField({ must: 'x' })).toBe('filter.must[0]');
+    expect(refusedField({ must: [{ key: 'a', match: { value: 1 } }, {}] })).toBe('filter.must[1]');
     let deep: Record<string, unknown> = { key: 'a', match: { value: 1 } };
     for (let i = 0; i < 20; i++) deep = { must: [deep] };
     expect(refusedField(deep)).toMatch(/^filter(\.must\[0\])+$/);

@@ -86,7 +86,9 @@ function condition(input: unknown, path: string, depth: number): Part {
       value: false,
     };
   if ('key' in c) return fieldCondition(c, path);
-  const name = Object.keys(c)[0] ?? 'empty condition';
+  const name = Object.keys(c)[0];
+  if (name === undefined)
+    throw new BadRequestError('a condition is empty: give key, is_empty or a nested filter', path);
   throw new BadRequestError(`condition "${name}" is not supported`, `${path}.${name}`);
 }
 
