@@ -1,5 +1,5 @@
 import { auditOf, newRequestId } from '../support/audit-trail';
-import { createTenant, startWithTenants } from '../support/fixtures';
+import { createTenant, createTenantOn, startWithTenants } from '../support/fixtures';
 import { startGateway, TestGateway } from '../support/test-gateway';
 import { bearer } from '../support/tokens';
 
@@ -136,6 +136,72 @@ describe('storage quotas after a restart', () => {
       expect(again.body.reason).toBe('quota:vectors');
     } finally {
       await gw.close(true);
+    }
+  });
+});
+
+/**
+ * A delete by filter makes its namespace's usage be read again from the backend. Writes in
+ * flight meanwhile (room reserved, records not yet stored) must not fall out of that count, or
+ * the tenant could store past its quota: rounds of writers racing deletes by filter, then a fill
+ * to the limit, never hold more than the quota.
+ */
+describe('storage quota under deletes by filter racing writes', () => {
+  const QUOTA = 600;
+  let gw: TestGateway;
+
+  beforeAll(async () => {
+    gw = await startGateway({
+      env: {
+        TIER_QUOTAS: `race:vectors=${QUOTA};default:vectors=unlimited`,
+        PLACEMENT_POLICY: 'race=embedded:partition_key,standard=embedded:partition_key',
+      },
+    });
+  });
+  afterAll(() => gw.close(true));
+
+  it('never stores more than the quota', async () => {
+    const values = (i: number) => [1, (i % 7) + 1, i % 3];
+    for (let round = 0; round < 8; round++) {
+      const tenant = `race${round}`;
+      await createTenantOn(gw, tenant, { tier: 'race' });
+      const auth = bearer(gw.tokens.tenant(tenant, ['reader', 'writer', 'tenant_admin']));
+      // Records of group x are what the deletes remove; a third of the first load is in it.
+      const put = (namespace: string, prefix: string, n: number, grp = (_i: number) => 'x') =>
+        gw.http
+          .put('/v1/vectors')
+          .set(auth)
+          .send({
+            namespace,
+            vectors: Array.from({ length: n }, (_, i) => ({
+              id: `${prefix}${i}`,
+              values: values(i),
+              metadata: { grp: grp(i) },
+            })),
+          });
+      expect((await put('a', 'p', 540, (i) => (i % 3 === 0 ? 'x' : 'y'))).status).toBe(200);
+      expect((await put('b', 'q', 54)).status).toBe(200);
+      let stop = false;
+      const writer = async (w: number) => {
+        for (let k = 0; !stop; k++) {
+          const res = await put(w % 2 ? 'a' : 'b', `w${w}_${k}_`, 7);
+          expect([200, 403]).toContain(res.status);
+        }
+      };
+      const writers = Array.from({ length: 8 }, (_, w) => writer(w));
+      for (const namespace of ['a', 'b', 'a']) {
+        await new Promise((r) => setTimeout(r, 30 + ((round * 13) % 40)));
+        const deleted = await gw.http
+          .post('/v1/vectors/delete')
+          .set(auth)
+          .send({ namespace, filter: { grp: 'x' } });
+        expect(deleted.status).toBe(200);
+      }
+      stop = true;
+      await Promise.all(writers);
+      for (let i = 0; (await put('b', `fill${i}_`, 5)).status === 200; i++);
+      const stats = await gw.http.get('/v1/stats').set(auth);
+      expect(stats.body.vectorCount).toBeLessThanOrEqual(QUOTA);
     }
   });
 });

@@ -26,9 +26,10 @@ export interface NamespaceView {
 @Injectable()
 export class NamespaceService {
   /**
-   * Per namespace: writes into it shared, its deletion exclusive. A deletion that raced a
-   * write would otherwise find the write's records after its delete (and answer 503), or
-   * forget the namespace while records just written sit in it.
+   * Per namespace: writes into it shared; its deletion, and a delete by filter with the recount
+   * after it, exclusive. A deletion that raced a write would otherwise find the write's records
+   * after its delete (and answer 503), or forget the namespace while records just written sit
+   * in it; a recount would miss writes that reserved room but had not landed yet.
    */
   private readonly gate = new KeyedGate();
 
@@ -69,6 +70,18 @@ export class NamespaceService {
     return this.gate.shared(gateKey(scope), work, signal);
   }
 
+  /**
+   * Runs work on the scope's namespace with no write into it in flight (a delete by filter and
+   * the recount of its usage after it); writes that arrive meanwhile wait for it.
+   */
+  alone<T>(
+    scope: TenantScope,
+    signal: AbortSignal | undefined,
+    work: () => Promise<T>,
+  ): Promise<T> {
+    return this.gate.exclusive(gateKey(scope), work, signal);
+  }
+
   /** Every namespace of the tenant with its vector count, read from the backend: default first. */
   async counted(scope: TenantScope, call?: CallOptions): Promise<NamespaceView[]> {
     const named = await this.registry.list(scope.tenantUid);
@@ -104,7 +117,7 @@ export class NamespaceService {
    * records remain after the delete.
    */
   erase(scope: TenantScope, trace: RequestTrace): Promise<{ deleted: number }> {
-    return this.gate.exclusive(gateKey(scope), () => this.eraseNow(scope, trace), trace.signal);
+    return this.alone(scope, trace.signal, () => this.eraseNow(scope, trace));
   }
 
   private async eraseNow(scope: TenantScope, trace: RequestTrace): Promise<{ deleted: number }> {

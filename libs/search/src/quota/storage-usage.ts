@@ -167,6 +167,19 @@ export class StorageUsageTracker {
     this.tallies.get(scope.tenantUid)?.stale.add(scope.namespace);
   }
 
+  /**
+   * Reads the scope's namespace's count again if it is stale, while the caller keeps writes
+   * to it out (a delete by filter, under the namespace's gate): then no reservation is in
+   * flight, and the count is exact. A failed read leaves it stale, read by the next write.
+   */
+  async recountStale(scope: TenantScope): Promise<void> {
+    const tally = this.tallies.get(scope.tenantUid);
+    if (!tally?.stale.has(scope.namespace)) return;
+    // No signal: the delete is done, and its count is wanted even if its client left.
+    const counts = await this.countEach(scope, [scope.namespace]).catch(() => undefined);
+    if (counts) tally.recounted(counts, false);
+  }
+
   /** After a namespace was erased and forgotten: it holds nothing and is no longer counted. */
   erased(scope: TenantScope): void {
     const tally = this.tallies.get(scope.tenantUid);

@@ -88,17 +88,19 @@ export class VectorService {
       await nextTurn();
     const { records, bytes } = this.input.sizedRecords(vectors, scope.space, limit);
     const call = { signal: trace.signal };
-    const release = await this.usage.reserveUpsert(scope, tier, records, bytes, call);
-    try {
-      // After the quota check, so a write refused for its size registers no namespace.
-      return await this.namespaces.writing(scope, call.signal, async () => {
+    // The room is reserved and, if the write fails, given back while the namespace is held
+    // for writing: a delete by filter, which recounts the namespace, never runs in between.
+    return this.namespaces.writing(scope, call.signal, async () => {
+      const release = await this.usage.reserveUpsert(scope, tier, records, bytes, call);
+      try {
+        // After the quota check, so a write refused for its size registers no namespace.
         await this.namespaces.admit(scope, tier);
-        return this.store.upsert(scope, records, call);
-      });
-    } catch (err) {
-      release();
-      throw err;
-    }
+        return await this.store.upsert(scope, records, call);
+      } catch (err) {
+        release();
+        throw err;
+      }
+    });
   }
 
   async fetch(scope: TenantScope, id: string, trace: RequestTrace): Promise<VectorView> {
@@ -156,12 +158,16 @@ export class VectorService {
       }
       case 'filter':
       case 'all':
-        try {
-          return await this.store.delete(scope, selector, call);
-        } finally {
-          // Even a failed delete may have removed some records on a backend without batches.
-          this.usage.forgetCount(scope);
-        }
+        // Alone in the namespace, so that the count read after it misses no write in flight.
+        return this.namespaces.alone(scope, call.signal, async () => {
+          try {
+            return await this.store.delete(scope, selector, call);
+          } finally {
+            // Even a failed delete may have removed some records on a backend without batches.
+            this.usage.forgetCount(scope);
+            await this.usage.recountStale(scope);
+          }
+        });
     }
   }
 
