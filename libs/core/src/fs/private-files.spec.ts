@@ -8,6 +8,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteFile } from '../sql/sqlite-file';
@@ -40,6 +41,31 @@ describe('private data files', () => {
     for (const dir of [join(root, 'data'), join(root, 'data', 'embedded'), deep])
       expect(modeOf(dir)).toBe(0o700);
   });
+
+  it('refuses a path through a file with its error, creating nothing', () => {
+    writeFileSync(join(root, 'file'), '');
+    expect(() => makePrivateDirectory(join(root, 'file', 'data', 'x'))).toThrow(
+      expect.objectContaining({ code: 'ENOTDIR' }),
+    );
+  });
+
+  (process.platform === 'linux' ? it : it.skip)(
+    'returns ENOENT on a path /proc cannot hold, where a recursive mkdir spins for ever',
+    () => {
+      // In a child with a deadline: the failure this guards against never returns.
+      const child = spawnSync(
+        join(__dirname, '../../../../node_modules/.bin/tsx'),
+        [
+          '-e',
+          `import { makePrivateDirectory } from ${JSON.stringify(join(__dirname, 'private-files'))};
+           try { makePrivateDirectory('/proc/vecgate-absent/data'); } catch (e) { console.log(e.code); }`,
+        ],
+        { encoding: 'utf8', timeout: 30_000 },
+      );
+      expect(child.signal).toBeNull();
+      expect(child.stdout.trim()).toBe('ENOENT');
+    },
+  );
 
   it('leaves the mode of a directory that already exists to the start-up check', () => {
     const existing = join(root, 'existing');

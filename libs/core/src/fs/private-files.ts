@@ -20,15 +20,25 @@ const CHECK_DEPTH = 4;
 /**
  * Makes a directory, and any missing parent, readable by the owner only. The mode is set
  * after creation, so the process umask cannot widen it; directories that already exist keep
- * their mode (the start-up check reports them).
+ * their mode (the start-up check reports them). Each missing level is made on its own rather
+ * than with `mkdirSync`'s `recursive`, which never returns on a path under a pseudo file
+ * system that refuses new entries (`/proc/x` spins at full CPU on Linux): here that is ENOENT.
  */
 export function makePrivateDirectory(dir: string): void {
-  const created = mkdirSync(dir, { recursive: true, mode: PRIVATE_DIRECTORY_MODE });
-  if (created === undefined) return;
-  const first = resolve(created);
-  for (let at = resolve(dir); ; at = dirname(at)) {
+  const missing: string[] = [];
+  for (let at = resolve(dir); !existsSync(at); at = dirname(at)) {
+    missing.push(at);
+    if (dirname(at) === at) break;
+  }
+  for (const at of missing.reverse()) {
+    try {
+      mkdirSync(at, { mode: PRIVATE_DIRECTORY_MODE });
+    } catch (err) {
+      // Made meanwhile by another process: it keeps its mode, as any existing directory.
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
+      throw err;
+    }
     chmodSync(at, PRIVATE_DIRECTORY_MODE);
-    if (at === first || dirname(at) === at) break;
   }
 }
 
