@@ -13,6 +13,7 @@ import {
 } from 'class-validator';
 import { EMBEDDED_DEFAULTS } from '@vecgate/isolation';
 import { DEFAULT_MAX_BODY_NODES } from '../http/json-shape';
+import { DEFAULT_TIER_QUOTAS } from './tier-quotas';
 
 const toInt = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
@@ -324,7 +325,7 @@ export class GatewayEnv {
   MEMORY_GUARD_PERCENT = 85;
 
   @IsString()
-  TIER_QUOTAS = 'default:vectors=1000000,bytes=4GB,metadata=40KB';
+  TIER_QUOTAS = DEFAULT_TIER_QUOTAS;
 
   /** Longest API key lifetime per tier, `tier:DAYS;...` (`unlimited` allowed). */
   @IsString()

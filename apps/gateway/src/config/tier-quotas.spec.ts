@@ -26,14 +26,15 @@ describe('TIER_QUOTAS', () => {
     });
   });
 
-  it('leaves tiers without a storage limit, and metadata at 40 KB, when no default is given', () => {
+  it('keeps the built-in quota for the tiers not listed when no default is given', () => {
     const problems: string[] = [];
-    expect(parseTierQuotas('TIER_QUOTAS', 'gold:vectors=5', problems).fallback).toEqual({
-      vectors: null,
-      bytes: null,
+    expect(parseTierQuotas('TIER_QUOTAS', 'gold:vectors=unlimited', problems).fallback).toEqual({
+      vectors: 1_000_000,
+      bytes: 4 * 1024 ** 3,
       namespaces: 1000,
       metadataBytes: 40 * 1024,
     });
+    expect(problems).toEqual([]);
   });
 
   it.each([
@@ -51,7 +52,11 @@ describe('TIER_QUOTAS', () => {
     ['standard:metadata=1XB', 'metadata must be a positive number'],
     ['a:vectors=1;a:vectors=2', 'tier "a" is given twice'],
     ['default:vectors=1;default:vectors=2', 'tier "default" is given twice'],
-  ])('refuses %s, naming the key', (text, message) => {
+    ['standard:vectors=1,vectors=2', 'vectors is given twice'],
+    ['standard:metadata=1KB,bytes=1,metadata=2KB', 'metadata is given twice'],
+    [';;', 'no entry'],
+    [' ', 'no entry'],
+  ])('refuses %j, naming the key', (text, message) => {
     const problems: string[] = [];
     parseTierQuotas('TIER_QUOTAS', text, problems);
     expect(problems).toHaveLength(1);
@@ -80,6 +85,7 @@ describe('API_KEY_MAX_DAYS', () => {
     ['standard:-3', 'days must be a positive whole number'],
     ['standard', 'must start with a tier name'],
     ['default:1;default:2', 'tier "default" is given twice'],
+    [';', 'no entry'],
   ])('refuses %s, naming the key', (text, message) => {
     const problems: string[] = [];
     parseTierDays('API_KEY_MAX_DAYS', text, problems);

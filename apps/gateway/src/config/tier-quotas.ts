@@ -16,6 +16,12 @@ const UNITS: Record<string, number> = {
   TB: 1024 ** 4,
 };
 
+/**
+ * The storage policy out of the box, and of every tier a `TIER_QUOTAS` without a `default`
+ * entry does not list: setting a quota for one tier must not lift the others'.
+ */
+export const DEFAULT_TIER_QUOTAS = 'default:vectors=1000000,bytes=4GB,metadata=40KB';
+
 /** A setting per tier, and its value for the tiers not listed. */
 export interface TierMap<T> {
   readonly tiers: Record<string, T>;
@@ -25,7 +31,8 @@ export interface TierMap<T> {
 /**
  * Parses `tier:VALUE;tier:VALUE...` where `parseValue` reads VALUE (pushing its own problems
  * and returning undefined when it is bad). The tier `default` applies to every tier not listed;
- * without it those tiers get `unlisted`. Each bad entry is a problem naming the key.
+ * without it those tiers get `unlisted`. Each bad entry is a problem naming the key, and so is
+ * a text with no entry at all (`;;`), which would silently mean "the fallback for everyone".
  */
 export function parseTierMap<T>(
   key: string,
@@ -36,10 +43,14 @@ export function parseTierMap<T>(
 ): TierMap<T> {
   const tiers: Record<string, T> = {};
   let fallback: T | undefined;
-  for (const entry of text
+  const entries = text
     .split(';')
     .map((e) => e.trim())
-    .filter(Boolean)) {
+    .filter(Boolean);
+  if (entries.length === 0) {
+    problems.push(`${key}: no entry; give at least "default:..." (see the README)`);
+  }
+  for (const entry of entries) {
     const colon = entry.indexOf(':');
     const tier = colon > 0 ? entry.slice(0, colon).trim() : '';
     if (!TIER.test(tier)) {
@@ -63,11 +74,13 @@ export function parseTierMap<T>(
  * GB or TB, 1024-based). `vectors` and `bytes` may be `unlimited` or left out, which means
  * unlimited; the namespace cap is always a number, 1000 when left out; `metadata` (one record's
  * metadata as JSON) defaults to 40 KB, and `unlimited` leaves only the backend's own limit.
+ * Tiers not listed, without a `default` entry, keep `DEFAULT_TIER_QUOTAS`.
  */
 export function parseTierQuotas(key: string, text: string, problems: string[]): QuotaPolicy {
-  return parseTierMap<StorageQuota>(key, text, UNLIMITED, problems, (entry, value) =>
-    parseLimits(key, entry, value, problems),
-  );
+  const read = (entry: string, value: string): StorageQuota | undefined =>
+    parseLimits(key, entry, value, problems);
+  const builtIn = parseTierMap<StorageQuota>(key, DEFAULT_TIER_QUOTAS, UNLIMITED, [], read);
+  return parseTierMap<StorageQuota>(key, text, builtIn.fallback, problems, read);
 }
 
 /** Parses `tier:DAYS;...` (whole days, or `unlimited`): the longest lifetime of an API key. */
@@ -96,11 +109,17 @@ function parseLimits(
   let namespaces = DEFAULT_NAMESPACE_CAP;
   let metadataBytes: number | null = DEFAULT_METADATA_BYTES;
   const before = problems.length;
+  const given = new Set<string>();
   for (const part of text
     .split(',')
     .map((p) => p.trim())
     .filter(Boolean)) {
     const [name = '', value = ''] = part.split('=').map((p) => p.trim());
+    if (given.has(name)) {
+      problems.push(`${key}: entry "${entry}": ${name} is given twice`);
+      continue;
+    }
+    given.add(name);
     if (name === 'namespaces') {
       const cap = sizeOf(value, false);
       if (cap === undefined || cap > MAX_NAMESPACE_CAP) {
