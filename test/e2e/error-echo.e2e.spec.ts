@@ -39,4 +39,18 @@ describe('errors naming a huge caller-chosen key', () => {
       /^property k+…\(\d+ characters\)…k+ should not exist$/,
     );
   });
+
+  it('answers a long path it does not serve in a short problem naming its start and end', async () => {
+    const path = `/v1/${'p'.repeat(8_000)}/end`;
+    const reader = bearer(gw.tokens.tenant('acme', ['reader']));
+    for (const [res, status] of [
+      [await gw.http.get(path).set(reader), 404],
+      [await gw.http.get(path), 401],
+    ] as const) {
+      expect(res.status).toBe(status);
+      expect(res.text.length).toBeLessThan(4_000);
+      const { instance } = res.body as { instance: string };
+      expect(instance).toMatch(/^\/v1\/p+…\(\d+ characters\)…p+\/end$/);
+    }
+  });
 });

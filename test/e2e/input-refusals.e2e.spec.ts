@@ -93,6 +93,60 @@ describe('refusals name what is wrong with the input', () => {
         .send({ roles: ['reader'] });
       expect(key.body).toMatchObject({ status: 400, field: 'name', detail: 'name is required' });
     });
+
+    it.each([['status'], ['tier'], ['backend'], ['strategy']])(
+      'refuses a tenant change setting %s to null, naming it, and changes nothing',
+      async (field) => {
+        const before = await gw.http.get('/v1/admin/tenants/globex').set(platform);
+        const res = await gw.http
+          .patch('/v1/admin/tenants/globex')
+          .set(platform)
+          .send({ [field]: null });
+        expect(res.status).toBe(400);
+        expect(res.body).toMatchObject({
+          field,
+          detail: `${field} cannot be null: leave it out to keep its value`,
+        });
+        const after = await gw.http.get('/v1/admin/tenants/globex').set(platform);
+        expect(after.body).toEqual(before.body);
+      },
+    );
+
+    it.each([
+      ['2026-W01', 'a week date'],
+      ['2026-336', 'an ordinal date'],
+      ['20260101', 'the basic format'],
+      ['2026-02-30', 'a day that does not exist'],
+      ['2026-01-01T24:00:00Z', 'hour 24'],
+    ])(
+      'refuses since=%s (%s) on both audit routes rather than answering nothing',
+      async (since) => {
+        for (const [path, who] of [
+          ['/v1/audit', tenant],
+          ['/v1/admin/audit', platform],
+        ] as const) {
+          const res = await gw.http.get(`${path}?since=${since}`).set(who);
+          expect(res.status).toBe(400);
+          expect(res.body).toMatchObject({ field: 'since' });
+          expect((res.body as { detail: string }).detail).toMatch(/^since must be a date/);
+        }
+      },
+    );
+
+    it('reads a date as midnight UTC, and refuses since after until', async () => {
+      const today = new Date().toISOString().slice(0, 10);
+      const page = await gw.http.get(`/v1/audit?since=${today}&limit=1`).set(tenant);
+      expect(page.status).toBe(200);
+      expect((page.body as { items: unknown[] }).items).toHaveLength(1);
+      const reversed = await gw.http
+        .get('/v1/admin/audit?since=2026-12-02&until=2026-12-01T23:59:59Z')
+        .set(platform);
+      expect(reversed.status).toBe(400);
+      expect(reversed.body).toMatchObject({
+        field: 'since',
+        detail: 'since must not be after until',
+      });
+    });
   });
 
   describe('prototype keys in a JSON body', () => {

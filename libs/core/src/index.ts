@@ -10,3 +10,4 @@ export * from './sql/sql-database';
 export * from './sql/sql.module';
 export * from './sql/sql.options';
 export * from './sql/sqlite-file';
+export * from './time/instant';

@@ -1,7 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsISO8601, IsOptional, Matches, MaxLength } from 'class-validator';
+import { IsIn, IsOptional, Matches, MaxLength } from 'class-validator';
 import { CLIENT_REQUEST_ID } from '../http/request-id';
 import { PageQuery } from './page.dto';
+import { IsInstant } from './rules';
+import { BadRequestError, instantOf } from '@vecgate/core';
 import type { AuditFilter, AuditOutcome, AuditSeverity } from '@vecgate/audit';
 
 export class AuditEventDto {
@@ -77,24 +79,35 @@ export class AuditQuery extends PageQuery {
   @Matches(CLIENT_REQUEST_ID)
   clientRequestId?: string;
 
-  @ApiPropertyOptional({ example: '2026-11-01T00:00:00Z' })
+  @ApiPropertyOptional({
+    example: '2026-11-01T00:00:00Z',
+    description: 'Events at or after: a date (midnight UTC) or date-time (UTC without an offset)',
+  })
   @IsOptional()
-  @IsISO8601()
+  @IsInstant()
   since?: string;
 
-  @ApiPropertyOptional({ example: '2026-12-01T00:00:00Z' })
+  @ApiPropertyOptional({
+    example: '2026-12-01T00:00:00Z',
+    description: 'Events before: a date (midnight UTC) or date-time (UTC without an offset)',
+  })
   @IsOptional()
-  @IsISO8601()
+  @IsInstant()
   until?: string;
 
   toFilter(): AuditFilter {
+    const since = this.since ? instantOf(this.since) : undefined;
+    const until = this.until ? instantOf(this.until) : undefined;
+    if (since !== undefined && until !== undefined && since > until) {
+      throw new BadRequestError('since must not be after until', 'since');
+    }
     return {
       action: this.action,
       clientRequestId: this.clientRequestId,
       outcome: this.outcome,
       severity: this.severity,
-      since: this.since ? Date.parse(this.since) : undefined,
-      until: this.until ? Date.parse(this.until) : undefined,
+      since,
+      until,
     };
   }
 }

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsOmittable } from './rules';
 import { PageQuery } from './page.dto';
 import { BACKENDS, METRICS, STRATEGIES, TIER_PATTERN } from '@vecgate/isolation';
 import type { BackendName, MetricName, StrategyName } from '@vecgate/isolation';
@@ -44,7 +45,7 @@ export class CreateTenantRequest {
 
 export class UpdateTenantRequest {
   @ApiPropertyOptional({ enum: ['active', 'suspended'] })
-  @IsOptional()
+  @IsOmittable()
   @IsIn(['active', 'suspended'])
   status?: 'active' | 'suspended';
 
@@ -53,18 +54,18 @@ export class UpdateTenantRequest {
     description:
       'A tier whose PLACEMENT_POLICY rule places elsewhere moves the tenant (202); a tier without a rule is a label only',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @Matches(TIER_PATTERN, { message: `tier must match ${TIER_PATTERN.source}` })
   tier?: string;
 
   @ApiPropertyOptional({ enum: BACKENDS, description: 'Moves the tenant to this backend' })
-  @IsOptional()
+  @IsOmittable()
   @IsIn(BACKENDS)
   backend?: BackendName;
 
   @ApiPropertyOptional({ enum: STRATEGIES, description: 'Moves the tenant to this strategy' })
-  @IsOptional()
+  @IsOmittable()
   @IsIn(STRATEGIES)
   strategy?: StrategyName;
 }

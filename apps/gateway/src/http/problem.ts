@@ -1,5 +1,8 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
-import { VecgateError } from '@vecgate/core';
+import { elided, VecgateError } from '@vecgate/core';
+
+/** The longest `instance` (the request's path) a problem echoes: a path may be kilobytes. */
+const INSTANCE_MAX = 1024;
 
 /** RFC 9457 problem details, with vecgate's extensions. */
 export interface ProblemBody {
@@ -43,7 +46,7 @@ const TITLES: Record<number, string> = {
 
 /** Turns any error into a problem; unknown errors become a 500 that reveals nothing. */
 export function toProblem(error: unknown, instance: string, requestId: string): Problem {
-  const base = { type: 'about:blank', instance, requestId };
+  const base = { type: 'about:blank', instance: elided(instance, INSTANCE_MAX), requestId };
   if (error instanceof VecgateError) {
     return {
       body: {

@@ -35,6 +35,7 @@ import {
 } from 'class-validator';
 import { BadRequestError } from '@vecgate/core';
 import { NoQuery } from '../dto/no-query.dto';
+import { NOT_NULL } from '../dto/rules';
 import { quickAccept } from '../runtime/quick-accept';
 
 /**
@@ -55,6 +56,7 @@ const RANKS: Readonly<Record<string, number>> = {
   [UNKNOWN_VALUE]: PRESENCE,
   [IS_DEFINED]: PRESENCE,
   [IS_NOT_EMPTY]: PRESENCE,
+  [NOT_NULL]: PRESENCE,
   [IS_ARRAY]: TYPE,
   [IS_BOOLEAN]: TYPE,
   [IS_DATE]: TYPE,
@@ -86,8 +88,9 @@ const rankOf = (constraint: string): number => RANKS[constraint] ?? FORMAT;
 
 /**
  * The message of a field's most basic failure: "is required" for a required field that is
- * absent or null (every rule of it fails then, the range ones included), else the failed rule
- * of the lowest rank (the first class-validator lists among equals).
+ * absent or null (every rule of it fails then, the range ones included), "cannot be null" for
+ * an omittable field sent as null, else the failed rule of the lowest rank (the first
+ * class-validator lists among equals).
  */
 function messageOf(error: ValidationError): string | undefined {
   const constraints = error.constraints ?? {};
@@ -95,6 +98,7 @@ function messageOf(error: ValidationError): string | undefined {
   if (failed.length === 0) return undefined;
   const ofTheKey = failed.some((name) => OF_THE_KEY.has(name));
   // `value` is absent from the error (not undefined) when the validator was told to omit it.
+  if (NOT_NULL in constraints) return constraints[NOT_NULL];
   if (!ofTheKey && 'value' in error && (error.value === undefined || error.value === null)) {
     return `${error.property} is required`;
   }
