@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { Server } from 'node:net';
 import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory';
 import { announceDevelopmentAccess } from './config/development';
@@ -30,9 +31,10 @@ async function bootstrap(): Promise<void> {
     const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
     refuse(`PORT: cannot listen on ${config.http.host}:${config.http.port} (${code})`);
   }
-  new Logger('vecgate').log(
-    `listening on http://${config.http.host}:${config.http.port} (docs at /docs)`,
-  );
+  // The bound port, not the configured one: PORT=0 asks for any free port.
+  const bound = (app.getHttpServer() as Server).address();
+  const port = typeof bound === 'object' && bound !== null ? bound.port : config.http.port;
+  new Logger('vecgate').log(`listening on http://${config.http.host}:${port} (docs at /docs)`);
   if (config.development) announceDevelopmentAccess(app, config);
 }
 

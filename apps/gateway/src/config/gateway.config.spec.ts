@@ -153,6 +153,36 @@ describe('configuration', () => {
     }
   });
 
+  it.each([
+    ['PORT', 'abc', 'PORT must be an integer number'],
+    ['PORT', '80.5', 'PORT must be an integer number'],
+    ['PORT', '70000', 'PORT must not be greater than 65535'],
+    ['TENANT_MAX_INFLIGHT', '1.5', 'TENANT_MAX_INFLIGHT must be an integer number'],
+    ['METRICS_PORT', '99999', 'METRICS_PORT: must be a port number (0 to 65535) or "off"'],
+  ])('names %s=%s by its most basic fault only', (key, value, problem) => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    expect(problemsOf({ JWT_SECRET: SECRET, DATA_DIR: dir, [key]: value })).toEqual([problem]);
+  });
+
+  it('refuses two listeners on one port, naming the second, but not port 0 or distinct hosts', () => {
+    const base = { JWT_SECRET: SECRET, DATA_DIR: mkdtempSync(join(tmpdir(), 'cfg-')) };
+    const qdrant = { QDRANT_API_HOST: '127.0.0.1' };
+    expect(problemsOf({ ...base, ...qdrant, PORT: '7000', QDRANT_API_PORT: '7000' })).toEqual([
+      'QDRANT_API_PORT: 7000 is also PORT; each listener needs its own port',
+    ]);
+    expect(problemsOf({ ...base, PORT: '9464' })).toEqual([
+      'METRICS_PORT: 9464 is also PORT; each listener needs its own port',
+    ]);
+    expect(
+      problemsOf({ ...base, ...qdrant, METRICS_PORT: '7001', QDRANT_API_PORT: '7001' }),
+    ).toEqual(['QDRANT_API_PORT: 7001 is also METRICS_PORT; each listener needs its own port']);
+    expect(problemsOf({ ...base, ...qdrant, PORT: '0', QDRANT_API_PORT: '0' })).toEqual([]);
+    expect(
+      problemsOf({ ...base, ...qdrant, HOST: '127.0.0.2', PORT: '7002', QDRANT_API_PORT: '7002' }),
+    ).toEqual([]);
+    expect(problemsOf({ ...base, METRICS_PORT: 'off', PORT: '9464' })).toEqual([]);
+  });
+
   it('requires JWT_SECRET outside development and refuses a short one', () => {
     expect(problemsOf({ NODE_ENV: 'production' })).toEqual([
       expect.stringMatching(/^JWT_SECRET: required/),

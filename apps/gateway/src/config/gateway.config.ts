@@ -12,6 +12,7 @@ import { dataDirProblem, replicaIdOf } from './data-dir';
 import { dataDirExposure } from './data-dir-check';
 import { placementProblems } from './placement.env';
 import type { QuotaPolicy } from '@vecgate/search';
+import { mostBasicFault } from '../runtime/constraint-rank';
 import { parseTierDays, parseTierQuotas } from './tier-quotas';
 import { GatewayEnv } from './gateway.env';
 import { loadQdrantApiConfig, QdrantApiConfig } from '../dialects/qdrant/qdrant-api.config';
@@ -79,11 +80,11 @@ export function loadGatewayConfig(source: NodeJS.ProcessEnv): GatewayConfig {
     if (value !== undefined && value !== '') picked[key] = value;
   }
   const env = plainToInstance(GatewayEnv, picked, { exposeDefaultValues: true });
-  const problems = validateSync(env, { whitelist: false }).flatMap((error) =>
-    Object.values(error.constraints ?? { invalid: 'is invalid' }).map((message) =>
-      message.startsWith(error.property) ? message : `${error.property}: ${message}`,
-    ),
-  );
+  // One problem per key, its most basic: PORT=abc is "not an integer", not also out of range.
+  const problems = validateSync(env, { whitelist: false }).map((error) => {
+    const message = mostBasicFault(error.constraints ?? {}) ?? 'is invalid';
+    return message.startsWith(error.property) ? message : `${error.property}: ${message}`;
+  });
   const development = env.NODE_ENV === 'development';
   if (env.JWT_SECRET && env.JWT_SECRETS)
     problems.push('JWT_SECRETS: set either JWT_SECRET or JWT_SECRETS, not both');
@@ -110,6 +111,16 @@ export function loadGatewayConfig(source: NodeJS.ProcessEnv): GatewayConfig {
     { host: env.HOST, production: env.NODE_ENV === 'production' },
     problems,
   );
+  const metricsPort = env.METRICS_PORT === 'off' ? null : Number(env.METRICS_PORT);
+  if (metricsPort !== null && metricsPort > 65535)
+    problems.push('METRICS_PORT: must be a port number (0 to 65535) or "off"');
+  problems.push(
+    ...listenerClashes([
+      { key: 'PORT', port: env.PORT, host: env.HOST },
+      { key: 'METRICS_PORT', port: metricsPort, host: env.METRICS_HOST },
+      { key: 'QDRANT_API_PORT', port: qdrantApi.port, host: qdrantApi.host },
+    ]),
+  );
   if (env.MAX_CONNECTIONS_PER_IP > env.MAX_CONNECTIONS)
     problems.push('MAX_CONNECTIONS_PER_IP: must not exceed MAX_CONNECTIONS');
   if (problems.length > 0) throw new ConfigError(problems);
@@ -132,7 +143,6 @@ export function loadGatewayConfig(source: NodeJS.ProcessEnv): GatewayConfig {
     devSecretFile = join(dataDir, DEV_SECRET_FILE);
     hmacKeys = [{ kid: 'dev', secret: developmentSecret(dataDir) }];
   }
-  const metricsPort = env.METRICS_PORT === 'off' ? null : Number(env.METRICS_PORT);
 
   return {
     env,
@@ -253,4 +263,29 @@ function developmentSecret(dataDir: string): string {
   writeFileSync(file, `${secret}\n`, { mode: 0o600 });
   chmodSync(file, 0o600);
   return secret;
+}
+
+interface Listener {
+  readonly key: string;
+  readonly port: number | null;
+  readonly host: string;
+}
+
+const ANY_ADDRESS = new Set(['0.0.0.0', '::', '']);
+
+/**
+ * Two listeners of this process on one port: the second to bind fails with EADDRINUSE, which
+ * would be reported as the main port's fault after the others started. Port 0 (any free one)
+ * never clashes; different specific addresses do not either.
+ */
+function listenerClashes(listeners: Listener[]): string[] {
+  const problems: string[] = [];
+  for (const [i, a] of listeners.entries()) {
+    for (const b of listeners.slice(0, i)) {
+      if (a.port === null || a.port === 0 || a.port !== b.port) continue;
+      if (a.host !== b.host && !ANY_ADDRESS.has(a.host) && !ANY_ADDRESS.has(b.host)) continue;
+      problems.push(`${a.key}: ${a.port} is also ${b.key}; each listener needs its own port`);
+    }
+  }
+  return problems;
 }
