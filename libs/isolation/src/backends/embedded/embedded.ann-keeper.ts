@@ -52,7 +52,7 @@ export class AnnKeeper {
    */
   consider(engine: EngineFiles, target: EngineTarget, matrix: TenantMatrix): void {
     const queue = `${target.tenantUid}/${target.namespace}#ann`;
-    if (!this.spawn || this.running.has(queue)) return;
+    if (!this.spawn || this.isBusy(target)) return;
     if (engine.cache.peek(target) !== matrix || matrix.building) return;
     const ann = matrix.ann;
     if (!ann) {
@@ -69,6 +69,11 @@ export class AnnKeeper {
       (clock) => annBuildJob(engine, target, matrix, clock),
       () => this.running.delete(queue),
     );
+  }
+
+  /** Whether a build or compaction of the namespace's graph is queued or running. */
+  isBusy(target: Pick<EngineTarget, 'tenantUid' | 'namespace'>): boolean {
+    return this.running.has(`${target.tenantUid}/${target.namespace}#ann`);
   }
 
   /**

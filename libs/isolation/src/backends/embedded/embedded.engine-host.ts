@@ -100,7 +100,9 @@ export class EngineHost {
         const matrix = this.files.cache.peek(at);
         const saved = this.files.ann.files.hasSaved(at);
         if (matrix?.ann) return { state: 'ready', size: matrix.ann.size, saved };
-        return { state: matrix?.building ? 'building' : 'none', size: 0, saved };
+        // A build waiting for its first slice is under way as far as a caller can tell.
+        const building = matrix?.building !== undefined || this.files.ann.isBusy(at);
+        return { state: building ? 'building' : 'none', size: 0, saved };
       }
       case 'health':
         this.files.pool.acquire(SHARED_FILE).prepare('SELECT 1').get();
