@@ -1,4 +1,5 @@
 import type { Response } from 'supertest';
+import { gzipSync } from 'node:zlib';
 import { keyFor } from '../dialects/pinecone-support';
 import {
   quietInsecureKeyWarning,
@@ -230,6 +231,40 @@ describe('refusals name what is wrong with the input', () => {
         status: { error: expect.stringContaining(CONSTRUCTOR) as string },
         time: expect.any(Number) as number,
       });
+    });
+  });
+
+  describe('bodies that are not plain JSON', () => {
+    it('refuses a compressed body with 415 naming the encoding, and writes nothing', async () => {
+      const res = await gw.http
+        .put('/v1/vectors')
+        .set({ ...json(tenant), 'content-encoding': 'gzip' })
+        .send(gzipSync(JSON.stringify({ vectors: [{ id: 'gz', values: [1, 2, 3] }] })));
+      expect(res.status).toBe(415);
+      expect(res.body).toMatchObject({
+        field: 'content-encoding',
+        detail: 'content-encoding gzip is not supported: send the body uncompressed',
+      });
+      expect((await gw.http.get('/v1/vectors/gz').set(tenant)).status).toBe(404);
+    });
+
+    it('says what to send when the body is not JSON', async () => {
+      const res = await gw.http
+        .post('/v1/search')
+        .set({ ...tenant, 'content-type': 'text/plain' })
+        .send('{"vector":[1,2,3],"topK":1}');
+      expect(res.status).toBe(415);
+      expect(res.body).toMatchObject({
+        detail: 'the body must be JSON, sent as application/json',
+      });
+    });
+
+    it('accepts content-encoding identity', async () => {
+      const res = await gw.http
+        .post('/v1/search')
+        .set({ ...json(tenant), 'content-encoding': 'identity' })
+        .send({ vector: [1, 2, 3], topK: 1 });
+      expect(res.status).toBe(200);
     });
   });
 

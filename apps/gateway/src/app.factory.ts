@@ -2,7 +2,7 @@ import { HttpException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
-import { BadRequestError, TooManyRequestsError } from '@vecgate/core';
+import { BadRequestError, TooManyRequestsError, UnsupportedMediaTypeError } from '@vecgate/core';
 import { randomUUID } from 'node:crypto';
 import { AppModule } from './app.module';
 import { GatewayConfig } from './config/gateway.config';
@@ -136,6 +136,22 @@ export function createAdapter(config: GatewayConfig): FastifyAdapter {
   preparePineconeDialect(fastify);
   // JSON only: any other body type is 415 rather than a string reaching the validators.
   fastify.removeContentTypeParser(['text/plain', 'application/json']);
+  // Bodies are read as sent: a compressed one would be refused as a length mismatch or as
+  // not JSON, which does not say what to change.
+  fastify.addHook('preParsing', (request, _reply, payload, done) => {
+    const encoding = request.headers['content-encoding']?.trim().toLowerCase();
+    if (encoding && encoding !== 'identity') {
+      done(
+        new UnsupportedMediaTypeError(
+          `content-encoding ${encoding.slice(0, 64)} is not supported: send the body uncompressed`,
+          'content-encoding',
+        ),
+        payload,
+      );
+      return;
+    }
+    done(null, payload);
+  });
   // Fastify's own JSON parser (prototype poisoning refused), except that a body-less DELETE
   // or GET sent with a JSON content type, as many HTTP clients do, is not an error.
   // Before the parse, one linear pass bounds the objects, arrays and keys it would allocate

@@ -63,7 +63,13 @@ export function toProblem(error: unknown, instance: string, requestId: string): 
   }
   const framework = frameworkStatus(error);
   if (framework) {
-    const { status, detail } = framework;
+    const { status } = framework;
+    // Fastify's words for a body no parser takes (Nest passes them on) say no more than the
+    // status: say what to send.
+    const detail =
+      status === 415 && framework.detail === TITLES[415]
+        ? 'the body must be JSON, sent as application/json'
+        : framework.detail;
     return {
       body: {
         ...base,

@@ -95,6 +95,14 @@ export class PayloadTooLargeError extends VecgateError {
   }
 }
 
+export class UnsupportedMediaTypeError extends VecgateError {
+  readonly status = 415;
+  readonly title = 'Unsupported Media Type';
+  constructor(message: string, field?: string) {
+    super(message, { field });
+  }
+}
+
 export class UnprocessableError extends VecgateError {
   readonly status = 422;
   readonly title = 'Unprocessable Content';
