@@ -284,7 +284,19 @@ describe('moving a tenant to another placement, online', () => {
         .delete('/v1/admin/tenants/stay/migration')
         .set(bearer(slow.tokens.platform()));
       expect(cancel.status).toBe(202);
+      // Repeated while the first is under way (a retry after a lost answer): the same answer,
+      // the move still cancelling, and one cancelling phase on the trail.
+      const repeated = await slow.http
+        .delete('/v1/admin/tenants/stay/migration')
+        .set(bearer(slow.tokens.platform()));
+      expect([repeated.status, (repeated.body as Body).migration?.state]).toEqual([
+        202,
+        'cancelling',
+      ]);
       const after = await moved(slow, 'stay', 'collection');
+      await slow.flushAudit();
+      const cancelling = '/v1/admin/audit?action=admin.tenant.migration.cancelling';
+      expect(await auditEvents(slow, slow.tokens.platform(), cancelling)).toHaveLength(1);
       expect(after.tier).toBe('premium');
       expect(await load.check()).toEqual([]);
       expect(placeHolds(slow, `tenants/${after.uid as string}.db`, 'STAY')).toBe(false);

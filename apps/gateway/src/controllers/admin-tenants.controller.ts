@@ -140,7 +140,8 @@ export class AdminTenantsController {
     summary: 'Cancel a tenant’s move',
     description:
       'Role: platform_admin. Before the switch only: the tenant stays where it was and the new place is erased ' +
-      '(the migration reads `cancelling` until then). 404 when the tenant is not moving; 409 once it has switched.',
+      '(the migration reads `cancelling` until then); repeated meanwhile, 202 again. 404 when the tenant is not ' +
+      'moving; 409 once it has switched, or while a failed move rolls back.',
   })
   @ApiAcceptedResponse({ type: TenantDto })
   @ApiProblems(400, 401, 403, 404, 409, 503)

@@ -14,7 +14,7 @@ import { TenantRegistry } from '../../registry/tenant-registry';
 import { TenantRegistryRepository } from '../../registry/tenant-registry.repository';
 import { assertServedHere } from '../../replica-ownership';
 import { TENANCY_OPTIONS, TenancyOptions } from '../../tenancy.options';
-import { scopeAt, Tenant, TenantMigration } from '../../tenancy.types';
+import { MigrationState, scopeAt, Tenant, TenantMigration } from '../../tenancy.types';
 import { TenantLocks } from '../../tenant-locks';
 import { MigrationRunner } from './migration-runner';
 
@@ -129,12 +129,17 @@ export class MigrateTenant {
     });
   }
 
-  /** Cancels a move that has not switched yet: the tenant stays where it was. */
+  /**
+   * Cancels a move that has not switched yet: the tenant stays where it was. A cancel repeated
+   * while the first is under way (a retry after a lost answer) asks for what is already
+   * happening: it answers the same, with the move `cancelling`, and records no second phase.
+   */
   async cancel(id: string): Promise<Tenant> {
     return this.locks.run(id, async () => {
       const tenant = liveTenant(id, existingTenant(id, await this.repository.findById(id)));
       const m = tenant.migration;
       if (!m || m.state === 'failed') throw new NotFoundError(`tenant ${id} is not moving`);
+      if (m.state === 'cancelling') return tenant;
       const cancelled = await this.repository.migrations.advance(
         tenant.uid,
         BEFORE_SWITCH,
@@ -142,7 +147,12 @@ export class MigrateTenant {
         Date.now(),
       );
       if (!cancelled) {
-        throw new ConflictError(`tenant ${id} has already switched to its new place (${m.state})`);
+        // The move left its cancellable phases since it was read (another replica may have
+        // cancelled it): answer from its state now.
+        const now = (await this.repository.findById(id))?.migration;
+        if (!now || now.state === 'failed') throw new NotFoundError(`tenant ${id} is not moving`);
+        if (now.state === 'cancelling') return { ...tenant, migration: now };
+        throw new ConflictError(notCancellable(id, now.state));
       }
       await this.registry.changed(id);
       this.runner.audited(tenant, 'cancelling', m);
@@ -167,6 +177,16 @@ export class MigrateTenant {
       choice.backend === tenant.placement.backend && choice.strategy === tenant.placement.strategy;
     return same ? undefined : choice;
   }
+}
+
+/** Why a move past its cancellable phases is not cancelled, in the words of its state. */
+function notCancellable(id: string, state: MigrationState): string {
+  if (state === 'rolling_back')
+    return `tenant ${id}'s move failed and is being rolled back: it stays in its old place`;
+  return (
+    `tenant ${id} has already switched to its new place (${state}); once it has settled there, ` +
+    'move it back with another PATCH'
+  );
 }
 
 /**
