@@ -149,9 +149,24 @@ const CASES: Case[] = [
   { name: 'createIndex with dimension as a string', method: 'POST', path: '/indexes', body: { name: 'strdim', dimension: '4', metric: 'cosine', spec: SPEC }, status: 400, says: 'dimension', action: 'pinecone.create_index' },
   { name: 'createIndex with another metric', method: 'POST', path: '/indexes', body: { name: 'dot', dimension: 4, metric: 'dotproduct', spec: SPEC }, status: 400, says: 'metric', action: 'pinecone.create_index' },
   { name: 'createIndex with a tenant_id', method: 'POST', path: '/indexes', body: { name: 'x', dimension: 4, metric: 'cosine', spec: SPEC, tenant_id: 'globex' }, status: 400, says: 'tenant_id', action: 'pinecone.create_index' },
+  { name: 'createIndex with a field Pinecone does not define', method: 'POST', path: '/indexes', body: { name: 'unknown', dimension: 4, metric: 'cosine', spec: SPEC, replicas: 2 }, status: 400, says: /^replicas: is not a field of this call \(it takes name, dimension, metric, deletion_protection, tags, spec, vector_type\)$/, action: 'pinecone.create_index' },
+  { name: 'createIndex with deletionProtection in camel case', method: 'POST', path: '/indexes', body: { name: 'camel', dimension: 4, metric: 'cosine', spec: SPEC, deletionProtection: 'enabled' }, status: 400, says: /^deletionProtection: is not a field/, action: 'pinecone.create_index' },
+  { name: 'createIndex with every field the SDKs send', method: 'POST', path: '/indexes', body: { name: 'full', dimension: 4, metric: 'cosine', spec: SPEC, tags: { team: 'a' }, deletion_protection: 'disabled', vector_type: 'dense' }, status: 201, action: 'pinecone.create_index' },
   // Namespace operations.
-  { name: 'createNamespace named "_vg"', method: 'POST', path: data('/namespaces'), body: { name: '_vg' }, status: 400, says: 'name', action: 'pinecone.create_namespace' },
-  { name: 'createNamespace named with a number', method: 'POST', path: data('/namespaces'), body: { name: 3 }, status: 400, says: 'name', action: 'pinecone.create_namespace' },
+  { name: 'createNamespace named "_vg"', method: 'POST', path: data('/namespaces'), body: { name: '_vg' }, status: 400, says: /^name: must be 1 to 59 letters, digits and _ \. : @ - starting with a letter or digit/, action: 'pinecone.create_namespace' },
+  { name: 'createNamespace named "_x"', method: 'POST', path: data('/namespaces'), body: { name: '_x' }, status: 400, says: /^name: must be 1 to 59 /, action: 'pinecone.create_namespace' },
+  { name: 'createNamespace named with a number', method: 'POST', path: data('/namespaces'), body: { name: 3 }, status: 400, says: /^name: must be a string$/, action: 'pinecone.create_namespace' },
+  { name: 'createNamespace named "__default__"', method: 'POST', path: data('/namespaces'), body: { name: '__default__' }, status: 400, says: /^name: must name a namespace other than the default$/, action: 'pinecone.create_namespace' },
+  { name: 'listNamespaces with limit 0', method: 'GET', path: `${data('/namespaces')}?limit=0`, status: 400, says: /^limit: limit must be an integer from 1 to 1000$/, action: 'pinecone.list_namespaces' },
+  { name: 'listNamespaces with limit -1', method: 'GET', path: `${data('/namespaces')}?limit=-1`, status: 400, says: /^limit: /, action: 'pinecone.list_namespaces' },
+  { name: 'listNamespaces with limit "abc"', method: 'GET', path: `${data('/namespaces')}?limit=abc`, status: 400, says: /^limit: /, action: 'pinecone.list_namespaces' },
+  { name: 'listNamespaces with limit 1001', method: 'GET', path: `${data('/namespaces')}?limit=1001`, status: 400, says: /^limit: /, action: 'pinecone.list_namespaces' },
+  { name: 'listNamespaces with limit 1e2', method: 'GET', path: `${data('/namespaces')}?limit=1e2`, status: 400, says: /^limit: /, action: 'pinecone.list_namespaces' },
+  { name: 'listNamespaces with two limits', method: 'GET', path: `${data('/namespaces')}?limit=1&limit=2`, status: 400, says: /^limit: /, action: 'pinecone.list_namespaces' },
+  { name: 'listNamespaces with two prefixes', method: 'GET', path: `${data('/namespaces')}?prefix=a&prefix=b`, status: 400, says: /^prefix: /, action: 'pinecone.list_namespaces' },
+  { name: 'listNamespaces with a garbage paginationToken', method: 'GET', path: `${data('/namespaces')}?paginationToken=garbage`, status: 400, says: /^paginationToken: the paginationToken is not one of this listing/, action: 'pinecone.list_namespaces' },
+  { name: 'listNamespaces with a cursor instead of a paginationToken', method: 'GET', path: `${data('/namespaces')}?cursor=x`, status: 400, says: /^cursor: is not a field of this call \(it takes limit, paginationToken, prefix\)$/, action: 'pinecone.list_namespaces' },
+  { name: 'listNamespaces with a limit and a prefix', method: 'GET', path: `${data('/namespaces')}?limit=1&prefix=te`, status: 200, action: 'pinecone.list_namespaces' },
   { name: 'describeNamespace of a percent-encoded path', method: 'GET', path: data('/namespaces/..%2F..'), status: 400, says: 'namespace', action: 'pinecone.describe_namespace' },
   { name: 'deleteNamespace of an unknown namespace, named as sent', method: 'DELETE', path: data('/namespaces/nope'), status: 404, says: 'namespace "nope" not found', action: 'pinecone.delete_namespace' },
   { name: 'describeNamespace of an unknown namespace', method: 'GET', path: data('/namespaces/nope'), status: 404, says: 'namespace "nope" not found', action: 'pinecone.describe_namespace' },
@@ -307,6 +322,37 @@ describe('Pinecone dialect under attack', () => {
       key: keys.acme,
     });
     expect(fetched.body.vectors).toEqual({});
+  });
+
+  it('pages namespaces with a real token, and takes no other listing’s token for one', async () => {
+    const first = await call('GET', `${data('/namespaces')}?limit=1`, { key: keys.acme });
+    expect(first.body).toEqual({
+      namespaces: [{ name: '__default__', record_count: 3 }],
+      pagination: { next: expect.any(String) },
+      total_count: 2,
+    });
+    const token = (first.body.pagination as { next: string }).next;
+    const second = await call('GET', `${data('/namespaces')}?limit=1&paginationToken=${token}`, {
+      key: keys.acme,
+    });
+    expect(second.body).toEqual({
+      namespaces: [{ name: 'team', record_count: 1 }],
+      total_count: 2,
+    });
+    // The same token from another tenant, and a token of the index's own `vectors/list`.
+    const foreign = await call('GET', `${data('/namespaces')}?paginationToken=${token}`, {
+      key: keys.globex,
+    });
+    const listed = await call('GET', `${data('/vectors/list')}?limit=1`, { key: keys.acme });
+    const idToken = (listed.body.pagination as { next: string }).next;
+    const mixed = await call('GET', `${data('/namespaces')}?paginationToken=${idToken}`, {
+      key: keys.acme,
+    });
+    for (const refused of [foreign, mixed])
+      expect([refused.status, refused.body.message]).toEqual([
+        400,
+        expect.stringMatching(/^paginationToken: /),
+      ]);
   });
 
   it('never answers another tenant’s record for an equal index name and id', async () => {

@@ -212,6 +212,50 @@ describe('Pinecone API dialect with the Pinecone SDK 8', () => {
     expect(events[0]?.resource).toBe('DELETE /pinecone/data/docs/namespaces/:namespace');
   });
 
+  it('lists namespaces page by page with a prefix, in Pinecone’s order, as the SDK asks', async () => {
+    await acme.createIndex({ name: 'paged', dimension: 4, metric: 'cosine', spec: SPEC });
+    const index = acme.index({ name: 'paged' });
+    const names = ['team-b', 'team-a', 'Team-c', 'solo', 'team-d', 'team-e'];
+    for (const name of names) await index.createNamespace({ name });
+    await index.upsert({ records: [{ id: 'd', values: [1, 0, 0, 0] }] });
+    const walked: string[] = [];
+    const totals: (number | undefined)[] = [];
+    let token: string | undefined;
+    let pages = 0;
+    do {
+      const page = await index.listNamespaces({
+        prefix: 'team-',
+        limit: 2,
+        paginationToken: token,
+      });
+      walked.push(...(page.namespaces ?? []).map((n) => n.name ?? ''));
+      totals.push(page.totalCount);
+      token = page.pagination?.next;
+      pages++;
+    } while (token && pages < 10);
+    expect(walked).toEqual(['team-a', 'team-b', 'team-d', 'team-e']);
+    expect([pages, new Set(totals)]).toEqual([2, new Set([4])]);
+    // Bytewise, as Pinecone sorts: upper case, then `_`, then lower case.
+    const all = await index.listNamespaces();
+    expect(all.namespaces?.map((n) => n.name)).toEqual([
+      'Team-c',
+      '__default__',
+      'solo',
+      'team-a',
+      'team-b',
+      'team-d',
+      'team-e',
+    ]);
+    expect([all.totalCount, all.pagination]).toEqual([7, undefined]);
+    // A token is the index’s and the tenant’s: another index’s listing refuses it.
+    const first = await index.listNamespaces({ limit: 1 });
+    await expect(
+      acme.index({ name: 'docs' }).listNamespaces({ paginationToken: first.pagination?.next }),
+    ).rejects.toThrow(/paginationToken/);
+    await expect(index.listNamespaces({ limit: 0 })).rejects.toThrow(/limit/);
+    await acme.deleteIndex('paged');
+  });
+
   it('lists ids page by page with a prefix, within one tenant’s namespace', async () => {
     const index = acme.index({ name: 'docs' });
     const records = Array.from({ length: 7 }, (_, i) => ({

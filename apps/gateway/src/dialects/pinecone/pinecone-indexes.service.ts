@@ -10,7 +10,7 @@ import {
   pineconeNamespace,
   vecgateNamespace,
 } from './pinecone.naming';
-import { bodyOf } from './pinecone.requests';
+import { requestOf } from './pinecone.requests';
 import { checkIndexSpace, PineconeMetric, pineconeMetric } from './pinecone.translate';
 
 /** An index description as the control plane answers it (JSON, snake_case). */
@@ -56,9 +56,13 @@ export class PineconeIndexes {
     return this.model(scope, await this.existing(scope, name));
   }
 
-  /** 201 with the index; 409 `ALREADY_EXISTS` when the tenant has it; 400 for another space. */
+  /**
+   * 201 with the index; 409 `ALREADY_EXISTS` when the tenant has it; 400 for another space, or
+   * for a field Pinecone's API does not define (a misspelt `deletionProtection` must not create
+   * an index the caller believes protected).
+   */
   async create(scope: TenantScope, tier: string, raw: unknown): Promise<IndexModelJson> {
-    const body = bodyOf(raw);
+    const body = requestOf(raw, 'createIndex');
     const name = indexName(body.name);
     checkIndexSpace(body, scope.space);
     const { created } = await this.namespaces.create(scopeInNamespace(scope, name), tier);

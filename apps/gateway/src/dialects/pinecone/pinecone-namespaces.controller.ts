@@ -1,8 +1,12 @@
-import { Body, Controller, Param } from '@nestjs/common';
+import { Body, Controller, Param, Query } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { DataCall, DataCallContext, DataRoute } from './pinecone-call';
 import { DATA_PLANE_PATH } from './pinecone-hosts';
-import { NamespaceJson, PineconeNamespaces } from './pinecone-namespaces.service';
+import {
+  NamespaceJson,
+  NamespacePageJson,
+  PineconeNamespaces,
+} from './pinecone-namespaces.service';
 
 /** Pinecone's namespace operations under an index's host. */
 @ApiExcludeController()
@@ -13,8 +17,9 @@ export class PineconeNamespacesController {
   @DataRoute('GET', '', 'reader', 'list_namespaces', { readOnly: true })
   list(
     @DataCall() call: DataCallContext,
-  ): Promise<{ namespaces: NamespaceJson[]; total_count: number }> {
-    return this.namespaces.list(call);
+    @Query() query: Record<string, unknown>,
+  ): Promise<NamespacePageJson> {
+    return this.namespaces.list(call, query);
   }
 
   @DataRoute('POST', '', 'writer', 'create_namespace')

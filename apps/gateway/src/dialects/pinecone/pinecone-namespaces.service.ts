@@ -1,10 +1,26 @@
 import { Injectable } from '@nestjs/common';
-import { BadRequestError, ConflictError, NotFoundError } from '@vecgate/core';
-import { DEFAULT_NAMESPACE_ALIAS } from '@vecgate/isolation';
+import { ConflictError, NotFoundError } from '@vecgate/core';
+import {
+  DEFAULT_NAMESPACE_ALIAS,
+  listCursor,
+  OpenedListPage,
+  openListPage,
+  refuseCursor,
+  TenantScope,
+} from '@vecgate/isolation';
 import { NamespaceService, VectorService } from '@vecgate/search';
+import { asSent } from '../field-names';
 import type { DataCallContext } from './pinecone-call';
 import { PineconeIndexes } from './pinecone-indexes.service';
+import { createdNamespaceName, indexName } from './pinecone.naming';
 import { requestOf } from './pinecone.requests';
+
+/** Pinecone's page of namespaces when the call names no `limit`. */
+const DEFAULT_LIMIT = 100;
+/** Marks a token's position as a namespace name, so a `vectors/list` token is not one. */
+const POSITION_TAG = 'namespace:';
+/** The page checks name vecgate's `cursor`, which is the client's `paginationToken`. */
+const TOKEN_AS_SENT = asSent([[/^cursor/, 'paginationToken']]);
 
 /** A missing namespace named as the client named it, not by the vecgate name it maps to. */
 const notFoundAs =
@@ -21,6 +37,40 @@ export interface NamespaceJson {
   record_count: number;
 }
 
+/** A page of `listNamespaces`: `pagination.next` while namespaces remain after it. */
+export interface NamespacePageJson {
+  namespaces: NamespaceJson[];
+  pagination?: { next: string };
+  /** How many namespaces of the index match the prefix, on every page. */
+  total_count: number;
+}
+
+/**
+ * The page a list asks for, by vecgate's page rules: `limit` 1 to 1,000 (digits only, as a
+ * query string carries it), a bounded `prefix`, and a token this index's listing made.
+ */
+function pageAsked(scope: TenantScope, query: Record<string, unknown>): OpenedListPage {
+  const { limit, prefix, paginationToken } = query;
+  try {
+    const page = openListPage(scope, {
+      limit: limit === undefined ? DEFAULT_LIMIT : digits(limit),
+      prefix: prefix as string | undefined,
+      cursor: paginationToken as string | undefined,
+      includeValues: false,
+      includeMetadata: false,
+    });
+    if (page.after !== undefined && !page.after.startsWith(POSITION_TAG))
+      refuseCursor('made for another listing');
+    return page;
+  } catch (error) {
+    return TOKEN_AS_SENT(error);
+  }
+}
+
+/** A query string's number: `1e2`, ` 5` or a repeated parameter are not one (NaN, refused). */
+const digits = (value: unknown): number =>
+  typeof value === 'string' && /^[0-9]{1,9}$/.test(value) ? Number(value) : NaN;
+
 /**
  * Pinecone's namespace operations on one index: each Pinecone namespace is the tenant's vecgate
  * namespace `<index>:<namespace>` (the default one, `__default__`, is `<index>`), so creating,
@@ -34,17 +84,37 @@ export class PineconeNamespaces {
     private readonly vectors: VectorService,
   ) {}
 
-  /** Every namespace of the index that holds records or was created, the default first. */
-  async list({ scope, index, trace }: DataCallContext): Promise<{
-    namespaces: NamespaceJson[];
-    total_count: number;
-  }> {
-    await this.indexes.scopeOf(scope, index, undefined);
+  /**
+   * The namespaces of the index that hold records or were created, in Pinecone's order (by
+   * bytes: names are ASCII), `limit` at a time from the one after the token's, those starting
+   * with `prefix` only. The token names the last namespace answered, bound to the tenant and
+   * index like a `vectors/list` token; a namespace created or deleted between pages is seen or
+   * not, as in Pinecone.
+   */
+  async list(
+    { scope, index, trace }: DataCallContext,
+    raw: Record<string, unknown>,
+  ): Promise<NamespacePageJson> {
+    const query = requestOf(raw, 'listNamespaces');
+    const inIndex = await this.indexes.scopeOf(scope, index, undefined);
+    const page = pageAsked(inIndex, query);
     const counts = await this.indexes.counted(scope, index, trace);
-    const namespaces = [...counts]
+    const after = page.after?.slice(POSITION_TAG.length);
+    const matching = [...counts]
       .filter(([name, count]) => name !== DEFAULT_NAMESPACE_ALIAS || count > 0)
+      .filter(([name]) => name.startsWith(page.prefix))
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const rest = matching.filter(([name]) => after === undefined || name > after);
+    const namespaces = rest
+      .slice(0, page.limit)
       .map(([name, count]) => ({ name, record_count: count }));
-    return { namespaces, total_count: namespaces.length };
+    const last = namespaces.at(-1);
+    const more = rest.length > page.limit && last !== undefined;
+    return {
+      namespaces,
+      ...(more ? { pagination: { next: listCursor(inIndex, POSITION_TAG + last.name) } } : {}),
+      total_count: matching.length,
+    };
   }
 
   async describe(call: DataCallContext, namespace: string): Promise<NamespaceJson> {
@@ -57,9 +127,7 @@ export class PineconeNamespaces {
   }
 
   async create({ scope, tier, index }: DataCallContext, raw: unknown): Promise<NamespaceJson> {
-    const name = requestOf(raw, 'createNamespace').name;
-    if (typeof name !== 'string' || name === '' || name === DEFAULT_NAMESPACE_ALIAS)
-      throw new BadRequestError('must name a namespace other than the default', 'name');
+    const name = createdNamespaceName(indexName(index), requestOf(raw, 'createNamespace').name);
     const inIndex = await this.indexes.scopeOf(scope, index, name);
     const { created } = await this.namespaces.create(inIndex, tier);
     if (!created) throw new ConflictError(`namespace "${name}" already exists`);

@@ -8,6 +8,21 @@ const PINECONE_NAMESPACE = /^[A-Za-z0-9][A-Za-z0-9_.:@-]*$/;
 /** Separates the index from the Pinecone namespace; index names never contain it. */
 const SEPARATOR = ':';
 
+/** What a namespace other than the default leaves of the 64 characters: the index and `:`. */
+const roomIn = (index: string): number => MAX_NAMESPACE_LENGTH - index.length - SEPARATOR.length;
+
+const fitsIn = (index: string, namespace: string): boolean =>
+  PINECONE_NAMESPACE.test(namespace) && namespace.length <= roomIn(index);
+
+/** The rule a namespace other than the default follows in `index`, as refusals state it. */
+function namedRule(index: string): string {
+  const room = roomIn(index);
+  return (
+    `1 to ${room} letters, digits and _ . : @ - starting with a letter or digit ` +
+    `(index "${index}" leaves ${room} characters)`
+  );
+}
+
 /**
  * Where a Pinecone (index, namespace) pair lives among the tenant's vecgate namespaces: the
  * index's default namespace is the vecgate namespace named like the index (`docs`), and its
@@ -16,15 +31,25 @@ const SEPARATOR = ':';
  */
 export function vecgateNamespace(index: string, namespace: string): string {
   if (namespace === '' || namespace === DEFAULT_NAMESPACE_ALIAS) return index;
-  const room = MAX_NAMESPACE_LENGTH - index.length - SEPARATOR.length;
-  if (!PINECONE_NAMESPACE.test(namespace) || namespace.length > room) {
+  if (!fitsIn(index, namespace)) {
     throw new BadRequestError(
-      `namespace must be "", "${DEFAULT_NAMESPACE_ALIAS}" or 1 to ${room} letters, digits and ` +
-        `_ . : @ - starting with a letter or digit (index "${index}" leaves ${room} characters)`,
+      `namespace must be "", "${DEFAULT_NAMESPACE_ALIAS}" or ${namedRule(index)}`,
       'namespace',
     );
   }
   return `${index}${SEPARATOR}${namespace}`;
+}
+
+/**
+ * The `name` of a createNamespace: a namespace other than the default (which every index has),
+ * refused with 400 naming `name`, the field the client sent, not the `namespace` of data calls.
+ */
+export function createdNamespaceName(index: string, name: unknown): string {
+  if (typeof name !== 'string') throw new BadRequestError('must be a string', 'name');
+  if (name === '' || name === DEFAULT_NAMESPACE_ALIAS)
+    throw new BadRequestError('must name a namespace other than the default', 'name');
+  if (!fitsIn(index, name)) throw new BadRequestError(`must be ${namedRule(index)}`, 'name');
+  return name;
 }
 
 /** The index named in a path, by Pinecone's rule (400 otherwise). */

@@ -1,10 +1,12 @@
 import { BadRequestError } from '@vecgate/core';
 
 /**
- * The fields each data-plane request may carry: those of Pinecone's API as SDKs 5 and 8 send
- * them. Any other is refused with 400 naming it, since a misspelt field (`set_metadata`,
+ * The fields each request may carry: those of Pinecone's API as SDKs 5 and 8 send them. Any
+ * other is refused with 400 naming it, since a misspelt field (`set_metadata`,
  * `include_values`) that was silently dropped would turn a call into a quiet no-op.
  * `scanFactor` and `maxCandidates` tune dedicated read nodes: accepted, with nothing to tune.
+ * `createIndex` is the control plane's: the SDKs' `CreateIndexRequest` (their own options,
+ * `suppressConflicts` and `waitUntilReady`, never leave the client).
  */
 export const REQUEST_FIELDS = {
   upsert: ['vectors', 'namespace'],
@@ -28,6 +30,16 @@ export const REQUEST_FIELDS = {
   delete: ['ids', 'deleteAll', 'namespace', 'filter'],
   stats: ['filter'],
   createNamespace: ['name', 'schema'],
+  listNamespaces: ['limit', 'paginationToken', 'prefix'],
+  createIndex: [
+    'name',
+    'dimension',
+    'metric',
+    'deletion_protection',
+    'tags',
+    'spec',
+    'vector_type',
+  ],
 } as const satisfies Record<string, readonly string[]>;
 
 type Body = Record<string, unknown>;
