@@ -65,6 +65,7 @@ describe('Qdrant API with the Qdrant JS client 1.18', () => {
   let acme: QdrantClient;
   let globex: QdrantClient;
   let acmeReader: string;
+  let acmeKey: string;
 
   beforeAll(async () => {
     q = await startQdrantGateway({
@@ -72,7 +73,8 @@ describe('Qdrant API with the Qdrant JS client 1.18', () => {
       globex: { dimension: 3, metric: 'cosine' },
       euclid: { dimension: 2, metric: 'euclidean' },
     });
-    acme = q.client(await q.apiKey('acme', ['reader', 'writer']));
+    acmeKey = await q.apiKey('acme', ['reader', 'writer']);
+    acme = q.client(acmeKey);
     globex = q.client(await q.apiKey('globex', ['reader', 'writer']));
     acmeReader = await q.apiKey('acme', ['reader']);
     await seed(acme, 'acme');
@@ -107,6 +109,55 @@ describe('Qdrant API with the Qdrant JS client 1.18', () => {
       expect(refused.error).toContain('{size: 3, distance: Cosine}');
     }
     expect(await acme.collectionExists('other')).toEqual({ exists: false });
+  });
+
+  it('accepts every setting the client sends with a collection, and refuses a misspelt one', async () => {
+    const tuned = await acme.createCollection('tuned', {
+      vectors: { size: 3, distance: 'Cosine', on_disk: true, hnsw_config: { m: 8 } },
+      shard_number: 1,
+      sharding_method: 'auto',
+      replication_factor: 1,
+      write_consistency_factor: 1,
+      on_disk_payload: true,
+      hnsw_config: { m: 16, ef_construct: 100 },
+      wal_config: { wal_capacity_mb: 32 },
+      optimizers_config: { default_segment_number: 2 },
+      quantization_config: { scalar: { type: 'int8', always_ram: true } },
+      sparse_vectors: null,
+      strict_mode_config: { enabled: false },
+    });
+    expect(tuned).toBe(true);
+    const put = (name: string, body: unknown): Promise<Response> =>
+      fetch(`${q.url}/collections/${name}`, {
+        method: 'PUT',
+        headers: { 'api-key': acmeKey, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    // Client 1.19's new fields (it needs Node 22, so sent here as it sends them).
+    const newer = await put('tuned', {
+      vectors: { size: 3, distance: 'Cosine', memory: 'cold' },
+      payload: { memory: 'cold' },
+      metadata: { team: 'a' },
+    });
+    expect(newer.status).toBe(200);
+    // The client sends only the fields it knows; another program may send any.
+    const misspelt = await put('misspelt', {
+      vectors: { size: 3, distance: 'Cosine' },
+      hnsw: { m: 16 },
+    });
+    expect([misspelt.status, await misspelt.json()]).toEqual([
+      400,
+      {
+        status: {
+          error: expect.stringMatching(
+            /^Bad Request: hnsw is not a field of a collection .*\(hnsw\)$/,
+          ),
+        },
+        time: expect.any(Number),
+      },
+    ]);
+    expect(await acme.collectionExists('misspelt')).toEqual({ exists: false });
+    expect(await acme.deleteCollection('tuned')).toBe(true);
   });
 
   it('queries nearest points with filters on nested payload keys', async () => {

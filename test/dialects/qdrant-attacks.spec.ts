@@ -1491,6 +1491,33 @@ describe('Qdrant API under attack', () => {
     },
   );
 
+  it.each([
+    ['vector', { vector: { size: 3, distance: 'Cosine' } }],
+    ['hnsw', { hnsw: { m: 0 } }],
+    [
+      'vectors.on_disk_payload',
+      { vectors: { size: 3, distance: 'Cosine', on_disk_payload: true } },
+    ],
+  ])(
+    'refuses a collection config with %s, a field Qdrant does not define, creating nothing',
+    async (field, extra) => {
+      await refusedNaming(field, '/collections/unknown', {
+        vectors: { size: 3, distance: 'Cosine' },
+        ...extra,
+      });
+      const refused = await call({
+        method: 'PUT',
+        target: '/collections/unknown',
+        body: { vectors: { size: 3, distance: 'Cosine' }, ...extra },
+      });
+      expect((refused.json().status as { error: string }).error).toMatch(
+        new RegExp(`^Bad Request: ${field.replace('.', '\\.')} is not a field of `),
+      );
+      const exists = await call({ method: 'GET', target: '/collections/unknown/exists' });
+      expect(exists.json().result).toEqual({ exists: false });
+    },
+  );
+
   it.each(['_vg_tenant', 'metadata.tenant_id', 'a._vg_ns'])(
     'refuses a payload index on the reserved key %s, audited as a bypass attempt',
     async (field) => {

@@ -135,7 +135,58 @@ const UNSERVED_SETTINGS: Record<string, (value: unknown) => boolean> = {
   sharding_method: (value) => value !== null && value !== 'auto',
 };
 
+/**
+ * The fields of Qdrant's `CreateCollection` as clients 1.18 and 1.19 send them (`payload` and
+ * `metadata` are 1.19's; `init_from`, of earlier releases, is refused as unserved). Any other
+ * is a 400 naming it: a misspelt setting (`hnsw`, `vector`) silently dropped would leave the
+ * caller believing it applied.
+ */
+const COLLECTION_FIELDS: readonly string[] = [
+  'vectors',
+  'shard_number',
+  'sharding_method',
+  'replication_factor',
+  'write_consistency_factor',
+  'on_disk_payload',
+  'hnsw_config',
+  'wal_config',
+  'optimizers_config',
+  'quantization_config',
+  'sparse_vectors',
+  'strict_mode_config',
+  'payload',
+  'metadata',
+  'init_from',
+];
+
+/** The fields of one `VectorParams` (`memory` is 1.19's); each but size and distance ignored. */
+const VECTOR_FIELDS: readonly string[] = [
+  'size',
+  'distance',
+  'hnsw_config',
+  'quantization_config',
+  'on_disk',
+  'memory',
+  'datatype',
+  'multivector_config',
+];
+
+/**
+ * 400 naming, as sent (`at` its path), the first field of `value` (an object) that `known`
+ * does not list; `owner` says whose fields they are.
+ */
+function refuseUnknown(value: unknown, known: readonly string[], at: string, owner: string): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return;
+  const unknown = Object.keys(value).find((field) => !known.includes(field));
+  if (unknown !== undefined)
+    throw new BadRequestError(
+      `${at}${unknown} is not a field of ${owner} (it takes ${known.join(', ')})`,
+      `${at}${unknown}`,
+    );
+}
+
 function checkCollectionConfig(body: unknown, scope: TenantScope): void {
+  refuseUnknown(body, COLLECTION_FIELDS, '', 'a collection');
   for (const [field, unserved] of Object.entries(UNSERVED_SETTINGS)) {
     const value = (body as Record<string, unknown> | undefined)?.[field];
     if (value !== undefined && unserved(value))
@@ -152,4 +203,6 @@ function checkCollectionConfig(body: unknown, scope: TenantScope): void {
       'vectors',
     );
   }
+  // After the space check: a named vectors config (`{dense: {...}}`) is refused as one above.
+  refuseUnknown(vectors, VECTOR_FIELDS, 'vectors.', 'vectors');
 }
