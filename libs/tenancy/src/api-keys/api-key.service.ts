@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
   BadRequestError,
+  instantOf,
   NotFoundError,
   UnauthorizedError,
   UnprocessableError,
@@ -144,8 +145,9 @@ export class ApiKeyService {
 
 /** Seconds since the epoch of a future ISO 8601 instant; 400 for anything else. */
 function parseExpiry(text: string, now: number): number {
-  const ms = Date.parse(text);
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(text) || !Number.isFinite(ms)) {
+  // Read as every date of the API is: without an offset it is UTC, not the server's zone.
+  const ms = typeof text === 'string' && text.includes('T') ? instantOf(text) : undefined;
+  if (ms === undefined) {
     throw new BadRequestError('expiresAt must be an ISO 8601 date-time', 'expiresAt');
   }
   const at = Math.floor(ms / 1000);
