@@ -416,6 +416,41 @@ describe('Qdrant API with the Qdrant JS client 1.18', () => {
     expect(await globex.collectionExists('scratch')).toEqual({ exists: true });
   });
 
+  it('refuses, deleting nothing, a filter it cannot translate exactly: a negated range or except, a condition of two kinds', async () => {
+    await acme.createCollection('arrays', { vectors: { size: 3, distance: 'Cosine' } });
+    await acme.upsert('arrays', {
+      points: [
+        { id: 1, vector: [1, 0, 0], payload: { years: [2019, 2024], tag: 'odd' } },
+        { id: 2, vector: [1, 1, 0], payload: { years: [2010, 2012], tag: 'even' } },
+        { id: 3, vector: [1, 2, 0], payload: { years: 'unknown', tag: 'odd' } },
+      ],
+    });
+    const refused = [
+      [{ must_not: [{ key: 'years', range: { gt: 2020 } }] }, 'filter.must_not[0].range'],
+      [{ must_not: [{ key: 'tag', match: { except: ['odd'] } }] }, 'filter.must_not[0].match'],
+      [{ must: [{ has_id: [1, 2], key: 'tag', match: { value: 'odd' } }] }, 'filter.must[0].key'],
+      [
+        { must: [{ key: 'tag', match: { value: 'odd' }, is_empty: { key: 'tag' } }] },
+        'filter.must[0].key',
+      ],
+    ] as const;
+    for (const [filter, field] of refused) {
+      const res = await fetch(`${q.url}/collections/arrays/points/delete`, {
+        method: 'POST',
+        headers: { 'api-key': acmeKey, 'content-type': 'application/json' },
+        body: JSON.stringify({ filter }),
+      });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { status: { error: string } }).status.error).toContain(field);
+    }
+    expect(await acme.count('arrays', {})).toEqual({ count: 3 });
+    // The same conditions where they are exact: a range under must holds on any element.
+    expect(
+      await acme.count('arrays', { filter: { must: [{ key: 'years', range: { gt: 2020 } }] } }),
+    ).toEqual({ count: 1 });
+    expect(await acme.deleteCollection('arrays')).toBe(true);
+  });
+
   it('re-ranks by maximal marginal relevance over candidates fetched with their vectors', async () => {
     const plain = await acme.query(COLLECTION, { query: [1, 0.05, 0], limit: 2 });
     expect(ids(plain.points)).toEqual([1, 2]);

@@ -71,7 +71,7 @@ export class FilterParser {
       return { op: key, nodes };
     }
     if (key.startsWith('$')) throw new BadRequestError(`unknown operator ${key}`, path);
-    this.field(key, path);
+    this.checkField(key, path);
     if (!isPlainObject(value)) return this.clause(key, '$eq', value, path, counter);
     const ops = Object.keys(value);
     if (ops.length === 0) throw new BadRequestError('empty operator object', path);
@@ -79,7 +79,12 @@ export class FilterParser {
     return nodes.length === 1 ? (nodes[0] as FilterNode) : { op: '$and', nodes };
   }
 
-  private field(key: string, path: string): void {
+  /**
+   * Refuses a field a filter may not name: a reserved one (a bypass attempt, audited as such)
+   * or one outside the metadata key pattern. Dialects that translate their own filters call it
+   * on each field first, so a reserved name is named as one before any other refusal.
+   */
+  checkField(key: string, path: string): void {
     // Checked on the whole name and on every segment: `metadata.tenant` is refused too.
     if (this.reserved.isReserved(key)) {
       throw new TenantBypassError(

@@ -1,7 +1,12 @@
 import { BadRequestError } from '@vecgate/core';
-import { translateFilter } from './qdrant-filter';
+import { translateFilter as translate } from './qdrant-filter';
 import { pointIdOf, recordIdOf } from './qdrant-ids';
-import { translateSelection } from './qdrant-selection';
+import { translateSelection as select } from './qdrant-selection';
+
+/** Keys are checked by the filter parser in the gateway; here any key passes. */
+const anyKey = (): void => undefined;
+const translateFilter = (filter: unknown) => translate(filter, anyKey);
+const translateSelection = (filter: unknown) => select(filter, anyKey);
 
 function refusedField(filter: unknown): string | undefined {
   try {
@@ -43,9 +48,48 @@ describe('Qdrant filter translation', () => {
     ).toEqual({
       $and: [{ $or: [{ k: { $ne: 1 } }, { k: { $exists: false } }] }, { e: { $exists: true } }],
     });
-    expect(translateFilter({ must_not: { key: 'n', range: { gt: 3 } } })).toEqual({
-      $or: [{ n: { $lte: 3 } }, { n: { $exists: false } }],
+    expect(translateFilter({ must_not: { key: 'n', match: { any: [1, 2] } } })).toEqual({
+      $or: [{ n: { $nin: [1, 2] } }, { n: { $exists: false } }],
     });
+  });
+
+  it.each([
+    [{ must_not: { key: 'n', range: { gt: 3 } } }, 'filter.must_not[0].range'],
+    [
+      { must_not: [{ should: [{ key: 'n', range: { lte: 1 } }] }] },
+      'filter.must_not[0].should[0].range',
+    ],
+    [{ must_not: [{ key: 't', match: { except: ['a'] } }] }, 'filter.must_not[0].match'],
+    [
+      { must_not: [{ must_not: [{ key: 'n', range: { gt: 3 } }] }] },
+      'filter.must_not[0].must_not[0].range',
+    ],
+  ])(
+    'refuses to negate a range or except, which on arrays or other types Qdrant judges otherwise (%j)',
+    (filter, field) => {
+      expect(refusedField(filter)).toBe(field);
+    },
+  );
+
+  it('keeps a range and except where they are not negated', () => {
+    expect(translateFilter({ must: [{ key: 'n', range: { gt: 3 } }] })).toEqual({ n: { $gt: 3 } });
+    expect(translateFilter({ should: [{ key: 't', match: { except: ['a'] } }] })).toEqual({
+      t: { $nin: ['a'] },
+    });
+  });
+
+  it.each([
+    [{ must: [{ is_empty: { key: 'a' }, key: 'b', match: { value: 1 } }] }, 'filter.must[0].key'],
+    [{ must_not: [{ key: 'b', is_empty: { key: 'a' } }] }, 'filter.must_not[0].key'],
+    [{ should: [{ has_id: [1], key: 'b', match: { value: 1 } }] }, 'filter.should[0].key'],
+  ])('refuses a condition of two kinds rather than apply one (%j)', (filter, field) => {
+    expect(refusedField(filter)).toBe(field);
+  });
+
+  it('refuses has_id beside a field condition in the top-level must of a walk', () => {
+    expect(() =>
+      translateSelection({ must: [{ has_id: [1, 2], key: 'tag', match: { value: 'odd' } }] }),
+    ).toThrow(expect.objectContaining({ extras: { field: 'filter.must[0].key' } }));
   });
 
   it('selects everything for an absent or empty filter', () => {

@@ -12,11 +12,36 @@ type Node =
       readonly op: '$eq' | '$ne' | '$gt' | '$gte' | '$lt' | '$lte';
       readonly field: string;
       readonly value: unknown;
+      readonly inexact?: Inexact;
     }
-  | { readonly op: '$in' | '$nin'; readonly field: string; readonly value: unknown }
+  | {
+      readonly op: '$in' | '$nin';
+      readonly field: string;
+      readonly value: unknown;
+      readonly inexact?: Inexact;
+    }
   | { readonly op: '$exists'; readonly field: string; readonly value: boolean };
 
+/**
+ * A condition whose negation vecgate's language cannot write exactly: Qdrant's `must_not`
+ * is NOT over the whole point, and a range or `except` holds when any element of an array
+ * holds (a range on numbers only), so its opposite needs "no element" and "not a number",
+ * which the language lacks. Negating one anyway would select other points than Qdrant does,
+ * and a delete by filter would remove points Qdrant keeps: it is refused, naming `path`.
+ */
+interface Inexact {
+  readonly path: string;
+  readonly what: string;
+}
+
 type Json = Record<string, unknown>;
+
+/**
+ * Checks a payload key the filter names (`FilterParser.checkField`): run on every key while
+ * translating, so a reserved key is refused as a bypass attempt before a refusal of the
+ * condition around it (such as a negation that cannot be written) hides it.
+ */
+export type FieldCheck = (key: string, path: string) => void;
 
 const RANGE_OPS = { gt: '$gt', gte: '$gte', lt: '$lt', lte: '$lte' } as const;
 /** Qdrant nests filters in conditions; this bounds the walk before the parser's own bound. */
@@ -46,46 +71,57 @@ const NOTHING: Node = {
  * text, `has_id` (see `translateSelection`), `nested`, `values_count`, `is_null`, `min_should`) is
  * a 400 naming it.
  */
-export function translateFilter(filter: unknown, field = 'filter'): Json | undefined {
+export function translateFilter(
+  filter: unknown,
+  check: FieldCheck,
+  field = 'filter',
+): Json | undefined {
   if (filter === undefined || filter === null) return undefined;
-  const part = filterNode(filter, field, 1);
+  const part = filterNode(filter, field, 1, check);
   if (part === 'all') return undefined;
   return toJson(part === 'none' ? NOTHING : part);
 }
 
-function filterNode(filter: unknown, path: string, depth: number): Part {
+function filterNode(filter: unknown, path: string, depth: number, check: FieldCheck): Part {
   if (depth > MAX_DEPTH) throw new BadRequestError('the filter is nested too deeply', path);
   const f = object(filter, path);
   for (const key of Object.keys(f)) {
     if (!['must', 'should', 'must_not'].includes(key) && f[key] !== null && f[key] !== undefined)
       throw new BadRequestError(`filter clause "${key}" is not supported`, `${path}.${key}`);
   }
-  const must = conditions(f.must, `${path}.must`, depth);
-  const should = conditions(f.should, `${path}.should`, depth);
-  const mustNot = conditions(f.must_not, `${path}.must_not`, depth);
+  const must = conditions(f.must, `${path}.must`, depth, check);
+  const should = conditions(f.should, `${path}.should`, depth, check);
+  const mustNot = conditions(f.must_not, `${path}.must_not`, depth, check);
   // An absent `should` constrains nothing; a present one needs one of its conditions.
   const anyShould = f.should === undefined || f.should === null ? [] : [anyOf(should)];
   return allOf([...must, ...anyShould, ...mustNot.map(negatePart)]);
 }
 
-function conditions(input: unknown, path: string, depth: number): Part[] {
+function conditions(input: unknown, path: string, depth: number, check: FieldCheck): Part[] {
   if (input === undefined || input === null) return [];
   const list = Array.isArray(input) ? input : [input];
   if (list.length > LIMITS.maxFilterClauses)
     throw new BadRequestError(`at most ${LIMITS.maxFilterClauses} conditions`, path);
-  return list.map((c, i) => condition(c, `${path}[${i}]`, depth));
+  return list.map((c, i) => condition(c, `${path}[${i}]`, depth, check));
 }
 
-function condition(input: unknown, path: string, depth: number): Part {
+function condition(input: unknown, path: string, depth: number, check: FieldCheck): Part {
   const c = object(input, path);
-  if ('must' in c || 'should' in c || 'must_not' in c) return filterNode(c, path, depth + 1);
-  if ('is_empty' in c)
-    return {
-      op: '$exists',
-      field: key(object(c.is_empty, `${path}.is_empty`).key, `${path}.is_empty.key`),
-      value: false,
-    };
-  if ('key' in c) return fieldCondition(c, path);
+  if ('must' in c || 'should' in c || 'must_not' in c) return filterNode(c, path, depth + 1, check);
+  if ('is_empty' in c) {
+    alone(c, 'is_empty', path);
+    const field = key(object(c.is_empty, `${path}.is_empty`).key, `${path}.is_empty.key`);
+    check(field, `${path}.is_empty.key`);
+    return { op: '$exists', field, value: false };
+  }
+  if ('has_id' in c) {
+    alone(c, 'has_id', path);
+    throw new BadRequestError(
+      'has_id is supported only directly in the filter’s top-level must, and not in a search',
+      `${path}.has_id`,
+    );
+  }
+  if ('key' in c) return fieldCondition(c, path, check);
   const name = Object.keys(c)[0];
   if (name === undefined)
     throw new BadRequestError('a condition is empty: give key, is_empty or a nested filter', path);
@@ -115,14 +151,29 @@ function isNode(part: Part): part is Node {
   return part !== 'all' && part !== 'none';
 }
 
-function fieldCondition(c: Json, path: string): Node {
+/**
+ * A condition is one kind (Qdrant's `Condition` is one of them): members of another kind
+ * beside it would be dropped, so they are refused, naming the first.
+ */
+export function alone(c: Json, kind: string, path: string): void {
+  const other = Object.keys(c).find((name) => name !== kind && c[name] !== undefined);
+  if (other !== undefined)
+    throw new BadRequestError(
+      `${kind} is a condition of its own: "${other}" belongs to another one`,
+      `${path}.${other}`,
+    );
+}
+
+function fieldCondition(c: Json, path: string, check: FieldCheck): Node {
   const field = key(c.key, `${path}.key`);
+  check(field, `${path}.key`);
   const nodes: Node[] = [];
   for (const name of Object.keys(c)) {
     if (name === 'key' || c[name] === null || c[name] === undefined) continue;
     if (name === 'match')
       nodes.push(match(field, object(c.match, `${path}.match`), `${path}.match`));
-    else if (name === 'range') nodes.push(...range(field, object(c.range, `${path}.range`)));
+    else if (name === 'range')
+      nodes.push(...range(field, object(c.range, `${path}.range`), `${path}.range`));
     else throw new BadRequestError(`condition "${name}" is not supported`, `${path}.${name}`);
   }
   if (nodes.length === 0) throw new BadRequestError('a field condition needs match or range', path);
@@ -132,17 +183,18 @@ function fieldCondition(c: Json, path: string): Node {
 function match(field: string, m: Json, path: string): Node {
   if ('value' in m) return { op: '$eq', field, value: m.value };
   if ('any' in m) return { op: '$in', field, value: m.any };
-  if ('except' in m) return { op: '$nin', field, value: m.except };
+  if ('except' in m)
+    return { op: '$nin', field, value: m.except, inexact: { path, what: 'match except' } };
   throw new BadRequestError(
     'match takes value, any or except (text matching is not supported)',
     path,
   );
 }
 
-function range(field: string, r: Json): Node[] {
+function range(field: string, r: Json, path: string): Node[] {
   return (Object.keys(RANGE_OPS) as (keyof typeof RANGE_OPS)[])
     .filter((k) => r[k] !== undefined && r[k] !== null)
-    .map((k) => ({ op: RANGE_OPS[k], field, value: r[k] }));
+    .map((k) => ({ op: RANGE_OPS[k], field, value: r[k], inexact: { path, what: 'a range' } }));
 }
 
 /** Qdrant's `must_not` also matches points without the field: vecgate's comparisons do not. */
@@ -152,7 +204,15 @@ function negate(node: Node): Node {
       ? { op: '$or', nodes: node.nodes.map(negate) }
       : and(node.nodes.map(negate));
   if (node.op === '$exists') return { ...node, value: !node.value };
-  const opposite = { ...node, op: OPPOSITE[node.op] } as Node;
+  if (node.inexact) {
+    throw new BadRequestError(
+      `${node.inexact.what} cannot be negated exactly (must_not, or a should under it): on an ` +
+        'array, or a value of another type, vecgate would select other points than Qdrant; ' +
+        'write the opposite condition under must instead',
+      node.inexact.path,
+    );
+  }
+  const opposite = { op: OPPOSITE[node.op], field: node.field, value: node.value } as Node;
   return { op: '$or', nodes: [opposite, { op: '$exists', field: node.field, value: false }] };
 }
 

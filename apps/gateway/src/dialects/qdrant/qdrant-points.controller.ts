@@ -4,7 +4,7 @@ import type { Schemas } from '@qdrant/js-client-rest';
 import type { FastifyReply } from 'fastify';
 import { BadRequestError, NotFoundError } from '@vecgate/core';
 import type { TenantScope } from '@vecgate/isolation';
-import { RecordListing, RequestTrace, VectorService } from '@vecgate/search';
+import { FilterParser, RecordListing, RequestTrace, VectorService } from '@vecgate/search';
 import { Scope, TenantTier, Trace } from '../../http/request.decorators';
 import { pathPointId } from './qdrant-ids';
 import { pointShape } from './qdrant-payload';
@@ -13,6 +13,7 @@ import { countMatching, scroll } from './qdrant-scroll';
 import { nearest, NearestRequest } from './qdrant-search';
 import { translateSelection } from './qdrant-selection';
 import { checkWriteParams } from './qdrant-write-params';
+import type { FieldCheck } from './qdrant-filter';
 import { ok, QDRANT_PREFIX, QdrantAnswer, QdrantRoute } from './qdrant.route';
 
 type Json = Record<string, unknown>;
@@ -36,7 +37,11 @@ export class QdrantPointsController {
     private readonly points: QdrantPoints,
     private readonly vectors: VectorService,
     private readonly listing: RecordListing,
+    private readonly filters: FilterParser,
   ) {}
+
+  /** Each payload key a filter names, checked as the v1 filter parser checks it. */
+  private readonly check: FieldCheck = (key, path) => this.filters.checkField(key, path);
 
   @Put()
   @QdrantRoute('upsert_points', 'writer', { heavy: true })
@@ -114,7 +119,7 @@ export class QdrantPointsController {
         throw new BadRequestError(`${field} is not supported`, field);
     await this.points.requireCollection(scope);
     const request: NearestRequest = { ...b, ...queryVector(b.query) };
-    return ok(reply, { points: await nearest(this.vectors, scope, request, trace) });
+    return ok(reply, { points: await nearest(this.vectors, scope, request, trace, this.check) });
   }
 
   /** The search call of clients before 1.19 (removed there, kept here). */
@@ -129,7 +134,7 @@ export class QdrantPointsController {
     const b = bodyOf(body);
     await this.points.requireCollection(scope);
     const vector = Array.isArray(b.vector) ? b.vector : namedDefault(b.vector);
-    return ok(reply, await nearest(this.vectors, scope, { ...b, vector }, trace));
+    return ok(reply, await nearest(this.vectors, scope, { ...b, vector }, trace, this.check));
   }
 
   @Post('scroll')
@@ -143,7 +148,7 @@ export class QdrantPointsController {
     const b = bodyOf(body);
     await this.points.requireCollection(scope);
     const shape = pointShape(b.with_payload, b.with_vector, true);
-    return ok(reply, await scroll(this.listing, scope, b, shape, trace));
+    return ok(reply, await scroll(this.listing, scope, b, shape, trace, this.check));
   }
 
   /** Every point of the collection, or those a filter selects (counted page by page). */
@@ -159,7 +164,7 @@ export class QdrantPointsController {
     // Counts are exact whatever `exact` says; it is still typed as Qdrant types it.
     if (b.exact !== undefined && b.exact !== null && typeof b.exact !== 'boolean')
       throw new BadRequestError('must be a boolean', 'exact');
-    const selection = translateSelection(b.filter);
+    const selection = translateSelection(b.filter, this.check);
     await this.points.requireCollection(scope);
     const total = selection.filter
       ? await countMatching(this.listing, scope, selection, trace)

@@ -3,6 +3,7 @@ import type { Schemas } from '@qdrant/js-client-rest';
 import { BadRequestError, NotFoundError } from '@vecgate/core';
 import { DEFAULT_NAMESPACE, TenantScope, TenantVectorStore } from '@vecgate/isolation';
 import {
+  FilterParser,
   RecordInput,
   RequestTrace,
   ResultValidator,
@@ -32,6 +33,7 @@ export class QdrantPoints {
     private readonly store: TenantVectorStore,
     private readonly input: RecordInput,
     private readonly results: ResultValidator,
+    private readonly filters: FilterParser,
   ) {}
 
   async exists(scope: TenantScope): Promise<boolean> {
@@ -112,7 +114,9 @@ export class QdrantPoints {
     // (Qdrant refuses it too): emptying a collection takes an explicit `{}`.
     if (body.filter === null)
       throw new BadRequestError('must be a filter ({} selects every point)', 'filter');
-    const { filter, ids } = translateSelection(body.filter);
+    const { filter, ids } = translateSelection(body.filter, (key, path) =>
+      this.filters.checkField(key, path),
+    );
     if (ids && filter)
       throw new BadRequestError('a delete takes has_id alone, or a filter without it', 'filter');
     if (ids) {

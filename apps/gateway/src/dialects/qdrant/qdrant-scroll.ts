@@ -2,6 +2,7 @@ import type { Schemas } from '@qdrant/js-client-rest';
 import { BadRequestError } from '@vecgate/core';
 import { MAX_LIST_LIMIT, TenantScope } from '@vecgate/isolation';
 import { RecordListing, RequestTrace } from '@vecgate/search';
+import type { FieldCheck } from './qdrant-filter';
 import { pointOf, PointShape } from './qdrant-payload';
 import { count } from './qdrant-search';
 import { Selection, translateSelection } from './qdrant-selection';
@@ -23,6 +24,7 @@ export async function scroll(
   body: Record<string, unknown>,
   shape: PointShape,
   trace: RequestTrace,
+  check: FieldCheck,
 ): Promise<Schemas['ScrollResult']> {
   if (body.order_by !== undefined && body.order_by !== null)
     throw new BadRequestError('order_by is not supported: points come in id order', 'order_by');
@@ -32,7 +34,7 @@ export async function scroll(
   const offset = body.offset;
   if (offset !== undefined && offset !== null && typeof offset !== 'string')
     throw new BadRequestError('offset is the next_page_offset of a previous scroll', 'offset');
-  const { filter, ids } = translateSelection(body.filter);
+  const { filter, ids } = translateSelection(body.filter, check);
   const points: Schemas['Record'][] = [];
   let cursor = offset ?? undefined;
   for (let page = 0; page < SCROLL_PAGES && points.length < limit; page++) {

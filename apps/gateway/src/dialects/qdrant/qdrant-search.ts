@@ -8,7 +8,7 @@ import {
   VectorService,
   withinAnswerFloats,
 } from '@vecgate/search';
-import { translateFilter } from './qdrant-filter';
+import { FieldCheck, translateFilter } from './qdrant-filter';
 import { pointIdOf } from './qdrant-ids';
 import { MMR_BUDGET, mmrSelect } from './qdrant-mmr';
 import { pointShape, PointShape, shownPayload } from './qdrant-payload';
@@ -38,6 +38,7 @@ export async function nearest(
   scope: TenantScope,
   request: NearestRequest,
   trace: RequestTrace,
+  check: FieldCheck,
 ): Promise<Schemas['ScoredPoint'][]> {
   if (request.using !== undefined && request.using !== null && request.using !== '')
     throw new BadRequestError('only the default (unnamed) vector exists', 'using');
@@ -66,7 +67,7 @@ export async function nearest(
     {
       vector: request.vector,
       topK: candidates?.limit ?? wanted,
-      filter: translateFilter(request.filter),
+      filter: translateFilter(request.filter, check),
       includeMetadata: shape.payload !== false,
       includeValues: shape.vector || candidates !== undefined,
       ...(searchParams(request.params).exact === true ? { exact: true } : {}),
