@@ -379,6 +379,45 @@ describe('Qdrant API with the Qdrant JS client 1.18', () => {
     expect(await acme.count('batch', {})).toEqual({ count: 2 });
   });
 
+  it('writes the last point of an id given twice in one upsert, as Qdrant does, in both forms', async () => {
+    await acme.createCollection('twice', { vectors: { size: 3, distance: 'Cosine' } });
+    await acme.upsert('twice', {
+      points: [
+        { id: 7, vector: [1, 0, 0], payload: { v: 'first' } },
+        { id: 8, vector: [0, 1, 0], payload: { v: 'other' } },
+        { id: 7, vector: [0, 0, 1], payload: { v: 'last' } },
+      ],
+    });
+    await acme.upsert('twice', {
+      batch: {
+        ids: [9, 9],
+        vectors: [
+          [1, 0, 0],
+          [0, 1, 0],
+        ],
+        payloads: [{ v: 'a' }, { v: 'b' }],
+      },
+    });
+    const points = await acme.retrieve('twice', { ids: [7, 8, 9], with_vector: true });
+    expect(points.map((p) => [p.id, p.payload?.v, p.vector])).toEqual([
+      [7, 'last', [0, 0, 1]],
+      [8, 'other', [0, 1, 0]],
+      [9, 'b', [0, 1, 0]],
+    ]);
+    expect(await acme.count('twice', {})).toEqual({ count: 3 });
+    // Every point is still checked: a bad vector is refused even when a later one replaces it.
+    await expect(
+      acme.upsert('twice', {
+        points: [
+          { id: 10, vector: [1, 0] },
+          { id: 10, vector: [1, 0, 0] },
+        ],
+      }),
+    ).rejects.toThrow();
+    expect(await acme.count('twice', {})).toEqual({ count: 3 });
+    expect(await acme.deleteCollection('twice')).toBe(true);
+  });
+
   it('reports euclidean scores as distances, closest first', async () => {
     const client = q.client(await q.apiKey('euclid', ['reader', 'writer']));
     await client.createCollection('e', { vectors: { size: 2, distance: 'Euclid' } });

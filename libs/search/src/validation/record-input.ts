@@ -118,11 +118,16 @@ export class RecordInput {
     return this.sizedRecords(input, space, limit).records;
   }
 
-  /** The records, and the stored size of each (see `storedBytes`), measured once. */
+  /**
+   * The records, and the stored size of each (see `storedBytes`), measured once. An id given
+   * twice is refused, unless `duplicates` is `last`: then every record is checked and the last
+   * of each id is kept (Qdrant's upsert does so).
+   */
   sizedRecords(
     input: unknown,
     space: VectorSpace,
     limit: MetadataLimit,
+    duplicates: Duplicates = 'refuse',
   ): { records: VectorWrite[]; bytes: number[] } {
     const batch = writeBatch(input);
     const seen = new Set<string>();
@@ -138,7 +143,7 @@ export class RecordInput {
       if (unknown !== undefined)
         throw new BadRequestError(`unknown property "${unknown}"`, `${at}.${unknown}`);
       const id = this.id(record.id, `${at}.id`);
-      if (seen.has(id))
+      if (seen.has(id) && duplicates === 'refuse')
         throw new BadRequestError(`id "${id}" appears twice in this batch`, `${at}.id`);
       seen.add(id);
       const values = this.vector(record.values, space, `${at}.values`);
@@ -146,7 +151,7 @@ export class RecordInput {
       bytes.push(space.dimension * 4 + size);
       return metadata === undefined ? { id, values } : { id, values, metadata };
     });
-    return { records, bytes };
+    return seen.size === records.length ? { records, bytes } : lastOfEach(records, bytes);
   }
 
   private checkValue(value: MetadataValue, field: string, depth: number): void {
@@ -216,4 +221,21 @@ export function writeBatch(input: unknown): unknown[] {
     );
   }
   return input;
+}
+
+/** What a batch naming one id twice gets: a 400, or the last record of each id written. */
+export type Duplicates = 'refuse' | 'last';
+
+/** The last record of each id, in batch order, with its size. */
+function lastOfEach(
+  records: VectorWrite[],
+  bytes: number[],
+): { records: VectorWrite[]; bytes: number[] } {
+  const last = new Map<string, number>();
+  records.forEach((record, i) => last.set(record.id, i));
+  const kept = [...last.values()].sort((a, b) => a - b);
+  return {
+    records: kept.map((i) => records[i] as VectorWrite),
+    bytes: kept.map((i) => bytes[i] as number),
+  };
 }

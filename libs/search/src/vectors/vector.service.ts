@@ -7,7 +7,7 @@ import { LIMITS } from '../limits';
 import { NamespaceService } from '../namespaces/namespace.service';
 import { QuotaView } from '../quota/storage-quota';
 import { StorageUsageTracker } from '../quota/storage-usage';
-import { RecordInput } from '../validation/record-input';
+import { Duplicates, RecordInput } from '../validation/record-input';
 import { ranked } from './ranked';
 import { RequestTrace, ResultValidator } from './result-validator';
 
@@ -80,13 +80,14 @@ export class VectorService {
     tier: string,
     vectors: unknown,
     trace: RequestTrace,
+    duplicates?: Duplicates,
   ): Promise<{ upserted: number }> {
     const limit = this.usage.metadataLimit(scope, tier);
     // Checking and converting a large batch is a slice of work of its own, apart from the
     // request's earlier parsing and walking: other requests run in between.
     if (Array.isArray(vectors) && vectors.length * scope.space.dimension > YIELD_BEFORE_VALUES)
       await nextTurn();
-    const { records, bytes } = this.input.sizedRecords(vectors, scope.space, limit);
+    const { records, bytes } = this.input.sizedRecords(vectors, scope.space, limit, duplicates);
     const call = { signal: trace.signal };
     // The room is reserved and, if the write fails, given back while the namespace is held
     // for writing: a delete by filter, which recounts the namespace, never runs in between.

@@ -71,7 +71,7 @@ export class QdrantPoints {
   async upsert(scope: TenantScope, tier: string, body: Json, trace: RequestTrace): Promise<void> {
     await this.requireCollection(scope);
     await this.vectors
-      .upsert(scope, tier, writesOf(body), trace)
+      .upsert(scope, tier, writesOf(body), trace, 'last')
       .catch(Array.isArray(body.points) ? POINTS_NAMES : BATCH_NAMES);
   }
 
