@@ -201,12 +201,41 @@ describe('token verification', () => {
     ['a wrong issuer', { iss: 'someone-else' }],
     ['roles as a string', { roles: 'reader' }],
     ['no subject', { sub: undefined }],
+    ['an iat ten minutes ahead', { iat: Math.floor(Date.now() / 1000) + 600 }],
   ])('refuses a built-in token with %s (401)', async (_name, claims) => {
     const token = gw.tokens.raw(
       { alg: 'HS256', typ: 'JWT', kid: 'old' },
       { tenant_id: 'acme', roles: ['reader'], ...claims },
     );
     expect((await search(token)).status).toBe(401);
+  });
+
+  it.each([['null'], ['[]'], ['"text"'], ['notjson'], ['{"a":1'], ['']])(
+    'refuses a signed token whose payload is %j with 401, and keeps serving',
+    async (payload) => {
+      const head = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT', kid: 'old' })).toString(
+        'base64url',
+      );
+      const body = Buffer.from(payload).toString('base64url');
+      const signature = createHmac('sha256', TEST_SECRET)
+        .update(`${head}.${body}`)
+        .digest('base64url');
+      const res = await search(`${head}.${body}.${signature}`);
+      expect(res.status).toBe(401);
+      const fine = gw.tokens.signed({ tenant_id: 'acme', roles: ['reader'] }, { keyid: 'old' });
+      expect((await search(fine)).status).toBe(200);
+    },
+  );
+
+  it('takes the Bearer scheme in any case', async () => {
+    const token = gw.tokens.signed({ tenant_id: 'acme', roles: ['reader'] }, { keyid: 'old' });
+    for (const scheme of ['bearer', 'BEARER', 'Bearer']) {
+      const res = await gw.http
+        .post('/v1/search')
+        .set({ authorization: `${scheme} ${token}` })
+        .send({ vector: [1, 0, 0], topK: 1 });
+      expect(res.status).toBe(200);
+    }
   });
 
   it('refuses an authorization header over 8 KiB before parsing it', async () => {

@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { decode } from 'jsonwebtoken';
 import passport from 'passport';
 import { UnauthorizedError, VecgateError } from '@vecgate/core';
 import { ApiKeyVerifier } from '../api-keys/api-key.verifier';
 import { API_KEY_PREFIX } from '../api-keys/api-key.format';
 import { RevocationList } from '../registry/revocation-list';
 import { Principal } from '../tenancy.types';
-import { JWT_STRATEGY, JwtStrategy } from './jwt.strategy';
+import { decodedToken, JWT_STRATEGY, JwtStrategy } from './jwt.strategy';
 import { PrincipalFactory } from './principal.factory';
 import { VerifiedTokens } from './verified-tokens';
 
@@ -39,7 +38,7 @@ function credentialOf(request: RawCredentials): Credential {
   if (authorization === undefined && apiKey === undefined) {
     throw new UnauthorizedError('missing bearer token or API key', 'token_missing');
   }
-  const bearer = authorization?.startsWith('Bearer ') ? authorization.slice(7) : undefined;
+  const bearer = authorization !== undefined ? bearerOf(authorization) : undefined;
   if (apiKey !== undefined) {
     if (authorization !== undefined && bearer !== apiKey) {
       throw new UnauthorizedError(
@@ -51,6 +50,11 @@ function credentialOf(request: RawCredentials): Credential {
   }
   if (bearer?.startsWith(API_KEY_PREFIX)) return { kind: 'api_key', key: bearer };
   return { kind: 'jwt' };
+}
+
+/** The credential of a `Bearer` authorization (the scheme in any case, as RFC 9110 has it). */
+function bearerOf(authorization: string): string | undefined {
+  return /^bearer /i.test(authorization) ? authorization.slice(7) : undefined;
 }
 
 /** What authentication reads of a request: its headers, and as received when known. */
@@ -117,7 +121,7 @@ export class Authenticator {
     headers: Record<string, string | string[] | undefined>;
   }): Promise<Principal> {
     const header = rawRequest.headers.authorization as string;
-    if (!/^Bearer [A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]*\.[A-Za-z0-9\-_]*$/.test(header)) {
+    if (!/^Bearer [A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]*\.[A-Za-z0-9\-_]*$/i.test(header)) {
       return Promise.reject(
         new UnauthorizedError('authorization must be "Bearer <jwt>"', 'token_malformed'),
       );
@@ -153,15 +157,10 @@ export class Authenticator {
     headers: Record<string, string | string[] | undefined>;
   }): string | undefined {
     const header = rawRequest.headers.authorization;
-    if (
-      typeof header !== 'string' ||
-      header.length > MAX_TOKEN_BYTES ||
-      !header.startsWith('Bearer ')
-    ) {
-      return undefined;
-    }
-    const payload = decode(header.slice(7), { json: true });
-    return this.principals.claimedTenant(payload);
+    const token =
+      typeof header === 'string' && header.length <= MAX_TOKEN_BYTES ? bearerOf(header) : undefined;
+    if (token === undefined) return undefined;
+    return this.principals.claimedTenant(decodedToken(token)?.payload ?? null);
   }
 }
 

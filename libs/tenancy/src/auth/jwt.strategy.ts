@@ -31,12 +31,12 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
       secretOrKeyProvider: (request: RequestWithIssuer, rawToken: string, done: KeyCallback) => {
-        const decoded = decode(rawToken, { complete: true });
-        if (!decoded || typeof decoded.header !== 'object') {
+        const decoded = decodedToken(rawToken);
+        if (!decoded) {
           done(new Error('jwt malformed'));
           return;
         }
-        keys.select(decoded.header as unknown as Record<string, unknown>).then(
+        keys.select(decoded.header).then(
           (selected) => {
             request[ISSUER_OF_REQUEST] = selected.issuer;
             done(null, selected.key as unknown as Buffer);
@@ -56,3 +56,29 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
     return this.principals.fromClaims(payload, request[ISSUER_OF_REQUEST] ?? 'builtin');
   }
 }
+
+/**
+ * The header and payload of an unverified token when both are JSON objects, else undefined.
+ * jsonwebtoken reads a payload such as `null` while verifying and throws past its callback
+ * (an unhandled rejection here, which ends the process), and a payload that is not JSON at
+ * all makes `decode` throw: both are malformed tokens, refused with 401 before any key is
+ * looked up.
+ */
+export function decodedToken(
+  rawToken: string,
+): { header: Record<string, unknown>; payload: Record<string, unknown> } | undefined {
+  let decoded: ReturnType<typeof decode>;
+  try {
+    decoded = decode(rawToken, { complete: true, json: true });
+  } catch {
+    return undefined;
+  }
+  if (!decoded || !isObject(decoded.header) || !isObject(decoded.payload)) return undefined;
+  return decoded as unknown as {
+    header: Record<string, unknown>;
+    payload: Record<string, unknown>;
+  };
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -40,6 +40,14 @@ export class PrincipalFactory {
     if (typeof claims.iat !== 'number' || !Number.isFinite(claims.iat)) {
       throw new UnauthorizedError('token has no iat claim', 'token_no_iat');
     }
+    // A token "issued" later than now would outlive a deletion of its tenant id: tokens
+    // without a jti are cut off by comparing iat with the deletion time.
+    if (claims.iat > Date.now() / 1000 + this.options.clockToleranceSeconds) {
+      throw new UnauthorizedError(
+        'token iat is in the future, beyond the clock tolerance',
+        'token_not_yet_valid',
+      );
+    }
     const subject = claims.sub;
     // A subject that is not printable could forge or hide lines of the audit trail and logs.
     if (typeof subject !== 'string' || subjectProblem(subject) !== undefined) {
