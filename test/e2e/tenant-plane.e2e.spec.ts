@@ -301,6 +301,35 @@ describe('tenant plane, end to end on the embedded backend', () => {
       }
     });
 
+    it('pages its trail with opaque cursors that show no position in the shared trail', async () => {
+      const admin = bearer(tokens[tenant].admin);
+      type Page = { items: { id: string; seq?: number }[]; nextCursor: string | null };
+      const first = (await gw.http.get('/v1/audit').query({ limit: 2 }).set(admin)).body as Page;
+      expect(first.items).toHaveLength(2);
+      for (const item of first.items) expect(item.seq).toBeUndefined();
+      expect(first.nextCursor).toMatch(/^[A-Za-z0-9_-]{22}$/);
+      const next = await gw.http
+        .get('/v1/audit')
+        .query({ limit: 2, cursor: first.nextCursor })
+        .set(admin);
+      expect(next.status).toBe(200);
+      const second = (next.body as Page).items.map((i) => i.id);
+      expect(second).toHaveLength(2);
+      for (const id of second) expect(first.items.map((i) => i.id)).not.toContain(id);
+      // Another tenant's cursor, a plain position and a tampered cursor are refused.
+      const other = others[0] as TenantId;
+      const theirs = (
+        (await gw.http.get('/v1/audit').query({ limit: 1 }).set(bearer(tokens[other].admin)))
+          .body as Page
+      ).nextCursor as string;
+      const flipped = `${theirs.slice(0, 5)}${theirs[5] === 'A' ? 'B' : 'A'}${theirs.slice(6)}`;
+      for (const cursor of [theirs, '123', flipped]) {
+        const res = await gw.http.get('/v1/audit').query({ cursor }).set(admin);
+        expect(res.status).toBe(400);
+        expect(res.body).toMatchObject({ field: 'cursor' });
+      }
+    });
+
     it("deletes its own record and leaves every other tenant's record with the same id", async () => {
       const res = await gw.http
         .post('/v1/vectors/delete')

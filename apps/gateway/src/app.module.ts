@@ -26,6 +26,7 @@ import { QDRANT_DIALECT } from './dialects/qdrant';
 import { HealthController } from './health/health.controller';
 import { HttpPipeline } from './http/http-pipeline';
 import { LOG_REDACTION } from './http/log-redaction';
+import { TenantAuditCursors } from './controllers/tenant-audit-cursors';
 import { LEAN_CONTROLLERS, LEAN_PIPELINE, LeanPipeline, LeanRoutes } from './http/lean-routes';
 import { DataDirCheck } from './config/data-dir-check';
 import { MemoryGuard } from './http/memory-guard';
@@ -114,6 +115,7 @@ export class AppModule {
         ProblemFilter,
         GatewayValidationPipe,
         RequestGovernor,
+        TenantAuditCursors,
         // The same guards, pipe, governor and filter, for the routes served without Nest's
         // per-request execution (see LeanRoutes).
         {

@@ -7,6 +7,7 @@ import { AdminAuditQuery, AuditPageDto, AuditQuery } from '../dto/audit.dto';
 import { ApiProblems } from '../dto/problem.dto';
 import { Scope } from '../http/request.decorators';
 import { Audited } from '../http/route.decorators';
+import { TenantAuditCursors } from './tenant-audit-cursors';
 
 const DEFAULT_PAGE = 100;
 
@@ -14,7 +15,10 @@ const DEFAULT_PAGE = 100;
 @ApiBearerAuth()
 @Controller('v1')
 export class AuditController {
-  constructor(private readonly audit: AuditService) {}
+  constructor(
+    private readonly audit: AuditService,
+    private readonly cursors: TenantAuditCursors,
+  ) {}
 
   @Get('audit')
   @Roles('tenant_admin')
@@ -31,9 +35,12 @@ export class AuditController {
     const page = await this.audit.query(
       { ...query.toFilter(), tenantUid: scope.tenantUid },
       query.limit ?? DEFAULT_PAGE,
-      query.cursor === undefined ? undefined : Number(query.cursor),
+      query.cursor === undefined ? undefined : this.cursors.open(scope.tenantUid, query.cursor),
     );
-    return { items: page.items.map(tenantView), nextCursor: page.nextCursor };
+    return {
+      items: page.items.map(tenantView),
+      nextCursor: this.cursors.seal(scope.tenantUid, page.nextCursor),
+    };
   }
 
   @Get('admin/audit')
@@ -54,8 +61,11 @@ export class AuditController {
   }
 }
 
-/** A tenant never sees what an unverified token claimed. */
-function tenantView(event: StoredAuditEvent): StoredAuditEvent {
-  const { claimedTenant: _hidden, ...rest } = event;
+/**
+ * A tenant never sees what an unverified token claimed, nor the event's position in the trail
+ * of all tenants.
+ */
+function tenantView(event: StoredAuditEvent): Omit<StoredAuditEvent, 'seq'> {
+  const { claimedTenant: _hidden, seq: _shared, ...rest } = event;
   return rest;
 }

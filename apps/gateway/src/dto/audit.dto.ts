@@ -7,7 +7,10 @@ import { BadRequestError, instantOf } from '@vecgate/core';
 import type { AuditFilter, AuditOutcome, AuditSeverity } from '@vecgate/audit';
 
 export class AuditEventDto {
-  @ApiProperty() seq!: number;
+  @ApiPropertyOptional({
+    description: 'Position in the whole trail (admin trail only: it counts every tenant’s events)',
+  })
+  seq?: number;
   @ApiProperty() id!: string;
   @ApiProperty({ description: 'Epoch milliseconds' }) at!: number;
   @ApiProperty({ description: 'The gateway’s own id of the request (its answer’s x-request-id)' })
@@ -50,12 +53,8 @@ export class AuditPageDto {
   @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
 }
 
-export class AuditQuery extends PageQuery {
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @IsOptional()
-  @Matches(/^\d{1,18}$/)
-  cursor?: string;
-
+/** The filters both trails take. */
+export class AuditFilterQuery extends PageQuery {
   @ApiPropertyOptional({ example: 'vectors.search' })
   @IsOptional()
   @Matches(/^[a-z_.]{1,64}$/)
@@ -112,7 +111,20 @@ export class AuditQuery extends PageQuery {
   }
 }
 
-export class AdminAuditQuery extends AuditQuery {
+/** A tenant's trail: its cursor is opaque (the trail's positions are shared by all tenants). */
+export class AuditQuery extends AuditFilterQuery {
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_-]{22}$/, { message: 'cursor must be the nextCursor of a previous page' })
+  cursor?: string;
+}
+
+export class AdminAuditQuery extends AuditFilterQuery {
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @IsOptional()
+  @Matches(/^\d{1,18}$/, { message: 'cursor must be the nextCursor of a previous page' })
+  cursor?: string;
+
   @ApiPropertyOptional({
     example: 'acme',
     description: 'Events of this tenant id, as actor or target',
