@@ -259,6 +259,20 @@ describe('refusals name what is wrong with the input', () => {
       });
     });
 
+    it('refuses a body on a route that takes none, creating nothing, and accepts {}', async () => {
+      const res = await gw.http
+        .put('/v1/namespaces/withbody')
+        .set(json(tenant))
+        .send({ vectors: [{ id: 'x', values: [1, 2, 3] }] });
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({ field: 'body', detail: 'this route takes no body' });
+      const listed = await gw.http.get('/v1/namespaces').set(tenant);
+      expect(JSON.stringify(listed.body)).not.toContain('withbody');
+      const empty = await gw.http.put('/v1/namespaces/withbody').set(json(tenant)).send({});
+      expect(empty.status).toBe(201);
+      expect((await gw.http.delete('/v1/namespaces/withbody').set(tenant)).status).toBe(204);
+    });
+
     it('accepts content-encoding identity', async () => {
       const res = await gw.http
         .post('/v1/search')
@@ -374,7 +388,10 @@ describe('refusals name what is wrong with the input', () => {
         const res = await call(gw.http).set(headers);
         expect(res.status).toBe(400);
         expect(res.headers['content-type']).toContain('application/problem+json');
-        expect(res.body).toMatchObject({ field: 'x', detail: 'property x should not exist' });
+        expect(res.body).toMatchObject({
+          field: 'x',
+          detail: 'this route takes no query parameter x',
+        });
       },
     );
 
@@ -395,7 +412,7 @@ describe('refusals name what is wrong with the input', () => {
       expect(typo.status).toBe(400);
       expect(typo.body).toMatchObject({
         field: 'namespce',
-        detail: 'property namespce should not exist',
+        detail: 'this route takes no query parameter namespce',
       });
       const right = await gw.http.get('/v1/vectors/d1?namespace=docs').set(tenant);
       expect([right.status, right.body.id]).toEqual([200, 'd1']);

@@ -23,6 +23,7 @@ import {
   TenantService,
 } from '@vecgate/tenancy';
 import { MoveQuota } from '@vecgate/search';
+import { NoBody } from '../dto/no-body.dto';
 import { NoQuery } from '../dto/no-query.dto';
 import { ApiProblems } from '../dto/problem.dto';
 import {
@@ -148,6 +149,7 @@ export class AdminTenantsController {
   async cancelMigration(
     @Param('id') id: string,
     @Query() _query: NoQuery,
+    @Body() _body: NoBody,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TenantDto> {
     const tenant = await this.migrateTenant.cancel(id);
@@ -174,6 +176,7 @@ export class AdminTenantsController {
   async delete(
     @Param('id') id: string,
     @Query() _query: NoQuery,
+    @Body() _body: NoBody,
     @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TenantDto | undefined> {

@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, HttpCode, Put, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Put, Query, Res } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiCreatedResponse,
@@ -13,6 +13,7 @@ import type { TenantScope } from '@vecgate/isolation';
 import { NamespaceService, RequestTrace } from '@vecgate/search';
 import { Roles, Tenant } from '@vecgate/tenancy';
 import { NamespaceCreatedDto, NamespaceDto, NamespaceListDto } from '../dto/namespaces.dto';
+import { NoBody } from '../dto/no-body.dto';
 import { NoQuery } from '../dto/no-query.dto';
 import { ApiProblems } from '../dto/problem.dto';
 import { CurrentTenant, Scope, Trace } from '../http/request.decorators';
@@ -68,6 +69,7 @@ export class NamespacesController {
     @Scope('path') scope: TenantScope,
     @CurrentTenant() tenant: Tenant,
     @Query() _query: NoQuery,
+    @Body() _body: NoBody,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<NamespaceCreatedDto> {
     const { created, createdAt } = await this.namespaces.create(scope, tenant.tier);
@@ -95,6 +97,7 @@ export class NamespacesController {
   async erase(
     @Scope('path') scope: TenantScope,
     @Query() _query: NoQuery,
+    @Body() _body: NoBody,
     @Trace() trace: RequestTrace,
   ): Promise<void> {
     await this.namespaces.erase(scope, trace);

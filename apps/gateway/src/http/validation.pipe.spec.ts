@@ -3,6 +3,7 @@ import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class
 import { BadRequestError } from '@vecgate/core';
 import { CreateApiKeyRequest } from '../dto/api-keys.dto';
 import { AdminAuditQuery, AuditQuery } from '../dto/audit.dto';
+import { NoBody } from '../dto/no-body.dto';
 import { NoQuery } from '../dto/no-query.dto';
 import { CreateTenantRequest, ListTenantsQuery } from '../dto/tenants.dto';
 import { ListTokensQuery, MintTokenRequest } from '../dto/tokens.dto';
@@ -170,15 +171,28 @@ describe('GatewayValidationPipe: query parameters', () => {
   it('refuses any parameter on a route that takes none, naming it', async () => {
     expect(await answer({ namespace: 'docs' }, query(NoQuery))).toEqual({
       field: 'namespace',
-      message: 'property namespace should not exist',
+      message: 'this route takes no query parameter namespace',
     });
     expect(await answer({}, query(NoQuery))).toBe('accepted');
+  });
+
+  it('refuses a body with any field on a route that takes none, and accepts none, null or {}', async () => {
+    expect(await answer({ vectors: [] }, body(NoBody))).toEqual({
+      field: 'body',
+      message: 'this route takes no body',
+    });
+    expect(await answer([], body(NoBody))).toEqual({
+      field: 'body',
+      message: 'this route takes no body',
+    });
+    for (const nothing of [undefined, null, {}])
+      expect(await answer(nothing, body(NoBody))).toBe('accepted');
   });
 
   it('refuses a misspelt namespace on a fetch and accepts the right one', async () => {
     expect(await answer({ namespce: 'docs' }, query(FetchVectorQuery))).toEqual({
       field: 'namespce',
-      message: 'property namespce should not exist',
+      message: 'this route takes no query parameter namespce',
     });
     expect(await answer({ namespace: 'docs' }, query(FetchVectorQuery))).toBe('accepted');
   });

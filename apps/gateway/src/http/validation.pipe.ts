@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { validate, ValidationTypes } from 'class-validator';
 import { BadRequestError } from '@vecgate/core';
+import { NoBody } from '../dto/no-body.dto';
 import { NoQuery } from '../dto/no-query.dto';
 import { NOT_NULL } from '../dto/rules';
 import { quickAccept } from '../runtime/quick-accept';
@@ -82,6 +83,7 @@ export class GatewayValidationPipe implements PipeTransform {
     const type = metadata.metatype;
     if (metadata.type === 'query' && type && isDto(type))
       return this.queryOf(value, type, metadata);
+    if (metadata.type === 'body' && type === NoBody) return noBody(value);
     if (metadata.type !== 'body' || !type || !isDto(type))
       return this.query.transform(value, metadata);
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -104,16 +106,21 @@ export class GatewayValidationPipe implements PipeTransform {
   private async queryOf(value: unknown, type: Dto, metadata: ArgumentMetadata): Promise<unknown> {
     const first = firstKey(value);
     if (type === NoQuery) {
-      if (first !== undefined) {
-        throw new BadRequestError(`property ${first} should not exist`, first);
-      }
+      if (first !== undefined) throw unknownParameter(first);
       return NO_QUERY;
     }
     if (first === undefined) {
       const instance = Object.create(type.prototype as object) as Record<string, unknown>;
       if (quickAccept(instance, type)) return instance;
     }
-    return this.query.transform(value, metadata);
+    return this.query.transform(value, metadata).catch((err: unknown) => {
+      // class-validator's words are a body's ("property x should not exist"): a parameter is
+      // named as one, so a `namespace` sent in the query is not read as a body field at fault.
+      if (err instanceof BadRequestError && err.message.endsWith(' should not exist')) {
+        throw unknownParameter(err.extras.field ?? '');
+      }
+      throw err;
+    });
   }
 }
 
@@ -121,6 +128,20 @@ type Dto = abstract new (...args: never[]) => unknown;
 
 /** What a route without query parameters receives: no state, so one instance serves all. */
 const NO_QUERY = Object.freeze(new NoQuery());
+const NO_BODY = Object.freeze(new NoBody());
+
+function unknownParameter(name: string): BadRequestError {
+  return new BadRequestError(`this route takes no query parameter ${name}`, name);
+}
+
+function noBody(value: unknown): NoBody {
+  const empty =
+    value === undefined ||
+    value === null ||
+    (typeof value === 'object' && !Array.isArray(value) && firstKey(value) === undefined);
+  if (!empty) throw new BadRequestError('this route takes no body', 'body');
+  return NO_BODY;
+}
 
 /** The first own key of a parsed query string, without listing them all. */
 function firstKey(value: unknown): string | undefined {
