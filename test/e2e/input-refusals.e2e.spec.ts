@@ -8,6 +8,7 @@ import {
 } from '../dialects/qdrant-support';
 import { auditOf, newRequestId } from '../support/audit-trail';
 import type { TestGateway } from '../support/test-gateway';
+import { rawRequest } from '../support/raw-http';
 import { bearer } from '../support/tokens';
 
 /**
@@ -271,6 +272,19 @@ describe('refusals name what is wrong with the input', () => {
       const empty = await gw.http.put('/v1/namespaces/withbody').set(json(tenant)).send({});
       expect(empty.status).toBe(201);
       expect((await gw.http.delete('/v1/namespaces/withbody').set(tenant)).status).toBe(204);
+    });
+
+    it('names a body that is not UTF-8 as such', async () => {
+      const body = Buffer.concat([
+        Buffer.from('{"vectors":[{"id":"'),
+        Buffer.from([0xe9]),
+        Buffer.from('","values":[1,2,3]}]}'),
+      ]);
+      const res = await rawRequest(gw, 'PUT', '/v1/vectors', { ...json(tenant) }, body);
+      expect(res.status).toBe(400);
+      expect(JSON.parse(res.body)).toMatchObject({
+        detail: 'the body is not valid UTF-8, or not as long as its Content-Length',
+      });
     });
 
     it('accepts content-encoding identity', async () => {

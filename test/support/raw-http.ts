@@ -27,14 +27,17 @@ export async function rawRequest(
   method: string,
   path: string,
   headers: Record<string, string> | readonly (readonly [string, string])[] = {},
-  body?: string,
+  body?: string | Buffer,
 ): Promise<RawAnswer> {
   const port = await portOf(gw);
   const lines = [`${method} ${path} HTTP/1.1`, 'Host: 127.0.0.1', 'Connection: close'];
   const pairs = Array.isArray(headers) ? headers : Object.entries(headers);
   for (const [name, value] of pairs) lines.push(`${name}: ${value}`);
   if (body !== undefined) lines.push(`Content-Length: ${Buffer.byteLength(body)}`);
-  const request = `${lines.join('\r\n')}\r\n\r\n${body ?? ''}`;
+  const request = Buffer.concat([
+    Buffer.from(`${lines.join('\r\n')}\r\n\r\n`),
+    typeof body === 'string' ? Buffer.from(body) : (body ?? Buffer.alloc(0)),
+  ]);
   const text = await new Promise<string>((resolve, reject) => {
     const socket = connect(port, '127.0.0.1', () => socket.write(request));
     let data = '';

@@ -64,12 +64,7 @@ export function toProblem(error: unknown, instance: string, requestId: string): 
   const framework = frameworkStatus(error);
   if (framework) {
     const { status } = framework;
-    // Fastify's words for a body no parser takes (Nest passes them on) say no more than the
-    // status: say what to send.
-    const detail =
-      status === 415 && framework.detail === TITLES[415]
-        ? 'the body must be JSON, sent as application/json'
-        : framework.detail;
+    const detail = FRAMEWORK_WORDS.get(`${status} ${framework.detail}`) ?? framework.detail;
     return {
       body: {
         ...base,
@@ -90,6 +85,19 @@ export function toProblem(error: unknown, instance: string, requestId: string): 
     internal: true,
   };
 }
+
+/**
+ * Fastify's words for a body it cannot read, which Nest passes on, in words that say what to
+ * send. A body is read as UTF-8 and its length checked in bytes: bytes that are not UTF-8
+ * decode to longer replacement characters, so they fail the length check, not the parse.
+ */
+const FRAMEWORK_WORDS = new Map([
+  ['415 Unsupported Media Type', 'the body must be JSON, sent as application/json'],
+  [
+    '400 Request body size did not match Content-Length',
+    'the body is not valid UTF-8, or not as long as its Content-Length',
+  ],
+]);
 
 /**
  * The status of an error raised by the framework rather than by vecgate: Nest's
