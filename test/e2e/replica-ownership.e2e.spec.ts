@@ -77,6 +77,35 @@ describeOnPostgres('embedded tenants with several replicas (PostgreSQL)', () => 
     expect((await fetch(a, 'made-on-b', 'x')).status).toBe(421);
   });
 
+  it('lets a tenant_admin manage its tokens and API keys from any replica: they live in the shared registry', async () => {
+    await createTenantOn(a, 'keys-anywhere');
+    const admin = (gw: TestGateway) =>
+      bearer(gw.tokens.tenant('keys-anywhere', ['tenant_admin', 'reader']));
+    const created = await a.http
+      .post('/v1/admin/tenants/keys-anywhere/api-keys')
+      .set(admin(a))
+      .send({ name: 'leaked', roles: ['reader'] });
+    expect(created.status).toBe(201);
+    const { id, key } = created.body as { id: string; key: string };
+    const search = () =>
+      a.http
+        .post('/v1/search')
+        .set({ 'api-key': key })
+        .send({ vector: vectorFor(1, 3), topK: 1 });
+    expect((await search()).status).toBe(200);
+    // Listed and revoked through the replica that does not hold the tenant's data.
+    const listed = await b.http.get('/v1/admin/tenants/keys-anywhere/api-keys').set(admin(b));
+    expect(listed.status).toBe(200);
+    expect(JSON.stringify(listed.body)).toContain(id);
+    const revoked = await b.http
+      .delete(`/v1/admin/tenants/keys-anywhere/api-keys/${id}`)
+      .set(admin(b));
+    expect(revoked.status).toBe(204);
+    await eventually(10_000, async () => (await search()).status === 401);
+    // Its data stays on its own replica.
+    expect((await write(b, 'keys-anywhere', 'nope')).status).toBe(421);
+  });
+
   it('refuses a deletion sent to the replica that does not hold the tenant, leaving it whole', async () => {
     await createTenantOn(a, 'delete-elsewhere');
     expect((await write(a, 'delete-elsewhere', 'kept')).status).toBe(200);

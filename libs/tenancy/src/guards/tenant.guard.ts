@@ -38,7 +38,8 @@ export class TenantGuard implements CanActivate {
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (routeAccess(this.reflector, context).isPublic) return true;
+    const access = routeAccess(this.reflector, context);
+    if (access.isPublic) return true;
     const request = context.switchToHttp().getRequest<TenantRequest>();
     const principal = request.principal as Principal;
     if (principal.kind === 'tenant') {
@@ -48,7 +49,9 @@ export class TenantGuard implements CanActivate {
       request.scope = scopeOfTenant(tenant);
       this.budgets.admitTenant(request, tenant);
       // An embedded tenant of another replica: 421 naming its replica, never another table.
-      assertServedHere(tenant, this.replicaId);
+      // Admin routes about the tenant (its tokens and API keys) touch only the registry that
+      // every replica shares: a leaked credential is revoked from whichever replica answers.
+      if (access.adminOfParam === undefined) assertServedHere(tenant, this.replicaId);
     }
     await this.resolveTarget(request);
     // After resolution, so the refusal lands in the caller's own tenant audit view.
