@@ -125,6 +125,17 @@ describe('requests Node refuses before routing (clientError)', () => {
     ).toEqual([400]);
   });
 
+  it('answers CONNECT, which no route serves, with 405 problem+json, audited', async () => {
+    const answer = await exchange(port, [
+      'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n',
+    ]);
+    const problem = expectProblem(answer, 405);
+    expect(problem.detail).toBe('CONNECT is not served here: vecgate is not a proxy');
+    expect(
+      (await eventsOf(gw, answer.headers['x-request-id'] as string)).map((e) => e.status),
+    ).toEqual([405]);
+  });
+
   it('answers headers that never finish with 408 problem+json', async () => {
     const answer = await exchange(port, ['GET /v1/stats HTTP/1.1\r\nHost: 127.0.0.1\r\n']);
     expectProblem(answer, 408);

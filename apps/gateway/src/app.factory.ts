@@ -19,7 +19,12 @@ import type { Socket } from 'node:net';
 import type { RefusalRecorder } from './http/http-pipeline';
 import { limitConnections } from './http/connection-limits';
 import { toProblem } from './http/problem';
-import { answerConnectionError, answerProblem, tagRequestId } from './http/error-answer';
+import {
+  answerConnectionError,
+  answerProblem,
+  CONNECT_REFUSED,
+  tagRequestId,
+} from './http/error-answer';
 import { jsonShapeRefusal, MAX_BODY_DEPTH } from './http/json-shape';
 import { preparePineconeDialect } from './dialects/pinecone';
 import { prepareQdrantDialect } from './dialects/qdrant';
@@ -127,6 +132,11 @@ export function createAdapter(config: GatewayConfig): FastifyAdapter {
     skipMiddie: true,
   });
   const fastify = adapter.getInstance();
+  // Node passes a CONNECT to its 'connect' listeners only, and closes the socket without one:
+  // it is answered 405 in problem+json, audited and charged like other refused requests.
+  fastify.server.on('connect', (_request: IncomingMessage, socket: Socket) =>
+    answerConnectionError(fastify, CONNECT_REFUSED, socket),
+  );
   limitConnections(fastify.server, {
     maxConnections: config.http.maxConnections,
     maxPerAddress: config.http.maxConnectionsPerIp,

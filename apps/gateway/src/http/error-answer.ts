@@ -90,12 +90,19 @@ export function tagRequestId(raw: IncomingMessage, id: string): string {
 /** A connection's error as Node reports it: `HPE_*` codes for bytes it could not parse. */
 export type ConnectionError = Error & { code?: string };
 
+/** The refusal of a `CONNECT` request, which Node hands to no route (it is a proxy's method). */
+export const CONNECT_REFUSED: ConnectionError = Object.assign(new Error('CONNECT'), {
+  code: 'VG_CONNECT',
+});
+
 /**
  * The status of a request Node refused before Fastify had one, as Fastify's default handler
  * answers it: 408 when it did not arrive in time, 431 for headers over Node's limit, 400 for
  * anything else Node could not parse.
  */
 function refusalOf(error: ConnectionError): { status: number; detail: string } {
+  if (error === CONNECT_REFUSED)
+    return { status: 405, detail: 'CONNECT is not served here: vecgate is not a proxy' };
   if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT')
     return { status: 408, detail: 'the request was not received in time' };
   if (error.code === 'HPE_HEADER_OVERFLOW')

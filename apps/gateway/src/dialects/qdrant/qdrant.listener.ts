@@ -12,7 +12,7 @@ import type { Duplex } from 'node:stream';
 import { GATEWAY_CONFIG } from '../../config/config.tokens';
 import type { GatewayConfig } from '../../config/gateway.config';
 import { limitConnections } from '../../http/connection-limits';
-import { answerConnectionError, ConnectionError } from '../../http/error-answer';
+import { answerConnectionError, CONNECT_REFUSED, ConnectionError } from '../../http/error-answer';
 import { qdrantError } from './qdrant-errors';
 import { QDRANT_PREFIX } from './qdrant.route';
 import { markQdrantRequest } from './qdrant-listener.constraint';
@@ -79,6 +79,9 @@ export class QdrantListener implements OnModuleInit, OnApplicationShutdown {
     // Requests Node refuses before the router sees them (431, 400, 408) in Qdrant's shape too.
     server.on('clientError', (error: ConnectionError, socket: Duplex) =>
       answerConnectionError(fastify, error, socket, qdrantError),
+    );
+    server.on('connect', (_request: unknown, socket: Duplex) =>
+      answerConnectionError(fastify, CONNECT_REFUSED, socket, qdrantError),
     );
     this.server = server;
     await new Promise<void>((resolve, reject) => {
