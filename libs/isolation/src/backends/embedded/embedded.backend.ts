@@ -85,7 +85,7 @@ export class EmbeddedBackend extends RecordsDriver {
   /** Matrix cache and file use, summed over the started workers. */
   /** The state of a namespace's HNSW graph (tests and diagnostics). */
   annStatus(scope: TenantScope): Promise<AnnStatus> {
-    return this.engine.annStatus(scope.tenantUid, scope.namespace);
+    return this.engine.annStatus(targetOf(scope));
   }
 
   stats(): Promise<EngineStats> {

@@ -96,7 +96,7 @@ export class EngineHost {
       case 'cached':
         return this.files.cache.hasTenant(control.tenantUid);
       case 'ann': {
-        const at = { tenantUid: control.tenantUid, namespace: control.namespace };
+        const at = control.target;
         const matrix = this.files.cache.peek(at);
         const saved = this.files.ann.files.hasSaved(at);
         if (matrix?.ann) return { state: 'ready', size: matrix.ann.size, saved };

@@ -11,6 +11,7 @@ import type {
   EngineRequest,
   EngineResults,
   EngineStats,
+  EngineTarget,
   EngineWorkerData,
 } from './embedded.engine-protocol';
 import { whenAborted } from '../../ports/call-signal';
@@ -111,10 +112,10 @@ export class EnginePool {
   }
 
   /** The HNSW graph of one namespace of a tenant, as its worker holds it. */
-  async annStatus(tenantUid: string, namespace: string): Promise<AnnStatus> {
-    const owner = this.ownerOf(tenantUid);
+  async annStatus(target: EngineTarget): Promise<AnnStatus> {
+    const owner = this.ownerOf(target.tenantUid);
     if (!this.isStarted(owner)) return { state: 'none', size: 0, saved: false };
-    return this.control(owner, { op: 'ann', tenantUid, namespace });
+    return this.control(owner, { op: 'ann', target });
   }
 
   /** Matrix cache and file use, summed over the started workers. */

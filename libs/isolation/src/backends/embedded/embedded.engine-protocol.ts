@@ -91,7 +91,7 @@ export type EngineControl =
   | { readonly op: 'stats' }
   | { readonly op: 'cached'; readonly tenantUid: string }
   | { readonly op: 'health' }
-  | { readonly op: 'ann'; readonly tenantUid: string; readonly namespace: string }
+  | { readonly op: 'ann'; readonly target: EngineTarget }
   | { readonly op: 'close' };
 
 export interface ControlResults {

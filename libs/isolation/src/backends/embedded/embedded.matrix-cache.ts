@@ -2,10 +2,21 @@ import type { RecordScope } from './embedded.record-table';
 import { TenantMatrix } from './embedded.tenant-matrix';
 
 /**
+ * Where a matrix's rows come from: a tenant's namespace in one table of one file. A tenant
+ * moving between two embedded placements (a shared table to its own file) has both places on
+ * the same worker at once: keyed by tenant and namespace alone, they shared one matrix, and
+ * a read of one place saw what the copy wrote into the other (a deleted record came back).
+ */
+export interface MatrixPlace extends RecordScope {
+  readonly file: string;
+  readonly table: string;
+}
+
+/**
  * Keeps matrices within a memory budget, evicting the least recently used. There is one matrix
- * per namespace of a tenant, so a search scans only its namespace's rows; erasure forgets all
- * of a tenant's matrices at once. A matrix larger than the whole budget is used for the
- * current call and not kept.
+ * per namespace of a tenant in each place it is stored, so a search scans only its namespace's
+ * rows; erasure forgets all of a tenant's matrices at once. A matrix larger than the whole
+ * budget is used for the current call and not kept.
  */
 export class MatrixCache {
   private readonly entries = new Map<string, { owner: RecordScope; matrix: TenantMatrix }>();
@@ -34,11 +45,11 @@ export class MatrixCache {
   }
 
   /** The cached matrix without touching the eviction order (background work uses it). */
-  peek(at: RecordScope): TenantMatrix | undefined {
+  peek(at: MatrixPlace): TenantMatrix | undefined {
     return this.entries.get(keyOf(at))?.matrix;
   }
 
-  get(at: RecordScope): TenantMatrix | undefined {
+  get(at: MatrixPlace): TenantMatrix | undefined {
     const key = keyOf(at);
     const entry = this.entries.get(key);
     if (entry) {
@@ -49,7 +60,7 @@ export class MatrixCache {
   }
 
   /** Stores a matrix; returns false when it does not fit in the budget at all. */
-  set(at: RecordScope, matrix: TenantMatrix): boolean {
+  set(at: MatrixPlace, matrix: TenantMatrix): boolean {
     this.delete(at);
     if (matrix.bytes > this.budgetBytes) return false;
     const key = keyOf(at);
@@ -64,7 +75,7 @@ export class MatrixCache {
   }
 
   /** Re-accounts a matrix after it changed size in place. */
-  resized(at: RecordScope, previousBytes: number): void {
+  resized(at: MatrixPlace, previousBytes: number): void {
     const key = keyOf(at);
     const entry = this.entries.get(key);
     if (!entry) return;
@@ -76,7 +87,7 @@ export class MatrixCache {
     this.evict(key);
   }
 
-  delete(at: RecordScope): void {
+  delete(at: MatrixPlace): void {
     this.drop(keyOf(at));
   }
 
@@ -110,7 +121,7 @@ export class MatrixCache {
   }
 }
 
-/** A uid is hex, so the first `/` ends it whatever the namespace holds: the key is unambiguous. */
-function keyOf(at: RecordScope): string {
-  return `${at.tenantUid}/${at.namespace}`;
+/** NUL, which no uid, file, table or namespace name holds, keeps the key unambiguous. */
+function keyOf(at: MatrixPlace): string {
+  return `${at.tenantUid}\u0000${at.file}\u0000${at.table}\u0000${at.namespace}`;
 }
