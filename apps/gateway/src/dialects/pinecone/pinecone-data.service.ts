@@ -16,7 +16,7 @@ import { fetchAnswer, USAGE } from './pinecone-fetch-answer';
 import { indexName } from './pinecone.naming';
 import { PineconeIndexes } from './pinecone-indexes.service';
 import { asSent } from '../field-names';
-import { flag, requestOf } from './pinecone.requests';
+import { flag, PAGINATION_TOKEN_NAMES, requestOf } from './pinecone.requests';
 import {
   checkFlatMetadata,
   pineconeMetric,
@@ -34,8 +34,6 @@ const statsKey = (namespace: string, apiVersion: string): string =>
     ? ''
     : namespace;
 
-/** A list's position is vecgate's `cursor`, a Pinecone client's `paginationToken`. */
-const LIST_NAMES = asSent([[/^cursor/, 'paginationToken']]);
 /** A query by id fetches the record first: a bad id is the query's `id`. */
 const QUERY_NAMES = asSent([[/^ids\[0\]/, 'id']]);
 /** An update is a fetch then an upsert of one record: its fields as the update names them. */
@@ -135,7 +133,7 @@ export class PineconeData {
     const limit = query.limit === undefined ? 100 : Number(query.limit);
     const page = await this.listing
       .page(scope, { limit, prefix: query.prefix, cursor: query.paginationToken }, trace)
-      .catch(LIST_NAMES);
+      .catch(PAGINATION_TOKEN_NAMES);
     return {
       vectors: page.records.map((r) => ({ id: r.id })),
       ...(page.next !== undefined ? { pagination: { next: page.next } } : {}),

@@ -9,18 +9,15 @@ import {
   TenantScope,
 } from '@vecgate/isolation';
 import { NamespaceService, VectorService } from '@vecgate/search';
-import { asSent } from '../field-names';
 import type { DataCallContext } from './pinecone-call';
 import { PineconeIndexes } from './pinecone-indexes.service';
 import { createdNamespaceName, indexName } from './pinecone.naming';
-import { requestOf } from './pinecone.requests';
+import { PAGINATION_TOKEN_NAMES, requestOf } from './pinecone.requests';
 
 /** Pinecone's page of namespaces when the call names no `limit`. */
 const DEFAULT_LIMIT = 100;
 /** Marks a token's position as a namespace name, so a `vectors/list` token is not one. */
 const POSITION_TAG = 'namespace:';
-/** The page checks name vecgate's `cursor`, which is the client's `paginationToken`. */
-const TOKEN_AS_SENT = asSent([[/^cursor/, 'paginationToken']]);
 
 /** A missing namespace named as the client named it, not by the vecgate name it maps to. */
 const notFoundAs =
@@ -63,7 +60,7 @@ function pageAsked(scope: TenantScope, query: Record<string, unknown>): OpenedLi
       refuseCursor('made for another listing');
     return page;
   } catch (error) {
-    return TOKEN_AS_SENT(error);
+    return PAGINATION_TOKEN_NAMES(error);
   }
 }
 

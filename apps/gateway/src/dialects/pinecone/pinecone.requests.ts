@@ -1,4 +1,8 @@
 import { BadRequestError } from '@vecgate/core';
+import { asSent } from '../field-names';
+
+/** A list's position is vecgate's `cursor`, a Pinecone client's `paginationToken`. */
+export const PAGINATION_TOKEN_NAMES = asSent([[/^cursor/, 'paginationToken']]);
 
 /**
  * The fields each request may carry: those of Pinecone's API as SDKs 5 and 8 send them. Any
