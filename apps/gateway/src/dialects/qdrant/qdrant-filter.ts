@@ -37,11 +37,13 @@ interface Inexact {
 type Json = Record<string, unknown>;
 
 /**
- * Checks a payload key the filter names (`FilterParser.checkField`): run on every key while
+ * Checks a payload key the filter names (the `FilterParser`): run on every key while
  * translating, so a reserved key is refused as a bypass attempt before a refusal of the
  * condition around it (such as a negation that cannot be written) hides it.
  */
-export type FieldCheck = (key: string, path: string) => void;
+export interface FieldCheck {
+  checkField(key: string, path: string): void;
+}
 
 const RANGE_OPS = { gt: '$gt', gte: '$gte', lt: '$lt', lte: '$lte' } as const;
 /** Qdrant nests filters in conditions; this bounds the walk before the parser's own bound. */
@@ -111,7 +113,7 @@ function condition(input: unknown, path: string, depth: number, check: FieldChec
   if ('is_empty' in c) {
     alone(c, 'is_empty', path);
     const field = key(object(c.is_empty, `${path}.is_empty`).key, `${path}.is_empty.key`);
-    check(field, `${path}.is_empty.key`);
+    check.checkField(field, `${path}.is_empty.key`);
     return { op: '$exists', field, value: false };
   }
   if ('has_id' in c) {
@@ -166,7 +168,7 @@ export function alone(c: Json, kind: string, path: string): void {
 
 function fieldCondition(c: Json, path: string, check: FieldCheck): Node {
   const field = key(c.key, `${path}.key`);
-  check(field, `${path}.key`);
+  check.checkField(field, `${path}.key`);
   const nodes: Node[] = [];
   for (const name of Object.keys(c)) {
     if (name === 'key' || c[name] === null || c[name] === undefined) continue;

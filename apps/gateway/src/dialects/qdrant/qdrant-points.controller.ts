@@ -13,7 +13,6 @@ import { countMatching, scroll } from './qdrant-scroll';
 import { nearest, NearestRequest } from './qdrant-search';
 import { translateSelection } from './qdrant-selection';
 import { checkWriteParams } from './qdrant-write-params';
-import type { FieldCheck } from './qdrant-filter';
 import { ok, QDRANT_PREFIX, QdrantAnswer, QdrantRoute } from './qdrant.route';
 
 type Json = Record<string, unknown>;
@@ -39,9 +38,6 @@ export class QdrantPointsController {
     private readonly listing: RecordListing,
     private readonly filters: FilterParser,
   ) {}
-
-  /** Each payload key a filter names, checked as the v1 filter parser checks it. */
-  private readonly check: FieldCheck = (key, path) => this.filters.checkField(key, path);
 
   @Put()
   @QdrantRoute('upsert_points', 'writer', { heavy: true })
@@ -119,7 +115,7 @@ export class QdrantPointsController {
         throw new BadRequestError(`${field} is not supported`, field);
     await this.points.requireCollection(scope);
     const request: NearestRequest = { ...b, ...queryVector(b.query) };
-    return ok(reply, { points: await nearest(this.vectors, scope, request, trace, this.check) });
+    return ok(reply, { points: await nearest(this.vectors, scope, request, trace, this.filters) });
   }
 
   /** The search call of clients before 1.19 (removed there, kept here). */
@@ -134,7 +130,7 @@ export class QdrantPointsController {
     const b = bodyOf(body);
     await this.points.requireCollection(scope);
     const vector = Array.isArray(b.vector) ? b.vector : namedDefault(b.vector);
-    return ok(reply, await nearest(this.vectors, scope, { ...b, vector }, trace, this.check));
+    return ok(reply, await nearest(this.vectors, scope, { ...b, vector }, trace, this.filters));
   }
 
   @Post('scroll')
@@ -148,7 +144,7 @@ export class QdrantPointsController {
     const b = bodyOf(body);
     await this.points.requireCollection(scope);
     const shape = pointShape(b.with_payload, b.with_vector, true);
-    return ok(reply, await scroll(this.listing, scope, b, shape, trace, this.check));
+    return ok(reply, await scroll(this.listing, scope, b, shape, trace, this.filters));
   }
 
   /** Every point of the collection, or those a filter selects (counted page by page). */
@@ -164,7 +160,7 @@ export class QdrantPointsController {
     // Counts are exact whatever `exact` says; it is still typed as Qdrant types it.
     if (b.exact !== undefined && b.exact !== null && typeof b.exact !== 'boolean')
       throw new BadRequestError('must be a boolean', 'exact');
-    const selection = translateSelection(b.filter, this.check);
+    const selection = translateSelection(b.filter, this.filters);
     await this.points.requireCollection(scope);
     const total = selection.filter
       ? await countMatching(this.listing, scope, selection, trace)

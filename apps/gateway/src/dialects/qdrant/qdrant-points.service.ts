@@ -114,9 +114,7 @@ export class QdrantPoints {
     // (Qdrant refuses it too): emptying a collection takes an explicit `{}`.
     if (body.filter === null)
       throw new BadRequestError('must be a filter ({} selects every point)', 'filter');
-    const { filter, ids } = translateSelection(body.filter, (key, path) =>
-      this.filters.checkField(key, path),
-    );
+    const { filter, ids } = translateSelection(body.filter, this.filters);
     if (ids && filter)
       throw new BadRequestError('a delete takes has_id alone, or a filter without it', 'filter');
     if (ids) {
