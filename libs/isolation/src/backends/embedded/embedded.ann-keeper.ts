@@ -51,8 +51,8 @@ export class AnnKeeper {
    * the namespace has grown large enough, or a compaction when removals have piled up.
    */
   consider(engine: EngineFiles, target: EngineTarget, matrix: TenantMatrix): void {
-    const queue = `${target.tenantUid}/${target.namespace}#ann`;
-    if (!this.spawn || this.isBusy(target)) return;
+    const queue = queueOf(target);
+    if (!this.spawn || this.running.has(queue)) return;
     if (engine.cache.peek(target) !== matrix || matrix.building) return;
     const ann = matrix.ann;
     if (!ann) {
@@ -73,7 +73,7 @@ export class AnnKeeper {
 
   /** Whether a build or compaction of the namespace's graph is queued or running. */
   isBusy(target: Pick<EngineTarget, 'tenantUid' | 'namespace'>): boolean {
-    return this.running.has(`${target.tenantUid}/${target.namespace}#ann`);
+    return this.running.has(queueOf(target));
   }
 
   /**
@@ -116,4 +116,9 @@ export class AnnKeeper {
     const perVector = matrix.dimension * 4 + this.settings.connectivity * 8 + 40;
     return matrix.bytes + matrix.count * perVector * 1.5 <= engine.cache.budget;
   }
+}
+
+/** The scheduler queue of a namespace's graph work: one build or compaction at a time. */
+function queueOf(target: Pick<EngineTarget, 'tenantUid' | 'namespace'>): string {
+  return `${target.tenantUid}/${target.namespace}#ann`;
 }

@@ -4,8 +4,8 @@ import { TenantMatrix } from './embedded.tenant-matrix';
 /**
  * Where a matrix's rows come from: a tenant's namespace in one table of one file. A tenant
  * moving between two embedded placements (a shared table to its own file) has both places on
- * the same worker at once: keyed by tenant and namespace alone, they shared one matrix, and
- * a read of one place saw what the copy wrote into the other (a deleted record came back).
+ * the same worker at once: keyed by tenant and namespace alone, both places would share one
+ * matrix, and a search of one could run on rows loaded from the other.
  */
 export interface MatrixPlace extends RecordScope {
   readonly file: string;
