@@ -15,7 +15,7 @@ import type { GatewayConfig } from '../config/gateway.config';
 const LABEL = 'vecgate tenant audit cursor v1';
 const BLOCK = 16;
 /** A sealed cursor: one AES block, base64url. */
-const SEALED = /^[A-Za-z0-9_-]{22}$/;
+export const SEALED_CURSOR = /^[A-Za-z0-9_-]{22}$/;
 
 /**
  * The cursors of `GET /v1/audit`. The trail's sequence numbers are shared by every tenant, so
@@ -44,7 +44,7 @@ export class TenantAuditCursors {
 
   /** The position a cursor of this tenant holds; 400 naming `cursor` for any other text. */
   open(tenantUid: string, cursor: string): number {
-    if (!SEALED.test(cursor)) return refuse();
+    if (!SEALED_CURSOR.test(cursor)) return refuse();
     const sealed = Buffer.from(cursor, 'base64url');
     if (sealed.length !== BLOCK) return refuse();
     const decipher = createDecipheriv('aes-256-ecb', this.key, null).setAutoPadding(false);

@@ -3,6 +3,7 @@ import { IsIn, IsOptional, Matches, MaxLength } from 'class-validator';
 import { CLIENT_REQUEST_ID } from '../http/request-id';
 import { PageQuery } from './page.dto';
 import { IsInstant } from './rules';
+import { SEALED_CURSOR } from '../controllers/tenant-audit-cursors';
 import { BadRequestError, instantOf } from '@vecgate/core';
 import type { AuditFilter, AuditOutcome, AuditSeverity } from '@vecgate/audit';
 
@@ -115,7 +116,7 @@ export class AuditFilterQuery extends PageQuery {
 export class AuditQuery extends AuditFilterQuery {
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
   @IsOptional()
-  @Matches(/^[A-Za-z0-9_-]{22}$/, { message: 'cursor must be the nextCursor of a previous page' })
+  @Matches(SEALED_CURSOR, { message: 'cursor must be the nextCursor of a previous page' })
   cursor?: string;
 }
 

@@ -27,8 +27,8 @@ function messageOf(error: ValidationError): string | undefined {
   const failed = Object.keys(constraints);
   if (failed.length === 0) return undefined;
   const ofTheKey = failed.some((name) => OF_THE_KEY.has(name));
-  // `value` is absent from the error (not undefined) when the validator was told to omit it.
   if (NOT_NULL in constraints) return constraints[NOT_NULL];
+  // `value` is absent from the error (not undefined) when the validator was told to omit it.
   if (!ofTheKey && 'value' in error && (error.value === undefined || error.value === null)) {
     return `${error.property} is required`;
   }
