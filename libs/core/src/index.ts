@@ -3,6 +3,7 @@ export * from './errors/vecgate.error';
 export * from './fs/fsync';
 export * from './fs/private-files';
 export * from './http/request-state';
+export * from './ids/time-ordered-id';
 export * from './metrics/metrics.module';
 export * from './metrics/metrics.service';
 export * from './sql/pg-faults';

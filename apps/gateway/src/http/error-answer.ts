@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { TooManyRequestsError } from '@vecgate/core';
-import { randomUUID } from 'node:crypto';
+import { timeOrderedId, TooManyRequestsError } from '@vecgate/core';
 import { maxHeaderSize, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -135,7 +134,7 @@ export function answerConnectionError(
     return;
   }
   const refusal = refusalOf(error);
-  const requestId = inFlight?.req[REQUEST_ID] ?? randomUUID();
+  const requestId = inFlight?.req[REQUEST_ID] ?? timeOrderedId();
   const wait = inFlight ? 0 : recordRefused(fastify, socket, requestId, refusal);
   const problem: Problem =
     wait > 0
