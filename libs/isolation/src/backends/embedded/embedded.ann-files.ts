@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
   chmodSync,
   closeSync,
@@ -8,6 +8,7 @@ import {
   readdirSync,
   readFileSync,
   renameSync,
+  rmdirSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
@@ -16,7 +17,9 @@ import { fsyncDirectory } from '../../../../core/src/fs/fsync';
 import { makePrivateDirectory, PRIVATE_FILE_MODE } from '../../../../core/src/fs/private-files';
 import { AnnIndex, AnnSettings } from './embedded.ann-index';
 import type { EngineTarget } from './embedded.engine-protocol';
-import type { RecordScope } from './embedded.record-table';
+
+/** A namespace of a tenant in one place (file and table): one graph each. */
+export type GraphPlace = Pick<EngineTarget, 'tenantUid' | 'namespace' | 'file' | 'table'>;
 
 /** What a saved graph reflects: the SQLite rows it holds, up to and including rowid `mark`. */
 interface AnnManifest {
@@ -32,24 +35,31 @@ interface AnnManifest {
 }
 
 /**
- * The saved HNSW graphs of one engine directory: `ann/<tenant uid>/ns-<hex namespace>.json`
- * (the manifest) names `ns-<hex>.<random>.usearch` (the graph). The manifest is written last
- * and removed first, so a graph without a manifest is never trusted.
+ * The saved HNSW graphs of one engine directory:
+ * `ann/<tenant uid>/p-<place>/ns-<hex namespace>.json` (the manifest) names
+ * `ns-<hex>.<random>.usearch` (the graph) beside it. `<place>` stands for the file and table
+ * the records are in: a tenant moving between two embedded placements has a graph in each, and
+ * the keys of one (the rows' sequence numbers) mean nothing in the other. The manifest is
+ * written last and removed first, so a graph without a manifest is never trusted.
  */
 export class AnnFiles {
   constructor(private readonly root: string) {}
 
-  tenantDirectory(tenantUid: string): string {
+  private tenantDirectory(tenantUid: string): string {
     return join(this.root, 'ann', tenantUid);
   }
 
-  hasSaved(target: RecordScope): boolean {
+  private placeDirectory(target: Omit<GraphPlace, 'namespace'>): string {
+    return join(this.tenantDirectory(target.tenantUid), placeStem(target));
+  }
+
+  hasSaved(target: GraphPlace): boolean {
     return existsSync(this.manifestPath(target));
   }
 
   /** Writes the graph, then its manifest (synced, renamed into place), then drops older graphs. */
   save(target: EngineTarget, ann: AnnIndex, mark: number, settings: AnnSettings): void {
-    const dir = this.tenantDirectory(target.tenantUid);
+    const dir = this.placeDirectory(target);
     makePrivateDirectory(dir);
     const graph = `${stem(target.namespace)}.${randomBytes(6).toString('hex')}.usearch`;
     const graphPath = join(dir, graph);
@@ -69,7 +79,7 @@ export class AnnFiles {
     writeFileSync(temporary, JSON.stringify(manifest), { mode: PRIVATE_FILE_MODE });
     syncFile(temporary);
     renameSync(temporary, this.manifestPath(target));
-    this.removeGraphs(target, graph);
+    removeGraphs(dir, target.namespace, graph);
     fsyncDirectory(dir);
   }
 
@@ -95,7 +105,7 @@ export class AnnFiles {
         manifest.graph.startsWith(`${stem(target.namespace)}.`) &&
         !manifest.graph.includes('/');
       if (matches) {
-        const path = join(this.tenantDirectory(target.tenantUid), manifest.graph);
+        const path = join(this.placeDirectory(target), manifest.graph);
         const ann = AnnIndex.load(path, target.dimension, target.metric, settings);
         if (ann.size === manifest.count) return { ann, mark: manifest.mark };
       }
@@ -107,39 +117,64 @@ export class AnnFiles {
   }
 
   /** Removes the namespace's saved graph: manifest first, then every graph file. */
-  invalidate(target: RecordScope): void {
-    const dir = this.tenantDirectory(target.tenantUid);
-    if (!existsSync(dir)) return;
-    const manifest = existsSync(this.manifestPath(target));
-    rmSync(this.manifestPath(target), { force: true });
-    if (this.removeGraphs(target) > 0 || manifest) fsyncDirectory(dir);
-  }
-
-  /** Erasure: removes the graphs of every namespace of a tenant; returns files left (0). */
-  eraseTenant(tenantUid: string): number {
-    const dir = this.tenantDirectory(tenantUid);
-    rmSync(dir, { recursive: true, force: true });
-    if (existsSync(join(this.root, 'ann'))) fsyncDirectory(join(this.root, 'ann'));
-    return existsSync(dir) ? readdirSync(dir).length + 1 : 0;
-  }
-
-  private manifestPath(target: RecordScope): string {
-    return join(this.tenantDirectory(target.tenantUid), `${stem(target.namespace)}.json`);
-  }
-
-  /** Removes the namespace's graph files but `keep`; returns how many it removed. */
-  private removeGraphs(target: RecordScope, keep?: string): number {
-    const dir = this.tenantDirectory(target.tenantUid);
-    const prefix = `${stem(target.namespace)}.`;
-    let removed = 0;
-    for (const name of readdirSync(dir)) {
-      if (name.startsWith(prefix) && name.endsWith('.usearch') && name !== keep) {
-        rmSync(join(dir, name), { force: true });
-        removed++;
-      }
+  invalidate(target: GraphPlace): void {
+    // A graph an earlier release saved directly in the tenant's directory is never loaded
+    // now, but it may hold a vector about to be removed: it goes too.
+    for (const dir of [this.placeDirectory(target), this.tenantDirectory(target.tenantUid)]) {
+      if (!existsSync(dir)) continue;
+      const manifest = join(dir, `${stem(target.namespace)}.json`);
+      const had = existsSync(manifest);
+      rmSync(manifest, { force: true });
+      if (removeGraphs(dir, target.namespace) > 0 || had) fsyncDirectory(dir);
     }
-    return removed;
   }
+
+  /**
+   * Erasure of a tenant's place: removes the graphs of every namespace held there (not those
+   * of the tenant's other place while it moves), and graphs an earlier layout kept directly in
+   * the tenant's directory; the tenant's directory goes once empty. Returns entries left (0).
+   */
+  erasePlace(target: Omit<GraphPlace, 'namespace'>): number {
+    const tenant = this.tenantDirectory(target.tenantUid);
+    if (!existsSync(tenant)) return 0;
+    const place = this.placeDirectory(target);
+    rmSync(place, { recursive: true, force: true });
+    for (const entry of readdirSync(tenant, { withFileTypes: true }))
+      if (!entry.isDirectory()) rmSync(join(tenant, entry.name), { force: true });
+    fsyncDirectory(tenant);
+    if (readdirSync(tenant).length === 0) {
+      rmdirSync(tenant);
+      fsyncDirectory(join(this.root, 'ann'));
+    }
+    return existsSync(place) ? readdirSync(place).length + 1 : 0;
+  }
+
+  private manifestPath(target: GraphPlace): string {
+    return join(this.placeDirectory(target), `${stem(target.namespace)}.json`);
+  }
+
+}
+
+/** Removes a namespace's graph files in `dir` but `keep`; returns how many it removed. */
+function removeGraphs(dir: string, namespace: string, keep?: string): number {
+  const prefix = `${stem(namespace)}.`;
+  let removed = 0;
+  for (const name of readdirSync(dir)) {
+    if (name.startsWith(prefix) && name.endsWith('.usearch') && name !== keep) {
+      rmSync(join(dir, name), { force: true });
+      removed++;
+    }
+  }
+  return removed;
+}
+
+/**
+ * A place's directory name: a digest of its file and table (either may be long, and a file
+ * name holds a `/`). NUL, which neither holds, keeps the pair unambiguous.
+ */
+function placeStem(target: Omit<GraphPlace, 'namespace'>): string {
+  const digest = createHash('sha256').update(`${target.file}\u0000${target.table}`);
+  return `p-${digest.digest('hex').slice(0, 24)}`;
 }
 
 /** A namespace's file name stem: hex keeps any namespace (even the default, empty) file-safe. */

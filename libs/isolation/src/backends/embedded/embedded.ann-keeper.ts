@@ -2,7 +2,7 @@ import type { EngineFiles } from './embedded.engine-files';
 import type { EngineTarget } from './embedded.engine-protocol';
 import type { Job, SliceClock } from './embedded.engine-scheduler';
 import { annBuildJob } from './embedded.ann-build';
-import { AnnFiles } from './embedded.ann-files';
+import { AnnFiles, GraphPlace } from './embedded.ann-files';
 import { AnnSettings } from './embedded.ann-index';
 import { TenantMatrix } from './embedded.tenant-matrix';
 
@@ -72,7 +72,7 @@ export class AnnKeeper {
   }
 
   /** Whether a build or compaction of the namespace's graph is queued or running. */
-  isBusy(target: Pick<EngineTarget, 'tenantUid' | 'namespace'>): boolean {
+  isBusy(target: GraphPlace): boolean {
     return this.running.has(queueOf(target));
   }
 
@@ -118,7 +118,7 @@ export class AnnKeeper {
   }
 }
 
-/** The scheduler queue of a namespace's graph work: one build or compaction at a time. */
-function queueOf(target: Pick<EngineTarget, 'tenantUid' | 'namespace'>): string {
-  return `${target.tenantUid}/${target.namespace}#ann`;
+/** The scheduler queue of a namespace's graph work in one place: one build at a time. */
+function queueOf(target: GraphPlace): string {
+  return `${target.tenantUid}\u0000${target.file}\u0000${target.table}\u0000${target.namespace}#ann`;
 }

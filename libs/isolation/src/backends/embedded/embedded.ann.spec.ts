@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -12,6 +13,7 @@ import {
   VectorWrite,
 } from '../../ports/vector.types';
 import { EmbeddedBackend } from './embedded.backend';
+import { targetOf } from './embedded.naming';
 
 const space: VectorSpace = { dimension: 16, metric: 'cosine' };
 const MIN = 100;
@@ -65,8 +67,14 @@ describe('EmbeddedBackend approximate search (HNSW)', () => {
   const sandbox = embeddedSandbox('vg-ann-');
   let backend: EmbeddedBackend;
   let scope: TenantScope;
-  const graphs = () => {
-    const dir = join(sandbox.dir, 'ann', scope.tenantUid);
+  /** The directory of the tenant's graphs in the place `at` is stored (its file and table). */
+  const placeDir = (at: TenantScope) => {
+    const { file, table } = targetOf(at);
+    const place = createHash('sha256').update(`${file}\u0000${table}`).digest('hex');
+    return join(sandbox.dir, 'ann', at.tenantUid, `p-${place.slice(0, 24)}`);
+  };
+  const graphs = (at = scope) => {
+    const dir = placeDir(at);
     return existsSync(dir) ? readdirSync(dir).sort() : [];
   };
 
@@ -173,7 +181,7 @@ describe('EmbeddedBackend approximate search (HNSW)', () => {
   it('rebuilds when the saved graph does not reflect SQLite', async () => {
     await readyGraph(backend, scope, ROWS);
     await backend.close();
-    const manifest = join(sandbox.dir, 'ann', scope.tenantUid, 'ns-.json');
+    const manifest = join(placeDir(scope), 'ns-.json');
     const saved = JSON.parse(readFileSync(manifest, 'utf8')) as { mark: number };
     // Claims to hold rows it does not: the first row missing below the mark forces a rebuild.
     writeFileSync(manifest, JSON.stringify({ ...saved, mark: saved.mark + 1000 }));
@@ -188,7 +196,7 @@ describe('EmbeddedBackend approximate search (HNSW)', () => {
     await readyGraph(backend, scope, ROWS);
     const [graph] = graphs();
     await backend.close();
-    rmSync(join(sandbox.dir, 'ann', scope.tenantUid, 'ns-.json'));
+    rmSync(join(placeDir(scope), 'ns-.json'));
     backend = sandbox.open({ workers: 1, ann });
     await readyGraph(backend, scope, ROWS);
     expect(graphs()).toHaveLength(2);
@@ -222,6 +230,49 @@ describe('EmbeddedBackend approximate search (HNSW)', () => {
     expect(graphs().filter((f) => f.endsWith('.json'))).toEqual(['ns-.json', 'ns-646f6373.json']);
     const report = await backend.erase(scope);
     for (const place of report.places) expect(place.remaining).toBe(0);
+    expect(existsSync(join(sandbox.dir, 'ann', scope.tenantUid))).toBe(false);
+  });
+
+  it('removes a graph an earlier release saved in the tenant directory before a delete', async () => {
+    await readyGraph(backend, scope, ROWS);
+    const tenantDir = join(sandbox.dir, 'ann', scope.tenantUid);
+    const legacy = ['ns-.json', 'ns-.0a1b2c3d4e5f.usearch'];
+    for (const name of legacy) writeFileSync(join(tenantDir, name), 'saved by an earlier release');
+    await backend.delete(scope, { kind: 'ids', ids: ['r1'] });
+    for (const name of legacy) expect(existsSync(join(tenantDir, name))).toBe(false);
+    expect(graphs()).toEqual([]);
+  });
+
+  it('keeps a moving tenant’s graphs apart per place; erasing the old place keeps the new one', async () => {
+    // The same tenant in its own database file, with other records (as during a move).
+    const moved = await provisionedTenant(backend, 'database', space, {
+      tenantUid: scope.tenantUid,
+    });
+    await backend.upsert(moved, clustered(9, ROWS + 40, 'm'));
+    await readyGraph(backend, scope, ROWS);
+    await readyGraph(backend, moved, ROWS + 40);
+    expect(placeDir(moved)).not.toBe(placeDir(scope));
+    expect(graphs(moved).filter((f) => f.endsWith('.json'))).toEqual(['ns-.json']);
+    // A restart loads each place's own graph: the keys of one mean nothing in the other.
+    await backend.close();
+    backend = sandbox.open({ workers: 1, ann });
+    await readyGraph(backend, moved, ROWS + 40);
+    await readyGraph(backend, scope, ROWS);
+    for (const [at, prefix] of [
+      [moved, /^m/],
+      [scope, /^r/],
+    ] as const) {
+      const approximate = await backend.search(at, query(13));
+      expect(approximate).toHaveLength(10);
+      for (const found of approximate) expect(found.id).toMatch(prefix);
+      expect(ids(approximate)).toEqual(ids(await backend.search(at, query(13, { exact: true }))));
+    }
+    const report = await backend.erase(scope);
+    for (const place of report.places) expect(place.remaining).toBe(0);
+    expect(existsSync(placeDir(scope))).toBe(false);
+    expect(graphs(moved).filter((f) => f.endsWith('.json'))).toEqual(['ns-.json']);
+    expect((await backend.annStatus(moved)).state).toBe('ready');
+    await backend.erase(moved);
     expect(existsSync(join(sandbox.dir, 'ann', scope.tenantUid))).toBe(false);
   });
 });

@@ -24,12 +24,17 @@ describe('MatrixCache', () => {
     expect(cache.get(own)).toBe(after);
   });
 
-  it('forgets every place and namespace of a tenant at its erasure', () => {
+  it('forgets every namespace of a tenant in the erased place, and only there', () => {
     const cache = new MatrixCache(1 << 30);
+    const kept = new TenantMatrix(3);
     cache.set(shared, new TenantMatrix(3));
-    cache.set({ ...own, namespace: 'docs' }, new TenantMatrix(3));
-    cache.deleteTenant(uid);
-    expect(cache.hasTenant(uid)).toBe(false);
+    cache.set({ ...shared, namespace: 'docs' }, new TenantMatrix(3));
+    cache.set({ ...own, namespace: 'docs' }, kept);
+    cache.deletePlace(shared);
     expect(cache.get(shared)).toBeUndefined();
+    expect(cache.get({ ...shared, namespace: 'docs' })).toBeUndefined();
+    expect(cache.get({ ...own, namespace: 'docs' })).toBe(kept);
+    cache.deletePlace(own);
+    expect(cache.hasTenant(uid)).toBe(false);
   });
 });

@@ -15,7 +15,7 @@ export interface MatrixPlace extends RecordScope {
 /**
  * Keeps matrices within a memory budget, evicting the least recently used. There is one matrix
  * per namespace of a tenant in each place it is stored, so a search scans only its namespace's
- * rows; erasure forgets all of a tenant's matrices at once. A matrix larger than the whole
+ * rows; erasure forgets all of a tenant's matrices in the erased place at once. A matrix larger than the whole
  * budget is used for the current call and not kept.
  */
 export class MatrixCache {
@@ -91,9 +91,14 @@ export class MatrixCache {
     this.drop(keyOf(at));
   }
 
-  /** Forgets every namespace's matrix of a tenant (erasure), without knowing the namespaces. */
-  deleteTenant(tenantUid: string): void {
-    for (const key of [...(this.byTenant.get(tenantUid) ?? [])]) this.drop(key);
+  /**
+   * Forgets every namespace's matrix of a tenant in one place (erasure), without knowing the
+   * namespaces; the tenant's matrices in another place (while it moves) stay.
+   */
+  deletePlace(at: Omit<MatrixPlace, 'namespace'>): void {
+    const prefix = keyOf({ ...at, namespace: '' });
+    for (const key of [...(this.byTenant.get(at.tenantUid) ?? [])])
+      if (key.startsWith(prefix)) this.drop(key);
   }
 
   clear(): void {

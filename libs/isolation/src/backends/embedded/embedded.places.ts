@@ -30,9 +30,9 @@ export function* eraseJob(
   target: EngineTarget,
   clock: SliceClock,
 ): Job<ErasureReport> {
-  files.cache.deleteTenant(target.tenantUid);
-  // The saved graphs of every namespace, with the tenant's records.
-  const graphs = files.ann.files.eraseTenant(target.tenantUid);
+  files.cache.deletePlace(target);
+  // The saved graphs of every namespace in this place, with the tenant's records there.
+  const graphs = files.ann.files.erasePlace(target);
   const report = yield* eraseRecords(files, target, clock);
   const place = { place: `ann/${target.tenantUid}`, remaining: graphs };
   return { places: [...report.places, place] };
