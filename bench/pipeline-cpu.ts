@@ -7,14 +7,17 @@
  * passed straight to the tenant store the gateway routes to. For each, the event loop's busy
  * time per call (`performance.eventLoopUtilization`) and the wall-clock p50. The difference of
  * the busy times is the pipeline's CPU on the main thread: authentication, guards, validation,
- * result checks, audit, serialisation. Figures go to standard error.
+ * result checks, audit, serialisation. On Linux, also the CPU time per call of each thread of
+ * the process (from /proc/self/task): the main thread, the embedded engine's worker (the thread
+ * busiest during the direct calls), and every other thread together (the audit commit worker,
+ * V8's garbage-collection and compiler threads). Figures go to standard error.
  *
  * Tunables (environment): BENCH_PIPELINE_MAIN (a built entry point, to measure another build),
  * BENCH_PIPELINE_CALLS (4000 per round), BENCH_PIPELINE_ROUNDS (5), BENCH_PIPELINE_AUTH
  * (`jwt` or `key`).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -36,6 +39,30 @@ const DIMENSION = 128;
 interface Round {
   readonly busyUs: number;
   readonly p50Us: number;
+  /** CPU microseconds per call by thread id (Linux; empty elsewhere). */
+  readonly threadUs: ReadonlyMap<string, number>;
+}
+
+const TASKS = '/proc/self/task';
+/** Clock ticks per second of /proc's CPU times (USER_HZ, 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
+/** User plus system CPU ticks of each thread of this process, by thread id. */
+function threadTicks(): Map<string, number> {
+  const ticks = new Map<string, number>();
+  if (!existsSync(TASKS)) return ticks;
+  for (const tid of readdirSync(TASKS)) {
+    try {
+      const stat = readFileSync(`${TASKS}/${tid}/stat`, 'utf8');
+      // Fields after the command name (which may hold spaces) in parentheses: utime is the
+      // 12th of them, stime the 13th.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks.set(tid, Number(fields[11]) + Number(fields[12]));
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return ticks;
 }
 
 const say = (line: string): void => void process.stderr.write(`[pipeline] ${line}\n`);
@@ -44,6 +71,7 @@ const median = (xs: readonly number[]): number => percentile(xs, 50);
 /** Busy microseconds of the event loop per call, and the p50 of the calls' wall time. */
 async function measure(calls: number, call: (i: number) => Promise<void>): Promise<Round> {
   const wall: number[] = [];
+  const ticksBefore = threadTicks();
   const before = performance.eventLoopUtilization();
   for (let i = 0; i < calls; i++) {
     const t0 = performance.now();
@@ -51,7 +79,30 @@ async function measure(calls: number, call: (i: number) => Promise<void>): Promi
     wall.push(performance.now() - t0);
   }
   const used = performance.eventLoopUtilization(before);
-  return { busyUs: (used.active * 1000) / calls, p50Us: median(wall) * 1000 };
+  const threadUs = new Map<string, number>();
+  for (const [tid, ticks] of threadTicks()) {
+    const spent = ticks - (ticksBefore.get(tid) ?? 0);
+    if (spent > 0) threadUs.set(tid, (spent * 1e6) / TICKS_PER_SECOND / calls);
+  }
+  return { busyUs: (used.active * 1000) / calls, p50Us: median(wall) * 1000, threadUs };
+}
+
+/** A round's CPU per call: the main thread, the engine worker, and every other thread. */
+function cpuSplit(round: Round, engineTid: string | undefined) {
+  const main = round.threadUs.get(String(process.pid)) ?? 0;
+  const engine = engineTid === undefined ? 0 : (round.threadUs.get(engineTid) ?? 0);
+  let all = 0;
+  for (const us of round.threadUs.values()) all += us;
+  return { main, engine, other: all - main - engine };
+}
+
+/** The thread other than the main one that spent the most CPU in a round of direct calls. */
+function busiestWorker(round: Round): string | undefined {
+  let busiest: [string, number] | undefined;
+  for (const [tid, us] of round.threadUs) {
+    if (tid !== String(process.pid) && (!busiest || us > busiest[1])) busiest = [tid, us];
+  }
+  return busiest?.[0];
 }
 
 async function main(): Promise<void> {
@@ -175,6 +226,14 @@ async function main(): Promise<void> {
         `round ${r + 1}: gateway ${g.busyUs.toFixed(0)} µs busy, p50 ${g.p50Us.toFixed(0)} µs; ` +
           `direct ${d.busyUs.toFixed(0)} / ${d.p50Us.toFixed(0)} µs; bare route ${b.busyUs.toFixed(0)} / ${b.p50Us.toFixed(0)} µs`,
       );
+      const engine = busiestWorker(d);
+      if (engine !== undefined) {
+        const split = (round: Round): string => {
+          const { main, engine: worker, other } = cpuSplit(round, engine);
+          return `main ${main.toFixed(0)}, engine worker ${worker.toFixed(0)}, other threads ${other.toFixed(0)}`;
+        };
+        say(`  CPU µs per call: gateway ${split(g)}; direct ${split(d)}; bare route ${split(b)}`);
+      }
     }
     const over = (pick: (r: Round) => number): number =>
       median(
@@ -187,6 +246,23 @@ async function main(): Promise<void> {
         `time and ${over((r) => r.p50Us).toFixed(0)} µs of p50 per search over the direct call ` +
         `and the bare route (median of ${ROUNDS} rounds of ${CALLS})`,
     );
+    const engine = busiestWorker(runs.direct[0] as Round);
+    if (engine !== undefined) {
+      const extra = (pick: 'main' | 'engine' | 'other'): string =>
+        median(
+          runs.gateway.map(
+            (g, i) =>
+              cpuSplit(g, engine)[pick] -
+              cpuSplit(runs.direct[i] as Round, engine)[pick] -
+              (pick === 'main' ? cpuSplit(runs.bare[i] as Round, engine).main : 0),
+          ),
+        ).toFixed(0);
+      say(
+        `CPU per search beyond the direct call (and, on the main thread, the bare route): main ` +
+          `thread ${extra('main')} µs, engine worker ${extra('engine')} µs, other threads ` +
+          `${extra('other')} µs (median of ${ROUNDS} rounds; /proc counts in 10 ms ticks)`,
+      );
+    }
     await bare.close();
   } finally {
     await app.close();
