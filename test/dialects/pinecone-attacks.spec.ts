@@ -115,6 +115,8 @@ const CASES: Case[] = [
   { name: 'list with a huge paginationToken', method: 'GET', path: `${data('/vectors/list')}?paginationToken=${'A'.repeat(5000)}`, status: 400, says: 'paginationToken', action: 'pinecone.list' },
   { name: 'list with limit "abc"', method: 'GET', path: `${data('/vectors/list')}?limit=abc`, status: 400, says: 'limit', action: 'pinecone.list' },
   { name: 'list with limit 0', method: 'GET', path: `${data('/vectors/list')}?limit=0`, status: 400, says: 'limit', action: 'pinecone.list' },
+  { name: 'list with limit 1e2', method: 'GET', path: `${data('/vectors/list')}?limit=1e2`, status: 400, says: 'limit', action: 'pinecone.list' },
+  { name: 'list with two limits', method: 'GET', path: `${data('/vectors/list')}?limit=1&limit=2`, status: 400, says: 'limit', action: 'pinecone.list' },
   { name: 'list with two prefixes', method: 'GET', path: `${data('/vectors/list')}?prefix=a&prefix=b`, status: 400, says: 'prefix', action: 'pinecone.list' },
   { name: 'list with two namespaces', method: 'GET', path: `${data('/vectors/list')}?namespace=a&namespace=b`, status: 400, says: 'namespace', action: 'pinecone.list' },
   // Delete.

@@ -16,7 +16,7 @@ import { fetchAnswer, USAGE } from './pinecone-fetch-answer';
 import { indexName } from './pinecone.naming';
 import { PineconeIndexes } from './pinecone-indexes.service';
 import { asSent } from '../field-names';
-import { flag, PAGINATION_TOKEN_NAMES, requestOf } from './pinecone.requests';
+import { flag, PAGINATION_TOKEN_NAMES, queryLimit, requestOf } from './pinecone.requests';
 import {
   checkFlatMetadata,
   pineconeMetric,
@@ -130,7 +130,7 @@ export class PineconeData {
   ): Promise<ListResponse> {
     const query = requestOf(raw, 'list');
     const scope = await this.indexes.scopeOf(base, index, query.namespace);
-    const limit = query.limit === undefined ? 100 : Number(query.limit);
+    const limit = query.limit === undefined ? 100 : queryLimit(query.limit);
     const page = await this.listing
       .page(scope, { limit, prefix: query.prefix, cursor: query.paginationToken }, trace)
       .catch(PAGINATION_TOKEN_NAMES);

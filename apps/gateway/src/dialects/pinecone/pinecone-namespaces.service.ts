@@ -12,7 +12,7 @@ import { NamespaceService, VectorService } from '@vecgate/search';
 import type { DataCallContext } from './pinecone-call';
 import { PineconeIndexes } from './pinecone-indexes.service';
 import { createdNamespaceName, indexName } from './pinecone.naming';
-import { PAGINATION_TOKEN_NAMES, requestOf } from './pinecone.requests';
+import { PAGINATION_TOKEN_NAMES, queryLimit, requestOf } from './pinecone.requests';
 
 /** Pinecone's page of namespaces when the call names no `limit`. */
 const DEFAULT_LIMIT = 100;
@@ -50,7 +50,7 @@ function pageAsked(scope: TenantScope, query: Record<string, unknown>): OpenedLi
   const { limit, prefix, paginationToken } = query;
   try {
     const page = openListPage(scope, {
-      limit: limit === undefined ? DEFAULT_LIMIT : digits(limit),
+      limit: limit === undefined ? DEFAULT_LIMIT : queryLimit(limit),
       prefix: prefix as string | undefined,
       cursor: paginationToken as string | undefined,
       includeValues: false,
@@ -63,10 +63,6 @@ function pageAsked(scope: TenantScope, query: Record<string, unknown>): OpenedLi
     return PAGINATION_TOKEN_NAMES(error);
   }
 }
-
-/** A query string's number: `1e2`, ` 5` or a repeated parameter are not one (NaN, refused). */
-const digits = (value: unknown): number =>
-  typeof value === 'string' && /^[0-9]{1,9}$/.test(value) ? Number(value) : NaN;
 
 /**
  * Pinecone's namespace operations on one index: each Pinecone namespace is the tenant's vecgate

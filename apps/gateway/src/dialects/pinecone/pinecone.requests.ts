@@ -5,6 +5,14 @@ import { asSent } from '../field-names';
 export const PAGINATION_TOKEN_NAMES = asSent([[/^cursor/, 'paginationToken']]);
 
 /**
+ * A list's `limit` as a query string carries it: digits only. `1e2`, ` 5`, `0x10` or a
+ * repeated parameter are not a number of records (NaN, which the page rules refuse naming
+ * `limit`).
+ */
+export const queryLimit = (value: unknown): number =>
+  typeof value === 'string' && /^[0-9]{1,9}$/.test(value) ? Number(value) : NaN;
+
+/**
  * The fields each request may carry: those of Pinecone's API as SDKs 5 and 8 send them. Any
  * other is refused with 400 naming it, since a misspelt field (`set_metadata`,
  * `include_values`) that was silently dropped would turn a call into a quiet no-op.
