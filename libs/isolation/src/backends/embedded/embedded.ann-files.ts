@@ -152,7 +152,6 @@ export class AnnFiles {
   private manifestPath(target: GraphPlace): string {
     return join(this.placeDirectory(target), `${stem(target.namespace)}.json`);
   }
-
 }
 
 /** Removes a namespace's graph files in `dir` but `keep`; returns how many it removed. */
