@@ -169,122 +169,116 @@ async function pgRowsHolding(url: string, text: string): Promise<number> {
   }
 }
 
-let pairNo = 0;
-
-describe.each(PAIRS)(
-  'with %s beside the embedded backend, a move from %s to %s',
-  (backend, from, to) => {
-    const n = String(++pairNo).padStart(2, '0');
-    const mover = `mv-${n}`;
-    const neighbour = `nb-${n}`;
-    const marker = `MOVE${n}Q`;
-    const nbrMarker = `NBR${n}Q`;
+// The pairs run side by side (up to Jest's maxConcurrency): each waits mostly on its paced
+// copy, and each has its own tenants and markers.
+it.concurrent.each(PAIRS)(
+  'with %s beside the embedded backend, a move from %s to %s copies every record, keeps the writes made meanwhile, erases the old place and spares the neighbour',
+  async (backend, from, to) => {
+    const index = PAIRS.findIndex(([b, f, t]) => b === backend && f === from && t === to);
+    const { mover, neighbour, marker, nbrMarker } = pairNames(index);
     const [fromBackend = '', fromStrategy = ''] = from.split(':');
     const [toBackend = '', toStrategy = ''] = to.split(':');
+    const world = await worldOf(backend);
+    const created = await world.create(mover, from);
+    await world.create(neighbour, from);
+    const records = seed(marker);
+    const nbrRecords = seed(nbrMarker);
+    await write(world, mover, records);
+    await write(world, neighbour, nbrRecords);
+    expect(world.holds(fromBackend, marker)).not.toBe(false);
 
-    it('copies every record, keeps the writes made meanwhile, erases the old place and spares the neighbour', async () => {
-      const world = await worldOf(backend);
-      const created = await world.create(mover, from);
-      await world.create(neighbour, from);
-      const records = seed(marker);
-      const nbrRecords = seed(nbrMarker);
-      await write(world, mover, records);
-      await write(world, neighbour, nbrRecords);
-      expect(world.holds(fromBackend, marker)).not.toBe(false);
-
-      const patch = await world.gw.http
-        .patch(`/v1/admin/tenants/${mover}`)
-        .set(bearer(world.gw.tokens.platform()))
-        .send({ backend: toBackend, strategy: toStrategy });
-      expect([patch.status, patch.body]).toEqual([
-        202,
-        expect.objectContaining({
-          migration: expect.objectContaining({
-            from: expect.objectContaining({ backend: fromBackend, strategy: fromStrategy }),
-            to: expect.objectContaining({ backend: toBackend, strategy: toStrategy }),
-          }),
+    const patch = await world.gw.http
+      .patch(`/v1/admin/tenants/${mover}`)
+      .set(bearer(world.gw.tokens.platform()))
+      .send({ backend: toBackend, strategy: toStrategy });
+    expect([patch.status, patch.body]).toEqual([
+      202,
+      expect.objectContaining({
+        migration: expect.objectContaining({
+          from: expect.objectContaining({ backend: fromBackend, strategy: fromStrategy }),
+          to: expect.objectContaining({ backend: toBackend, strategy: toStrategy }),
         }),
-      ]);
+      }),
+    ]);
 
-      // A write (a new record and an overwrite) and a delete acknowledged while the copy runs.
-      await world.waitFor(mover, 'copying');
-      const added: Seeded = {
-        id: `${marker}-late`,
-        namespace: 'docs',
-        values: valuesOf(999),
-        metadata: { text: `${marker} late`, 'dotted.key': 99 },
-      };
-      const overwritten: Seeded = { ...(records[1] as Seeded), values: valuesOf(777) };
-      const deleted = records[records.length - 1] as Seeded;
-      await write(world, mover, [added, overwritten]);
-      const del = await world.gw.http
-        .post('/v1/vectors/delete')
-        .set(bearer(world.token(mover)))
-        .send({ namespace: deleted.namespace, ids: [deleted.id] });
-      expect(del.status).toBe(200);
-      expect((await world.tenant(mover)).migration?.state).toBe('copying');
+    // A write (a new record and an overwrite) and a delete acknowledged while the copy runs.
+    await world.waitFor(mover, 'copying');
+    const added: Seeded = {
+      id: `${marker}-late`,
+      namespace: 'docs',
+      values: valuesOf(999),
+      metadata: { text: `${marker} late`, 'dotted.key': 99 },
+    };
+    const overwritten: Seeded = { ...(records[1] as Seeded), values: valuesOf(777) };
+    const deleted = records[records.length - 1] as Seeded;
+    await write(world, mover, [added, overwritten]);
+    const del = await world.gw.http
+      .post('/v1/vectors/delete')
+      .set(bearer(world.token(mover)))
+      .send({ namespace: deleted.namespace, ids: [deleted.id] });
+    expect(del.status).toBe(200);
+    expect((await world.tenant(mover)).migration?.state).toBe('copying');
 
-      const after = await world.settled(mover);
-      expect(after.migration).toBeUndefined();
-      expect(after).toMatchObject({ uid: created.uid, backend: toBackend, strategy: toStrategy });
+    const after = await world.settled(mover);
+    expect(after.migration).toBeUndefined();
+    expect(after).toMatchObject({ uid: created.uid, backend: toBackend, strategy: toStrategy });
 
-      const expected = records
-        .filter((r) => r.id !== deleted.id && r.id !== overwritten.id)
-        .concat([added, overwritten]);
-      expect(await differences(world, mover, expected)).toEqual([]);
-      const gone = await world.gw.http
-        .get(`/v1/vectors/${deleted.id}`)
-        .query({ namespace: deleted.namespace })
-        .set(bearer(world.token(mover)));
-      expect(gone.status).toBe(404);
-      expect(await namespaceCounts(world, mover)).toMatchObject({
-        docs: PER_NAMESPACE + 1,
-        notes: PER_NAMESPACE - 1,
-      });
-
-      // The new place's filters reach dotted and nested keys.
-      const search = await world.gw.http
-        .post('/v1/search')
-        .set(bearer(world.token(mover)))
-        .send({
-          namespace: 'docs',
-          vector: valuesOf(103),
-          topK: 50,
-          filter: { 'dotted.key': { $gte: 3 }, 'nested.colour': { $eq: 'red' } },
-        });
-      expect(search.status).toBe(200);
-      const ids = (search.body as { matches: { id: string }[] }).matches.map((m) => m.id).sort();
-      expect(ids).toEqual(
-        records
-          .filter((r) => r.namespace === 'docs')
-          .filter((r) => (r.metadata['dotted.key'] as number) >= 3)
-          .filter((r) => (r.metadata.nested as { colour: string }).colour === 'red')
-          .map((r) => r.id)
-          .sort(),
-      );
-
-      // The neighbour, in the same old place, keeps every record and sees none of the mover's.
-      expect(await differences(world, neighbour, nbrRecords)).toEqual([]);
-      const nbrSearch = await world.gw.http
-        .post('/v1/search')
-        .set(bearer(world.token(neighbour)))
-        .send({ vector: valuesOf(1), topK: 100 });
-      const nbrIds = (nbrSearch.body as { matches: { id: string }[] }).matches.map((m) => m.id);
-      expect(nbrIds.filter((id) => id.startsWith(marker))).toEqual([]);
-
-      // The old place holds nothing of the mover, verified by its erasure and in its storage.
-      const reports = await world.retired(created.uid);
-      expect(reports.map((r) => r.backend)).toEqual([fromBackend]);
-      const places = reports.flatMap((r) => r.report.places);
-      expect(places.length).toBeGreaterThan(0);
-      expect(places.filter((p) => p.remaining !== 0)).toEqual([]);
-      // A backend's storage is searched when the new place is elsewhere and it can be read here.
-      const oldHolds = fromBackend === toBackend ? undefined : world.holds(fromBackend, marker);
-      if (oldHolds !== undefined) {
-        expect(oldHolds).toBe(false);
-        expect(world.holds(fromBackend, nbrMarker)).toBe(true);
-      }
+    const expected = records
+      .filter((r) => r.id !== deleted.id && r.id !== overwritten.id)
+      .concat([added, overwritten]);
+    expect(await differences(world, mover, expected)).toEqual([]);
+    const gone = await world.gw.http
+      .get(`/v1/vectors/${deleted.id}`)
+      .query({ namespace: deleted.namespace })
+      .set(bearer(world.token(mover)));
+    expect(gone.status).toBe(404);
+    expect(await namespaceCounts(world, mover)).toMatchObject({
+      docs: PER_NAMESPACE + 1,
+      notes: PER_NAMESPACE - 1,
     });
+
+    // The new place's filters reach dotted and nested keys.
+    const search = await world.gw.http
+      .post('/v1/search')
+      .set(bearer(world.token(mover)))
+      .send({
+        namespace: 'docs',
+        vector: valuesOf(103),
+        topK: 50,
+        filter: { 'dotted.key': { $gte: 3 }, 'nested.colour': { $eq: 'red' } },
+      });
+    expect(search.status).toBe(200);
+    const ids = (search.body as { matches: { id: string }[] }).matches.map((m) => m.id).sort();
+    expect(ids).toEqual(
+      records
+        .filter((r) => r.namespace === 'docs')
+        .filter((r) => (r.metadata['dotted.key'] as number) >= 3)
+        .filter((r) => (r.metadata.nested as { colour: string }).colour === 'red')
+        .map((r) => r.id)
+        .sort(),
+    );
+
+    // The neighbour, in the same old place, keeps every record and sees none of the mover's.
+    expect(await differences(world, neighbour, nbrRecords)).toEqual([]);
+    const nbrSearch = await world.gw.http
+      .post('/v1/search')
+      .set(bearer(world.token(neighbour)))
+      .send({ vector: valuesOf(1), topK: 100 });
+    const nbrIds = (nbrSearch.body as { matches: { id: string }[] }).matches.map((m) => m.id);
+    expect(nbrIds.filter((id) => id.startsWith(marker))).toEqual([]);
+
+    // The old place holds nothing of the mover, verified by its erasure and in its storage.
+    const reports = await world.retired(created.uid);
+    expect(reports.map((r) => r.backend)).toEqual([fromBackend]);
+    const places = reports.flatMap((r) => r.report.places);
+    expect(places.length).toBeGreaterThan(0);
+    expect(places.filter((p) => p.remaining !== 0)).toEqual([]);
+    // A backend's storage is searched when the new place is elsewhere and it can be read here.
+    const oldHolds = fromBackend === toBackend ? undefined : world.holds(fromBackend, marker);
+    if (oldHolds !== undefined) {
+      expect(oldHolds).toBe(false);
+      expect(world.holds(fromBackend, nbrMarker)).toBe(true);
+    }
   },
 );
 
