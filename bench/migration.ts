@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MAIN, ROOT } from '../test/support/build-output';
-import { freePort, GatewayProcess } from '../test/support/gateway-process';
+import { freePort, GatewayProcess, quietProductionEnv } from '../test/support/gateway-process';
 import { TEST_SECRET, Tokens } from '../test/support/tokens';
 import { loadGatewayConfig } from '../apps/gateway/src/config/gateway.config';
 
@@ -75,13 +75,9 @@ async function main(): Promise<void> {
   if (!existsSync(MAIN)) spawnSync('npx', ['nest', 'build'], { cwd: ROOT, stdio: 'inherit' });
   const dataDir = mkdtempSync(join(tmpdir(), 'vecgate-migration-bench-'));
   const env = {
-    NODE_ENV: 'production',
-    JWT_SECRET: TEST_SECRET,
+    ...quietProductionEnv(TEST_SECRET),
     DATA_DIR: dataDir,
-    METRICS_PORT: 'off',
     AUDIT_MODE: 'async',
-    AUDIT_LOG: 'false',
-    LOG_LEVEL: 'warn',
     MIGRATION_RECORDS_PER_SECOND: '10000000',
   };
   const tokens = new Tokens(loadGatewayConfig(env));

@@ -29,7 +29,7 @@ import { Client } from 'pg';
 import { createTempDatabase, TempDatabase } from '../support/postgres';
 import { MAIN } from '../support/build-output';
 import { MigrationCrashStats, runMigrationCycles } from './migration-crash';
-import { freePort, GatewayProcess } from '../support/gateway-process';
+import { freePort, GatewayProcess, quietProductionEnv } from '../support/gateway-process';
 import { ScriptTokens } from '../support/script-tokens';
 
 const CYCLES = Number(process.env.CRASH_CYCLES ?? 20);
@@ -367,13 +367,7 @@ async function main(): Promise<void> {
   if (!existsSync(MAIN)) throw new Error('build first: npm run build');
   const secret = randomBytes(32).toString('base64url');
   const tokens = new ScriptTokens(secret);
-  const env = {
-    NODE_ENV: 'production',
-    JWT_SECRET: secret,
-    METRICS_PORT: 'off',
-    AUDIT_LOG: 'false',
-    LOG_LEVEL: 'warn',
-  };
+  const env = quietProductionEnv(secret);
   const started = Date.now();
   await runPhase('sqlite', CYCLES, tokens, env);
   if (PG_CYCLES > 0) {

@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, GatewayProcess } from '../support/gateway-process';
+import { freePort, GatewayProcess, quietProductionEnv } from '../support/gateway-process';
 import { rng } from '../support/rng';
 import { ScriptTokens } from '../support/script-tokens';
 
@@ -350,12 +350,8 @@ async function main(): Promise<void> {
   const gateway = new GatewayProcess(
     await freePort(),
     {
-      NODE_ENV: 'production',
+      ...quietProductionEnv(secret),
       DATA_DIR: dataDir,
-      JWT_SECRET: secret,
-      METRICS_PORT: 'off',
-      AUDIT_LOG: 'false',
-      LOG_LEVEL: 'warn',
       QDRANT_API_PORT: String(qdrantPort),
       QDRANT_API_HOST: '127.0.0.1',
     },

@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, GatewayProcess } from '../support/gateway-process';
+import { freePort, GatewayProcess, quietProductionEnv } from '../support/gateway-process';
 import { leakBackend } from './leak-backends';
 import { ScriptTokens } from '../support/script-tokens';
 
@@ -93,12 +93,8 @@ async function main(): Promise<void> {
   const gateway = new GatewayProcess(
     await freePort(),
     {
-      NODE_ENV: 'production',
+      ...quietProductionEnv(secret),
       DATA_DIR: dataDir,
-      JWT_SECRET: secret,
-      METRICS_PORT: 'off',
-      AUDIT_LOG: 'false',
-      LOG_LEVEL: 'warn',
       AUDIT_MODE: process.env.LEAK_AUDIT_MODE ?? 'durable',
       ...backend.env,
     },

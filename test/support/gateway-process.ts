@@ -16,6 +16,21 @@ export function freePort(): Promise<number> {
   });
 }
 
+/**
+ * The settings a script starts the gateway with to load it: production mode, its secret, no
+ * metrics listener, no audit log lines (the audit store still records every request) and
+ * warnings only, so the gateway's log is not what the run measures.
+ */
+export function quietProductionEnv(secret: string): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    JWT_SECRET: secret,
+    METRICS_PORT: 'off',
+    AUDIT_LOG: 'false',
+    LOG_LEVEL: 'warn',
+  };
+}
+
 /** The gateway as a separate process, the way it runs in production. */
 export class GatewayProcess {
   private child?: ChildProcess;
