@@ -17,9 +17,7 @@ import { fsyncDirectory } from '../../../../core/src/fs/fsync';
 import { makePrivateDirectory, PRIVATE_FILE_MODE } from '../../../../core/src/fs/private-files';
 import { AnnIndex, AnnSettings } from './embedded.ann-index';
 import type { EngineTarget } from './embedded.engine-protocol';
-
-/** A namespace of a tenant in one place (file and table): one graph each. */
-export type GraphPlace = Pick<EngineTarget, 'tenantUid' | 'namespace' | 'file' | 'table'>;
+import type { MatrixPlace } from './embedded.matrix-cache';
 
 /** What a saved graph reflects: the SQLite rows it holds, up to and including rowid `mark`. */
 interface AnnManifest {
@@ -49,11 +47,11 @@ export class AnnFiles {
     return join(this.root, 'ann', tenantUid);
   }
 
-  private placeDirectory(target: Omit<GraphPlace, 'namespace'>): string {
+  private placeDirectory(target: Omit<MatrixPlace, 'namespace'>): string {
     return join(this.tenantDirectory(target.tenantUid), placeStem(target));
   }
 
-  hasSaved(target: GraphPlace): boolean {
+  hasSaved(target: MatrixPlace): boolean {
     return existsSync(this.manifestPath(target));
   }
 
@@ -117,12 +115,12 @@ export class AnnFiles {
   }
 
   /** Removes the namespace's saved graph: manifest first, then every graph file. */
-  invalidate(target: GraphPlace): void {
+  invalidate(target: MatrixPlace): void {
     // A graph an earlier release saved directly in the tenant's directory is never loaded
     // now, but it may hold a vector about to be removed: it goes too.
     for (const dir of [this.placeDirectory(target), this.tenantDirectory(target.tenantUid)]) {
       if (!existsSync(dir)) continue;
-      const manifest = join(dir, `${stem(target.namespace)}.json`);
+      const manifest = join(dir, manifestName(target.namespace));
       const had = existsSync(manifest);
       rmSync(manifest, { force: true });
       if (removeGraphs(dir, target.namespace) > 0 || had) fsyncDirectory(dir);
@@ -134,7 +132,7 @@ export class AnnFiles {
    * of the tenant's other place while it moves), and graphs an earlier layout kept directly in
    * the tenant's directory; the tenant's directory goes once empty. Returns entries left (0).
    */
-  erasePlace(target: Omit<GraphPlace, 'namespace'>): number {
+  erasePlace(target: Omit<MatrixPlace, 'namespace'>): number {
     const tenant = this.tenantDirectory(target.tenantUid);
     if (!existsSync(tenant)) return 0;
     const place = this.placeDirectory(target);
@@ -149,8 +147,8 @@ export class AnnFiles {
     return existsSync(place) ? readdirSync(place).length + 1 : 0;
   }
 
-  private manifestPath(target: GraphPlace): string {
-    return join(this.placeDirectory(target), `${stem(target.namespace)}.json`);
+  private manifestPath(target: MatrixPlace): string {
+    return join(this.placeDirectory(target), manifestName(target.namespace));
   }
 }
 
@@ -171,9 +169,14 @@ function removeGraphs(dir: string, namespace: string, keep?: string): number {
  * A place's directory name: a digest of its file and table (either may be long, and a file
  * name holds a `/`). NUL, which neither holds, keeps the pair unambiguous.
  */
-function placeStem(target: Omit<GraphPlace, 'namespace'>): string {
+function placeStem(target: Omit<MatrixPlace, 'namespace'>): string {
   const digest = createHash('sha256').update(`${target.file}\u0000${target.table}`);
   return `p-${digest.digest('hex').slice(0, 24)}`;
+}
+
+/** The file name of a namespace's manifest, in its place's directory (or an earlier layout's). */
+function manifestName(namespace: string): string {
+  return `${stem(namespace)}.json`;
 }
 
 /** A namespace's file name stem: hex keeps any namespace (even the default, empty) file-safe. */

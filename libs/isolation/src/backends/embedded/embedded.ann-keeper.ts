@@ -2,8 +2,9 @@ import type { EngineFiles } from './embedded.engine-files';
 import type { EngineTarget } from './embedded.engine-protocol';
 import type { Job, SliceClock } from './embedded.engine-scheduler';
 import { annBuildJob } from './embedded.ann-build';
-import { AnnFiles, GraphPlace } from './embedded.ann-files';
+import { AnnFiles } from './embedded.ann-files';
 import { AnnSettings } from './embedded.ann-index';
+import { MatrixPlace, placeKeyOf } from './embedded.matrix-cache';
 import { TenantMatrix } from './embedded.tenant-matrix';
 
 /** A graph with removed or replaced vectors is rebuilt once they reach this share of it... */
@@ -72,7 +73,7 @@ export class AnnKeeper {
   }
 
   /** Whether a build or compaction of the namespace's graph is queued or running. */
-  isBusy(target: GraphPlace): boolean {
+  isBusy(target: MatrixPlace): boolean {
     return this.running.has(queueOf(target));
   }
 
@@ -119,6 +120,6 @@ export class AnnKeeper {
 }
 
 /** The scheduler queue of a namespace's graph work in one place: one build at a time. */
-function queueOf(target: GraphPlace): string {
-  return `${target.tenantUid}\u0000${target.file}\u0000${target.table}\u0000${target.namespace}#ann`;
+function queueOf(target: MatrixPlace): string {
+  return `${placeKeyOf(target)}#ann`;
 }

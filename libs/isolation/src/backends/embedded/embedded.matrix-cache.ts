@@ -15,8 +15,8 @@ export interface MatrixPlace extends RecordScope {
 /**
  * Keeps matrices within a memory budget, evicting the least recently used. There is one matrix
  * per namespace of a tenant in each place it is stored, so a search scans only its namespace's
- * rows; erasure forgets all of a tenant's matrices in the erased place at once. A matrix larger than the whole
- * budget is used for the current call and not kept.
+ * rows; erasure forgets all of a tenant's matrices in the erased place at once. A matrix
+ * larger than the whole budget is used for the current call and not kept.
  */
 export class MatrixCache {
   private readonly entries = new Map<string, { owner: RecordScope; matrix: TenantMatrix }>();
@@ -46,11 +46,11 @@ export class MatrixCache {
 
   /** The cached matrix without touching the eviction order (background work uses it). */
   peek(at: MatrixPlace): TenantMatrix | undefined {
-    return this.entries.get(keyOf(at))?.matrix;
+    return this.entries.get(placeKeyOf(at))?.matrix;
   }
 
   get(at: MatrixPlace): TenantMatrix | undefined {
-    const key = keyOf(at);
+    const key = placeKeyOf(at);
     const entry = this.entries.get(key);
     if (entry) {
       this.entries.delete(key);
@@ -63,7 +63,7 @@ export class MatrixCache {
   set(at: MatrixPlace, matrix: TenantMatrix): boolean {
     this.delete(at);
     if (matrix.bytes > this.budgetBytes) return false;
-    const key = keyOf(at);
+    const key = placeKeyOf(at);
     const owner = { tenantUid: at.tenantUid, namespace: at.namespace };
     this.entries.set(key, { owner, matrix });
     let keys = this.byTenant.get(at.tenantUid);
@@ -76,7 +76,7 @@ export class MatrixCache {
 
   /** Re-accounts a matrix after it changed size in place. */
   resized(at: MatrixPlace, previousBytes: number): void {
-    const key = keyOf(at);
+    const key = placeKeyOf(at);
     const entry = this.entries.get(key);
     if (!entry) return;
     this.used += entry.matrix.bytes - previousBytes;
@@ -88,7 +88,7 @@ export class MatrixCache {
   }
 
   delete(at: MatrixPlace): void {
-    this.drop(keyOf(at));
+    this.drop(placeKeyOf(at));
   }
 
   /**
@@ -96,7 +96,7 @@ export class MatrixCache {
    * namespaces; the tenant's matrices in another place (while it moves) stay.
    */
   deletePlace(at: Omit<MatrixPlace, 'namespace'>): void {
-    const prefix = keyOf({ ...at, namespace: '' });
+    const prefix = placeKeyOf({ ...at, namespace: '' });
     for (const key of [...(this.byTenant.get(at.tenantUid) ?? [])])
       if (key.startsWith(prefix)) this.drop(key);
   }
@@ -126,7 +126,11 @@ export class MatrixCache {
   }
 }
 
-/** NUL, which no uid, file, table or namespace name holds, keeps the key unambiguous. */
-function keyOf(at: MatrixPlace): string {
+/**
+ * A namespace of a tenant in one place, as a key (the cache's, the graph builds' queue). NUL,
+ * which no uid, file, table or namespace name holds, keeps it unambiguous; a place's keys share
+ * the prefix of its key with an empty namespace.
+ */
+export function placeKeyOf(at: MatrixPlace): string {
   return `${at.tenantUid}\u0000${at.file}\u0000${at.table}\u0000${at.namespace}`;
 }
