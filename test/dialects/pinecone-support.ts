@@ -1,4 +1,3 @@
-import type { AddressInfo } from 'node:net';
 import type { IncomingMessage } from 'node:http';
 import { createTenant } from '../support/fixtures';
 import { startGateway, TestGateway } from '../support/test-gateway';
@@ -15,8 +14,7 @@ export interface ListeningGateway {
 
 export async function startListening(env: Record<string, string> = {}): Promise<ListeningGateway> {
   const gw = await startGateway({ env });
-  await gw.app.listen(0, '127.0.0.1');
-  const { port } = gw.app.getHttpServer().address() as AddressInfo;
+  const { port } = gw;
   const seen: string[] = [];
   gw.app.getHttpServer().on('request', (req: IncomingMessage) => seen.push(req.url ?? ''));
   return {

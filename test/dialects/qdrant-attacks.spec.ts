@@ -153,9 +153,7 @@ describe('Qdrant API under attack', () => {
       wide: { dimension: 4096, metric: 'cosine' },
     });
     qdrantPort = Number(new URL(q.url).port);
-    const server = q.gw.app.getHttpServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-    mainPort = (server.address() as { port: number }).port;
+    mainPort = q.gw.port;
     keys.acme = await q.apiKey('acme', ['reader', 'writer']);
     keys.acmeReader = await q.apiKey('acme', ['reader']);
     keys.globex = await q.apiKey('globex', ['reader', 'writer']);

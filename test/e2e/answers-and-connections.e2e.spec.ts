@@ -1,6 +1,5 @@
 import { connect, Socket } from 'node:net';
 import { request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { getHeapStatistics } from 'node:v8';
 import { MemoryGuard } from '../../apps/gateway/src/http/memory-guard';
 import { auditOf, newRequestId } from '../support/audit-trail';
@@ -55,8 +54,7 @@ describe('bounded answers, memory guard and connections', () => {
           factory: () => new MemoryGuard(85, 10, () => (pressure ? limit * 0.9 : 0)),
         }),
     });
-    await gw.app.listen(0, '127.0.0.1');
-    port = (gw.app.getHttpServer().address() as AddressInfo).port;
+    port = gw.port;
     await createTenant(gw.http, gw.tokens, { id: 'wide', dimension: WIDE, metric: 'dot' });
     await createTenant(gw.http, gw.tokens, { id: 'narrow', dimension: 4, metric: 'dot' });
     const random = rng(7);

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import type { AuditRecord } from '../support/audit-trail';
 import { auditOf } from '../support/audit-trail';
 import { parseAnswer, RawAnswer } from '../support/raw-http';
@@ -65,8 +64,7 @@ describe('requests Node refuses before routing (clientError)', () => {
 
   beforeAll(async () => {
     gw = await startGateway({ env: { HEADERS_TIMEOUT_MS: '1000', REQUEST_TIMEOUT_MS: '2000' } });
-    await gw.app.listen(0, '127.0.0.1');
-    port = (gw.app.getHttpServer().address() as AddressInfo).port;
+    port = gw.port;
   });
   afterAll(() => gw.close(true));
 
@@ -164,8 +162,7 @@ describe('requests Node refuses, charged to their address', () => {
     gw = await startGateway({
       env: { UNAUTH_RATE_LIMIT_RPS: '1', UNAUTH_RATE_LIMIT_BURST: '3' },
     });
-    await gw.app.listen(0, '127.0.0.1');
-    port = (gw.app.getHttpServer().address() as AddressInfo).port;
+    port = gw.port;
   });
   afterAll(() => gw.close(true));
 

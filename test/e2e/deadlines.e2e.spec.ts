@@ -1,6 +1,5 @@
 import { BackendDrivers, TenantVectorStore } from '@vecgate/isolation';
 import { request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { auditOf, newRequestId } from '../support/audit-trail';
 import { createTenant } from '../support/fixtures';
 import { SlowStore, Slowness } from '../support/slow-store';
@@ -30,8 +29,7 @@ describe('deadlines, disconnects and in-flight caps', () => {
           inject: [BackendDrivers],
         }),
     });
-    await gw.app.listen(0, '127.0.0.1');
-    port = (gw.app.getHttpServer().address() as AddressInfo).port;
+    port = gw.port;
     for (const id of ['slowpoke', 'quiet']) {
       await createTenant(gw.http, gw.tokens, { id, dimension: 3, metric: 'cosine' });
       const res = await gw.http

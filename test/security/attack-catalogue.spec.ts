@@ -875,7 +875,7 @@ describe('attack catalogue', () => {
 
   it('a body that arrives too slowly is cut off (408) and audited', async () => {
     const requestId = newRequestId();
-    const port = await portOf(ctx);
+    const { port } = ctx.gw;
     const answer = await new Promise<string>((resolve) => {
       const socket = connect(port, '127.0.0.1', () => {
         socket.write(
@@ -927,7 +927,7 @@ describe('attack catalogue', () => {
   }, 60_000);
 
   it('answers nobody reads are dropped with their connection and audited 499, not 200', async () => {
-    const port = await portOf(ctx);
+    const { port } = ctx.gw;
     const ids = Array.from({ length: 12 }, () => newRequestId());
     const body = JSON.stringify({
       vector: new Array(WIDE).fill(0.5),
@@ -956,7 +956,7 @@ describe('attack catalogue', () => {
   }, 60_000);
 
   it('a flood of half-sent connections from one address is cut at its cap; others are served', async () => {
-    const port = await portOf(ctx);
+    const { port } = ctx.gw;
     const flood: Socket[] = [];
     const requestIds: string[] = [];
     let closed = 0;
@@ -1105,14 +1105,4 @@ async function createAndFill(
       .send({ vectors: records(batch) });
     expect(res.status).toBe(200);
   }
-}
-
-/** The port of the catalogue's gateway, listening on loopback. */
-async function portOf(ctx: Context): Promise<number> {
-  const server = ctx.gw.app.getHttpServer();
-  const address = server.address() as { port: number } | null;
-  if (address) return address.port;
-  return new Promise<number>((resolve) => {
-    server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port));
-  });
 }

@@ -7,16 +7,6 @@ export interface RawAnswer {
   readonly body: string;
 }
 
-/** The port the gateway listens on, listening on a loopback port first if it does not yet. */
-export async function portOf(gw: TestGateway): Promise<number> {
-  const server = gw.app.getHttpServer();
-  const address = server.address() as { port: number } | null;
-  if (address) return address.port;
-  return new Promise<number>((resolve) => {
-    server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port));
-  });
-}
-
 /**
  * Sends one request over a plain socket with the request line and headers exactly as given:
  * HTTP client libraries (supertest included) normalise `..` segments away and merge repeated
@@ -29,7 +19,7 @@ export async function rawRequest(
   headers: Record<string, string> | readonly (readonly [string, string])[] = {},
   body?: string | Buffer,
 ): Promise<RawAnswer> {
-  const port = await portOf(gw);
+  const { port } = gw;
   const lines = [`${method} ${path} HTTP/1.1`, 'Host: 127.0.0.1', 'Connection: close'];
   const pairs = Array.isArray(headers) ? headers : Object.entries(headers);
   for (const [name, value] of pairs) lines.push(`${name}: ${value}`);

@@ -2,6 +2,7 @@ import { ModuleMetadata } from '@nestjs/common';
 import { Test, TestingModuleBuilder } from '@nestjs/testing';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
@@ -16,6 +17,8 @@ import { TEST_SECRET, Tokens } from './tokens';
 export interface TestGateway {
   readonly app: NestFastifyApplication;
   readonly http: TestAgent;
+  /** The loopback port the gateway listens on (supertest reuses it: no listen per request). */
+  readonly port: number;
   readonly config: GatewayConfig;
   readonly dataDir: string;
   readonly tokens: Tokens;
@@ -84,10 +87,15 @@ export async function startGateway(options: StartOptions = {}): Promise<TestGate
   );
   app.useLogger(['error']);
   await finishApp(app);
+  // Listening before the first request: given a server that does not listen, supertest opens
+  // and closes a port around every request.
+  await app.listen(0, '127.0.0.1');
+  const server = app.getHttpServer();
   const audit = app.get(AuditService);
   return {
     app,
-    http: request(app.getHttpServer()),
+    http: request(server),
+    port: (server.address() as AddressInfo).port,
     config,
     dataDir,
     tokens: new Tokens(config),

@@ -1,10 +1,31 @@
-import { createHmac, generateKeyPairSync, randomUUID } from 'node:crypto';
+import {
+  createHmac,
+  createSecretKey,
+  generateKeyPairSync,
+  KeyObject,
+  randomUUID,
+} from 'node:crypto';
 import { decode, sign, SignOptions } from 'jsonwebtoken';
 import type { GatewayConfig } from '../../apps/gateway/src/config/gateway.config';
 
 export const TEST_SECRET = 'test-secret-of-at-least-thirty-two-characters';
 
 type Claims = Record<string, unknown>;
+
+/**
+ * Secrets as prepared keys: given a string, jsonwebtoken first tries it as a PEM private key
+ * and only then as an HMAC secret, and that failed parse cost about a millisecond per token.
+ */
+const keys = new Map<string, KeyObject>();
+
+function keyOf(secret: string): KeyObject {
+  let key = keys.get(secret);
+  if (!key) {
+    key = createSecretKey(Buffer.from(secret, 'utf8'));
+    keys.set(secret, key);
+  }
+  return key;
+}
 
 function b64url(value: object | string): string {
   return Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString(
@@ -29,7 +50,9 @@ export class Tokens {
   }
 
   signed(claims: Claims, options: SignOptions = {}, secret = TEST_SECRET): string {
-    return sign(this.base(claims), secret, { algorithm: 'HS256', ...options });
+    const algorithm = options.algorithm ?? 'HS256';
+    const key = algorithm.startsWith('HS') ? keyOf(secret) : secret;
+    return sign(this.base(claims), key, { ...options, algorithm });
   }
 
   platform(roles: string[] = ['platform_admin'], claims: Claims = {}): string {
