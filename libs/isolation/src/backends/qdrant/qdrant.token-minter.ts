@@ -1,10 +1,17 @@
+import type { KeyObject } from 'node:crypto';
 import type { ErasureReport } from '../../ports/backend-admin';
 import { BadRequestError, ConflictError } from '@vecgate/core';
 import { TenantScope } from '../../ports/vector.types';
 import { QdrantGrants } from './qdrant.grants';
 import { QdrantLocation } from './qdrant.naming';
 import { GRANTS_COLLECTION, QdrantOptions } from './qdrant.options';
-import { QDRANT_ACCESS, QdrantAccess, qdrantTokenClaims, signQdrantToken } from './qdrant.token';
+import {
+  QDRANT_ACCESS,
+  QdrantAccess,
+  qdrantSigningKey,
+  qdrantTokenClaims,
+  signQdrantToken,
+} from './qdrant.token';
 
 export interface QdrantTokenRequest {
   readonly access: QdrantAccess;
@@ -29,10 +36,15 @@ export interface MintedQdrantToken {
  * values (`_vg_ns`), which Qdrant's access rules cannot tell apart.
  */
 export class QdrantTokenMinter {
+  /** The API key as a signing key, made once; undefined when no API key is configured. */
+  private readonly key: KeyObject | undefined;
+
   constructor(
     private readonly options: QdrantOptions,
     private readonly grants: QdrantGrants,
-  ) {}
+  ) {
+    this.key = options.apiKey ? qdrantSigningKey(options.apiKey) : undefined;
+  }
 
   /** Deletes the tenant's grant, so every token minted for it is refused by Qdrant at once. */
   revokeAll(tenantUid: string): Promise<ErasureReport['places']> {
@@ -49,8 +61,8 @@ export class QdrantTokenMinter {
         `tenant ${scope.tenantId} uses the ${location.strategy} strategy, in a collection shared with other tenants: a Qdrant token cannot be restricted to one tenant there (only collection-strategy tenants can have one)`,
       );
     }
-    const apiKey = this.options.apiKey;
-    if (!apiKey) {
+    const key = this.key;
+    if (!key) {
       throw new ConflictError(
         'Qdrant tokens cannot be minted: QDRANT_API_KEY (the key Qdrant verifies them with) is not configured',
       );
@@ -70,7 +82,7 @@ export class QdrantTokenMinter {
       now,
     );
     return {
-      token: signQdrantToken(claims, apiKey),
+      token: signQdrantToken(claims, key),
       expiresAt: new Date(claims.exp * 1000).toISOString(),
       collection: location.collection,
       url: this.options.publicUrl ?? this.options.url,

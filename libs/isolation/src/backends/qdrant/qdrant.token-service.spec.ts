@@ -6,7 +6,7 @@ import { BackendDrivers } from '../../routing/backend-drivers';
 import { makeTenantScope, StrategyName, TenantScope } from '../../ports/vector.types';
 import { QdrantBackend } from './qdrant.backend';
 import { QDRANT_DEFAULTS } from './qdrant.options';
-import { qdrantTokenClaims, signQdrantToken } from './qdrant.token';
+import { qdrantSigningKey, qdrantTokenClaims, signQdrantToken } from './qdrant.token';
 import { QdrantTokenService } from './qdrant.token-service';
 
 const UID = '0123456789abcdef0123456789abcdef';
@@ -56,7 +56,7 @@ describe('Qdrant token claims', () => {
         matches: [{ key: '_vg_tenant', value: UID }],
       },
     });
-    const token = signQdrantToken(claims, KEY);
+    const token = signQdrantToken(claims, qdrantSigningKey(KEY));
     expect(decode(token, { complete: true })?.header).toEqual({ alg: 'HS256', typ: 'JWT' });
     expect(verify(token, KEY, { algorithms: ['HS256'], ignoreExpiration: true })).toEqual(claims);
   });

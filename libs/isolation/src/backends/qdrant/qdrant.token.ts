@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createSecretKey, KeyObject, randomUUID } from 'node:crypto';
 import { sign } from 'jsonwebtoken';
 import { TENANT_FIELD } from './qdrant.payload';
 
@@ -48,8 +48,16 @@ export function qdrantTokenClaims(grant: QdrantGrant, now: number): QdrantTokenC
   };
 }
 
+/**
+ * The key Qdrant verifies tokens with: the API key's bytes, prepared once (given a string,
+ * jsonwebtoken first tries to read it as a PEM private key, about a millisecond per token).
+ */
+export function qdrantSigningKey(apiKey: string): KeyObject {
+  return createSecretKey(Buffer.from(apiKey, 'utf8'));
+}
+
 /** Signs the claims the way Qdrant verifies them: HS256 with the API key's bytes. */
-export function signQdrantToken(claims: QdrantTokenClaims, apiKey: string): string {
+export function signQdrantToken(claims: QdrantTokenClaims, key: KeyObject): string {
   // jsonwebtoken keeps a given `iat` (and drops it with `noTimestamp`).
-  return sign({ ...claims }, apiKey, { algorithm: 'HS256' });
+  return sign({ ...claims }, key, { algorithm: 'HS256' });
 }
