@@ -526,6 +526,49 @@ describe('Qdrant API with the Qdrant JS client 1.18', () => {
     }
   });
 
+  it('refuses a field a call does not define with 400 naming it, and writes or deletes nothing', async () => {
+    const filters = { must: [{ key: 'metadata.source', match: { value: 'a' } }] };
+    const before = (await acme.count(COLLECTION)).count;
+    // Bodies with one field misspelt, sent as they are (the client keeps only known fields).
+    const cases: [string, string, object, string][] = [
+      ['POST', 'search', { vector: [1, 0, 0], limit: 3, filters }, 'filters'],
+      ['POST', 'query', { query: [1, 0, 0], filters }, 'filters'],
+      [
+        'POST',
+        'query',
+        { query: { nearest: [1, 0, 0], mmr: { diversty: 0.5 } } },
+        'query.mmr.diversty',
+      ],
+      ['POST', 'query', { query: { nearest: [1, 0, 0], lambda: 1 } }, 'query.lambda'],
+      ['POST', 'search', { vector: [1, 0, 0], limit: 3, params: { ef: 64 } }, 'params.ef'],
+      ['POST', 'scroll', { filters }, 'filters'],
+      ['POST', 'count', { filters }, 'filters'],
+      ['POST', '', { ids: [1], with_payloads: true }, 'with_payloads'],
+      ['PUT', '', { points: [{ id: 9, vector: [1, 0, 0], paylod: { x: 1 } }] }, 'points[0].paylod'],
+      ['PUT', '', { batch: { ids: [9], vectors: [[1, 0, 0]], payload: [{}] } }, 'batch.payload'],
+      ['PUT', '', { points: [{ id: 9, vector: [1, 0, 0] }], wiat: true }, 'wiat'],
+      ['POST', 'delete', { points: [1], filters }, 'filters'],
+    ];
+    for (const [method, call, body, field] of cases) {
+      const res = await fetch(
+        `${q.url}/collections/${COLLECTION}/points${call ? `/${call}` : ''}`,
+        {
+          method,
+          headers: { 'api-key': acmeKey, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        },
+      );
+      const error = ((await res.json()) as { status: { error?: string } }).status.error;
+      expect([field, res.status, error]).toEqual([
+        field,
+        400,
+        expect.stringContaining(`${field} is not a field of`),
+      ]);
+    }
+    expect((await acme.count(COLLECTION)).count).toBe(before);
+    expect(await acme.retrieve(COLLECTION, { ids: [1, 9] })).toHaveLength(1);
+  });
+
   it('answers 404 for a collection the tenant does not have, even when another tenant has it', async () => {
     const refused = await refusal(acme.query('globex-only', { query: [1, 0, 0] }));
     expect(refused).toEqual({ status: 404, error: expect.stringContaining('globex-only') });

@@ -8,6 +8,7 @@ import { NamespaceService, RequestTrace } from '@vecgate/search';
 import { NamespaceRegistry, ReservedKeys, Tenant } from '@vecgate/tenancy';
 import { CurrentTenant, Scope, Trace } from '../../http/request.decorators';
 import { collectionInfo } from './qdrant-collection-info';
+import { refuseUnknown } from './qdrant-fields';
 import { COMPLETED, QdrantPoints } from './qdrant-points.service';
 import { checkWriteParams } from './qdrant-write-params';
 import {
@@ -170,20 +171,6 @@ const VECTOR_FIELDS: readonly string[] = [
   'datatype',
   'multivector_config',
 ];
-
-/**
- * 400 naming, as sent (`at` its path), the first field of `value` (an object) that `known`
- * does not list; `owner` says whose fields they are.
- */
-function refuseUnknown(value: unknown, known: readonly string[], at: string, owner: string): void {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return;
-  const unknown = Object.keys(value).find((field) => !known.includes(field));
-  if (unknown !== undefined)
-    throw new BadRequestError(
-      `${at}${unknown} is not a field of ${owner} (it takes ${known.join(', ')})`,
-      `${at}${unknown}`,
-    );
-}
 
 function checkCollectionConfig(body: unknown, scope: TenantScope): void {
   refuseUnknown(body, COLLECTION_FIELDS, '', 'a collection');

@@ -6,6 +6,7 @@ import { BadRequestError, NotFoundError } from '@vecgate/core';
 import type { TenantScope } from '@vecgate/isolation';
 import { FilterParser, RecordListing, RequestTrace, VectorService } from '@vecgate/search';
 import { Scope, TenantTier, Trace } from '../../http/request.decorators';
+import { QDRANT_FIELDS, refuseUnknown } from './qdrant-fields';
 import { pathPointId } from './qdrant-ids';
 import { pointShape } from './qdrant-payload';
 import { COMPLETED, QdrantPoints } from './qdrant-points.service';
@@ -17,9 +18,11 @@ import { ok, QDRANT_PREFIX, QdrantAnswer, QdrantRoute } from './qdrant.route';
 
 type Json = Record<string, unknown>;
 
-function bodyOf(body: unknown): Json {
+/** The body of a call, a JSON object holding only the fields Qdrant defines for it. */
+function bodyOf(body: unknown, fields: readonly string[], owner: string): Json {
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     throw new BadRequestError('the body must be a JSON object', 'body');
+  refuseUnknown(body, fields, '', owner);
   // A shard key scopes a call to part of a collection; ignoring it would widen the call to the
   // whole collection (an application sharding by user would see every user's points).
   const shardKey = (body as Json).shard_key;
@@ -50,7 +53,7 @@ export class QdrantPointsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<QdrantAnswer<Schemas['UpdateResult']>> {
     checkWriteParams(query);
-    await this.points.upsert(scope, tier, bodyOf(body), trace);
+    await this.points.upsert(scope, tier, bodyOf(body, QDRANT_FIELDS.upsert, 'an upsert'), trace);
     return ok(reply, COMPLETED);
   }
 
@@ -62,7 +65,7 @@ export class QdrantPointsController {
     @Trace() trace: RequestTrace,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<QdrantAnswer<Schemas['Record'][]>> {
-    const b = bodyOf(body);
+    const b = bodyOf(body, QDRANT_FIELDS.retrieve, 'a retrieval');
     const shape = pointShape(b.with_payload, b.with_vector, true);
     return ok(reply, await this.points.retrieve(scope, b.ids, shape, trace));
   }
@@ -96,7 +99,7 @@ export class QdrantPointsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<QdrantAnswer<Schemas['UpdateResult']>> {
     checkWriteParams(query);
-    await this.points.delete(scope, bodyOf(body), trace);
+    await this.points.delete(scope, bodyOf(body, QDRANT_FIELDS.delete, 'a delete'), trace);
     return ok(reply, COMPLETED);
   }
 
@@ -109,7 +112,7 @@ export class QdrantPointsController {
     @Trace() trace: RequestTrace,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<QdrantAnswer<Schemas['QueryResponse']>> {
-    const b = bodyOf(body);
+    const b = bodyOf(body, QDRANT_FIELDS.query, 'a query');
     for (const field of ['prefetch', 'lookup_from', 'group_by'])
       if (b[field] !== undefined && b[field] !== null)
         throw new BadRequestError(`${field} is not supported`, field);
@@ -127,7 +130,7 @@ export class QdrantPointsController {
     @Trace() trace: RequestTrace,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<QdrantAnswer<Schemas['ScoredPoint'][]>> {
-    const b = bodyOf(body);
+    const b = bodyOf(body, QDRANT_FIELDS.search, 'a search');
     await this.points.requireCollection(scope);
     const vector = Array.isArray(b.vector) ? b.vector : namedDefault(b.vector);
     return ok(reply, await nearest(this.vectors, scope, { ...b, vector }, trace, this.filters));
@@ -141,7 +144,7 @@ export class QdrantPointsController {
     @Trace() trace: RequestTrace,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<QdrantAnswer<Schemas['ScrollResult']>> {
-    const b = bodyOf(body);
+    const b = bodyOf(body, QDRANT_FIELDS.scroll, 'a scroll');
     await this.points.requireCollection(scope);
     const shape = pointShape(b.with_payload, b.with_vector, true);
     return ok(reply, await scroll(this.listing, scope, b, shape, trace, this.filters));
@@ -156,7 +159,7 @@ export class QdrantPointsController {
     @Trace() trace: RequestTrace,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<QdrantAnswer<Schemas['CountResult']>> {
-    const b = bodyOf(body ?? {});
+    const b = bodyOf(body ?? {}, QDRANT_FIELDS.count, 'a count');
     // Counts are exact whatever `exact` says; it is still typed as Qdrant types it.
     if (b.exact !== undefined && b.exact !== null && typeof b.exact !== 'boolean')
       throw new BadRequestError('must be a boolean', 'exact');
@@ -174,6 +177,7 @@ export class QdrantPointsController {
 function queryVector(query: unknown): Pick<NearestRequest, 'vector' | 'mmr'> {
   if (Array.isArray(query)) return { vector: query };
   if (typeof query === 'object' && query !== null && 'nearest' in query) {
+    refuseUnknown(query, QDRANT_FIELDS.nearest, 'query.', 'a nearest query');
     const { nearest: vector, mmr } = query as { nearest: unknown; mmr?: NearestRequest['mmr'] };
     if (!Array.isArray(vector))
       throw new BadRequestError(
@@ -182,6 +186,7 @@ function queryVector(query: unknown): Pick<NearestRequest, 'vector' | 'mmr'> {
       );
     if (mmr !== undefined && mmr !== null && (typeof mmr !== 'object' || Array.isArray(mmr)))
       throw new BadRequestError('must be an object', 'query.mmr');
+    refuseUnknown(mmr, QDRANT_FIELDS.mmr, 'query.mmr.', 'mmr');
     return { vector, ...(mmr ? { mmr } : {}) };
   }
   throw new BadRequestError(

@@ -13,6 +13,7 @@ import {
 import { NamespaceRegistry } from '@vecgate/tenancy';
 import { asSent } from '../field-names';
 import { translateSelection } from './qdrant-selection';
+import { QDRANT_FIELDS, refuseUnknown } from './qdrant-fields';
 import { recordIdOf, recordIdsOf } from './qdrant-ids';
 import { pointOf, PointShape } from './qdrant-payload';
 
@@ -154,11 +155,13 @@ function writesOf(body: Json): { id: string; values: unknown; metadata?: unknown
   if (Array.isArray(body.points)) {
     return body.points.map((p: unknown, i) => {
       const point = (typeof p === 'object' && p !== null ? p : {}) as Json;
+      refuseUnknown(point, QDRANT_FIELDS.point, `points[${i}].`, 'a point');
       return write(point.id, point.vector, point.payload, `points[${i}]`);
     });
   }
   const batch = body.batch as Json | undefined;
   if (typeof batch === 'object' && batch !== null && Array.isArray(batch.ids)) {
+    refuseUnknown(batch, QDRANT_FIELDS.batch, 'batch.', 'a batch');
     const { ids, vectors, payloads } = batch as {
       ids: unknown[];
       vectors: unknown;

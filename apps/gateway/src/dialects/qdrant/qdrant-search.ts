@@ -8,6 +8,7 @@ import {
   VectorService,
   withinAnswerFloats,
 } from '@vecgate/search';
+import { QDRANT_FIELDS, refuseUnknown } from './qdrant-fields';
 import { FieldCheck, translateFilter } from './qdrant-filter';
 import { pointIdOf } from './qdrant-ids';
 import { MMR_BUDGET, mmrSelect } from './qdrant-mmr';
@@ -138,6 +139,7 @@ function searchParams(params: unknown): { exact?: boolean } {
   if (params === undefined || params === null) return {};
   if (typeof params !== 'object' || Array.isArray(params))
     throw new BadRequestError('must be an object', 'params');
+  refuseUnknown(params, QDRANT_FIELDS.params, 'params.', 'search params');
   const p = params as Record<string, unknown>;
   for (const flag of ['exact', 'indexed_only'])
     if (p[flag] !== undefined && p[flag] !== null && typeof p[flag] !== 'boolean')
