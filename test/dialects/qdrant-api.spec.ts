@@ -455,7 +455,7 @@ describe('Qdrant API with the Qdrant JS client 1.18', () => {
     expect(await globex.collectionExists('scratch')).toEqual({ exists: true });
   });
 
-  it('refuses, deleting nothing, a filter it cannot translate exactly: a negated range or except, a condition of two kinds', async () => {
+  it('refuses, deleting nothing, a filter it cannot translate exactly: a negated range or except, a condition of two kinds, is_empty', async () => {
     await acme.createCollection('arrays', { vectors: { size: 3, distance: 'Cosine' } });
     await acme.upsert('arrays', {
       points: [
@@ -471,6 +471,11 @@ describe('Qdrant API with the Qdrant JS client 1.18', () => {
       [
         { must: [{ key: 'tag', match: { value: 'odd' }, is_empty: { key: 'tag' } }] },
         'filter.must[0].key',
+      ],
+      [{ must: [{ is_empty: { key: 'tag' } }] }, 'filter.must[0].is_empty'],
+      [
+        { should: [{ must_not: [{ is_empty: { key: 'years' } }] }] },
+        'filter.should[0].must_not[0].is_empty',
       ],
     ] as const;
     for (const [filter, field] of refused) {

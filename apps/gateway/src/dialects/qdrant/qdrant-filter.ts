@@ -130,6 +130,30 @@ function condition(input: unknown, path: string, depth: number, check: FieldChec
   throw new BadRequestError(`condition "${name}" is not supported`, `${path}.${name}`);
 }
 
+/**
+ * Throws for the first `is_empty` in a filter already translated (so of bounded depth), for a
+ * delete. `is_empty` is read as vecgate's `$exists: false`, which differs from Qdrant's reading
+ * on a key holding `[]` (empty to Qdrant, a value here) or an object (a value to Qdrant, empty
+ * here): in a search that changes what is found, in a delete it could remove points Qdrant
+ * keeps, under `must` or `must_not` alike.
+ */
+export function refuseIsEmpty(filter: unknown, path: string): void {
+  if (typeof filter !== 'object' || filter === null) return;
+  const f = filter as Json;
+  if ('is_empty' in f)
+    throw new BadRequestError(
+      'is_empty is not served in a delete: vecgate reads a key holding [] as set and one holding ' +
+        'an object as empty, the opposite of Qdrant, so the delete could remove points Qdrant ' +
+        'keeps; select the points with scroll and delete them by id',
+      `${path}.is_empty`,
+    );
+  for (const clause of ['must', 'should', 'must_not']) {
+    const list = f[clause];
+    if (Array.isArray(list)) list.forEach((c, i) => refuseIsEmpty(c, `${path}.${clause}[${i}]`));
+    else refuseIsEmpty(list, `${path}.${clause}`);
+  }
+}
+
 function allOf(parts: Part[]): Part {
   if (parts.includes('none')) return 'none';
   const nodes = parts.filter(isNode);

@@ -12,6 +12,7 @@ import {
 } from '@vecgate/search';
 import { NamespaceRegistry } from '@vecgate/tenancy';
 import { asSent } from '../field-names';
+import { refuseIsEmpty } from './qdrant-filter';
 import { translateSelection } from './qdrant-selection';
 import { QDRANT_FIELDS, refuseUnknown } from './qdrant-fields';
 import { recordIdOf, recordIdsOf } from './qdrant-ids';
@@ -116,6 +117,7 @@ export class QdrantPoints {
     if (body.filter === null)
       throw new BadRequestError('must be a filter ({} selects every point)', 'filter');
     const { filter, ids } = translateSelection(body.filter, this.filters);
+    refuseIsEmpty(body.filter, 'filter');
     if (ids && filter)
       throw new BadRequestError('a delete takes has_id alone, or a filter without it', 'filter');
     if (ids) {
