@@ -572,6 +572,13 @@ describe('Qdrant API with the Qdrant JS client 1.18', () => {
     }
     expect((await acme.count(COLLECTION)).count).toBe(before);
     expect(await acme.retrieve(COLLECTION, { ids: [1, 9] })).toHaveLength(1);
+    // A field sent as null asks for nothing: a newer client's unset field is let through.
+    const unset = await fetch(`${q.url}/collections/${COLLECTION}/points/search`, {
+      method: 'POST',
+      headers: { 'api-key': acmeKey, 'content-type': 'application/json' },
+      body: JSON.stringify({ vector: [1, 0, 0], limit: 2, future_option: null }),
+    });
+    expect(unset.status).toBe(200);
   });
 
   it('answers 404 for a collection the tenant does not have, even when another tenant has it', async () => {

@@ -49,8 +49,9 @@ export const QDRANT_FIELDS = {
 
 /**
  * 400 naming, as sent (`at` its path), the first field of `value` (an object) that `known`
- * does not list; `owner` says whose fields they are. Anything but an object is left to the
- * caller's own type check.
+ * does not list; `owner` says whose fields they are. A field sent as `null` asks for nothing
+ * and passes (a newer client may send its own fields unset that way). Anything but an object
+ * is left to the caller's own type check.
  */
 export function refuseUnknown(
   value: unknown,
@@ -59,7 +60,10 @@ export function refuseUnknown(
   owner: string,
 ): void {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return;
-  const unknown = Object.keys(value).find((field) => !known.includes(field));
+  const fields = value as Record<string, unknown>;
+  const unknown = Object.keys(fields).find(
+    (field) => !known.includes(field) && fields[field] !== null,
+  );
   if (unknown !== undefined)
     throw new BadRequestError(
       `${at}${unknown} is not a field of ${owner} (it takes ${known.join(', ')})`,
