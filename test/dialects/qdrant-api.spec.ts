@@ -531,6 +531,29 @@ describe('Qdrant API with the Qdrant JS client 1.18', () => {
     }
   });
 
+  it('takes the default vector under the empty name, in both upsert forms, and refuses other names', async () => {
+    await acme.createCollection('unnamed', { vectors: { size: 3, distance: 'Cosine' } });
+    const put = (body: object) =>
+      fetch(`${q.url}/collections/unnamed/points?wait=true`, {
+        method: 'PUT',
+        headers: { 'api-key': acmeKey, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    expect((await put({ points: [{ id: 1, vector: { '': [1, 0, 0] } }] })).status).toBe(200);
+    expect((await put({ batch: { ids: [2], vectors: { '': [[0, 1, 0]] } } })).status).toBe(200);
+    const named = await put({ points: [{ id: 3, vector: { image: [0, 0, 1] } }] });
+    expect(named.status).toBe(400);
+    expect(((await named.json()) as { status: { error: string } }).status.error).toContain(
+      'named vectors are not supported',
+    );
+    const points = await acme.retrieve('unnamed', { ids: [1, 2, 3], with_vector: true });
+    expect(points.map((p) => [p.id, p.vector])).toEqual([
+      [1, [1, 0, 0]],
+      [2, [0, 1, 0]],
+    ]);
+    expect(await acme.deleteCollection('unnamed')).toBe(true);
+  });
+
   it('refuses a field a call does not define with 400 naming it, and writes or deletes nothing', async () => {
     const filters = { must: [{ key: 'metadata.source', match: { value: 'a' } }] };
     const before = (await acme.count(COLLECTION)).count;

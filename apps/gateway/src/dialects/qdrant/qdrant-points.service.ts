@@ -164,11 +164,8 @@ function writesOf(body: Json): { id: string; values: unknown; metadata?: unknown
   const batch = body.batch as Json | undefined;
   if (typeof batch === 'object' && batch !== null && Array.isArray(batch.ids)) {
     refuseUnknown(batch, QDRANT_FIELDS.batch, 'batch.', 'a batch');
-    const { ids, vectors, payloads } = batch as {
-      ids: unknown[];
-      vectors: unknown;
-      payloads: unknown;
-    };
+    const { ids, payloads } = batch as { ids: unknown[]; payloads: unknown };
+    const vectors = unnamed(batch.vectors, 'batch.vectors');
     if (!Array.isArray(vectors) || vectors.length !== ids.length)
       throw new BadRequestError('needs one vector per id', 'batch.vectors');
     if (
@@ -187,15 +184,25 @@ function writesOf(body: Json): { id: string; values: unknown; metadata?: unknown
   );
 }
 
+/**
+ * The default vector of a point (or the batch's list of them): as sent, or under the empty
+ * name, Qdrant's name for the unnamed vector (`{"": [...]}`, as some clients send it). Any
+ * other name is a named vector, which a collection here does not have.
+ */
+function unnamed(vector: unknown, path: string): unknown {
+  if (typeof vector !== 'object' || vector === null || Array.isArray(vector)) return vector;
+  const names = Object.keys(vector);
+  if (names.length === 1 && names[0] === '') return (vector as Json)[''];
+  throw new BadRequestError(
+    'named vectors are not supported: send the vector as an array (or under the name "")',
+    path,
+  );
+}
+
 function write(id: unknown, vector: unknown, payload: unknown, field: string) {
-  if (typeof vector === 'object' && vector !== null && !Array.isArray(vector))
-    throw new BadRequestError(
-      'named vectors are not supported: send the vector as an array',
-      `${field}.vector`,
-    );
   return {
     id: recordIdOf(id, `${field}.id`),
-    values: vector,
+    values: unnamed(vector, `${field}.vector`),
     ...(payload !== undefined && payload !== null ? { metadata: payload } : {}),
   };
 }
