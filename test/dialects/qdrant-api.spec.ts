@@ -531,6 +531,26 @@ describe('Qdrant API with the Qdrant JS client 1.18', () => {
     }
   });
 
+  it('includes and excludes payload keys, nested ones by their dotted path', async () => {
+    const payloadOf = async (
+      with_payload: { include: string[] } | { exclude: string[] } | string[],
+    ) => (await acme.retrieve(COLLECTION, { ids: [1], with_payload }))[0]?.payload;
+    expect(await payloadOf({ exclude: ['metadata.source'] })).toEqual({
+      metadata: { year: 2020 },
+      owner: 'acme',
+    });
+    expect(await payloadOf({ exclude: ['owner', 'metadata.year', 'metadata.none.x'] })).toEqual({
+      metadata: { source: 'a' },
+    });
+    expect(await payloadOf({ include: ['metadata.year'] })).toEqual({ metadata: { year: 2020 } });
+    expect(await payloadOf(['owner'])).toEqual({ owner: 'acme' });
+    // The stored payload is untouched by what an answer left out.
+    expect(await payloadOf({ exclude: [] })).toEqual({
+      metadata: { source: 'a', year: 2020 },
+      owner: 'acme',
+    });
+  });
+
   it('takes the default vector under the empty name, in both upsert forms, and refuses other names', async () => {
     await acme.createCollection('unnamed', { vectors: { size: 3, distance: 'Cosine' } });
     const put = (body: object) =>

@@ -67,9 +67,28 @@ export function shownPayload(metadata: Metadata | undefined, shape: PointShape):
     }
     return out;
   }
-  const out: Metadata = { ...all };
-  for (const path of selector.exclude ?? []) delete out[path];
+  let out: Metadata = all;
+  for (const path of selector.exclude ?? []) out = without(out, path);
   return out;
+}
+
+/**
+ * The payload without the key at `path` (a top-level key of that name, else the nested key a
+ * dotted path reaches), copying only the objects on the way; the record's own is not changed.
+ */
+function without(metadata: Metadata, path: string): Metadata {
+  if (Object.hasOwn(metadata, path)) {
+    const out = { ...metadata };
+    delete out[path];
+    return out;
+  }
+  const dot = path.indexOf('.');
+  if (dot < 0) return metadata;
+  const head = path.slice(0, dot);
+  const inner = Object.hasOwn(metadata, head) ? metadata[head] : undefined;
+  if (typeof inner !== 'object' || inner === null || Array.isArray(inner)) return metadata;
+  const rest = without(inner, path.slice(dot + 1));
+  return rest === inner ? metadata : { ...metadata, [head]: rest };
 }
 
 function at(metadata: Metadata, path: string): MetadataValue | undefined {
