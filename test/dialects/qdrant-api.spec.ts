@@ -549,6 +549,12 @@ describe('Qdrant API with the Qdrant JS client 1.18', () => {
       metadata: { source: 'a', year: 2020 },
       owner: 'acme',
     });
+    // A key path longer than any stored one can be names nothing: refused, not planned.
+    const long = await refusal(payloadOf({ exclude: ['a.'.repeat(600)] }));
+    expect([long.status, long.error]).toEqual([
+      400,
+      expect.stringContaining('with_payload.exclude'),
+    ]);
   });
 
   it('takes the default vector under the empty name, in both upsert forms, and refuses other names', async () => {

@@ -46,10 +46,23 @@ function vectorSelector(value: unknown): boolean {
   );
 }
 
+/**
+ * Longest payload key path taken: a stored key path is at most four keys of 128 characters
+ * and their dots, so a longer one names nothing, and planning it would cost its length.
+ */
+const MAX_PAYLOAD_PATH = 1024;
+
 function keys(value: unknown, field: string): string[] {
   const list = typeof value === 'string' ? [value] : value;
-  if (!Array.isArray(list) || list.length > 256 || !list.every((k) => typeof k === 'string'))
-    throw new BadRequestError('must be a list of payload keys', field);
+  if (
+    !Array.isArray(list) ||
+    list.length > 256 ||
+    !list.every((k): k is string => typeof k === 'string' && k.length <= MAX_PAYLOAD_PATH)
+  )
+    throw new BadRequestError(
+      `must be a list of at most 256 payload keys of at most ${MAX_PAYLOAD_PATH} characters`,
+      field,
+    );
   return list;
 }
 
@@ -67,28 +80,65 @@ export function shownPayload(metadata: Metadata | undefined, shape: PointShape):
     }
     return out;
   }
-  let out: Metadata = all;
-  for (const path of selector.exclude ?? []) out = without(out, path);
-  return out;
+  return without(all, planOf(selector.exclude ?? []));
+}
+
+/** Exclude paths by level: names to drop here, and the paths below each key. */
+interface ExcludePlan {
+  readonly names: Set<string>;
+  readonly below: Map<string, ExcludePlan>;
+}
+
+/** Plans by exclude list: one list serves every point of an answer, planned once. */
+const plans = new WeakMap<readonly string[], ExcludePlan>();
+
+function planOf(paths: readonly string[]): ExcludePlan {
+  let plan = plans.get(paths);
+  if (!plan) {
+    plan = { names: new Set(), below: new Map() };
+    for (const path of paths) addPath(plan, path);
+    plans.set(paths, plan);
+  }
+  return plan;
 }
 
 /**
- * The payload without the key at `path` (a top-level key of that name, else the nested key a
- * dotted path reaches), copying only the objects on the way; the record's own is not changed.
+ * A path drops the key of that exact name, and the nested key its dotted segments reach (a
+ * loop, not a recursion: a path may hold any number of dots).
  */
-function without(metadata: Metadata, path: string): Metadata {
-  if (Object.hasOwn(metadata, path)) {
-    const out = { ...metadata };
-    delete out[path];
-    return out;
+function addPath(plan: ExcludePlan, path: string): void {
+  let level = plan;
+  let rest = path;
+  for (;;) {
+    level.names.add(rest);
+    const dot = rest.indexOf('.');
+    if (dot < 0) return;
+    const head = rest.slice(0, dot);
+    let below = level.below.get(head);
+    if (!below) {
+      below = { names: new Set(), below: new Map() };
+      level.below.set(head, below);
+    }
+    level = below;
+    rest = rest.slice(dot + 1);
   }
-  const dot = path.indexOf('.');
-  if (dot < 0) return metadata;
-  const head = path.slice(0, dot);
-  const inner = Object.hasOwn(metadata, head) ? metadata[head] : undefined;
-  if (typeof inner !== 'object' || inner === null || Array.isArray(inner)) return metadata;
-  const rest = without(inner, path.slice(dot + 1));
-  return rest === inner ? metadata : { ...metadata, [head]: rest };
+}
+
+/**
+ * The payload without the keys an exclude list names (a key of that exact name, and the nested
+ * key a dotted path reaches). The record's own objects are never changed: the payload and each
+ * object holding a key to drop are copied once per answer, so a point costs one look-up per
+ * path, whatever the list.
+ */
+function without(metadata: Metadata, plan: ExcludePlan): Metadata {
+  const out = { ...metadata };
+  for (const name of plan.names) if (Object.hasOwn(out, name)) delete out[name];
+  for (const [head, below] of plan.below) {
+    const inner = Object.hasOwn(out, head) ? out[head] : undefined;
+    if (typeof inner === 'object' && inner !== null && !Array.isArray(inner))
+      out[head] = without(inner, below);
+  }
+  return out;
 }
 
 function at(metadata: Metadata, path: string): MetadataValue | undefined {
