@@ -1,6 +1,6 @@
 import type { Schemas } from '@qdrant/js-client-rest';
 import { BadRequestError } from '@vecgate/core';
-import type { Metadata, MetadataValue } from '@vecgate/isolation';
+import { MAX_FIELD_LENGTH, type Metadata, type MetadataValue } from '@vecgate/isolation';
 import { pointIdOf } from './qdrant-ids';
 
 /** What of a point an answer carries: `with_payload` (all, none, or chosen keys) and `with_vector`. */
@@ -51,6 +51,15 @@ function vectorSelector(value: unknown): boolean {
  * and their dots, so a longer one names nothing, and planning it would cost its length.
  */
 const MAX_PAYLOAD_PATH = 1024;
+
+/**
+ * Whether `key` may name a stored key of `metadata`. Stored keys are at most MAX_FIELD_LENGTH
+ * characters, and a longer one is never looked up: V8 compares a long string that is not
+ * interned on every property look-up, about 2 µs for a kilobyte, per point of an answer.
+ */
+function holds(metadata: Metadata, key: string): boolean {
+  return key.length <= MAX_FIELD_LENGTH && Object.hasOwn(metadata, key);
+}
 
 function keys(value: unknown, field: string): string[] {
   const list = typeof value === 'string' ? [value] : value;
@@ -132,21 +141,30 @@ function addPath(plan: ExcludePlan, path: string): void {
  */
 function without(metadata: Metadata, plan: ExcludePlan): Metadata {
   const out = { ...metadata };
-  for (const name of plan.names) if (Object.hasOwn(out, name)) delete out[name];
+  for (const name of plan.names) if (holds(out, name)) delete out[name];
   for (const [head, below] of plan.below) {
-    const inner = Object.hasOwn(out, head) ? out[head] : undefined;
+    const inner = holds(out, head) ? out[head] : undefined;
     if (typeof inner === 'object' && inner !== null && !Array.isArray(inner))
       out[head] = without(inner, below);
   }
   return out;
 }
 
+/**
+ * The value at a key path: the key of that exact name, else the nested key its segments reach.
+ * Segments are cut one at a time, so the walk stops where the payload does, however many dots
+ * the path holds.
+ */
 function at(metadata: Metadata, path: string): MetadataValue | undefined {
-  if (Object.hasOwn(metadata, path)) return metadata[path];
+  if (holds(metadata, path)) return metadata[path];
   let current: MetadataValue | undefined = metadata;
-  for (const segment of path.split('.')) {
+  for (let from = 0; from <= path.length;) {
     if (typeof current !== 'object' || current === null || Array.isArray(current)) return undefined;
-    current = Object.hasOwn(current, segment) ? current[segment] : undefined;
+    const dot = path.indexOf('.', from);
+    const end = dot < 0 ? path.length : dot;
+    const segment = path.slice(from, end);
+    current = holds(current, segment) ? current[segment] : undefined;
+    from = end + 1;
   }
   return current;
 }
