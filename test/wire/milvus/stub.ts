@@ -92,11 +92,17 @@ function addField(collection: StubCollection, field: Message): Message {
   return OK;
 }
 
+let service: grpc.ServiceDefinition | undefined;
+
+/** The MilvusService definition, loaded once per process (the proto load takes ~200 ms). */
 function serviceDefinition(): grpc.ServiceDefinition {
-  const loaded = grpc.loadPackageDefinition(fromJSON(PROTO_JSON, LOADER)) as unknown as {
-    milvus: { proto: { milvus: { MilvusService: { service: grpc.ServiceDefinition } } } };
-  };
-  return loaded.milvus.proto.milvus.MilvusService.service;
+  if (!service) {
+    const loaded = grpc.loadPackageDefinition(fromJSON(PROTO_JSON, LOADER)) as unknown as {
+      milvus: { proto: { milvus: { MilvusService: { service: grpc.ServiceDefinition } } } };
+    };
+    service = loaded.milvus.proto.milvus.MilvusService.service;
+  }
+  return service;
 }
 
 function credentials(tls?: {
