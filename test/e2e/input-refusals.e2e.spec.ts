@@ -62,19 +62,26 @@ describe('refusals name what is wrong with the input', () => {
       expect(res.body).toMatchObject({ field: 'topK', detail });
     });
 
-    it.each([['/v1/audit'], ['/v1/admin/tenants'], ['/v1/admin/audit']])(
-      'names ?limit=abc on %s as not an integer',
-      async (path) => {
-        const res = await gw.http
-          .get(`${path}?limit=abc`)
-          .set(path === '/v1/audit' ? tenant : platform);
-        expect(res.status).toBe(400);
-        expect(res.body).toMatchObject({
-          field: 'limit',
-          detail: 'limit must be an integer number',
-        });
-      },
-    );
+    it.each([
+      ['/v1/audit', 'abc'],
+      ['/v1/admin/tenants', 'abc'],
+      ['/v1/admin/audit', 'abc'],
+      // Number() would read these as 2, 16, 2, 2 and 0: a page size is decimal digits only.
+      ['/v1/audit', '2e0'],
+      ['/v1/admin/tenants', '0x10'],
+      ['/v1/admin/audit', '0b10'],
+      ['/v1/audit', '%202%20'],
+      ['/v1/audit', ''],
+    ])('names ?limit on %s, sent as "%s", as not an integer', async (path, limit) => {
+      const res = await gw.http
+        .get(`${path}?limit=${limit}`)
+        .set(path === '/v1/audit' ? tenant : platform);
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({
+        field: 'limit',
+        detail: 'limit must be an integer number',
+      });
+    });
 
     it('names roles sent as a string as not an array, and a missing ttlSeconds or name as required', async () => {
       const mint = (body: object): Promise<Response> =>
