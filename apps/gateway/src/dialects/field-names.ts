@@ -25,3 +25,22 @@ export function asSent(names: FieldNames): (error: unknown) => never {
     throw error;
   };
 }
+
+/**
+ * The first field of a request object that `known` does not list, or undefined. Dialects
+ * refuse it with a 400 naming it: a field that was silently dropped (a misspelt `filter`,
+ * `setMetadata`) would turn a call into something the caller did not ask for. With
+ * `nullIsUnset`, a field sent as `null` asks for nothing and passes.
+ */
+export function unknownField(
+  fields: Record<string, unknown>,
+  known: readonly string[],
+  nullIsUnset = false,
+): string | undefined {
+  for (const field in fields) {
+    if (!Object.hasOwn(fields, field) || known.includes(field)) continue;
+    if (nullIsUnset && fields[field] === null) continue;
+    return field;
+  }
+  return undefined;
+}

@@ -1,5 +1,5 @@
 import { BadRequestError } from '@vecgate/core';
-import { asSent } from '../field-names';
+import { asSent, unknownField } from '../field-names';
 
 /** A list's position is vecgate's `cursor`, a Pinecone client's `paginationToken`. */
 export const PAGINATION_TOKEN_NAMES = asSent([[/^cursor/, 'paginationToken']]);
@@ -70,14 +70,12 @@ export type RequestKind = keyof typeof REQUEST_FIELDS;
 export function requestOf(raw: unknown, kind: RequestKind, at = ''): Record<string, unknown> {
   const body = bodyOf(raw);
   const known: readonly string[] = REQUEST_FIELDS[kind];
-  for (const field of Object.keys(body)) {
-    if (!known.includes(field)) {
-      throw new BadRequestError(
-        `is not a field of this call (it takes ${known.join(', ')})`,
-        `${at}${field}`,
-      );
-    }
-  }
+  const unknown = unknownField(body, known);
+  if (unknown !== undefined)
+    throw new BadRequestError(
+      `is not a field of this call (it takes ${known.join(', ')})`,
+      `${at}${unknown}`,
+    );
   return body;
 }
 

@@ -1,4 +1,5 @@
 import { BadRequestError } from '@vecgate/core';
+import { unknownField } from '../field-names';
 
 /**
  * The fields of Qdrant's request bodies, as the OpenAPI schema of clients 1.18 and 1.19 types
@@ -60,10 +61,7 @@ export function refuseUnknown(
   owner: string,
 ): void {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return;
-  const fields = value as Record<string, unknown>;
-  const unknown = Object.keys(fields).find(
-    (field) => !known.includes(field) && fields[field] !== null,
-  );
+  const unknown = unknownField(value as Record<string, unknown>, known, true);
   if (unknown !== undefined)
     throw new BadRequestError(
       `${at}${unknown} is not a field of ${owner} (it takes ${known.join(', ')})`,
