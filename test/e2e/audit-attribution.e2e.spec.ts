@@ -137,4 +137,52 @@ describe('audit attribution', () => {
     const [plainEvent] = await adminAudit({ requestId: plain.headers['x-request-id'] as string });
     expect(plainEvent).not.toHaveProperty('mintedBy');
   });
+
+  it("files a tenant's refused requests in its own trail, never in the trail of the tenant it aimed at", async () => {
+    const record = await gw.http.get('/v1/admin/tenants/acme').set(bearer(gw.tokens.platform()));
+    const acmeUid = (record.body as { uid: string }).uid;
+    expect(acmeUid).toMatch(/^[0-9a-f]{32}$/);
+    const acmeReader = bearer(gw.tokens.tenant('acme', ['reader']));
+    const adminToken = gw.tokens.tenant('acme', ['tenant_admin']);
+    const acmeAdmin = bearer(adminToken);
+    const refusals = [
+      // A role the token lacks, refused before the tenant guard ran.
+      [await gw.http.put('/v1/vectors').set(acmeReader).send({ vectors: [] }), 403, 'role_missing'],
+      // Another tenant's admin route: an alert, in the caller's trail only.
+      [
+        await gw.http.get('/v1/admin/tenants/globex/tokens').set(acmeAdmin),
+        403,
+        'cross_tenant_attempt',
+      ],
+      // A route that does not exist.
+      [await gw.http.get('/v1/no-such-route').set(acmeReader), 404, undefined],
+    ] as const;
+    const ids = refusals.map(([res, status]) => {
+      expect(res.status).toBe(status);
+      return res.headers['x-request-id'] as string;
+    });
+    for (const [i, [, status, reason]] of refusals.entries()) {
+      const [platformView] = await adminAudit({ requestId: ids[i] as string });
+      expect(platformView).toMatchObject({ tenantId: 'acme', tenantUid: acmeUid, status });
+      if (reason) expect(platformView?.reason).toMatch(new RegExp(`^${reason}`));
+      const own = await ownAudit(adminToken, {});
+      expect(own.filter((e) => e.requestId === ids[i]).map((e) => e.status)).toEqual([status]);
+    }
+    const cross = (await adminAudit({ requestId: ids[1] as string }))[0];
+    expect(cross).toMatchObject({ severity: 'alert', targetTenant: 'globex' });
+    expect(cross).not.toHaveProperty('targetTenantUid');
+    const globexView = await ownAudit(gw.tokens.tenant('globex', ['tenant_admin']), {});
+    expect(globexView.filter((e) => ids.includes(e.requestId))).toEqual([]);
+  });
+
+  it('files a refusal under no tenant when the token names none that lives', async () => {
+    const res = await gw.http
+      .put('/v1/vectors')
+      .set(bearer(gw.tokens.tenant('ghost', ['reader'])))
+      .send({ vectors: [] });
+    expect(res.status).toBe(403);
+    const [event] = await adminAudit({ requestId: res.headers['x-request-id'] as string });
+    expect(event).toMatchObject({ tenantId: 'ghost', status: 403 });
+    expect(event).not.toHaveProperty('tenantUid');
+  });
 });

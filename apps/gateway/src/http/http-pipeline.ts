@@ -212,7 +212,7 @@ export class HttpPipeline implements OnModuleInit, OnModuleDestroy {
       return payload;
     }
     const status = reply.statusCode;
-    void this.budgets.chargeRefusal(request, status);
+    if (status >= 400) await this.budgets.settleRefusal(request, status);
     // Without a verified subject the request was refused (401, or 429 past its address's
     // budget): sampled, so a flood does not pay a commit per request.
     if (life) life.recordedStatus = status;

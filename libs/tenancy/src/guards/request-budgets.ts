@@ -2,9 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { MetricsService, TooManyRequestsError } from '@vecgate/core';
 import { TenantRegistry } from '../registry/tenant-registry';
 import { TENANCY_OPTIONS, TenancyOptions } from '../tenancy.options';
-import { Tenant } from '../tenancy.types';
+import { Principal, Tenant } from '../tenancy.types';
 import { addressKey, RateLimiter } from './rate-limiter';
-import { admitTenant } from './tenant-admission';
+import { tenantOfToken } from './tenant-admission';
 import { TenantRequest } from './tenant-request';
 
 /** What the budgets need of a request: who sent it, and whether it was charged already. */
@@ -71,23 +71,35 @@ export class RequestBudgets {
     return this.addresses.take(addressKey(ip));
   }
 
-  /** Charges a refusal that no step charged on its way (called once its status is known). */
-  async chargeRefusal(request: BudgetedRequest, status: number): Promise<void> {
+  /**
+   * Once a refusal's status is known, before its audit event is built: files it under the
+   * tenant its credential belongs to when no step did (a role the credential lacks, another
+   * tenant's admin route, a suspended tenant, a route that does not exist), so the tenant's
+   * own trail shows it; a credential that names no live tenant files it under none. Then
+   * charges it, unless a step charged it on its way: to that tenant when it is admitted, else
+   * to the client address.
+   */
+  async settleRefusal(request: BudgetedRequest, status: number): Promise<void> {
+    const principal = request.principal;
+    const owner =
+      principal?.kind === 'tenant' && request.vg.tenantUid === undefined
+        ? await this.ownerOf(principal)
+        : undefined;
+    if (owner) request.vg.tenantUid = owner.uid;
     if (status < 400 || status >= 500 || status === 429 || request.budgetCharged) return;
     request.budgetCharged = true;
-    const principal = request.principal;
     if (principal?.kind !== 'tenant') {
       this.chargeAddress(request.vg.ip);
       return;
     }
     if (!this.tenants.enabled) return;
-    const uid = request.tenant?.uid ?? (await this.liveTenantUid(request));
-    if (uid === undefined) {
+    const tenant = request.tenant ?? owner;
+    if (tenant === undefined || tenant.status === 'suspended') {
       this.chargeAddress(request.vg.ip);
       return;
     }
     this.charged.inc({ budget: 'tenant' });
-    this.tenants.charge(uid);
+    this.tenants.charge(tenant.uid);
   }
 
   private chargeAddress(ip: string): void {
@@ -96,12 +108,11 @@ export class RequestBudgets {
     this.addresses.charge(addressKey(ip));
   }
 
-  /** The live tenant a refused principal acts for; none for a token the tenant guard refuses. */
-  private async liveTenantUid(request: BudgetedRequest): Promise<string | undefined> {
-    const principal = request.principal;
-    if (principal?.tenantId === undefined) return undefined;
+  /** The live tenant a principal's credential belongs to; none when the tenant guard refuses it. */
+  private async ownerOf(principal: Principal): Promise<Tenant | undefined> {
+    if (principal.tenantId === undefined) return undefined;
     try {
-      return admitTenant(principal, await this.registry.get(principal.tenantId)).uid;
+      return tenantOfToken(principal, await this.registry.get(principal.tenantId));
     } catch {
       return undefined;
     }
