@@ -35,6 +35,13 @@ describe('matchesStream', () => {
     expect(await text(matchesStream(answer))).toBe(JSON.stringify(answer));
   });
 
+  it('keeps the fields beside the matches (a dialect answer’s namespace and usage)', async () => {
+    const answer = { ...answerOf(3, 300), namespace: 'docs', usage: { readUnits: 1 } };
+    const streamed = await text(matchesStream(answer));
+    expect(streamed).toBe(JSON.stringify(answer));
+    expect(JSON.parse(streamed)).toMatchObject({ namespace: 'docs', usage: { readUnits: 1 } });
+  });
+
   it('builds no more than about one match ahead of a client that does not read', async () => {
     const built = { count: 0 };
     const answer = answerOf(100, 4096, built);

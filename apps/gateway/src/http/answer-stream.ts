@@ -53,12 +53,16 @@ export function roughChars(value: unknown): number {
 
 /**
  * The answer's JSON, produced as the client takes it: the opening, then one match per read,
- * then the closing. A client that reads slowly or not at all stops the production (the socket
+ * then the closing with the answer's other fields. A client that reads slowly or not at all stops the production (the socket
  * stays full, no read is asked for), so an unread answer costs neither CPU nor more memory than
  * its matches, and a client that reads lets the event loop serve others between matches.
  */
 export function matchesStream(answer: MatchesAnswer): Readable {
-  return jsonStream('{"matches":[', answer.matches, (match) => JSON.stringify(match), ']}');
+  // The answer's other fields (a dialect's `namespace` and `usage`) follow the matches.
+  const { matches, ...rest } = answer;
+  const others = JSON.stringify(rest);
+  const closing = others === '{}' ? ']}' : `],${others.slice(1)}`;
+  return jsonStream('{"matches":[', matches, (match) => JSON.stringify(match), closing);
 }
 
 /**
