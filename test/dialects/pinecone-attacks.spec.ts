@@ -108,7 +108,7 @@ const CASES: Case[] = [
   { name: 'a reserved key in the query string', method: 'POST', path: `${data('/query')}?_vg_tenant=globex`, body: { vector: V, topK: 1 }, status: 400, says: '_vg_tenant', action: 'pinecone.query' },
   // Fetch and list.
   { name: 'fetch without ids', method: 'GET', path: data('/vectors/fetch'), status: 400, says: 'ids', action: 'pinecone.fetch' },
-  { name: 'fetch of 1,001 ids', method: 'GET', path: `${data('/vectors/fetch')}?${Array.from({ length: 1001 }, (_, i) => `ids=${i}`).join('&')}`, status: 413, says: 'ids', action: 'pinecone.fetch' },
+  { name: 'fetch of 1,001 ids', method: 'GET', path: `${data('/vectors/fetch')}?${Array.from({ length: 1001 }, (_, i) => `ids=${i}`).join('&')}`, status: 400, says: 'ids', action: 'pinecone.fetch' },
   { name: 'fetch with an unknown query parameter', method: 'GET', path: `${data('/vectors/fetch')}?id=a`, status: 400, says: 'id: is not a field', action: 'pinecone.fetch' },
   { name: 'list with a cursor instead of a paginationToken', method: 'GET', path: `${data('/vectors/list')}?cursor=x`, status: 400, says: 'cursor: is not a field', action: 'pinecone.list' },
   { name: 'list with a garbage paginationToken', method: 'GET', path: `${data('/vectors/list')}?paginationToken=garbage`, status: 400, says: 'paginationToken', action: 'pinecone.list' },

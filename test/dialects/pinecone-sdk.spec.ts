@@ -476,7 +476,7 @@ describe('Pinecone dialect on a tight gateway: euclidean scores, quotas, body li
     expect((await pc.index({ name: 'one' }).describeIndexStats()).totalRecordCount).toBe(1);
   });
 
-  it('refuses a body over the limit with 413 in the data plane’s shape, without a retry', async () => {
+  it('refuses a body over the limit with 400 in the data plane’s shape, as Pinecone does, without a retry', async () => {
     const key = await tenantWithKey(lg.gw, { id: 'bulky', dimension: 2, metric: 'cosine' });
     const pc = new Pinecone({ apiKey: key, controllerHostUrl: `${lg.base}/pinecone` });
     await pc.createIndex({ name: 'big', dimension: 2, metric: 'cosine', spec: SPEC });
@@ -486,17 +486,17 @@ describe('Pinecone dialect on a tight gateway: euclidean scores, quotas, body li
       pc
         .index({ name: 'big' })
         .upsert({ records: [{ id: 'a', values: [1, 0], metadata: { text } }] }),
-    ).rejects.toThrow(/Status: 413/);
+    ).rejects.toThrow(PineconeBadRequestError);
     expect(lg.requestsTo('/pinecone/data/big/vectors/upsert')).toBe(1);
     const raw = await fetch(`${lg.base}/pinecone/data/big/vectors/upsert`, {
       method: 'POST',
       headers: { 'api-key': key, 'content-type': 'application/json' },
       body: JSON.stringify({ vectors: [{ id: 'a', values: [1, 0], metadata: { text } }] }),
     });
-    expect(raw.status).toBe(413);
+    expect(raw.status).toBe(400);
     expect(await raw.json()).toMatchObject({ code: 3, details: [] });
     const events = await auditedAs(lg.gw, 'pinecone.upsert');
-    expect(events[0]).toMatchObject({ status: 413, outcome: 'denied' });
+    expect(events[0]).toMatchObject({ status: 400, outcome: 'denied' });
   });
 
   it('bounds a fetch by the answer’s float budget, as a search with values is', async () => {

@@ -38,6 +38,8 @@ describe('Pinecone error shapes', () => {
       expect(controlPlaneError(problem(status)).status).toBeLessThan(500);
     }
     expect(dataPlaneError(problem(422)).status).toBe(400);
+    expect(dataPlaneError(problem(413))).toMatchObject({ status: 400, body: { code: 3 } });
+    expect(controlPlaneError(problem(413)).status).toBe(400);
     expect(dataPlaneError(problem(507)).status).toBe(403);
   });
 

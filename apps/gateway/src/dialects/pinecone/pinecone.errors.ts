@@ -18,8 +18,9 @@ const GRPC_CODES: Record<string, number> = {
 };
 
 /**
- * The status Pinecone would answer and its code. Pinecone never answers 422: an unacceptable
- * value (a wrong dimension) is 400 there. A quota, or a backend limit (507), is 403
+ * The status Pinecone would answer and its code. Pinecone never answers 422 or 413: an
+ * unacceptable value (a wrong dimension) or size (a body, metadata or batch too large) is 400
+ * there. A quota, or a backend limit (507), is 403
  * `QUOTA_EXCEEDED` like Pinecone's own; a 5xx is kept for real faults only, since the SDKs
  * retry those.
  */
@@ -30,9 +31,11 @@ function pineconeStatus(problem: ProblemBody): { status: number; code: string } 
     return { status, code: 'QUOTA_EXCEEDED' };
   switch (status) {
     case 400:
-    case 413:
     case 415:
       return { status, code: 'INVALID_ARGUMENT' };
+    // A size past a limit is 400 there too ("Request size 3MB exceeds the maximum supported
+    // size of 2MB"), which the SDKs raise as their bad-request error; they map no 413.
+    case 413:
     case 422:
       return { status: 400, code: 'INVALID_ARGUMENT' };
     case 401:
