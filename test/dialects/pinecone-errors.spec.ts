@@ -168,4 +168,51 @@ describe('Pinecone dialect errors, whatever raised them', () => {
     await expect(reader.deleteIndex('docs')).rejects.toThrow('requires one of the roles: writer');
     expect(lg.requestsTo('/pinecone/indexes/docs')).toBe(1);
   });
+
+  it('refuses a bad query or update by id whether the record exists or not', async () => {
+    const json = 'application/json';
+    const upsert = { vectors: [{ id: 'here', values: [1, 0, 0, 0], metadata: { n: 1 } }] };
+    const stored = await call('POST', '/pinecone/data/docs/vectors/upsert', {
+      body: JSON.stringify(upsert),
+      type: json,
+    });
+    expect(stored.status).toBe(200);
+    const cases: [string, string, object, string][] = [
+      ['query', '/pinecone/data/docs/query', { topK: 'abc' }, 'topK'],
+      ['query', '/pinecone/data/docs/query', { topK: 5, filter: { $bogus: 1 } }, 'filter'],
+      ['query', '/pinecone/data/docs/query', { topK: 5000, includeValues: true }, 'topK'],
+      ['update', '/pinecone/data/docs/vectors/update', { values: 'abc' }, 'values'],
+      ['update', '/pinecone/data/docs/vectors/update', { values: [1, 0] }, 'values'],
+      [
+        'update',
+        '/pinecone/data/docs/vectors/update',
+        { setMetadata: { 'a b': 1 } },
+        'setMetadata',
+      ],
+      [
+        'update',
+        '/pinecone/data/docs/vectors/update',
+        { setMetadata: { text: 'x'.repeat(50_000) } },
+        'setMetadata',
+      ],
+    ];
+    for (const id of ['here', 'missing']) {
+      for (const [, path, fields, field] of cases) {
+        const answer = await call('POST', path, {
+          body: JSON.stringify({ id, ...fields }),
+          type: json,
+        });
+        expect([id, field, answer.status]).toEqual([id, field, 400]);
+        expect((answer.body as { message: string }).message).toMatch(new RegExp(`^${field}`));
+      }
+    }
+    // The stored record is untouched, and the calls themselves still work.
+    const fetched = await call('GET', '/pinecone/data/docs/vectors/fetch?ids=here');
+    expect(fetched.body).toMatchObject({ vectors: { here: { metadata: { n: 1 } } } });
+    const query = await call('POST', '/pinecone/data/docs/query', {
+      body: JSON.stringify({ id: 'missing', topK: 3 }),
+      type: json,
+    });
+    expect(query).toMatchObject({ status: 200, body: { matches: [] } });
+  });
 });

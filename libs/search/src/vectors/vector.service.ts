@@ -1,7 +1,13 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Injectable } from '@nestjs/common';
 import { BadRequestError, NotFoundError } from '@vecgate/core';
-import { DeleteSelector, Metadata, TenantScope, TenantVectorStore } from '@vecgate/isolation';
+import {
+  DeleteSelector,
+  Metadata,
+  SearchQuery,
+  TenantScope,
+  TenantVectorStore,
+} from '@vecgate/isolation';
 import { FilterParser } from '../filter/filter.parser';
 import { LIMITS } from '../limits';
 import { NamespaceService } from '../namespaces/namespace.service';
@@ -22,6 +28,15 @@ export interface SearchInput {
   readonly includeValues?: boolean;
   /** Search exactly even where an approximate index would answer. */
   readonly exact?: boolean;
+}
+
+/** A search's options once checked. */
+export interface CheckedSearch {
+  readonly topK: number;
+  readonly filter: SearchQuery['filter'];
+  readonly includeMetadata: boolean;
+  readonly includeValues: boolean;
+  readonly exact: boolean;
 }
 
 export interface DeleteInput {
@@ -178,16 +193,10 @@ export class VectorService {
     trace: RequestTrace,
   ): Promise<{ matches: MatchView[] }> {
     const vector = this.input.vector(request.vector, scope.space, 'vector');
-    const topK = request.topK;
-    if (typeof topK !== 'number' || !Number.isInteger(topK) || topK < 1 || topK > LIMITS.maxTopK) {
-      throw new BadRequestError(`topK must be an integer from 1 to ${LIMITS.maxTopK}`, 'topK');
-    }
-    const filter = this.filters.parse(request.filter);
-    const includeMetadata = request.includeMetadata ?? false;
-    const includeValues = request.includeValues ?? false;
-    const exact = request.exact ?? false;
-    if (typeof exact !== 'boolean') throw new BadRequestError('exact must be a boolean', 'exact');
-    if (includeValues) withinAnswerFloats(topK, scope.space.dimension, 'topK');
+    const { topK, filter, includeMetadata, includeValues, exact } = this.checkSearch(
+      scope,
+      request,
+    );
     const found = await this.store.search(
       scope,
       { vector, topK, filter, includeMetadata, includeValues, ...(exact ? { exact } : {}) },
@@ -202,6 +211,41 @@ export class VectorService {
         return match;
       }),
     };
+  }
+
+  /**
+   * A search's options, checked without its vector (400 naming the first field at fault). A
+   * dialect that reads the vector from a stored record (Pinecone's query by id) checks them
+   * before that lookup, so a bad request is refused whether the record exists or not.
+   */
+  checkSearch(scope: TenantScope, request: Omit<SearchInput, 'vector'>): CheckedSearch {
+    const topK = request.topK;
+    if (typeof topK !== 'number' || !Number.isInteger(topK) || topK < 1 || topK > LIMITS.maxTopK) {
+      throw new BadRequestError(`topK must be an integer from 1 to ${LIMITS.maxTopK}`, 'topK');
+    }
+    const filter = this.filters.parse(request.filter);
+    const includeMetadata = request.includeMetadata ?? false;
+    const includeValues = request.includeValues ?? false;
+    const exact = request.exact ?? false;
+    if (typeof exact !== 'boolean') throw new BadRequestError('exact must be a boolean', 'exact');
+    if (includeValues) withinAnswerFloats(topK, scope.space.dimension, 'topK');
+    return { topK, filter, includeMetadata, includeValues, exact };
+  }
+
+  /**
+   * The parts of a record a partial update gives, checked as an upsert would check them (400
+   * or 413 naming `fields.values` or `fields.metadata`), before the record is looked up: a bad
+   * update is refused whether the record exists or not.
+   */
+  checkRecordParts(
+    scope: TenantScope,
+    tier: string,
+    parts: { readonly values?: unknown; readonly metadata?: unknown },
+    fields: { readonly values: string; readonly metadata: string },
+  ): void {
+    if (parts.values !== undefined) this.input.vector(parts.values, scope.space, fields.values);
+    if (parts.metadata !== undefined)
+      this.input.metadata(parts.metadata, fields.metadata, this.usage.metadataLimit(scope, tier));
   }
 
   async stats(scope: TenantScope, tier: string, trace: RequestTrace): Promise<TenantStats> {

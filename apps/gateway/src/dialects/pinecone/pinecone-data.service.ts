@@ -44,6 +44,8 @@ const UPDATE_NAMES = asSent([
   [/^vectors\[0\]\.id/, 'id'],
 ]);
 
+const UPDATE_FIELDS = { values: 'values', metadata: 'setMetadata' } as const;
+
 /** The namespace an answer names: as the request gave it, `""` when it gave none. */
 const echoed = (namespace: unknown): string => (typeof namespace === 'string' ? namespace : '');
 
@@ -83,6 +85,9 @@ export class PineconeData {
     let vector = body.vector;
     if (body.id !== undefined) {
       if (vector !== undefined) throw new BadRequestError('give either vector or id', 'id');
+      // Checked before the lookup: a bad topK or filter is refused even for an unknown id.
+      const { topK, filter } = body;
+      this.vectors.checkSearch(scope, { topK, filter, includeMetadata, includeValues });
       const [found] = await this.vectors.fetchMany(scope, [body.id], trace).catch(QUERY_NAMES);
       if (!found) return { matches: [], namespace, usage: USAGE };
       vector = found.values;
@@ -169,6 +174,9 @@ export class PineconeData {
     refuseUnsupported(body, ['sparseValues', 'filter', 'dryRun'], '');
     const scope = await this.indexes.scopeOf(base, index, body.namespace);
     checkFlatMetadata(body.setMetadata, 'setMetadata');
+    // Checked before the lookup: bad values are refused even for an unknown id.
+    const parts = { values: body.values ?? undefined, metadata: body.setMetadata };
+    this.vectors.checkRecordParts(scope, tier, parts, UPDATE_FIELDS);
     const [found] = await this.vectors.fetchMany(scope, [body.id], trace).catch(UPDATE_NAMES);
     if (!found) throw new NotFoundError('no vector with this id in the namespace');
     const metadata = { ...found.metadata, ...(body.setMetadata as object | undefined) };
