@@ -189,6 +189,13 @@ describe('Pinecone dialect errors, whatever raised them', () => {
         { setMetadata: { 'a b': 1 } },
         'setMetadata',
       ],
+      // A reserved key, refused before the handler, named as the request sent it.
+      [
+        'update',
+        '/pinecone/data/docs/vectors/update',
+        { setMetadata: { _vg: 1 } },
+        'setMetadata._vg',
+      ],
       [
         'update',
         '/pinecone/data/docs/vectors/update',

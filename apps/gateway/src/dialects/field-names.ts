@@ -44,3 +44,12 @@ export function unknownField(
   }
   return undefined;
 }
+
+/**
+ * A refusal's field as a dialect's client names it: the guards name a body field from the
+ * body (`body.points[0].payload._vg`), a client names it as it wrote it
+ * (`points[0].payload._vg`).
+ */
+export function fieldAsSent(field: string): string {
+  return field.startsWith('body.') ? field.slice(5) : field;
+}

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { addErrorDialect, DialectAnswer, ErrorDialect } from '../../http/error-answer';
 import type { ProblemBody } from '../../http/problem';
+import { fieldAsSent } from '../field-names';
 import { DATA_PLANE_PATH } from './pinecone-hosts';
 
 /** gRPC status codes, which Pinecone's data plane answers in its error bodies. */
@@ -61,7 +62,7 @@ function pineconeStatus(problem: ProblemBody): { status: number; code: string } 
 
 /** The message a Pinecone client shows: vecgate's detail, with the field at fault. */
 function messageOf(problem: ProblemBody): string {
-  return problem.field ? `${problem.field}: ${problem.detail}` : problem.detail;
+  return problem.field ? `${fieldAsSent(problem.field)}: ${problem.detail}` : problem.detail;
 }
 
 /** The control plane's error body: `{error: {code, message}, status}`. */

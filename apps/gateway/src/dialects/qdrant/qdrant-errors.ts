@@ -1,6 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import type { DialectAnswer } from '../../http/error-answer';
 import type { ProblemBody } from '../../http/problem';
+import { fieldAsSent } from '../field-names';
 import { QDRANT_PREFIX } from './qdrant.route';
 
 /** Seconds since the request arrived, as Qdrant's envelopes report it in `time`. */
@@ -27,7 +28,7 @@ const unroutedPath = (): RegExp =>
   (unrouted ??= new RegExp(`^(Cannot [A-Z]+ )${QDRANT_PREFIX}(?:/|$)`));
 
 export const qdrantError = (problem: ProblemBody, elapsedMs: number): DialectAnswer => {
-  const field = problem.field !== undefined ? ` (${problem.field})` : '';
+  const field = problem.field !== undefined ? ` (${fieldAsSent(problem.field)})` : '';
   const detail = problem.detail.replace(unroutedPath(), '$1/');
   const error = `${problem.title}: ${detail}${field}`;
   return {
