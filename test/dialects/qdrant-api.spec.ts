@@ -60,6 +60,9 @@ function exchange(url: string, bytes: string): Promise<RawAnswer> {
 // The client warns about an API key sent over plain HTTP: loopback in these tests.
 beforeAll(() => quietInsecureKeyWarning());
 
+/** A component of [0.9, 0.1] scaled to unit length: a cosine collection answers its vectors so. */
+const unit = (component: number): unknown => expect.closeTo(component / Math.hypot(0.9, 0.1), 5);
+
 describe('Qdrant API with the Qdrant JS client 1.18', () => {
   let q: QdrantGateway;
   let acme: QdrantClient;
@@ -214,7 +217,7 @@ describe('Qdrant API with the Qdrant JS client 1.18', () => {
     });
     expect(found.map((p) => [p.id, p.payload, p.vector])).toEqual([
       [1, { metadata: { source: 'a' } }, [1, 0, 0]],
-      [2, { metadata: { source: 'a' } }, [expect.closeTo(0.9, 5), expect.closeTo(0.1, 5), 0]],
+      [2, { metadata: { source: 'a' } }, [unit(0.9), unit(0.1), 0]],
     ]);
     expect(found[0]?.score).toBeCloseTo(1, 5);
   });
@@ -327,7 +330,7 @@ describe('Qdrant API with the Qdrant JS client 1.18', () => {
       {
         id: 4,
         payload: { metadata: { source: 'b' }, owner: 'acme' },
-        vector: [0, expect.closeTo(0.9, 5), expect.closeTo(0.1, 5)],
+        vector: [0, unit(0.9), unit(0.1)],
       },
     ]);
     expect(await acme.count(COLLECTION, {})).toEqual({ count: 6 });
@@ -602,6 +605,19 @@ describe('Qdrant API with the Qdrant JS client 1.18', () => {
       ['PUT', '', { batch: { ids: [9], vectors: [[1, 0, 0]], payload: [{}] } }, 'batch.payload'],
       ['PUT', '', { points: [{ id: 9, vector: [1, 0, 0] }], wiat: true }, 'wiat'],
       ['POST', 'delete', { points: [1], filters }, 'filters'],
+      // A payload selector is an include or an exclude, alone.
+      [
+        'POST',
+        '',
+        { ids: [1], with_payload: { include: ['owner'], exclude: ['owner'] } },
+        'with_payload.exclude',
+      ],
+      [
+        'POST',
+        'scroll',
+        { with_payload: { exclude: ['owner'], inclde: ['x'] } },
+        'with_payload.inclde',
+      ],
     ];
     for (const [method, call, body, field] of cases) {
       const res = await fetch(
@@ -628,6 +644,35 @@ describe('Qdrant API with the Qdrant JS client 1.18', () => {
       body: JSON.stringify({ vector: [1, 0, 0], limit: 2, future_option: null }),
     });
     expect(unset.status).toBe(200);
+  });
+
+  it('answers as Qdrant does: each point once, no offset past the last point, an empty delete done', async () => {
+    expect(ids(await acme.retrieve(COLLECTION, { ids: [2, 1, 2, 99, 1] }))).toEqual([2, 1]);
+    // A page that holds the last point ends the scroll, with or without a filter.
+    const total = (await acme.count(COLLECTION, { exact: true })).count;
+    const whole = await acme.scroll(COLLECTION, { limit: total });
+    expect([whole.points.length, whole.next_page_offset]).toEqual([total, null]);
+    const first = await acme.scroll(COLLECTION, { limit: total - 1 });
+    expect(first.next_page_offset).toEqual(expect.any(String));
+    const last = await acme.scroll(COLLECTION, {
+      limit: 1,
+      offset: first.next_page_offset as string,
+    });
+    expect([last.points.length, last.next_page_offset]).toEqual([1, null]);
+    const filter = { must: [{ key: 'metadata.source', match: { value: 'a' } }] };
+    const sourceA = await acme.scroll(COLLECTION, { limit: 2, filter });
+    expect([ids(sourceA.points), sourceA.next_page_offset]).toEqual([[1, 2], null]);
+    // No point named, none deleted.
+    expect(await acme.delete(COLLECTION, { wait: true, points: [] })).toEqual(COMPLETED);
+    expect((await acme.count(COLLECTION, { exact: true })).count).toBe(total);
+    // A reserved payload key is named as the request sent it.
+    const res = await fetch(`${q.url}/collections/${COLLECTION}/points`, {
+      method: 'PUT',
+      headers: { 'api-key': acmeKey, 'content-type': 'application/json' },
+      body: JSON.stringify({ points: [{ id: 9, vector: [1, 0, 0], payload: { _vgx: 1 } }] }),
+    });
+    const error = ((await res.json()) as { status: { error: string } }).status.error;
+    expect([res.status, error]).toEqual([400, expect.stringContaining('(points[0].payload._vgx)')]);
   });
 
   it('answers 404 for a collection the tenant does not have, even when another tenant has it', async () => {

@@ -1,7 +1,13 @@
 import type { Schemas } from '@qdrant/js-client-rest';
 import { BadRequestError } from '@vecgate/core';
-import { MAX_FIELD_LENGTH, type Metadata, type MetadataValue } from '@vecgate/isolation';
+import {
+  MAX_FIELD_LENGTH,
+  type Metadata,
+  type MetadataValue,
+  type MetricName,
+} from '@vecgate/isolation';
 import { pointIdOf } from './qdrant-ids';
+import { refuseUnknown } from './qdrant-fields';
 
 /** What of a point an answer carries: `with_payload` (all, none, or chosen keys) and `with_vector`. */
 export interface PointShape {
@@ -28,8 +34,16 @@ function payloadSelector(value: unknown, byDefault: boolean): PointShape['payloa
   if (Array.isArray(value)) return { include: keys(value, 'with_payload') };
   if (typeof value === 'object') {
     const v = value as { include?: unknown; exclude?: unknown };
-    if (v.include !== undefined) return { include: keys(v.include, 'with_payload.include') };
-    if (v.exclude !== undefined) return { exclude: keys(v.exclude, 'with_payload.exclude') };
+    // One of the two, alone (Qdrant's selectors deny unknown fields): an `exclude` beside an
+    // `include`, or a misspelt `inclde`, would otherwise be dropped without a word.
+    if (v.include !== undefined) {
+      refuseUnknown(v, ['include'], 'with_payload.', 'an include selector');
+      return { include: keys(v.include, 'with_payload.include') };
+    }
+    if (v.exclude !== undefined) {
+      refuseUnknown(v, ['exclude'], 'with_payload.', 'an exclude selector');
+      return { exclude: keys(v.exclude, 'with_payload.exclude') };
+    }
   }
   throw new BadRequestError(
     'must be a boolean, a list of keys, or {include} / {exclude}',
@@ -184,12 +198,30 @@ function put(out: Metadata, path: string, value: MetadataValue): void {
 export function pointOf(
   record: { id: string; metadata?: Metadata; values?: Float32Array | number[] },
   shape: PointShape,
+  metric: MetricName,
 ): Schemas['Record'] | undefined {
   const id = pointIdOf(record.id);
   if (id === undefined) return undefined;
   return {
     id,
     payload: shownPayload(record.metadata, shape),
-    vector: shape.vector ? Array.from(record.values ?? []) : null,
+    vector: shape.vector ? shownVector(record.values, metric) : null,
   } satisfies Schemas['Record'];
+}
+
+/**
+ * A vector as Qdrant answers it: a cosine collection's scaled to unit length in 32-bit floats,
+ * since Qdrant normalises it when it is written (vecgate keeps it as written); others as they
+ * are. A zero vector (refused on write) would stay as it is.
+ */
+export function shownVector(
+  values: Float32Array | number[] | undefined,
+  metric: MetricName,
+): number[] {
+  const list = Array.from(values ?? []);
+  if (metric !== 'cosine') return list;
+  let squares = 0;
+  for (const v of list) squares += v * v;
+  const norm = Math.sqrt(squares);
+  return norm === 0 ? list : list.map((v) => Math.fround(v / norm));
 }

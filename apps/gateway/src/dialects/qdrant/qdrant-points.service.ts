@@ -85,7 +85,8 @@ export class QdrantPoints {
   ): Promise<Schemas['Record'][]> {
     await this.requireCollection(scope);
     if (Array.isArray(ids) && ids.length === 0) return [];
-    const wanted = this.input.ids(recordIdsOf(ids, 'ids'), 'ids');
+    // Each point once, in the order first asked for, as Qdrant answers a repeated id.
+    const wanted = [...new Set(this.input.ids(recordIdsOf(ids, 'ids'), 'ids'))];
     if (shape.vector) withinAnswerFloats(wanted.length, scope.space.dimension, 'ids');
     const found = await this.store.fetch(
       scope,
@@ -97,7 +98,7 @@ export class QdrantPoints {
     return wanted
       .map((id) => byId.get(id))
       .flatMap((r) => {
-        const point = r ? pointOf(r, shape) : undefined;
+        const point = r ? pointOf(r, shape, scope.space.metric) : undefined;
         return point ? [point] : [];
       });
   }
@@ -108,6 +109,8 @@ export class QdrantPoints {
     if (body.points !== undefined && body.filter !== undefined)
       throw new BadRequestError('give either points or filter, not both', 'points');
     if (body.points !== undefined) {
+      // No point named, none deleted (as a retrieval of no ids finds none).
+      if (Array.isArray(body.points) && body.points.length === 0) return;
       await this.vectors.delete(scope, { ids: recordIdsOf(body.points, 'points') }, trace);
       return;
     }

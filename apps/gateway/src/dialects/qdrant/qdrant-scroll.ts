@@ -53,13 +53,39 @@ export async function scroll(
       .catch(OFFSET_NAMES);
     for (const record of found.records) {
       if (ids && !ids.has(record.id)) continue;
-      const point = pointOf(record, shape);
+      const point = pointOf(record, shape, scope.space.metric);
       if (point) points.push(point);
     }
     cursor = found.next;
     if (cursor === undefined) break;
   }
+  // Qdrant gives no next_page_offset when no point follows; a full page looks one point ahead.
+  if (cursor !== undefined && points.length === limit) {
+    const more = await anyAfter(listing, scope, cursor, { filter, ids }, trace);
+    if (!more) cursor = undefined;
+  }
   return { points, next_page_offset: cursor ?? null };
+}
+
+/**
+ * Whether a point the selection takes follows `cursor`: read one at a time, at most
+ * SCROLL_PAGES pages, without values or payload. Undecided (pages left unread) counts as yes.
+ */
+async function anyAfter(
+  listing: RecordListing,
+  scope: TenantScope,
+  from: string,
+  { filter, ids }: Selection,
+  trace: RequestTrace,
+): Promise<boolean> {
+  let cursor: string | undefined = from;
+  for (let page = 0; page < SCROLL_PAGES && cursor !== undefined; page++) {
+    const request = { cursor, limit: 1, filter, includeValues: false, includeMetadata: false };
+    const found = await listing.page(scope, request, trace);
+    if (found.records.some((record) => !ids || ids.has(record.id))) return true;
+    cursor = found.next;
+  }
+  return cursor !== undefined;
 }
 
 /** A scroll's position is vecgate's listing `cursor`, a Qdrant client's `offset`. */

@@ -1,6 +1,6 @@
 import type { Schemas } from '@qdrant/js-client-rest';
 import { BadRequestError } from '@vecgate/core';
-import type { TenantScope } from '@vecgate/isolation';
+import type { MetricName, TenantScope } from '@vecgate/isolation';
 import {
   LIMITS,
   MatchView,
@@ -12,7 +12,7 @@ import { QDRANT_FIELDS, refuseUnknown } from './qdrant-fields';
 import { FieldCheck, translateFilter } from './qdrant-filter';
 import { pointIdOf } from './qdrant-ids';
 import { MMR_BUDGET, mmrSelect } from './qdrant-mmr';
-import { pointShape, PointShape, shownPayload } from './qdrant-payload';
+import { pointShape, PointShape, shownPayload, shownVector } from './qdrant-payload';
 
 /** A nearest-neighbour request, from `points/query` or `points/search`. */
 export interface NearestRequest {
@@ -85,7 +85,7 @@ export async function nearest(
     : matches;
   return ranked
     .slice(offset)
-    .map((m) => scored(m, shape, euclidean))
+    .map((m) => scored(m, shape, scope.space.metric))
     .filter((p): p is Schemas['ScoredPoint'] => p !== undefined)
     .filter(
       (p) =>
@@ -118,16 +118,16 @@ function mmrCandidates(
 function scored(
   m: MatchView,
   shape: PointShape,
-  euclidean: boolean,
+  metric: MetricName,
 ): Schemas['ScoredPoint'] | undefined {
   const id = pointIdOf(m.id);
   if (id === undefined) return undefined;
   return {
     id,
     version: 0,
-    score: euclidean ? -m.score : m.score,
+    score: metric === 'euclidean' ? -m.score : m.score,
     payload: shownPayload(m.metadata, shape),
-    vector: shape.vector ? (m.values ?? []) : null,
+    vector: shape.vector ? shownVector(m.values, metric) : null,
   } satisfies Schemas['ScoredPoint'];
 }
 
