@@ -1,8 +1,8 @@
 import { expectAudited, newRequestId } from '../support/audit-trail';
 import { refusedSearch, searchBearing } from '../support/requests';
 import { MAX_MINT_DEPTH } from '@vecgate/tenancy';
-import { startWithTwoTenants } from '../support/fixtures';
-import type { TestGateway } from '../support/test-gateway';
+import { createTenant, startWithTwoTenants } from '../support/fixtures';
+import { startGateway, type TestGateway } from '../support/test-gateway';
 import { bearer, ttlFrom } from '../support/tokens';
 
 interface Minted {
@@ -158,5 +158,37 @@ describe('minted token lineage', () => {
     const reader = gw.tokens.tenant('acme', ['reader']);
     expect((await list(reader, 'acme')).status).toBe(403);
     expect((await list(gw.tokens.platform(), 'no-such-tenant')).status).toBe(404);
+  });
+});
+
+/**
+ * A token is accepted until `exp` plus the clock tolerance (JWT_CLOCK_TOLERANCE_SECONDS, 5 s),
+ * so its revocation must outlive `exp` as long: the periodic reload of the revocation list
+ * (every TENANT_CACHE_TTL_MS, 100 ms here) keeps it.
+ */
+describe('a revoked token near its expiry', () => {
+  let gw: TestGateway;
+
+  beforeAll(async () => {
+    gw = await startGateway({ env: { TENANT_CACHE_TTL_MS: '100' } });
+    await createTenant(gw.http, gw.tokens, { id: 'acme', dimension: 3, metric: 'cosine' });
+  });
+  afterAll(() => gw.close(true));
+
+  it('stays refused as revoked after its exp, for as long as the tolerance accepts it', async () => {
+    const minted = await gw.http
+      .post('/v1/admin/tenants/acme/tokens')
+      .set(bearer(gw.tokens.platform()))
+      .send({ subject: 'leaked', roles: ['reader'], ttlSeconds: 1 });
+    expect(minted.status).toBe(201);
+    const { token, jti } = minted.body as Minted;
+    const revoked = await gw.http
+      .delete(`/v1/admin/tenants/acme/tokens/${jti}`)
+      .set(bearer(gw.tokens.platform()));
+    expect(revoked.status).toBe(204);
+    // Past exp (and several reloads), within the tolerance.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const res = await searchBearing(gw, token);
+    expect([res.status, (res.body as { reason?: string }).reason]).toEqual([401, 'token_revoked']);
   });
 });

@@ -68,7 +68,10 @@ export class RevocationList implements OnModuleInit, OnApplicationShutdown {
     this.addedDuringReload = added;
     try {
       const now = Math.floor(Date.now() / 1000);
-      const tokens = await this.repository.tokens.revokedJtis(now);
+      // A token is accepted until `exp` plus the clock tolerance: so is its revocation kept.
+      const tokens = await this.repository.tokens.revokedJtis(
+        now - this.options.clockToleranceSeconds,
+      );
       // A key is read from the registry again within one cache period of its revocation.
       const keys = await this.repository.apiKeys.revokedSince(
         now - 2 * Math.ceil(this.options.cacheTtlMs / 1000) - 1,

@@ -67,7 +67,11 @@ export class TokenRows {
    * first, and then `anyRevoked` on its lineage, which the minter checks after inserting, sees
    * the revocation.
    */
-  async revoke(token: Pick<MintedTokenRecord, 'jti' | 'tenantUid'>, at: number): Promise<string[]> {
+  async revoke(
+    token: Pick<MintedTokenRecord, 'jti' | 'tenantUid'>,
+    at: number,
+    expiringAfter = at,
+  ): Promise<string[]> {
     const { jti, tenantUid } = token;
     await this.db
       .updateTable('vg_tokens')
@@ -77,15 +81,16 @@ export class TokenRows {
       .where('revoked_at', 'is', null)
       .execute();
     const pattern = lineagePattern(jti);
-    // A descendant never outlives its ancestor (a TTL is bounded by the minter's), and an
-    // expired one is refused anyway: only live descendants need revoking and announcing.
+    // A descendant never outlives its ancestor (a TTL is bounded by the minter's), and one
+    // expired by `expiringAfter` (now less the clock tolerance the token check grants) is
+    // refused anyway: only descendants still accepted need revoking and announcing.
     await this.db
       .updateTable('vg_tokens')
       .set({ revoked_at: at })
       .where('tenant_uid', '=', tenantUid)
       .where('lineage', 'like', pattern)
       .where('revoked_at', 'is', null)
-      .where('expires_at', '>', at)
+      .where('expires_at', '>', expiringAfter)
       .execute();
     const rows = await this.db
       .selectFrom('vg_tokens')
@@ -94,7 +99,7 @@ export class TokenRows {
       .where((eb) =>
         eb.or([
           eb('jti', '=', jti),
-          eb.and([eb('lineage', 'like', pattern), eb('expires_at', '>', at)]),
+          eb.and([eb('lineage', 'like', pattern), eb('expires_at', '>', expiringAfter)]),
         ]),
       )
       .execute();
@@ -113,13 +118,16 @@ export class TokenRows {
     return row !== undefined;
   }
 
-  /** Revoked tokens that have not expired yet: the only ones a revocation check needs. */
-  async revokedJtis(now: number): Promise<string[]> {
+  /**
+   * Revoked tokens that expire after `expiringAfter`: the only ones a revocation check needs
+   * when it is now less the clock tolerance the token check grants past `exp`.
+   */
+  async revokedJtis(expiringAfter: number): Promise<string[]> {
     const rows = await this.db
       .selectFrom('vg_tokens')
       .select('jti')
       .where('revoked_at', 'is not', null)
-      .where('expires_at', '>', now)
+      .where('expires_at', '>', expiringAfter)
       .execute();
     return rows.map((r) => r.jti);
   }

@@ -120,7 +120,9 @@ export class TokenService {
 
   /** Revokes the token, the tokens minted from it and the API keys any of them created. */
   private async revokeCascade(record: MintedTokenRecord, now: number): Promise<void> {
-    const tokens = await this.repository.tokens.revoke(record, now);
+    // Descendants still accepted (until `exp` plus the clock tolerance) are revoked too.
+    const tolerance = this.options.clockToleranceSeconds;
+    const tokens = await this.repository.tokens.revoke(record, now, now - tolerance);
     const keys = await this.repository.apiKeys.revokeDescendants(record, now);
     await this.revocations.add([...tokens, ...keys]);
   }
