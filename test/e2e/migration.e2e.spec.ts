@@ -295,6 +295,19 @@ describe('moving a tenant to another placement, online', () => {
         30_000,
         async () => ((await tenantOf(slow, 'stay')).migration?.copied ?? 0) > 0,
       );
+      // Meanwhile the tier is the move's: changing it (even to a label) is 409, nothing else is.
+      for (const tier of ['gold', 'standard', 'premium']) {
+        const relabel = await slow.http
+          .patch('/v1/admin/tenants/stay')
+          .set(bearer(slow.tokens.platform()))
+          .send({ tier });
+        expect([tier, relabel.status]).toEqual([tier, 409]);
+      }
+      const nothing = await slow.http
+        .patch('/v1/admin/tenants/stay')
+        .set(bearer(slow.tokens.platform()))
+        .send({});
+      expect([nothing.status, (nothing.body as Body).tier]).toEqual([200, 'premium']);
       const cancel = await slow.http
         .delete('/v1/admin/tenants/stay/migration')
         .set(bearer(slow.tokens.platform()));
@@ -418,6 +431,25 @@ describe('moving a tenant to another placement, online', () => {
       expect(res.body).toMatchObject({ strategy: 'collection' });
       expect((res.body as Body).migration).toBeUndefined();
     }
+  });
+
+  it('keeps a placement given at creation through a PATCH that names none, or the same tier', async () => {
+    // The standard tier's rule is the shared table; this tenant was placed in its own file.
+    await createTenant(gw.http, gw.tokens, {
+      id: 'override',
+      strategy: 'database',
+      dimension: DIM,
+      metric: 'cosine',
+    });
+    for (const body of [{}, { status: 'suspended' }, { tier: 'standard' }, { status: 'active' }]) {
+      const res = await gw.http
+        .patch('/v1/admin/tenants/override')
+        .set(bearer(gw.tokens.platform()))
+        .send(body);
+      expect([body, res.status, (res.body as Body).strategy]).toEqual([body, 200, 'database']);
+      expect((res.body as Body).migration).toBeUndefined();
+    }
+    expect(await tenantOf(gw, 'override')).toMatchObject({ status: 'active', tier: 'standard' });
   });
 
   it('refuses a strategy the target backend does not have with a 422, and starts nothing', async () => {

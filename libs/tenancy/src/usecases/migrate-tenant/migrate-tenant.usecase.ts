@@ -69,6 +69,18 @@ export class MigrateTenant {
   ): Promise<MoveOutcome> {
     return this.locks.run(id, async () => {
       const tenant = liveTenant(id, existingTenant(id, await this.repository.findById(id)));
+      // A request that names no placement (a status change) leaves the tenant where it is,
+      // even when its placement is not its tier's rule (it was created with an override).
+      const { tier, backend, strategy } = request;
+      if (tier === undefined && backend === undefined && strategy === undefined)
+        return { tenant, moving: false };
+      // During a move the tier is the move's: a label changed meanwhile would be overwritten
+      // when the move switches.
+      if (tenant.migration && tenant.migration.state !== 'failed') {
+        throw new ConflictError(
+          `tenant ${id} is already moving (${tenant.migration.state}); cancel it first`,
+        );
+      }
       const target = this.targetOf(tenant, request);
       if (!target) return { tenant, moving: false };
       assertNoDirectKey(tenant.placement);
@@ -83,11 +95,6 @@ export class MigrateTenant {
         // would be each replica's own files.
         throw new ConflictError(
           `with several replicas a tenant on ${tenant.placement.backend} cannot move to the embedded backend`,
-        );
-      }
-      if (tenant.migration && tenant.migration.state !== 'failed') {
-        throw new ConflictError(
-          `tenant ${id} is already moving (${tenant.migration.state}); cancel it first`,
         );
       }
       const placement = this.backends.plan(target.backend, {
@@ -167,6 +174,8 @@ export class MigrateTenant {
   ): { tier: string; backend: BackendName; strategy: StrategyName } | undefined {
     const tier = request.tier ?? tenant.tier;
     const explicit = request.backend !== undefined || request.strategy !== undefined;
+    // Its own tier again places it nowhere new (a placement given at creation stays).
+    if (!explicit && tier === tenant.tier) return undefined;
     if (!explicit && !this.policy.entries().some(([name]) => name === tier)) return undefined;
     const choice = this.policy.resolve({
       tier,
