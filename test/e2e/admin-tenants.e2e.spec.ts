@@ -127,6 +127,23 @@ describe('admin plane: tenant lifecycle', () => {
     ).toBe(200);
   });
 
+  it('answers 404 for an id no tenant has, repeating it only when it is well formed', async () => {
+    const absent = await gw.http.get('/v1/admin/tenants/nobody').set(admin);
+    expect([absent.status, (absent.body as { detail: string }).detail]).toEqual([
+      404,
+      'tenant nobody does not exist',
+    ]);
+    for (const path of ['a%00b', '%E2%80%AEevil', 'BAD..', 'a%1B%5B31m']) {
+      for (const method of ['get', 'delete', 'patch'] as const) {
+        const res = await gw.http[method](`/v1/admin/tenants/${path}`).set(admin).send({});
+        const detail = (res.body as { detail: string }).detail;
+        expect([path, method, res.status]).toEqual([path, method, 404]);
+        expect(detail).toMatch(/^[\x20-\x7e]+$/);
+        expect(detail).not.toContain(decodeURIComponent(path));
+      }
+    }
+  });
+
   it('deletes (204), then the tenant is gone and its tokens are refused', async () => {
     await gw.http
       .post('/v1/admin/tenants')

@@ -1,13 +1,24 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import { ConflictError, NotFoundError } from '@vecgate/core';
-import { Tenant } from '../tenancy.types';
+import { Tenant, TENANT_ID_PATTERN } from '../tenancy.types';
 import { TenantRequest } from './tenant-request';
 
 /** A tenant for the admin plane: any status but a transient one; 404 otherwise. */
 export function existingTenant(id: string, tenant: Tenant | undefined): Tenant {
-  if (!tenant || tenant.status === 'provisioning')
-    throw new NotFoundError(`tenant ${id} does not exist`);
+  if (!tenant || tenant.status === 'provisioning') throw noSuchTenant(id);
   return tenant;
+}
+
+/**
+ * 404 for a tenant id no tenant has. The id is repeated only when it is well formed: a path
+ * may carry control or bidirectional characters, which an answer does not echo.
+ */
+export function noSuchTenant(id: string): NotFoundError {
+  return new NotFoundError(
+    TENANT_ID_PATTERN.test(id)
+      ? `tenant ${id} does not exist`
+      : 'no tenant has this id, which is not a well-formed tenant id',
+  );
 }
 
 /** A tenant that exists and is not being deleted; 404 or 409 otherwise. */

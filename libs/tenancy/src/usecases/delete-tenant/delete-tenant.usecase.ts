@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { NotFoundError } from '@vecgate/core';
 import { BackendAdmin } from '@vecgate/isolation';
+import { noSuchTenant } from '../../guards/target-tenant';
 import { TenantRegistry } from '../../registry/tenant-registry';
 import { TenantRegistryRepository } from '../../registry/tenant-registry.repository';
 import { assertServedHere } from '../../replica-ownership';
@@ -42,8 +42,7 @@ export class DeleteTenant implements OnApplicationShutdown {
   async execute(id: string, deletedBy: string): Promise<DeleteOutcome> {
     return this.locks.run(id, async () => {
       const tenant = TENANT_ID_PATTERN.test(id) ? await this.repository.findById(id) : undefined;
-      if (!tenant || tenant.status === 'provisioning')
-        throw new NotFoundError(`tenant ${id} does not exist`);
+      if (!tenant || tenant.status === 'provisioning') throw noSuchTenant(id);
       // Before marking it: a replica that cannot erase the tenant's files must not start.
       assertServedHere(tenant, this.options.replicaId);
       const inBackground = this.registry.stalenessBoundMs > 0;
@@ -54,7 +53,7 @@ export class DeleteTenant implements OnApplicationShutdown {
         { status: 'deleting' },
         Date.now(),
       );
-      if (!marked) throw new NotFoundError(`tenant ${id} does not exist`);
+      if (!marked) throw noSuchTenant(id);
       await this.registry.changed(id);
       if (!inBackground) {
         await this.finish(marked, deletedBy);
