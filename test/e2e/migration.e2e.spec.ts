@@ -467,9 +467,9 @@ describe('moving a tenant to another placement, online', () => {
     expect((await tenantOf(gw, 'nowhere')).migration).toBeUndefined();
   });
 
-  it('refuses a move into a tier whose quota the tenant exceeds with a 507 naming it, and starts nothing', async () => {
+  it('refuses a move or a label into a tier whose quota the tenant exceeds with a 507 naming it, and starts nothing', async () => {
     const tight = await startGateway({
-      env: { TIER_QUOTAS: 'enterprise:vectors=5;default:vectors=unlimited' },
+      env: { TIER_QUOTAS: 'enterprise:vectors=5;small:vectors=5;default:vectors=unlimited' },
     });
     try {
       const created = await createTenant(tight.http, tight.tokens, {
@@ -493,6 +493,20 @@ describe('moving a tenant to another placement, online', () => {
       expect(
         existsSync(join(tight.dataDir, 'embedded', 'tenants', `${created.uid as string}.db`)),
       ).toBe(false);
+      // A tier without a placement rule is a label, and the tenant must fit its quota too.
+      const label = (tier: string) =>
+        tight.http
+          .patch('/v1/admin/tenants/big')
+          .set(bearer(tight.tokens.platform()))
+          .send({ tier });
+      const small = await label('small');
+      expect([small.status, (small.body as { reason: string }).reason]).toEqual([
+        507,
+        'limit:quota_vectors',
+      ]);
+      expect((await tenantOf(tight, 'big')).tier).toBe('standard');
+      expect((await label('roomy')).status).toBe(200);
+      expect((await tenantOf(tight, 'big')).tier).toBe('roomy');
     } finally {
       await tight.close(true);
     }

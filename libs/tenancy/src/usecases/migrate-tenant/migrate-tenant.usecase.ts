@@ -82,7 +82,14 @@ export class MigrateTenant {
         );
       }
       const target = this.targetOf(tenant, request);
-      if (!target) return { tenant, moving: false };
+      if (!target) {
+        // A new label in place: the tenant must fit the tier's quotas, as a move must.
+        if (tier !== undefined && tier !== tenant.tier) {
+          const current = scopeAt(tenant, tenant.placement);
+          await admit(current, { fromTier: tenant.tier, tier, backend: current.placement.backend });
+        }
+        return { tenant, moving: false };
+      }
       assertNoDirectKey(tenant.placement);
       // The replica holding an embedded tenant's files runs its move.
       assertServedHere(tenant, this.options.replicaId);
