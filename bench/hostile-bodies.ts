@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import {
   DEFAULT_MAX_BODY_NODES,
   jsonShapeExcess,
+  MAX_KEY_LENGTH,
   NODES_PER_RECORD,
 } from '../apps/gateway/src/http/json-shape';
 import { MAIN } from '../test/support/build-output';
@@ -95,6 +96,19 @@ function phases(): Phase[] {
       `{"vectors":[{"id":"a","values":[1],"metadata":{${keys(bound - 12)}}}]}`,
     ],
     [`1,000 records of ${LONG_KEYS} distinct 40-character keys`, upsert, longKeys()],
+    [
+      'one key of 4,000,000 dotted segments outside ASCII (12 MiB)',
+      upsert,
+      `{"vectors":[{"id":"a","values":[1],"metadata":{"é${'.é'.repeat(4_000_000)}":0}}]}`,
+    ],
+    [
+      '4,000 distinct keys of 1,000 characters outside ASCII',
+      upsert,
+      `{"vectors":[{"id":"a","values":[1],"metadata":{${Array.from(
+        { length: 4000 },
+        (_, i) => `"${'é.'.repeat(498)}${String(i).padStart(4, '0')}":0`,
+      ).join(',')}}}]}`,
+    ],
     ['maximal write: 1,000 × 4,096 with metadata', upsert, maximalWrite()],
   ];
   return list
@@ -256,7 +270,7 @@ function scanCost(): string[] {
       work();
       return Number(process.hrtime.bigint() - started) / 1e6;
     }).slice(2);
-  const bounds = { maxNodes: DEFAULT_MAX_BODY_NODES, maxDepth: 32 };
+  const bounds = { maxNodes: DEFAULT_MAX_BODY_NODES, maxDepth: 32, maxKeyLength: MAX_KEY_LENGTH };
   const scan = time(() => jsonShapeExcess(text, bounds));
   const parse = time(() => JSON.parse(text));
   const mib = (text.length / 2 ** 20).toFixed(1);

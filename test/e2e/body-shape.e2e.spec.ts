@@ -29,6 +29,12 @@ const HOSTILE: ReadonlyArray<[string, () => string, number, string]> = [
     'limit:body_nodes',
   ],
   [
+    'one key of 12 MiB of dotted characters outside ASCII',
+    () => `{"vectors":[{"id":"a","values":[1],"metadata":{"é${'.é'.repeat(4_000_000)}":1}}]}`,
+    400,
+    'limit:key_length',
+  ],
+  [
     'a million levels of nesting',
     () => `${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}`,
     400,

@@ -29,7 +29,7 @@ import {
   CONNECT_REFUSED,
   tagRequestId,
 } from './http/error-answer';
-import { jsonShapeRefusal, MAX_BODY_DEPTH } from './http/json-shape';
+import { jsonShapeRefusal, MAX_BODY_DEPTH, MAX_KEY_LENGTH } from './http/json-shape';
 import { preparePineconeDialect } from './dialects/pinecone';
 import { prepareQdrantDialect } from './dialects/qdrant';
 import { installLeanAsyncResourceBind } from './runtime/async-resource-bind';
@@ -172,7 +172,11 @@ export function createAdapter(config: GatewayConfig): FastifyAdapter {
   // Before the parse, one linear pass bounds the objects, arrays and keys it would allocate
   // and their nesting: a body of millions of `{}` is refused without costing seconds.
   const json = fastify.getDefaultJsonParser('error', 'error');
-  const shape = { maxNodes: config.http.bodyNodes, maxDepth: MAX_BODY_DEPTH };
+  const shape = {
+    maxNodes: config.http.bodyNodes,
+    maxDepth: MAX_BODY_DEPTH,
+    maxKeyLength: MAX_KEY_LENGTH,
+  };
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = body as string;
     if (text === '' && (request.method === 'DELETE' || request.method === 'GET')) {

@@ -1,14 +1,15 @@
 import { BadRequestError, PayloadTooLargeError } from '@vecgate/core';
 import { jsonShapeExcess, jsonShapeRefusal, JsonShapeBounds } from './json-shape';
 
-const roomy: JsonShapeBounds = { maxNodes: 1_000_000, maxDepth: 1_000 };
+const roomy: JsonShapeBounds = { maxNodes: 1_000_000, maxDepth: 1_000, maxKeyLength: 1_000 };
 
 /** The nodes and depth a text has: the smallest bounds it passes within. */
 function shapeOf(text: string): { nodes: number; depth: number } {
   let nodes = 0;
-  while (jsonShapeExcess(text, { maxNodes: nodes, maxDepth: 1_000 })) nodes++;
+  while (jsonShapeExcess(text, { maxNodes: nodes, maxDepth: 1_000, maxKeyLength: 1_000 })) nodes++;
   let depth = 0;
-  while (jsonShapeExcess(text, { maxNodes: 1_000_000, maxDepth: depth })) depth++;
+  while (jsonShapeExcess(text, { maxNodes: 1_000_000, maxDepth: depth, maxKeyLength: 1_000 }))
+    depth++;
   return { nodes, depth };
 }
 
@@ -56,15 +57,21 @@ describe('the shape of a JSON body before it is parsed', () => {
 
   it('passes a body exactly at its bounds and refuses one node or level more', () => {
     const flat = `[${'{},'.repeat(9)}{}]`; // 11 nodes
-    expect(jsonShapeExcess(flat, { maxNodes: 11, maxDepth: 2 })).toBeUndefined();
-    expect(jsonShapeExcess(flat, { maxNodes: 10, maxDepth: 2 })).toEqual({
+    expect(
+      jsonShapeExcess(flat, { maxNodes: 11, maxDepth: 2, maxKeyLength: 1_000 }),
+    ).toBeUndefined();
+    expect(jsonShapeExcess(flat, { maxNodes: 10, maxDepth: 2, maxKeyLength: 1_000 })).toEqual({
       bound: 'nodes',
       limit: 10,
       at: flat.length - 3,
     });
     const deep = `${'['.repeat(32)}${']'.repeat(32)}`;
-    expect(jsonShapeExcess(deep, { maxNodes: 100, maxDepth: 32 })).toBeUndefined();
-    expect(jsonShapeExcess(`[${deep}]`, { maxNodes: 100, maxDepth: 32 })).toEqual({
+    expect(
+      jsonShapeExcess(deep, { maxNodes: 100, maxDepth: 32, maxKeyLength: 1_000 }),
+    ).toBeUndefined();
+    expect(
+      jsonShapeExcess(`[${deep}]`, { maxNodes: 100, maxDepth: 32, maxKeyLength: 1_000 }),
+    ).toEqual({
       bound: 'depth',
       limit: 32,
       at: 32,
@@ -73,34 +80,62 @@ describe('the shape of a JSON body before it is parsed', () => {
 
   it('counts keys as nodes: an object of many keys passes the bound like many objects', () => {
     const keys = `{${Array.from({ length: 100 }, (_, i) => `"k${i}":${i}`).join(',')}}`;
-    expect(jsonShapeExcess(keys, { maxNodes: 101, maxDepth: 1 })).toBeUndefined();
-    expect(jsonShapeExcess(keys, { maxNodes: 100, maxDepth: 1 })?.bound).toBe('nodes');
+    expect(
+      jsonShapeExcess(keys, { maxNodes: 101, maxDepth: 1, maxKeyLength: 1_000 }),
+    ).toBeUndefined();
+    expect(jsonShapeExcess(keys, { maxNodes: 100, maxDepth: 1, maxKeyLength: 1_000 })?.bound).toBe(
+      'nodes',
+    );
   });
 
   it('stops at the first bound passed, not at the end of the text', () => {
     const hostile = `{"vectors":[${'{},'.repeat(100_000)}{}]}`;
-    expect(jsonShapeExcess(hostile, { maxNodes: 1000, maxDepth: 32 })).toEqual({
-      bound: 'nodes',
-      limit: 1000,
-      at: 12 + 3 * 997,
-    });
+    expect(jsonShapeExcess(hostile, { maxNodes: 1000, maxDepth: 32, maxKeyLength: 1_000 })).toEqual(
+      {
+        bound: 'nodes',
+        limit: 1000,
+        at: 12 + 3 * 997,
+      },
+    );
   });
 
   it('gives malformed text no verdict of its own: an unclosed string ends the scan', () => {
-    expect(jsonShapeExcess('{"a": "{{{{', { maxNodes: 2, maxDepth: 1 })).toBeUndefined();
-    expect(jsonShapeExcess('}}}]]][', { maxNodes: 1, maxDepth: 1 })).toBeUndefined();
+    expect(
+      jsonShapeExcess('{"a": "{{{{', { maxNodes: 2, maxDepth: 1, maxKeyLength: 1_000 }),
+    ).toBeUndefined();
+    expect(
+      jsonShapeExcess('}}}]]][', { maxNodes: 1, maxDepth: 1, maxKeyLength: 1_000 }),
+    ).toBeUndefined();
     expect(jsonShapeExcess('"\\', roomy)).toBeUndefined();
   });
 
+  it('stops at a key longer than its bound, counting a key as sent and never a value', () => {
+    const bounds = { maxNodes: 100, maxDepth: 8, maxKeyLength: 8 };
+    expect(jsonShapeExcess('{"12345678":"a value longer than eight"}', bounds)).toBeUndefined();
+    expect(jsonShapeExcess('{"a":{"123456789":1}}', bounds)).toEqual({
+      bound: 'key',
+      limit: 8,
+      at: 17,
+    });
+    // Escapes count as written: six characters for one \u00e9.
+    expect(jsonShapeExcess('{"\\u00e9\\u00e9":1}', bounds)?.bound).toBe('key');
+    expect(jsonShapeExcess('["123456789", "x"]', bounds)).toBeUndefined();
+    const refusal = jsonShapeRefusal('{"123456789":1}', bounds);
+    expect(refusal).toBeInstanceOf(BadRequestError);
+    expect(refusal?.extras).toEqual({ field: 'body', reason: 'limit:key_length' });
+  });
+
   it('refuses too many nodes with 413 and too deep a body with 400, each naming its bound', () => {
-    const nodes = jsonShapeRefusal('[[],[]]', { maxNodes: 2, maxDepth: 32 });
+    const nodes = jsonShapeRefusal('[[],[]]', { maxNodes: 2, maxDepth: 32, maxKeyLength: 1_000 });
     expect(nodes).toBeInstanceOf(PayloadTooLargeError);
     expect(nodes?.message).toContain('MAX_BODY_NODES');
     expect(nodes?.extras).toEqual({ field: 'body', reason: 'limit:body_nodes' });
-    const depth = jsonShapeRefusal('[[[]]]', { maxNodes: 100, maxDepth: 2 });
+    const depth = jsonShapeRefusal('[[[]]]', { maxNodes: 100, maxDepth: 2, maxKeyLength: 1_000 });
     expect(depth).toBeInstanceOf(BadRequestError);
     expect(depth?.message).toContain('nested deeper than 2 levels');
     expect(depth?.extras).toEqual({ field: 'body', reason: 'limit:body_depth' });
-    expect(jsonShapeRefusal('[[],[]]', { maxNodes: 3, maxDepth: 2 })).toBeUndefined();
+    expect(
+      jsonShapeRefusal('[[],[]]', { maxNodes: 3, maxDepth: 2, maxKeyLength: 1_000 }),
+    ).toBeUndefined();
   });
 });

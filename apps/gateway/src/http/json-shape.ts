@@ -18,6 +18,13 @@ export const DEFAULT_MAX_BODY_NODES = LIMITS.maxBatch * NODES_PER_RECORD;
  * of the filter depth limit about 16; the reserved-key walk after the parse refuses past 33.
  */
 export const MAX_BODY_DEPTH = 32;
+/**
+ * Characters of one object key as sent (escapes counted as written). No key vecgate takes is
+ * near it (metadata keys and filter fields are at most 128 characters, four segments of them
+ * with dots as Qdrant key paths); a longer key would only make the reserved-key check (NFKC,
+ * per dotted segment) work through it.
+ */
+export const MAX_KEY_LENGTH = 1024;
 
 /**
  * What a JSON body may hold before it is parsed. `JSON.parse` allocates one object per `{`,
@@ -29,11 +36,13 @@ export interface JsonShapeBounds {
   readonly maxNodes: number;
   /** Objects and arrays open at once. */
   readonly maxDepth: number;
+  /** Characters of one key, as sent. */
+  readonly maxKeyLength: number;
 }
 
 /** The first bound a body passes, and where. */
 export interface JsonShapeExcess {
-  readonly bound: 'nodes' | 'depth';
+  readonly bound: 'nodes' | 'depth' | 'key';
   readonly limit: number;
   /** Offset in the text of the character that passed it. */
   readonly at: number;
@@ -66,15 +75,19 @@ export function jsonShapeExcess(
   text: string,
   bounds: JsonShapeBounds,
 ): JsonShapeExcess | undefined {
-  const { maxNodes, maxDepth } = bounds;
+  const { maxNodes, maxDepth, maxKeyLength } = bounds;
   const length = text.length;
   let nodes = 0;
   let depth = 0;
+  // The last string's length: a key when a colon follows it.
+  let stringLength = 0;
   for (let i = 0; i < length; i++) {
     const c = text.charCodeAt(i);
     if (c >= NUMBER_FIRST && c <= NUMBER_LAST) continue;
     if (c === QUOTE) {
-      i = closingQuote(text, i);
+      const close = closingQuote(text, i);
+      stringLength = close - i - 1;
+      i = close;
     } else if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
       if (++nodes > maxNodes) return { bound: 'nodes', limit: maxNodes, at: i };
       if (++depth > maxDepth) return { bound: 'depth', limit: maxDepth, at: i };
@@ -83,6 +96,7 @@ export function jsonShapeExcess(
       depth--;
     } else if (c === COLON) {
       if (++nodes > maxNodes) return { bound: 'nodes', limit: maxNodes, at: i };
+      if (stringLength > maxKeyLength) return { bound: 'key', limit: maxKeyLength, at: i };
     }
   }
   return undefined;
@@ -114,11 +128,20 @@ function closingQuote(text: string, open: number): number {
 
 /**
  * The refusal of a body over its bounds, before it is parsed: 413 `limit:body_nodes` for too
- * many objects, arrays and keys (`MAX_BODY_NODES`), 400 `limit:body_depth` for nesting.
+ * many objects, arrays and keys (`MAX_BODY_NODES`), 400 `limit:body_depth` for nesting and
+ * `limit:key_length` for a key longer than MAX_KEY_LENGTH.
  */
 export function jsonShapeRefusal(text: string, bounds: JsonShapeBounds): VecgateError | undefined {
   const excess = jsonShapeExcess(text, bounds);
   if (excess === undefined) return undefined;
+  if (excess.bound === 'key') {
+    return new BadRequestError(
+      `a key of the JSON body is longer than ${excess.limit} characters (it ends at character ` +
+        `${excess.at})`,
+      'body',
+      'limit:key_length',
+    );
+  }
   if (excess.bound === 'depth') {
     return new BadRequestError(
       `the JSON body is nested deeper than ${excess.limit} levels (at character ${excess.at})`,

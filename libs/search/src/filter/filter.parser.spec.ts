@@ -374,6 +374,18 @@ describe('FilterParser', () => {
       expect(err).not.toBeInstanceOf(TenantBypassError);
     });
 
+    it('refuses a field longer than any field can be without judging its segments', () => {
+      const reserved = new ReservedKeys(['tenant_id']);
+      const judge = jest.spyOn(reserved, 'judge');
+      const checking = new FilterParser(reserved);
+      const long = `é${'.é'.repeat(600)}.tenant_id`;
+      expect(() => checking.checkField(long, 'filter.key')).toThrow(BadRequestError);
+      expect(() => checking.checkField(long, 'filter.key')).not.toThrow(TenantBypassError);
+      expect(judge).not.toHaveBeenCalled();
+      // Within the length, a reserved segment is still a bypass attempt.
+      expect(() => checking.checkField('é.tenant_id', 'filter.key')).toThrow(TenantBypassError);
+    });
+
     it('refuses a bad field name inside $or, naming its full path', () => {
       expectBadRequest({ $or: [{ a: 1 }, { 'x-y': { $in: [1] } }] }, 'filter.$or[1].x-y');
     });

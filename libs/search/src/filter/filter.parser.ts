@@ -4,6 +4,8 @@ import {
   ComparisonOperator,
   FilterNode,
   isMetadataKey,
+  MAX_FIELD_LENGTH,
+  MAX_FIELD_SEGMENTS,
   Scalar,
   SetOperator,
 } from '@vecgate/isolation';
@@ -85,6 +87,10 @@ export class FilterParser {
    * on each field first, so a reserved name is named as one before any other refusal.
    */
   checkField(key: string, path: string): void {
+    // Longer than any field can be: refused before the reserved-name check normalises it (a
+    // Qdrant filter's key is a string value, which no body bound keeps short).
+    if (key.length > MAX_FIELD_LENGTH * MAX_FIELD_SEGMENTS)
+      throw new BadRequestError(`filter field must match ${FIELD_NAME_RULE}`, path);
     // Checked on the whole name and on every segment: `metadata.tenant` is refused too.
     if (this.reserved.isReserved(key)) {
       throw new TenantBypassError(

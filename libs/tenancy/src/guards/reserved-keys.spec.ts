@@ -244,6 +244,73 @@ describe('ReservedKeys', () => {
       expect(reserved).toBeLessThan(18_000);
     });
 
+    it('judges names outside ASCII exactly as the definition does, normalising once', () => {
+      const claims = ['tenant_id', 'org_id'];
+      // The definition: NFKC, then lower case without separators, on the name and each segment.
+      const canonical = (n: string) =>
+        n
+          .normalize('NFKC')
+          .toLowerCase()
+          .replace(/[^a-z0-9]/g, '');
+      const names = new Set(['tenantid', 'tenant', 'tenantuid', ...claims.map(canonical)]);
+      const reservedName = (n: string) =>
+        n.normalize('NFKC').toLowerCase().startsWith('_vg') || names.has(canonical(n));
+      const definition = (name: string) =>
+        reservedName(name) || name.normalize('NFKC').split('.').some(reservedName);
+      const random = rng(11);
+      const pieces = [
+        'ｔｅｎａｎｔ',
+        'ＩＤ',
+        'ﬁ',
+        'é',
+        'e\u0301',
+        '\u0301',
+        '．',
+        '.',
+        '＿ｖｇ',
+        '_vg',
+        'tenant',
+        'org',
+        '_',
+        'id',
+        'Ⓣ',
+        'ⁱ',
+        '\u2024',
+        'Å',
+        'x',
+      ];
+      let reserved = 0;
+      for (let i = 0; i < 20_000; i++) {
+        let name = '';
+        for (let j = 0, n = 1 + Math.floor(random() * 6); j < n; j++)
+          name += pieces[Math.floor(random() * pieces.length)];
+        const verdict = new ReservedKeys(claims).isReserved(name);
+        if (verdict !== definition(name)) throw new Error(`differs on ${JSON.stringify(name)}`);
+        if (verdict) reserved++;
+      }
+      expect(reserved).toBeGreaterThan(2_000);
+      expect(reserved).toBeLessThan(18_000);
+    });
+
+    it('refuses an input whose keys outside ASCII pass the budget, and judges those before it', () => {
+      const fresh = new ReservedKeys([]);
+      const wide = (i: number) => `${'é'.repeat(1000)}${i}`;
+      const under: Record<string, number> = {};
+      for (let i = 0; i < 60; i++) under[wide(i)] = 0;
+      expect(() => fresh.assertNone({ metadata: under }, 'body')).not.toThrow();
+      const over: Record<string, number> = { ...under };
+      for (let i = 60; i < 70; i++) over[wide(i)] = 0;
+      const err = errorOf(() => fresh.assertNone({ metadata: over }, 'body'));
+      expect(err).toBeInstanceOf(BadRequestError);
+      expect(err.extras).toEqual({ field: 'body.metadata', reason: 'limit:key_text' });
+      // Each input has its own budget, and a reserved key within it is still a bypass attempt.
+      const first: Record<string, number> = { ｔｅｎａｎｔ: 0, ...over };
+      expect(errorOf(() => fresh.assertNone({ metadata: first }, 'body'))).toBeInstanceOf(
+        TenantBypassError,
+      );
+      expect(() => fresh.assertNone({ metadata: under }, 'body')).not.toThrow();
+    });
+
     it('judges a body of a hundred thousand distinct long names in one pass each', () => {
       const fresh = new ReservedKeys(['tenant_id']);
       const metadata: Record<string, number> = {};

@@ -5,6 +5,18 @@ const MAX_DEPTH = 32;
 /** Verdicts remembered: names up to this length, this many before the memo starts over. */
 const MEMO_NAME_LENGTH = 128;
 const MEMO_SIZE = 4096;
+/**
+ * Characters of key names outside ASCII one input may have judged (NFKC-normalised): no key
+ * vecgate takes has any (metadata keys and fields are ASCII), so only a refused input reaches
+ * it, and normalising a body's worth of them (16 MiB) would hold the event loop for most of a
+ * second. Past it, the input is refused without reading further.
+ */
+export const NON_ASCII_KEY_BUDGET = 65_536;
+
+/** What is left of an input's NON_ASCII_KEY_BUDGET while it is walked. */
+interface KeyBudget {
+  left: number;
+}
 
 function canonical(name: string): string {
   return name
@@ -100,13 +112,20 @@ export class ReservedKeys {
    * A dotted name (`metadata.tenant`, `a._vg_x`) is reserved when the whole name or any one
    * of its segments is: a filter field with dots can address a nested key.
    */
-  isReserved(name: string): boolean {
+  isReserved(name: string, budget?: KeyBudget, path?: string): boolean {
     // An ASCII name is judged in one pass, faster than looking it up; a body can carry a
     // hundred thousand distinct names, and normalising each took over a microsecond.
     const ascii = asciiVerdict(name, this.names, this.longest);
     if (ascii !== undefined) return ascii;
     const known = this.verdicts.get(name);
     if (known !== undefined) return known;
+    if (budget && (budget.left -= name.length) < 0) {
+      throw new BadRequestError(
+        `keys outside ASCII hold more than ${NON_ASCII_KEY_BUDGET} characters (keys are ASCII)`,
+        path ?? 'body',
+        'limit:key_text',
+      );
+    }
     const verdict = this.judge(name);
     if (name.length <= MEMO_NAME_LENGTH) {
       if (this.verdicts.size >= MEMO_SIZE) this.verdicts.clear();
@@ -117,18 +136,24 @@ export class ReservedKeys {
 
   /** The verdict by definition, for any name (the ASCII pass gives the same for ASCII names). */
   judge(name: string): boolean {
-    const segments = name.normalize('NFKC').split('.');
-    return this.reservedName(name) || segments.some((segment) => this.reservedName(segment));
+    // Normalised once: each segment of an NFKC form is in NFKC already, so the segments are
+    // judged without normalising again (a name of many dots cost one pass per segment).
+    const normalized = name.normalize('NFKC');
+    return (
+      this.reservedNormalized(normalized) ||
+      normalized.split('.').some((segment) => this.reservedNormalized(segment))
+    );
   }
 
-  private reservedName(name: string): boolean {
-    const normalized = name.normalize('NFKC').toLowerCase();
-    return normalized.startsWith('_vg') || this.names.has(canonical(name));
+  /** `canonical` and the `_vg` test of a name already in NFKC. */
+  private reservedNormalized(normalized: string): boolean {
+    const lower = normalized.toLowerCase();
+    return lower.startsWith('_vg') || this.names.has(lower.replace(/[^a-z0-9]/g, ''));
   }
 
   /** Throws for the first reserved key in `value`, naming its path (`body.vectors[2].metadata.tenant`). */
   assertNone(value: unknown, path: string): void {
-    this.walk(value, path, 0);
+    this.walk(value, path, 0, { left: NON_ASCII_KEY_BUDGET });
   }
 
   assertNoTenantHeaders(headers: Record<string, unknown>): void {
@@ -142,7 +167,7 @@ export class ReservedKeys {
     }
   }
 
-  private walk(value: unknown, path: string, depth: number): void {
+  private walk(value: unknown, path: string, depth: number, budget: KeyBudget): void {
     if (typeof value !== 'object' || value === null) return;
     if (depth > MAX_DEPTH)
       throw new BadRequestError(`input is nested deeper than ${MAX_DEPTH} levels`, path);
@@ -152,19 +177,21 @@ export class ReservedKeys {
       // boxed numbers, about 90 MiB of long-lived heap for a write of 1,000 × 4,096 values.
       // The builtin reads every kind of array as it is.
       value.forEach((item: unknown, i) => {
-        if (typeof item === 'object' && item !== null) this.walk(item, `${path}[${i}]`, depth + 1);
+        if (typeof item === 'object' && item !== null)
+          this.walk(item, `${path}[${i}]`, depth + 1, budget);
       });
       return;
     }
     for (const key of Object.keys(value)) {
-      if (this.isReserved(key)) {
+      if (this.isReserved(key, budget, path)) {
         throw new TenantBypassError(
           `key "${key}" is reserved: the tenant comes from the token`,
           `${path}.${key}`,
         );
       }
       const item = (value as Record<string, unknown>)[key];
-      if (typeof item === 'object' && item !== null) this.walk(item, `${path}.${key}`, depth + 1);
+      if (typeof item === 'object' && item !== null)
+        this.walk(item, `${path}.${key}`, depth + 1, budget);
     }
   }
 }
