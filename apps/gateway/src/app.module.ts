@@ -29,6 +29,7 @@ import { LOG_REDACTION } from './http/log-redaction';
 import { TenantAuditCursors } from './controllers/tenant-audit-cursors';
 import { LEAN_CONTROLLERS, LEAN_PIPELINE, LeanPipeline, LeanRoutes } from './http/lean-routes';
 import { DataDirCheck } from './config/data-dir-check';
+import { BodyBudget } from './http/body-budget';
 import { MemoryGuard } from './http/memory-guard';
 import { ProblemFilter } from './http/problem.filter';
 import { RequestGovernor } from './http/request-governor.interceptor';
@@ -151,6 +152,11 @@ export class AppModule {
           provide: MemoryGuard,
           inject: [GATEWAY_CONFIG],
           useFactory: (c: GatewayConfig) => new MemoryGuard(c.http.memoryGuardPercent),
+        },
+        {
+          provide: BodyBudget,
+          inject: [GATEWAY_CONFIG],
+          useFactory: (c: GatewayConfig) => new BodyBudget(c.http.bodyBytesInFlight),
         },
         MetricsServer,
         ...PINECONE_PROVIDERS,

@@ -16,6 +16,7 @@ import { mostBasicFault } from '../runtime/constraint-rank';
 import { parseTierDays, parseTierQuotas } from './tier-quotas';
 import { GatewayEnv } from './gateway.env';
 import { loadQdrantApiConfig, QdrantApiConfig } from '../dialects/qdrant/qdrant-api.config';
+import { defaultBodyBudget } from '../http/body-budget';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -38,6 +39,8 @@ export interface GatewayConfig {
     readonly bodyLimit: number;
     /** Objects, arrays and keys a JSON body may hold, counted before it is parsed. */
     readonly bodyNodes: number;
+    /** Bytes of request bodies received and served at once (BodyBudget). */
+    readonly bodyBytesInFlight: number;
     readonly requestTimeoutMs: number;
     readonly trustProxy: boolean;
     readonly deadlineMs: number;
@@ -123,6 +126,10 @@ export function loadGatewayConfig(source: NodeJS.ProcessEnv): GatewayConfig {
   );
   if (env.MAX_CONNECTIONS_PER_IP > env.MAX_CONNECTIONS)
     problems.push('MAX_CONNECTIONS_PER_IP: must not exceed MAX_CONNECTIONS');
+  if (env.BODY_BYTES_IN_FLIGHT > 0 && env.BODY_BYTES_IN_FLIGHT < 4 * env.MAX_BODY_BYTES)
+    problems.push(
+      'BODY_BYTES_IN_FLIGHT: must be at least 4 × MAX_BODY_BYTES (a tenant may hold a quarter)',
+    );
   if (problems.length > 0) throw new ConfigError(problems);
 
   // Checked before anything opens a file there; the DataDirCheck provider logs a warning.
@@ -155,6 +162,7 @@ export function loadGatewayConfig(source: NodeJS.ProcessEnv): GatewayConfig {
       ...(env.PUBLIC_URL ? { publicUrl: env.PUBLIC_URL.replace(/\/+$/, '') } : {}),
       bodyLimit: env.MAX_BODY_BYTES,
       bodyNodes: env.MAX_BODY_NODES,
+      bodyBytesInFlight: env.BODY_BYTES_IN_FLIGHT || defaultBodyBudget(env.MAX_BODY_BYTES),
       requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
       trustProxy: env.TRUST_PROXY,
       deadlineMs: env.REQUEST_DEADLINE_MS,

@@ -273,6 +273,12 @@ export class GatewayEnv {
   @Min(1024)
   MAX_BODY_NODES: number = DEFAULT_MAX_BODY_NODES;
 
+  /** Bytes of request bodies received and served at once; 0: an eighth of the heap limit. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  BODY_BYTES_IN_FLIGHT = 0;
+
   @Transform(toInt)
   @IsInt()
   @Min(1000)

@@ -8,6 +8,7 @@ import { GATEWAY_CONFIG } from '../config/config.tokens';
 import type { GatewayConfig } from '../config/gateway.config';
 import { ExpiryQueue } from './expiry-queue';
 import { GatewayRequest } from './fastify-request';
+import { BodyBudget } from './body-budget';
 import { MemoryGuard } from './memory-guard';
 import { answerProblem } from './error-answer';
 import { toProblem } from './problem';
@@ -95,6 +96,7 @@ export class HttpPipeline implements OnModuleInit, OnModuleDestroy {
     private readonly budgets: RequestBudgets,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     private readonly memory: MemoryGuard,
+    private readonly bodies: BodyBudget,
     metrics: MetricsService,
   ) {
     this.requests = metrics.counter(
@@ -190,6 +192,25 @@ export class HttpPipeline implements OnModuleInit, OnModuleDestroy {
         'memory_guard',
       );
     }
+    // Room for the body before it is read: held until the request ends (BodyBudget).
+    const bytes = this.declaredBodyBytes(request);
+    if (bytes > 0) {
+      const owner = request.principal.tenantId ?? '(platform)';
+      life.releaseBody = this.bodies.admit(owner, bytes);
+    }
+  }
+
+  /**
+   * What a request's body may take: its declared length, or the largest body allowed for one
+   * sent in chunks; 0 without a body. A longer declared length is refused (413) by the body
+   * limit before any of it is read.
+   */
+  private declaredBodyBytes(request: GatewayRequest): number {
+    const { headers } = request;
+    const limit = this.config.http.bodyLimit;
+    const length = headers['content-length'];
+    if (length !== undefined) return Math.min(Number(length) || 0, limit);
+    return headers['transfer-encoding'] !== undefined ? limit : 0;
   }
 
   private async onSend(
@@ -289,6 +310,7 @@ export class HttpPipeline implements OnModuleInit, OnModuleDestroy {
    */
   private onClose(request: GatewayRequest, reply: FastifyReply): void {
     request.vgLife?.writeWatch?.cancel();
+    request.vgLife?.releaseBody?.();
     if (!reply.raw.writableFinished) this.clientLeft(request);
   }
 
@@ -343,6 +365,7 @@ export class HttpPipeline implements OnModuleInit, OnModuleDestroy {
   }
 
   private onResponse(request: GatewayRequest, reply: FastifyReply): void {
+    request.vgLife?.releaseBody?.();
     const route = request.routeOptions.url ?? 'unmatched';
     const { method } = request;
     const status = String(reply.statusCode);

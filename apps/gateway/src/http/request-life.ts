@@ -19,6 +19,8 @@ export class RequestLife {
   recordedStatus: number | undefined;
   /** Records that event now if it is still waiting for the end of the loop's turn. */
   recordNow: (() => void) | undefined;
+  /** Gives back the request's room in the body budget (once; later calls do nothing). */
+  releaseBody: (() => void) | undefined;
 
   get signal(): AbortSignal {
     return this.controller.signal;
