@@ -3,12 +3,12 @@ import { BodyBudget, SMALL_BODY_BYTES } from './body-budget';
 
 const MIB = 2 ** 20;
 
-/** A refusal of this class with these extras. */
-const refused = (type: new (...args: never[]) => Error, extras: object): unknown =>
+/** A refusal of this class with these extras (a matcher, in the place of the error). */
+const refused = (type: new (...args: never[]) => Error, extras: object): Error =>
   expect.objectContaining({
     constructor: type,
     extras: expect.objectContaining(extras) as unknown,
-  });
+  }) as Error;
 
 describe('BodyBudget', () => {
   it('holds a tenant to a quarter of the budget, with 429, and gives room back once', () => {
