@@ -4,6 +4,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { Logger } from 'nestjs-pino';
 import {
   BadRequestError,
+  heavyTurn,
   timeOrderedId,
   TooManyRequestsError,
   UnsupportedMediaTypeError,
@@ -194,12 +195,12 @@ export function createAdapter(config: GatewayConfig): FastifyAdapter {
         // Fastify's parser answers "not valid JSON" for a prototype key too: a second parse,
         // in a turn of its own for a large body, tells which it was and names the key.
         const name = (): void => done(prototypeKeyRefusal(text) ?? error, undefined);
-        if (text.length > PARSE_APART_CHARS) setImmediate(name);
+        if (text.length > PARSE_APART_CHARS) void heavyTurn().then(name);
         else name();
       });
-    // A large body's parse is the longest slice of its request: the shape pass before it
-    // gets a turn of the event loop of its own.
-    if (text.length > PARSE_APART_CHARS) setImmediate(parse);
+    // A large body's parse is the longest slice of its request: it waits for a turn of the
+    // event loop of its own, one such slice per turn (heavyTurn).
+    if (text.length > PARSE_APART_CHARS) void heavyTurn().then(parse);
     else parse();
   });
   return adapter;

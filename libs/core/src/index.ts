@@ -12,3 +12,4 @@ export * from './sql/sql.module';
 export * from './sql/sql.options';
 export * from './sql/sqlite-file';
 export * from './time/instant';
+export * from './runtime/heavy-turns';

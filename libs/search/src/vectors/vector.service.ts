@@ -1,6 +1,5 @@
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Injectable } from '@nestjs/common';
-import { BadRequestError, NotFoundError } from '@vecgate/core';
+import { BadRequestError, heavyTurn, NotFoundError } from '@vecgate/core';
 import {
   DeleteSelector,
   Metadata,
@@ -99,9 +98,9 @@ export class VectorService {
   ): Promise<{ upserted: number }> {
     const limit = this.usage.metadataLimit(scope, tier);
     // Checking and converting a large batch is a slice of work of its own, apart from the
-    // request's earlier parsing and walking: other requests run in between.
+    // request's earlier parsing and walking: other requests run in between (heavyTurn).
     if (Array.isArray(vectors) && vectors.length * scope.space.dimension > YIELD_BEFORE_VALUES)
-      await nextTurn();
+      await heavyTurn();
     const { records, bytes } = this.input.sizedRecords(vectors, scope.space, limit, duplicates);
     const call = { signal: trace.signal };
     // The room is reserved and, if the write fails, given back while the namespace is held

@@ -1,7 +1,6 @@
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { UnauthorizedError } from '@vecgate/core';
+import { heavyTurn, UnauthorizedError } from '@vecgate/core';
 import { TenantRegistry } from '../registry/tenant-registry';
 import { TenantRegistryRepository } from '../registry/tenant-registry.repository';
 import { assertServedHere } from '../replica-ownership';
@@ -58,8 +57,8 @@ export class TenantGuard implements CanActivate {
     this.reserved.assertNoTenantHeaders(request.headers);
     this.reserved.assertNone(request.query, 'query');
     // A large body was just parsed in this same turn of the event loop: let other requests run
-    // before walking it, so parse and walk are two slices rather than one.
-    if (Number(request.headers['content-length']) > YIELD_BEFORE_WALK_BYTES) await nextTurn();
+    // before walking it, so parse and walk are two slices rather than one (heavyTurn).
+    if (Number(request.headers['content-length']) > YIELD_BEFORE_WALK_BYTES) await heavyTurn();
     this.reserved.assertNone(request.body, 'body');
     return true;
   }

@@ -1,0 +1,39 @@
+import { heavyTurn } from './heavy-turns';
+
+/** Runs `work` while counting the turns of the event loop; `turn()` says which one it is. */
+async function countingTurns<T>(work: (turn: () => number) => Promise<T>): Promise<T> {
+  let turns = 0;
+  let counting = true;
+  const count = (): void => {
+    turns++;
+    if (counting) setImmediate(count);
+  };
+  setImmediate(count);
+  try {
+    return await work(() => turns);
+  } finally {
+    counting = false;
+  }
+}
+
+describe('heavyTurn', () => {
+  it('runs one slice per turn of the event loop, in the order asked', async () => {
+    const order: number[] = [];
+    const turns = await countingTurns((turn) =>
+      Promise.all([1, 2, 3, 4].map((n) => heavyTurn().then(() => (order.push(n), turn())))),
+    );
+    expect(order).toEqual([1, 2, 3, 4]);
+    expect(new Set(turns).size).toBe(4);
+  });
+
+  it('is needed: plain immediates queued together all run in one turn', async () => {
+    const turns = await countingTurns((turn) =>
+      Promise.all(
+        [1, 2, 3, 4].map(
+          () => new Promise<number>((resolve) => setImmediate(() => resolve(turn()))),
+        ),
+      ),
+    );
+    expect(new Set(turns).size).toBe(1);
+  });
+});
