@@ -86,6 +86,22 @@ describe('limits', () => {
       'vectors[1].metadata',
     ],
     [
+      // Refused once what was checked is past the limit: the bad key at the end is never reached.
+      'nested metadata keys past the limit before a bad one',
+      {
+        id: 'a',
+        values: vec(),
+        metadata: {
+          a: Object.fromEntries([
+            ...Array.from({ length: 10_000 }, (_, i) => [`key${i}`, i]),
+            ['bad-key', 1],
+          ]),
+        },
+      },
+      413,
+      'vectors[1].metadata',
+    ],
+    [
       'a metadata string over 65,536 characters',
       { id: 'a', values: vec(), metadata: { text: 'x'.repeat(65_537) } },
       400,
