@@ -1,4 +1,6 @@
 import { connect, Socket } from 'node:net';
+import { Authenticator } from '@vecgate/tenancy';
+import { BodyBudget } from '../../apps/gateway/src/http/body-budget';
 import { eventually } from '../support/eventually';
 import { createTenant } from '../support/fixtures';
 import { startGateway, TestGateway } from '../support/test-gateway';
@@ -55,5 +57,33 @@ describe('request bodies in flight', () => {
     expect((await search('globex')).status).toBe(200);
     held.destroy();
     await eventually(5_000, async () => (await search('acme')).status === 200);
+  });
+
+  it('gives the room back when the client leaves while its authentication waits', async () => {
+    const auth = gw.app.get(Authenticator);
+    const budget = gw.app.get(BodyBudget);
+    // A slow credential check, as an API key read from PostgreSQL or a JWKS fetch can be.
+    const check = jest.spyOn(auth, 'authenticate');
+    const real = check.getMockImplementation() ?? Authenticator.prototype.authenticate;
+    check.mockImplementation(async function (this: Authenticator, ...args) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      return real.apply(this, args);
+    });
+    try {
+      const token = gw.tokens.tenant('acme', ['writer']);
+      const socket = connect(gw.port, '127.0.0.1', () => {
+        socket.write(
+          `PUT /v1/vectors HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${token}\r\n` +
+            `content-type: application/json\r\ncontent-length: ${MAX_BODY}\r\n\r\n{`,
+        );
+        setTimeout(() => socket.destroy(), 20);
+      });
+      socket.on('error', () => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+    } finally {
+      check.mockRestore();
+    }
+    expect(budget.inFlight).toBe(0);
+    expect((await search('acme')).status).toBe(200);
   });
 });

@@ -197,6 +197,9 @@ export class HttpPipeline implements OnModuleInit, OnModuleDestroy {
     if (bytes > 0) {
       const owner = request.principal.tenantId ?? '(platform)';
       life.releaseBody = this.bodies.admit(owner, bytes);
+      // The connection may have closed while authentication waited: its close, which gives
+      // the room back, has passed, and no answer will follow.
+      if (life.clientClosed || request.raw.socket.destroyed) life.releaseBody();
     }
   }
 
