@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { TenantService } from '@vecgate/tenancy';
 import { createTenant } from '../support/fixtures';
 import { eventually } from '../support/eventually';
 import { startGateway, tempDataDir, TestGateway } from '../support/test-gateway';
@@ -303,6 +304,10 @@ describe('moving a tenant to another placement, online', () => {
           .send({ tier });
         expect([tier, relabel.status]).toEqual([tier, 409]);
       }
+      // A label written after a move started (two PATCHes racing) is refused at the write too.
+      await expect(slow.app.get(TenantService).update('stay', { tier: 'gold' })).rejects.toThrow(
+        /already moving/,
+      );
       const nothing = await slow.http
         .patch('/v1/admin/tenants/stay')
         .set(bearer(slow.tokens.platform()))

@@ -62,6 +62,13 @@ export class TenantService {
   ): Promise<Tenant> {
     return this.locks.run(id, async () => {
       const tenant = await this.getLive(id);
+      // A move may have started since the request was admitted: its switch sets the tier.
+      const moving = tenant.migration && tenant.migration.state !== 'failed';
+      if (moving && changes.tier !== undefined && changes.tier !== tenant.tier) {
+        throw new ConflictError(
+          `tenant ${id} is already moving (${tenant.migration?.state}); cancel it first`,
+        );
+      }
       const updated = await this.repository.update(tenant.uid, LIVE, changes, Date.now());
       await this.registry.changed(id);
       // Another replica began deleting it between the read and the write.
