@@ -252,6 +252,10 @@ describe('Qdrant API with the Qdrant JS client 1.18', () => {
     expect(ids(await acme.retrieve('ids', { ids: [42] }))).toEqual([42]);
     expect(ids((await acme.query('ids', { query: [1, 0, 0] })).points)).toEqual([42]);
     expect(await acme.count('ids', {})).toEqual({ count: 2 });
+    // A page ending with the last point a scroll answers has no next one, records without a
+    // Qdrant id after it included.
+    const scrolled = await acme.scroll('ids', { limit: 1 });
+    expect([ids(scrolled.points), scrolled.next_page_offset]).toEqual([[42], null]);
     const bad = await refusal(acme.retrieve('ids', { ids: ['doc-7'] }));
     expect(bad.status).toBe(400);
     expect(bad.error).toContain('unsigned integer or a UUID');

@@ -3,6 +3,7 @@ import { BadRequestError } from '@vecgate/core';
 import { MAX_LIST_LIMIT, TenantScope } from '@vecgate/isolation';
 import { RecordListing, RequestTrace } from '@vecgate/search';
 import type { FieldCheck } from './qdrant-filter';
+import { pointIdOf } from './qdrant-ids';
 import { pointOf, PointShape } from './qdrant-payload';
 import { count } from './qdrant-search';
 import { Selection, translateSelection } from './qdrant-selection';
@@ -82,7 +83,9 @@ async function anyAfter(
   for (let page = 0; page < SCROLL_PAGES && cursor !== undefined; page++) {
     const request = { cursor, limit: 1, filter, includeValues: false, includeMetadata: false };
     const found = await listing.page(scope, request, trace);
-    if (found.records.some((record) => !ids || ids.has(record.id))) return true;
+    // What the scroll would answer: in the selection, and with a Qdrant form of its id.
+    const answered = (id: string): boolean => (!ids || ids.has(id)) && pointIdOf(id) !== undefined;
+    if (found.records.some((record) => answered(record.id))) return true;
     cursor = found.next;
   }
   return cursor !== undefined;
