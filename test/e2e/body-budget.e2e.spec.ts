@@ -1,4 +1,5 @@
 import { connect, Socket } from 'node:net';
+import { MetricsService } from '@vecgate/core';
 import { Authenticator } from '@vecgate/tenancy';
 import { BodyBudget } from '../../apps/gateway/src/http/body-budget';
 import { eventually } from '../support/eventually';
@@ -53,6 +54,8 @@ describe('request bodies in flight', () => {
       return refused.status === 429;
     });
     expect(refused?.body).toMatchObject({ status: 429, reason: 'body_budget' });
+    const metrics = await gw.app.get(MetricsService).registry.metrics();
+    expect(metrics).toContain(`vecgate_request_body_bytes_in_flight ${MAX_BODY}`);
     expect(refused?.headers['retry-after']).toBe('1');
     expect((await search('globex')).status).toBe(200);
     held.destroy();

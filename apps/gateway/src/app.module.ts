@@ -4,7 +4,7 @@ import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE, HttpAdapterHost } fro
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
 import { AuditModule } from '@vecgate/audit';
-import { MetricsModule, SqlModule } from '@vecgate/core';
+import { MetricsModule, MetricsService, SqlModule } from '@vecgate/core';
 import { IsolationModule } from '@vecgate/isolation';
 import { SearchModule } from '@vecgate/search';
 import { AuthGuard, TenancyModule, TenantGuard } from '@vecgate/tenancy';
@@ -155,8 +155,15 @@ export class AppModule {
         },
         {
           provide: BodyBudget,
-          inject: [GATEWAY_CONFIG],
-          useFactory: (c: GatewayConfig) => new BodyBudget(c.http.bodyBytesInFlight),
+          inject: [GATEWAY_CONFIG, MetricsService],
+          useFactory: (c: GatewayConfig, metrics: MetricsService) =>
+            new BodyBudget(
+              c.http.bodyBytesInFlight,
+              metrics.gauge(
+                'vecgate_request_body_bytes_in_flight',
+                'Bytes of request bodies reserved in BODY_BYTES_IN_FLIGHT',
+              ),
+            ),
         },
         MetricsServer,
         ...PINECONE_PROVIDERS,

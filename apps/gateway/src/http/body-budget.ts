@@ -1,4 +1,5 @@
 import { TooManyRequestsError, UnavailableError } from '@vecgate/core';
+import type { Gauge } from 'prom-client';
 import { getHeapStatistics } from 'node:v8';
 
 /** A body this small is admitted from a reserve of its own once the budget is spent. */
@@ -32,7 +33,11 @@ export class BodyBudget {
   readonly perOwner: number;
   private readonly reserve: number;
 
-  constructor(readonly capacity: number) {
+  /** `gauge`, when given, shows the bytes reserved (`vecgate_request_body_bytes_in_flight`). */
+  constructor(
+    readonly capacity: number,
+    private readonly gauge?: Gauge,
+  ) {
     this.perOwner = Math.floor(capacity / 4);
     this.reserve = Math.floor(capacity / 8);
   }
@@ -67,12 +72,14 @@ export class BodyBudget {
       );
     }
     this.total += bytes;
+    this.gauge?.set(this.total);
     this.held.set(owner, mine + bytes);
     let released = false;
     return () => {
       if (released) return;
       released = true;
       this.total -= bytes;
+      this.gauge?.set(this.total);
       const left = (this.held.get(owner) ?? bytes) - bytes;
       if (left > 0) this.held.set(owner, left);
       else this.held.delete(owner);
