@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConflictError } from '@vecgate/core';
-import { existingTenant, liveTenant } from './guards/target-tenant';
+import { assertNotMoving, existingTenant, liveTenant } from './guards/target-tenant';
 import { TenantScope } from '@vecgate/isolation';
 import { scopeServedHere } from './replica-ownership';
 import { TenantLocks } from './tenant-locks';
@@ -63,12 +63,7 @@ export class TenantService {
     return this.locks.run(id, async () => {
       const tenant = await this.getLive(id);
       // A move may have started since the request was admitted: its switch sets the tier.
-      const moving = tenant.migration && tenant.migration.state !== 'failed';
-      if (moving && changes.tier !== undefined && changes.tier !== tenant.tier) {
-        throw new ConflictError(
-          `tenant ${id} is already moving (${tenant.migration?.state}); cancel it first`,
-        );
-      }
+      if (changes.tier !== undefined && changes.tier !== tenant.tier) assertNotMoving(tenant);
       const updated = await this.repository.update(tenant.uid, LIVE, changes, Date.now());
       await this.registry.changed(id);
       // Another replica began deleting it between the read and the write.

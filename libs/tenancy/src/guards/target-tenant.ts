@@ -28,6 +28,16 @@ export function liveTenant(id: string, tenant: Tenant | undefined): Tenant {
   return existing;
 }
 
+/**
+ * 409 while the tenant moves (a failed move no longer does): its tier and placement are the
+ * move's until it has finished or been cancelled.
+ */
+export function assertNotMoving(tenant: Tenant): void {
+  const state = tenant.migration?.state;
+  if (state !== undefined && state !== 'failed')
+    throw new ConflictError(`tenant ${tenant.id} is already moving (${state}); cancel it first`);
+}
+
 function targetOf(context: ExecutionContext, need: typeof existingTenant): Tenant {
   const request = context.switchToHttp().getRequest<TenantRequest>();
   if (request.targetId === undefined) {

@@ -9,7 +9,7 @@ import {
   StrategyName,
   TenantScope,
 } from '@vecgate/isolation';
-import { existingTenant, liveTenant } from '../../guards/target-tenant';
+import { assertNotMoving, existingTenant, liveTenant } from '../../guards/target-tenant';
 import { TenantRegistry } from '../../registry/tenant-registry';
 import { TenantRegistryRepository } from '../../registry/tenant-registry.repository';
 import { assertServedHere } from '../../replica-ownership';
@@ -76,11 +76,7 @@ export class MigrateTenant {
         return { tenant, moving: false };
       // During a move the tier is the move's: a label changed meanwhile would be overwritten
       // when the move switches.
-      if (tenant.migration && tenant.migration.state !== 'failed') {
-        throw new ConflictError(
-          `tenant ${id} is already moving (${tenant.migration.state}); cancel it first`,
-        );
-      }
+      assertNotMoving(tenant);
       const target = this.targetOf(tenant, request);
       if (!target) {
         // A new label in place: the tenant must fit the tier's quotas, as a move must.
