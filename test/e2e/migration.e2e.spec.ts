@@ -42,6 +42,11 @@ async function auditEvents(gw: TestGateway, token: string, path: string): Promis
   return events;
 }
 
+/** PATCH /v1/admin/tenants/{id} as the platform admin. */
+function patchTenant(gw: TestGateway, id: string, body: object) {
+  return gw.http.patch(`/v1/admin/tenants/${id}`).set(bearer(gw.tokens.platform())).send(body);
+}
+
 async function tenantOf(gw: TestGateway, id: string): Promise<Body> {
   const res = await gw.http.get(`/v1/admin/tenants/${id}`).set(bearer(gw.tokens.platform()));
   expect(res.status).toBe(200);
@@ -209,10 +214,7 @@ describe('moving a tenant to another placement, online', () => {
     expect(placeHolds(gw, oldFile, marker)).toBe(true);
 
     const running = [mover.writes(), mover.reads(), nbr.writes(), nbr.reads()];
-    const patch = await gw.http
-      .patch('/v1/admin/tenants/mover')
-      .set(bearer(gw.tokens.platform()))
-      .send({ tier: 'enterprise' });
+    const patch = await patchTenant(gw, 'mover', { tier: 'enterprise' });
     expect(patch.status).toBe(202);
     expect(patch.body).toMatchObject({
       strategy: 'partition_key',
@@ -287,10 +289,7 @@ describe('moving a tenant to another placement, online', () => {
       const token = slow.tokens.tenant('stay', ['reader', 'writer']);
       const load = new Load(slow, token, 'STAY', 'none');
       await preload(slow, load, token, 'STAY', 1000);
-      const patch = await slow.http
-        .patch('/v1/admin/tenants/stay')
-        .set(bearer(slow.tokens.platform()))
-        .send({ backend: 'embedded', strategy: 'database' });
+      const patch = await patchTenant(slow, 'stay', { backend: 'embedded', strategy: 'database' });
       expect(patch.status).toBe(202);
       await eventually(
         30_000,
@@ -298,20 +297,14 @@ describe('moving a tenant to another placement, online', () => {
       );
       // Meanwhile the tier is the move's: changing it (even to a label) is 409, nothing else is.
       for (const tier of ['gold', 'standard', 'premium']) {
-        const relabel = await slow.http
-          .patch('/v1/admin/tenants/stay')
-          .set(bearer(slow.tokens.platform()))
-          .send({ tier });
+        const relabel = await patchTenant(slow, 'stay', { tier });
         expect([tier, relabel.status]).toEqual([tier, 409]);
       }
       // A label written after a move started (two PATCHes racing) is refused at the write too.
       await expect(slow.app.get(TenantService).update('stay', { tier: 'gold' })).rejects.toThrow(
         /already moving/,
       );
-      const nothing = await slow.http
-        .patch('/v1/admin/tenants/stay')
-        .set(bearer(slow.tokens.platform()))
-        .send({});
+      const nothing = await patchTenant(slow, 'stay', {});
       expect([nothing.status, (nothing.body as Body).tier]).toEqual([200, 'premium']);
       const cancel = await slow.http
         .delete('/v1/admin/tenants/stay/migration')
@@ -355,10 +348,7 @@ describe('moving a tenant to another placement, online', () => {
       });
       const token = slow.tokens.tenant('doomed', ['reader', 'writer']);
       await preload(slow, new Load(slow, token, 'DOOMED', 'none'), token, 'DOOMED', 500);
-      const patch = await slow.http
-        .patch('/v1/admin/tenants/doomed')
-        .set(bearer(slow.tokens.platform()))
-        .send({ tier: 'enterprise' });
+      const patch = await patchTenant(slow, 'doomed', { tier: 'enterprise' });
       expect(patch.status).toBe(202);
       await eventually(
         30_000,
@@ -393,10 +383,7 @@ describe('moving a tenant to another placement, online', () => {
       const token = first.tokens.tenant('resumed', ['reader', 'writer']);
       const load = new Load(first, token, 'RESUMED', 'none');
       await preload(first, load, token, 'RESUMED', 600);
-      const patch = await first.http
-        .patch('/v1/admin/tenants/resumed')
-        .set(bearer(first.tokens.platform()))
-        .send({ tier: 'standard' });
+      const patch = await patchTenant(first, 'resumed', { tier: 'standard' });
       expect(patch.status).toBe(202);
       await eventually(
         30_000,
@@ -428,10 +415,7 @@ describe('moving a tenant to another placement, online', () => {
       metric: 'cosine',
     });
     for (const body of [{ tier: 'gold' }, { backend: 'embedded', strategy: 'collection' }]) {
-      const res = await gw.http
-        .patch('/v1/admin/tenants/label')
-        .set(bearer(gw.tokens.platform()))
-        .send(body);
+      const res = await patchTenant(gw, 'label', body);
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ strategy: 'collection' });
       expect((res.body as Body).migration).toBeUndefined();
@@ -447,10 +431,7 @@ describe('moving a tenant to another placement, online', () => {
       metric: 'cosine',
     });
     for (const body of [{}, { status: 'suspended' }, { tier: 'standard' }, { status: 'active' }]) {
-      const res = await gw.http
-        .patch('/v1/admin/tenants/override')
-        .set(bearer(gw.tokens.platform()))
-        .send(body);
+      const res = await patchTenant(gw, 'override', body);
       expect([body, res.status, (res.body as Body).strategy]).toEqual([body, 200, 'database']);
       expect((res.body as Body).migration).toBeUndefined();
     }
@@ -464,10 +445,7 @@ describe('moving a tenant to another placement, online', () => {
       dimension: DIM,
       metric: 'cosine',
     });
-    const res = await gw.http
-      .patch('/v1/admin/tenants/nowhere')
-      .set(bearer(gw.tokens.platform()))
-      .send({ backend: 'embedded', strategy: 'namespace' });
+    const res = await patchTenant(gw, 'nowhere', { backend: 'embedded', strategy: 'namespace' });
     expect(res.status).toBe(422);
     expect((await tenantOf(gw, 'nowhere')).migration).toBeUndefined();
   });
@@ -485,10 +463,7 @@ describe('moving a tenant to another placement, online', () => {
       });
       const token = tight.tokens.tenant('big', ['reader', 'writer']);
       await preload(tight, new Load(tight, token, 'BIG', 'none'), token, 'BIG', 10);
-      const res = await tight.http
-        .patch('/v1/admin/tenants/big')
-        .set(bearer(tight.tokens.platform()))
-        .send({ tier: 'enterprise' });
+      const res = await patchTenant(tight, 'big', { tier: 'enterprise' });
       expect(res.status).toBe(507);
       expect(res.body).toMatchObject({ reason: 'limit:quota_vectors' });
       expect((res.body as { detail: string }).detail).toMatch(/tier enterprise allows 5 vectors/);
@@ -499,18 +474,13 @@ describe('moving a tenant to another placement, online', () => {
         existsSync(join(tight.dataDir, 'embedded', 'tenants', `${created.uid as string}.db`)),
       ).toBe(false);
       // A tier without a placement rule is a label, and the tenant must fit its quota too.
-      const label = (tier: string) =>
-        tight.http
-          .patch('/v1/admin/tenants/big')
-          .set(bearer(tight.tokens.platform()))
-          .send({ tier });
-      const small = await label('small');
+      const small = await patchTenant(tight, 'big', { tier: 'small' });
       expect([small.status, (small.body as { reason: string }).reason]).toEqual([
         507,
         'limit:quota_vectors',
       ]);
       expect((await tenantOf(tight, 'big')).tier).toBe('standard');
-      expect((await label('roomy')).status).toBe(200);
+      expect((await patchTenant(tight, 'big', { tier: 'roomy' })).status).toBe(200);
       expect((await tenantOf(tight, 'big')).tier).toBe('roomy');
     } finally {
       await tight.close(true);
