@@ -5,7 +5,9 @@
  *
  * Tunables (environment): BENCH_VECTORS (10000), BENCH_DIMENSION (128), BENCH_TOPK (10),
  * BENCH_DURATION (10 s per load run), BENCH_WARMUP (2 s), BENCH_CONNECTIONS ("1,8,32"),
- * BENCH_DIRECT_SECONDS (4), BENCH_DIRECT_PAUSE_MS (0), BENCH_MODES ("durable,async"), BENCH_KEEP=1 keeps the temp dirs,
+ * BENCH_DIRECT_SECONDS (4), BENCH_DIRECT_PAUSE_MS (0), BENCH_MODES ("durable,async"),
+ * BENCH_PAIRED_ROUNDS (5; 0 skips the side-by-side rounds of async mode at one connection),
+ * BENCH_PAIRED_SECONDS (3 per target and round), BENCH_KEEP=1 keeps the temp dirs,
  * BENCH_GW_<NAME>=value passes <NAME>=value to the gateway (e.g. BENCH_GW_LOG_LEVEL=warn).
  */
 import Fastify from 'fastify';
@@ -28,7 +30,15 @@ import {
   textTable,
 } from './bench/report';
 import { benchSettings } from './bench/settings';
-import { benchBaseline, benchDirect, benchGateway, mint, TENANT } from './bench/targets';
+import { benchPaired, pairedText } from './bench/paired';
+import {
+  benchBaseline,
+  benchDirect,
+  benchGateway,
+  GatewayBench,
+  mint,
+  TENANT,
+} from './bench/targets';
 
 const REPORT = join(ROOT, 'bench/results/latest.md');
 const ISOLATION = builtLibrary('isolation');
@@ -90,12 +100,14 @@ async function main(): Promise<void> {
     const queries = randomVectors(settings.queryCount, settings.dimension, 4242);
     const gateways: GatewayResult[] = [];
     let firstBody: string | undefined;
+    let asyncRun: GatewayBench | undefined;
     for (const mode of settings.modes) {
       const gateway = await benchGateway(mode, work, data, queries, settings);
       log(`direct EmbeddedBackend.search on the ${mode} data, ${settings.directSeconds} s`);
       const direct = await benchDirect(gateway, queries, settings);
       gateways.push({ mode, runs: gateway.runs, keyRuns: gateway.keyRuns, direct });
       firstBody ??= gateway.responseBody;
+      if (mode === 'async') asyncRun = gateway;
     }
     // The baseline answers the gateway's own first response, byte for byte, to every request.
     const fakeToken = mint(
@@ -112,15 +124,27 @@ async function main(): Promise<void> {
       settings,
       serverArgs,
     );
+    const paired =
+      asyncRun && settings.pairedRounds > 0
+        ? await benchPaired(asyncRun, work, queries, settings, serverArgs)
+        : [];
 
     const distAfter = statSync(MAIN).mtime.toISOString();
     if (distAfter !== build.distBuilt) {
       build.warning = `dist was rebuilt during the run (${build.distBuilt} → ${distAfter}): figures may mix two builds`;
       log(`warning: ${build.warning}`);
     }
-    const results: BenchResults = { env: environment(), loadBefore, build, gateways, baseline };
+    const results: BenchResults = {
+      env: environment(),
+      loadBefore,
+      build,
+      gateways,
+      baseline,
+      paired,
+    };
     const table = rows(results, settings);
     process.stdout.write(`\n${textTable(table)}\n\n`);
+    if (paired.length > 0) process.stdout.write(`${pairedText(paired)}\n\n`);
     mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
     writeFileSync(REPORT, markdown(results, settings, markdownTable(table)));
     log(`report written to ${REPORT} (${((Date.now() - started) / 1000).toFixed(0)} s in all)`);

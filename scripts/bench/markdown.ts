@@ -1,3 +1,4 @@
+import { pairedMarkdown } from './paired';
 import type { BenchResults, BenchSettings } from './report';
 
 const ms = (v: number): string => v.toFixed(3);
@@ -47,6 +48,7 @@ export function markdown(results: BenchResults, settings: BenchSettings, table: 
     '',
     table,
     '',
+    ...(results.paired.length > 0 ? [pairedMarkdown(results.paired, settings)] : []),
     '## Samples',
     '',
     '| target | conns | requests | mean ms | max ms |',

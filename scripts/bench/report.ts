@@ -1,5 +1,6 @@
 import { cpus, arch, loadavg, release, totalmem, type } from 'node:os';
 import type { Summary } from './measure';
+import type { PairedRound } from './paired';
 
 export interface BenchSettings {
   readonly vectors: number;
@@ -10,6 +11,10 @@ export interface BenchSettings {
   readonly directSeconds: number;
   /** Idle time before each direct call (0: back to back). */
   readonly directPauseMs: number;
+  /** Rounds of the side-by-side measurement at one connection (0: none). */
+  readonly pairedRounds: number;
+  /** Seconds per target and round of that measurement. */
+  readonly pairedSeconds: number;
   readonly connections: readonly number[];
   readonly modes: readonly AuditMode[];
   readonly keep: boolean;
@@ -44,6 +49,8 @@ export interface BenchResults {
   readonly build: BuildInfo;
   readonly gateways: readonly GatewayResult[];
   readonly baseline: ReadonlyMap<number, Summary>;
+  /** The side-by-side rounds at one connection, in async mode (see paired.ts). */
+  readonly paired: readonly PairedRound[];
 }
 
 const ms = (v: number): string => v.toFixed(3);

@@ -31,6 +31,8 @@ export function benchSettings(): BenchSettings {
     warmup: intEnv('BENCH_WARMUP', 2, 0),
     directSeconds: intEnv('BENCH_DIRECT_SECONDS', 4),
     directPauseMs: intEnv('BENCH_DIRECT_PAUSE_MS', 0, 0),
+    pairedRounds: intEnv('BENCH_PAIRED_ROUNDS', 5, 0),
+    pairedSeconds: intEnv('BENCH_PAIRED_SECONDS', 3),
     connections: listEnv('BENCH_CONNECTIONS', ['1', '8', '32']).map((c) => {
       if (!/^\d+$/.test(c) || Number(c) < 1) throw new Error('BENCH_CONNECTIONS: integers ≥ 1');
       return Number(c);

@@ -243,23 +243,32 @@ function serverSide(dataDir: string, window: { from: number; to: number }): Gate
   }
 }
 
+/** The backend search called in-process, opened on a gateway's data (see `openDirect`). */
+export interface DirectTarget {
+  /** Searches one at a time for `seconds` after half a second of warm-up. */
+  run(seconds: number): Promise<Summary>;
+  close(): Promise<void>;
+}
+
 /**
  * The direct call: EmbeddedBackend from the built dist, opened on the data directory the
- * gateway just wrote (after the gateway stopped: one process owns an embedded directory),
- * called in-process, one call at a time, with the same queries and options.
+ * gateway wrote (`directory`: the gateway's own once it stopped, since one process owns an
+ * embedded directory, or a copy of it), called in-process, one call at a time, with the same
+ * queries and options. Its first answer must be the gateway's.
  */
-export async function benchDirect(
-  gateway: GatewayBench,
+export async function openDirect(
+  directory: string,
+  gateway: Pick<GatewayBench, 'tenant' | 'matches'>,
   queries: readonly number[][],
   settings: BenchSettings,
-): Promise<Summary> {
+): Promise<DirectTarget> {
   await import('reflect-metadata');
   // The built code is what is measured, not a fresh transpile of the sources.
   const { EmbeddedBackend, makeTenantScope } = (await import(
     builtLibrary('isolation')
   )) as typeof Isolation;
   const backend = new EmbeddedBackend({
-    directory: join(gateway.dataDir, 'embedded'),
+    directory: join(directory, 'embedded'),
     cacheMb: 512,
     maxOpenFiles: 256,
   });
@@ -297,35 +306,58 @@ export async function benchDirect(
           `vs ${JSON.stringify(expected.map((r) => [r.id, r.score]))}`,
       );
     }
-    const warmUntil = process.hrtime.bigint() + 500_000_000n;
-    for (let i = 0; process.hrtime.bigint() < warmUntil; i++) await backend.search(scope, query(i));
-    const samples: number[] = [];
-    const started = process.hrtime.bigint();
-    const until = started + BigInt(settings.directSeconds) * 1_000_000_000n;
-    for (let i = 0; ; i++) {
-      if (settings.directPauseMs > 0) await sleep(settings.directPauseMs);
-      const t0 = process.hrtime.bigint();
-      if (t0 >= until) break;
-      const found = await backend.search(scope, query(i));
-      samples.push(Number(process.hrtime.bigint() - t0) / 1e6);
-      if (found.length !== settings.topK) throw new Error('direct search returned too few matches');
-    }
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    return summarize(samples, seconds);
-  } finally {
+  } catch (err) {
     await backend.close();
+    throw err;
+  }
+  return {
+    run: async (seconds) => {
+      const warmUntil = process.hrtime.bigint() + 500_000_000n;
+      for (let i = 0; process.hrtime.bigint() < warmUntil; i++) {
+        await backend.search(scope, query(i));
+      }
+      const samples: number[] = [];
+      const started = process.hrtime.bigint();
+      const until = started + BigInt(Math.round(seconds * 1e9));
+      for (let i = 0; ; i++) {
+        if (settings.directPauseMs > 0) await sleep(settings.directPauseMs);
+        const t0 = process.hrtime.bigint();
+        if (t0 >= until) break;
+        const found = await backend.search(scope, query(i));
+        samples.push(Number(process.hrtime.bigint() - t0) / 1e6);
+        if (found.length !== settings.topK) {
+          throw new Error('direct search returned too few matches');
+        }
+      }
+      return summarize(samples, Number(process.hrtime.bigint() - started) / 1e9);
+    },
+    close: () => backend.close(),
+  };
+}
+
+/** The direct call on the data a stopped gateway wrote, for `directSeconds`. */
+export async function benchDirect(
+  gateway: GatewayBench,
+  queries: readonly number[][],
+  settings: BenchSettings,
+): Promise<Summary> {
+  const direct = await openDirect(gateway.dataDir, gateway, queries, settings);
+  try {
+    return await direct.run(settings.directSeconds);
+  } finally {
+    await direct.close();
   }
 }
 
-/** A trivial Fastify server answering a fixed body: the cost of the HTTP transport alone. */
-export async function benchBaseline(
+/**
+ * The trivial Fastify server (`serverArgs` run scripts/bench.ts with --baseline-server), answering
+ * `responseBody` to every search.
+ */
+export async function startBaseline(
   work: string,
   responseBody: string,
-  queries: readonly number[][],
-  token: string,
-  settings: BenchSettings,
   serverArgs: readonly string[],
-): Promise<Map<number, Summary>> {
+): Promise<RunningServer> {
   const port = await freePort();
   const env = {
     PATH: process.env.PATH,
@@ -337,7 +369,19 @@ export async function benchBaseline(
   log(
     `plain Fastify baseline on port ${port} (fixed ${Buffer.byteLength(responseBody)}-byte JSON)`,
   );
-  const server = await startServer('baseline', serverArgs, env, port, logFile);
+  return startServer('baseline', serverArgs, env, port, logFile);
+}
+
+/** A trivial Fastify server answering a fixed body: the cost of the HTTP transport alone. */
+export async function benchBaseline(
+  work: string,
+  responseBody: string,
+  queries: readonly number[][],
+  token: string,
+  settings: BenchSettings,
+  serverArgs: readonly string[],
+): Promise<Map<number, Summary>> {
+  const server = await startBaseline(work, responseBody, serverArgs);
   const runs = new Map<number, Summary>();
   try {
     const requests = searchRequests(queries, token, settings);
