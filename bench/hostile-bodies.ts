@@ -1,6 +1,7 @@
 /**
  * `npx tsx bench/hostile-bodies.ts` (after `npm run build`): what a tenant sending bodies of a
- * hostile shape, each within MAX_BODY_BYTES, costs a quiet neighbour. The built gateway runs in
+ * hostile shape, each within MAX_BODY_BYTES, costs a quiet neighbour, and what one whose searches
+ * answer 1,000 records of metadata made of one-character strings (15 MB each) costs it. The built gateway runs in
  * its own process with the defaults; a quiet tenant (2,000 × 128) searches and fetches one call
  * at a time from 127.0.0.2 while a hostile tenant sends one body after the other from 127.0.0.1.
  * Per phase: the neighbour's p50/p99/max, the gateway's largest event-loop delay (its own
@@ -48,6 +49,23 @@ const keys = (n: number): string => Array.from({ length: n }, (_, i) => `"k${i}"
 const objects = (n: number): string => `${'{},'.repeat(n - 1)}{}`;
 const floats = (i: number): string =>
   Array.from({ length: WIDE }, (_, j) => `0.${((i + j) % 9) + 1}`).join(',');
+
+/** Where the hostile tenant keeps the records its large answers return. */
+const ANSWERS = 'answers';
+const ANSWER_RECORDS = 1000;
+const ANSWER_KEYS = 15;
+const ANSWER_ITEMS = 250;
+
+/** About 15 KB of metadata JSON in 3,750 one-character strings: the costliest per byte to decode. */
+function tinyStrings(): Record<string, string[]> {
+  const metadata: Record<string, string[]> = {};
+  for (let k = 0; k < ANSWER_KEYS; k++) {
+    metadata[`k${k}`] = Array.from({ length: ANSWER_ITEMS }, (_, i) =>
+      String.fromCharCode(97 + ((i + k) % 26)),
+    );
+  }
+  return metadata;
+}
 
 /** A legitimate write at its largest: 1,000 records of 4,096 numbers with metadata, ~15.8 MiB. */
 function maximalWrite(): string {
@@ -110,6 +128,16 @@ function phases(): Phase[] {
       ).join(',')}}}]}`,
     ],
     ['maximal write: 1,000 × 4,096 with metadata', upsert, maximalWrite()],
+    [
+      `search answering ${ANSWER_RECORDS.toLocaleString('en-US')} records of ${ANSWER_KEYS} × ${ANSWER_ITEMS} one-character strings`,
+      '/v1/search',
+      JSON.stringify({
+        vector: Array.from({ length: WIDE }, (_, j) => ((j % 7) + 1) / 7),
+        topK: ANSWER_RECORDS,
+        includeMetadata: true,
+        namespace: ANSWERS,
+      }),
+    ],
   ];
   return list
     .filter(([name]) => name.includes(ONLY))
@@ -235,6 +263,22 @@ async function prepare(port: number, tokens: ScriptTokens): Promise<string> {
     });
     if (put.status !== 200) throw new Error(`quiet upsert: ${put.status} ${put.body}`);
   }
+  // The records of the large-answer phase, in a namespace of their own.
+  const hostile = tokens.tenant('hostile', ['writer']);
+  for (let at = 0; at < ANSWER_RECORDS; at += 100) {
+    const vectors = Array.from({ length: 100 }, (_, k) => ({
+      id: `a${at + k}`,
+      values: Array.from({ length: WIDE }, (_, j) => (((at + k + j) % 11) + 1) / 11),
+      metadata: tinyStrings(),
+    }));
+    const put = await call(port, {
+      method: 'PUT',
+      path: '/v1/vectors',
+      token: hostile,
+      body: { vectors, namespace: ANSWERS },
+    });
+    if (put.status !== 200) throw new Error(`hostile upsert: ${put.status} ${put.body}`);
+  }
   const created = await admin(port, tokens, '/v1/admin/tenants/hostile/api-keys', {
     name: 'bench',
     roles: ['writer', 'tenant_admin'],
@@ -313,7 +357,7 @@ async function main(): Promise<void> {
     await gateway.start();
     const key = await prepare(port, tokens);
     const quietToken = tokens.tenant('quiet', ['reader']);
-    const bearer = { authorization: `Bearer ${tokens.tenant('hostile', ['writer'])}` };
+    const bearer = { authorization: `Bearer ${tokens.tenant('hostile', ['writer', 'reader'])}` };
     const all = phases();
     await lagMaxMs(metricsPort);
     const alone = await quietLoop(port, quietToken, Date.now() + PHASE_MS);

@@ -5,6 +5,7 @@ import {
   matchesStream,
   STREAM_ANSWER_FLOATS,
   STREAM_ANSWER_METADATA_CHARS,
+  STREAM_TURN_CHARS,
   streamIfLarge,
 } from './answer-stream';
 
@@ -51,6 +52,31 @@ describe('matchesStream', () => {
     for (let i = 0; i < 20; i++) await nextTurn();
     expect(built.count).toBeGreaterThan(0);
     expect(built.count).toBeLessThanOrEqual(2);
+  });
+
+  it('builds at most about STREAM_TURN_CHARS of JSON per turn for a client that takes everything', async () => {
+    const built = { count: 0 };
+    // About 2 KB of JSON per match, 1,000 matches: some 2 MB in all.
+    const answer = answerOf(1000, 100, built);
+    const perMatch = JSON.stringify(answer.matches[0]).length;
+    built.count = 0;
+    // A client that takes every chunk at once, as one on loopback does.
+    const eager = new Writable({ write: (_chunk, _encoding, done) => done() });
+    const ended = new Promise((resolve) => eager.on('finish', resolve));
+    matchesStream(answer).pipe(eager);
+    let finished = false;
+    void ended.then(() => (finished = true));
+    let most = 0;
+    let turns = 0;
+    while (!finished) {
+      const before = built.count;
+      await nextTurn();
+      most = Math.max(most, built.count - before);
+      turns++;
+    }
+    expect(built.count).toBe(1000);
+    expect(most).toBeLessThanOrEqual(Math.ceil(STREAM_TURN_CHARS / perMatch) + 1);
+    expect(turns).toBeGreaterThanOrEqual(Math.floor((1000 * perMatch) / STREAM_TURN_CHARS));
   });
 });
 

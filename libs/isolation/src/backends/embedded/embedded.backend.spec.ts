@@ -581,6 +581,57 @@ describe('EmbeddedBackend', () => {
     });
   });
 
+  describe('large answers', () => {
+    // About 2.3 KB of metadata JSON per record: 200 records pass METADATA_TEXT_CHARS, which
+    // sends the answer's metadata as text, parsed on the main thread a slice at a time.
+    const big = (i: number): Metadata => ({
+      i,
+      flag: i % 3 === 0,
+      text: `é "quoted" \\ ${'x'.repeat(2000)} 🙂 ${i}`,
+      tags: ['a', 'b', String(i)],
+      nested: { depth: { n: -(i + 1) / 7, none: null } },
+    });
+
+    it.each(['database', 'partition_key'] as const)(
+      'answers search, fetch and list with the metadata as written (%s)',
+      async (strategy) => {
+        const space: VectorSpace = { dimension: 8, metric: 'cosine' };
+        const scope = await tenant(backend, strategy, space);
+        const rows = records(9001, 300, 8, big);
+        await backend.upsert(scope, rows);
+        const written = new Map(rows.map((r) => [r.id, r.metadata]));
+        const found = await backend.search(scope, {
+          vector: rows[0]!.values,
+          topK: 250,
+          includeMetadata: true,
+          includeValues: false,
+        });
+        expect(found).toHaveLength(250);
+        for (const m of found) expect(m.metadata).toEqual(written.get(m.id));
+        expect(found.some((m) => 'metadataText' in m)).toBe(false);
+        const ids = rows.slice(0, 250).map((r) => r.id);
+        const fetched = await backend.fetch(scope, ids, ALL);
+        expect(fetched).toHaveLength(250);
+        for (const r of fetched) {
+          expect(r.metadata).toEqual(written.get(r.id));
+          expect(Array.from(r.values ?? [])).toEqual(
+            Array.from(rows[Number(r.id.slice(1))]!.values),
+          );
+        }
+        const page = await backend.list(scope, {
+          limit: 300,
+          includeMetadata: true,
+          includeValues: false,
+        });
+        expect(page.records).toHaveLength(300);
+        for (const r of page.records) expect(r.metadata).toEqual(written.get(r.id));
+        // Small answers of the same tenant are unchanged.
+        const one = await backend.fetch(scope, ['r7'], ALL);
+        expect(one[0]?.metadata).toEqual(big(7));
+      },
+    );
+  });
+
   describe('resources', () => {
     it('keeps at most maxOpenFiles tenant files open while every tenant keeps working', async () => {
       const small = open({ maxOpenFiles: 3 });

@@ -12,6 +12,7 @@ import {
 import type { AnnSettings } from './embedded.ann-index';
 import type { EngineFault } from './embedded.errors';
 import { EmbeddedStrategy } from './embedded.naming';
+import type { OnWire } from './embedded.wire-records';
 
 /**
  * What an engine worker needs to find one tenant's records; re-checked by the worker. Data
@@ -44,7 +45,7 @@ export interface EngineListPage extends ReadOptions {
 
 /** A listed page; `last` (the last id examined) is present while more records may remain. */
 export interface EngineListed {
-  readonly records: StoredRecord[];
+  readonly records: OnWire<StoredRecord>[];
   readonly last?: string;
 }
 
@@ -72,9 +73,9 @@ export type EngineCall =
 export interface EngineResults {
   provision: null;
   upsert: { upserted: number };
-  fetch: StoredRecord[];
+  fetch: OnWire<StoredRecord>[];
   delete: { deleted: number };
-  search: ScoredRecord[];
+  search: OnWire<ScoredRecord>[];
   count: number;
   list: EngineListed;
   erase: ErasureReport;

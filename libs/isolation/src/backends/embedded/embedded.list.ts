@@ -1,9 +1,10 @@
 // Relative imports only: this file runs inside the engine threads.
-import { LIST_SCAN_ROWS, Metadata, StoredRecord } from '../../ports/vector.types';
+import { LIST_SCAN_ROWS, Metadata } from '../../ports/vector.types';
 import type { EngineFiles } from './embedded.engine-files';
 import type { EngineListed, EngineListPage, EngineTarget } from './embedded.engine-protocol';
 import type { Job, SliceClock } from './embedded.engine-scheduler';
-import { toRecord } from './embedded.record-jobs';
+import { toRecords } from './embedded.record-jobs';
+import type { RecordRow } from './embedded.record-table';
 import { compileRowFilter, RowPredicate } from './embedded.row-filter';
 
 /** Rows read per statement while a filter narrows a page. */
@@ -25,25 +26,30 @@ export function* listJob(
 ): Job<EngineListed> {
   const test = page.filter ? compileRowFilter(page.filter) : undefined;
   const budget = test ? LIST_SCAN_ROWS : page.limit;
-  const records: StoredRecord[] = [];
+  const kept: RecordRow[] = [];
+  // The page's records are made at the end, when its metadata's size decides how it travels.
+  const listed = (last?: string): EngineListed => {
+    const records = toRecords(kept, page);
+    return last === undefined ? { records } : { records, last };
+  };
   let after = page.after;
   let examined = 0;
   while (examined < budget) {
-    const want = test ? Math.min(FILTERED_BATCH, budget - examined) : page.limit - records.length;
+    const want = test ? Math.min(FILTERED_BATCH, budget - examined) : page.limit - kept.length;
     const rows = files.records(target).scan(target, after, page.prefix, want, page.includeValues);
     for (const row of rows) {
-      if (!row.id.startsWith(page.prefix)) return { records };
+      if (!row.id.startsWith(page.prefix)) return listed();
       examined++;
       after = row.id;
-      if (passes(test, row.metadata)) records.push(toRecord(row, page));
-      if (records.length === page.limit) return { records, last: after };
+      if (passes(test, row.metadata)) kept.push(row);
+      if (kept.length === page.limit) return listed(after);
       // The batch is an array, no statement is open: the job may pause between rows.
       if (test && clock.over()) yield;
     }
-    if (rows.length < want) return { records };
+    if (rows.length < want) return listed();
     if (clock.over()) yield;
   }
-  return { records, last: after };
+  return listed(after);
 }
 
 function passes(test: RowPredicate | undefined, metadata: string | null | undefined): boolean {

@@ -12,6 +12,7 @@ import type { Job, SliceClock } from './embedded.engine-scheduler';
 import { compileRowFilter } from './embedded.row-filter';
 import { rowsMatching } from './embedded.search';
 import { RowOwner, TenantMatrix } from './embedded.tenant-matrix';
+import { metadataAsText, OnWire } from './embedded.wire-records';
 
 /*
  * The record jobs an engine worker runs for one namespace of one tenant (the target's); only
@@ -66,12 +67,9 @@ export function* fetchJob(
   target: EngineTarget,
   ids: readonly string[],
   options: ReadOptions,
-): Job<StoredRecord[]> {
+): Job<OnWire<StoredRecord>[]> {
   if (ids.length === 0) return [];
-  return files
-    .records(target)
-    .fetch(target, ids)
-    .map((row) => toRecord(row, options));
+  return toRecords(files.records(target).fetch(target, ids), options);
 }
 
 /** A loaded matrix mirrors every write of its namespace (they all pass here), so it can count. */
@@ -160,8 +158,22 @@ function forgetRows(files: EngineFiles, target: EngineTarget, ids: readonly stri
   files.cache.resized(target, before);
 }
 
-export function toRecord(row: RecordRow, options: ReadOptions): StoredRecord {
-  const record: { -readonly [K in keyof StoredRecord]: StoredRecord[K] } = {
+/**
+ * The records of rows read for an answer: their metadata parsed, or left as the stored text
+ * when the answer's metadata is large (`metadataAsText`).
+ */
+export function toRecords(
+  rows: readonly RecordRow[],
+  options: ReadOptions,
+): OnWire<StoredRecord>[] {
+  let chars = 0;
+  if (options.includeMetadata) for (const row of rows) chars += row.metadata?.length ?? 0;
+  const asText = metadataAsText(chars);
+  return rows.map((row) => toRecord(row, options, asText));
+}
+
+function toRecord(row: RecordRow, options: ReadOptions, asText: boolean): OnWire<StoredRecord> {
+  const record: { -readonly [K in keyof OnWire<StoredRecord>]: OnWire<StoredRecord>[K] } = {
     id: row.id,
     tenantUid: row.tenant_uid,
     namespace: row.namespace,
@@ -171,7 +183,9 @@ export function toRecord(row: RecordRow, options: ReadOptions): StoredRecord {
     copy.set(row.vector);
     record.values = new Float32Array(copy.buffer);
   }
-  if (options.includeMetadata)
-    record.metadata = row.metadata ? (JSON.parse(row.metadata) as Metadata) : {};
+  if (options.includeMetadata) {
+    if (asText) record.metadataText = row.metadata ?? '{}';
+    else record.metadata = row.metadata ? (JSON.parse(row.metadata) as Metadata) : {};
+  }
   return record;
 }

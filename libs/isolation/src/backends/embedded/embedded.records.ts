@@ -1,7 +1,37 @@
+import { heavyTurn } from '@vecgate/core';
 import { listCursor, openListPage } from '../../ports/list-page';
+import type { Metadata, StoredRecord } from '../../ports/vector.types';
 import { TenantVectorStore } from '../../ports/tenant-vector-store';
 import { EnginePool } from './embedded.engine-pool';
 import { targetOf } from './embedded.naming';
+import type { OnWire } from './embedded.wire-records';
+
+/** Characters of metadata JSON parsed in one turn of the event loop. */
+const PARSE_SLICE_CHARS = 256 * 1024;
+
+/**
+ * The records of a worker's answer with their metadata as objects. A large answer's metadata
+ * came as text (`metadataAsText`): it is parsed here, `PARSE_SLICE_CHARS` at a time, one slice
+ * per turn of the event loop (`heavyTurn`), so other requests are served between slices.
+ */
+async function fromWire<R extends StoredRecord>(records: OnWire<R>[]): Promise<R[]> {
+  if (!records.some((r) => r.metadataText !== undefined)) return records;
+  const out: R[] = [];
+  let chars = 0;
+  for (const { metadataText, ...rest } of records) {
+    const record = rest as unknown as { -readonly [K in keyof R]: R[K] };
+    if (metadataText !== undefined) {
+      if (chars >= PARSE_SLICE_CHARS) {
+        await heavyTurn();
+        chars = 0;
+      }
+      record.metadata = JSON.parse(metadataText) as Metadata;
+      chars += metadataText.length;
+    }
+    out.push(record);
+  }
+  return out;
+}
 
 type Store = TenantVectorStore;
 
@@ -24,7 +54,8 @@ export class EmbeddedRecords implements Store {
   async fetch(
     ...[scope, ids, options, call]: Parameters<Store['fetch']>
   ): ReturnType<Store['fetch']> {
-    return this.engine.call({ op: 'fetch', target: targetOf(scope), ids, options }, call?.signal);
+    const target = targetOf(scope);
+    return fromWire(await this.engine.call({ op: 'fetch', target, ids, options }, call?.signal));
   }
 
   async delete(
@@ -34,7 +65,8 @@ export class EmbeddedRecords implements Store {
   }
 
   async search(...[scope, query, call]: Parameters<Store['search']>): ReturnType<Store['search']> {
-    return this.engine.call({ op: 'search', target: targetOf(scope), query }, call?.signal);
+    const target = targetOf(scope);
+    return fromWire(await this.engine.call({ op: 'search', target, query }, call?.signal));
   }
 
   async count(...[scope, call]: Parameters<Store['count']>): ReturnType<Store['count']> {
@@ -54,7 +86,8 @@ export class EmbeddedRecords implements Store {
       },
       call?.signal,
     );
-    if (listed.last === undefined) return { records: listed.records };
-    return { records: listed.records, next: listCursor(scope, listed.last) };
+    const records = await fromWire(listed.records);
+    if (listed.last === undefined) return { records };
+    return { records, next: listCursor(scope, listed.last) };
   }
 }

@@ -8,6 +8,7 @@ import { RowPredicate, compileRowFilter } from './embedded.row-filter';
 import { toScore } from '../../ports/backend-rules';
 import { Hit, TopK, scanBlock, USEARCH_SCORES } from './embedded.sliced-scan';
 import { TenantMatrix } from './embedded.tenant-matrix';
+import { metadataAsText, OnWire } from './embedded.wire-records';
 
 /**
  * Time between two looks at the clock while a filter is evaluated. Rows between looks adapt to
@@ -34,7 +35,7 @@ export function* searchJob(
   target: EngineTarget,
   query: SearchQuery,
   clock: SliceClock,
-): Job<ScoredRecord[]> {
+): Job<OnWire<ScoredRecord>[]> {
   const matrix = yield* files.matrix(target, clock);
   files.ann.consider(files, target, matrix);
   const predicate = query.filter ? compileRowFilter(query.filter) : undefined;
@@ -43,6 +44,10 @@ export function* searchJob(
   const hits =
     (ann && (yield* approximateHits(matrix, ann, scan, clock))) ||
     (yield* scanMatrix(matrix, scan, clock));
+  let metadataChars = 0;
+  if (query.includeMetadata)
+    for (const hit of hits) metadataChars += matrix.metadataCharsAt(hit.row);
+  const asText = metadataAsText(metadataChars);
   return hits.map(({ row, distance }) => {
     const metadata = query.includeMetadata ? (matrix.metadataAt(row) ?? {}) : undefined;
     const owner = matrix.ownerAt(row);
@@ -53,7 +58,7 @@ export function* searchJob(
       score: toScore(USEARCH_SCORES, target.metric, distance),
       ...(query.includeValues ? { values: matrix.valuesAt(row) } : {}),
       // Shared with the matrix only until the reply is posted, which copies it.
-      ...(metadata ? { metadata } : {}),
+      ...(metadata ? (asText ? { metadataText: JSON.stringify(metadata) } : { metadata }) : {}),
     };
   });
 }

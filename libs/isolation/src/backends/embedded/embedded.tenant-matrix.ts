@@ -158,6 +158,11 @@ export class TenantMatrix {
     return this.metadata[row];
   }
 
+  /** Characters of the row's metadata JSON, as stored (0 without metadata). */
+  metadataCharsAt(row: number): number {
+    return (this.metadataSizes[row] ?? 0) / 2;
+  }
+
   valuesAt(row: number): Float32Array {
     const { chunk, offset } = this.locate(row);
     return chunk.slice(offset, offset + this.dimension);
