@@ -75,6 +75,7 @@ describe('Qdrant API with the Qdrant JS client 1.18', () => {
       acme: { dimension: 3, metric: 'cosine' },
       globex: { dimension: 3, metric: 'cosine' },
       euclid: { dimension: 2, metric: 'euclidean' },
+      bulky: { dimension: 2, metric: 'euclidean' },
     });
     acmeKey = await q.apiKey('acme', ['reader', 'writer']);
     acme = q.client(acmeKey);
@@ -677,6 +678,48 @@ describe('Qdrant API with the Qdrant JS client 1.18', () => {
     });
     const error = ((await res.json()) as { status: { error: string } }).status.error;
     expect([res.status, error]).toEqual([400, expect.stringContaining('(points[0].payload._vgx)')]);
+  });
+
+  it('streams large answers (search, retrieve, query, scroll) that the client reads as usual', async () => {
+    const client = q.client(await q.apiKey('bulky', ['reader', 'writer']));
+    await client.createCollection('big', { vectors: { size: 2, distance: 'Euclid' } });
+    // 100 points of about 4 KB of payload each: past the bound, so each answer is a stream.
+    const points = Array.from({ length: 100 }, (_, i) => ({
+      id: i + 1,
+      vector: [i, 0],
+      payload: { text: `${'é'.repeat(4000)}${i}`, n: i },
+    }));
+    await client.upsert('big', { wait: true, points });
+    const want = (i: number) => ({ text: `${'é'.repeat(4000)}${i}`, n: i });
+    const searched = await client.search('big', { vector: [0, 0], limit: 100, with_payload: true });
+    expect(searched.map((p) => [p.id, p.score, p.payload])).toEqual(
+      points.map((p, i) => [p.id, i, want(i)]),
+    );
+    const queried = await client.query('big', { query: [0, 0], limit: 100, with_payload: true });
+    expect(queried.points.map((p) => p.payload)).toEqual(points.map((_, i) => want(i)));
+    const retrieved = await client.retrieve('big', { ids: points.map((p) => p.id) });
+    expect(retrieved.map((p) => p.payload)).toEqual(points.map((_, i) => want(i)));
+    const page = await client.scroll('big', { limit: 60, with_payload: true });
+    expect([page.points.length, page.next_page_offset]).toEqual([60, expect.anything()]);
+    const rest = await client.scroll('big', {
+      limit: 60,
+      offset: page.next_page_offset as number,
+      with_payload: true,
+    });
+    expect([rest.points.length, rest.next_page_offset]).toEqual([40, null]);
+    const res = await fetch(`${q.url}/collections/big/points/search`, {
+      method: 'POST',
+      headers: {
+        'api-key': await q.apiKey('bulky', ['reader']),
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ vector: [0, 0], limit: 100, with_payload: true }),
+    });
+    // Streamed: sent in chunks, without a length known in advance.
+    expect(res.headers.get('content-length')).toBeNull();
+    expect(res.headers.get('content-type')).toContain('application/json');
+    const body = (await res.json()) as { result: unknown[]; status: string; time: number };
+    expect([body.result.length, body.status, typeof body.time]).toEqual([100, 'ok', 'number']);
   });
 
   it('answers 404 for a collection the tenant does not have, even when another tenant has it', async () => {

@@ -110,4 +110,41 @@ describe('streamIfLarge', () => {
     expect(streamIfLarge({ upserted: 3 })).toEqual({ upserted: 3 });
     expect(streamIfLarge(undefined)).toBeUndefined();
   });
+
+  describe("Qdrant's answers", () => {
+    const points = (count: number) =>
+      Array.from({ length: count }, (_, i) => ({
+        id: i,
+        version: 0,
+        score: 1 - i / 1000,
+        payload: { text: 'x'.repeat(4000), n: i },
+        vector: [0.25, -0.5],
+      }));
+    const streamedText = (answer: unknown): Promise<string> => {
+      const streamed = streamIfLarge(answer);
+      expect(streamed).toBeInstanceOf(StreamableFile);
+      return text((streamed as StreamableFile).getStream());
+    };
+
+    it('streams a large list in `result` (search, retrieve), as JSON', async () => {
+      const answer = { result: points(100), status: 'ok', time: 0.002 };
+      expect(await streamedText(answer)).toBe(JSON.stringify(answer));
+    });
+
+    it('streams a large list in `result.points` (query, scroll), as JSON', async () => {
+      const answer = {
+        result: { points: points(100), next_page_offset: 100 },
+        status: 'ok',
+        time: 0.002,
+      };
+      expect(await streamedText(answer)).toBe(JSON.stringify(answer));
+    });
+
+    it('leaves small lists and answers without a list as they are', () => {
+      const small = { result: points(10), status: 'ok', time: 0.001 };
+      expect(streamIfLarge(small)).toBe(small);
+      const count = { result: { count: 3 }, status: 'ok', time: 0.001 };
+      expect(streamIfLarge(count)).toBe(count);
+    });
+  });
 });

@@ -4,40 +4,78 @@ import { Readable } from 'node:stream';
 import { heavyTurn } from '@vecgate/core';
 
 /**
- * An answer carrying more floats than this in its matches' values is written as a stream, a
- * match at a time, instead of as one JSON string: about 300 KB of JSON at most is built in one
- * go on the event loop.
+ * An answer whose list of records carries more numbers than this (vector values) is written as
+ * a stream, built a slice at a time as the client reads it, instead of as one JSON string:
+ * about 300 KB of JSON at most is built in one go on the event loop.
  */
 export const STREAM_ANSWER_FLOATS = 16_384;
 /**
- * Likewise for metadata: an answer whose matches' metadata holds more characters than this
- * (page content of 40 KB per record adds up fast at topK 1,000) is streamed a match at a time.
+ * Likewise for text: an answer whose records hold more characters than this in their strings
+ * and keys (page content of 40 KB per record adds up fast at topK 1,000) is streamed.
  */
 export const STREAM_ANSWER_METADATA_CHARS = 300_000;
 
-interface MatchesAnswer {
-  readonly matches: readonly { readonly values?: readonly number[]; readonly metadata?: unknown }[];
+/**
+ * Where an answer keeps its list of records: `matches` (v1 and Pinecone queries), `result`
+ * (Qdrant's search, retrieve and recommend) or `result.points` (Qdrant's query and scroll).
+ */
+const LIST_PATHS: readonly (readonly string[])[] = [['matches'], ['result'], ['result', 'points']];
+
+interface ListAnswer {
+  readonly path: readonly string[];
+  readonly items: readonly unknown[];
 }
 
-function isMatchesAnswer(value: unknown): value is MatchesAnswer {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    Array.isArray((value as { matches?: unknown }).matches)
-  );
-}
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** The answer as a JSON stream when it is large, else unchanged. */
-export function streamIfLarge(value: unknown): unknown {
-  if (!isMatchesAnswer(value)) return value;
-  let floats = 0;
-  let chars = 0;
-  for (const match of value.matches) {
-    floats += match.values?.length ?? 0;
-    if (chars <= STREAM_ANSWER_METADATA_CHARS) chars += roughChars(match.metadata);
+function listIn(value: unknown): ListAnswer | undefined {
+  for (const path of LIST_PATHS) {
+    let at: unknown = value;
+    for (const key of path) at = isRecord(at) ? at[key] : undefined;
+    if (Array.isArray(at)) return { path, items: at };
   }
-  if (floats <= STREAM_ANSWER_FLOATS && chars <= STREAM_ANSWER_METADATA_CHARS) return value;
-  return new StreamableFile(matchesStream(value), { type: 'application/json; charset=utf-8' });
+  return undefined;
+}
+
+/**
+ * The numbers in arrays (vector values) and the characters (strings, keys, about 8 per other
+ * value) of a value, added to `size`.
+ */
+function measure(value: unknown, size: { numbers: number; chars: number }): void {
+  if (typeof value === 'string') size.chars += value.length + 2;
+  else if (Array.isArray(value)) {
+    for (const item of value) {
+      if (typeof item === 'number') size.numbers++;
+      else measure(item, size);
+    }
+  } else if (isRecord(value)) {
+    for (const key in value) {
+      size.chars += key.length + 3;
+      measure(value[key], size);
+    }
+  } else size.chars += 8;
+}
+
+/** Whether a list passes either bound; stops measuring at the record that passes it. */
+function isLarge(items: readonly unknown[]): boolean {
+  const size = { numbers: 0, chars: 0 };
+  for (const item of items) {
+    measure(item, size);
+    if (size.numbers > STREAM_ANSWER_FLOATS || size.chars > STREAM_ANSWER_METADATA_CHARS) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/** The answer as a JSON stream when its list of records is large, else unchanged. */
+export function streamIfLarge(value: unknown): unknown {
+  const list = listIn(value);
+  if (!list || !isLarge(list.items)) return value;
+  return new StreamableFile(listStream(value as Record<string, unknown>, list), {
+    type: 'application/json; charset=utf-8',
+  });
 }
 
 /** About the characters of a value's JSON: its strings and keys, and a few per other value. */
@@ -52,18 +90,30 @@ export function roughChars(value: unknown): number {
   return 8;
 }
 
+/** An answer of the v1 or Pinecone shape: its matches, and other fields beside them. */
+export function matchesStream(answer: { readonly matches: readonly unknown[] }): Readable {
+  return listStream(answer, { path: ['matches'], items: answer.matches });
+}
+
 /**
- * The answer's JSON, produced as the client takes it: the opening, then one match per read,
- * then the closing with the answer's other fields. A client that reads slowly or not at all stops the production (the socket
- * stays full, no read is asked for), so an unread answer costs neither CPU nor more memory than
- * its matches, and a client that reads lets the event loop serve others between matches.
+ * The answer's JSON, produced as the client takes it: the opening down to the list, the list's
+ * records, then the closing with the other fields at each level (a dialect's `namespace` and
+ * `usage`, Qdrant's `next_page_offset`, `status` and `time`). A client that reads slowly or not
+ * at all stops the production (the socket stays full, no read is asked for), so an unread
+ * answer costs neither CPU nor more memory than its records.
  */
-export function matchesStream(answer: MatchesAnswer): Readable {
-  // The answer's other fields (a dialect's `namespace` and `usage`) follow the matches.
-  const { matches, ...rest } = answer;
-  const others = JSON.stringify(rest);
-  const closing = others === '{}' ? ']}' : `],${others.slice(1)}`;
-  return jsonStream('{"matches":[', matches, (match) => JSON.stringify(match), closing);
+function listStream(answer: object, list: ListAnswer): Readable {
+  let opening = '';
+  let closing = '';
+  let at = answer as Record<string, unknown>;
+  for (const key of list.path) {
+    const { [key]: inner, ...rest } = at;
+    const others = JSON.stringify(rest);
+    opening += `{${JSON.stringify(key)}:`;
+    closing = (others === '{}' ? '}' : `,${others.slice(1)}`) + closing;
+    at = inner as Record<string, unknown>;
+  }
+  return jsonStream(`${opening}[`, list.items, (item) => JSON.stringify(item), `]${closing}`);
 }
 
 /**

@@ -13,6 +13,7 @@ import { defer, from, Observable } from 'rxjs';
 import { GATEWAY_CONFIG } from '../config/config.tokens';
 import type { GatewayConfig } from '../config/gateway.config';
 import { streamIfLarge, whenDelivered } from './answer-stream';
+import { countOf } from './audit-event';
 import { GatewayRequest } from './fastify-request';
 import { RouteMeta } from './route.decorators';
 import { TenantInflight } from './tenant-inflight';
@@ -69,7 +70,7 @@ export class RequestGovernor implements NestInterceptor {
       const streamed = streamIfLarge(value);
       // A handler may stream its own answer (and count it); a streamed search counts here.
       if (streamed instanceof StreamableFile && streamed !== value && request.vg)
-        request.vg.resultCount = (value as { matches: unknown[] }).matches.length;
+        request.vg.resultCount = countOf(value);
       return streamed;
     });
     // Handled here too: an abandoned read's work may still fail after its 504 was sent.
