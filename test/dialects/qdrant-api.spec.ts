@@ -722,6 +722,54 @@ describe('Qdrant API with the Qdrant JS client 1.18', () => {
     expect([body.result.length, body.status, typeof body.time]).toEqual([100, 'ok', 'number']);
   });
 
+  it('takes Qdrant’s read parameters, consistency and timeout, and refuses values Qdrant refuses', async () => {
+    const read = (path: string, params: string, body?: unknown) =>
+      fetch(`${q.url}/collections/${COLLECTION}/points${path}?${params}`, {
+        method: body === undefined ? 'GET' : 'POST',
+        headers: { 'api-key': acmeReader, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    const calls: [string, unknown][] = [
+      ['', { ids: [1] }],
+      ['/1', undefined],
+      ['/query', { query: [1, 0, 0] }],
+      ['/search', { vector: [1, 0, 0], limit: 1 }],
+      ['/scroll', { limit: 1 }],
+      ['/count', {}],
+    ];
+    const refused: [string, string][] = [
+      ['consistency=bogus', 'consistency'],
+      ['consistency=0', 'consistency'],
+      ['consistency=all&consistency=all', 'consistency'],
+      ['timeout=0', 'timeout'],
+      ['timeout=-3', 'timeout'],
+      ['timeout=1.5', 'timeout'],
+    ];
+    for (const [path, body] of calls) {
+      for (const good of ['consistency=majority', 'consistency=2&timeout=30', 'consistency=all']) {
+        expect([path, good, (await read(path, good, body)).status]).toEqual([path, good, 200]);
+      }
+      for (const [bad, field] of refused) {
+        const res = await read(path, bad, body);
+        const error = ((await res.json()) as { status: { error: string } }).status.error;
+        expect([path, bad, res.status, error]).toEqual([
+          path,
+          bad,
+          400,
+          expect.stringContaining(`(${field})`),
+        ]);
+      }
+    }
+    // The client sends them as query parameters.
+    const found = await acme.search(COLLECTION, {
+      vector: [1, 0, 0],
+      limit: 1,
+      consistency: 'quorum',
+      timeout: 5,
+    });
+    expect(ids(found)).toEqual([1]);
+  });
+
   it('answers 404 for a collection the tenant does not have, even when another tenant has it', async () => {
     const refused = await refusal(acme.query('globex-only', { query: [1, 0, 0] }));
     expect(refused).toEqual({ status: 404, error: expect.stringContaining('globex-only') });

@@ -13,7 +13,7 @@ import { COMPLETED, QdrantPoints } from './qdrant-points.service';
 import { countMatching, scroll } from './qdrant-scroll';
 import { nearest, NearestRequest } from './qdrant-search';
 import { translateSelection } from './qdrant-selection';
-import { checkWriteParams } from './qdrant-write-params';
+import { checkReadParams, checkWriteParams } from './qdrant-write-params';
 import { ok, QDRANT_PREFIX, QdrantAnswer, QdrantRoute } from './qdrant.route';
 
 type Json = Record<string, unknown>;
@@ -62,9 +62,11 @@ export class QdrantPointsController {
   async retrieve(
     @Scope('path') scope: TenantScope,
     @Body() body: unknown,
+    @Query() query: unknown,
     @Trace() trace: RequestTrace,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<QdrantAnswer<Schemas['Record'][]>> {
+    checkReadParams(query);
     const b = bodyOf(body, QDRANT_FIELDS.retrieve, 'a retrieval');
     const shape = pointShape(b.with_payload, b.with_vector, true);
     return ok(reply, await this.points.retrieve(scope, b.ids, shape, trace));
@@ -75,9 +77,11 @@ export class QdrantPointsController {
   async point(
     @Scope('path') scope: TenantScope,
     @Param('id') id: string,
+    @Query() query: unknown,
     @Trace() trace: RequestTrace,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<QdrantAnswer<Schemas['Record']>> {
+    checkReadParams(query);
     const pointId = pathPointId(id, 'id');
     const [found] = await this.points.retrieve(
       scope,
@@ -109,9 +113,11 @@ export class QdrantPointsController {
   async query(
     @Scope('path') scope: TenantScope,
     @Body() body: unknown,
+    @Query() query: unknown,
     @Trace() trace: RequestTrace,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<QdrantAnswer<Schemas['QueryResponse']>> {
+    checkReadParams(query);
     const b = bodyOf(body, QDRANT_FIELDS.query, 'a query');
     for (const field of ['prefetch', 'lookup_from', 'group_by'])
       if (b[field] !== undefined && b[field] !== null)
@@ -127,9 +133,11 @@ export class QdrantPointsController {
   async search(
     @Scope('path') scope: TenantScope,
     @Body() body: unknown,
+    @Query() query: unknown,
     @Trace() trace: RequestTrace,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<QdrantAnswer<Schemas['ScoredPoint'][]>> {
+    checkReadParams(query);
     const b = bodyOf(body, QDRANT_FIELDS.search, 'a search');
     await this.points.requireCollection(scope);
     const vector = Array.isArray(b.vector) ? b.vector : namedDefault(b.vector);
@@ -141,9 +149,11 @@ export class QdrantPointsController {
   async scroll(
     @Scope('path') scope: TenantScope,
     @Body() body: unknown,
+    @Query() query: unknown,
     @Trace() trace: RequestTrace,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<QdrantAnswer<Schemas['ScrollResult']>> {
+    checkReadParams(query);
     const b = bodyOf(body, QDRANT_FIELDS.scroll, 'a scroll');
     await this.points.requireCollection(scope);
     const shape = pointShape(b.with_payload, b.with_vector, true);
@@ -156,9 +166,11 @@ export class QdrantPointsController {
   async count(
     @Scope('path') scope: TenantScope,
     @Body() body: unknown,
+    @Query() query: unknown,
     @Trace() trace: RequestTrace,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<QdrantAnswer<Schemas['CountResult']>> {
+    checkReadParams(query);
     const b = bodyOf(body ?? {}, QDRANT_FIELDS.count, 'a count');
     // Counts are exact whatever `exact` says; it is still typed as Qdrant types it.
     if (b.exact !== undefined && b.exact !== null && typeof b.exact !== 'boolean')
