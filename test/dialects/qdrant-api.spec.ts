@@ -770,6 +770,17 @@ describe('Qdrant API with the Qdrant JS client 1.18', () => {
     expect(ids(found)).toEqual([1]);
   });
 
+  it('reads match any of no value as Qdrant does: no point, so a delete removes none', async () => {
+    const none = { must: [{ key: 'owner', match: { any: [] } }] };
+    const total = (await acme.count(COLLECTION, { exact: true })).count;
+    expect((await acme.count(COLLECTION, { exact: true, filter: none })).count).toBe(0);
+    expect((await acme.query(COLLECTION, { query: [1, 0, 0], filter: none })).points).toEqual([]);
+    const all = { must_not: [{ key: 'owner', match: { any: [] } }] };
+    expect((await acme.count(COLLECTION, { exact: true, filter: all })).count).toBe(total);
+    expect(await acme.delete(COLLECTION, { wait: true, filter: none })).toEqual(COMPLETED);
+    expect((await acme.count(COLLECTION, { exact: true })).count).toBe(total);
+  });
+
   it('answers 404 for a collection the tenant does not have, even when another tenant has it', async () => {
     const refused = await refusal(acme.query('globex-only', { query: [1, 0, 0] }));
     expect(refused).toEqual({ status: 404, error: expect.stringContaining('globex-only') });

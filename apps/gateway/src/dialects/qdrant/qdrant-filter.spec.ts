@@ -113,6 +113,25 @@ describe('Qdrant filter translation', () => {
     ).toEqual({ a: { $eq: 1 } });
   });
 
+  it('reads match any of no value as Qdrant does: no point, and every point under must_not', () => {
+    const nothing = {
+      $and: [{ none: { $exists: true } }, { none: { $exists: false } }],
+    };
+    expect(translateFilter({ must: [{ key: 'a', match: { any: [] } }] })).toEqual(nothing);
+    expect(
+      translateFilter({ must: [{ key: 'a', match: { any: [] }, range: { gte: 1 } }] }),
+    ).toEqual(nothing);
+    expect(translateFilter({ must_not: [{ key: 'a', match: { any: [] } }] })).toBeUndefined();
+    expect(
+      translateFilter({
+        should: [
+          { key: 'a', match: { any: [] } },
+          { key: 'b', match: { any: ['x'] } },
+        ],
+      }),
+    ).toEqual({ b: { $in: ['x'] } });
+  });
+
   it('refuses what it cannot translate, naming where', () => {
     expect(refusedField({ must: [{ has_id: [1] }] })).toBe('filter.must[0].has_id');
     expect(refusedField({ must: [{ key: 'a', match: { text: 'x' } }] })).toBe(

@@ -173,6 +173,8 @@ function negatePart(part: Part): Part {
   return negate(part);
 }
 
+const isEmptyList = (value: unknown): boolean => Array.isArray(value) && value.length === 0;
+
 function isNode(part: Part): part is Node {
   return part !== 'all' && part !== 'none';
 }
@@ -190,25 +192,26 @@ export function alone(c: Json, kind: string, path: string): void {
     );
 }
 
-function fieldCondition(c: Json, path: string, check: FieldCheck): Node {
+function fieldCondition(c: Json, path: string, check: FieldCheck): Part {
   const field = key(c.key, `${path}.key`);
   check.checkField(field, `${path}.key`);
-  const nodes: Node[] = [];
+  const parts: Part[] = [];
   for (const name of Object.keys(c)) {
     if (name === 'key' || c[name] === null || c[name] === undefined) continue;
     if (name === 'match')
-      nodes.push(match(field, object(c.match, `${path}.match`), `${path}.match`));
+      parts.push(match(field, object(c.match, `${path}.match`), `${path}.match`));
     else if (name === 'range')
-      nodes.push(...range(field, object(c.range, `${path}.range`), `${path}.range`));
+      parts.push(...range(field, object(c.range, `${path}.range`), `${path}.range`));
     else throw new BadRequestError(`condition "${name}" is not supported`, `${path}.${name}`);
   }
-  if (nodes.length === 0) throw new BadRequestError('a field condition needs match or range', path);
-  return and(nodes);
+  if (parts.length === 0) throw new BadRequestError('a field condition needs match or range', path);
+  return allOf(parts);
 }
 
-function match(field: string, m: Json, path: string): Node {
+function match(field: string, m: Json, path: string): Part {
   if ('value' in m) return { op: '$eq', field, value: m.value };
-  if ('any' in m) return { op: '$in', field, value: m.any };
+  // `any` of no value matches no point in Qdrant (vecgate's `$in` needs a value).
+  if ('any' in m) return isEmptyList(m.any) ? 'none' : { op: '$in', field, value: m.any };
   if ('except' in m)
     return { op: '$nin', field, value: m.except, inexact: { path, what: 'match except' } };
   throw new BadRequestError(
