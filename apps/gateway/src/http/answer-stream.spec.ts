@@ -111,6 +111,21 @@ describe('streamIfLarge', () => {
     expect(streamIfLarge(undefined)).toBeUndefined();
   });
 
+  it('writes null for an item with no JSON, as JSON.stringify of the whole answer does', async () => {
+    const answer = { result: [...answerOf(40, 600).matches, undefined], status: 'ok' };
+    const streamed = streamIfLarge(answer) as StreamableFile;
+    expect(await text(streamed.getStream())).toBe(JSON.stringify(answer));
+  });
+
+  it('fails the one answer, not the process, when an item cannot be written', async () => {
+    const cyclic: Record<string, unknown> = { id: 'c' };
+    cyclic.self = cyclic;
+    const answer = { matches: [...answerOf(40, 600).matches, cyclic] };
+    const stream = (streamIfLarge(answer) as StreamableFile).getStream();
+    await expect(text(stream)).rejects.toThrow(/circular/);
+    expect(stream.destroyed).toBe(true);
+  });
+
   describe("Qdrant's answers", () => {
     const points = (count: number) =>
       Array.from({ length: count }, (_, i) => ({

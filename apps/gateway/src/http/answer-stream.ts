@@ -113,7 +113,9 @@ function listStream(answer: object, list: ListAnswer): Readable {
     closing = (others === '{}' ? '}' : `,${others.slice(1)}`) + closing;
     at = inner as Record<string, unknown>;
   }
-  return jsonStream(`${opening}[`, list.items, (item) => JSON.stringify(item), `]${closing}`);
+  // As in JSON.stringify of the whole array: an item with no JSON (undefined) is `null`.
+  const render = (item: unknown): string => JSON.stringify(item) ?? 'null';
+  return jsonStream(`${opening}[`, list.items, render, `]${closing}`);
 }
 
 /**
@@ -163,7 +165,14 @@ export function jsonStream<T>(
     read() {
       if (waiting) return;
       waiting = true;
-      void heavyTurn().then(() => produce(this));
+      void heavyTurn().then(() => {
+        // Outside read() a throw would be an unhandled rejection: it fails this answer only.
+        try {
+          produce(this);
+        } catch (err) {
+          this.destroy(err as Error);
+        }
+      });
     },
   });
 }

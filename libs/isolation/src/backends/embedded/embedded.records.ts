@@ -1,6 +1,7 @@
 import { heavyTurn } from '@vecgate/core';
 import { listCursor, openListPage } from '../../ports/list-page';
-import type { Metadata, StoredRecord } from '../../ports/vector.types';
+import { assertNotAborted } from '../../ports/call-signal';
+import type { CallOptions, Metadata, StoredRecord } from '../../ports/vector.types';
 import { TenantVectorStore } from '../../ports/tenant-vector-store';
 import { EnginePool } from './embedded.engine-pool';
 import { targetOf } from './embedded.naming';
@@ -14,7 +15,10 @@ const PARSE_SLICE_CHARS = 256 * 1024;
  * came as text (`metadataAsText`): it is parsed here, `PARSE_SLICE_CHARS` at a time, one slice
  * per turn of the event loop (`heavyTurn`), so other requests are served between slices.
  */
-async function fromWire<R extends StoredRecord>(records: OnWire<R>[]): Promise<R[]> {
+async function fromWire<R extends StoredRecord>(
+  records: OnWire<R>[],
+  call: CallOptions | undefined,
+): Promise<R[]> {
   if (!records.some((r) => r.metadataText !== undefined)) return records;
   const out: R[] = [];
   let chars = 0;
@@ -23,6 +27,8 @@ async function fromWire<R extends StoredRecord>(records: OnWire<R>[]): Promise<R
     if (metadataText !== undefined) {
       if (chars >= PARSE_SLICE_CHARS) {
         await heavyTurn();
+        // An answer no one waits for any more (deadline, client gone) is not parsed on.
+        assertNotAborted(call);
         chars = 0;
       }
       record.metadata = JSON.parse(metadataText) as Metadata;
@@ -55,7 +61,10 @@ export class EmbeddedRecords implements Store {
     ...[scope, ids, options, call]: Parameters<Store['fetch']>
   ): ReturnType<Store['fetch']> {
     const target = targetOf(scope);
-    return fromWire(await this.engine.call({ op: 'fetch', target, ids, options }, call?.signal));
+    return fromWire(
+      await this.engine.call({ op: 'fetch', target, ids, options }, call?.signal),
+      call,
+    );
   }
 
   async delete(
@@ -66,7 +75,7 @@ export class EmbeddedRecords implements Store {
 
   async search(...[scope, query, call]: Parameters<Store['search']>): ReturnType<Store['search']> {
     const target = targetOf(scope);
-    return fromWire(await this.engine.call({ op: 'search', target, query }, call?.signal));
+    return fromWire(await this.engine.call({ op: 'search', target, query }, call?.signal), call);
   }
 
   async count(...[scope, call]: Parameters<Store['count']>): ReturnType<Store['count']> {
@@ -86,7 +95,7 @@ export class EmbeddedRecords implements Store {
       },
       call?.signal,
     );
-    const records = await fromWire(listed.records);
+    const records = await fromWire(listed.records, call);
     if (listed.last === undefined) return { records };
     return { records, next: listCursor(scope, listed.last) };
   }
