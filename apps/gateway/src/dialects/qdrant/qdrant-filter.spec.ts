@@ -132,6 +132,22 @@ describe('Qdrant filter translation', () => {
     ).toEqual({ b: { $in: ['x'] } });
   });
 
+  it('counts conditions across the whole filter before translating them', () => {
+    const leaf = (i: number) => ({ key: `k${i}`, match: { value: i } });
+    // 64 nested filters of one condition each: 128 conditions, 64 comparisons.
+    const nested = { should: Array.from({ length: 64 }, (_, i) => ({ must: [leaf(i)] })) };
+    expect(translateFilter(nested)).toEqual({
+      $or: Array.from({ length: 64 }, (_, i) => ({ [`k${i}`]: { $eq: i } })),
+    });
+    // Lists of 64 nested three deep: 266,304 conditions, refused at the first list past 256.
+    const wide = (depth: number): unknown =>
+      depth === 0
+        ? leaf(0)
+        : { must_not: [{ should: Array.from({ length: 64 }, () => wide(depth - 1)) }] };
+    expect(refusedField(wide(3))).toMatch(/^filter\.must_not\[0\]\.should\[0\]\..*\.should$/);
+    expect(() => translateFilter(wide(3))).toThrow(/at most 256 conditions/);
+  });
+
   it('refuses what it cannot translate, naming where', () => {
     expect(refusedField({ must: [{ has_id: [1] }] })).toBe('filter.must[0].has_id');
     expect(refusedField({ must: [{ key: 'a', match: { text: 'x' } }] })).toBe(

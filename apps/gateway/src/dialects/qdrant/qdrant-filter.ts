@@ -48,6 +48,17 @@ export interface FieldCheck {
 const RANGE_OPS = { gt: '$gt', gte: '$gte', lt: '$lt', lte: '$lte' } as const;
 /** Qdrant nests filters in conditions; this bounds the walk before the parser's own bound. */
 const MAX_DEPTH = LIMITS.maxFilterDepth * 2;
+/**
+ * Conditions of every kind (nested filters included) one Qdrant filter may hold: at most
+ * `maxFilterClauses` of them can compare (vecgate's clause limit, checked after translation),
+ * the rest only nest them. Bounds the translation's own work.
+ */
+const MAX_CONDITIONS = LIMITS.maxFilterClauses * 4;
+
+/** The field check, and the conditions met so far in one filter. */
+interface Walk extends FieldCheck {
+  conditions: number;
+}
 
 /**
  * What a Qdrant (sub)filter selects when it leaves nothing to compare: every point (`{}`, an
@@ -79,12 +90,13 @@ export function translateFilter(
   field = 'filter',
 ): Json | undefined {
   if (filter === undefined || filter === null) return undefined;
-  const part = filterNode(filter, field, 1, check);
+  const walk: Walk = { checkField: (key, path) => check.checkField(key, path), conditions: 0 };
+  const part = filterNode(filter, field, 1, walk);
   if (part === 'all') return undefined;
   return toJson(part === 'none' ? NOTHING : part);
 }
 
-function filterNode(filter: unknown, path: string, depth: number, check: FieldCheck): Part {
+function filterNode(filter: unknown, path: string, depth: number, check: Walk): Part {
   if (depth > MAX_DEPTH) throw new BadRequestError('the filter is nested too deeply', path);
   const f = object(filter, path);
   for (const key of Object.keys(f)) {
@@ -99,15 +111,22 @@ function filterNode(filter: unknown, path: string, depth: number, check: FieldCh
   return allOf([...must, ...anyShould, ...mustNot.map(negatePart)]);
 }
 
-function conditions(input: unknown, path: string, depth: number, check: FieldCheck): Part[] {
+function conditions(input: unknown, path: string, depth: number, check: Walk): Part[] {
   if (input === undefined || input === null) return [];
   const list = Array.isArray(input) ? input : [input];
   if (list.length > LIMITS.maxFilterClauses)
     throw new BadRequestError(`at most ${LIMITS.maxFilterClauses} conditions`, path);
+  // Counted before any is translated: a filter of lists of 64 nested six deep holds millions.
+  check.conditions += list.length;
+  if (check.conditions > MAX_CONDITIONS)
+    throw new BadRequestError(
+      `a filter holds at most ${MAX_CONDITIONS} conditions, nested filters included`,
+      path,
+    );
   return list.map((c, i) => condition(c, `${path}[${i}]`, depth, check));
 }
 
-function condition(input: unknown, path: string, depth: number, check: FieldCheck): Part {
+function condition(input: unknown, path: string, depth: number, check: Walk): Part {
   const c = object(input, path);
   if ('must' in c || 'should' in c || 'must_not' in c) return filterNode(c, path, depth + 1, check);
   if ('is_empty' in c) {
