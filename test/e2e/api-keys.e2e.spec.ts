@@ -1,6 +1,6 @@
 import { createHmac, hkdfSync } from 'node:crypto';
 import { SqlDatabase } from '@vecgate/core';
-import { API_KEY_HKDF_LABEL } from '@vecgate/tenancy';
+import { API_KEY_HKDF_LABEL, MAX_LIVE_API_KEYS } from '@vecgate/tenancy';
 import { TenancyTables } from '@vecgate/tenancy/registry/tenancy.tables';
 import { expectAudited, newRequestId } from '../support/audit-trail';
 import { rawRequest } from '../support/raw-http';
@@ -38,8 +38,17 @@ const apiKey = (key: string): Record<string, string> => ({ 'api-key': key });
 function helpers(gw: TestGateway) {
   const create = (by: string, tenant: string, body: Record<string, unknown>) =>
     gw.http.post(`/v1/admin/tenants/${tenant}/api-keys`).set(bearer(by)).send(body);
+  const registry = () => gw.app.get(SqlDatabase).kysely<TenancyTables>();
   return {
     create,
+    registry,
+    /** A key's registry row. */
+    row: (id: string) =>
+      registry()
+        .selectFrom('vg_api_keys')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow(),
     async created(by: string, tenant: string, body: Record<string, unknown>): Promise<Created> {
       const res = await create(by, tenant, body);
       expect(res.status).toBe(201);
@@ -120,12 +129,8 @@ describe('tenant API keys', () => {
       name: 'stored',
       roles: ['reader'],
     });
-    const db = gw.app.get(SqlDatabase).kysely<TenancyTables>();
-    const row = await db
-      .selectFrom('vg_api_keys')
-      .selectAll()
-      .where('id', '=', created.id)
-      .executeTakeFirstOrThrow();
+    const db = h.registry();
+    const row = await h.row(created.id);
     const secretPart = created.key.slice(`vgk_${created.id}_`.length);
     const everything = JSON.stringify(await db.selectFrom('vg_api_keys').selectAll().execute());
     expect(everything).not.toContain(secretPart);
@@ -138,6 +143,37 @@ describe('tenant API keys', () => {
     const expected = createHmac('sha256', derived).update(created.id).update(secret).digest('hex');
     expect(row.key_hash).toBe(expected);
     expect(row.tenant_uid).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it(`holds at most ${MAX_LIVE_API_KEYS} live keys per tenant: 409 past it, room again once one is revoked`, async () => {
+    await createTenantOn(gw, 'keyring');
+    const admin = gw.tokens.platform();
+    const first = await h.created(admin, 'keyring', { name: 'first', roles: ['reader'] });
+    // The rest of the bound written straight into the registry, as copies of the first key.
+    const db = h.registry();
+    const row = await h.row(first.id);
+    const copies = Array.from({ length: MAX_LIVE_API_KEYS - 1 }, (_, i) => ({
+      ...row,
+      id: `${first.id.slice(0, 16)}${i.toString(16).padStart(8, '0')}`,
+      name: `copy-${i}`,
+    }));
+    for (let at = 0; at < copies.length; at += 200)
+      await db
+        .insertInto('vg_api_keys')
+        .values(copies.slice(at, at + 200))
+        .execute();
+    const refused = await h.create(admin, 'keyring', { name: 'one-too-many', roles: ['reader'] });
+    expect([refused.status, refused.body.detail]).toEqual([
+      409,
+      expect.stringContaining(`${MAX_LIVE_API_KEYS} live API keys`),
+    ]);
+    // Other tenants are not counted against it.
+    await h.created(admin, 'acme', { name: 'acme-still', roles: ['reader'] });
+    expect((await h.revoke(admin, 'keyring', first.id)).status).toBe(204);
+    await h.created(admin, 'keyring', { name: 'after-revoke', roles: ['reader'] });
+    expect(
+      (await h.create(admin, 'keyring', { name: 'full-again', roles: ['reader'] })).status,
+    ).toBe(409);
   });
 
   it('revokes a key: 204, then 401 api_key_revoked, audited, and gone from the list', async () => {

@@ -1,20 +1,5 @@
+import { countingTurns } from '../../../../test/support/turns';
 import { heavyTurn } from './heavy-turns';
-
-/** Runs `work` while counting the turns of the event loop; `turn()` says which one it is. */
-async function countingTurns<T>(work: (turn: () => number) => Promise<T>): Promise<T> {
-  let turns = 0;
-  let counting = true;
-  const count = (): void => {
-    turns++;
-    if (counting) setImmediate(count);
-  };
-  setImmediate(count);
-  try {
-    return await work(() => turns);
-  } finally {
-    counting = false;
-  }
-}
 
 describe('heavyTurn', () => {
   it('runs one slice per turn of the event loop, in the order asked', async () => {

@@ -1,5 +1,6 @@
 import { TenantRegistryRepository } from '../registry/tenant-registry.repository';
-import { ApiKeyUsage } from './api-key-usage';
+import { countingTurns } from '../../../../test/support/turns';
+import { API_KEY_USAGE_BATCH, ApiKeyUsage } from './api-key-usage';
 
 describe('ApiKeyUsage', () => {
   function setup(fail = false) {
@@ -43,6 +44,34 @@ describe('ApiKeyUsage', () => {
         ['b', 200],
       ]),
     ]);
+  });
+
+  it('writes many keys in batches of API_KEY_USAGE_BATCH, each in a turn of the event loop of its own', async () => {
+    const { usage, batches } = setup();
+    const keys = API_KEY_USAGE_BATCH * 2 + 10;
+    for (let i = 0; i < keys; i++) usage.used(`k${i}`, i);
+    const turns = await countingTurns(async (turn) => {
+      await usage.flush();
+      return turn();
+    });
+    expect(batches.map((b) => b.size)).toEqual([API_KEY_USAGE_BATCH, API_KEY_USAGE_BATCH, 10]);
+    expect(new Map(batches.flatMap((b) => [...b]))).toEqual(
+      new Map(Array.from({ length: keys }, (_, i) => [`k${i}`, i])),
+    );
+    expect(turns).toBeGreaterThanOrEqual(2);
+  });
+
+  it('keeps the batches not written for the next flush when the registry goes away midway', async () => {
+    const { usage, batches, setFail } = setup();
+    const keys = API_KEY_USAGE_BATCH + 5;
+    for (let i = 0; i < keys; i++) usage.used(`k${i}`, i);
+    const flushing = usage.flush();
+    setFail(true);
+    await flushing;
+    expect(batches.map((b) => b.size)).toEqual([API_KEY_USAGE_BATCH]);
+    setFail(false);
+    await usage.flush();
+    expect(batches.map((b) => b.size)).toEqual([API_KEY_USAGE_BATCH, 5]);
   });
 
   it('writes what it gathered when the application shuts down', async () => {

@@ -1,8 +1,11 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { TenantRegistryRepository } from '../registry/tenant-registry.repository';
 
 /** How often the last uses gathered in memory are written to the registry. */
 export const API_KEY_USAGE_FLUSH_MS = 60_000;
+/** Keys whose last use one transaction writes. */
+export const API_KEY_USAGE_BATCH = 256;
 
 /**
  * When each API key was last used, gathered in memory and written to the registry in one
@@ -32,16 +35,26 @@ export class ApiKeyUsage implements OnModuleInit, OnApplicationShutdown {
     this.pending.set(id, at);
   }
 
-  /** Writes the uses noted so far; kept for the next flush when the registry is away. */
+  /**
+   * Writes the uses noted so far, `API_KEY_USAGE_BATCH` keys per transaction with a turn of the
+   * event loop between two (on SQLite each update runs on the event loop: 50,000 keys in one
+   * transaction held it for a second); kept for the next flush when the registry is away.
+   */
   async flush(): Promise<void> {
     if (this.pending.size === 0) return;
-    const batch = this.pending;
+    const uses = [...this.pending];
     this.pending = new Map();
-    try {
-      await this.repository.apiKeys.touch(batch);
-    } catch (err) {
-      for (const [id, at] of batch) if ((this.pending.get(id) ?? 0) < at) this.pending.set(id, at);
-      this.logger.warn(`could not record API key uses: ${(err as Error).message}`);
+    for (let at = 0; at < uses.length; at += API_KEY_USAGE_BATCH) {
+      if (at > 0) await nextTurn();
+      const batch = new Map(uses.slice(at, at + API_KEY_USAGE_BATCH));
+      try {
+        await this.repository.apiKeys.touch(batch);
+      } catch (err) {
+        for (const [id, when] of uses.slice(at))
+          if ((this.pending.get(id) ?? 0) < when) this.pending.set(id, when);
+        this.logger.warn(`could not record API key uses: ${(err as Error).message}`);
+        return;
+      }
     }
   }
 }

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
   BadRequestError,
+  ConflictError,
   instantOf,
   NotFoundError,
   UnauthorizedError,
@@ -33,6 +34,13 @@ export interface CreatedApiKey {
 }
 
 /**
+ * Live (neither revoked nor expired) API keys one tenant may hold. Each is listed, cached and
+ * its last use written by the gateway: without a bound one tenant's tens of thousands of keys
+ * made those the longest work on the event loop.
+ */
+export const MAX_LIVE_API_KEYS = 1000;
+
+/**
  * Creates, lists and revokes tenant API keys, with the rights of token minting: tenant roles
  * only, a tenant_admin only roles it holds, no key created by a key. A key belongs to the
  * tenant's uid and records the lineage of the token that created it; its lifetime is bounded
@@ -62,6 +70,12 @@ export class ApiKeyService {
     const requested = request.expiresAt === undefined ? null : parseExpiry(request.expiresAt, now);
     return this.tenants.exclusive(tenantId, async () => {
       const tenant = await this.tenants.getLive(tenantId);
+      const live = await this.repository.apiKeys.countLive(tenant.uid, now);
+      if (live >= MAX_LIVE_API_KEYS) {
+        throw new ConflictError(
+          `tenant ${tenant.id} already has ${live} live API keys, the most it may hold; revoke one first`,
+        );
+      }
       const expiresAt = this.expiryFor(tenant, requested, now);
       return this.issue(creator, tenant, roles, request.name, expiresAt, now);
     });

@@ -129,6 +129,18 @@ export class ApiKeyRows {
     return rows.map((r) => r.id);
   }
 
+  /** How many of a tenant's keys are neither revoked nor expired. */
+  async countLive(tenantUid: string, now: number): Promise<number> {
+    const row = await this.db
+      .selectFrom('vg_api_keys')
+      .select((eb) => eb.fn.countAll<number | string>().as('live'))
+      .where('tenant_uid', '=', tenantUid)
+      .where('revoked_at', 'is', null)
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+      .executeTakeFirst();
+    return Number(row?.live ?? 0);
+  }
+
   /** A tenant's keys that are neither revoked nor expired, by id. */
   async listLive(
     tenantUid: string,
