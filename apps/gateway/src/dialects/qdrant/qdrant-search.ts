@@ -76,11 +76,13 @@ export async function nearest(
     trace,
   );
   const ranked = candidates
-    ? mmrSelect(
-        request.vector as number[],
-        matches as Required<MatchView>[],
-        wanted,
-        candidates.diversity,
+    ? (
+        await mmrSelect(
+          request.vector as number[],
+          matches as Required<MatchView>[],
+          wanted,
+          candidates.diversity,
+        )
       ).map((i) => matches[i] as MatchView)
     : matches;
   return ranked
