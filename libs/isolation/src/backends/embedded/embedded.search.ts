@@ -48,10 +48,11 @@ export function* searchJob(
   if (query.includeMetadata)
     for (const hit of hits) metadataChars += matrix.metadataCharsAt(hit.row);
   const asText = metadataAsText(metadataChars);
-  return hits.map(({ row, distance }) => {
+  const found: OnWire<ScoredRecord>[] = [];
+  for (const { row, distance } of hits) {
     const metadata = query.includeMetadata ? (matrix.metadataAt(row) ?? {}) : undefined;
     const owner = matrix.ownerAt(row);
-    return {
+    found.push({
       id: matrix.idAt(row),
       tenantUid: owner.tenantUid,
       namespace: owner.namespace,
@@ -59,8 +60,12 @@ export function* searchJob(
       ...(query.includeValues ? { values: matrix.valuesAt(row) } : {}),
       // Shared with the matrix only until the reply is posted, which copies it.
       ...(metadata ? (asText ? { metadataText: JSON.stringify(metadata) } : { metadata }) : {}),
-    };
-  });
+    });
+    // Writing a large answer's metadata as text is work of its own: other tenants' jobs on
+    // this worker run between its slices.
+    if (asText && clock.over()) yield;
+  }
+  return found;
 }
 
 /**
