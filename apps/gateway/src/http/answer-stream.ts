@@ -57,8 +57,12 @@ function measure(value: unknown, size: { numbers: number; chars: number }): void
   } else size.chars += 8;
 }
 
-/** Whether a list passes either bound; stops measuring at the record that passes it. */
-function isLarge(items: readonly unknown[]): boolean {
+/**
+ * Whether a list of records passes either bound (`STREAM_ANSWER_FLOATS`,
+ * `STREAM_ANSWER_METADATA_CHARS`), so its answer is streamed; stops measuring at the record
+ * that passes it.
+ */
+export function isLargeList(items: readonly unknown[]): boolean {
   const size = { numbers: 0, chars: 0 };
   for (const item of items) {
     measure(item, size);
@@ -72,22 +76,10 @@ function isLarge(items: readonly unknown[]): boolean {
 /** The answer as a JSON stream when its list of records is large, else unchanged. */
 export function streamIfLarge(value: unknown): unknown {
   const list = listIn(value);
-  if (!list || !isLarge(list.items)) return value;
+  if (!list || !isLargeList(list.items)) return value;
   return new StreamableFile(listStream(value as Record<string, unknown>, list), {
     type: 'application/json; charset=utf-8',
   });
-}
-
-/** About the characters of a value's JSON: its strings and keys, and a few per other value. */
-export function roughChars(value: unknown): number {
-  if (typeof value === 'string') return value.length + 2;
-  if (Array.isArray(value)) return value.reduce((sum: number, item) => sum + roughChars(item), 2);
-  if (typeof value === 'object' && value !== null) {
-    let sum = 2;
-    for (const [key, item] of Object.entries(value)) sum += key.length + 3 + roughChars(item);
-    return sum;
-  }
-  return 8;
 }
 
 /** An answer of the v1 or Pinecone shape: its matches, and other fields beside them. */

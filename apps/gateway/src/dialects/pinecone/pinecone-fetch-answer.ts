@@ -2,12 +2,7 @@ import { StreamableFile } from '@nestjs/common';
 import type { FetchResponse } from '@pinecone-database/pinecone/dist/pinecone-generated-ts-fetch/db_data';
 import type { VectorView } from '@vecgate/search';
 import type { Readable } from 'node:stream';
-import {
-  jsonStream,
-  roughChars,
-  STREAM_ANSWER_FLOATS,
-  STREAM_ANSWER_METADATA_CHARS,
-} from '../../http/answer-stream';
+import { isLargeList, jsonStream } from '../../http/answer-stream';
 
 /** One read unit per call: vecgate does not meter reads, the field is there for the SDKs. */
 export const USAGE = { readUnits: 1 };
@@ -21,13 +16,7 @@ export function fetchAnswer(
   records: readonly VectorView[],
   namespace: string,
 ): FetchResponse | StreamableFile {
-  let floats = 0;
-  let chars = 0;
-  for (const record of records) {
-    floats += record.values.length;
-    if (chars <= STREAM_ANSWER_METADATA_CHARS) chars += roughChars(record.metadata);
-  }
-  if (floats <= STREAM_ANSWER_FLOATS && chars <= STREAM_ANSWER_METADATA_CHARS) {
+  if (!isLargeList(records)) {
     // Keyed by caller ids: without a prototype, an id `__proto__` is a key like any other.
     const vectors: NonNullable<FetchResponse['vectors']> = Object.create(null) as NonNullable<
       FetchResponse['vectors']
