@@ -131,12 +131,8 @@ export class ApiKeyRows {
 
   /** How many of a tenant's keys are neither revoked nor expired. */
   async countLive(tenantUid: string, now: number): Promise<number> {
-    const row = await this.db
-      .selectFrom('vg_api_keys')
+    const row = await this.live(tenantUid, now)
       .select((eb) => eb.fn.countAll<number | string>().as('live'))
-      .where('tenant_uid', '=', tenantUid)
-      .where('revoked_at', 'is', null)
-      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
       .executeTakeFirst();
     return Number(row?.live ?? 0);
   }
@@ -148,16 +144,21 @@ export class ApiKeyRows {
     limit: number,
     after?: string,
   ): Promise<ApiKeyPage> {
-    let query = this.db
-      .selectFrom('vg_api_keys')
+    let query = this.live(tenantUid, now)
       .selectAll()
-      .where('tenant_uid', '=', tenantUid)
-      .where('revoked_at', 'is', null)
-      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
       .orderBy('id', 'asc')
       .limit(limit + 1);
     if (after !== undefined) query = query.where('id', '>', after);
     return pageOf(await query.execute(), limit, toApiKey, (key) => key.id);
+  }
+
+  /** A tenant's keys that are neither revoked nor expired at `now`. */
+  private live(tenantUid: string, now: number) {
+    return this.db
+      .selectFrom('vg_api_keys')
+      .where('tenant_uid', '=', tenantUid)
+      .where('revoked_at', 'is', null)
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]));
   }
 
   /** Records last uses, in one transaction; never moves a key's last use backwards. */
