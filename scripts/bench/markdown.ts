@@ -1,7 +1,5 @@
 import { pairedMarkdown } from './paired';
-import type { BenchResults, BenchSettings } from './report';
-
-const ms = (v: number): string => v.toFixed(3);
+import { BenchResults, BenchSettings, ms } from './report';
 
 /** bench/results/latest.md: the settings, the table and the sample counts of one run. */
 export function markdown(results: BenchResults, settings: BenchSettings, table: string): string {

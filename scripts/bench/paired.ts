@@ -1,6 +1,6 @@
 import { cpSync } from 'node:fs';
-import { load, log, request, RunningServer, SearchRequest, Summary } from './measure';
-import type { BenchSettings } from './report';
+import { load, log, percentile, request, RunningServer, SearchRequest, Summary } from './measure';
+import { BenchSettings, ms, us } from './report';
 import {
   GatewayBench,
   mint,
@@ -122,15 +122,11 @@ export async function benchPaired(
   }
 }
 
-const ms = (v: number): string => v.toFixed(3);
-const us = (v: number): string => `${v >= 0 ? '+' : ''}${Math.round(v * 1000)}`;
-const median = (xs: readonly number[]): number => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-};
+const median = (xs: readonly number[]): number =>
+  percentile(
+    [...xs].sort((a, b) => a - b),
+    50,
+  );
 
 const HEAD = [
   'round',

@@ -53,8 +53,10 @@ export interface BenchResults {
   readonly paired: readonly PairedRound[];
 }
 
-const ms = (v: number): string => v.toFixed(3);
-const us = (v: number): string => `${v >= 0 ? '+' : ''}${Math.round(v * 1000)}`;
+/** Milliseconds as the reports print them. */
+export const ms = (v: number): string => v.toFixed(3);
+/** Milliseconds as signed whole microseconds. */
+export const us = (v: number): string => `${v >= 0 ? '+' : ''}${Math.round(v * 1000)}`;
 const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}×`;
 const rps = (v: number): string => Math.round(v).toLocaleString('en-US');
 
